@@ -1,0 +1,90 @@
+//! Error type of the library: every failure names the file (or region) and the problem.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the library.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong while turning an image and a mask into features.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened or read.
+    #[error("{path}: cannot read file: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A file exists but is not a decodable image (wrong format, truncated, corrupt).
+    #[error("{path}: not a readable image: {message}")]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder said.
+        message: String,
+    },
+    /// An image uses a pixel layout sonorad does not read.
+    #[error("{path}: unsupported pixel format {format}")]
+    UnsupportedPixels {
+        /// The file.
+        path: PathBuf,
+        /// The pixel format found.
+        format: String,
+    },
+    /// Mask and image sizes differ.
+    #[error("{mask}: mask is {mask_width}x{mask_height} but image {image} is {image_width}x{image_height}")]
+    SizeMismatch {
+        /// The mask file.
+        mask: PathBuf,
+        /// Mask width in pixels.
+        mask_width: u32,
+        /// Mask height in pixels.
+        mask_height: u32,
+        /// The image file.
+        image: PathBuf,
+        /// Image width in pixels.
+        image_width: u32,
+        /// Image height in pixels.
+        image_height: u32,
+    },
+    /// A region has no pixels.
+    #[error("{path}: region '{region}' is empty ({detail})")]
+    EmptyRegion {
+        /// The mask file the region comes from.
+        path: PathBuf,
+        /// Region name (`tumor`, `ring3mm`, ...).
+        region: String,
+        /// Why it is empty.
+        detail: String,
+    },
+    /// A region PyRadiomics refuses too: a single pixel, or a region one pixel thick.
+    #[error("{path}: region '{region}' {detail}")]
+    DegenerateRegion {
+        /// The mask file the region comes from.
+        path: PathBuf,
+        /// Region name.
+        region: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A setting is out of range or inconsistent.
+    #[error("invalid setting: {0}")]
+    Setting(String),
+    /// A manifest (CSV listing cases) is malformed.
+    #[error("{path}: {message}")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Writing output failed.
+    #[error("{path}: cannot write: {message}")]
+    Write {
+        /// The output file or folder.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,121 @@
+//! First-order (intensity) features, 18 of them.
+//!
+//! Computed from `X`, the region's original gray values (`N_p` of them, before discretization),
+//! and from `p(i)`, the normalised histogram of the discretized gray levels (the "matrix" of this
+//! class, built by the backends). Percentiles use linear interpolation between order statistics
+//! (`numpy.percentile`). Let `X̄` be the mean, `m_k = mean((X - X̄)^k)` the central moments, and
+//! `V` the area of one pixel (mm², 1 when no spacing is given).
+
+use super::{named, plogp, Feature};
+
+/// Feature names in output order (PyRadiomics names).
+pub const NAMES: [&str; 18] = [
+    "Energy",
+    "TotalEnergy",
+    "Entropy",
+    "Minimum",
+    "10Percentile",
+    "90Percentile",
+    "Maximum",
+    "Mean",
+    "Median",
+    "InterquartileRange",
+    "Range",
+    "MeanAbsoluteDeviation",
+    "RobustMeanAbsoluteDeviation",
+    "RootMeanSquared",
+    "Skewness",
+    "Kurtosis",
+    "Variance",
+    "Uniformity",
+];
+
+/// Percentile `q` (0..100) of sorted values, with numpy's linear interpolation.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    let position = (n - 1) as f64 * (q / 100.0);
+    let below = position.floor();
+    let gamma = position - below;
+    let lo = sorted[below as usize];
+    let hi = sorted[(below as usize + 1).min(n - 1)];
+    let diff = hi - lo;
+    if gamma >= 0.5 {
+        hi - diff * (1.0 - gamma)
+    } else {
+        lo + diff * gamma
+    }
+}
+
+/// Median of sorted values (`numpy.median`).
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+fn mean(values: impl ExactSizeIterator<Item = f64>) -> f64 {
+    let n = values.len() as f64;
+    values.sum::<f64>() / n
+}
+
+/// All first-order features. `values` are the region's gray values (non-empty), `histogram`
+/// the pixel count of each discretized gray level present, `pixel_area` the area of a pixel.
+pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Feature> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let n = sorted.len() as f64;
+    let total: f64 = histogram.iter().map(|&c| f64::from(c)).sum();
+    let p: Vec<f64> = histogram.iter().map(|&c| f64::from(c) / total).collect();
+
+    // Energy: Σ X²
+    let energy: f64 = values.iter().map(|&x| x * x).sum();
+    let average = mean(values.iter().copied());
+    let m2 = mean(values.iter().map(|&x| (x - average).powf(2.0)));
+    let m3 = mean(values.iter().map(|&x| (x - average).powf(3.0)));
+    let m4 = mean(values.iter().map(|&x| (x - average).powf(4.0)));
+    let (p10, p90) = (percentile(&sorted, 10.0), percentile(&sorted, 90.0));
+    // Robust mean absolute deviation: MAD of the values between the 10th and 90th percentiles
+    let robust: Vec<f64> = values.iter().copied().filter(|&x| x >= p10 && x <= p90).collect();
+    let robust_mean = mean(robust.iter().copied());
+    let (minimum, maximum) = (sorted[0], sorted[sorted.len() - 1]);
+    // Skewness and kurtosis are 0 for a flat region (m2 = 0), as in PyRadiomics.
+    let spread = if m2 == 0.0 { 1.0 } else { m2 };
+    named(
+        "firstorder",
+        &NAMES,
+        [
+            energy,
+            // Total energy: V Σ X²
+            energy * pixel_area,
+            // Entropy: -Σ p(i) log2(p(i) + ε)
+            -p.iter().map(|&v| plogp(v)).sum::<f64>(),
+            minimum,
+            percentile(&sorted, 10.0),
+            p90,
+            maximum,
+            // Mean: X̄
+            average,
+            median(&sorted),
+            // Interquartile range: P75 - P25
+            percentile(&sorted, 75.0) - percentile(&sorted, 25.0),
+            // Range: max - min
+            maximum - minimum,
+            // Mean absolute deviation: mean |X - X̄|
+            mean(values.iter().map(|&x| (x - average).abs())),
+            mean(robust.iter().map(|&x| (x - robust_mean).abs())),
+            // Root mean squared: sqrt(Σ X² / N_p)
+            (energy / n).sqrt(),
+            // Skewness: m3 / m2^1.5
+            m3 / spread.powf(1.5),
+            // Kurtosis (not excess): m4 / m2²
+            m4 / (spread * spread),
+            // Variance: m2 (as the square of numpy's standard deviation)
+            m2.sqrt() * m2.sqrt(),
+            // Uniformity: Σ p(i)²
+            p.iter().map(|&v| v * v).sum(),
+        ],
+    )
+}

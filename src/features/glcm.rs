@@ -1,0 +1,259 @@
+//! Gray Level Co-occurrence Matrix (GLCM) features, 24 of them.
+//!
+//! The GLCM of angle `a` counts pairs of region pixels `(x, x + a)` with gray levels `(i, j)`, for
+//! the four in-plane angles at distance 1 (see [`crate::matrix::GLCM_ANGLES`]). Backends store the
+//! asymmetric counts `C_a(i, j)`; here the matrix is made symmetric, `P_a = C_a + C_aᵀ`, and
+//! normalised per angle, `p_a = P_a / Σ P_a`. Features are computed per angle and averaged with
+//! `nanmean`; angles without any pair are dropped (PyRadiomics deletes empty angles).
+//!
+//! Let `g_i` be the gray level of row `i` (only levels present in the region have rows),
+//! `Ng` the maximum gray level, `ε` machine epsilon, and per angle:
+//! * `p_x(i) = Σ_j p(i,j)`, `p_y(j) = Σ_i p(i,j)`, `μ_x = Σ g_i p(i,j)`, `μ_y = Σ g_j p(i,j)`,
+//! * `p_{x+y}(k) = Σ_{g_i+g_j=k} p(i,j)` for `k = 2..2Ng`,
+//! * `p_{x-y}(k) = Σ_{|g_i-g_j|=k} p(i,j)` for `k = 0..Ng-1`,
+//! * `HX`, `HY` the entropies of `p_x`, `p_y`; `HXY = -Σ p log2(p + ε)`,
+//!   `HXY1 = -Σ p(i,j) log2(p_x(i) p_y(j) + ε)`, `HXY2 = -Σ p_x(i) p_y(j) log2(p_x(i) p_y(j) + ε)`.
+
+use nalgebra::DMatrix;
+
+use super::{average_angles, named, plogp, Feature, EPS};
+
+/// Co-occurrence counts of a region: `counts[a][i][j]` (angle-major, then row `i`, column `j`),
+/// asymmetric, indexed by the rank of the gray level among the levels present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlcmMatrix {
+    /// Number of gray levels present (matrix side).
+    pub levels: usize,
+    /// `4 * levels * levels` counts.
+    pub counts: Vec<u32>,
+}
+
+impl GlcmMatrix {
+    /// An all-zero matrix for `levels` gray levels.
+    pub fn zeros(levels: usize) -> Self {
+        GlcmMatrix {
+            levels,
+            counts: vec![0; 4 * levels * levels],
+        }
+    }
+}
+
+/// Feature names in output order (PyRadiomics names).
+pub const NAMES: [&str; 24] = [
+    "Autocorrelation",
+    "JointAverage",
+    "ClusterProminence",
+    "ClusterShade",
+    "ClusterTendency",
+    "Contrast",
+    "Correlation",
+    "DifferenceAverage",
+    "DifferenceEntropy",
+    "DifferenceVariance",
+    "JointEnergy",
+    "JointEntropy",
+    "Imc1",
+    "Imc2",
+    "Idm",
+    "MCC",
+    "Idmn",
+    "Id",
+    "Idn",
+    "InverseVariance",
+    "MaximumProbability",
+    "SumAverage",
+    "SumEntropy",
+    "SumSquares",
+];
+
+/// Index of MCC in [`NAMES`].
+const MCC: usize = 15;
+/// Index of JointAverage in [`NAMES`].
+const JOINT_AVERAGE: usize = 1;
+
+/// All GLCM features of a region. `gray` holds the gray level `g_i` of each rank, `ng` is `Ng`.
+pub fn features(matrix: &GlcmMatrix, gray: &[u32], ng: u32) -> Vec<Feature> {
+    let l = matrix.levels;
+    let mut rows = Vec::with_capacity(4);
+    for counts in matrix.counts.chunks_exact(l * l) {
+        let total: u64 = counts.iter().map(|&c| 2 * u64::from(c)).sum();
+        if total == 0 {
+            continue;
+        }
+        let mut p = vec![0.0; l * l];
+        for i in 0..l {
+            for j in 0..l {
+                p[i * l + j] = f64::from(counts[i * l + j] + counts[j * l + i]) / total as f64;
+            }
+        }
+        rows.push(angle_features(&p, l, gray, ng));
+    }
+    let mut values = if rows.is_empty() {
+        [f64::NAN; 24]
+    } else {
+        let mut v = average_angles(&rows);
+        // Joint average: PyRadiomics takes the plain mean of μ_x over angles.
+        v[JOINT_AVERAGE] = rows.iter().map(|r| r[JOINT_AVERAGE]).sum::<f64>() / rows.len() as f64;
+        v
+    };
+    if l < 2 {
+        // MCC: PyRadiomics returns 1 when fewer than two gray levels are present.
+        values[MCC] = 1.0;
+    }
+    named("glcm", &NAMES, values)
+}
+
+/// The 24 features of one normalised, symmetric angle matrix `p` (`l x l`).
+fn angle_features(p: &[f64], l: usize, gray: &[u32], ng: u32) -> [f64; 24] {
+    let g: Vec<f64> = gray.iter().map(|&v| f64::from(v)).collect();
+    let ngf = f64::from(ng);
+    let (mut px, mut py) = (vec![0.0; l], vec![0.0; l]);
+    let (mut ux, mut uy) = (0.0, 0.0);
+    let mut sum_k = vec![0.0; 2 * ng as usize + 1];
+    let mut diff_k = vec![0.0; ng as usize];
+    for i in 0..l {
+        for j in 0..l {
+            let v = p[i * l + j];
+            px[i] += v;
+            py[j] += v;
+            ux += g[i] * v;
+            uy += g[j] * v;
+            sum_k[(gray[i] + gray[j]) as usize] += v;
+            diff_k[gray[i].abs_diff(gray[j]) as usize] += v;
+        }
+    }
+    let (mut autocorrelation, mut prominence, mut shade, mut tendency) = (0.0, 0.0, 0.0, 0.0);
+    let (mut contrast, mut energy, mut hxy, mut hxy1, mut hxy2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut varx, mut vary, mut covariance, mut max_probability) = (0.0, 0.0, 0.0, 0.0f64);
+    for i in 0..l {
+        for j in 0..l {
+            let v = p[i * l + j];
+            let cluster = g[i] + g[j] - ux - uy;
+            // Autocorrelation: Σ p(i,j) g_i g_j
+            autocorrelation += v * (g[i] * g[j]);
+            // Cluster prominence: Σ p (g_i + g_j - μ_x - μ_y)^4
+            prominence += v * cluster.powf(4.0);
+            // Cluster shade: Σ p (g_i + g_j - μ_x - μ_y)^3
+            shade += v * cluster.powf(3.0);
+            // Cluster tendency: Σ p (g_i + g_j - μ_x - μ_y)^2
+            tendency += v * (cluster * cluster);
+            // Contrast: Σ p (g_i - g_j)^2
+            let d = (g[i] - g[j]).abs();
+            contrast += v * (d * d);
+            // Joint energy: Σ p^2
+            energy += v * v;
+            // Joint entropy HXY
+            hxy -= plogp(v);
+            hxy1 -= v * (px[i] * py[j] + EPS).log2();
+            hxy2 -= plogp(px[i] * py[j]);
+            varx += v * ((g[i] - ux) * (g[i] - ux));
+            vary += v * ((g[j] - uy) * (g[j] - uy));
+            covariance += v * (g[i] - ux) * (g[j] - uy);
+            max_probability = max_probability.max(v);
+        }
+    }
+    // Correlation: (Σ p (g_i-μ_x)(g_j-μ_y)) / (σ_x σ_y), 1 when σ_x σ_y = 0
+    let (sigx, sigy) = (varx.sqrt(), vary.sqrt());
+    let correlation = if sigx * sigy == 0.0 {
+        1.0
+    } else {
+        covariance / (sigx * sigy + EPS)
+    };
+    let (mut difference_average, mut difference_entropy) = (0.0, 0.0);
+    let (mut idm, mut idmn, mut id, mut idn, mut inverse_variance) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (k, &v) in diff_k.iter().enumerate() {
+        let kf = k as f64;
+        // Difference average: Σ k p_{x-y}(k)
+        difference_average += kf * v;
+        // Difference entropy: -Σ p_{x-y} log2(p_{x-y} + ε)
+        difference_entropy -= plogp(v);
+        // Inverse difference moment: Σ p_{x-y}(k) / (1 + k^2)
+        idm += v / (1.0 + kf * kf);
+        // Inverse difference moment normalised: Σ p_{x-y}(k) / (1 + k^2 / Ng^2)
+        idmn += v / (1.0 + kf * kf / (ngf * ngf));
+        // Inverse difference: Σ p_{x-y}(k) / (1 + k)
+        id += v / (1.0 + kf);
+        // Inverse difference normalised: Σ p_{x-y}(k) / (1 + k / Ng)
+        idn += v / (1.0 + kf / ngf);
+        // Inverse variance: Σ_{k>0} p_{x-y}(k) / k^2
+        if k > 0 {
+            inverse_variance += v / (kf * kf);
+        }
+    }
+    // Difference variance: Σ p_{x-y}(k) (k - DA)^2
+    let difference_variance: f64 = diff_k
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| v * ((k as f64 - difference_average) * (k as f64 - difference_average)))
+        .sum();
+    let (mut sum_average, mut sum_entropy) = (0.0, 0.0);
+    for (k, &v) in sum_k.iter().enumerate().skip(2) {
+        // Sum average: Σ k p_{x+y}(k)
+        sum_average += k as f64 * v;
+        // Sum entropy: -Σ p_{x+y} log2(p_{x+y} + ε)
+        sum_entropy -= plogp(v);
+    }
+    let hx: f64 = -px.iter().map(|&v| plogp(v)).sum::<f64>();
+    let hy: f64 = -py.iter().map(|&v| plogp(v)).sum::<f64>();
+    // Informational measure of correlation 1: (HXY - HXY1) / max(HX, HY), 0 when the max is 0
+    let divisor = hx.max(hy);
+    let imc1 = if divisor != 0.0 { (hxy - hxy1) / divisor } else { 0.0 };
+    // Informational measure of correlation 2: sqrt(1 - e^{-2 (HXY2 - HXY)}), 0 when HXY2 = HXY
+    let imc2 = if hxy2 == hxy {
+        0.0
+    } else {
+        (1.0 - std::f64::consts::E.powf(-2.0 * (hxy2 - hxy))).sqrt()
+    };
+    // Sum of squares: Σ p (g_i - μ_x)^2
+    let sum_squares = varx;
+    [
+        autocorrelation,
+        ux,
+        prominence,
+        shade,
+        tendency,
+        contrast,
+        correlation,
+        difference_average,
+        difference_entropy,
+        difference_variance,
+        energy,
+        hxy,
+        imc1,
+        imc2,
+        idm,
+        maximal_correlation_coefficient(p, &px, &py, l),
+        idmn,
+        id,
+        idn,
+        inverse_variance,
+        max_probability,
+        sum_average,
+        sum_entropy,
+        sum_squares,
+    ]
+}
+
+/// Maximal correlation coefficient: `sqrt` of the second largest eigenvalue of
+/// `Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k) + ε)`, eigenvalues sorted as numpy sorts complex
+/// numbers (real part, then imaginary part).
+fn maximal_correlation_coefficient(p: &[f64], px: &[f64], py: &[f64], l: usize) -> f64 {
+    if l < 2 {
+        return 1.0;
+    }
+    let mut q = DMatrix::<f64>::zeros(l, l);
+    for k in 0..l {
+        for i in 0..l {
+            let weight = p[i * l + k] / (px[i] * py[k] + EPS);
+            if weight == 0.0 {
+                continue;
+            }
+            for j in 0..l {
+                q[(i, j)] += weight * p[j * l + k];
+            }
+        }
+    }
+    let mut eigenvalues: Vec<nalgebra::Complex<f64>> = q.complex_eigenvalues().iter().copied().collect();
+    eigenvalues.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
+    eigenvalues[l - 2].sqrt().re
+}

@@ -1,0 +1,160 @@
+//! Image and mask readers (PNG, JPEG, BMP, TIFF; 8- and 16-bit; gray, gray+alpha, RGB, RGBA).
+//!
+//! Gray images are used as stored. Colour images are reduced to luminance
+//! `0.299 R + 0.587 G + 0.114 B` in double precision, exactly as the reference extractor does.
+//! Masks keep their raw values (first channel of a colour mask) so that `--label N` can select one
+//! label; without a label every non-zero pixel belongs to the region.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, ImageReader};
+
+use crate::error::{Error, Result};
+
+/// A 2D gray-level image in row-major order.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// Width in pixels (columns).
+    pub width: usize,
+    /// Height in pixels (rows).
+    pub height: usize,
+    /// Gray values, row-major, `height * width` long.
+    pub pixels: Vec<f64>,
+    /// Where the image came from (for error messages).
+    pub source: PathBuf,
+}
+
+/// A mask with its raw per-pixel labels, row-major.
+#[derive(Debug, Clone)]
+pub struct LabelMap {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Raw label value of every pixel.
+    pub labels: Vec<u32>,
+    /// Where the mask came from.
+    pub source: PathBuf,
+}
+
+impl LabelMap {
+    /// The region of the mask: pixels equal to `label`, or all non-zero pixels when `label` is `None`.
+    pub fn select(&self, label: Option<u32>) -> Vec<bool> {
+        match label {
+            Some(l) => self.labels.iter().map(|&v| v == l).collect(),
+            None => self.labels.iter().map(|&v| v != 0).collect(),
+        }
+    }
+}
+
+fn decode(path: &Path) -> Result<DynamicImage> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::Decode {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    if reader.format().is_none() {
+        return Err(Error::Decode {
+            path: path.to_path_buf(),
+            message: "unknown image format (expected PNG, JPEG, BMP or TIFF)".into(),
+        });
+    }
+    reader.decode().map_err(|e| Error::Decode {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Luminance of an RGB triple, in the order the reference computes it.
+fn luminance(r: f64, g: f64, b: f64) -> f64 {
+    0.299 * r + 0.587 * g + 0.114 * b
+}
+
+/// Reads an image file as gray levels (colour reduced to luminance).
+pub fn read_image(path: &Path) -> Result<Image> {
+    let img = decode(path)?;
+    let (width, height) = (img.width() as usize, img.height() as usize);
+    let pixels: Vec<f64> = match &img {
+        DynamicImage::ImageLuma8(b) => b.as_raw().iter().map(|&v| f64::from(v)).collect(),
+        DynamicImage::ImageLuma16(b) => b.as_raw().iter().map(|&v| f64::from(v)).collect(),
+        DynamicImage::ImageLumaA8(b) => b.as_raw().chunks_exact(2).map(|p| f64::from(p[0])).collect(),
+        DynamicImage::ImageLumaA16(b) => b.as_raw().chunks_exact(2).map(|p| f64::from(p[0])).collect(),
+        DynamicImage::ImageRgb8(b) => rgb(b.as_raw(), 3),
+        DynamicImage::ImageRgba8(b) => rgb(b.as_raw(), 4),
+        DynamicImage::ImageRgb16(b) => rgb(b.as_raw(), 3),
+        DynamicImage::ImageRgba16(b) => rgb(b.as_raw(), 4),
+        DynamicImage::ImageRgb32F(b) => rgb(b.as_raw(), 3),
+        DynamicImage::ImageRgba32F(b) => rgb(b.as_raw(), 4),
+        other => {
+            return Err(Error::UnsupportedPixels {
+                path: path.to_path_buf(),
+                format: format!("{:?}", other.color()),
+            })
+        }
+    };
+    Ok(Image {
+        width,
+        height,
+        pixels,
+        source: path.to_path_buf(),
+    })
+}
+
+fn rgb<T: Copy + Into<f64>>(raw: &[T], channels: usize) -> Vec<f64> {
+    raw.chunks_exact(channels)
+        .map(|p| luminance(p[0].into(), p[1].into(), p[2].into()))
+        .collect()
+}
+
+/// Reads a mask file, keeping the raw value of its first channel.
+pub fn read_mask(path: &Path) -> Result<LabelMap> {
+    let img = decode(path)?;
+    let (width, height) = (img.width() as usize, img.height() as usize);
+    let labels: Vec<u32> = match &img {
+        DynamicImage::ImageLuma8(b) => b.as_raw().iter().map(|&v| u32::from(v)).collect(),
+        DynamicImage::ImageLuma16(b) => b.as_raw().iter().map(|&v| u32::from(v)).collect(),
+        DynamicImage::ImageLumaA8(b) => first_channel(b.as_raw(), 2),
+        DynamicImage::ImageLumaA16(b) => first_channel(b.as_raw(), 2),
+        DynamicImage::ImageRgb8(b) => first_channel(b.as_raw(), 3),
+        DynamicImage::ImageRgba8(b) => first_channel(b.as_raw(), 4),
+        DynamicImage::ImageRgb16(b) => first_channel(b.as_raw(), 3),
+        DynamicImage::ImageRgba16(b) => first_channel(b.as_raw(), 4),
+        other => {
+            return Err(Error::UnsupportedPixels {
+                path: path.to_path_buf(),
+                format: format!("{:?} (masks must hold integer labels)", other.color()),
+            })
+        }
+    };
+    Ok(LabelMap {
+        width,
+        height,
+        labels,
+        source: path.to_path_buf(),
+    })
+}
+
+fn first_channel<T: Copy + Into<u32>>(raw: &[T], channels: usize) -> Vec<u32> {
+    raw.chunks_exact(channels).map(|p| p[0].into()).collect()
+}
+
+/// Checks that a mask has the size of its image.
+pub fn check_same_size(image: &Image, mask: &LabelMap) -> Result<()> {
+    if image.width != mask.width || image.height != mask.height {
+        return Err(Error::SizeMismatch {
+            mask: mask.source.clone(),
+            mask_width: mask.width as u32,
+            mask_height: mask.height as u32,
+            image: image.source.clone(),
+            image_width: image.width as u32,
+            image_height: image.height as u32,
+        });
+    }
+    Ok(())
+}
