@@ -31,9 +31,9 @@ impl Binning {
     /// Checks the setting: the width must be positive and finite, the count at least 1.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            Binning::Width(w) if !(w.is_finite() && w > 0.0) => {
-                Err(Error::Setting(format!("bin width must be a positive number, got {w}")))
-            }
+            Binning::Width(w) if !(w.is_finite() && w > 0.0) => Err(Error::Setting(format!(
+                "bin width must be a positive number, got {w}"
+            ))),
             Binning::Count(0) => Err(Error::Setting("bin count must be at least 1".into())),
             _ => Ok(()),
         }
@@ -43,7 +43,9 @@ impl Binning {
     pub fn edges(&self, values: &[f64]) -> Vec<f64> {
         let (min, max) = values
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
         match *self {
             Binning::Width(w) => {
                 let low = min - min.rem_euclid(w);
@@ -58,7 +60,11 @@ impl Binning {
                 edges
             }
             Binning::Count(count) => {
-                let (start, stop) = if min == max { (min - 0.5, max + 0.5) } else { (min, max) };
+                let (start, stop) = if min == max {
+                    (min - 0.5, max + 0.5)
+                } else {
+                    (min, max)
+                };
                 let step = (stop - start) / count as f64;
                 let mut edges: Vec<f64> = (0..=count).map(|i| i as f64 * step + start).collect();
                 edges[count] = stop + 1.0;
@@ -100,7 +106,13 @@ impl GrayLevels {
 
     /// Discretizes the masked pixels of a bounding-box crop (`values` and `mask` row-major,
     /// `width * height` long) with the given bin edges.
-    pub fn new(values: &[f64], mask: &[bool], width: usize, height: usize, edges: &[f64]) -> GrayLevels {
+    pub fn new(
+        values: &[f64],
+        mask: &[bool],
+        width: usize,
+        height: usize,
+        edges: &[f64],
+    ) -> GrayLevels {
         let mut raw = vec![0u32; width * height];
         let mut max_level = 0;
         for ((r, &v), &m) in raw.iter_mut().zip(values).zip(mask) {

@@ -79,6 +79,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The matrix backend failed (device lost, out of memory, ...).
+    #[error("matrix backend {backend}: {message}")]
+    Backend {
+        /// Backend name.
+        backend: String,
+        /// What went wrong.
+        message: String,
+    },
     /// Writing output failed.
     #[error("{path}: cannot write: {message}")]
     Write {

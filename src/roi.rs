@@ -96,11 +96,18 @@ pub struct Region {
 
 impl Region {
     /// Crops a full-image mask to its bounding box; `None` when the mask is empty.
-    pub fn from_full_mask(name: &str, mask: &[bool], width: usize, height: usize) -> Option<Region> {
+    pub fn from_full_mask(
+        name: &str,
+        mask: &[bool],
+        width: usize,
+        height: usize,
+    ) -> Option<Region> {
         let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
         for y in 0..height {
             let row = &mask[y * width..(y + 1) * width];
-            if let (Some(first), Some(last)) = (row.iter().position(|&m| m), row.iter().rposition(|&m| m)) {
+            if let (Some(first), Some(last)) =
+                (row.iter().position(|&m| m), row.iter().rposition(|&m| m))
+            {
                 x0 = x0.min(first);
                 x1 = x1.max(last);
                 y0 = y0.min(y);
@@ -148,12 +155,17 @@ impl Region {
             .iter()
             .map(|&m| if m { 255 } else { 0 })
             .collect();
-        image::save_buffer(path, &data, width as u32, height as u32, image::ExtendedColorType::L8).map_err(
-            |e| Error::Write {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            },
+        image::save_buffer(
+            path,
+            &data,
+            width as u32,
+            height as u32,
+            image::ExtendedColorType::L8,
         )
+        .map_err(|e| Error::Write {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -231,7 +243,13 @@ pub fn squared_distance_transform(mask: &[bool], width: usize, height: usize) ->
 /// The peritumoral ring of `width_px` pixels around `tumor` (a region of an image of
 /// `image_width` x `image_height` pixels), clipped to the image. `None` if the ring is empty
 /// (the tumour fills the image).
-pub fn ring(tumor: &Region, name: &str, width_px: f64, image_width: usize, image_height: usize) -> Option<Region> {
+pub fn ring(
+    tumor: &Region,
+    name: &str,
+    width_px: f64,
+    image_width: usize,
+    image_height: usize,
+) -> Option<Region> {
     let reach = width_px.floor() as usize + 1;
     let x0 = tumor.x0.saturating_sub(reach);
     let y0 = tumor.y0.saturating_sub(reach);
@@ -246,7 +264,10 @@ pub fn ring(tumor: &Region, name: &str, width_px: f64, image_width: usize, image
     }
     let distances = squared_distance_transform(&inside, w, h);
     let limit = width_px * width_px * (1.0 + 1e-12);
-    let ring_mask: Vec<bool> = distances.iter().map(|&d| d > 0 && (d as f64) <= limit).collect();
+    let ring_mask: Vec<bool> = distances
+        .iter()
+        .map(|&d| d > 0 && (d as f64) <= limit)
+        .collect();
     let mut region = Region::from_full_mask(name, &ring_mask, w, h)?;
     region.x0 += x0;
     region.y0 += y0;

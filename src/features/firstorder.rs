@@ -78,7 +78,11 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
     let m4 = mean(values.iter().map(|&x| (x - average).powf(4.0)));
     let (p10, p90) = (percentile(&sorted, 10.0), percentile(&sorted, 90.0));
     // Robust mean absolute deviation: MAD of the values between the 10th and 90th percentiles
-    let robust: Vec<f64> = values.iter().copied().filter(|&x| x >= p10 && x <= p90).collect();
+    let robust: Vec<f64> = values
+        .iter()
+        .copied()
+        .filter(|&x| x >= p10 && x <= p90)
+        .collect();
     let robust_mean = mean(robust.iter().copied());
     let (minimum, maximum) = (sorted[0], sorted[sorted.len() - 1]);
     // Skewness and kurtosis are 0 for a flat region (m2 = 0), as in PyRadiomics.

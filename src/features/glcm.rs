@@ -197,7 +197,11 @@ fn angle_features(p: &[f64], l: usize, gray: &[u32], ng: u32) -> [f64; 24] {
     let hy: f64 = -py.iter().map(|&v| plogp(v)).sum::<f64>();
     // Informational measure of correlation 1: (HXY - HXY1) / max(HX, HY), 0 when the max is 0
     let divisor = hx.max(hy);
-    let imc1 = if divisor != 0.0 { (hxy - hxy1) / divisor } else { 0.0 };
+    let imc1 = if divisor != 0.0 {
+        (hxy - hxy1) / divisor
+    } else {
+        0.0
+    };
     // Informational measure of correlation 2: sqrt(1 - e^{-2 (HXY2 - HXY)}), 0 when HXY2 = HXY
     let imc2 = if hxy2 == hxy {
         0.0
@@ -253,7 +257,8 @@ fn maximal_correlation_coefficient(p: &[f64], px: &[f64], py: &[f64], l: usize) 
             }
         }
     }
-    let mut eigenvalues: Vec<nalgebra::Complex<f64>> = q.complex_eigenvalues().iter().copied().collect();
+    let mut eigenvalues: Vec<nalgebra::Complex<f64>> =
+        q.complex_eigenvalues().iter().copied().collect();
     eigenvalues.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
     eigenvalues[l - 2].sqrt().re
 }

@@ -65,7 +65,11 @@ pub fn features(matrix: &GlrlmMatrix, gray: &[u32]) -> Vec<Feature> {
         .filter(|c| c.iter().any(|&v| v != 0))
         .map(|c| angle_features(c, l, r, &gray))
         .collect();
-    let values = if rows.is_empty() { [f64::NAN; 16] } else { average_angles(&rows) };
+    let values = if rows.is_empty() {
+        [f64::NAN; 16]
+    } else {
+        average_angles(&rows)
+    };
     named("glrlm", &NAMES, values)
 }
 

@@ -51,7 +51,10 @@ pub fn features(matrix: &GlszmMatrix, gray: &[u32]) -> Vec<Feature> {
             (i as usize, f64::from(s), f64::from(c))
         })
         .collect();
-    let ps: Vec<(f64, f64)> = by_size.into_iter().map(|(s, v)| (f64::from(s), v)).collect();
+    let ps: Vec<(f64, f64)> = by_size
+        .into_iter()
+        .map(|(s, v)| (f64::from(s), v))
+        .collect();
     let e = emphasis(&entries, &pg, &ps, &gray);
     named(
         "glszm",

@@ -27,7 +27,11 @@ pub struct Feature {
 }
 
 /// Pairs a class's names with its values.
-pub(crate) fn named<const N: usize>(class: &'static str, names: &[&'static str; N], values: [f64; N]) -> Vec<Feature> {
+pub(crate) fn named<const N: usize>(
+    class: &'static str,
+    names: &[&'static str; N],
+    values: [f64; N],
+) -> Vec<Feature> {
     names
         .iter()
         .zip(values)

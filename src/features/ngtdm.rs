@@ -42,13 +42,24 @@ impl NgtdmMatrix {
     pub fn s(&self) -> Vec<f64> {
         self.difference_sums
             .chunks_exact(MAX_NEIGHBOURS)
-            .map(|t| t.iter().enumerate().map(|(c, &v)| v as f64 / (c + 1) as f64).sum())
+            .map(|t| {
+                t.iter()
+                    .enumerate()
+                    .map(|(c, &v)| v as f64 / (c + 1) as f64)
+                    .sum()
+            })
             .collect()
     }
 }
 
 /// Feature names in output order (PyRadiomics names).
-pub const NAMES: [&str; 5] = ["Coarseness", "Contrast", "Busyness", "Complexity", "Strength"];
+pub const NAMES: [&str; 5] = [
+    "Coarseness",
+    "Contrast",
+    "Busyness",
+    "Complexity",
+    "Strength",
+];
 
 /// All NGTDM features of a region; `gray` holds the gray level of each rank.
 pub fn features(matrix: &NgtdmMatrix, gray: &[u32]) -> Vec<Feature> {
@@ -76,11 +87,23 @@ pub fn features(matrix: &NgtdmMatrix, gray: &[u32]) -> Vec<Feature> {
         &NAMES,
         [
             // Coarseness: 1 / Σ p_i s_i, 10^6 when the sum is 0
-            if sum_ps != 0.0 { 1.0 / sum_ps } else { 1_000_000.0 },
+            if sum_ps != 0.0 {
+                1.0 / sum_ps
+            } else {
+                1_000_000.0
+            },
             // Contrast: Σ_i Σ_j p_i p_j (g_i - g_j)^2 / (N_gp (N_gp - 1)) * Σ s_i / N_vp
-            if divisor != 0.0 { spread * sum_s / nvp / divisor } else { 0.0 },
+            if divisor != 0.0 {
+                spread * sum_s / nvp / divisor
+            } else {
+                0.0
+            },
             // Busyness: Σ p_i s_i / Σ_i Σ_j |g_i p_i - g_j p_j|, 0 when the divisor is 0
-            if busy_divisor != 0.0 { sum_ps / busy_divisor } else { 0.0 },
+            if busy_divisor != 0.0 {
+                sum_ps / busy_divisor
+            } else {
+                0.0
+            },
             // Complexity: Σ_i Σ_j |g_i - g_j| (p_i s_i + p_j s_j) / (p_i + p_j) / N_vp
             complexity / nvp,
             // Strength: Σ_i Σ_j (p_i + p_j)(g_i - g_j)^2 / Σ s_i, 0 when Σ s_i = 0

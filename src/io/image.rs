@@ -83,8 +83,16 @@ pub fn read_image(path: &Path) -> Result<Image> {
     let pixels: Vec<f64> = match &img {
         DynamicImage::ImageLuma8(b) => b.as_raw().iter().map(|&v| f64::from(v)).collect(),
         DynamicImage::ImageLuma16(b) => b.as_raw().iter().map(|&v| f64::from(v)).collect(),
-        DynamicImage::ImageLumaA8(b) => b.as_raw().chunks_exact(2).map(|p| f64::from(p[0])).collect(),
-        DynamicImage::ImageLumaA16(b) => b.as_raw().chunks_exact(2).map(|p| f64::from(p[0])).collect(),
+        DynamicImage::ImageLumaA8(b) => b
+            .as_raw()
+            .chunks_exact(2)
+            .map(|p| f64::from(p[0]))
+            .collect(),
+        DynamicImage::ImageLumaA16(b) => b
+            .as_raw()
+            .chunks_exact(2)
+            .map(|p| f64::from(p[0]))
+            .collect(),
         DynamicImage::ImageRgb8(b) => rgb(b.as_raw(), 3),
         DynamicImage::ImageRgba8(b) => rgb(b.as_raw(), 4),
         DynamicImage::ImageRgb16(b) => rgb(b.as_raw(), 3),

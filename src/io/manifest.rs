@@ -33,10 +33,12 @@ pub fn read_manifest(path: &Path, id_column: &str) -> Result<Vec<Case>> {
         .map_err(|e| err(format!("cannot read header: {e}")))?
         .clone();
     let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| err(format!("no '{name}' column (columns: {})", headers.iter().collect::<Vec<_>>().join(", "))))
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            err(format!(
+                "no '{name}' column (columns: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ))
+        })
     };
     let (id_at, image_at, mask_at) = (column(id_column)?, column("image")?, column("mask")?);
     let base = path.parent().unwrap_or_else(|| Path::new("."));

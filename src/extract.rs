@@ -1,0 +1,293 @@
+//! The extraction pipeline: image + mask → regions → discretization → matrices → features.
+//!
+//! Cases are prepared (decoded, regions drawn, gray levels binned) on all cores, the count
+//! matrices of a whole batch of regions are built by one backend call, and the formulas then
+//! turn each region's matrices into its 102 features.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::discretize::{Binning, GrayLevels};
+use crate::error::{Error, Result};
+use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
+use crate::io::{read_image, read_mask, Case, Image};
+use crate::matrix::{Backend, Matrices};
+use crate::roi::{ring, Region, RingWidth};
+
+/// Extraction settings shared by all cases of a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    /// Gray-level discretization.
+    pub binning: Binning,
+    /// Mask label of the tumour; `None` means every non-zero mask pixel.
+    pub label: Option<u32>,
+    /// Pixel spacing in mm (square pixels); `None` means unknown (features in pixel units).
+    pub spacing: Option<f64>,
+    /// Peritumoral rings to extract besides the tumour.
+    pub rings: Vec<RingWidth>,
+}
+
+impl Settings {
+    /// Checks the settings before any file is read.
+    pub fn validate(&self) -> Result<()> {
+        self.binning.validate()?;
+        if let Some(s) = self.spacing {
+            if !(s.is_finite() && s > 0.0) {
+                return Err(Error::Setting(format!(
+                    "pixel spacing must be a positive number of mm, got {s}"
+                )));
+            }
+        }
+        for r in &self.rings {
+            r.in_pixels(self.spacing)?;
+        }
+        let mut names: Vec<String> = self.rings.iter().map(RingWidth::region_name).collect();
+        names.sort();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(Error::Setting(format!("ring '{}' is given twice", w[0])));
+        }
+        Ok(())
+    }
+}
+
+/// A case read from disk with its regions drawn.
+#[derive(Debug, Clone)]
+pub struct LoadedCase {
+    /// The image (gray values).
+    pub image: Image,
+    /// The mask file (for messages).
+    pub mask_path: PathBuf,
+    /// The tumour first, then one region per ring, in the order of the settings.
+    pub regions: Vec<Region>,
+}
+
+/// Reads an image and its mask and draws the tumour and ring regions.
+pub fn load_case(image_path: &Path, mask_path: &Path, settings: &Settings) -> Result<LoadedCase> {
+    let image = read_image(image_path)?;
+    let mask = read_mask(mask_path)?;
+    crate::io::image::check_same_size(&image, &mask)?;
+    let (w, h) = (image.width, image.height);
+    let selected = mask.select(settings.label);
+    let tumor =
+        Region::from_full_mask("tumor", &selected, w, h).ok_or_else(|| Error::EmptyRegion {
+            path: mask_path.to_path_buf(),
+            region: "tumor".into(),
+            detail: match settings.label {
+                Some(l) => format!("no pixel has label {l}"),
+                None => "the mask has no non-zero pixel".into(),
+            },
+        })?;
+    let mut regions = Vec::with_capacity(1 + settings.rings.len());
+    for width in &settings.rings {
+        let name = width.region_name();
+        let px = width.in_pixels(settings.spacing)?;
+        let r = ring(&tumor, &name, px, w, h).ok_or_else(|| Error::EmptyRegion {
+            path: mask_path.to_path_buf(),
+            region: name.clone(),
+            detail: "the tumour leaves no pixel of the image around it".into(),
+        })?;
+        regions.push(r);
+    }
+    regions.insert(0, tumor);
+    Ok(LoadedCase {
+        image,
+        mask_path: mask_path.to_path_buf(),
+        regions,
+    })
+}
+
+/// A region ready for the matrix backends: discretized gray levels and the raw gray values.
+#[derive(Debug, Clone)]
+pub struct PreparedRegion {
+    /// The region (name, bounding box, mask).
+    pub region: Region,
+    /// Discretized gray levels over the bounding box.
+    pub gray: GrayLevels,
+    /// Original gray values of the region's pixels, row-major.
+    pub values: Vec<f64>,
+}
+
+/// Checks a region as PyRadiomics' `checkMask` does, then discretizes it.
+pub fn prepare_region(
+    image: &Image,
+    region: &Region,
+    mask_path: &Path,
+    binning: Binning,
+) -> Result<PreparedRegion> {
+    let degenerate = |detail: String| Error::DegenerateRegion {
+        path: mask_path.to_path_buf(),
+        region: region.name.clone(),
+        detail,
+    };
+    let n = region.pixel_count();
+    if n == 1 {
+        return Err(degenerate(
+            "has a single pixel; PyRadiomics cannot extract features for a single voxel".into(),
+        ));
+    }
+    if region.width == 1 || region.height == 1 {
+        return Err(degenerate(format!(
+            "is one pixel thick ({}x{} bounding box); PyRadiomics requires a 2D region (mask has too few dimensions)",
+            region.width, region.height
+        )));
+    }
+    let mut crop = Vec::with_capacity(region.width * region.height);
+    let mut values = Vec::with_capacity(n);
+    for y in 0..region.height {
+        let row = (region.y0 + y) * image.width + region.x0;
+        crop.extend_from_slice(&image.pixels[row..row + region.width]);
+    }
+    for (&v, &m) in crop.iter().zip(&region.mask) {
+        if m {
+            values.push(v);
+        }
+    }
+    let edges = binning.edges(&values);
+    let gray = GrayLevels::new(&crop, &region.mask, region.width, region.height, &edges);
+    Ok(PreparedRegion {
+        region: region.clone(),
+        gray,
+        values,
+    })
+}
+
+/// Discretizes every region of a loaded case.
+pub fn prepare_case(case: &LoadedCase, settings: &Settings) -> Result<Vec<PreparedRegion>> {
+    case.regions
+        .iter()
+        .map(|r| prepare_region(&case.image, r, &case.mask_path, settings.binning))
+        .collect()
+}
+
+/// The 102 features of one region from its matrices, in PyRadiomics' class order.
+pub fn region_features(
+    region: &PreparedRegion,
+    matrices: &Matrices,
+    spacing: Option<f64>,
+) -> Vec<Feature> {
+    let s = spacing.unwrap_or(1.0);
+    let levels = &region.gray.levels;
+    let mut out = shape2d::features(
+        &region.region.mask,
+        region.region.width,
+        region.region.height,
+        (s, s),
+    );
+    out.extend(firstorder::features(
+        &region.values,
+        &matrices.histogram,
+        s * s,
+    ));
+    out.extend(glcm::features(&matrices.glcm, levels, region.gray.ng()));
+    out.extend(glrlm::features(&matrices.glrlm, levels));
+    out.extend(glszm::features(&matrices.glszm, levels));
+    out.extend(gldm::features(&matrices.gldm, levels));
+    out.extend(ngtdm::features(&matrices.ngtdm, levels));
+    out
+}
+
+/// Column name of a feature of a region: `<region>_original_<class>_<Feature>`.
+pub fn column_name(region: &str, feature: &Feature) -> String {
+    format!("{region}_original_{}_{}", feature.class, feature.name)
+}
+
+/// Named feature values of one case, in output order.
+pub type FeatureRow = Vec<(String, f64)>;
+
+/// Extracts every region of one image + mask pair.
+pub fn extract_case(
+    image_path: &Path,
+    mask_path: &Path,
+    settings: &Settings,
+    backend: &dyn Backend,
+) -> Result<FeatureRow> {
+    let loaded = load_case(image_path, mask_path, settings)?;
+    let prepared = prepare_case(&loaded, settings)?;
+    let grays: Vec<&GrayLevels> = prepared.iter().map(|p| &p.gray).collect();
+    let matrices = backend.build(&grays)?;
+    Ok(row(&prepared, &matrices, settings.spacing))
+}
+
+fn row(prepared: &[PreparedRegion], matrices: &[Matrices], spacing: Option<f64>) -> FeatureRow {
+    prepared
+        .iter()
+        .zip(matrices)
+        .flat_map(|(p, m)| {
+            region_features(p, m, spacing)
+                .into_iter()
+                .map(|f| (column_name(&p.region.name, &f), f.value))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Number of cases prepared together before one backend call builds all their matrices.
+pub const CASES_PER_BATCH: usize = 64;
+
+/// Extracts many cases: decoding and formulas on all cores, matrices a batch at a time.
+/// Results come in case order; a failed case gives its error and the others go on.
+/// `on_done` is called once per finished case (for progress reporting).
+pub fn extract_cases(
+    cases: &[Case],
+    settings: &Settings,
+    backend: &dyn Backend,
+    on_done: &(dyn Fn(&Case, &Result<FeatureRow>) + Sync),
+) -> Vec<Result<FeatureRow>> {
+    let mut results = Vec::with_capacity(cases.len());
+    for chunk in cases.chunks(CASES_PER_BATCH) {
+        let prepared: Vec<Result<Vec<PreparedRegion>>> = chunk
+            .par_iter()
+            .map(|c| {
+                load_case(&c.image, &c.mask, settings).and_then(|l| prepare_case(&l, settings))
+            })
+            .collect();
+        let grays: Vec<&GrayLevels> = prepared
+            .iter()
+            .flat_map(|p| p.iter().flatten().map(|r| &r.gray))
+            .collect();
+        let built = backend.build(&grays);
+        let mut chunk_results: Vec<Result<FeatureRow>> = match built {
+            Ok(matrices) => {
+                let mut offsets = Vec::with_capacity(prepared.len());
+                let mut at = 0;
+                for p in &prepared {
+                    offsets.push(at);
+                    at += p.as_ref().map_or(0, Vec::len);
+                }
+                prepared
+                    .into_par_iter()
+                    .zip(offsets)
+                    .map(|(p, offset)| {
+                        p.map(|regions| {
+                            row(
+                                &regions,
+                                &matrices[offset..offset + regions.len()],
+                                settings.spacing,
+                            )
+                        })
+                    })
+                    .collect()
+            }
+            Err(e) => {
+                let message = e.to_string();
+                prepared
+                    .into_iter()
+                    .map(|p| {
+                        p.and_then(|_| {
+                            Err(Error::Backend {
+                                backend: backend.name().to_string(),
+                                message: message.clone(),
+                            })
+                        })
+                    })
+                    .collect()
+            }
+        };
+        for (case, result) in chunk.iter().zip(&chunk_results) {
+            on_done(case, result);
+        }
+        results.append(&mut chunk_results);
+    }
+    results
+}

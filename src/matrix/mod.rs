@@ -1,0 +1,91 @@
+//! Count matrices of a batch of regions, behind a backend trait.
+//!
+//! A backend turns discretized regions ([`GrayLevels`]) into the integer matrices every texture
+//! class reads: GLCM, GLRLM, GLSZM, GLDM, NGTDM and the gray-level histogram. Backends build
+//! matrices and nothing else; the feature formulas in [`crate::features`] read them. All counts
+//! are integers, so two correct backends give bit-identical matrices.
+
+pub mod cpu;
+
+use crate::discretize::GrayLevels;
+use crate::error::Result;
+use crate::features::glcm::GlcmMatrix;
+use crate::features::gldm::GldmMatrix;
+use crate::features::glrlm::GlrlmMatrix;
+use crate::features::glszm::GlszmMatrix;
+use crate::features::ngtdm::NgtdmMatrix;
+
+/// The four in-plane angles at distance 1, as `(dy, dx)` offsets, in PyRadiomics' order.
+/// GLCM pairs `(p, p + angle)`; GLRLM runs along each angle.
+pub const GLCM_ANGLES: [(isize, isize); 4] = [(1, 1), (1, 0), (1, -1), (0, 1)];
+
+/// The 8 in-plane neighbours used by GLSZM, GLDM and NGTDM.
+pub const NEIGHBOURS: [(isize, isize); 8] = [
+    (-1, -1),
+    (-1, 0),
+    (-1, 1),
+    (0, -1),
+    (0, 1),
+    (1, -1),
+    (1, 0),
+    (1, 1),
+];
+
+/// Every count matrix of one region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matrices {
+    /// Pixel count of each gray-level rank (first-order histogram).
+    pub histogram: Vec<u32>,
+    /// Gray level co-occurrence counts.
+    pub glcm: GlcmMatrix,
+    /// Gray level run lengths.
+    pub glrlm: GlrlmMatrix,
+    /// Gray level size zones.
+    pub glszm: GlszmMatrix,
+    /// Gray level dependences.
+    pub gldm: GldmMatrix,
+    /// Neighbouring gray tone differences.
+    pub ngtdm: NgtdmMatrix,
+}
+
+/// Something that builds count matrices for a batch of regions.
+pub trait Backend: Send + Sync {
+    /// Short name for logs and reports (`cpu`, `gpu`).
+    fn name(&self) -> &str;
+
+    /// Builds the matrices of each region, in order.
+    fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>>;
+}
+
+/// Which backend the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// The GPU when an adapter exists, else the CPU.
+    #[default]
+    Auto,
+    /// The CPU (rayon), always available.
+    Cpu,
+}
+
+impl std::str::FromStr for BackendChoice {
+    type Err = crate::error::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(BackendChoice::Auto),
+            "cpu" => Ok(BackendChoice::Cpu),
+            other => Err(crate::error::Error::Setting(format!(
+                "unknown backend '{other}' (expected auto or cpu)"
+            ))),
+        }
+    }
+}
+
+/// Creates the chosen backend. `Auto` currently resolves to the CPU backend; `note` receives a
+/// one-line explanation whenever the choice differs from the request.
+pub fn create(choice: BackendChoice, note: &mut dyn FnMut(&str)) -> Box<dyn Backend> {
+    if choice == BackendChoice::Auto {
+        note("backend auto: no GPU backend in this build, using the CPU");
+    }
+    Box::new(cpu::CpuBackend)
+}
