@@ -6,7 +6,7 @@
 //! (`numpy.percentile`). Let `X̄` be the mean, `m_k = mean((X - X̄)^k)` the central moments, and
 //! `V` the area of one pixel (mm², 1 when no spacing is given).
 
-use super::{named, plogp, Feature};
+use super::{named, numpy_sum, plogp, Feature};
 
 /// Feature names in output order (PyRadiomics names).
 pub const NAMES: [&str; 18] = [
@@ -56,9 +56,9 @@ fn median(sorted: &[f64]) -> f64 {
     }
 }
 
-fn mean(values: impl ExactSizeIterator<Item = f64>) -> f64 {
-    let n = values.len() as f64;
-    values.sum::<f64>() / n
+/// Mean of values, summed in numpy's order.
+fn mean(values: &[f64]) -> f64 {
+    numpy_sum(values) / values.len() as f64
 }
 
 /// All first-order features. `values` are the region's gray values (non-empty), `histogram`
@@ -71,19 +71,22 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
     let p: Vec<f64> = histogram.iter().map(|&c| f64::from(c) / total).collect();
 
     // Energy: Σ X²
-    let energy: f64 = values.iter().map(|&x| x * x).sum();
-    let average = mean(values.iter().copied());
-    let m2 = mean(values.iter().map(|&x| (x - average).powf(2.0)));
-    let m3 = mean(values.iter().map(|&x| (x - average).powf(3.0)));
-    let m4 = mean(values.iter().map(|&x| (x - average).powf(4.0)));
+    let squares: Vec<f64> = values.iter().map(|&x| x * x).collect();
+    let energy = numpy_sum(&squares);
+    let average = mean(values);
+    let central = |k: f64| -> Vec<f64> { values.iter().map(|&x| (x - average).powf(k)).collect() };
+    let m2 = mean(&values.iter().map(|&x| (x - average) * (x - average)).collect::<Vec<_>>());
+    let (m3, m4) = (mean(&central(3.0)), mean(&central(4.0)));
     let (p10, p90) = (percentile(&sorted, 10.0), percentile(&sorted, 90.0));
-    // Robust mean absolute deviation: MAD of the values between the 10th and 90th percentiles
-    let robust: Vec<f64> = values
+    // Robust mean absolute deviation: MAD of the values between the 10th and 90th percentiles.
+    // As numpy's nanmean does, excluded values count as 0 in the sums but not in the count.
+    let kept = |x: f64| x >= p10 && x <= p90;
+    let n_robust = values.iter().filter(|&&x| kept(x)).count() as f64;
+    let robust_mean = numpy_sum(&values.iter().map(|&x| if kept(x) { x } else { 0.0 }).collect::<Vec<_>>()) / n_robust;
+    let robust_deviations: Vec<f64> = values
         .iter()
-        .copied()
-        .filter(|&x| x >= p10 && x <= p90)
+        .map(|&x| if kept(x) { (x - robust_mean).abs() } else { 0.0 })
         .collect();
-    let robust_mean = mean(robust.iter().copied());
     let (minimum, maximum) = (sorted[0], sorted[sorted.len() - 1]);
     // Skewness and kurtosis are 0 for a flat region (m2 = 0), as in PyRadiomics.
     let spread = if m2 == 0.0 { 1.0 } else { m2 };
@@ -95,7 +98,7 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
             // Total energy: V Σ X²
             energy * pixel_area,
             // Entropy: -Σ p(i) log2(p(i) + ε)
-            -p.iter().map(|&v| plogp(v)).sum::<f64>(),
+            -numpy_sum(&p.iter().map(|&v| plogp(v)).collect::<Vec<_>>()),
             minimum,
             percentile(&sorted, 10.0),
             p90,
@@ -108,8 +111,8 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
             // Range: max - min
             maximum - minimum,
             // Mean absolute deviation: mean |X - X̄|
-            mean(values.iter().map(|&x| (x - average).abs())),
-            mean(robust.iter().map(|&x| (x - robust_mean).abs())),
+            mean(&values.iter().map(|&x| (x - average).abs()).collect::<Vec<_>>()),
+            numpy_sum(&robust_deviations) / n_robust,
             // Root mean squared: sqrt(Σ X² / N_p)
             (energy / n).sqrt(),
             // Skewness: m3 / m2^1.5
@@ -119,7 +122,7 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
             // Variance: m2 (as the square of numpy's standard deviation)
             m2.sqrt() * m2.sqrt(),
             // Uniformity: Σ p(i)²
-            p.iter().map(|&v| v * v).sum(),
+            numpy_sum(&p.iter().map(|&v| v * v).collect::<Vec<_>>()),
         ],
     )
 }

@@ -58,6 +58,35 @@ pub(crate) fn average_angles<const N: usize>(per_angle: &[[f64; N]]) -> [f64; N]
     std::array::from_fn(|k| nanmean(per_angle.iter().map(|row| row[k])))
 }
 
+/// Sum of values in numpy's order (`numpy.sum` of a contiguous float64 array): blocks of 8192
+/// (the ufunc buffer), each summed pairwise, added to `-0.0`. Matching the order keeps first-order
+/// statistics within a few ulps of PyRadiomics instead of `n ε`.
+pub(crate) fn numpy_sum(values: &[f64]) -> f64 {
+    values.chunks(8192).fold(-0.0, |total, chunk| total + pairwise_sum(chunk))
+}
+
+/// numpy's pairwise summation: 8 interleaved partial sums up to 128 values, halving above.
+fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        a.iter().fold(-0.0, |s, &v| s + v)
+    } else if n <= 128 {
+        let mut r: [f64; 8] = std::array::from_fn(|j| a[j]);
+        let whole = n - n % 8;
+        for block in a[8..whole].chunks_exact(8) {
+            for (acc, &v) in r.iter_mut().zip(block) {
+                *acc += v;
+            }
+        }
+        let head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        a[whole..].iter().fold(head, |s, &v| s + v)
+    } else {
+        let half = n / 2;
+        let half = half - half % 8;
+        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
+    }
+}
+
 /// `p log2(p + eps)`: one term of a (negated) Shannon entropy in bits.
 #[inline]
 pub(crate) fn plogp(p: f64) -> f64 {
