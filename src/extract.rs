@@ -222,8 +222,9 @@ fn row(prepared: &[PreparedRegion], matrices: &[Matrices], spacing: Option<f64>)
         .collect()
 }
 
-/// Number of cases prepared together before one backend call builds all their matrices.
-pub const CASES_PER_BATCH: usize = 64;
+/// Number of cases in flight together: prepared on all cores, then (for a gathering backend)
+/// their regions' matrices built by one backend call.
+pub const CASES_PER_BATCH: usize = 256;
 
 /// Extracts many cases: decoding and formulas on all cores, matrices a batch at a time.
 /// Results come in case order; a failed case gives its error and the others go on.
@@ -236,53 +237,13 @@ pub fn extract_cases(
 ) -> Vec<Result<FeatureRow>> {
     let mut results = Vec::with_capacity(cases.len());
     for chunk in cases.chunks(CASES_PER_BATCH) {
-        let prepared: Vec<Result<Vec<PreparedRegion>>> = chunk
-            .par_iter()
-            .map(|c| {
-                load_case(&c.image, &c.mask, settings).and_then(|l| prepare_case(&l, settings))
-            })
-            .collect();
-        let grays: Vec<&GrayLevels> = prepared
-            .iter()
-            .flat_map(|p| p.iter().flatten().map(|r| &r.gray))
-            .collect();
-        let built = backend.build(&grays);
-        let mut chunk_results: Vec<Result<FeatureRow>> = match built {
-            Ok(matrices) => {
-                let mut offsets = Vec::with_capacity(prepared.len());
-                let mut at = 0;
-                for p in &prepared {
-                    offsets.push(at);
-                    at += p.as_ref().map_or(0, Vec::len);
-                }
-                prepared
-                    .into_par_iter()
-                    .zip(offsets)
-                    .map(|(p, offset)| {
-                        p.map(|regions| {
-                            row(
-                                &regions,
-                                &matrices[offset..offset + regions.len()],
-                                settings.spacing,
-                            )
-                        })
-                    })
-                    .collect()
-            }
-            Err(e) => {
-                let message = e.to_string();
-                prepared
-                    .into_iter()
-                    .map(|p| {
-                        p.and_then(|_| {
-                            Err(Error::Backend {
-                                backend: backend.name().to_string(),
-                                message: message.clone(),
-                            })
-                        })
-                    })
-                    .collect()
-            }
+        let mut chunk_results = if backend.gathers_batches() {
+            extract_gathered(chunk, settings, backend)
+        } else {
+            chunk
+                .par_iter()
+                .map(|c| extract_case(&c.image, &c.mask, settings, backend))
+                .collect()
         };
         for (case, result) in chunk.iter().zip(&chunk_results) {
             on_done(case, result);
@@ -290,4 +251,58 @@ pub fn extract_cases(
         results.append(&mut chunk_results);
     }
     results
+}
+
+/// Prepares a chunk of cases in parallel, builds all their regions' matrices in one backend
+/// call, then computes the features in parallel.
+fn extract_gathered(
+    chunk: &[Case],
+    settings: &Settings,
+    backend: &dyn Backend,
+) -> Vec<Result<FeatureRow>> {
+    let prepared: Vec<Result<Vec<PreparedRegion>>> = chunk
+        .par_iter()
+        .map(|c| load_case(&c.image, &c.mask, settings).and_then(|l| prepare_case(&l, settings)))
+        .collect();
+    let grays: Vec<&GrayLevels> = prepared
+        .iter()
+        .flat_map(|p| p.iter().flatten().map(|r| &r.gray))
+        .collect();
+    match backend.build(&grays) {
+        Ok(matrices) => {
+            let mut offsets = Vec::with_capacity(prepared.len());
+            let mut at = 0;
+            for p in &prepared {
+                offsets.push(at);
+                at += p.as_ref().map_or(0, Vec::len);
+            }
+            prepared
+                .into_par_iter()
+                .zip(offsets)
+                .map(|(p, offset)| {
+                    p.map(|regions| {
+                        row(
+                            &regions,
+                            &matrices[offset..offset + regions.len()],
+                            settings.spacing,
+                        )
+                    })
+                })
+                .collect()
+        }
+        Err(e) => {
+            let message = e.to_string();
+            prepared
+                .into_iter()
+                .map(|p| {
+                    p.and_then(|_| {
+                        Err(Error::Backend {
+                            backend: backend.name().to_string(),
+                            message: message.clone(),
+                        })
+                    })
+                })
+                .collect()
+        }
+    }
 }

@@ -74,18 +74,37 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
     let squares: Vec<f64> = values.iter().map(|&x| x * x).collect();
     let energy = numpy_sum(&squares);
     let average = mean(values);
-    let central = |k: f64| -> Vec<f64> { values.iter().map(|&x| (x - average).powf(k)).collect() };
-    let m2 = mean(&values.iter().map(|&x| (x - average) * (x - average)).collect::<Vec<_>>());
-    let (m3, m4) = (mean(&central(3.0)), mean(&central(4.0)));
+    let deviations: Vec<f64> = values.iter().map(|&x| x - average).collect();
+    let squared: Vec<f64> = deviations.iter().map(|&d| d * d).collect();
+    let m2 = mean(&squared);
+    let m3 = mean(
+        &deviations
+            .iter()
+            .zip(&squared)
+            .map(|(&d, &d2)| d2 * d)
+            .collect::<Vec<_>>(),
+    );
+    let m4 = mean(&squared.iter().map(|&d2| d2 * d2).collect::<Vec<_>>());
     let (p10, p90) = (percentile(&sorted, 10.0), percentile(&sorted, 90.0));
     // Robust mean absolute deviation: MAD of the values between the 10th and 90th percentiles.
     // As numpy's nanmean does, excluded values count as 0 in the sums but not in the count.
     let kept = |x: f64| x >= p10 && x <= p90;
     let n_robust = values.iter().filter(|&&x| kept(x)).count() as f64;
-    let robust_mean = numpy_sum(&values.iter().map(|&x| if kept(x) { x } else { 0.0 }).collect::<Vec<_>>()) / n_robust;
+    let robust_mean = numpy_sum(
+        &values
+            .iter()
+            .map(|&x| if kept(x) { x } else { 0.0 })
+            .collect::<Vec<_>>(),
+    ) / n_robust;
     let robust_deviations: Vec<f64> = values
         .iter()
-        .map(|&x| if kept(x) { (x - robust_mean).abs() } else { 0.0 })
+        .map(|&x| {
+            if kept(x) {
+                (x - robust_mean).abs()
+            } else {
+                0.0
+            }
+        })
         .collect();
     let (minimum, maximum) = (sorted[0], sorted[sorted.len() - 1]);
     // Skewness and kurtosis are 0 for a flat region (m2 = 0), as in PyRadiomics.
@@ -111,7 +130,7 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
             // Range: max - min
             maximum - minimum,
             // Mean absolute deviation: mean |X - X̄|
-            mean(&values.iter().map(|&x| (x - average).abs()).collect::<Vec<_>>()),
+            mean(&deviations.iter().map(|d| d.abs()).collect::<Vec<_>>()),
             numpy_sum(&robust_deviations) / n_robust,
             // Root mean squared: sqrt(Σ X² / N_p)
             (energy / n).sqrt(),

@@ -62,7 +62,9 @@ pub(crate) fn average_angles<const N: usize>(per_angle: &[[f64; N]]) -> [f64; N]
 /// (the ufunc buffer), each summed pairwise, added to `-0.0`. Matching the order keeps first-order
 /// statistics within a few ulps of PyRadiomics instead of `n ε`.
 pub(crate) fn numpy_sum(values: &[f64]) -> f64 {
-    values.chunks(8192).fold(-0.0, |total, chunk| total + pairwise_sum(chunk))
+    values
+        .chunks(8192)
+        .fold(-0.0, |total, chunk| total + pairwise_sum(chunk))
 }
 
 /// numpy's pairwise summation: 8 interleaved partial sums up to 128 values, halving above.

@@ -55,6 +55,11 @@ pub trait Backend: Send + Sync {
 
     /// Builds the matrices of each region, in order.
     fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>>;
+
+    /// Whether regions of many cases should be gathered into one [`Backend::build`] call
+    /// (devices with a launch cost), rather than each case built on its own as soon as it is
+    /// ready (the CPU, which then runs every stage of a case without waiting for the others).
+    fn gathers_batches(&self) -> bool;
 }
 
 /// Which backend the user asked for.
