@@ -61,7 +61,7 @@ struct ExtractArgs {
     /// Fixed bin count between the region's minimum and maximum.
     #[arg(long)]
     bin_count: Option<usize>,
-    /// Matrix backend: auto (GPU if present, else CPU) or cpu.
+    /// Matrix backend: auto (a hardware GPU if present, else CPU), cpu or gpu.
     #[arg(long, default_value = "auto")]
     backend: BackendChoice,
     /// Write every region as a PNG mask into this folder (one subfolder per case for a manifest).
@@ -132,7 +132,7 @@ fn write_masks(dir: &Path, image: &Path, mask: &Path, settings: &Settings) -> Re
 
 fn run_extract(args: ExtractArgs) -> Result<i32> {
     let settings = settings(&args)?;
-    let backend = matrix::create(args.backend, &mut |note| eprintln!("{note}"));
+    let backend = matrix::create(args.backend, &mut |note| eprintln!("{note}"))?;
     if let (Some(image), Some(mask)) = (&args.image, &args.mask) {
         if let Some(dir) = &args.write_masks {
             write_masks(dir, image, mask, &settings)?;

@@ -6,6 +6,7 @@
 //! are integers, so two correct backends give bit-identical matrices.
 
 pub mod cpu;
+pub mod gpu;
 
 use crate::discretize::GrayLevels;
 use crate::error::Result;
@@ -65,11 +66,13 @@ pub trait Backend: Send + Sync {
 /// Which backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendChoice {
-    /// The GPU when an adapter exists, else the CPU.
+    /// A hardware GPU when one exists, else the CPU.
     #[default]
     Auto,
     /// The CPU (rayon), always available.
     Cpu,
+    /// The GPU (wgpu); any adapter, software drivers such as lavapipe included.
+    Gpu,
 }
 
 impl std::str::FromStr for BackendChoice {
@@ -79,18 +82,35 @@ impl std::str::FromStr for BackendChoice {
         match s {
             "auto" => Ok(BackendChoice::Auto),
             "cpu" => Ok(BackendChoice::Cpu),
+            "gpu" => Ok(BackendChoice::Gpu),
             other => Err(crate::error::Error::Setting(format!(
-                "unknown backend '{other}' (expected auto or cpu)"
+                "unknown backend '{other}' (expected auto, cpu or gpu)"
             ))),
         }
     }
 }
 
-/// Creates the chosen backend. `Auto` currently resolves to the CPU backend; `note` receives a
-/// one-line explanation whenever the choice differs from the request.
-pub fn create(choice: BackendChoice, note: &mut dyn FnMut(&str)) -> Box<dyn Backend> {
-    if choice == BackendChoice::Auto {
-        note("backend auto: no GPU backend in this build, using the CPU");
+/// Creates the chosen backend. `Auto` takes a hardware GPU when wgpu finds one and otherwise
+/// the CPU, telling `note` in one line what it chose and why; `Gpu` fails without an adapter.
+pub fn create(choice: BackendChoice, note: &mut dyn FnMut(&str)) -> Result<Box<dyn Backend>> {
+    match choice {
+        BackendChoice::Cpu => Ok(Box::new(cpu::CpuBackend)),
+        BackendChoice::Gpu => Ok(Box::new(gpu::GpuBackend::new()?)),
+        BackendChoice::Auto => match gpu::GpuBackend::new() {
+            Ok(backend) if backend.adapter().is_hardware() => Ok(Box::new(backend)),
+            Ok(backend) => {
+                note(&format!(
+                    "backend auto: using the CPU, the only GPU adapter is a software driver ({}); use --backend gpu to run the shaders on it anyway",
+                    backend.adapter().name
+                ));
+                Ok(Box::new(cpu::CpuBackend))
+            }
+            Err(e) => {
+                note(&format!(
+                    "backend auto: using the CPU, no GPU available ({e})"
+                ));
+                Ok(Box::new(cpu::CpuBackend))
+            }
+        },
     }
-    Box::new(cpu::CpuBackend)
 }

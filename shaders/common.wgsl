@@ -1,0 +1,57 @@
+// Shared declarations of every sonorad matrix kernel (prepended to each shader).
+//
+// A batch holds many regions (bounding-box crops, possibly of different images). Their
+// gray-level ranks (0 = outside the region, r >= 1 = the r-th gray level present) are packed one
+// after the other in `ranks`; every region's matrices live at offsets in the single `counts`
+// buffer, which the host clears before the dispatch. All counts are integers added with atomics,
+// so the result does not depend on thread order and equals the CPU backend bit for bit.
+
+struct Region {
+    pixel_offset: u32,      // first rank of the region in `ranks`
+    width: u32,             // bounding-box width
+    height: u32,            // bounding-box height
+    levels: u32,            // L, number of gray levels present
+    level_offset: u32,      // first entry in `gray` (gray level of each rank)
+    glcm_offset: u32,       // 4 * L * L co-occurrence counts
+    glrlm_offset: u32,      // 4 * L * max_run run counts
+    max_run: u32,           // longest possible run: max(width, height)
+    gldm_offset: u32,       // L * 9 dependence counts
+    ngtdm_offset: u32,      // L pixel counts, then L * 8 (lo, hi) pairs of 64-bit sums
+    histogram_offset: u32,  // L pixel counts
+    flag_offset: u32,       // 4 GLRLM flags: an angle has a line crossing >= 2 region pixels
+    first_group: u32,       // first workgroup of this region in the current kernel
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+struct Params {
+    groups: u32,    // number of real workgroups (the grid may be rounded up)
+    groups_x: u32,  // width of the 2D dispatch grid
+    pad0: u32,
+    pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> regions: array<Region>;
+// Region of each workgroup of this kernel.
+@group(0) @binding(1) var<storage, read> group_region: array<u32>;
+@group(0) @binding(2) var<storage, read> ranks: array<u32>;
+@group(0) @binding(3) var<storage, read> gray: array<u32>;
+@group(0) @binding(4) var<storage, read_write> counts: array<atomic<u32>>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+// Entries of workgroup-local accumulation (16 KiB).
+const LOCAL_CELLS: u32 = 4096u;
+
+// Linear workgroup index of a 2D dispatch.
+fn group_index(wg: vec3<u32>) -> u32 {
+    return wg.y * params.groups_x + wg.x;
+}
+
+// Rank at (y + dy, x + dx) of a region, 0 outside its bounding box.
+fn rank_at(r: Region, y: i32, x: i32) -> u32 {
+    if (y < 0 || x < 0 || y >= i32(r.height) || x >= i32(r.width)) {
+        return 0u;
+    }
+    return ranks[r.pixel_offset + u32(y) * r.width + u32(x)];
+}
