@@ -238,27 +238,38 @@ fn angle_features(p: &[f64], l: usize, gray: &[u32], ng: u32) -> [f64; 24] {
     ]
 }
 
+/// Largest matrix side for which MCC uses the general eigensolver on `Q` itself.
+const MCC_GENERAL_LIMIT: usize = 256;
+
 /// Maximal correlation coefficient: `sqrt` of the second largest eigenvalue of
-/// `Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k) + ε)`, eigenvalues sorted as numpy sorts complex
-/// numbers (real part, then imaginary part).
+/// `Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k) + ε)`.
+///
+/// Up to 256 gray levels the eigenvalues of `Q` are computed directly (general solver, sorted as
+/// numpy sorts complex numbers). Beyond, where that takes seconds per angle, `Q` without `ε` is
+/// used through its symmetric similar matrix `S = M Mᵀ`, `M = D_x^{-1/2} P D_y^{-1/2}`
+/// (`Q = D_x^{-1/2} S D_x^{1/2}`), whose real eigenvalues a symmetric solver finds quickly; rows
+/// with `p_x = 0` are zero in `Q` and contribute eigenvalue 0. A tiny negative eigenvalue from
+/// rounding gives 0, as the real part of numpy's complex square root does.
 fn maximal_correlation_coefficient(p: &[f64], px: &[f64], py: &[f64], l: usize) -> f64 {
     if l < 2 {
         return 1.0;
     }
-    let mut q = DMatrix::<f64>::zeros(l, l);
-    for k in 0..l {
-        for i in 0..l {
-            let weight = p[i * l + k] / (px[i] * py[k] + EPS);
-            if weight == 0.0 {
-                continue;
-            }
-            for j in 0..l {
-                q[(i, j)] += weight * p[j * l + k];
-            }
-        }
+    if l <= MCC_GENERAL_LIMIT {
+        let weights = DMatrix::<f64>::from_fn(l, l, |i, k| p[i * l + k] / (px[i] * py[k] + EPS));
+        let pairs = DMatrix::<f64>::from_fn(l, l, |k, j| p[j * l + k]);
+        let q = weights * pairs;
+        let mut complex: Vec<nalgebra::Complex<f64>> = q.complex_eigenvalues().iter().copied().collect();
+        complex.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
+        return complex[l - 2].sqrt().re;
     }
-    let mut eigenvalues: Vec<nalgebra::Complex<f64>> =
-        q.complex_eigenvalues().iter().copied().collect();
-    eigenvalues.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
-    eigenvalues[l - 2].sqrt().re
+    let rows: Vec<usize> = (0..l).filter(|&i| px[i] > 0.0).collect();
+    let columns: Vec<usize> = (0..l).filter(|&k| py[k] > 0.0).collect();
+    let m = DMatrix::<f64>::from_fn(rows.len(), columns.len(), |a, b| {
+        let (i, k) = (rows[a], columns[b]);
+        p[i * l + k] / (px[i] * py[k]).sqrt()
+    });
+    let mut eigenvalues: Vec<f64> = (&m * m.transpose()).symmetric_eigenvalues().iter().copied().collect();
+    eigenvalues.resize(l, 0.0);
+    eigenvalues.sort_by(f64::total_cmp);
+    eigenvalues[l - 2].max(0.0).sqrt()
 }

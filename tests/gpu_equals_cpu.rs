@@ -1,0 +1,179 @@
+//! The GPU backend builds exactly the CPU backend's matrices, bit for bit, and hence the same
+//! features.
+//!
+//! Cases are generated: random sizes up to 2048², random masks (border-touching, multi-part,
+//! holes), bin counts from 8 to 1024, 8- and 16-bit gray values, several regions of different
+//! sizes in one batch. Without a GPU adapter the tests print a loud SKIPPED line; with
+//! `SONORAD_REQUIRE_GPU=1` (set by `.ci/run`, where lavapipe provides an adapter) they fail instead.
+
+use sonorad::discretize::Binning;
+use sonorad::extract::{prepare_region, region_features, PreparedRegion};
+use sonorad::io::Image;
+use sonorad::matrix::cpu::CpuBackend;
+use sonorad::matrix::gpu::GpuBackend;
+use sonorad::matrix::Backend;
+use sonorad::roi::Region;
+use std::path::Path;
+
+/// The GPU backend, or `None` after a loud message when there is no adapter.
+fn gpu() -> Option<GpuBackend> {
+    match GpuBackend::new() {
+        Ok(b) => {
+            eprintln!("GPU tests run on: {} ({}, {})", b.adapter().name, b.adapter().backend, b.adapter().device_type);
+            Some(b)
+        }
+        Err(e) => {
+            if std::env::var("SONORAD_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+                panic!("SONORAD_REQUIRE_GPU=1 but no GPU adapter: {e}");
+            }
+            eprintln!("\n*** SKIPPED: GPU == CPU tests need a GPU adapter and none was found: {e} ***\n");
+            None
+        }
+    }
+}
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn unit(&mut self) -> f64 {
+        self.next() as f64 / (1u64 << 31) as f64
+    }
+}
+
+/// A random image (8- or 16-bit range, smooth background, speckle) and a random mask.
+fn random_case(rng: &mut Lcg, width: usize, height: usize, sixteen_bit: bool) -> (Image, Vec<bool>) {
+    let top = if sixteen_bit { 65535.0 } else { 255.0 };
+    let (fx, fy) = (rng.unit() * 0.05, rng.unit() * 0.05);
+    let pixels: Vec<f64> = (0..width * height)
+        .map(|p| {
+            let (x, y) = ((p % width) as f64, (p / width) as f64);
+            let base = 0.5 + 0.3 * (x * fx).sin() * (y * fy).cos();
+            let speckle = -(1.0 - rng.unit()).max(1e-12).ln();
+            (base * speckle * top * 0.5).clamp(0.0, top).round()
+        })
+        .collect();
+    let mut mask = vec![false; width * height];
+    for _ in 0..1 + rng.below(3) {
+        let (cx, cy) = (rng.unit() * width as f64, rng.unit() * height as f64);
+        let (rx, ry) = (2.0 + rng.unit() * width as f64 * 0.4, 2.0 + rng.unit() * height as f64 * 0.4);
+        let hole = rng.below(2) == 0;
+        for y in 0..height {
+            for x in 0..width {
+                let (dx, dy) = ((x as f64 - cx) / rx, (y as f64 - cy) / ry);
+                let d = dx * dx + dy * dy;
+                if d <= 1.0 && !(hole && d < 0.05) {
+                    mask[y * width + x] = true;
+                }
+            }
+        }
+    }
+    // Make sure the region is at least 2×2.
+    for p in [0, 1, width, width + 1] {
+        mask[p] = true;
+    }
+    (
+        Image {
+            width,
+            height,
+            pixels,
+            source: "generated".into(),
+        },
+        mask,
+    )
+}
+
+fn prepared(rng: &mut Lcg, width: usize, height: usize, sixteen_bit: bool, binning: Binning) -> PreparedRegion {
+    let (image, mask) = random_case(rng, width, height, sixteen_bit);
+    let region = Region::from_full_mask("tumor", &mask, width, height).unwrap();
+    prepare_region(&image, &region, Path::new("generated"), binning).unwrap()
+}
+
+fn assert_same(gpu: &GpuBackend, regions: &[PreparedRegion]) {
+    let grays: Vec<_> = regions.iter().map(|r| &r.gray).collect();
+    let on_gpu = gpu.build(&grays).unwrap();
+    let on_cpu = CpuBackend.build(&grays).unwrap();
+    assert_eq!(on_gpu.len(), on_cpu.len());
+    for (k, (g, c)) in on_gpu.iter().zip(&on_cpu).enumerate() {
+        let r = &regions[k].gray;
+        let what = format!("region {k}: {}x{}, {} levels", r.width, r.height, r.level_count());
+        assert_eq!(g.histogram, c.histogram, "histogram, {what}");
+        assert_eq!(g.glcm, c.glcm, "GLCM, {what}");
+        assert_eq!(g.glrlm, c.glrlm, "GLRLM, {what}");
+        assert_eq!(g.gldm, c.gldm, "GLDM, {what}");
+        assert_eq!(g.ngtdm, c.ngtdm, "NGTDM, {what}");
+        assert_eq!(g.glszm, c.glszm, "GLSZM, {what}");
+        let fg = region_features(&regions[k], g, Some(0.1));
+        let fc = region_features(&regions[k], c, Some(0.1));
+        for (a, b) in fg.iter().zip(&fc) {
+            assert_eq!(a.value.to_bits(), b.value.to_bits(), "{} {}, {what}", a.class, a.name);
+        }
+    }
+}
+
+#[test]
+fn mixed_batch_of_small_and_medium_regions() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Lcg(11);
+    let mut regions = Vec::new();
+    for k in 0..40 {
+        let (w, h) = (3 + rng.below(300) as usize, 3 + rng.below(300) as usize);
+        let bins = [8, 16, 32, 64, 100, 256, 1024][k % 7];
+        let binning = if k % 5 == 0 { Binning::Width(25.0) } else { Binning::Count(bins) };
+        regions.push(prepared(&mut rng, w, h, k % 2 == 1, binning));
+    }
+    assert_same(&gpu, &regions);
+}
+
+#[test]
+fn sixteen_bit_with_small_bin_width() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Lcg(5);
+    // Bin width 50 on 16-bit values: about a thousand gray levels, beyond workgroup memory.
+    let regions: Vec<_> = (0..3)
+        .map(|_| {
+            let width = 150 + rng.below(100) as usize;
+            prepared(&mut rng, width, 120, true, Binning::Width(50.0))
+        })
+        .collect();
+    assert!(regions.iter().any(|r| r.gray.level_count() > 500));
+    assert_same(&gpu, &regions);
+}
+
+#[test]
+fn large_images_up_to_2048() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Lcg(99);
+    let regions = vec![
+        prepared(&mut rng, 2048, 2048, false, Binning::Count(32)),
+        prepared(&mut rng, 1024, 1536, true, Binning::Count(1024)),
+        prepared(&mut rng, 2048, 7, false, Binning::Count(8)),
+    ];
+    // Runs as long as the image side.
+    assert!(regions[0].gray.width.max(regions[0].gray.height) >= 1024);
+    assert_same(&gpu, &regions);
+}
+
+#[test]
+fn single_line_angles_are_emptied_like_the_cpu() {
+    let Some(gpu) = gpu() else { return };
+    // A checkerboard of region pixels: no two region pixels share a row or column line, so
+    // those GLRLM angles are emptied; diagonals keep theirs.
+    let (w, h) = (9, 9);
+    let mask: Vec<bool> = (0..w * h).map(|p| (p % w + p / w) % 2 == 0).collect();
+    let image = Image {
+        width: w,
+        height: h,
+        pixels: (0..w * h).map(|p| (p * 37 % 200) as f64).collect(),
+        source: "checkerboard".into(),
+    };
+    let region = Region::from_full_mask("tumor", &mask, w, h).unwrap();
+    let r = prepare_region(&image, &region, Path::new("checkerboard"), Binning::Count(4)).unwrap();
+    assert_same(&gpu, &[r]);
+}
