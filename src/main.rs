@@ -157,7 +157,7 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     let total = cases.len();
     let results = extract::extract_cases(&cases, &settings, backend.as_ref(), &|_, _| {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % 100 == 0 || n == total {
+        if n.is_multiple_of(100) || n == total {
             eprintln!("{n}/{total} cases");
         }
     });

@@ -19,14 +19,21 @@ use std::path::Path;
 fn gpu() -> Option<GpuBackend> {
     match GpuBackend::new() {
         Ok(b) => {
-            eprintln!("GPU tests run on: {} ({}, {})", b.adapter().name, b.adapter().backend, b.adapter().device_type);
+            eprintln!(
+                "GPU tests run on: {} ({}, {})",
+                b.adapter().name,
+                b.adapter().backend,
+                b.adapter().device_type
+            );
             Some(b)
         }
         Err(e) => {
             if std::env::var("SONORAD_REQUIRE_GPU").is_ok_and(|v| v == "1") {
                 panic!("SONORAD_REQUIRE_GPU=1 but no GPU adapter: {e}");
             }
-            eprintln!("\n*** SKIPPED: GPU == CPU tests need a GPU adapter and none was found: {e} ***\n");
+            eprintln!(
+                "\n*** SKIPPED: GPU == CPU tests need a GPU adapter and none was found: {e} ***\n"
+            );
             None
         }
     }
@@ -36,7 +43,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: u64) -> u64 {
@@ -48,7 +58,12 @@ impl Lcg {
 }
 
 /// A random image (8- or 16-bit range, smooth background, speckle) and a random mask.
-fn random_case(rng: &mut Lcg, width: usize, height: usize, sixteen_bit: bool) -> (Image, Vec<bool>) {
+fn random_case(
+    rng: &mut Lcg,
+    width: usize,
+    height: usize,
+    sixteen_bit: bool,
+) -> (Image, Vec<bool>) {
     let top = if sixteen_bit { 65535.0 } else { 255.0 };
     let (fx, fy) = (rng.unit() * 0.05, rng.unit() * 0.05);
     let pixels: Vec<f64> = (0..width * height)
@@ -62,7 +77,10 @@ fn random_case(rng: &mut Lcg, width: usize, height: usize, sixteen_bit: bool) ->
     let mut mask = vec![false; width * height];
     for _ in 0..1 + rng.below(3) {
         let (cx, cy) = (rng.unit() * width as f64, rng.unit() * height as f64);
-        let (rx, ry) = (2.0 + rng.unit() * width as f64 * 0.4, 2.0 + rng.unit() * height as f64 * 0.4);
+        let (rx, ry) = (
+            2.0 + rng.unit() * width as f64 * 0.4,
+            2.0 + rng.unit() * height as f64 * 0.4,
+        );
         let hole = rng.below(2) == 0;
         for y in 0..height {
             for x in 0..width {
@@ -89,7 +107,13 @@ fn random_case(rng: &mut Lcg, width: usize, height: usize, sixteen_bit: bool) ->
     )
 }
 
-fn prepared(rng: &mut Lcg, width: usize, height: usize, sixteen_bit: bool, binning: Binning) -> PreparedRegion {
+fn prepared(
+    rng: &mut Lcg,
+    width: usize,
+    height: usize,
+    sixteen_bit: bool,
+    binning: Binning,
+) -> PreparedRegion {
     let (image, mask) = random_case(rng, width, height, sixteen_bit);
     let region = Region::from_full_mask("tumor", &mask, width, height).unwrap();
     prepare_region(&image, &region, Path::new("generated"), binning).unwrap()
@@ -102,7 +126,12 @@ fn assert_same(gpu: &GpuBackend, regions: &[PreparedRegion]) {
     assert_eq!(on_gpu.len(), on_cpu.len());
     for (k, (g, c)) in on_gpu.iter().zip(&on_cpu).enumerate() {
         let r = &regions[k].gray;
-        let what = format!("region {k}: {}x{}, {} levels", r.width, r.height, r.level_count());
+        let what = format!(
+            "region {k}: {}x{}, {} levels",
+            r.width,
+            r.height,
+            r.level_count()
+        );
         assert_eq!(g.histogram, c.histogram, "histogram, {what}");
         assert_eq!(g.glcm, c.glcm, "GLCM, {what}");
         assert_eq!(g.glrlm, c.glrlm, "GLRLM, {what}");
@@ -112,7 +141,13 @@ fn assert_same(gpu: &GpuBackend, regions: &[PreparedRegion]) {
         let fg = region_features(&regions[k], g, Some(0.1));
         let fc = region_features(&regions[k], c, Some(0.1));
         for (a, b) in fg.iter().zip(&fc) {
-            assert_eq!(a.value.to_bits(), b.value.to_bits(), "{} {}, {what}", a.class, a.name);
+            assert_eq!(
+                a.value.to_bits(),
+                b.value.to_bits(),
+                "{} {}, {what}",
+                a.class,
+                a.name
+            );
         }
     }
 }
@@ -125,7 +160,11 @@ fn mixed_batch_of_small_and_medium_regions() {
     for k in 0..40 {
         let (w, h) = (3 + rng.below(300) as usize, 3 + rng.below(300) as usize);
         let bins = [8, 16, 32, 64, 100, 256, 1024][k % 7];
-        let binning = if k % 5 == 0 { Binning::Width(25.0) } else { Binning::Count(bins) };
+        let binning = if k % 5 == 0 {
+            Binning::Width(25.0)
+        } else {
+            Binning::Count(bins)
+        };
         regions.push(prepared(&mut rng, w, h, k % 2 == 1, binning));
     }
     assert_same(&gpu, &regions);
@@ -174,6 +213,12 @@ fn single_line_angles_are_emptied_like_the_cpu() {
         source: "checkerboard".into(),
     };
     let region = Region::from_full_mask("tumor", &mask, w, h).unwrap();
-    let r = prepare_region(&image, &region, Path::new("checkerboard"), Binning::Count(4)).unwrap();
+    let r = prepare_region(
+        &image,
+        &region,
+        Path::new("checkerboard"),
+        Binning::Count(4),
+    )
+    .unwrap();
     assert_same(&gpu, &[r]);
 }

@@ -27,7 +27,10 @@ fn phantom() -> (Vec<f64>, Vec<bool>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ibsi/phantom.csv");
     let text = std::fs::read_to_string(path).unwrap();
     let (mut values, mut mask) = (vec![0.0; NX * NY * NZ], vec![false; NX * NY * NZ]);
-    for line in text.lines().filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_digit())) {
+    for line in text
+        .lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+    {
         let f: Vec<f64> = line.split(',').map(|v| v.trim().parse().unwrap()).collect();
         let at = (f[0] as usize * NY + f[1] as usize) * NX + f[2] as usize;
         values[at] = f[3];
@@ -44,7 +47,13 @@ fn features_of(pixels: Vec<f64>, mask: &[bool], width: usize, height: usize) -> 
         source: "ibsi phantom".into(),
     };
     let region = Region::from_full_mask("tumor", mask, width, height).unwrap();
-    let prepared = prepare_region(&image, &region, Path::new("phantom.csv"), Binning::Width(1.0)).unwrap();
+    let prepared = prepare_region(
+        &image,
+        &region,
+        Path::new("phantom.csv"),
+        Binning::Width(1.0),
+    )
+    .unwrap();
     region_features(&prepared, &build_all(&prepared.gray), None)
 }
 
@@ -87,88 +96,408 @@ const MAP: &[(&str, &str, &str)] = &[
     ("Statistics", "10th percentile", "firstorder_10Percentile"),
     ("Statistics", "90th percentile", "firstorder_90Percentile"),
     ("Statistics", "Maximum", "firstorder_Maximum"),
-    ("Statistics", "Interquartile range", "firstorder_InterquartileRange"),
+    (
+        "Statistics",
+        "Interquartile range",
+        "firstorder_InterquartileRange",
+    ),
     ("Statistics", "Range", "firstorder_Range"),
-    ("Statistics", "Mean absolute deviation", "firstorder_MeanAbsoluteDeviation"),
-    ("Statistics", "Robust mean absolute deviation", "firstorder_RobustMeanAbsoluteDeviation"),
+    (
+        "Statistics",
+        "Mean absolute deviation",
+        "firstorder_MeanAbsoluteDeviation",
+    ),
+    (
+        "Statistics",
+        "Robust mean absolute deviation",
+        "firstorder_RobustMeanAbsoluteDeviation",
+    ),
     ("Statistics", "Energy", "firstorder_Energy"),
-    ("Statistics", "Root mean square", "firstorder_RootMeanSquared"),
-    ("Co-occurrence matrix (2D, averaged)", "Joint maximum", "glcm_MaximumProbability"),
-    ("Co-occurrence matrix (2D, averaged)", "Joint average", "glcm_JointAverage"),
-    ("Co-occurrence matrix (2D, averaged)", "Joint variance", "glcm_SumSquares"),
-    ("Co-occurrence matrix (2D, averaged)", "Joint entropy", "glcm_JointEntropy"),
-    ("Co-occurrence matrix (2D, averaged)", "Difference average", "glcm_DifferenceAverage"),
-    ("Co-occurrence matrix (2D, averaged)", "Difference variance", "glcm_DifferenceVariance"),
-    ("Co-occurrence matrix (2D, averaged)", "Difference entropy", "glcm_DifferenceEntropy"),
-    ("Co-occurrence matrix (2D, averaged)", "Sum average", "glcm_SumAverage"),
-    ("Co-occurrence matrix (2D, averaged)", "Sum variance", "glcm_ClusterTendency"),
-    ("Co-occurrence matrix (2D, averaged)", "Sum entropy", "glcm_SumEntropy"),
-    ("Co-occurrence matrix (2D, averaged)", "Angular second moment", "glcm_JointEnergy"),
-    ("Co-occurrence matrix (2D, averaged)", "Contrast", "glcm_Contrast"),
-    ("Co-occurrence matrix (2D, averaged)", "Dissimilarity", "glcm_DifferenceAverage"),
-    ("Co-occurrence matrix (2D, averaged)", "Inverse difference", "glcm_Id"),
-    ("Co-occurrence matrix (2D, averaged)", "Normalised inverse difference", "glcm_Idn"),
-    ("Co-occurrence matrix (2D, averaged)", "Inverse difference moment", "glcm_Idm"),
-    ("Co-occurrence matrix (2D, averaged)", "Normalised inverse difference moment", "glcm_Idmn"),
-    ("Co-occurrence matrix (2D, averaged)", "Inverse variance", "glcm_InverseVariance"),
-    ("Co-occurrence matrix (2D, averaged)", "Correlation", "glcm_Correlation"),
-    ("Co-occurrence matrix (2D, averaged)", "Autocorrelation", "glcm_Autocorrelation"),
-    ("Co-occurrence matrix (2D, averaged)", "Cluster tendency", "glcm_ClusterTendency"),
-    ("Co-occurrence matrix (2D, averaged)", "Cluster shade", "glcm_ClusterShade"),
-    ("Co-occurrence matrix (2D, averaged)", "Cluster prominence", "glcm_ClusterProminence"),
-    ("Co-occurrence matrix (2D, averaged)", "Information correlation 1", "glcm_Imc1"),
-    ("Co-occurrence matrix (2D, averaged)", "Information correlation 2", "glcm_Imc2"),
-    ("Run length matrix (2D, averaged)", "Short runs emphasis", "glrlm_ShortRunEmphasis"),
-    ("Run length matrix (2D, averaged)", "Long runs emphasis", "glrlm_LongRunEmphasis"),
-    ("Run length matrix (2D, averaged)", "Low grey level run emphasis", "glrlm_LowGrayLevelRunEmphasis"),
-    ("Run length matrix (2D, averaged)", "High grey level run emphasis", "glrlm_HighGrayLevelRunEmphasis"),
-    ("Run length matrix (2D, averaged)", "Short run low grey level emphasis", "glrlm_ShortRunLowGrayLevelEmphasis"),
-    ("Run length matrix (2D, averaged)", "Short run high grey level emphasis", "glrlm_ShortRunHighGrayLevelEmphasis"),
-    ("Run length matrix (2D, averaged)", "Long run low grey level emphasis", "glrlm_LongRunLowGrayLevelEmphasis"),
-    ("Run length matrix (2D, averaged)", "Long run high grey level emphasis", "glrlm_LongRunHighGrayLevelEmphasis"),
-    ("Run length matrix (2D, averaged)", "Grey level non-uniformity", "glrlm_GrayLevelNonUniformity"),
-    ("Run length matrix (2D, averaged)", "Normalised grey level non-uniformity", "glrlm_GrayLevelNonUniformityNormalized"),
-    ("Run length matrix (2D, averaged)", "Run length non-uniformity", "glrlm_RunLengthNonUniformity"),
-    ("Run length matrix (2D, averaged)", "Normalised run length non-uniformity", "glrlm_RunLengthNonUniformityNormalized"),
-    ("Run length matrix (2D, averaged)", "Run percentage", "glrlm_RunPercentage"),
-    ("Run length matrix (2D, averaged)", "Grey level variance", "glrlm_GrayLevelVariance"),
-    ("Run length matrix (2D, averaged)", "Run length variance", "glrlm_RunVariance"),
-    ("Run length matrix (2D, averaged)", "Run entropy", "glrlm_RunEntropy"),
-    ("Size zone matrix (2D)", "Small zone emphasis", "glszm_SmallAreaEmphasis"),
-    ("Size zone matrix (2D)", "Large zone emphasis", "glszm_LargeAreaEmphasis"),
-    ("Size zone matrix (2D)", "Low grey level emphasis", "glszm_LowGrayLevelZoneEmphasis"),
-    ("Size zone matrix (2D)", "High grey level emphasis", "glszm_HighGrayLevelZoneEmphasis"),
-    ("Size zone matrix (2D)", "Small zone low grey level emphasis", "glszm_SmallAreaLowGrayLevelEmphasis"),
-    ("Size zone matrix (2D)", "Small zone high grey level emphasis", "glszm_SmallAreaHighGrayLevelEmphasis"),
-    ("Size zone matrix (2D)", "Large zone low grey level emphasis", "glszm_LargeAreaLowGrayLevelEmphasis"),
-    ("Size zone matrix (2D)", "Large zone high grey level emphasis", "glszm_LargeAreaHighGrayLevelEmphasis"),
-    ("Size zone matrix (2D)", "Grey level non-uniformity", "glszm_GrayLevelNonUniformity"),
-    ("Size zone matrix (2D)", "Normalised grey level non-uniformity", "glszm_GrayLevelNonUniformityNormalized"),
-    ("Size zone matrix (2D)", "Zone size non-uniformity", "glszm_SizeZoneNonUniformity"),
-    ("Size zone matrix (2D)", "Normalised zone size non-uniformity", "glszm_SizeZoneNonUniformityNormalized"),
-    ("Size zone matrix (2D)", "Zone percentage", "glszm_ZonePercentage"),
-    ("Size zone matrix (2D)", "Grey level variance", "glszm_GrayLevelVariance"),
-    ("Size zone matrix (2D)", "Zone size variance", "glszm_ZoneVariance"),
-    ("Size zone matrix (2D)", "Zone size entropy", "glszm_ZoneEntropy"),
-    ("Neighbourhood grey tone difference matrix (2D)", "Coarseness", "ngtdm_Coarseness"),
-    ("Neighbourhood grey tone difference matrix (2D)", "Contrast", "ngtdm_Contrast"),
-    ("Neighbourhood grey tone difference matrix (2D)", "Busyness", "ngtdm_Busyness"),
-    ("Neighbourhood grey tone difference matrix (2D)", "Complexity", "ngtdm_Complexity"),
-    ("Neighbourhood grey tone difference matrix (2D)", "Strength", "ngtdm_Strength"),
-    ("Neighbouring grey level dependence matrix (2D)", "Low dependence emphasis", "gldm_SmallDependenceEmphasis"),
-    ("Neighbouring grey level dependence matrix (2D)", "High dependence emphasis", "gldm_LargeDependenceEmphasis"),
-    ("Neighbouring grey level dependence matrix (2D)", "Low grey level count emphasis", "gldm_LowGrayLevelEmphasis"),
-    ("Neighbouring grey level dependence matrix (2D)", "High grey level count emphasis", "gldm_HighGrayLevelEmphasis"),
-    ("Neighbouring grey level dependence matrix (2D)", "Low dependence low grey level emphasis", "gldm_SmallDependenceLowGrayLevelEmphasis"),
-    ("Neighbouring grey level dependence matrix (2D)", "Low dependence high grey level emphasis", "gldm_SmallDependenceHighGrayLevelEmphasis"),
-    ("Neighbouring grey level dependence matrix (2D)", "High dependence low grey level emphasis", "gldm_LargeDependenceLowGrayLevelEmphasis"),
-    ("Neighbouring grey level dependence matrix (2D)", "High dependence high grey level emphasis", "gldm_LargeDependenceHighGrayLevelEmphasis"),
-    ("Neighbouring grey level dependence matrix (2D)", "Grey level non-uniformity", "gldm_GrayLevelNonUniformity"),
-    ("Neighbouring grey level dependence matrix (2D)", "Dependence count non-uniformity", "gldm_DependenceNonUniformity"),
-    ("Neighbouring grey level dependence matrix (2D)", "Normalised dependence count non-uniformity", "gldm_DependenceNonUniformityNormalized"),
-    ("Neighbouring grey level dependence matrix (2D)", "Grey level variance", "gldm_GrayLevelVariance"),
-    ("Neighbouring grey level dependence matrix (2D)", "Dependence count variance", "gldm_DependenceVariance"),
-    ("Neighbouring grey level dependence matrix (2D)", "Dependence count entropy", "gldm_DependenceEntropy"),
+    (
+        "Statistics",
+        "Root mean square",
+        "firstorder_RootMeanSquared",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Joint maximum",
+        "glcm_MaximumProbability",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Joint average",
+        "glcm_JointAverage",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Joint variance",
+        "glcm_SumSquares",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Joint entropy",
+        "glcm_JointEntropy",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Difference average",
+        "glcm_DifferenceAverage",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Difference variance",
+        "glcm_DifferenceVariance",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Difference entropy",
+        "glcm_DifferenceEntropy",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Sum average",
+        "glcm_SumAverage",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Sum variance",
+        "glcm_ClusterTendency",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Sum entropy",
+        "glcm_SumEntropy",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Angular second moment",
+        "glcm_JointEnergy",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Contrast",
+        "glcm_Contrast",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Dissimilarity",
+        "glcm_DifferenceAverage",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Inverse difference",
+        "glcm_Id",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Normalised inverse difference",
+        "glcm_Idn",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Inverse difference moment",
+        "glcm_Idm",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Normalised inverse difference moment",
+        "glcm_Idmn",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Inverse variance",
+        "glcm_InverseVariance",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Correlation",
+        "glcm_Correlation",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Autocorrelation",
+        "glcm_Autocorrelation",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Cluster tendency",
+        "glcm_ClusterTendency",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Cluster shade",
+        "glcm_ClusterShade",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Cluster prominence",
+        "glcm_ClusterProminence",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Information correlation 1",
+        "glcm_Imc1",
+    ),
+    (
+        "Co-occurrence matrix (2D, averaged)",
+        "Information correlation 2",
+        "glcm_Imc2",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Short runs emphasis",
+        "glrlm_ShortRunEmphasis",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Long runs emphasis",
+        "glrlm_LongRunEmphasis",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Low grey level run emphasis",
+        "glrlm_LowGrayLevelRunEmphasis",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "High grey level run emphasis",
+        "glrlm_HighGrayLevelRunEmphasis",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Short run low grey level emphasis",
+        "glrlm_ShortRunLowGrayLevelEmphasis",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Short run high grey level emphasis",
+        "glrlm_ShortRunHighGrayLevelEmphasis",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Long run low grey level emphasis",
+        "glrlm_LongRunLowGrayLevelEmphasis",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Long run high grey level emphasis",
+        "glrlm_LongRunHighGrayLevelEmphasis",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Grey level non-uniformity",
+        "glrlm_GrayLevelNonUniformity",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Normalised grey level non-uniformity",
+        "glrlm_GrayLevelNonUniformityNormalized",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Run length non-uniformity",
+        "glrlm_RunLengthNonUniformity",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Normalised run length non-uniformity",
+        "glrlm_RunLengthNonUniformityNormalized",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Run percentage",
+        "glrlm_RunPercentage",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Grey level variance",
+        "glrlm_GrayLevelVariance",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Run length variance",
+        "glrlm_RunVariance",
+    ),
+    (
+        "Run length matrix (2D, averaged)",
+        "Run entropy",
+        "glrlm_RunEntropy",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Small zone emphasis",
+        "glszm_SmallAreaEmphasis",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Large zone emphasis",
+        "glszm_LargeAreaEmphasis",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Low grey level emphasis",
+        "glszm_LowGrayLevelZoneEmphasis",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "High grey level emphasis",
+        "glszm_HighGrayLevelZoneEmphasis",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Small zone low grey level emphasis",
+        "glszm_SmallAreaLowGrayLevelEmphasis",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Small zone high grey level emphasis",
+        "glszm_SmallAreaHighGrayLevelEmphasis",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Large zone low grey level emphasis",
+        "glszm_LargeAreaLowGrayLevelEmphasis",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Large zone high grey level emphasis",
+        "glszm_LargeAreaHighGrayLevelEmphasis",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Grey level non-uniformity",
+        "glszm_GrayLevelNonUniformity",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Normalised grey level non-uniformity",
+        "glszm_GrayLevelNonUniformityNormalized",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Zone size non-uniformity",
+        "glszm_SizeZoneNonUniformity",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Normalised zone size non-uniformity",
+        "glszm_SizeZoneNonUniformityNormalized",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Zone percentage",
+        "glszm_ZonePercentage",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Grey level variance",
+        "glszm_GrayLevelVariance",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Zone size variance",
+        "glszm_ZoneVariance",
+    ),
+    (
+        "Size zone matrix (2D)",
+        "Zone size entropy",
+        "glszm_ZoneEntropy",
+    ),
+    (
+        "Neighbourhood grey tone difference matrix (2D)",
+        "Coarseness",
+        "ngtdm_Coarseness",
+    ),
+    (
+        "Neighbourhood grey tone difference matrix (2D)",
+        "Contrast",
+        "ngtdm_Contrast",
+    ),
+    (
+        "Neighbourhood grey tone difference matrix (2D)",
+        "Busyness",
+        "ngtdm_Busyness",
+    ),
+    (
+        "Neighbourhood grey tone difference matrix (2D)",
+        "Complexity",
+        "ngtdm_Complexity",
+    ),
+    (
+        "Neighbourhood grey tone difference matrix (2D)",
+        "Strength",
+        "ngtdm_Strength",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Low dependence emphasis",
+        "gldm_SmallDependenceEmphasis",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "High dependence emphasis",
+        "gldm_LargeDependenceEmphasis",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Low grey level count emphasis",
+        "gldm_LowGrayLevelEmphasis",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "High grey level count emphasis",
+        "gldm_HighGrayLevelEmphasis",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Low dependence low grey level emphasis",
+        "gldm_SmallDependenceLowGrayLevelEmphasis",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Low dependence high grey level emphasis",
+        "gldm_SmallDependenceHighGrayLevelEmphasis",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "High dependence low grey level emphasis",
+        "gldm_LargeDependenceLowGrayLevelEmphasis",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "High dependence high grey level emphasis",
+        "gldm_LargeDependenceHighGrayLevelEmphasis",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Grey level non-uniformity",
+        "gldm_GrayLevelNonUniformity",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Dependence count non-uniformity",
+        "gldm_DependenceNonUniformity",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Normalised dependence count non-uniformity",
+        "gldm_DependenceNonUniformityNormalized",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Grey level variance",
+        "gldm_GrayLevelVariance",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Dependence count variance",
+        "gldm_DependenceVariance",
+    ),
+    (
+        "Neighbouring grey level dependence matrix (2D)",
+        "Dependence count entropy",
+        "gldm_DependenceEntropy",
+    ),
 ];
 
 /// IBSI features with no PyRadiomics 3.0.1 counterpart (not extracted by sonorad either).
@@ -191,14 +520,21 @@ fn references() -> HashMap<(String, String), (f64, f64)> {
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            ((rec[0].to_string(), rec[1].to_string()), (rec[2].parse().unwrap(), rec[3].parse().unwrap()))
+            (
+                (rec[0].to_string(), rec[1].to_string()),
+                (rec[2].parse().unwrap(), rec[3].parse().unwrap()),
+            )
         })
         .collect()
 }
 
 /// Agreement to the reference's 3 significant digits (or its tolerance, if larger).
 fn agrees(value: f64, reference: f64, tolerance: f64) -> bool {
-    let digit = if reference == 0.0 { 1e-3 } else { 10f64.powf(reference.abs().log10().floor() - 2.0) };
+    let digit = if reference == 0.0 {
+        1e-3
+    } else {
+        10f64.powf(reference.abs().log10().floor() - 2.0)
+    };
     (value - reference).abs() <= (0.5 * digit).max(tolerance) + 1e-12
 }
 
@@ -211,18 +547,29 @@ fn ibsi_2d_reference_values() {
         let (reference, tolerance) = refs[&(family.to_string(), feature.to_string())];
         let value = ours[name];
         if !agrees(value, reference, tolerance) {
-            failures.push(format!("{family} / {feature} ({name}): sonorad {value}, IBSI {reference}"));
+            failures.push(format!(
+                "{family} / {feature} ({name}): sonorad {value}, IBSI {reference}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// PyRadiomics' Kurtosis is `m4 / m2²`, IBSI's is the excess kurtosis `m4 / m2² − 3`.
 #[test]
 fn kurtosis_is_not_excess_kurtosis() {
     let ours = sonorad_values()["firstorder_Kurtosis"];
-    let (reference, tolerance) = references()[&("Statistics".to_string(), "(Excess) kurtosis".to_string())];
-    assert!(agrees(ours - 3.0, reference, tolerance), "sonorad {ours} - 3 vs IBSI {reference}");
+    let (reference, tolerance) =
+        references()[&("Statistics".to_string(), "(Excess) kurtosis".to_string())];
+    assert!(
+        agrees(ours - 3.0, reference, tolerance),
+        "sonorad {ours} - 3 vs IBSI {reference}"
+    );
     assert!(!agrees(ours, reference, tolerance));
 }
 
@@ -232,12 +579,18 @@ fn kurtosis_is_not_excess_kurtosis() {
 fn every_reference_value_is_accounted_for() {
     for (family, feature) in references().keys() {
         let mapped = MAP.iter().any(|&(f, n, _)| f == family && n == feature);
-        let qualified = if family.starts_with("Neighbouring grey level dependence") && feature.starts_with("Normalised grey") {
+        let qualified = if family.starts_with("Neighbouring grey level dependence")
+            && feature.starts_with("Normalised grey")
+        {
             format!("{feature} (NGLDM)")
         } else {
             feature.clone()
         };
-        let known = NOT_IN_PYRADIOMICS.contains(&qualified.as_str()) || CONVENTION_DIFFERENCES.contains(&feature.as_str());
-        assert!(mapped || known, "IBSI {family} / {feature} is neither compared nor explained");
+        let known = NOT_IN_PYRADIOMICS.contains(&qualified.as_str())
+            || CONVENTION_DIFFERENCES.contains(&feature.as_str());
+        assert!(
+            mapped || known,
+            "IBSI {family} / {feature} is neither compared nor explained"
+        );
     }
 }

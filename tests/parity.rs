@@ -62,20 +62,30 @@ fn cases() -> Vec<Case> {
 }
 
 fn reference(id: &str) -> BTreeMap<String, f64> {
-    let path = common::fixtures().join("reference").join(format!("{id}.csv"));
+    let path = common::fixtures()
+        .join("reference")
+        .join(format!("{id}.csv"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     common::read_long(&text).into_iter().collect()
 }
 
 /// Compares a sonorad row (`<prefix>original_...`) with a reference (`original_...`).
-fn compare(id: &str, ours: &[(String, f64)], prefix: &str, expected: &BTreeMap<String, f64>) -> Vec<String> {
+fn compare(
+    id: &str,
+    ours: &[(String, f64)],
+    prefix: &str,
+    expected: &BTreeMap<String, f64>,
+) -> Vec<String> {
     let ours: BTreeMap<String, f64> = ours
         .iter()
         .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), *v)))
         .collect();
     let mut problems = Vec::new();
     if ours.len() != 102 {
-        problems.push(format!("{id}: sonorad gave {} features, expected 102", ours.len()));
+        problems.push(format!(
+            "{id}: sonorad gave {} features, expected 102",
+            ours.len()
+        ));
     }
     for name in expected.keys().filter(|k| !ours.contains_key(*k)) {
         problems.push(format!("{id}: {name} missing from sonorad"));
@@ -88,7 +98,9 @@ fn compare(id: &str, ours: &[(String, f64)], prefix: &str, expected: &BTreeMap<S
         let same = (value.is_nan() && reference.is_nan())
             || (value - reference).abs() <= (RELATIVE * reference.abs()).max(ABSOLUTE);
         if !same {
-            problems.push(format!("{id}: {name} sonorad {value:e}, PyRadiomics {reference:e}"));
+            problems.push(format!(
+                "{id}: {name} sonorad {value:e}, PyRadiomics {reference:e}"
+            ));
         }
     }
     problems
@@ -102,20 +114,42 @@ fn every_case_matches_pyradiomics() {
     let mut problems = Vec::new();
     let mut compared = 0;
     for case in &all {
-        let result = extract_case(&root.join(&case.image), &root.join(&case.mask), &case.settings, &CpuBackend);
+        let result = extract_case(
+            &root.join(&case.image),
+            &root.join(&case.mask),
+            &case.settings,
+            &CpuBackend,
+        );
         if case.expect_error {
-            let message = std::fs::read_to_string(root.join("reference").join(format!("{}.error.txt", case.id))).unwrap();
+            let message = std::fs::read_to_string(
+                root.join("reference")
+                    .join(format!("{}.error.txt", case.id)),
+            )
+            .unwrap();
             let err = result.expect_err(&case.id).to_string();
             // The same refusal as PyRadiomics, in words a user can match to its message.
-            let phrase = if message.contains("single voxel") { "single voxel" } else { "too few dimensions" };
-            assert!(message.contains(phrase) && err.contains(phrase), "{}: {err} vs {message}", case.id);
+            let phrase = if message.contains("single voxel") {
+                "single voxel"
+            } else {
+                "too few dimensions"
+            };
+            assert!(
+                message.contains(phrase) && err.contains(phrase),
+                "{}: {err} vs {message}",
+                case.id
+            );
             continue;
         }
         let row = result.unwrap_or_else(|e| panic!("{}: {e}", case.id));
         problems.extend(compare(&case.id, &row, "tumor_", &reference(&case.id)));
         compared += 1;
     }
-    assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} disagreements:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     assert!(compared >= 28);
 }
 
@@ -145,12 +179,20 @@ fn rings_match_pyradiomics() {
         let loaded = load_case(&image, &mask, &settings).unwrap();
         let drawn = loaded.regions[1].to_full_mask(loaded.image.width, loaded.image.height);
         let committed = read_mask(&root.join(&ring.mask)).unwrap().select(None);
-        assert_eq!(drawn, committed, "{ring_id}: ring differs from the committed mask");
+        assert_eq!(
+            drawn, committed,
+            "{ring_id}: ring differs from the committed mask"
+        );
         let row = extract_case(&image, &mask, &settings, &CpuBackend).unwrap();
         let prefix = format!("{}_", width.region_name());
         problems.extend(compare(ring_id, &row, &prefix, &reference(ring_id)));
     }
-    assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} disagreements:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 /// The bundled BUSI cases are real ultrasound images: check the image really is what the

@@ -93,7 +93,7 @@ fn distance_transform_is_exact() {
             continue;
         }
         let d = squared_distance_transform(&mask, width, height);
-        for p in 0..width * height {
+        for (p, &distance) in d.iter().enumerate() {
             let (x, y) = ((p % width) as i64, (p / width) as i64);
             let best = (0..width * height)
                 .filter(|&q| mask[q])
@@ -103,7 +103,7 @@ fn distance_transform_is_exact() {
                 })
                 .min()
                 .unwrap();
-            assert_eq!(d[p], best);
+            assert_eq!(distance, best);
         }
     }
 }

@@ -258,7 +258,8 @@ fn maximal_correlation_coefficient(p: &[f64], px: &[f64], py: &[f64], l: usize) 
         let weights = DMatrix::<f64>::from_fn(l, l, |i, k| p[i * l + k] / (px[i] * py[k] + EPS));
         let pairs = DMatrix::<f64>::from_fn(l, l, |k, j| p[j * l + k]);
         let q = weights * pairs;
-        let mut complex: Vec<nalgebra::Complex<f64>> = q.complex_eigenvalues().iter().copied().collect();
+        let mut complex: Vec<nalgebra::Complex<f64>> =
+            q.complex_eigenvalues().iter().copied().collect();
         complex.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
         return complex[l - 2].sqrt().re;
     }
@@ -268,7 +269,11 @@ fn maximal_correlation_coefficient(p: &[f64], px: &[f64], py: &[f64], l: usize) 
         let (i, k) = (rows[a], columns[b]);
         p[i * l + k] / (px[i] * py[k]).sqrt()
     });
-    let mut eigenvalues: Vec<f64> = (&m * m.transpose()).symmetric_eigenvalues().iter().copied().collect();
+    let mut eigenvalues: Vec<f64> = (&m * m.transpose())
+        .symmetric_eigenvalues()
+        .iter()
+        .copied()
+        .collect();
     eigenvalues.resize(l, 0.0);
     eigenvalues.sort_by(f64::total_cmp);
     eigenvalues[l - 2].max(0.0).sqrt()

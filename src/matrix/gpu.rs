@@ -188,7 +188,8 @@ impl GpuContext {
         if let Some(e) = pollster::block_on(scope.pop()) {
             return Err(fail(format!("shader compilation failed: {e}")));
         }
-        let buffer_limit = u64::from(limits.max_storage_buffer_binding_size)
+        let buffer_limit = limits
+            .max_storage_buffer_binding_size
             .min(limits.max_buffer_size)
             .min(MEMORY_BUDGET);
         Ok(GpuContext {

@@ -1,0 +1,189 @@
+//! The `sonorad` command line on the bundled sample.
+
+mod common;
+
+use common::{fixtures, read_long, sonorad};
+use sonorad::extract::{extract_case, Settings};
+use sonorad::matrix::cpu::CpuBackend;
+use sonorad::roi::RingWidth;
+
+fn busi(name: &str) -> String {
+    fixtures().join("busi").join(name).display().to_string()
+}
+
+#[test]
+fn extract_prints_long_csv_with_round_trip_values() {
+    let (image, mask) = (
+        busi("benign/benign (2).png"),
+        busi("benign/benign (2)_mask.png"),
+    );
+    let out = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--image",
+        &image,
+        "--mask",
+        &mask,
+        "--ring",
+        "3mm",
+        "--spacing",
+        "0.1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("feature,value\n"));
+    let rows = read_long(&text);
+    assert_eq!(rows.len(), 204);
+    assert!(rows
+        .iter()
+        .any(|(k, _)| k == "tumor_original_glcm_Contrast"));
+    assert!(rows
+        .iter()
+        .any(|(k, _)| k == "ring3mm_original_glrlm_RunEntropy"));
+    // The printed values are the library's values, bit for bit.
+    let settings = Settings {
+        spacing: Some(0.1),
+        rings: vec![RingWidth::Millimetres(3.0)],
+        ..Settings::default()
+    };
+    let library = extract_case(image.as_ref(), mask.as_ref(), &settings, &CpuBackend).unwrap();
+    assert_eq!(library.len(), rows.len());
+    for ((a, x), (b, y)) in library.iter().zip(&rows) {
+        assert_eq!(a, b);
+        assert_eq!(x.to_bits(), y.to_bits(), "{a}");
+    }
+}
+
+#[test]
+fn write_masks_writes_every_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = (
+        busi("malignant/malignant (1).png"),
+        busi("malignant/malignant (1)_mask.png"),
+    );
+    let masks = dir.path().join("masks");
+    let out = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--image",
+        &image,
+        "--mask",
+        &mask,
+        "--ring",
+        "10px",
+        "--ring",
+        "20px",
+        "--write-masks",
+        masks.to_str().unwrap(),
+        "--out",
+        dir.path().join("f.csv").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["tumor.png", "ring10px.png", "ring20px.png"] {
+        let m = sonorad::io::read_mask(&masks.join(name)).unwrap();
+        assert!(m.labels.contains(&255), "{name} is empty");
+    }
+}
+
+#[test]
+fn manifest_gives_one_row_per_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_csv = dir.path().join("features.csv");
+    let manifest = fixtures().join("busi/manifest.csv");
+    let out = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--ring",
+        "2mm",
+        "--spacing",
+        "0.1",
+        "--out",
+        out_csv.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut r = csv::Reader::from_path(&out_csv).unwrap();
+    let header = r.headers().unwrap().clone();
+    assert_eq!(&header[0], "case_id");
+    assert_eq!(header.len(), 1 + 2 * 102);
+    let ids: Vec<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
+    assert_eq!(ids.len(), 6);
+    assert_eq!(ids[0], "busi_benign_002");
+}
+
+#[test]
+fn jpeg_images_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let pixels = common::speckle(64, 48, 3);
+    let jpeg = dir.path().join("scan.jpg");
+    image::save_buffer(&jpeg, &pixels, 64, 48, image::ExtendedColorType::L8).unwrap();
+    let mask = dir.path().join("mask.png");
+    common::write_mask(&mask, 64, 48, |x, y| {
+        (20..40).contains(&x) && (10..30).contains(&y)
+    });
+    let out = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--image",
+        jpeg.to_str().unwrap(),
+        "--mask",
+        mask.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = read_long(&String::from_utf8(out.stdout).unwrap());
+    let pixel_surface = rows
+        .iter()
+        .find(|(k, _)| k == "tumor_original_shape2D_PixelSurface")
+        .unwrap()
+        .1;
+    assert_eq!(pixel_surface, 400.0);
+}
+
+#[test]
+fn gpu_backend_without_adapter_is_a_clear_error() {
+    // With no Vulkan driver visible, `--backend gpu` must fail with a message, not a panic.
+    let (image, mask) = (
+        busi("benign/benign (2).png"),
+        busi("benign/benign (2)_mask.png"),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args([
+            "extract",
+            "--backend",
+            "gpu",
+            "--image",
+            &image,
+            "--mask",
+            &mask,
+        ])
+        .env("WGPU_BACKEND", "metal")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("matrix backend gpu: no GPU adapter found"),
+        "{stderr}"
+    );
+}
