@@ -7,6 +7,7 @@
 //! writes the results.
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod discretize;
 pub mod error;
 pub mod extract;

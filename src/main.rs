@@ -30,6 +30,41 @@ struct Cli {
 enum Command {
     /// Extract features of the tumour (and rings) of one image, or of every case of a manifest.
     Extract(ExtractArgs),
+    /// List the GPU adapters wgpu sees and the backend each choice would use.
+    Info,
+    /// Run the same regions through the CPU and GPU backends and compare speed and matrices.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Cases from a manifest (end to end then includes decoding).
+    #[arg(long, conflicts_with = "synthetic")]
+    manifest: Option<PathBuf>,
+    /// Id column of the manifest.
+    #[arg(long, default_value = "case_id")]
+    id_column: String,
+    /// Number of generated cases (speckle images with an irregular lesion).
+    #[arg(long, default_value_t = 64)]
+    synthetic: usize,
+    /// Side of the generated images in pixels.
+    #[arg(long, default_value_t = 512)]
+    size: usize,
+    /// Fixed bin count (default for generated cases: 32).
+    #[arg(long)]
+    bin_count: Option<usize>,
+    /// Fixed bin width (manifest default: 25).
+    #[arg(long, conflicts_with = "bin_count")]
+    bin_width: Option<f64>,
+    /// Pixel spacing in mm, for rings in mm.
+    #[arg(long)]
+    spacing: Option<f64>,
+    /// Peritumoral rings (manifest only).
+    #[arg(long = "ring")]
+    rings: Vec<RingWidth>,
+    /// Repeats per measurement; the best is kept.
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
 }
 
 #[derive(Args)]
@@ -76,6 +111,8 @@ fn main() {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Extract(args) => run_extract(args),
+        Command::Info => run_info(),
+        Command::Bench(args) => run_bench(args),
     };
     match outcome {
         Ok(code) => std::process::exit(code),
@@ -176,4 +213,73 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     table::write_wide(out, &args.id_column, &rows, &path)?;
     eprintln!("{} of {total} cases extracted, {failed} failed", rows.len());
     Ok(if failed > 0 { 2 } else { 0 })
+}
+
+fn run_info() -> Result<i32> {
+    let adapters = matrix::gpu::adapters();
+    if adapters.is_empty() {
+        println!("no GPU adapters (wgpu found no Vulkan, Metal or DX12 driver)");
+    }
+    for a in &adapters {
+        println!("adapter: {} | backend {} | type {} | driver {}", a.name, a.backend, a.device_type, a.driver);
+    }
+    match matrix::gpu::GpuBackend::new() {
+        Ok(gpu) => {
+            let a = gpu.adapter();
+            println!("--backend gpu uses: {} ({}, {})", a.name, a.backend, a.device_type);
+            if a.is_hardware() {
+                println!("--backend auto uses: the GPU ({})", a.name);
+            } else {
+                println!("--backend auto uses: the CPU ({} is a software driver)", a.name);
+            }
+        }
+        Err(e) => {
+            println!("--backend gpu: unavailable ({e})");
+            println!("--backend auto uses: the CPU");
+        }
+    }
+    println!("CPU backend: {} threads", rayon::current_num_threads());
+    Ok(0)
+}
+
+fn run_bench(args: BenchArgs) -> Result<i32> {
+    let cpu = matrix::cpu::CpuBackend;
+    let gpu = match matrix::gpu::GpuBackend::new() {
+        Ok(g) => Some(g),
+        Err(e) => {
+            eprintln!("no GPU backend, measuring the CPU only: {e}");
+            None
+        }
+    };
+    let mut backends: Vec<&dyn matrix::Backend> = vec![&cpu];
+    if let Some(g) = &gpu {
+        eprintln!("GPU: {} ({}, {})", g.adapter().name, g.adapter().backend, g.adapter().device_type);
+        backends.push(g);
+    }
+    let report = if let Some(manifest) = &args.manifest {
+        let binning = match (args.bin_width, args.bin_count) {
+            (_, Some(n)) => Binning::Count(n),
+            (Some(w), None) => Binning::Width(w),
+            (None, None) => Binning::default(),
+        };
+        let settings = Settings {
+            binning,
+            label: None,
+            spacing: args.spacing,
+            rings: args.rings.clone(),
+        };
+        settings.validate()?;
+        let cases = read_manifest(manifest, &args.id_column)?;
+        sonorad::bench::bench_manifest(&cases, &settings, &backends, args.repeats)?
+    } else {
+        let binning = Binning::Count(args.bin_count.unwrap_or(32));
+        binning.validate()?;
+        let regions = (0..args.synthetic)
+            .map(|seed| sonorad::bench::synthetic_region(args.size, seed as u64, binning))
+            .collect::<sonorad::Result<Vec<_>>>()?;
+        let workload = format!("{} generated {}x{} images, {:?}", args.synthetic, args.size, args.size, binning);
+        sonorad::bench::bench_regions(&workload, &regions, &backends, args.repeats)?
+    };
+    print!("{}", report.to_markdown());
+    Ok(if report.max_matrix_difference == 0 { 0 } else { 3 })
 }
