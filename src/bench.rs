@@ -58,7 +58,10 @@ impl BenchReport {
                 gpu.end_to_end_regions_per_second / cpu.end_to_end_regions_per_second
             );
         }
-        s += &format!("largest matrix difference between backends: {}\n", self.max_matrix_difference);
+        s += &format!(
+            "largest matrix difference between backends: {}\n",
+            self.max_matrix_difference
+        );
         s
     }
 }
@@ -68,7 +71,9 @@ impl BenchReport {
 pub fn synthetic_region(size: usize, seed: u64, binning: Binning) -> Result<PreparedRegion> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
     let mut uniform = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
     let centre = size as f64 / 2.0;
@@ -107,7 +112,12 @@ pub fn max_difference(a: &[Matrices], b: &[Matrices]) -> u64 {
         v.extend(m.gldm.counts.iter().map(|&c| u64::from(c)));
         v.extend(m.ngtdm.counts.iter().map(|&c| u64::from(c)));
         v.extend(m.ngtdm.difference_sums.iter().copied());
-        v.extend(m.glszm.entries.iter().flat_map(|&(r, s, c)| [u64::from(r), u64::from(s), u64::from(c)]));
+        v.extend(
+            m.glszm
+                .entries
+                .iter()
+                .flat_map(|&(r, s, c)| [u64::from(r), u64::from(s), u64::from(c)]),
+        );
         v
     }
     a.iter()
@@ -117,7 +127,11 @@ pub fn max_difference(a: &[Matrices], b: &[Matrices]) -> u64 {
             if x.len() != y.len() {
                 return u64::MAX;
             }
-            x.iter().zip(&y).map(|(p, q)| p.abs_diff(*q)).max().unwrap_or(0)
+            x.iter()
+                .zip(&y)
+                .map(|(p, q)| p.abs_diff(*q))
+                .max()
+                .unwrap_or(0)
         })
         .max()
         .unwrap_or(0)
@@ -164,7 +178,11 @@ pub fn bench_regions(
         });
         built.push(matrices);
     }
-    let max_matrix_difference = built.windows(2).map(|w| max_difference(&w[0], &w[1])).max().unwrap_or(0);
+    let max_matrix_difference = built
+        .windows(2)
+        .map(|w| max_difference(&w[0], &w[1]))
+        .max()
+        .unwrap_or(0);
     Ok(BenchReport {
         workload: workload.to_string(),
         regions: regions.len(),
@@ -193,9 +211,14 @@ pub fn bench_manifest(
         .collect();
     let mut report = bench_regions("manifest", &prepared, backends, repeats)?;
     for (timing, backend) in report.timings.iter_mut().zip(backends) {
-        let (seconds, _) = best_of(repeats, || Ok(extract_cases(cases, settings, *backend, &|_, _| {})))?;
+        let (seconds, _) = best_of(repeats, || {
+            Ok(extract_cases(cases, settings, *backend, &|_, _| {}))
+        })?;
         timing.end_to_end_regions_per_second = prepared.len() as f64 / seconds;
     }
-    report.workload = format!("{} cases from a manifest (end to end includes decoding)", cases.len());
+    report.workload = format!(
+        "{} cases from a manifest (end to end includes decoding)",
+        cases.len()
+    );
     Ok(report)
 }

@@ -221,16 +221,25 @@ fn run_info() -> Result<i32> {
         println!("no GPU adapters (wgpu found no Vulkan, Metal or DX12 driver)");
     }
     for a in &adapters {
-        println!("adapter: {} | backend {} | type {} | driver {}", a.name, a.backend, a.device_type, a.driver);
+        println!(
+            "adapter: {} | backend {} | type {} | driver {}",
+            a.name, a.backend, a.device_type, a.driver
+        );
     }
     match matrix::gpu::GpuBackend::new() {
         Ok(gpu) => {
             let a = gpu.adapter();
-            println!("--backend gpu uses: {} ({}, {})", a.name, a.backend, a.device_type);
+            println!(
+                "--backend gpu uses: {} ({}, {})",
+                a.name, a.backend, a.device_type
+            );
             if a.is_hardware() {
                 println!("--backend auto uses: the GPU ({})", a.name);
             } else {
-                println!("--backend auto uses: the CPU ({} is a software driver)", a.name);
+                println!(
+                    "--backend auto uses: the CPU ({} is a software driver)",
+                    a.name
+                );
             }
         }
         Err(e) => {
@@ -253,7 +262,12 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
     };
     let mut backends: Vec<&dyn matrix::Backend> = vec![&cpu];
     if let Some(g) = &gpu {
-        eprintln!("GPU: {} ({}, {})", g.adapter().name, g.adapter().backend, g.adapter().device_type);
+        eprintln!(
+            "GPU: {} ({}, {})",
+            g.adapter().name,
+            g.adapter().backend,
+            g.adapter().device_type
+        );
         backends.push(g);
     }
     let report = if let Some(manifest) = &args.manifest {
@@ -277,9 +291,16 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
         let regions = (0..args.synthetic)
             .map(|seed| sonorad::bench::synthetic_region(args.size, seed as u64, binning))
             .collect::<sonorad::Result<Vec<_>>>()?;
-        let workload = format!("{} generated {}x{} images, {:?}", args.synthetic, args.size, args.size, binning);
+        let workload = format!(
+            "{} generated {}x{} images, {:?}",
+            args.synthetic, args.size, args.size, binning
+        );
         sonorad::bench::bench_regions(&workload, &regions, &backends, args.repeats)?
     };
     print!("{}", report.to_markdown());
-    Ok(if report.max_matrix_difference == 0 { 0 } else { 3 })
+    Ok(if report.max_matrix_difference == 0 {
+        0
+    } else {
+        3
+    })
 }

@@ -105,9 +105,8 @@ impl Region {
         let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
         for y in 0..height {
             let row = &mask[y * width..(y + 1) * width];
-            if let (Some(first), Some(last)) =
-                (row.iter().position(|&m| m), row.iter().rposition(|&m| m))
-            {
+            if let Some(first) = row.iter().position(|&m| m) {
+                let last = row.iter().rposition(|&m| m).unwrap_or(first);
                 x0 = x0.min(first);
                 x1 = x1.max(last);
                 y0 = y0.min(y);

@@ -30,7 +30,30 @@ pub const NAMES: [&str; 18] = [
     "Uniformity",
 ];
 
-/// Percentile `q` (0..100) of sorted values, with numpy's linear interpolation.
+/// Percentiles used by the class, and the median.
+const QUANTILES: [f64; 4] = [10.0, 25.0, 75.0, 90.0];
+
+/// The two order statistics (0-based ranks) a numpy percentile `q` interpolates between.
+fn percentile_ranks(n: usize, q: f64) -> [usize; 2] {
+    let below = ((n - 1) as f64 * (q / 100.0)).floor() as usize;
+    [below, (below + 1).min(n - 1)]
+}
+
+/// Puts the order statistics of ranks `ranks` (sorted, distinct) in place, as a full sort would,
+/// without sorting the rest: recursive selection around the middle rank.
+fn select_ranks(values: &mut [f64], ranks: &[usize], offset: usize) {
+    if ranks.is_empty() {
+        return;
+    }
+    let middle = ranks.len() / 2;
+    let k = ranks[middle] - offset;
+    let (left, _, right) = values.select_nth_unstable_by(k, f64::total_cmp);
+    select_ranks(left, &ranks[..middle], offset);
+    select_ranks(right, &ranks[middle + 1..], offset + k + 1);
+}
+
+/// Percentile `q` (0..100) with numpy's linear interpolation; `sorted` must hold the order
+/// statistics of [`percentile_ranks`] in place.
 fn percentile(sorted: &[f64], q: f64) -> f64 {
     let n = sorted.len();
     let position = (n - 1) as f64 * (q / 100.0);
@@ -46,7 +69,7 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
-/// Median of sorted values (`numpy.median`).
+/// Median (`numpy.median`); `sorted` must hold the middle order statistics in place.
 fn median(sorted: &[f64]) -> f64 {
     let n = sorted.len();
     if n % 2 == 1 {
@@ -65,8 +88,16 @@ fn mean(values: &[f64]) -> f64 {
 /// the pixel count of each discretized gray level present, `pixel_area` the area of a pixel.
 pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Feature> {
     let mut sorted = values.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
-    let n = sorted.len() as f64;
+    let count = sorted.len();
+    let mut ranks: Vec<usize> = QUANTILES
+        .iter()
+        .flat_map(|&q| percentile_ranks(count, q))
+        .collect();
+    ranks.extend([0, (count - 1) / 2, count / 2, count - 1]);
+    ranks.sort_unstable();
+    ranks.dedup();
+    select_ranks(&mut sorted, &ranks, 0);
+    let n = count as f64;
     let total: f64 = histogram.iter().map(|&c| f64::from(c)).sum();
     let p: Vec<f64> = histogram.iter().map(|&c| f64::from(c) / total).collect();
 

@@ -28,9 +28,6 @@ pub const NAMES: [&str; 9] = [
     "Elongation",
 ];
 
-/// Corner offsets `(dy, dx)` of a square, in bit order of the square index.
-const CORNERS: [(usize, usize); 4] = [(0, 0), (0, 1), (1, 1), (1, 0)];
-
 /// Edge midpoints `(y, x)` of a square: top, right, bottom, left.
 const EDGE_POINTS: [(f64, f64); 4] = [(0.0, 0.5), (0.5, 1.0), (1.0, 0.5), (0.5, 0.0)];
 
@@ -60,20 +57,30 @@ pub fn features(mask: &[bool], width: usize, height: usize, spacing: (f64, f64))
     let (sy, sx) = spacing;
     // Padded mask: one empty pixel around the crop.
     let (pw, ph) = (width + 2, height + 2);
-    let inside = |y: usize, x: usize| {
-        y >= 1 && x >= 1 && y <= height && x <= width && mask[(y - 1) * width + x - 1]
-    };
+    let mut padded = vec![0u8; pw * ph];
+    for (y, row) in mask.chunks_exact(width).enumerate() {
+        for (x, &m) in row.iter().enumerate() {
+            padded[(y + 1) * pw + x + 1] = u8::from(m);
+        }
+    }
 
     let (mut surface, mut perimeter) = (0.0, 0.0);
     // Crossing-edge midpoints, doubled so they are integers: (2y, 2x).
     let mut vertices: Vec<(i64, i64)> = Vec::new();
     for iy in 0..ph - 1 {
+        let (top, bottom) = (
+            &padded[iy * pw..(iy + 1) * pw],
+            &padded[(iy + 1) * pw..(iy + 2) * pw],
+        );
         for ix in 0..pw - 1 {
-            let square = CORNERS
-                .iter()
-                .enumerate()
-                .filter(|(_, &(dy, dx))| inside(iy + dy, ix + dx))
-                .fold(0usize, |acc, (bit, _)| acc | (1 << bit));
+            // Corner bits: p0 (top left), p1 (top right), p2 (bottom right), p3 (bottom left).
+            let square = usize::from(top[ix])
+                | usize::from(top[ix + 1]) << 1
+                | usize::from(bottom[ix + 1]) << 2
+                | usize::from(bottom[ix]) << 3;
+            if square == 0 || square == 15 {
+                continue;
+            }
             for &(ea, eb) in SEGMENTS[square] {
                 let a = (
                     (iy as f64 + EDGE_POINTS[ea].0) * sy,
@@ -89,14 +96,12 @@ pub fn features(mask: &[bool], width: usize, height: usize, spacing: (f64, f64))
                 perimeter += ((a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1)).sqrt();
             }
             // The left and bottom edges of each square, when crossed, hold one vertex each.
-            if square != 0 && square != 15 {
-                let (p0, p3, p2) = (square & 1 != 0, square & 8 != 0, square & 4 != 0);
-                if p0 != p3 {
-                    vertices.push((2 * iy as i64 + 1, 2 * ix as i64));
-                }
-                if p3 != p2 {
-                    vertices.push((2 * iy as i64 + 2, 2 * ix as i64 + 1));
-                }
+            let (p0, p3, p2) = (square & 1 != 0, square & 8 != 0, square & 4 != 0);
+            if p0 != p3 {
+                vertices.push((2 * iy as i64 + 1, 2 * ix as i64));
+            }
+            if p3 != p2 {
+                vertices.push((2 * iy as i64 + 2, 2 * ix as i64 + 1));
             }
         }
     }
