@@ -222,3 +222,20 @@ fn single_line_angles_are_emptied_like_the_cpu() {
     .unwrap();
     assert_same(&gpu, &[r]);
 }
+
+/// The GPU backend keeps its device buffers from batch to batch: a small batch after a large one
+/// reuses the large buffers and must not see counts left over from the large batch.
+#[test]
+fn reused_buffers_hold_no_stale_counts() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Lcg(23);
+    let large: Vec<PreparedRegion> = (0..3)
+        .map(|_| prepared(&mut rng, 400, 300, true, Binning::Count(256)))
+        .collect();
+    let small: Vec<PreparedRegion> = (0..2)
+        .map(|_| prepared(&mut rng, 20, 30, false, Binning::Count(8)))
+        .collect();
+    assert_same(&gpu, &large);
+    assert_same(&gpu, &small);
+    assert_same(&gpu, &large[..1]);
+}

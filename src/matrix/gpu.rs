@@ -9,10 +9,9 @@
 //! reads the counts back and unpacks them into the same [`Matrices`] the CPU builds. A region too
 //! large for any batch on its own is built by the CPU builder, which gives the same integers.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
-use wgpu::util::DeviceExt;
 
 use super::{cpu, Backend, Matrices};
 use crate::discretize::GrayLevels;
@@ -91,6 +90,45 @@ pub struct GpuContext {
     neighbourhood: wgpu::ComputePipeline,
     /// Largest storage buffer the device binds, bounded by [`MEMORY_BUDGET`].
     buffer_limit: u64,
+    /// Buffers kept from batch to batch; a batch takes the lock for its whole run.
+    pool: Mutex<BufferPool>,
+}
+
+/// Device buffers reused across batches. Each grows (to the next power of two) when a batch
+/// needs more than it holds and is never shrunk, so a run of similar batches allocates once.
+#[derive(Default)]
+struct BufferPool {
+    ranks: Option<wgpu::Buffer>,
+    gray: Option<wgpu::Buffer>,
+    counts: Option<wgpu::Buffer>,
+    readback: Option<wgpu::Buffer>,
+    /// Per kernel: region records, then the region of each workgroup.
+    kernel_regions: [Option<wgpu::Buffer>; 3],
+    kernel_groups: [Option<wgpu::Buffer>; 3],
+    kernel_params: [Option<wgpu::Buffer>; 3],
+}
+
+/// Returns the buffer in `slot`, replaced by a larger one first when it holds fewer than
+/// `size` bytes.
+fn ensure<'a>(
+    device: &wgpu::Device,
+    slot: &'a mut Option<wgpu::Buffer>,
+    label: &str,
+    size: u64,
+    usage: wgpu::BufferUsages,
+) -> &'a wgpu::Buffer {
+    let size = size.max(16);
+    if slot.as_ref().is_some_and(|b| b.size() < size) {
+        *slot = None;
+    }
+    slot.get_or_insert_with(|| {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: size.next_power_of_two(),
+            usage,
+            mapped_at_creation: false,
+        })
+    })
 }
 
 static SHARED: OnceLock<std::result::Result<Arc<GpuContext>, String>> = OnceLock::new();
@@ -201,6 +239,7 @@ impl GpuContext {
             glrlm,
             neighbourhood,
             buffer_limit,
+            pool: Mutex::new(BufferPool::default()),
         })
     }
 
@@ -365,36 +404,54 @@ impl GpuBackend {
             gray.push(0);
         }
         let device = &ctx.device;
-        let storage = |label: &str, contents: &[u8]| {
-            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents,
-                usage: wgpu::BufferUsages::STORAGE,
-            })
-        };
+        let queue = &ctx.queue;
+        let mut pool = ctx
+            .pool
+            .lock()
+            .map_err(|_| fail("the GPU buffer pool was poisoned by an earlier failure".into()))?;
+        let pool = &mut *pool;
+        let upload = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let ranks_buffer = storage("ranks", bytemuck::cast_slice(&ranks));
-        let gray_buffer = storage("gray levels", bytemuck::cast_slice(&gray));
+        let ranks_bytes: &[u8] = bytemuck::cast_slice(&ranks);
+        let gray_bytes: &[u8] = bytemuck::cast_slice(&gray);
+        let ranks_buffer = ensure(
+            device,
+            &mut pool.ranks,
+            "ranks",
+            ranks_bytes.len() as u64,
+            upload,
+        );
+        queue.write_buffer(ranks_buffer, 0, ranks_bytes);
+        let gray_buffer = ensure(
+            device,
+            &mut pool.gray,
+            "gray levels",
+            gray_bytes.len() as u64,
+            upload,
+        );
+        queue.write_buffer(gray_buffer, 0, gray_bytes);
         let counts_size = cells * 4;
-        let counts = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("counts"),
-            size: counts_size,
-            usage: wgpu::BufferUsages::STORAGE
+        let counts = ensure(
+            device,
+            &mut pool.counts,
+            "counts",
+            counts_size,
+            wgpu::BufferUsages::STORAGE
                 | wgpu::BufferUsages::COPY_SRC
                 | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let readback = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("counts readback"),
-            size: counts_size,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        );
+        let readback = ensure(
+            device,
+            &mut pool.readback,
+            "counts readback",
+            counts_size,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        );
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("sonorad matrices"),
         });
-        encoder.clear_buffer(&counts, 0, None);
+        encoder.clear_buffer(counts, 0, Some(counts_size));
         let kernels: [(&wgpu::ComputePipeline, &[u32], usize); 3] = [
             (&ctx.glcm, &tile_groups, 0),
             (&ctx.neighbourhood, &tile_groups, 0),
@@ -402,7 +459,14 @@ impl GpuBackend {
         ];
         // Bind groups must outlive the pass; build them first.
         let mut bind_groups = Vec::new();
-        for (_, groups, which) in &kernels {
+        let slots = pool
+            .kernel_regions
+            .iter_mut()
+            .zip(pool.kernel_groups.iter_mut())
+            .zip(pool.kernel_params.iter_mut());
+        for ((_, groups, which), ((regions_slot, groups_slot), params_slot)) in
+            kernels.iter().zip(slots)
+        {
             let mut recs = records.clone();
             let mut first = 0u32;
             for (k, rec) in recs.iter_mut().enumerate() {
@@ -421,13 +485,32 @@ impl GpuBackend {
                 groups_x: groups_x as u32,
                 pad: [0; 2],
             };
-            let regions_buffer = storage("regions", bytemuck::cast_slice(&recs));
-            let groups_buffer = storage("group regions", bytemuck::cast_slice(groups));
-            let params_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("params"),
-                contents: bytemuck::bytes_of(&params),
-                usage: wgpu::BufferUsages::UNIFORM,
-            });
+            let recs_bytes: &[u8] = bytemuck::cast_slice(&recs);
+            let groups_bytes: &[u8] = bytemuck::cast_slice(groups);
+            let regions_buffer = ensure(
+                device,
+                regions_slot,
+                "regions",
+                recs_bytes.len() as u64,
+                upload,
+            );
+            queue.write_buffer(regions_buffer, 0, recs_bytes);
+            let groups_buffer = ensure(
+                device,
+                groups_slot,
+                "group regions",
+                groups_bytes.len() as u64,
+                upload,
+            );
+            queue.write_buffer(groups_buffer, 0, groups_bytes);
+            let params_buffer = ensure(
+                device,
+                params_slot,
+                "params",
+                std::mem::size_of::<Params>() as u64,
+                wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            );
+            queue.write_buffer(params_buffer, 0, bytemuck::bytes_of(&params));
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("sonorad matrices"),
                 layout: &ctx.layout,
@@ -474,9 +557,9 @@ impl GpuBackend {
                 pass.dispatch_workgroups(*groups_x as u32, n.div_ceil(*groups_x) as u32, 1);
             }
         }
-        encoder.copy_buffer_to_buffer(&counts, 0, &readback, 0, counts_size);
-        ctx.queue.submit([encoder.finish()]);
-        let slice = readback.slice(..);
+        encoder.copy_buffer_to_buffer(counts, 0, readback, 0, counts_size);
+        queue.submit([encoder.finish()]);
+        let slice = readback.slice(..counts_size);
         let (sender, receiver) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = sender.send(r);
