@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::discretize::{Binning, GrayLevels};
 use crate::error::Result;
 use crate::extract::{extract_cases, prepare_region, region_features, PreparedRegion, Settings};
-use crate::io::{Case, Image};
+use crate::io::Case;
 use crate::matrix::{Backend, Matrices};
 use crate::roi::Region;
 
@@ -67,40 +67,14 @@ impl BenchReport {
 }
 
 /// A deterministic speckle image of `size`² pixels with an irregular lesion of about half the
-/// side, bin count `bins`; `seed` varies the texture and the outline.
+/// side ([`crate::synth::speckle_case`]), discretized with `binning`; `seed` varies the texture
+/// and the outline.
 pub fn synthetic_region(size: usize, seed: u64, binning: Binning) -> Result<PreparedRegion> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1);
-    let mut uniform = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
-    let centre = size as f64 / 2.0;
-    let (lobes, depth) = (3.0 + (seed % 5) as f64, 0.1 + 0.05 * (seed % 4) as f64);
-    let mut mask = vec![false; size * size];
-    let mut pixels = vec![0.0; size * size];
-    for y in 0..size {
-        for x in 0..size {
-            let (dy, dx) = (y as f64 - centre, x as f64 - centre);
-            let radius = size as f64 * 0.3 * (1.0 + depth * (lobes * dy.atan2(dx)).sin());
-            let inside = dx.hypot(dy) <= radius;
-            let rayleigh = (-2.0 * (1.0 - uniform()).ln()).sqrt();
-            let level = if inside { 60.0 } else { 120.0 };
-            pixels[y * size + x] = (level * rayleigh).min(255.0).round();
-            mask[y * size + x] = inside;
-        }
-    }
-    let image = Image {
-        width: size,
-        height: size,
-        pixels,
-        source: format!("synthetic-{seed}").into(),
-    };
-    let region = Region::from_full_mask("tumor", &mask, size, size).ok_or_else(|| {
+    let case = crate::synth::speckle_case(size, seed, false);
+    let region = Region::from_full_mask("tumor", &case.mask, size, size).ok_or_else(|| {
         crate::error::Error::Setting(format!("synthetic size {size} is too small for a lesion"))
     })?;
-    prepare_region(&image, &region, image.source.as_path(), binning)
+    prepare_region(&case.image, &region, case.image.source.as_path(), binning)
 }
 
 /// Largest difference between two sets of matrices.

@@ -68,6 +68,14 @@ pub enum Error {
         /// What is wrong with it.
         detail: String,
     },
+    /// A case's pixel spacing is missing where needed, or unusable.
+    #[error("{path}: {message}")]
+    Spacing {
+        /// The image file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A setting is out of range or inconsistent.
     #[error("invalid setting: {0}")]
     Setting(String),
@@ -95,4 +103,22 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+}
+
+impl Error {
+    /// The file the error is about, where there is one (for a size mismatch, the mask).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Error::Read { path, .. }
+            | Error::Decode { path, .. }
+            | Error::UnsupportedPixels { path, .. }
+            | Error::EmptyRegion { path, .. }
+            | Error::DegenerateRegion { path, .. }
+            | Error::Spacing { path, .. }
+            | Error::Manifest { path, .. }
+            | Error::Write { path, .. } => Some(path),
+            Error::SizeMismatch { mask, .. } => Some(mask),
+            _ => None,
+        }
+    }
 }

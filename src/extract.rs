@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::discretize::{Binning, GrayLevels};
 use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
-use crate::io::{read_image, read_mask, Case, Image};
+use crate::io::{read_image_file, read_mask_file, Case, Image, ImageFile, LabelMap};
 use crate::matrix::{Backend, Matrices};
 use crate::roi::{ring, Region, RingWidth};
 
@@ -39,15 +39,41 @@ impl Settings {
                 )));
             }
         }
-        for r in &self.rings {
-            r.in_pixels(self.spacing)?;
-        }
         let mut names: Vec<String> = self.rings.iter().map(RingWidth::region_name).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(Error::Setting(format!("ring '{}' is given twice", w[0])));
         }
         Ok(())
+    }
+
+    /// The settings of one case: its manifest `spacing` and `label`, where given, replace the
+    /// run's.
+    pub fn for_case(&self, case: &Case) -> Settings {
+        Settings {
+            spacing: case.spacing.or(self.spacing),
+            label: case.label.or(self.label),
+            ..self.clone()
+        }
+    }
+}
+
+/// The pixel spacing of a case: the setting (command line or manifest) where given, else the
+/// file's own (square pixels only).
+fn case_spacing(settings: &Settings, file: &ImageFile) -> Result<Option<f64>> {
+    if settings.spacing.is_some() {
+        return Ok(settings.spacing);
+    }
+    match file.spacing {
+        None => Ok(None),
+        Some(s) if (s.row - s.column).abs() <= 1e-9 * s.row.max(s.column) => Ok(Some(s.column)),
+        Some(s) => Err(Error::Spacing {
+            path: file.image.source.clone(),
+            message: format!(
+                "pixels are not square ({} mm between rows, {} mm between columns); sonorad needs square pixels, or give --spacing to override",
+                s.row, s.column
+            ),
+        }),
     }
 }
 
@@ -60,12 +86,44 @@ pub struct LoadedCase {
     pub mask_path: PathBuf,
     /// The tumour first, then one region per ring, in the order of the settings.
     pub regions: Vec<Region>,
+    /// Pixel spacing in mm used for this case (setting, else the file's), if known.
+    pub spacing: Option<f64>,
 }
 
 /// Reads an image and its mask and draws the tumour and ring regions.
 pub fn load_case(image_path: &Path, mask_path: &Path, settings: &Settings) -> Result<LoadedCase> {
-    let image = read_image(image_path)?;
-    let mask = read_mask(mask_path)?;
+    load_frame(image_path, mask_path, 0, settings)
+}
+
+/// [`load_case`] for frame `frame` of a multi-frame image (the mask has one frame, or as many).
+pub fn load_frame(
+    image_path: &Path,
+    mask_path: &Path,
+    frame: u32,
+    settings: &Settings,
+) -> Result<LoadedCase> {
+    let (file, mask) = read_pair(image_path, mask_path, frame)?;
+    draw_regions(file, mask, settings)
+}
+
+/// Reads frame `frame` of an image and its mask; a single-frame mask serves every frame.
+fn read_pair(image_path: &Path, mask_path: &Path, frame: u32) -> Result<(ImageFile, LabelMap)> {
+    let file = read_image_file(image_path, frame)?;
+    let mask = match read_mask_file(mask_path, frame) {
+        Err(Error::Decode { message, .. }) if frame > 0 && message.starts_with("frame ") => {
+            read_mask_file(mask_path, 0)?
+        }
+        other => other?,
+    };
+    Ok((file, mask))
+}
+
+/// Draws the tumour and ring regions of a decoded image and mask.
+pub fn draw_regions(file: ImageFile, mask: LabelMap, settings: &Settings) -> Result<LoadedCase> {
+    let spacing = case_spacing(settings, &file)?;
+    let image = file.image;
+    let mask_path = mask.source.clone();
+    let mask_path = mask_path.as_path();
     crate::io::image::check_same_size(&image, &mask)?;
     let (w, h) = (image.width, image.height);
     let selected = mask.select(settings.label);
@@ -81,7 +139,14 @@ pub fn load_case(image_path: &Path, mask_path: &Path, settings: &Settings) -> Re
     let mut regions = Vec::with_capacity(1 + settings.rings.len());
     for width in &settings.rings {
         let name = width.region_name();
-        let px = width.in_pixels(settings.spacing)?;
+        let px = width.in_pixels(spacing).map_err(|e| Error::Spacing {
+            path: image.source.clone(),
+            message: e
+                .to_string()
+                .trim_start_matches("invalid setting: ")
+                .to_string()
+                + ", a manifest 'spacing' column, or a file that carries one",
+        })?;
         let r = ring(&tumor, &name, px, w, h).ok_or_else(|| Error::EmptyRegion {
             path: mask_path.to_path_buf(),
             region: name.clone(),
@@ -94,6 +159,7 @@ pub fn load_case(image_path: &Path, mask_path: &Path, settings: &Settings) -> Re
         image,
         mask_path: mask_path.to_path_buf(),
         regions,
+        spacing,
     })
 }
 
@@ -202,11 +268,10 @@ pub fn extract_case(
     settings: &Settings,
     backend: &dyn Backend,
 ) -> Result<FeatureRow> {
-    let loaded = load_case(image_path, mask_path, settings)?;
-    let prepared = prepare_case(&loaded, settings)?;
-    let grays: Vec<&GrayLevels> = prepared.iter().map(|p| &p.gray).collect();
-    let matrices = backend.build(&grays)?;
-    Ok(row(&prepared, &matrices, settings.spacing))
+    let case = Case::new("", image_path, mask_path);
+    let mut rows = extract_chunk(&[case], settings, backend, &StageTimes::default());
+    rows.pop()
+        .unwrap_or_else(|| Err(Error::Setting("no case to extract".into())))
 }
 
 fn row(prepared: &[PreparedRegion], matrices: &[Matrices], spacing: Option<f64>) -> FeatureRow {
@@ -222,8 +287,66 @@ fn row(prepared: &[PreparedRegion], matrices: &[Matrices], spacing: Option<f64>)
         .collect()
 }
 
-/// Number of cases in flight together: prepared on all cores, then (for a gathering backend)
-/// their regions' matrices built by one backend call.
+/// The stages of the pipeline whose time [`StageTimes`] adds up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and decoding image and mask files.
+    Decode,
+    /// Drawing the tumour and ring regions (distance transform).
+    Regions,
+    /// Discretizing the gray levels of every region.
+    Discretize,
+    /// Building the count matrices (the backend).
+    Matrices,
+    /// Computing the features from the matrices.
+    Formulas,
+}
+
+impl Stage {
+    /// Every stage, in pipeline order.
+    pub const ALL: [Stage; 5] = [
+        Stage::Decode,
+        Stage::Regions,
+        Stage::Discretize,
+        Stage::Matrices,
+        Stage::Formulas,
+    ];
+
+    /// Lower-case name of the stage.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Decode => "decode",
+            Stage::Regions => "regions",
+            Stage::Discretize => "discretize",
+            Stage::Matrices => "matrices",
+            Stage::Formulas => "formulas",
+        }
+    }
+}
+
+/// Time spent in each [`Stage`], summed over all threads (so it can exceed the wall time).
+#[derive(Debug, Default)]
+pub struct StageTimes {
+    nanos: [std::sync::atomic::AtomicU64; 5],
+}
+
+impl StageTimes {
+    /// Runs `work`, adding its duration to `stage`.
+    pub fn time<T>(&self, stage: Stage, work: impl FnOnce() -> T) -> T {
+        let start = std::time::Instant::now();
+        let out = work();
+        let spent = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.nanos[stage as usize].fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
+        out
+    }
+
+    /// Seconds spent in `stage` so far.
+    pub fn seconds(&self, stage: Stage) -> f64 {
+        self.nanos[stage as usize].load(std::sync::atomic::Ordering::Relaxed) as f64 * 1e-9
+    }
+}
+
+/// Number of cases in flight together in [`extract_cases`].
 pub const CASES_PER_BATCH: usize = 256;
 
 /// Extracts many cases: decoding and formulas on all cores, matrices a batch at a time.
@@ -235,16 +358,10 @@ pub fn extract_cases(
     backend: &dyn Backend,
     on_done: &(dyn Fn(&Case, &Result<FeatureRow>) + Sync),
 ) -> Vec<Result<FeatureRow>> {
+    let times = StageTimes::default();
     let mut results = Vec::with_capacity(cases.len());
     for chunk in cases.chunks(CASES_PER_BATCH) {
-        let mut chunk_results = if backend.gathers_batches() {
-            extract_gathered(chunk, settings, backend)
-        } else {
-            chunk
-                .par_iter()
-                .map(|c| extract_case(&c.image, &c.mask, settings, backend))
-                .collect()
-        };
+        let mut chunk_results = extract_chunk(chunk, settings, backend, &times);
         for (case, result) in chunk.iter().zip(&chunk_results) {
             on_done(case, result);
         }
@@ -253,39 +370,67 @@ pub fn extract_cases(
     results
 }
 
-/// Prepares a chunk of cases in parallel, builds all their regions' matrices in one backend
-/// call, then computes the features in parallel.
-fn extract_gathered(
+/// Reads, draws and discretizes one case (with its own manifest settings), timing each stage.
+fn prepare_timed(
+    case: &Case,
+    settings: &Settings,
+    times: &StageTimes,
+) -> Result<(Option<f64>, Vec<PreparedRegion>)> {
+    let settings = settings.for_case(case);
+    let frame = case.frame.unwrap_or(0);
+    let (file, mask) = times.time(Stage::Decode, || read_pair(&case.image, &case.mask, frame))?;
+    let loaded = times.time(Stage::Regions, || draw_regions(file, mask, &settings))?;
+    let prepared = times.time(Stage::Discretize, || prepare_case(&loaded, &settings))?;
+    Ok((loaded.spacing, prepared))
+}
+
+/// Extracts a chunk of cases, each with its manifest settings, timing every stage. A backend
+/// that gathers batches gets all regions of the chunk in one call; otherwise each case runs
+/// through the whole pipeline on its own core. Results come in case order.
+pub fn extract_chunk(
     chunk: &[Case],
     settings: &Settings,
     backend: &dyn Backend,
+    times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
-    let prepared: Vec<Result<Vec<PreparedRegion>>> = chunk
+    if !backend.gathers_batches() {
+        return chunk
+            .par_iter()
+            .map(|case| {
+                let (spacing, prepared) = prepare_timed(case, settings, times)?;
+                let grays: Vec<&GrayLevels> = prepared.iter().map(|p| &p.gray).collect();
+                let matrices = times.time(Stage::Matrices, || backend.build(&grays))?;
+                Ok(times.time(Stage::Formulas, || row(&prepared, &matrices, spacing)))
+            })
+            .collect();
+    }
+    let prepared: Vec<Result<(Option<f64>, Vec<PreparedRegion>)>> = chunk
         .par_iter()
-        .map(|c| load_case(&c.image, &c.mask, settings).and_then(|l| prepare_case(&l, settings)))
+        .map(|case| prepare_timed(case, settings, times))
         .collect();
     let grays: Vec<&GrayLevels> = prepared
         .iter()
-        .flat_map(|p| p.iter().flatten().map(|r| &r.gray))
+        .flat_map(|p| {
+            p.iter()
+                .flat_map(|(_, regions)| regions.iter().map(|r| &r.gray))
+        })
         .collect();
-    match backend.build(&grays) {
+    match times.time(Stage::Matrices, || backend.build(&grays)) {
         Ok(matrices) => {
             let mut offsets = Vec::with_capacity(prepared.len());
             let mut at = 0;
             for p in &prepared {
                 offsets.push(at);
-                at += p.as_ref().map_or(0, Vec::len);
+                at += p.as_ref().map_or(0, |(_, regions)| regions.len());
             }
             prepared
                 .into_par_iter()
                 .zip(offsets)
                 .map(|(p, offset)| {
-                    p.map(|regions| {
-                        row(
-                            &regions,
-                            &matrices[offset..offset + regions.len()],
-                            settings.spacing,
-                        )
+                    p.map(|(spacing, regions)| {
+                        times.time(Stage::Formulas, || {
+                            row(&regions, &matrices[offset..offset + regions.len()], spacing)
+                        })
                     })
                 })
                 .collect()

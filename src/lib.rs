@@ -7,6 +7,7 @@
 //! writes the results.
 #![deny(missing_docs)]
 
+pub mod batch;
 pub mod bench;
 pub mod discretize;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod features;
 pub mod io;
 pub mod matrix;
 pub mod roi;
+pub mod synth;
 pub mod table;
 
 pub use error::{Error, Result};

@@ -3,14 +3,14 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use sonorad::batch::{self, BatchOptions, OutputFormat, Progress, Shard};
 use sonorad::discretize::Binning;
-use sonorad::extract::{self, FeatureRow, Settings};
-use sonorad::io::read_manifest;
+use sonorad::extract::{self, Settings};
+use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
 use sonorad::matrix::{self, BackendChoice};
 use sonorad::roi::RingWidth;
 use sonorad::table;
@@ -30,6 +30,12 @@ struct Cli {
 enum Command {
     /// Extract features of the tumour (and rings) of one image, or of every case of a manifest.
     Extract(ExtractArgs),
+    /// Join the outputs of `extract --shard K/N` runs, checking that no case is missing or
+    /// duplicated.
+    Merge(MergeArgs),
+    /// Write a generated cohort (speckle images, lesion masks, outcome, clinical variables)
+    /// with its manifest.
+    Generate(GenerateArgs),
     /// List the GPU adapters wgpu sees and the backend each choice would use.
     Info,
     /// Run the same regions through the CPU and GPU backends and compare speed and matrices.
@@ -75,9 +81,19 @@ struct ExtractArgs {
     /// Mask file of the same size; the region is every non-zero pixel, or `== --label`.
     #[arg(long, requires = "image")]
     mask: Option<PathBuf>,
-    /// CSV with an id column and `image`, `mask` columns (paths relative to the CSV).
-    #[arg(long)]
+    /// CSV with an id column and `image`, `mask` columns (paths relative to the CSV); optional
+    /// per-case `spacing`, `label`, `frame`; other columns are copied to the output.
+    #[arg(long, conflicts_with = "images")]
     manifest: Option<PathBuf>,
+    /// Folder of images, paired with masks by name (see --masks, --mask-suffix).
+    #[arg(long, requires = "masks")]
+    images: Option<PathBuf>,
+    /// Folder of masks: the mask of `scan.png` is `scan<suffix>.<any image extension>`.
+    #[arg(long, requires = "images")]
+    masks: Option<PathBuf>,
+    /// Mask name suffix for --images/--masks.
+    #[arg(long, default_value = "_mask")]
+    mask_suffix: String,
     /// Id column of the manifest.
     #[arg(long, default_value = "case_id")]
     id_column: String,
@@ -102,15 +118,73 @@ struct ExtractArgs {
     /// Write every region as a PNG mask into this folder (one subfolder per case for a manifest).
     #[arg(long)]
     write_masks: Option<PathBuf>,
-    /// Output CSV (default: standard output).
+    /// Output file (one image: default standard output; a manifest or folders: required).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Output format of a manifest run (default: from the extension, `.parquet` → parquet).
+    #[arg(long)]
+    format: Option<OutputFormat>,
+    /// Per-case errors file (default `<out>.errors.csv`).
+    #[arg(long)]
+    errors: Option<PathBuf>,
+    /// Continue an existing output: skip the cases it holds.
+    #[arg(long, conflicts_with = "force")]
+    resume: bool,
+    /// Overwrite an existing output.
+    #[arg(long)]
+    force: bool,
+    /// Process only part K of N of the cases (`--shard 3/10`), for job arrays.
+    #[arg(long)]
+    shard: Option<Shard>,
+    /// Memory budget for the cases in flight, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    memory_budget: usize,
+    /// No progress output, only the final summary.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Number of cases.
+    #[arg(long, default_value_t = 100)]
+    cases: usize,
+    /// Image side in pixels.
+    #[arg(long, default_value_t = 256)]
+    size: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Folder to write (`images/`, `masks/`, `manifest.csv`).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// The manifest the shards were run from.
+    #[arg(long)]
+    manifest: PathBuf,
+    /// Id column of the manifest.
+    #[arg(long, default_value = "case_id")]
+    id_column: String,
+    /// Merged output (CSV, or Parquet for a `.parquet` name or --format parquet).
+    #[arg(long)]
+    out: PathBuf,
+    /// Output format (default: from the extension).
+    #[arg(long)]
+    format: Option<OutputFormat>,
+    /// Shard outputs to join.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
 }
 
 fn main() {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Extract(args) => run_extract(args),
+        Command::Merge(args) => run_merge(args),
+        Command::Generate(args) => run_generate(args),
         Command::Info => run_info(),
         Command::Bench(args) => run_bench(args),
     };
@@ -179,40 +253,73 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
         table::write_long(out, &row, &path)?;
         return Ok(0);
     }
-    let Some(manifest) = &args.manifest else {
-        bail!("give --image and --mask, or --manifest");
+    let manifest = match (&args.manifest, &args.images, &args.masks) {
+        (Some(path), _, _) => read_manifest_table(path, &args.id_column)?,
+        (None, Some(images), Some(masks)) => pair_folders(images, masks, &args.mask_suffix)?,
+        _ => bail!("give --image and --mask, --manifest, or --images and --masks"),
     };
-    let cases = read_manifest(manifest, &args.id_column)?;
+    let Some(out) = &args.out else {
+        bail!("a manifest or folder run needs --out FILE");
+    };
     if let Some(dir) = &args.write_masks {
-        for c in &cases {
-            if let Err(e) = write_masks(&dir.join(&c.id), &c.image, &c.mask, &settings) {
+        for c in &manifest.cases {
+            let case_settings = settings.for_case(c);
+            if let Err(e) = write_masks(&dir.join(&c.id), &c.image, &c.mask, &case_settings) {
                 eprintln!("case {}: {e:#}", c.id);
             }
         }
     }
-    let done = AtomicUsize::new(0);
-    let total = cases.len();
-    let results = extract::extract_cases(&cases, &settings, backend.as_ref(), &|_, _| {
-        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if n.is_multiple_of(100) || n == total {
-            eprintln!("{n}/{total} cases");
-        }
-    });
-    let mut rows: Vec<(&str, &FeatureRow)> = Vec::new();
-    let mut failed = 0;
-    for (case, result) in cases.iter().zip(&results) {
-        match result {
-            Ok(row) => rows.push((case.id.as_str(), row)),
-            Err(e) => {
-                failed += 1;
-                eprintln!("case {}: {e}", case.id);
-            }
-        }
+    let mut options = BatchOptions::new(out);
+    if let Some(format) = args.format {
+        options.format = format;
     }
-    let (out, path) = open_output(&args.out)?;
-    table::write_wide(out, &args.id_column, &rows, &path)?;
-    eprintln!("{} of {total} cases extracted, {failed} failed", rows.len());
-    Ok(if failed > 0 { 2 } else { 0 })
+    options.errors = args.errors.clone();
+    options.resume = args.resume;
+    options.force = args.force;
+    options.shard = args.shard;
+    options.memory_budget_mib = args.memory_budget;
+    options.id_column = args.id_column.clone();
+    if args.quiet {
+        options.progress = Progress::Quiet;
+    }
+    let summary = batch::run(&manifest, &settings, backend.as_ref(), &options)?;
+    eprintln!("{}", summary.to_text());
+    Ok(if summary.failed > 0 { 2 } else { 0 })
+}
+
+fn run_generate(args: GenerateArgs) -> Result<i32> {
+    if args.size < 16 {
+        bail!("--size must be at least 16 pixels");
+    }
+    let manifest = sonorad::synth::write_cohort(&args.out, args.cases, args.size, args.seed)?;
+    eprintln!(
+        "{} cases written; manifest {}",
+        args.cases,
+        manifest.display()
+    );
+    Ok(0)
+}
+
+fn run_merge(args: MergeArgs) -> Result<i32> {
+    let manifest = read_manifest_table(&args.manifest, &args.id_column)?;
+    let format = args
+        .format
+        .unwrap_or_else(|| OutputFormat::of_path(&args.out));
+    let summary = batch::merge(&manifest, &args.shards, &args.out, format)?;
+    eprintln!(
+        "{} rows merged from {} shard outputs into {}",
+        summary.rows,
+        args.shards.len(),
+        args.out.display()
+    );
+    if !summary.failed.is_empty() {
+        eprintln!(
+            "{} case(s) failed in their shard (see the shards' errors files): {}",
+            summary.failed.len(),
+            summary.failed.join(", ")
+        );
+    }
+    Ok(if summary.failed.is_empty() { 0 } else { 2 })
 }
 
 fn run_info() -> Result<i32> {

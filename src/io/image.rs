@@ -1,4 +1,5 @@
-//! Image and mask readers (PNG, JPEG, BMP, TIFF; 8- and 16-bit; gray, gray+alpha, RGB, RGBA).
+//! Image and mask readers: PNG, JPEG, BMP, TIFF (8- and 16-bit; gray, gray+alpha, RGB, RGBA)
+//! through the `image` crate, and DICOM, NIfTI and NRRD through [`super::medical`].
 //!
 //! Gray images are used as stored. Colour images are reduced to luminance
 //! `0.299 R + 0.587 G + 0.114 B` in double precision, exactly as the reference extractor does.
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageReader};
 
+use super::medical::{medical_format, read_medical};
 use crate::error::{Error, Result};
 
 /// A 2D gray-level image in row-major order.
@@ -76,7 +78,100 @@ fn luminance(r: f64, g: f64, b: f64) -> f64 {
     0.299 * r + 0.587 * g + 0.114 * b
 }
 
-/// Reads an image file as gray levels (colour reduced to luminance).
+/// Pixel spacing a file carries, in mm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PixelSpacing {
+    /// Distance between rows (mm).
+    pub row: f64,
+    /// Distance between columns (mm).
+    pub column: f64,
+}
+
+impl PixelSpacing {
+    fn of(spacing: Option<[f64; 2]>) -> Option<PixelSpacing> {
+        spacing.map(|[row, column]| PixelSpacing { row, column })
+    }
+}
+
+/// An image and the pixel spacing its file carries (DICOM, NIfTI, NRRD; `None` otherwise).
+#[derive(Debug, Clone)]
+pub struct ImageFile {
+    /// The gray-level image.
+    pub image: Image,
+    /// The file's pixel spacing.
+    pub spacing: Option<PixelSpacing>,
+}
+
+/// Reads frame `frame` (0 for single-frame files) of an image file of any supported format,
+/// with the spacing the file carries.
+pub fn read_image_file(path: &Path, frame: u32) -> Result<ImageFile> {
+    let Some(format) = medical_format(path) else {
+        if frame != 0 {
+            return Err(Error::Decode {
+                path: path.to_path_buf(),
+                message: format!("frame {frame} requested, but the file holds one 2D image"),
+            });
+        }
+        return Ok(ImageFile {
+            image: read_image(path)?,
+            spacing: None,
+        });
+    };
+    let raster = read_medical(path, format, frame)?;
+    let pixels = match raster.channels {
+        1 => raster.samples,
+        2 => raster.samples.chunks_exact(2).map(|p| p[0]).collect(),
+        3 | 4 => rgb(&raster.samples, raster.channels),
+        n => {
+            return Err(Error::UnsupportedPixels {
+                path: path.to_path_buf(),
+                format: format!("{n} samples per pixel"),
+            })
+        }
+    };
+    Ok(ImageFile {
+        image: Image {
+            width: raster.width,
+            height: raster.height,
+            pixels,
+            source: path.to_path_buf(),
+        },
+        spacing: PixelSpacing::of(raster.spacing),
+    })
+}
+
+/// Reads a mask file of any supported format (first channel; values must be non-negative
+/// integers).
+pub fn read_mask_file(path: &Path, frame: u32) -> Result<LabelMap> {
+    let Some(format) = medical_format(path) else {
+        return read_mask(path);
+    };
+    let raster = read_medical(path, format, frame)?;
+    let labels = raster
+        .samples
+        .chunks_exact(raster.channels.max(1))
+        .map(|p| p[0])
+        .map(|v| {
+            if v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX) {
+                Ok(v as u32)
+            } else {
+                Err(Error::UnsupportedPixels {
+                    path: path.to_path_buf(),
+                    format: format!("mask value {v} (masks must hold non-negative integer labels)"),
+                })
+            }
+        })
+        .collect::<Result<Vec<u32>>>()?;
+    Ok(LabelMap {
+        width: raster.width,
+        height: raster.height,
+        labels,
+        source: path.to_path_buf(),
+    })
+}
+
+/// Reads an image file as gray levels (colour reduced to luminance). PNG, JPEG, BMP, TIFF only;
+/// [`read_image_file`] reads every format.
 pub fn read_image(path: &Path) -> Result<Image> {
     let img = decode(path)?;
     let (width, height) = (img.width() as usize, img.height() as usize);
@@ -120,7 +215,8 @@ fn rgb<T: Copy + Into<f64>>(raw: &[T], channels: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Reads a mask file, keeping the raw value of its first channel.
+/// Reads a PNG, JPEG, BMP or TIFF mask file, keeping the raw value of its first channel;
+/// [`read_mask_file`] reads every format.
 pub fn read_mask(path: &Path) -> Result<LabelMap> {
     let img = decode(path)?;
     let (width, height) = (img.width() as usize, img.height() as usize);

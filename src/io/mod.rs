@@ -2,6 +2,10 @@
 
 pub mod image;
 pub mod manifest;
+pub mod medical;
 
-pub use self::image::{read_image, read_mask, Image, LabelMap};
-pub use manifest::{read_manifest, Case};
+pub use self::image::{
+    read_image, read_image_file, read_mask, read_mask_file, Image, ImageFile, LabelMap,
+    PixelSpacing,
+};
+pub use manifest::{pair_folders, read_manifest, read_manifest_table, Case, Manifest};

@@ -1,0 +1,852 @@
+//! Archive runs: a manifest streamed through the pipeline in chunks under a memory budget, with
+//! progress, per-case errors, resume, CSV or Parquet output and sharding.
+//!
+//! Steps of [`run`]:
+//! 1. select this shard's cases (`--shard K/N`: every case whose manifest position `i` (0-based)
+//!    has `i mod N = K − 1`);
+//! 2. open the output: refuse an existing one unless resuming or forcing; when resuming, drop a
+//!    partial last line and skip the cases already written;
+//! 3. extract a chunk of cases ([`crate::extract::extract_chunk`]), whose size follows the
+//!    memory budget and the size of the images seen so far;
+//! 4. append the chunk's rows to the output and its failures to the errors file, each in one
+//!    write followed by a flush to disk, so that a kill loses at most the chunk in flight;
+//! 5. report progress; at the end, a summary with counts and where the time went.
+//!
+//! CSV output is one file that grows chunk by chunk. Parquet output is written as one part file
+//! per chunk in `<out>.parts/` (each written under a temporary name and renamed when complete)
+//! and joined into `<out>` at the end.
+
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{IsTerminal, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+
+use crate::error::{Error, Result};
+use crate::extract::{extract_chunk, FeatureRow, Settings, Stage, StageTimes};
+use crate::io::{Case, Manifest};
+use crate::matrix::Backend;
+use crate::table::format_value;
+
+/// Output table format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// Comma-separated values, one row per case.
+    #[default]
+    Csv,
+    /// Apache Parquet: the id and pass-through columns as strings, features as float64.
+    Parquet,
+}
+
+impl FromStr for OutputFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<OutputFormat> {
+        match s {
+            "csv" => Ok(OutputFormat::Csv),
+            "parquet" => Ok(OutputFormat::Parquet),
+            other => Err(Error::Setting(format!(
+                "output format '{other}' is not one of csv, parquet"
+            ))),
+        }
+    }
+}
+
+impl OutputFormat {
+    /// The format of a file from its extension (`.parquet` or `.pq` → Parquet, else CSV).
+    pub fn of_path(path: &Path) -> OutputFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("parquet" | "pq") => OutputFormat::Parquet,
+            _ => OutputFormat::Csv,
+        }
+    }
+}
+
+/// One of N deterministic parts of a manifest (`K/N`, 1 ≤ K ≤ N).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, 1-based.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl FromStr for Shard {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Shard> {
+        let bad = || Error::Setting(format!("shard '{s}' is not K/N with 1 <= K <= N"));
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// Whether the case at manifest position `position` (0-based) belongs to this shard.
+    pub fn holds(&self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Progress {
+    /// A progress bar on a terminal, plain log lines every 10 s otherwise.
+    #[default]
+    Auto,
+    /// Nothing but the final summary.
+    Quiet,
+}
+
+/// Options of an archive run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// Output table.
+    pub out: PathBuf,
+    /// Its format.
+    pub format: OutputFormat,
+    /// Per-case errors file (CSV `case_id,file,message`); default `<out>.errors.csv`.
+    pub errors: Option<PathBuf>,
+    /// Skip cases already in the output and append the rest.
+    pub resume: bool,
+    /// Overwrite an existing output.
+    pub force: bool,
+    /// This run's part of the manifest.
+    pub shard: Option<Shard>,
+    /// Memory budget for the cases in flight, in MiB.
+    pub memory_budget_mib: usize,
+    /// Progress display.
+    pub progress: Progress,
+    /// Name of the id column in the output.
+    pub id_column: String,
+}
+
+impl BatchOptions {
+    /// Options with defaults: CSV, errors next to the output, 1 GiB budget.
+    pub fn new(out: impl Into<PathBuf>) -> BatchOptions {
+        let out = out.into();
+        BatchOptions {
+            format: OutputFormat::of_path(&out),
+            out,
+            errors: None,
+            resume: false,
+            force: false,
+            shard: None,
+            memory_budget_mib: 1024,
+            progress: Progress::Auto,
+            id_column: "case_id".into(),
+        }
+    }
+
+    /// The errors file of this run.
+    pub fn errors_path(&self) -> PathBuf {
+        self.errors
+            .clone()
+            .unwrap_or_else(|| with_suffix(&self.out, ".errors.csv"))
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// What a run did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchSummary {
+    /// Cases of this shard in the manifest.
+    pub cases: usize,
+    /// Cases skipped because the output already held them (resume).
+    pub skipped: usize,
+    /// Cases extracted and written by this run.
+    pub extracted: usize,
+    /// Cases that failed (listed in the errors file).
+    pub failed: usize,
+    /// The errors file.
+    pub errors_path: PathBuf,
+    /// Wall time of the run in seconds.
+    pub wall_seconds: f64,
+    /// Time per stage (decode, regions, discretize, matrices, formulas, write), summed over
+    /// threads, in seconds.
+    pub stage_seconds: Vec<(&'static str, f64)>,
+}
+
+impl BatchSummary {
+    /// One-paragraph human summary.
+    pub fn to_text(&self) -> String {
+        let rate = self.extracted as f64 / self.wall_seconds.max(1e-9);
+        let stages: Vec<String> = self
+            .stage_seconds
+            .iter()
+            .map(|(name, s)| format!("{name} {s:.2} s"))
+            .collect();
+        format!(
+            "{} of {} cases extracted, {} failed{}, {} skipped (already in the output); {:.1} s, {:.1} cases/s; time per stage (all threads): {}",
+            self.extracted,
+            self.cases,
+            self.failed,
+            if self.failed > 0 {
+                format!(" (see {})", self.errors_path.display())
+            } else {
+                String::new()
+            },
+            self.skipped,
+            self.wall_seconds,
+            rate,
+            stages.join(", ")
+        )
+    }
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// The file a case's error is about: the path the error names, else the case's image.
+fn error_file(case: &Case, error: &Error) -> PathBuf {
+    error
+        .path()
+        .map_or_else(|| case.image.clone(), Path::to_path_buf)
+}
+
+/// Appends whole records to a CSV file: each call is one `write` of complete lines, then a
+/// flush to disk.
+struct CsvAppender {
+    file: File,
+    path: PathBuf,
+}
+
+impl CsvAppender {
+    /// Opens `path` for appending; when `fresh`, truncates it first.
+    fn open(path: &Path, fresh: bool) -> Result<CsvAppender> {
+        let mut options = OpenOptions::new();
+        options.create(true);
+        if fresh {
+            options.write(true).truncate(true);
+        } else {
+            options.append(true);
+        }
+        let file = options.open(path).map_err(|e| write_error(path, e))?;
+        Ok(CsvAppender {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn append(&mut self, records: &[Vec<String>]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in records {
+            w.write_record(r).map_err(|e| write_error(&self.path, e))?;
+        }
+        let bytes = w.into_inner().map_err(|e| write_error(&self.path, e))?;
+        self.file
+            .write_all(&bytes)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| write_error(&self.path, e))
+    }
+}
+
+/// Cuts a partial last line (a write interrupted by a kill) off a CSV file.
+fn drop_partial_line(path: &Path) -> Result<()> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| write_error(path, e))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| write_error(path, e))?;
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    if keep < bytes.len() {
+        file.set_len(keep as u64)
+            .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
+            .map_err(|e| write_error(path, e))?;
+    }
+    Ok(())
+}
+
+/// Header and ids of an existing CSV feature table.
+fn read_csv_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| write_error(path, e))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| write_error(path, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| write_error(path, e))?;
+        rows.push(record.iter().map(str::to_string).collect());
+    }
+    Ok((header, rows))
+}
+
+/// Header and rows (as text) of a Parquet feature table.
+fn read_parquet_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let file = File::open(path).map_err(|e| write_error(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| write_error(path, format!("not a readable Parquet file: {e}")))?;
+    let mut header = Vec::new();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| write_error(path, e))?;
+        header = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let columns: Vec<Vec<String>> = batch
+            .columns()
+            .iter()
+            .map(|c| column_text(path, c))
+            .collect::<Result<_>>()?;
+        for k in 0..batch.num_rows() {
+            rows.push(columns.iter().map(|c| c[k].clone()).collect());
+        }
+    }
+    Ok((header, rows))
+}
+
+fn column_text(path: &Path, column: &ArrayRef) -> Result<Vec<String>> {
+    if let Some(s) = column.as_any().downcast_ref::<StringArray>() {
+        return Ok(s
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect());
+    }
+    if let Some(f) = column.as_any().downcast_ref::<Float64Array>() {
+        return Ok(f
+            .iter()
+            .map(|v| format_value(v.unwrap_or(f64::NAN)))
+            .collect());
+    }
+    Err(write_error(
+        path,
+        format!(
+            "column of type {} is not a sonorad column",
+            column.data_type()
+        ),
+    ))
+}
+
+/// Reads a feature table written by sonorad (CSV or Parquet by extension): header and rows as
+/// text (values in shortest round-trip form).
+pub fn read_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    match OutputFormat::of_path(path) {
+        OutputFormat::Csv => read_csv_table(path),
+        OutputFormat::Parquet => read_parquet_table(path),
+    }
+}
+
+/// Writes rows (text cells) as one Parquet file: the first `text_columns` columns as strings,
+/// the rest as float64 parsed from their text.
+fn write_parquet(
+    path: &Path,
+    header: &[String],
+    text_columns: usize,
+    rows: &[Vec<String>],
+) -> Result<()> {
+    let fields: Vec<Field> = header
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let kind = if k < text_columns {
+                DataType::Utf8
+            } else {
+                DataType::Float64
+            };
+            Field::new(name, kind, false)
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(header.len());
+    for k in 0..header.len() {
+        if k < text_columns {
+            columns.push(Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r[k].as_str()),
+            )));
+        } else {
+            let values = rows
+                .iter()
+                .map(|r| {
+                    r[k].parse::<f64>().map_err(|_| {
+                        write_error(
+                            path,
+                            format!("column '{}': '{}' is not a number", header[k], r[k]),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<f64>>>()?;
+            columns.push(Arc::new(Float64Array::from(values)));
+        }
+    }
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| write_error(path, e))?;
+    let temporary = with_suffix(path, ".partial");
+    let file = File::create(&temporary).map_err(|e| write_error(&temporary, e))?;
+    let mut writer = ArrowWriter::try_new(file, schema, None).map_err(|e| write_error(path, e))?;
+    writer.write(&batch).map_err(|e| write_error(path, e))?;
+    let file = writer.into_inner().map_err(|e| write_error(path, e))?;
+    file.sync_all().map_err(|e| write_error(path, e))?;
+    std::fs::rename(&temporary, path).map_err(|e| write_error(path, e))
+}
+
+/// Writes a table (CSV or Parquet by `format`) in one go, replacing `path`.
+pub fn write_table(
+    path: &Path,
+    format: OutputFormat,
+    header: &[String],
+    text_columns: usize,
+    rows: &[Vec<String>],
+) -> Result<()> {
+    match format {
+        OutputFormat::Parquet => write_parquet(path, header, text_columns, rows),
+        OutputFormat::Csv => {
+            let temporary = with_suffix(path, ".partial");
+            let mut out = CsvAppender::open(&temporary, true)?;
+            out.append(&[header.to_vec()])?;
+            out.append(rows)?;
+            std::fs::rename(&temporary, path).map_err(|e| write_error(path, e))
+        }
+    }
+}
+
+/// Where finished rows go.
+enum Sink {
+    Csv(CsvAppender, bool),
+    Parquet { parts: PathBuf, next: usize },
+}
+
+/// The output of a run: its sink, its header once known, and the ids it already holds.
+struct Output {
+    sink: Sink,
+    header: Option<Vec<String>>,
+    done: HashSet<String>,
+    text_columns: usize,
+    path: PathBuf,
+}
+
+impl Output {
+    /// Opens (or, with resume, reopens) the output of a run.
+    fn open(options: &BatchOptions, text_columns: usize) -> Result<Output> {
+        let out = &options.out;
+        let parts = with_suffix(out, ".parts");
+        let exists = out.exists() || parts.exists();
+        if exists && !options.resume && !options.force {
+            return Err(Error::Write {
+                path: out.clone(),
+                message: "output exists; give --resume to continue it or --force to overwrite it"
+                    .into(),
+            });
+        }
+        let resume = exists && options.resume;
+        let mut header = None;
+        let mut done = HashSet::new();
+        let sink = match options.format {
+            OutputFormat::Csv => {
+                if resume && out.exists() {
+                    drop_partial_line(out)?;
+                    let (h, rows) = read_csv_table(out)?;
+                    if !h.is_empty() {
+                        header = Some(h);
+                    }
+                    done.extend(rows.into_iter().filter_map(|r| r.into_iter().next()));
+                }
+                let fresh = !resume;
+                Sink::Csv(CsvAppender::open(out, fresh)?, header.is_some())
+            }
+            OutputFormat::Parquet => {
+                if !resume {
+                    if parts.exists() {
+                        std::fs::remove_dir_all(&parts).map_err(|e| write_error(&parts, e))?;
+                    }
+                    if out.exists() {
+                        std::fs::remove_file(out).map_err(|e| write_error(out, e))?;
+                    }
+                }
+                std::fs::create_dir_all(&parts).map_err(|e| write_error(&parts, e))?;
+                if resume && out.exists() {
+                    // A finished table becomes the first part again.
+                    std::fs::rename(out, parts.join("part-000000.parquet"))
+                        .map_err(|e| write_error(out, e))?;
+                }
+                let mut next = 0;
+                for (k, part) in parquet_parts(&parts)?.iter().enumerate() {
+                    let (h, rows) = read_parquet_table(part)?;
+                    header = Some(h);
+                    done.extend(rows.into_iter().filter_map(|r| r.into_iter().next()));
+                    next = k + 1;
+                }
+                Sink::Parquet { parts, next }
+            }
+        };
+        Ok(Output {
+            sink,
+            header,
+            done,
+            text_columns,
+            path: out.clone(),
+        })
+    }
+
+    /// Appends finished rows; the first row fixes the header, later ones must match it.
+    fn append(&mut self, header: Vec<String>, rows: Vec<Vec<String>>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match &self.header {
+            Some(h) if *h != header => {
+                return Err(write_error(
+                    &self.path,
+                    "the existing output has other columns than this run produces (different settings?); use another output or --force",
+                ))
+            }
+            Some(_) => {}
+            None => self.header = Some(header.clone()),
+        }
+        match &mut self.sink {
+            Sink::Csv(appender, header_written) => {
+                if !*header_written {
+                    appender.append(&[header])?;
+                    *header_written = true;
+                }
+                appender.append(&rows)
+            }
+            Sink::Parquet { parts, next } => {
+                let part = parts.join(format!("part-{:06}.parquet", *next));
+                *next += 1;
+                write_parquet(&part, &header, self.text_columns, &rows)
+            }
+        }
+    }
+
+    /// Joins Parquet parts into the output file; nothing to do for CSV.
+    fn finish(self) -> Result<()> {
+        let Sink::Parquet { parts, .. } = self.sink else {
+            return Ok(());
+        };
+        let mut header = self.header.unwrap_or_default();
+        let mut rows = Vec::new();
+        for part in parquet_parts(&parts)? {
+            let (h, mut r) = read_parquet_table(&part)?;
+            header = h;
+            rows.append(&mut r);
+        }
+        if header.is_empty() {
+            header.push("case_id".into());
+        }
+        write_parquet(&self.path, &header, self.text_columns, &rows)?;
+        std::fs::remove_dir_all(&parts).map_err(|e| write_error(&parts, e))
+    }
+}
+
+fn parquet_parts(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| write_error(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    parts.sort();
+    Ok(parts)
+}
+
+/// Progress on a terminal bar or as periodic log lines.
+struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+    total: usize,
+    start: Instant,
+    last_line: Instant,
+}
+
+impl Reporter {
+    fn new(progress: Progress, total: usize) -> Reporter {
+        let bar = (progress == Progress::Auto && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} cases, {per_sec}, ETA {eta} {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        let now = Instant::now();
+        Reporter {
+            bar,
+            total,
+            start: now,
+            last_line: now,
+        }
+    }
+
+    fn update(&mut self, done: usize, failed: usize, quiet: bool) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done as u64);
+            if failed > 0 {
+                bar.set_message(format!("({failed} failed)"));
+            }
+            return;
+        }
+        if quiet || self.last_line.elapsed() < Duration::from_secs(10) {
+            return;
+        }
+        self.last_line = Instant::now();
+        let elapsed = self.start.elapsed().as_secs_f64();
+        let rate = done as f64 / elapsed.max(1e-9);
+        let eta = (self.total - done) as f64 / rate.max(1e-9);
+        eprintln!(
+            "{done}/{} cases, {failed} failed, {rate:.1} cases/s, ETA {:.0} s",
+            self.total, eta
+        );
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
+}
+
+/// Bytes one case needs in flight, per image pixel (image as f64, labels, regions, ranks,
+/// matrices and rows), used to size chunks from the memory budget.
+const BYTES_PER_PIXEL_IN_FLIGHT: usize = 48;
+/// Chunk size bounds.
+const MIN_CHUNK: usize = 8;
+const MAX_CHUNK: usize = 1024;
+
+/// Runs `manifest` through the pipeline into `options.out`. Failed cases are written to the
+/// errors file and never stop the run.
+pub fn run(
+    manifest: &Manifest,
+    settings: &Settings,
+    backend: &dyn Backend,
+    options: &BatchOptions,
+) -> Result<BatchSummary> {
+    let start = Instant::now();
+    let cases: Vec<&Case> = manifest
+        .cases
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| options.shard.is_none_or(|s| s.holds(*k)))
+        .map(|(_, c)| c)
+        .collect();
+    let text_columns = 1 + manifest.extra_columns.len();
+    let mut output = Output::open(options, text_columns)?;
+    let errors_path = options.errors_path();
+    let mut errors = CsvAppender::open(&errors_path, true)?;
+    errors.append(&[vec!["case_id".into(), "file".into(), "message".into()]])?;
+    let todo: Vec<Case> = cases
+        .iter()
+        .filter(|c| !output.done.contains(&c.id))
+        .map(|&c| c.clone())
+        .collect();
+    let skipped = cases.len() - todo.len();
+    let times = StageTimes::default();
+    let mut write_seconds = 0.0;
+    let mut reporter = Reporter::new(options.progress, cases.len());
+    let (mut extracted, mut failed) = (0, 0);
+    let budget = options.memory_budget_mib.max(1) * (1 << 20);
+    let mut chunk_size = MIN_CHUNK;
+    let mut at = 0;
+    while at < todo.len() {
+        let chunk = &todo[at..(at + chunk_size).min(todo.len())];
+        at += chunk.len();
+        let results = extract_chunk(chunk, settings, backend, &times);
+        let written = Instant::now();
+        let mut header = None;
+        let mut rows = Vec::new();
+        let mut failures = Vec::new();
+        for (case, result) in chunk.iter().zip(results) {
+            match result {
+                Ok(row) => {
+                    header.get_or_insert_with(|| header_of(&options.id_column, manifest, &row));
+                    rows.push(record_of(case, &row));
+                }
+                Err(e) => failures.push(vec![
+                    case.id.clone(),
+                    error_file(case, &e).display().to_string(),
+                    e.to_string(),
+                ]),
+            }
+        }
+        extracted += rows.len();
+        failed += failures.len();
+        if let Some(header) = header {
+            output.append(header, rows)?;
+        }
+        errors.append(&failures)?;
+        write_seconds += written.elapsed().as_secs_f64();
+        reporter.update(
+            skipped + extracted + failed,
+            failed,
+            options.progress == Progress::Quiet,
+        );
+        chunk_size = next_chunk_size(chunk, budget);
+    }
+    reporter.finish();
+    let written = Instant::now();
+    output.finish()?;
+    write_seconds += written.elapsed().as_secs_f64();
+    let mut stage_seconds: Vec<(&'static str, f64)> = Stage::ALL
+        .iter()
+        .map(|&s| (s.name(), times.seconds(s)))
+        .collect();
+    stage_seconds.push(("write", write_seconds));
+    Ok(BatchSummary {
+        cases: cases.len(),
+        skipped,
+        extracted,
+        failed,
+        errors_path,
+        wall_seconds: start.elapsed().as_secs_f64(),
+        stage_seconds,
+    })
+}
+
+/// Chunk size for the next chunk: the memory budget over the in-flight size of the largest
+/// image of the last chunk (its file size as a lower bound when it cannot be read).
+fn next_chunk_size(chunk: &[Case], budget: usize) -> usize {
+    let largest = chunk
+        .iter()
+        .filter_map(|c| image_pixels(&c.image))
+        .max()
+        .unwrap_or(512 * 512);
+    (budget / (largest * BYTES_PER_PIXEL_IN_FLIGHT).max(1)).clamp(MIN_CHUNK, MAX_CHUNK)
+}
+
+/// Pixel count of an image from its header where the format allows it cheaply.
+fn image_pixels(path: &Path) -> Option<usize> {
+    image::ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
+        .map(|(w, h)| w as usize * h as usize)
+        .or_else(|| std::fs::metadata(path).ok().map(|m| m.len() as usize))
+}
+
+fn header_of(id_column: &str, manifest: &Manifest, row: &FeatureRow) -> Vec<String> {
+    let mut header = vec![id_column.to_string()];
+    header.extend(manifest.extra_columns.iter().cloned());
+    header.extend(row.iter().map(|(name, _)| name.clone()));
+    header
+}
+
+fn record_of(case: &Case, row: &FeatureRow) -> Vec<String> {
+    let mut record = vec![case.id.clone()];
+    record.extend(case.extra.iter().cloned());
+    record.extend(row.iter().map(|(_, v)| format_value(*v)));
+    record
+}
+
+/// What [`merge`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeSummary {
+    /// Rows written.
+    pub rows: usize,
+    /// Manifest cases absent from every shard output but listed in a shard's errors file.
+    pub failed: Vec<String>,
+}
+
+/// Joins shard outputs into one table in manifest order, checking that every manifest case is
+/// in exactly one shard output (or in a shard's errors file, `<shard>.errors.csv`) and that all
+/// shards have the same columns.
+pub fn merge(
+    manifest: &Manifest,
+    shards: &[PathBuf],
+    out: &Path,
+    format: OutputFormat,
+) -> Result<MergeSummary> {
+    let fail = |message: String| Error::Write {
+        path: out.to_path_buf(),
+        message,
+    };
+    let mut header: Option<(PathBuf, Vec<String>)> = None;
+    let mut by_id: std::collections::HashMap<String, (usize, Vec<String>)> = Default::default();
+    let mut failed_ids = HashSet::new();
+    for (k, shard) in shards.iter().enumerate() {
+        let (h, rows) = read_table(shard)?;
+        match &header {
+            Some((first, expected)) if *expected != h && !rows.is_empty() => {
+                return Err(fail(format!(
+                    "{} has other columns than {}",
+                    shard.display(),
+                    first.display()
+                )))
+            }
+            None if !rows.is_empty() => header = Some((shard.clone(), h)),
+            _ => {}
+        }
+        for row in rows {
+            let id = row.first().cloned().unwrap_or_default();
+            if let Some((other, _)) = by_id.get(&id) {
+                return Err(fail(format!(
+                    "case '{id}' is in both {} and {}",
+                    shards[*other].display(),
+                    shard.display()
+                )));
+            }
+            by_id.insert(id, (k, row));
+        }
+        let errors = with_suffix(shard, ".errors.csv");
+        if errors.exists() {
+            let (_, rows) = read_csv_table(&errors)?;
+            failed_ids.extend(rows.into_iter().filter_map(|r| r.into_iter().next()));
+        }
+    }
+    let known: HashSet<&str> = manifest.cases.iter().map(|c| c.id.as_str()).collect();
+    if let Some(stray) = by_id.keys().find(|id| !known.contains(id.as_str())) {
+        return Err(fail(format!(
+            "case '{stray}' of the shards is not in the manifest"
+        )));
+    }
+    let mut rows = Vec::with_capacity(by_id.len());
+    let mut missing = Vec::new();
+    let mut failed = Vec::new();
+    for case in &manifest.cases {
+        match by_id.remove(&case.id) {
+            Some((_, row)) => rows.push(row),
+            None if failed_ids.contains(&case.id) => failed.push(case.id.clone()),
+            None => missing.push(case.id.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
+        return Err(fail(format!(
+            "{} manifest case(s) are in no shard output and no errors file (a shard missing or unfinished?): {}{}",
+            missing.len(),
+            shown.join(", "),
+            if missing.len() > 10 { ", ..." } else { "" }
+        )));
+    }
+    let header = header
+        .map(|(_, h)| h)
+        .unwrap_or_else(|| vec!["case_id".into()]);
+    let text_columns = 1 + manifest.extra_columns.len();
+    write_table(out, format, &header, text_columns, &rows)?;
+    Ok(MergeSummary {
+        rows: rows.len(),
+        failed,
+    })
+}

@@ -1,0 +1,455 @@
+//! Medical image formats: DICOM (ultrasound and others), NIfTI-1 and NRRD, read as one 2D frame
+//! with its pixel spacing.
+//!
+//! - **DICOM** through the `dicom-object` / `dicom-pixeldata` crates: uncompressed transfer
+//!   syntaxes and the compressed ones those crates decode natively (JPEG baseline, extended and
+//!   lossless, RLE, deflate). Monochrome pixels get the modality rescale (slope/intercept) and no
+//!   VOI window; MONOCHROME1 is not inverted. RGB pixels are returned as 3 channels, which the
+//!   caller reduces to luminance; for YBR_FULL / YBR_FULL_422 the Y channel *is* the luminance
+//!   `0.299 R + 0.587 G + 0.114 B`, so it is returned as one channel. Multi-frame files give the
+//!   requested frame (0 by default). Spacing comes from the first region of the
+//!   `SequenceOfUltrasoundRegions` with a physical unit of cm (`PhysicalDeltaX/Y`, converted to
+//!   mm), else from `PixelSpacing`, else from `ImagerPixelSpacing`.
+//! - **NIfTI-1** (`.nii`, `.nii.gz`) through the `nifti` crate: a volume of shape `x × y` or
+//!   `x × y × 1`; pixel (row r, column c) is voxel (x = c, y = r), as SimpleITK reads it. The
+//!   scale `scl_slope`/`scl_inter` is applied when the slope is non-zero; spacing is
+//!   `pixdim[1..3]` in the unit of `xyzt_units` (mm when unset).
+//! - **NRRD** (`.nrrd` with attached data, `.nhdr` with a detached `data file`): 2D scalar data, or
+//!   3D with a first axis of 3 or 4 colour samples; `raw` or `gzip` encoding; spacing from
+//!   `spacings` or the norms of `space directions`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use dicom_dictionary_std::tags;
+use dicom_pixeldata::{ConvertOptions, ModalityLutOption, PixelDecoder, VoiLutOption};
+
+use crate::error::{Error, Result};
+
+/// A decoded 2D frame: `height × width` pixels of `channels` samples each, row-major.
+#[derive(Debug, Clone)]
+pub struct Raster {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// Samples per pixel (1 gray, 3 RGB, 4 RGBA).
+    pub channels: usize,
+    /// `height * width * channels` samples.
+    pub samples: Vec<f64>,
+    /// Pixel spacing `[between rows, between columns]` in mm, where the file gives one.
+    pub spacing: Option<[f64; 2]>,
+}
+
+/// The medical formats sonorad recognises, by extension or (DICOM) by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MedicalFormat {
+    /// DICOM Part 10 file.
+    Dicom,
+    /// NIfTI-1 (`.nii`, `.nii.gz`).
+    Nifti,
+    /// NRRD (`.nrrd`, `.nhdr`).
+    Nrrd,
+}
+
+/// The medical format of a file, from its extension or, for DICOM, the `DICM` preamble marker;
+/// `None` for other files (PNG, JPEG, ...).
+pub fn medical_format(path: &Path) -> Option<MedicalFormat> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        return Some(MedicalFormat::Nifti);
+    }
+    if name.ends_with(".nrrd") || name.ends_with(".nhdr") {
+        return Some(MedicalFormat::Nrrd);
+    }
+    if name.ends_with(".dcm") || name.ends_with(".dicom") {
+        return Some(MedicalFormat::Dicom);
+    }
+    let mut head = [0u8; 132];
+    let has_marker = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head[128..132] == b"DICM";
+    has_marker.then_some(MedicalFormat::Dicom)
+}
+
+/// Reads frame `frame` of a medical image file.
+pub fn read_medical(path: &Path, format: MedicalFormat, frame: u32) -> Result<Raster> {
+    if !path.exists() {
+        return Err(Error::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    match format {
+        MedicalFormat::Dicom => read_dicom(path, frame),
+        MedicalFormat::Nifti => only_frame_zero(path, frame).and_then(|_| read_nifti(path)),
+        MedicalFormat::Nrrd => only_frame_zero(path, frame).and_then(|_| read_nrrd(path)),
+    }
+}
+
+fn decode_error(path: &Path, message: impl Into<String>) -> Error {
+    Error::Decode {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+fn only_frame_zero(path: &Path, frame: u32) -> Result<()> {
+    if frame == 0 {
+        Ok(())
+    } else {
+        Err(decode_error(
+            path,
+            format!("frame {frame} requested, but the file holds one 2D image"),
+        ))
+    }
+}
+
+/// Physical unit code "cm" of `PhysicalUnitsXDirection` / `PhysicalUnitsYDirection`.
+const ULTRASOUND_UNIT_CM: u16 = 3;
+
+fn read_dicom(path: &Path, frame: u32) -> Result<Raster> {
+    let object = dicom_object::open_file(path)
+        .map_err(|e| decode_error(path, format!("not a readable DICOM file: {e}")))?;
+    let frames = object
+        .get(tags::NUMBER_OF_FRAMES)
+        .and_then(|e| e.to_int::<u32>().ok())
+        .unwrap_or(1);
+    if frame >= frames {
+        return Err(decode_error(
+            path,
+            format!("frame {frame} requested, but the file holds {frames} frame(s)"),
+        ));
+    }
+    let decoded = object
+        .decode_pixel_data_frame(frame)
+        .map_err(|e| decode_error(path, format!("cannot decode the DICOM pixel data: {e}")))?;
+    let options = ConvertOptions::new()
+        .with_modality_lut(ModalityLutOption::Default)
+        .with_voi_lut(VoiLutOption::Identity);
+    let samples: Vec<f64> = decoded
+        .to_vec_frame_with_options(0, &options)
+        .map_err(|e| decode_error(path, format!("cannot convert the DICOM pixel data: {e}")))?;
+    let (width, height) = (decoded.columns() as usize, decoded.rows() as usize);
+    let channels = usize::from(decoded.samples_per_pixel());
+    let interpretation = decoded.photometric_interpretation().to_string();
+    let (samples, channels) = if channels == 3 && interpretation.starts_with("YBR_FULL") {
+        (samples.chunks_exact(3).map(|p| p[0]).collect(), 1)
+    } else {
+        (samples, channels)
+    };
+    if samples.len() != width * height * channels {
+        return Err(decode_error(
+            path,
+            format!(
+                "DICOM frame holds {} samples, expected {width} x {height} x {channels}",
+                samples.len()
+            ),
+        ));
+    }
+    Ok(Raster {
+        width,
+        height,
+        channels,
+        samples,
+        spacing: dicom_spacing(&object),
+    })
+}
+
+/// Pixel spacing of a DICOM object in mm: ultrasound region calibration first, then
+/// `PixelSpacing`, then `ImagerPixelSpacing`.
+fn dicom_spacing(object: &dicom_object::DefaultDicomObject) -> Option<[f64; 2]> {
+    let from_regions = object
+        .get(tags::SEQUENCE_OF_ULTRASOUND_REGIONS)
+        .and_then(|e| e.items())
+        .and_then(|items| {
+            items.iter().find_map(|region| {
+                let value = |tag| region.get(tag).and_then(|e| e.to_float64().ok());
+                let unit = |tag| region.get(tag).and_then(|e| e.to_int::<u16>().ok());
+                let dx = value(tags::PHYSICAL_DELTA_X)?;
+                let dy = value(tags::PHYSICAL_DELTA_Y)?;
+                let in_cm = unit(tags::PHYSICAL_UNITS_X_DIRECTION) == Some(ULTRASOUND_UNIT_CM)
+                    && unit(tags::PHYSICAL_UNITS_Y_DIRECTION) == Some(ULTRASOUND_UNIT_CM);
+                (in_cm && dx > 0.0 && dy > 0.0).then_some([dy.abs() * 10.0, dx.abs() * 10.0])
+            })
+        });
+    let pair = |tag| {
+        object
+            .get(tag)
+            .and_then(|e| e.to_multi_float64().ok())
+            .filter(|v| v.len() == 2 && v[0] > 0.0 && v[1] > 0.0)
+            .map(|v| [v[0], v[1]])
+    };
+    from_regions
+        .or_else(|| pair(tags::PIXEL_SPACING))
+        .or_else(|| pair(tags::IMAGER_PIXEL_SPACING))
+}
+
+fn read_nifti(path: &Path) -> Result<Raster> {
+    use nifti::{NiftiObject, NiftiVolume};
+    let object = nifti::ReaderOptions::new()
+        .read_file(path)
+        .map_err(|e| decode_error(path, format!("not a readable NIfTI file: {e}")))?;
+    let header = object.header().clone();
+    let volume = object.into_volume();
+    let dims = volume.dim().to_vec();
+    let (width, height) = match dims.as_slice() {
+        [x, y] | [x, y, 1] => (usize::from(*x), usize::from(*y)),
+        _ => {
+            return Err(decode_error(
+                path,
+                format!("NIfTI volume of shape {dims:?} is not a 2D image (x × y or x × y × 1)"),
+            ))
+        }
+    };
+    let datatype = header
+        .data_type()
+        .map_err(|e| decode_error(path, format!("NIfTI data type: {e}")))?;
+    let (channels, mut samples) = if datatype == nifti::NiftiType::Rgb24 {
+        let raw = volume.into_raw_data();
+        (3, raw.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>())
+    } else {
+        let values: Vec<f64> = volume
+            .into_nifti_typed_data()
+            .map_err(|e| decode_error(path, format!("NIfTI data: {e}")))?;
+        (1, values)
+    };
+    let (slope, intercept) = (f64::from(header.scl_slope), f64::from(header.scl_inter));
+    if channels == 1 && slope != 0.0 && (slope, intercept) != (1.0, 0.0) {
+        for v in &mut samples {
+            *v = *v * slope + intercept;
+        }
+    }
+    if samples.len() != width * height * channels {
+        return Err(decode_error(
+            path,
+            "NIfTI data is shorter than its dimensions say",
+        ));
+    }
+    // xyzt_units bits 0..2: 1 metre, 2 mm, 3 micron, 0 unknown (read as mm).
+    let to_mm = match header.xyzt_units & 0x07 {
+        1 => 1000.0,
+        3 => 0.001,
+        _ => 1.0,
+    };
+    let (dx, dy) = (f64::from(header.pixdim[1]), f64::from(header.pixdim[2]));
+    let spacing = (dx > 0.0 && dy > 0.0).then_some([dy * to_mm, dx * to_mm]);
+    Ok(Raster {
+        width,
+        height,
+        channels,
+        samples,
+        spacing,
+    })
+}
+
+/// The fields of an NRRD header sonorad uses.
+struct NrrdHeader {
+    kind: String,
+    sizes: Vec<usize>,
+    encoding: String,
+    big_endian: bool,
+    spacing: Option<Vec<f64>>,
+    data_file: Option<PathBuf>,
+    header_bytes: usize,
+}
+
+fn parse_nrrd_header(path: &Path, bytes: &[u8]) -> Result<NrrdHeader> {
+    if !bytes.starts_with(b"NRRD000") {
+        return Err(decode_error(path, "not an NRRD file (no NRRD000x magic)"));
+    }
+    let mut header = NrrdHeader {
+        kind: String::new(),
+        sizes: Vec::new(),
+        encoding: "raw".into(),
+        big_endian: false,
+        spacing: None,
+        data_file: None,
+        header_bytes: bytes.len(),
+    };
+    let mut at = 0;
+    let mut first = true;
+    while at < bytes.len() {
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| at + p);
+        let line = String::from_utf8_lossy(&bytes[at..end])
+            .trim_end_matches('\r')
+            .to_string();
+        at = end + 1;
+        if first {
+            first = false;
+            continue;
+        }
+        if line.is_empty() {
+            header.header_bytes = at.min(bytes.len());
+            break;
+        }
+        if line.starts_with('#') || line.contains(":=") {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            return Err(decode_error(
+                path,
+                format!("NRRD header line '{line}' has no ':'"),
+            ));
+        };
+        let value = value.trim();
+        let numbers = |v: &str| -> Result<Vec<f64>> {
+            v.split_whitespace()
+                .map(|t| {
+                    t.parse()
+                        .map_err(|_| decode_error(path, format!("NRRD '{key}': bad number '{t}'")))
+                })
+                .collect()
+        };
+        match key.trim() {
+            "type" => header.kind = value.to_string(),
+            "sizes" => {
+                header.sizes = numbers(value)?.into_iter().map(|v| v as usize).collect();
+            }
+            "encoding" => header.encoding = value.to_string(),
+            "endian" => header.big_endian = value == "big",
+            "spacings" => header.spacing = Some(numbers(value)?),
+            "space directions" => {
+                let norms = value
+                    .split_whitespace()
+                    .map(|t| {
+                        if t == "none" {
+                            Ok(f64::NAN)
+                        } else {
+                            let v = numbers(
+                                &t.trim_matches(|c| c == '(' || c == ')').replace(',', " "),
+                            )?;
+                            Ok(v.iter().map(|x| x * x).sum::<f64>().sqrt())
+                        }
+                    })
+                    .collect::<Result<Vec<f64>>>()?;
+                header.spacing = Some(norms);
+            }
+            "data file" | "datafile" => {
+                let base = path.parent().unwrap_or_else(|| Path::new("."));
+                header.data_file = Some(base.join(value));
+            }
+            _ => {}
+        }
+    }
+    Ok(header)
+}
+
+fn read_nrrd(path: &Path) -> Result<Raster> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let header = parse_nrrd_header(path, &bytes)?;
+    let (channels, width, height) = match header.sizes.as_slice() {
+        [w, h] => (1, *w, *h),
+        [c @ (3 | 4), w, h] => (*c, *w, *h),
+        sizes => {
+            return Err(decode_error(
+                path,
+                format!("NRRD sizes {sizes:?} are not a 2D image (w h, or 3|4 w h for colour)"),
+            ))
+        }
+    };
+    let encoded = match &header.data_file {
+        Some(file) => std::fs::read(file).map_err(|source| Error::Read {
+            path: file.clone(),
+            source,
+        })?,
+        None => bytes[header.header_bytes..].to_vec(),
+    };
+    let raw = match header.encoding.as_str() {
+        "raw" => encoded,
+        "gzip" | "gz" => {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(encoded.as_slice())
+                .read_to_end(&mut out)
+                .map_err(|e| decode_error(path, format!("NRRD gzip data: {e}")))?;
+            out
+        }
+        other => {
+            return Err(decode_error(
+                path,
+                format!("NRRD encoding '{other}' is not supported (raw, gzip)"),
+            ))
+        }
+    };
+    let count = width * height * channels;
+    let samples = nrrd_samples(path, &header.kind, &raw, count, header.big_endian)?;
+    let spacing = header.spacing.as_deref().and_then(|s| match s {
+        [dx, dy] | [_, dx, dy] if dx.is_finite() && dy.is_finite() && *dx > 0.0 && *dy > 0.0 => {
+            Some([*dy, *dx])
+        }
+        _ => None,
+    });
+    Ok(Raster {
+        width,
+        height,
+        channels,
+        samples,
+        spacing,
+    })
+}
+
+/// Decodes `count` samples of NRRD type `kind`.
+fn nrrd_samples(path: &Path, kind: &str, raw: &[u8], count: usize, big: bool) -> Result<Vec<f64>> {
+    let size = match kind {
+        "uchar" | "unsigned char" | "uint8" | "uint8_t" | "signed char" | "int8" | "int8_t" => 1,
+        "ushort" | "unsigned short" | "uint16" | "uint16_t" | "short" | "int16" | "int16_t" => 2,
+        "uint" | "unsigned int" | "uint32" | "uint32_t" | "int" | "int32" | "int32_t" | "float" => {
+            4
+        }
+        "double" => 8,
+        other => {
+            return Err(decode_error(
+                path,
+                format!("NRRD type '{other}' is not supported"),
+            ))
+        }
+    };
+    if raw.len() < count * size {
+        return Err(decode_error(
+            path,
+            format!(
+                "NRRD data holds {} bytes, {} needed",
+                raw.len(),
+                count * size
+            ),
+        ));
+    }
+    let word = |chunk: &[u8]| -> [u8; 8] {
+        let mut b = [0u8; 8];
+        if big {
+            for (k, &v) in chunk.iter().rev().enumerate() {
+                b[k] = v;
+            }
+        } else {
+            b[..chunk.len()].copy_from_slice(chunk);
+        }
+        b
+    };
+    let chunks = raw[..count * size].chunks_exact(size);
+    let signed = kind.starts_with("signed") || kind.starts_with("int") || kind == "short";
+    Ok(chunks
+        .map(|c| {
+            let b = word(c);
+            match (size, signed, kind) {
+                (1, false, _) => f64::from(b[0]),
+                (1, true, _) => f64::from(b[0] as i8),
+                (2, false, _) => f64::from(u16::from_le_bytes([b[0], b[1]])),
+                (2, true, _) => f64::from(i16::from_le_bytes([b[0], b[1]])),
+                (4, _, "float") => f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                (4, false, _) => f64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                (4, true, _) => f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                _ => f64::from_le_bytes(b),
+            }
+        })
+        .collect())
+}

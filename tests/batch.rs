@@ -1,0 +1,357 @@
+//! Archive runs (`sonorad extract --manifest` / `--images --masks`, `sonorad merge`): per-case
+//! errors, resume after a kill, refusing to overwrite, Parquet output, shards, folder pairing,
+//! per-case manifest settings and pass-through columns.
+//!
+//! Cases come from `sonorad::synth::write_cohort` (seeded speckle images), so every expected
+//! table is produced by an uninterrupted run of the same binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sonorad::batch::read_table;
+
+fn sonorad(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args(args)
+        .output()
+        .expect("run sonorad")
+}
+
+fn text(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+fn cohort(dir: &Path, cases: usize, size: usize) -> PathBuf {
+    sonorad::synth::write_cohort(dir, cases, size, 7).unwrap()
+}
+
+fn extract(manifest: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "extract",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--ring",
+        "5px",
+        "--manifest",
+    ];
+    let (m, o) = (text(manifest), text(out));
+    args.extend([m.as_str(), "--out", o.as_str()]);
+    args.extend(extra);
+    sonorad(&args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn bad_cases_go_to_the_errors_file_and_the_rest_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 6, 64);
+    std::fs::write(
+        dir.path().join("images/broken.png"),
+        b"\x89PNG\r\n\x1a\nnot really",
+    )
+    .unwrap();
+    let mut text_manifest = std::fs::read_to_string(&manifest).unwrap();
+    text_manifest.push_str("missing,images/nope.png,masks/case_000000_mask.png,0,50,no\n");
+    text_manifest.push_str("broken,images/broken.png,masks/case_000000_mask.png,1,50,no\n");
+    text_manifest.push_str("wrong_size,images/case_000001.png,../small_mask.png,1,50,no\n");
+    image::save_buffer(
+        dir.path().parent().unwrap().join("small_mask.png"),
+        &[255u8; 16],
+        4,
+        4,
+        image::ExtendedColorType::L8,
+    )
+    .unwrap();
+    std::fs::write(&manifest, text_manifest).unwrap();
+    let out = dir.path().join("features.csv");
+    let run = extract(&manifest, &out, &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("6 of 9 cases extracted, 3 failed"),
+        "{}",
+        stderr(&run)
+    );
+    let (header, rows) = read_table(&out).unwrap();
+    assert_eq!(&header[..4], ["case_id", "outcome", "age", "lvi"]);
+    assert_eq!(rows.len(), 6);
+    let (errors_header, errors) = read_table(&dir.path().join("features.csv.errors.csv")).unwrap();
+    assert_eq!(errors_header, ["case_id", "file", "message"]);
+    let find = |id: &str| errors.iter().find(|r| r[0] == id).unwrap().clone();
+    let missing = find("missing");
+    assert!(missing[1].ends_with("images/nope.png"), "{missing:?}");
+    assert!(missing[2].contains("cannot read file"), "{missing:?}");
+    let broken = find("broken");
+    assert!(broken[1].ends_with("images/broken.png"), "{broken:?}");
+    assert!(broken[2].contains("not a readable image"), "{broken:?}");
+    let wrong = find("wrong_size");
+    assert!(wrong[1].ends_with("small_mask.png"), "{wrong:?}");
+    assert!(wrong[2].contains("mask is 4x4 but image"), "{wrong:?}");
+}
+
+#[test]
+fn an_existing_output_is_refused_without_resume_or_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 2, 48);
+    let out = dir.path().join("features.csv");
+    assert_eq!(extract(&manifest, &out, &[]).status.code(), Some(0));
+    let again = extract(&manifest, &out, &[]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("features.csv: cannot write: output exists; give --resume to continue it or --force to overwrite it"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        extract(&manifest, &out, &["--force"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn resume_after_a_kill_gives_the_uninterrupted_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 120, 160);
+    let whole = dir.path().join("whole.csv");
+    assert_eq!(extract(&manifest, &whole, &[]).status.code(), Some(0));
+
+    // Kill a second run once it has written at least one chunk but is not done.
+    let out = dir.path().join("killed.csv");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args([
+            "extract",
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--ring",
+            "5px",
+            "--memory-budget",
+            "1",
+            "--manifest",
+            &text(&manifest),
+            "--out",
+            &text(&out),
+        ])
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let lines = std::fs::read_to_string(&out)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if lines > 8 || start.elapsed().as_secs() > 120 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = std::fs::read_to_string(&out).unwrap().lines().count() - 1;
+    assert!(partial < 120, "the run finished before it could be killed");
+
+    let resumed = extract(&manifest, &out, &["--resume"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains(&format!("skipped (already in the output)")),
+        "{}",
+        stderr(&resumed)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        std::fs::read_to_string(&whole).unwrap()
+    );
+}
+
+#[test]
+fn resume_cuts_a_half_written_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 5, 48);
+    let whole = dir.path().join("whole.csv");
+    assert_eq!(extract(&manifest, &whole, &[]).status.code(), Some(0));
+    let full = std::fs::read_to_string(&whole).unwrap();
+    // The header, two rows and half of the third, as a kill in the middle of a write leaves.
+    let lines: Vec<&str> = full.lines().collect();
+    let cut = format!(
+        "{}\n{}\n{}\n{}",
+        lines[0],
+        lines[1],
+        lines[2],
+        &lines[3][..40]
+    );
+    let out = dir.path().join("cut.csv");
+    std::fs::write(&out, cut).unwrap();
+    let resumed = extract(&manifest, &out, &["--resume"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert!(stderr(&resumed).contains("3 of 5 cases extracted, 0 failed, 2 skipped"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), full);
+}
+
+#[test]
+fn parquet_reads_back_equal_to_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 12, 64);
+    let csv = dir.path().join("f.csv");
+    let parquet = dir.path().join("f.parquet");
+    assert_eq!(extract(&manifest, &csv, &[]).status.code(), Some(0));
+    assert_eq!(
+        extract(&manifest, &parquet, &["--memory-budget", "1"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(!dir.path().join("f.parquet.parts").exists());
+    assert_eq!(read_table(&parquet).unwrap(), read_table(&csv).unwrap());
+}
+
+#[test]
+fn shards_merged_equal_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 10, 64);
+    let whole = dir.path().join("whole.csv");
+    assert_eq!(extract(&manifest, &whole, &[]).status.code(), Some(0));
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let out = dir.path().join(format!("shard{k}.csv"));
+        let shard = format!("{k}/3");
+        assert_eq!(
+            extract(&manifest, &out, &["--shard", &shard]).status.code(),
+            Some(0)
+        );
+        shards.push(text(&out));
+    }
+    let (_, first) = read_table(Path::new(&shards[0])).unwrap();
+    assert_eq!(first.len(), 4, "shard 1/3 holds cases 0, 3, 6, 9");
+
+    let merged = dir.path().join("merged.csv");
+    let mut args = vec![
+        "merge".to_string(),
+        "--manifest".into(),
+        text(&manifest),
+        "--out".into(),
+        text(&merged),
+    ];
+    args.extend(shards.iter().cloned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = sonorad(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(
+        std::fs::read_to_string(&merged).unwrap(),
+        std::fs::read_to_string(&whole).unwrap()
+    );
+
+    // A missing shard is named as missing cases; a shard given twice as duplicates.
+    let run = sonorad(&args[..args.len() - 1]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stderr(&run).contains("3 manifest case(s) are in no shard output and no errors file"),
+        "{}",
+        stderr(&run)
+    );
+    let mut twice = args.clone();
+    twice.push(args[args.len() - 1]);
+    let run = sonorad(&twice);
+    assert!(
+        stderr(&run).contains("case 'case_000002' is in both"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+#[test]
+fn folders_are_paired_by_mask_suffix() {
+    let dir = tempfile::tempdir().unwrap();
+    cohort(dir.path(), 3, 48);
+    let images = dir.path().join("images");
+    std::fs::copy(images.join("case_000000.png"), images.join("orphan.png")).unwrap();
+    let out = dir.path().join("f.csv");
+    let run = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--images",
+        &text(&images),
+        "--masks",
+        &text(&dir.path().join("masks")),
+        "--out",
+        &text(&out),
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let (_, rows) = read_table(&out).unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, ["case_000000", "case_000001", "case_000002"]);
+    let (_, errors) = read_table(&dir.path().join("f.csv.errors.csv")).unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0][0], "orphan");
+    assert!(
+        errors[0][1].contains("orphan_mask.<png|dcm|nii|...>"),
+        "{:?}",
+        errors[0]
+    );
+}
+
+#[test]
+fn manifest_spacing_and_label_columns_apply_per_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 2, 64);
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    let mut lines = original.lines();
+    let mut with_columns = format!("{},spacing\n", lines.next().unwrap());
+    with_columns.push_str(&format!("{},0.1\n", lines.next().unwrap()));
+    with_columns.push_str(&format!("{},0.2\n", lines.next().unwrap()));
+    let per_case = dir.path().join("per_case.csv");
+    std::fs::write(&per_case, with_columns).unwrap();
+    let out = dir.path().join("f.csv");
+    let run = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--ring",
+        "1mm",
+        "--manifest",
+        &text(&per_case),
+        "--out",
+        &text(&out),
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let (header, rows) = read_table(&out).unwrap();
+    // A 1 mm ring is 10 px at 0.1 mm and 5 px at 0.2 mm: compare with px runs.
+    for (row, px) in rows.iter().zip(["10px", "5px"]) {
+        let case = row[0].clone();
+        let single = sonorad(&[
+            "extract",
+            "--backend",
+            "cpu",
+            "--image",
+            &text(&dir.path().join(format!("images/{case}.png"))),
+            "--mask",
+            &text(&dir.path().join(format!("masks/{case}_mask.png"))),
+            "--ring",
+            px,
+        ]);
+        let long = String::from_utf8(single.stdout).unwrap();
+        let ring_pixels = long
+            .lines()
+            .find(|l| l.starts_with(&format!("ring{px}_original_shape2D_PixelSurface,")))
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap();
+        let at = header
+            .iter()
+            .position(|h| h == "ring1mm_original_shape2D_PixelSurface")
+            .unwrap();
+        let spacing: f64 = if px == "10px" { 0.1 } else { 0.2 };
+        let area: f64 = row[at].parse().unwrap();
+        assert!(
+            (area - ring_pixels * spacing * spacing).abs() < 1e-9 * area,
+            "{case}: {area} vs {ring_pixels} px"
+        );
+    }
+}
