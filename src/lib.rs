@@ -13,6 +13,7 @@ pub mod discretize;
 pub mod error;
 pub mod extract;
 pub mod features;
+pub mod filters;
 pub mod io;
 pub mod matrix;
 pub mod roi;
