@@ -213,10 +213,7 @@ fn read_nifti(path: &Path) -> Result<Raster> {
         let raw = volume.into_raw_data();
         (3, raw.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>())
     } else {
-        let values: Vec<f64> = volume
-            .into_nifti_typed_data()
-            .map_err(|e| decode_error(path, format!("NIfTI data: {e}")))?;
-        (1, values)
+        (1, nifti_values(path, volume, datatype)?)
     };
     let (slope, intercept) = (f64::from(header.scl_slope), f64::from(header.scl_inter));
     if channels == 1 && slope != 0.0 && (slope, intercept) != (1.0, 0.0) {
@@ -244,6 +241,35 @@ fn read_nifti(path: &Path) -> Result<Raster> {
         channels,
         samples,
         spacing,
+    })
+}
+
+/// Voxel values of a scalar NIfTI volume as `f64` (byte order as the header says).
+fn nifti_values(
+    path: &Path,
+    volume: nifti::InMemNiftiVolume,
+    datatype: nifti::NiftiType,
+) -> Result<Vec<f64>> {
+    use nifti::NiftiType as T;
+    fn widen<V: Into<f64>>(v: Vec<V>) -> Vec<f64> {
+        v.into_iter().map(Into::into).collect()
+    }
+    let bad = |e: nifti::NiftiError| decode_error(path, format!("NIfTI data: {e}"));
+    Ok(match datatype {
+        T::Uint8 => widen(volume.into_nifti_typed_data::<u8>().map_err(bad)?),
+        T::Int8 => widen(volume.into_nifti_typed_data::<i8>().map_err(bad)?),
+        T::Uint16 => widen(volume.into_nifti_typed_data::<u16>().map_err(bad)?),
+        T::Int16 => widen(volume.into_nifti_typed_data::<i16>().map_err(bad)?),
+        T::Uint32 => widen(volume.into_nifti_typed_data::<u32>().map_err(bad)?),
+        T::Int32 => widen(volume.into_nifti_typed_data::<i32>().map_err(bad)?),
+        T::Float32 => widen(volume.into_nifti_typed_data::<f32>().map_err(bad)?),
+        T::Float64 => volume.into_nifti_typed_data::<f64>().map_err(bad)?,
+        other => {
+            return Err(decode_error(
+                path,
+                format!("NIfTI data type {other:?} is not supported"),
+            ))
+        }
     })
 }
 
