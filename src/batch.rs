@@ -620,6 +620,14 @@ impl Reporter {
         );
     }
 
+    /// Prints a line (above the bar on a terminal).
+    fn note(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
     fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish();
@@ -682,11 +690,16 @@ pub fn run(
                     header.get_or_insert_with(|| header_of(&options.id_column, manifest, &row));
                     rows.push(record_of(case, &row));
                 }
-                Err(e) => failures.push(vec![
-                    case.id.clone(),
-                    error_file(case, &e).display().to_string(),
-                    e.to_string(),
-                ]),
+                Err(e) => {
+                    if options.progress != Progress::Quiet {
+                        reporter.note(&format!("case {}: {e}", case.id));
+                    }
+                    failures.push(vec![
+                        case.id.clone(),
+                        error_file(case, &e).display().to_string(),
+                        e.to_string(),
+                    ]);
+                }
             }
         }
         extracted += rows.len();

@@ -121,7 +121,9 @@ fn manifest_gives_one_row_per_case() {
     let mut r = csv::Reader::from_path(&out_csv).unwrap();
     let header = r.headers().unwrap().clone();
     assert_eq!(&header[0], "case_id");
-    assert_eq!(header.len(), 1 + 2 * 102);
+    // The manifest's `malignant` column is passed through.
+    assert_eq!(&header[1], "malignant");
+    assert_eq!(header.len(), 2 + 2 * 102);
     let ids: Vec<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
     assert_eq!(ids.len(), 6);
     assert_eq!(ids[0], "busi_benign_002");
