@@ -16,6 +16,7 @@ pub mod features;
 pub mod filters;
 pub mod io;
 pub mod matrix;
+pub mod params;
 pub mod roi;
 pub mod synth;
 pub mod table;

@@ -1,0 +1,841 @@
+//! PyRadiomics parameter files (YAML), so that a study's published settings can be reused.
+//!
+//! A parameter file has up to four sections (PyRadiomics' `paramSchema.yaml`):
+//!
+//! ```yaml
+//! imageType:            # image types and their own settings; none given: Original only
+//!   Original: {}
+//!   LoG: {sigma: [1.0, 2.0, 3.0]}
+//!   Wavelet: {}
+//! featureClass:         # classes, each with all its features or a list; none given: all
+//!   shape2D:
+//!   firstorder: []
+//!   glcm: [Contrast, Correlation]
+//! setting:              # settings for every image type
+//!   binWidth: 25
+//!   label: 1
+//! voxelSetting: {}      # voxel-based extraction: not supported
+//! ```
+//!
+//! Image-type settings override the `setting` section for that image type, as in PyRadiomics.
+//!
+//! **What is accepted.** Every key is checked; a file with any unknown key, or with a key
+//! sonorad cannot honour, is refused as a whole, with one [`Problem`] per key naming it
+//! (`setting.binwidth: unknown setting`). Settings fall in three groups:
+//!
+//! | Group | Settings |
+//! |---|---|
+//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing` |
+//! | accepted, no effect here | `additionalInfo`, `geometryTolerance`, `correctMask`, `padDistance`, `interpolator` (only with resampling), `normalizeScale`, `removeOutliers` (only with `normalize`), `force2Ddimension` (only with `force2D`), `resegmentMode`, `resegmentShape` (only with `resegmentRange`), `lbp2D*`, `lbp3D*` (only with the LBP image types) |
+//! | only at PyRadiomics' default | `normalize: false`, `resampledPixelSpacing: null`, `preCrop: false`, `force2D: false`, `distances: [1]`, `symmetricalGLCM: true`, `weightingNorm: null`, `voxelArrayShift: 0`, `gldm_a: 0`, `resegmentRange: null`, `minimumROIDimensions: 2`, `minimumROISize: null`, `label_channel: 0` |
+//!
+//! Image types: `Original`, `LoG`, `Wavelet`, `Square`, `SquareRoot`, `Logarithm`,
+//! `Exponential`, `Gradient` (`LBP2D` and `LBP3D` are refused). Feature classes: `firstorder`,
+//! `shape2D`, `glcm`, `glrlm`, `glszm`, `gldm`, `ngtdm` with their non-deprecated features
+//! (the 3D `shape` class and deprecated features are refused).
+
+use std::path::Path;
+
+use serde_norway::{Mapping, Value};
+
+use crate::discretize::Binning;
+use crate::features;
+use crate::filters::{ImageType, Sigma, Wavelet, WaveletSettings};
+
+/// A parsed, checked parameter file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Enabled image types in file order, each with its effective settings.
+    pub image_types: Vec<ImageTypeParams>,
+    /// Enabled feature classes in file order, each with its features.
+    pub feature_classes: Vec<FeatureClassSelection>,
+    /// Discretization of the `setting` section (default: bin width 25).
+    pub binning: Binning,
+    /// Mask label of the region (`setting.label`); `None` when the file gives none.
+    pub label: Option<u32>,
+}
+
+/// One enabled image type with the settings that apply to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageTypeParams {
+    /// The filter and its settings (`setting` merged with the image type's own).
+    pub image_type: ImageType,
+    /// Discretization for this image type's images.
+    pub binning: Binning,
+}
+
+/// A 2D feature class of PyRadiomics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeatureClass {
+    /// `firstorder`.
+    FirstOrder,
+    /// `shape2D` (computed on the original image only).
+    Shape2D,
+    /// `glcm`.
+    Glcm,
+    /// `glrlm`.
+    Glrlm,
+    /// `glszm`.
+    Glszm,
+    /// `gldm`.
+    Gldm,
+    /// `ngtdm`.
+    Ngtdm,
+}
+
+impl FeatureClass {
+    /// All classes, in PyRadiomics' order.
+    pub const ALL: [FeatureClass; 7] = [
+        FeatureClass::FirstOrder,
+        FeatureClass::Shape2D,
+        FeatureClass::Glcm,
+        FeatureClass::Glrlm,
+        FeatureClass::Glszm,
+        FeatureClass::Gldm,
+        FeatureClass::Ngtdm,
+    ];
+
+    /// PyRadiomics' name of the class.
+    pub fn name(self) -> &'static str {
+        match self {
+            FeatureClass::FirstOrder => "firstorder",
+            FeatureClass::Shape2D => "shape2D",
+            FeatureClass::Glcm => "glcm",
+            FeatureClass::Glrlm => "glrlm",
+            FeatureClass::Glszm => "glszm",
+            FeatureClass::Gldm => "gldm",
+            FeatureClass::Ngtdm => "ngtdm",
+        }
+    }
+
+    /// The class named `name`, if sonorad computes it.
+    pub fn from_name(name: &str) -> Option<FeatureClass> {
+        FeatureClass::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// Its features, in PyRadiomics' order.
+    pub fn feature_names(self) -> &'static [&'static str] {
+        match self {
+            FeatureClass::FirstOrder => &features::firstorder::NAMES,
+            FeatureClass::Shape2D => &features::shape2d::NAMES,
+            FeatureClass::Glcm => &features::glcm::NAMES,
+            FeatureClass::Glrlm => &features::glrlm::NAMES,
+            FeatureClass::Glszm => &features::glszm::NAMES,
+            FeatureClass::Gldm => &features::gldm::NAMES,
+            FeatureClass::Ngtdm => &features::ngtdm::NAMES,
+        }
+    }
+
+    /// Features PyRadiomics 3.0.1 marks deprecated: it computes them only on request, sonorad
+    /// not at all.
+    fn deprecated_names(self) -> &'static [&'static str] {
+        match self {
+            FeatureClass::FirstOrder => &["StandardDeviation"],
+            FeatureClass::Shape2D => &["SphericalDisproportion"],
+            FeatureClass::Glcm => &[
+                "Dissimilarity",
+                "Homogeneity1",
+                "Homogeneity2",
+                "SumVariance",
+            ],
+            FeatureClass::Gldm => &["DependencePercentage", "GrayLevelNonUniformityNormalized"],
+            FeatureClass::Glrlm | FeatureClass::Glszm | FeatureClass::Ngtdm => &[],
+        }
+    }
+}
+
+/// One enabled feature class and the features to compute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureClassSelection {
+    /// The class.
+    pub class: FeatureClass,
+    /// Its features: all of them (PyRadiomics' order) when the file lists none, else the
+    /// file's list in its order.
+    pub features: Vec<&'static str>,
+}
+
+/// What is wrong with one key of a parameter file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// PyRadiomics does not know the key.
+    Unknown,
+    /// PyRadiomics knows it, sonorad cannot reproduce it (or not with this value).
+    Unsupported,
+    /// The value has the wrong type or is out of range.
+    InvalidValue,
+}
+
+/// One offending key of a parameter file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted path of the key (`setting.binWidth`, `imageType.LoG.sigma`, `featureClass.glcm`).
+    pub key: String,
+    /// The kind of problem.
+    pub kind: ProblemKind,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key, self.reason)
+    }
+}
+
+/// Why a parameter file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsError {
+    /// The file could not be read.
+    #[error("{path}: cannot read parameter file: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The text is not YAML, or its top level is not a mapping.
+    #[error("{origin}: not a YAML parameter file: {message}")]
+    Yaml {
+        /// The file (or `<text>`).
+        origin: String,
+        /// What the parser said.
+        message: String,
+    },
+    /// Keys that are unknown, unsupported or have invalid values.
+    #[error("{origin}: {}", list(problems))]
+    Invalid {
+        /// The file (or `<text>`).
+        origin: String,
+        /// One entry per offending key.
+        problems: Vec<Problem>,
+    },
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(Problem::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Params {
+    /// Reads and checks a parameter file.
+    pub fn read(path: &Path) -> Result<Params, ParamsError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ParamsError::Read {
+            path: origin.clone(),
+            source,
+        })?;
+        Params::parse(&text, &origin)
+    }
+
+    /// Parses and checks the text of a parameter file; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Params, ParamsError> {
+        let yaml_error = |message: String| ParamsError::Yaml {
+            origin: origin.to_string(),
+            message,
+        };
+        let root: Value = serde_norway::from_str(text).map_err(|e| yaml_error(e.to_string()))?;
+        let root = match root {
+            Value::Mapping(m) => m,
+            Value::Null => Mapping::new(),
+            other => {
+                return Err(yaml_error(format!(
+                    "the top level must be a mapping, got {}",
+                    type_name(&other)
+                )))
+            }
+        };
+        let mut checker = Checker::default();
+        let params = checker.params(&root);
+        if checker.problems.is_empty() {
+            Ok(params)
+        } else {
+            Err(ParamsError::Invalid {
+                origin: origin.to_string(),
+                problems: checker.problems,
+            })
+        }
+    }
+}
+
+/// How a known setting is treated.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// Read by sonorad.
+    Used,
+    /// Accepted with a value of this type; it changes nothing in sonorad's pipeline.
+    NoEffect(Kind),
+    /// Accepted only at PyRadiomics' default value.
+    DefaultOnly(DefaultValue),
+}
+
+/// Expected YAML type of a setting without effect.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// `true` / `false`.
+    Bool,
+    /// An integer.
+    Int,
+    /// A number.
+    Float,
+    /// A string.
+    Str,
+    /// Anything (PyRadiomics checks these with custom functions).
+    Any,
+}
+
+/// PyRadiomics' default of a setting sonorad supports only at that value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum DefaultValue {
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// `null` (not set).
+    Null,
+    /// A list of integers.
+    IntList(&'static [i64]),
+}
+
+impl std::fmt::Display for DefaultValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DefaultValue::Bool(b) => write!(f, "{b}"),
+            DefaultValue::Int(i) => write!(f, "{i}"),
+            DefaultValue::Null => write!(f, "null (not set)"),
+            DefaultValue::IntList(l) => write!(f, "{l:?}"),
+        }
+    }
+}
+
+/// Every setting of PyRadiomics 3.0.1's schema and how sonorad treats it.
+const SETTINGS: &[(&str, Rule)] = &[
+    ("binWidth", Rule::Used),
+    ("binCount", Rule::Used),
+    ("label", Rule::Used),
+    ("sigma", Rule::Used),
+    ("wavelet", Rule::Used),
+    ("level", Rule::Used),
+    ("start_level", Rule::Used),
+    ("gradientUseSpacing", Rule::Used),
+    ("additionalInfo", Rule::NoEffect(Kind::Bool)),
+    ("geometryTolerance", Rule::NoEffect(Kind::Float)),
+    ("correctMask", Rule::NoEffect(Kind::Bool)),
+    ("padDistance", Rule::NoEffect(Kind::Int)),
+    ("interpolator", Rule::NoEffect(Kind::Any)),
+    ("normalizeScale", Rule::NoEffect(Kind::Float)),
+    ("removeOutliers", Rule::NoEffect(Kind::Any)),
+    ("force2Ddimension", Rule::NoEffect(Kind::Int)),
+    ("resegmentMode", Rule::NoEffect(Kind::Str)),
+    ("resegmentShape", Rule::NoEffect(Kind::Bool)),
+    ("lbp2DRadius", Rule::NoEffect(Kind::Float)),
+    ("lbp2DSamples", Rule::NoEffect(Kind::Int)),
+    ("lbp2DMethod", Rule::NoEffect(Kind::Str)),
+    ("lbp3DLevels", Rule::NoEffect(Kind::Int)),
+    ("lbp3DIcosphereRadius", Rule::NoEffect(Kind::Float)),
+    ("lbp3DIcosphereSubdivision", Rule::NoEffect(Kind::Int)),
+    ("normalize", Rule::DefaultOnly(DefaultValue::Bool(false))),
+    (
+        "resampledPixelSpacing",
+        Rule::DefaultOnly(DefaultValue::Null),
+    ),
+    ("preCrop", Rule::DefaultOnly(DefaultValue::Bool(false))),
+    ("force2D", Rule::DefaultOnly(DefaultValue::Bool(false))),
+    ("distances", Rule::DefaultOnly(DefaultValue::IntList(&[1]))),
+    (
+        "symmetricalGLCM",
+        Rule::DefaultOnly(DefaultValue::Bool(true)),
+    ),
+    ("weightingNorm", Rule::DefaultOnly(DefaultValue::Null)),
+    ("voxelArrayShift", Rule::DefaultOnly(DefaultValue::Int(0))),
+    ("gldm_a", Rule::DefaultOnly(DefaultValue::Int(0))),
+    ("resegmentRange", Rule::DefaultOnly(DefaultValue::Null)),
+    (
+        "minimumROIDimensions",
+        Rule::DefaultOnly(DefaultValue::Int(2)),
+    ),
+    ("minimumROISize", Rule::DefaultOnly(DefaultValue::Null)),
+    ("label_channel", Rule::DefaultOnly(DefaultValue::Int(0))),
+];
+
+/// Image types of PyRadiomics that sonorad does not compute.
+const UNSUPPORTED_IMAGE_TYPES: &[&str] = &["LBP2D", "LBP3D"];
+
+/// The values of the settings sonorad reads, from one settings mapping.
+#[derive(Debug, Clone, Default)]
+struct Values {
+    /// `binWidth`.
+    bin_width: Option<f64>,
+    /// `binCount`.
+    bin_count: Option<usize>,
+    /// `label`.
+    label: Option<u32>,
+    /// `sigma`.
+    sigma: Option<Vec<Sigma>>,
+    /// `wavelet`.
+    wavelet: Option<Wavelet>,
+    /// `level`.
+    level: Option<u32>,
+    /// `start_level`.
+    start_level: Option<u32>,
+    /// `gradientUseSpacing`.
+    gradient_use_spacing: Option<bool>,
+}
+
+impl Values {
+    /// These values with `custom`'s given ones in their place (`args.update(customKwargs)`).
+    fn overridden_by(&self, custom: &Values) -> Values {
+        Values {
+            bin_width: custom.bin_width.or(self.bin_width),
+            bin_count: custom.bin_count.or(self.bin_count),
+            label: custom.label.or(self.label),
+            sigma: custom.sigma.clone().or_else(|| self.sigma.clone()),
+            wavelet: custom.wavelet.or(self.wavelet),
+            level: custom.level.or(self.level),
+            start_level: custom.start_level.or(self.start_level),
+            gradient_use_spacing: custom.gradient_use_spacing.or(self.gradient_use_spacing),
+        }
+    }
+
+    /// PyRadiomics' binning: a bin count wins over a bin width (default width 25).
+    fn binning(&self) -> Binning {
+        match (self.bin_count, self.bin_width) {
+            (Some(count), _) => Binning::Count(count),
+            (None, Some(width)) => Binning::Width(width),
+            (None, None) => Binning::default(),
+        }
+    }
+}
+
+/// Walks the YAML tree and collects every problem.
+#[derive(Default)]
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn problem(&mut self, key: &str, kind: ProblemKind, reason: impl Into<String>) {
+        self.problems.push(Problem {
+            key: key.to_string(),
+            kind,
+            reason: reason.into(),
+        });
+    }
+
+    /// The entries of a mapping with string keys; other keys are reported.
+    fn entries<'a>(&mut self, map: &'a Mapping, path: &str) -> Vec<(String, &'a Value)> {
+        let mut out = Vec::new();
+        for (key, value) in map {
+            match key.as_str() {
+                Some(k) => out.push((k.to_string(), value)),
+                None => self.problem(
+                    path,
+                    ProblemKind::InvalidValue,
+                    format!("keys must be names, got {}", type_name(key)),
+                ),
+            }
+        }
+        out
+    }
+
+    /// A section that must be a mapping (null counts as empty).
+    fn section<'a>(&mut self, value: &'a Value, path: &str) -> Option<&'a Mapping> {
+        match value {
+            Value::Mapping(m) => Some(m),
+            Value::Null => None,
+            other => {
+                self.problem(
+                    path,
+                    ProblemKind::InvalidValue,
+                    format!("must be a mapping, got {}", type_name(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn params(&mut self, root: &Mapping) -> Params {
+        let mut general = Values::default();
+        let mut image_types = Vec::new();
+        let mut feature_classes = Vec::new();
+        // The setting section first: image types merge it with their own settings.
+        if let Some(value) = root.get("setting") {
+            if let Some(map) = self.section(value, "setting") {
+                general = self.settings(map, "setting", true);
+            }
+        }
+        for (key, value) in self.entries(root, "(top level)") {
+            match key.as_str() {
+                "setting" => {}
+                "imageType" => {
+                    if let Some(map) = self.section(value, "imageType") {
+                        image_types = self.image_types(map, &general);
+                    }
+                }
+                "featureClass" => {
+                    if let Some(map) = self.section(value, "featureClass") {
+                        feature_classes = self.feature_classes(map);
+                    }
+                }
+                "voxelSetting" => {
+                    if let Some(map) = self.section(value, "voxelSetting") {
+                        for (name, _) in self.entries(map, "voxelSetting") {
+                            self.problem(
+                                &format!("voxelSetting.{name}"),
+                                ProblemKind::Unsupported,
+                                "voxel-based extraction is not supported",
+                            );
+                        }
+                    }
+                }
+                _ => self.problem(
+                    &key,
+                    ProblemKind::Unknown,
+                    "unknown section (expected imageType, featureClass, setting, voxelSetting)",
+                ),
+            }
+        }
+        if image_types.is_empty() {
+            image_types.push(ImageTypeParams {
+                image_type: ImageType::Original,
+                binning: general.binning(),
+            });
+        }
+        if feature_classes.is_empty() {
+            feature_classes = FeatureClass::ALL
+                .into_iter()
+                .map(|class| FeatureClassSelection {
+                    class,
+                    features: class.feature_names().to_vec(),
+                })
+                .collect();
+        }
+        Params {
+            image_types,
+            feature_classes,
+            binning: general.binning(),
+            label: general.label,
+        }
+    }
+
+    /// Checks one settings mapping and returns the values sonorad reads.
+    /// `general` is true for the `setting` section (where `label` belongs).
+    fn settings(&mut self, map: &Mapping, path: &str, general: bool) -> Values {
+        let mut values = Values::default();
+        for (name, value) in self.entries(map, path) {
+            let key = format!("{path}.{name}");
+            let Some(&(_, rule)) = SETTINGS.iter().find(|(n, _)| *n == name) else {
+                self.problem(&key, ProblemKind::Unknown, unknown_setting(&name));
+                continue;
+            };
+            match rule {
+                Rule::Used => self.used(&mut values, &name, value, &key, general),
+                Rule::NoEffect(kind) => {
+                    if !kind.matches(value) {
+                        self.problem(
+                            &key,
+                            ProblemKind::InvalidValue,
+                            format!("expected {}, got {}", kind.describe(), type_name(value)),
+                        );
+                    }
+                }
+                Rule::DefaultOnly(default) => {
+                    if !default.matches(value) {
+                        self.problem(
+                            &key,
+                            ProblemKind::Unsupported,
+                            format!(
+                                "only PyRadiomics' default {default} is supported, got {}",
+                                show(value)
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        values
+    }
+
+    /// Reads one setting sonorad uses.
+    fn used(&mut self, values: &mut Values, name: &str, value: &Value, key: &str, general: bool) {
+        match name {
+            "binWidth" => match value.as_f64() {
+                Some(w) if w.is_finite() && w > 0.0 => values.bin_width = Some(w),
+                _ => self.invalid(key, "a number > 0", value),
+            },
+            "binCount" => match value.as_i64() {
+                Some(c) if c > 0 => values.bin_count = usize::try_from(c).ok(),
+                _ => self.invalid(key, "an integer > 0", value),
+            },
+            "label" if !general => self.problem(
+                key,
+                ProblemKind::Unsupported,
+                "a label per image type is not supported; set it under setting",
+            ),
+            "label" => match value.as_i64().and_then(|l| u32::try_from(l).ok()) {
+                Some(l) if l > 0 => values.label = Some(l),
+                _ => self.invalid(key, "an integer > 0", value),
+            },
+            "sigma" => match sigmas(value) {
+                Some(s) => values.sigma = Some(s),
+                None => self.invalid(key, "a list of numbers > 0", value),
+            },
+            "wavelet" => match value.as_str().map(Wavelet::from_name) {
+                Some(Ok(w)) => values.wavelet = Some(w),
+                Some(Err(e)) => self.problem(key, ProblemKind::InvalidValue, e.to_string()),
+                None => self.invalid(key, "a wavelet name", value),
+            },
+            "level" => match value.as_i64().and_then(|l| u32::try_from(l).ok()) {
+                Some(l) if l > 0 => values.level = Some(l),
+                _ => self.invalid(key, "an integer > 0", value),
+            },
+            "start_level" => match value.as_i64().and_then(|l| u32::try_from(l).ok()) {
+                Some(l) => values.start_level = Some(l),
+                None => self.invalid(key, "an integer >= 0", value),
+            },
+            // gradientUseSpacing, the last setting sonorad reads.
+            _ => match value.as_bool() {
+                Some(b) => values.gradient_use_spacing = Some(b),
+                None => self.invalid(key, "true or false", value),
+            },
+        }
+    }
+
+    fn invalid(&mut self, key: &str, expected: &str, value: &Value) {
+        self.problem(
+            key,
+            ProblemKind::InvalidValue,
+            format!("expected {expected}, got {}", show(value)),
+        );
+    }
+
+    fn image_types(&mut self, map: &Mapping, general: &Values) -> Vec<ImageTypeParams> {
+        let mut out = Vec::new();
+        for (name, value) in self.entries(map, "imageType") {
+            let key = format!("imageType.{name}");
+            let custom = match value {
+                Value::Mapping(m) => self.settings(m, &key, false),
+                other => {
+                    self.problem(
+                        &key,
+                        ProblemKind::InvalidValue,
+                        format!(
+                            "must be a mapping of settings ({{}} for none), got {}",
+                            type_name(other)
+                        ),
+                    );
+                    Values::default()
+                }
+            };
+            let values = general.overridden_by(&custom);
+            let image_type = match name.as_str() {
+                "Original" => ImageType::Original,
+                "LoG" => ImageType::LoG {
+                    sigmas: values.sigma.clone().unwrap_or_default(),
+                },
+                "Wavelet" => ImageType::Wavelet(WaveletSettings {
+                    wavelet: values.wavelet.unwrap_or_default(),
+                    level: values.level.unwrap_or(1),
+                    start_level: values.start_level.unwrap_or(0),
+                }),
+                "Square" => ImageType::Square,
+                "SquareRoot" => ImageType::SquareRoot,
+                "Logarithm" => ImageType::Logarithm,
+                "Exponential" => ImageType::Exponential,
+                "Gradient" => ImageType::Gradient {
+                    use_spacing: values.gradient_use_spacing.unwrap_or(true),
+                },
+                other if UNSUPPORTED_IMAGE_TYPES.contains(&other) => {
+                    self.problem(
+                        &key,
+                        ProblemKind::Unsupported,
+                        "local binary pattern images are not supported",
+                    );
+                    continue;
+                }
+                _ => {
+                    self.problem(
+                        &key,
+                        ProblemKind::Unknown,
+                        "unknown image type (expected Original, LoG, Wavelet, Square, \
+                         SquareRoot, Logarithm, Exponential, Gradient)",
+                    );
+                    continue;
+                }
+            };
+            out.push(ImageTypeParams {
+                image_type,
+                binning: values.binning(),
+            });
+        }
+        out
+    }
+
+    fn feature_classes(&mut self, map: &Mapping) -> Vec<FeatureClassSelection> {
+        let mut out = Vec::new();
+        for (name, value) in self.entries(map, "featureClass") {
+            let key = format!("featureClass.{name}");
+            let Some(class) = FeatureClass::from_name(&name) else {
+                let (kind, reason) = if name == "shape" {
+                    (
+                        ProblemKind::Unsupported,
+                        "3D shape features need a 3D image; use shape2D",
+                    )
+                } else {
+                    (
+                        ProblemKind::Unknown,
+                        "unknown feature class (expected firstorder, shape2D, glcm, glrlm, \
+                         glszm, gldm, ngtdm)",
+                    )
+                };
+                self.problem(&key, kind, reason);
+                continue;
+            };
+            let features = match value {
+                Value::Null => class.feature_names().to_vec(),
+                Value::Sequence(items) if items.is_empty() => class.feature_names().to_vec(),
+                Value::Sequence(items) => self.feature_list(class, items, &key),
+                other => {
+                    self.problem(
+                        &key,
+                        ProblemKind::InvalidValue,
+                        format!(
+                            "must be empty or a list of feature names, got {}",
+                            type_name(other)
+                        ),
+                    );
+                    continue;
+                }
+            };
+            out.push(FeatureClassSelection { class, features });
+        }
+        out
+    }
+
+    /// The listed features of a class, in the file's order without repeats.
+    fn feature_list(
+        &mut self,
+        class: FeatureClass,
+        items: &[Value],
+        key: &str,
+    ) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for item in items {
+            let Some(name) = item.as_str() else {
+                self.invalid(key, "feature names", item);
+                continue;
+            };
+            match class.feature_names().iter().find(|&&n| n == name) {
+                Some(&known) if !out.contains(&known) => out.push(known),
+                Some(_) => {}
+                None if class.deprecated_names().contains(&name) => self.problem(
+                    &format!("{key}.{name}"),
+                    ProblemKind::Unsupported,
+                    "deprecated in PyRadiomics 3.0.1, not computed",
+                ),
+                None => self.problem(
+                    &format!("{key}.{name}"),
+                    ProblemKind::Unknown,
+                    format!("unknown {} feature", class.name()),
+                ),
+            }
+        }
+        out
+    }
+}
+
+impl Kind {
+    fn matches(self, value: &Value) -> bool {
+        match self {
+            Kind::Bool => value.is_bool(),
+            Kind::Int => value.as_i64().is_some(),
+            Kind::Float => value.as_f64().is_some(),
+            Kind::Str => value.is_string(),
+            Kind::Any => true,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Bool => "true or false",
+            Kind::Int => "an integer",
+            Kind::Float => "a number",
+            Kind::Str => "a string",
+            Kind::Any => "a value",
+        }
+    }
+}
+
+impl DefaultValue {
+    fn matches(self, value: &Value) -> bool {
+        match self {
+            DefaultValue::Bool(b) => value.as_bool() == Some(b),
+            DefaultValue::Int(i) => value.as_i64() == Some(i),
+            DefaultValue::Null => value.is_null(),
+            DefaultValue::IntList(list) => value.as_sequence().is_some_and(|items| {
+                items.len() == list.len()
+                    && items.iter().zip(list).all(|(v, &i)| v.as_i64() == Some(i))
+            }),
+        }
+    }
+}
+
+/// A list of positive numbers, each remembering whether it was written as an integer.
+fn sigmas(value: &Value) -> Option<Vec<Sigma>> {
+    let one = |v: &Value| -> Option<Sigma> {
+        let sigma = match v.as_i64() {
+            Some(i) => Sigma::integer(i),
+            None => Sigma::mm(v.as_f64()?),
+        };
+        (sigma.mm.is_finite() && sigma.mm > 0.0).then_some(sigma)
+    };
+    value.as_sequence()?.iter().map(one).collect()
+}
+
+/// The YAML type of a value, for messages.
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+/// A value in YAML flow style (`[1, 1, 0]`, `{level: 2}`), for messages.
+fn show(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("'{s}'"),
+        Value::Sequence(items) => {
+            let shown: Vec<String> = items.iter().map(show).collect();
+            format!("[{}]", shown.join(", "))
+        }
+        Value::Mapping(map) => {
+            let shown: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{}: {}", show(k), show(v)))
+                .collect();
+            format!("{{{}}}", shown.join(", "))
+        }
+        Value::Tagged(tagged) => format!("{} {}", tagged.tag, show(&tagged.value)),
+    }
+}
+
+/// The message for an unknown setting, with the known setting that differs only in case.
+fn unknown_setting(name: &str) -> String {
+    match SETTINGS
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(name))
+    {
+        Some((known, _)) => format!("unknown setting (did you mean {known}?)"),
+        None => "unknown setting".to_string(),
+    }
+}

@@ -1,0 +1,293 @@
+//! PyRadiomics parameter files: a study-style file parses into image types, feature classes and
+//! settings; unknown and unsupported keys are refused with their names.
+//!
+//! The key names, defaults and merge rules are those of PyRadiomics 3.0.1
+//! (`radiomics/schemas/paramSchema.yaml`, `RadiomicsFeatureExtractor._applyParams` and
+//! `execute`: image-type settings override `setting`; no image type means Original only; no
+//! feature class means all of them; an empty feature list means all features).
+
+use std::path::Path;
+
+use sonorad::discretize::Binning;
+use sonorad::filters::{ImageType, Sigma, Wavelet, WaveletSettings};
+use sonorad::params::{FeatureClass, Params, ParamsError, Problem, ProblemKind};
+
+fn parse(text: &str) -> Result<Params, ParamsError> {
+    Params::parse(text, "test.yaml")
+}
+
+/// The problems of a refused file.
+fn problems(text: &str) -> Vec<Problem> {
+    match parse(text) {
+        Err(ParamsError::Invalid { problems, .. }) => problems,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// The single problem of a refused file.
+fn problem(text: &str) -> Problem {
+    let mut all = problems(text);
+    assert_eq!(all.len(), 1, "{all:?}");
+    all.remove(0)
+}
+
+#[test]
+fn study_file_parses() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/filters/params_busi_study.yaml");
+    let params = Params::read(&path).unwrap();
+    assert_eq!(params.binning, Binning::Width(25.0));
+    assert_eq!(params.label, Some(1));
+
+    let types: Vec<(&ImageType, Binning)> = params
+        .image_types
+        .iter()
+        .map(|t| (&t.image_type, t.binning))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            (&ImageType::Original, Binning::Width(25.0)),
+            (
+                &ImageType::LoG {
+                    sigmas: vec![Sigma::mm(1.0), Sigma::mm(2.0), Sigma::mm(3.0)]
+                },
+                Binning::Width(25.0)
+            ),
+            (
+                &ImageType::Wavelet(WaveletSettings::default()),
+                Binning::Width(25.0)
+            ),
+            // The image type's own bin width overrides the general one.
+            (
+                &ImageType::Gradient { use_spacing: true },
+                Binning::Width(5.0)
+            ),
+        ]
+    );
+    let ImageType::LoG { sigmas } = &params.image_types[1].image_type else {
+        panic!("LoG expected");
+    };
+    let names: Vec<String> = sigmas.iter().map(Sigma::image_type_name).collect();
+    assert_eq!(
+        names,
+        [
+            "log-sigma-1-0-mm-3D",
+            "log-sigma-2-0-mm-3D",
+            "log-sigma-3-0-mm-3D"
+        ]
+    );
+
+    let classes: Vec<(FeatureClass, usize)> = params
+        .feature_classes
+        .iter()
+        .map(|c| (c.class, c.features.len()))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            (FeatureClass::Shape2D, 9),
+            (FeatureClass::FirstOrder, 18),
+            (FeatureClass::Glcm, 22),
+            (FeatureClass::Glrlm, 16),
+            (FeatureClass::Glszm, 16),
+            (FeatureClass::Gldm, 14),
+            (FeatureClass::Ngtdm, 5),
+        ]
+    );
+    let glcm = &params.feature_classes[2].features;
+    assert_eq!(glcm[0], "Autocorrelation");
+    assert!(!glcm.contains(&"SumAverage"));
+}
+
+#[test]
+fn empty_file_means_pyradiomics_defaults() {
+    for text in ["", "{}", "imageType: {}\nfeatureClass: {}\nsetting: {}\n"] {
+        let params = parse(text).unwrap();
+        assert_eq!(params.image_types.len(), 1);
+        assert_eq!(params.image_types[0].image_type, ImageType::Original);
+        assert_eq!(params.binning, Binning::Width(25.0));
+        assert_eq!(params.label, None);
+        let all: usize = params
+            .feature_classes
+            .iter()
+            .map(|c| c.features.len())
+            .sum();
+        assert_eq!(all, 102);
+    }
+}
+
+#[test]
+fn settings_merge_and_override_as_in_pyradiomics() {
+    let params = parse(
+        "setting:\n  binWidth: 10\n  binCount: 32\n  sigma: [1, 2.5]\n  wavelet: db2\n\
+         imageType:\n  LoG: {}\n  Wavelet: {level: 2, start_level: 1, binWidth: 3}\n  \
+         Gradient: {gradientUseSpacing: false}\n  Square: {}\n  SquareRoot: {}\n  \
+         Logarithm: {}\n  Exponential: {}\n",
+    )
+    .unwrap();
+    // binCount wins over binWidth, also over an image type's own bin width.
+    assert!(params
+        .image_types
+        .iter()
+        .all(|t| t.binning == Binning::Count(32)));
+    let types: Vec<&ImageType> = params.image_types.iter().map(|t| &t.image_type).collect();
+    assert_eq!(
+        types,
+        [
+            &ImageType::LoG {
+                sigmas: vec![Sigma::integer(1), Sigma::mm(2.5)]
+            },
+            &ImageType::Wavelet(WaveletSettings {
+                wavelet: Wavelet::from_name("db2").unwrap(),
+                level: 2,
+                start_level: 1,
+            }),
+            &ImageType::Gradient { use_spacing: false },
+            &ImageType::Square,
+            &ImageType::SquareRoot,
+            &ImageType::Logarithm,
+            &ImageType::Exponential,
+        ]
+    );
+    // An integer sigma keeps PyRadiomics' integer name.
+    assert_eq!(Sigma::integer(1).image_type_name(), "log-sigma-1-mm-3D");
+}
+
+#[test]
+fn unknown_setting_is_refused_with_its_name() {
+    let p = problem("setting:\n  binwidth: 10\n");
+    assert_eq!(p.key, "setting.binwidth");
+    assert_eq!(p.kind, ProblemKind::Unknown);
+    let message = parse("setting:\n  binwidth: 10\n").unwrap_err().to_string();
+    assert!(message.contains("test.yaml"), "{message}");
+    assert!(message.contains("setting.binwidth"), "{message}");
+    assert!(message.contains("did you mean binWidth"), "{message}");
+}
+
+#[test]
+fn unknown_keys_everywhere_are_named() {
+    let cases = [
+        ("settings:\n  binWidth: 5\n", "settings"),
+        ("imageType:\n  Laplacian: {}\n", "imageType.Laplacian"),
+        (
+            "imageType:\n  LoG: {sigmas: [1.0]}\n",
+            "imageType.LoG.sigmas",
+        ),
+        ("featureClass:\n  texture:\n", "featureClass.texture"),
+        (
+            "featureClass:\n  glcm: [Contrast, Contrastt]\n",
+            "featureClass.glcm.Contrastt",
+        ),
+    ];
+    for (text, key) in cases {
+        let p = problem(text);
+        assert_eq!(p.key, key, "{text}");
+        assert_eq!(p.kind, ProblemKind::Unknown, "{text}");
+        assert!(parse(text).unwrap_err().to_string().contains(key));
+    }
+}
+
+#[test]
+fn unsupported_keys_are_named_with_the_reason() {
+    let cases = [
+        ("imageType:\n  LBP2D: {}\n", "imageType.LBP2D"),
+        ("featureClass:\n  shape:\n", "featureClass.shape"),
+        (
+            "featureClass:\n  glcm: [SumVariance]\n",
+            "featureClass.glcm.SumVariance",
+        ),
+        ("setting:\n  normalize: true\n", "setting.normalize"),
+        (
+            "setting:\n  resampledPixelSpacing: [1, 1, 0]\n",
+            "setting.resampledPixelSpacing",
+        ),
+        ("setting:\n  force2D: true\n", "setting.force2D"),
+        ("setting:\n  distances: [1, 2]\n", "setting.distances"),
+        ("setting:\n  preCrop: true\n", "setting.preCrop"),
+        (
+            "setting:\n  voxelArrayShift: 1000\n",
+            "setting.voxelArrayShift",
+        ),
+        (
+            "imageType:\n  Wavelet: {label: 2}\n",
+            "imageType.Wavelet.label",
+        ),
+        (
+            "voxelSetting:\n  kernelRadius: 2\n",
+            "voxelSetting.kernelRadius",
+        ),
+    ];
+    for (text, key) in cases {
+        let p = problem(text);
+        assert_eq!(p.key, key, "{text}");
+        assert_eq!(p.kind, ProblemKind::Unsupported, "{text}");
+    }
+    let message = parse("setting:\n  normalize: true\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("setting.normalize") && message.contains("default false"),
+        "{message}"
+    );
+    // Defaults and settings without effect are accepted.
+    parse(
+        "setting:\n  normalize: false\n  distances: [1]\n  symmetricalGLCM: true\n  \
+         interpolator: sitkBSpline\n  padDistance: 10\n  geometryTolerance: 0.0001\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn invalid_values_are_refused() {
+    let cases = [
+        "setting:\n  binWidth: -5\n",
+        "setting:\n  binCount: 2.5\n",
+        "setting:\n  label: 0\n",
+        "imageType:\n  LoG: {sigma: [1.0, 0]}\n",
+        "imageType:\n  LoG: {sigma: 1.0}\n",
+        "imageType:\n  Wavelet: {wavelet: coif9}\n",
+        "imageType:\n  Wavelet: {level: 0}\n",
+        "imageType:\n  Original:\n",
+        "setting:\n  additionalInfo: 3\n",
+        "featureClass:\n  glcm: Contrast\n",
+    ];
+    for text in cases {
+        assert_eq!(problem(text).kind, ProblemKind::InvalidValue, "{text}");
+    }
+    assert!(problem("imageType:\n  Wavelet: {wavelet: coif9}\n")
+        .reason
+        .contains("coif9"));
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let all = problems(
+        "setting:\n  binwidth: 10\n  normalize: true\nimageType:\n  LBP3D: {}\n\
+         featureClass:\n  shape:\nextra: 1\n",
+    );
+    let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "setting.binwidth",
+            "setting.normalize",
+            "imageType.LBP3D",
+            "featureClass.shape",
+            "extra"
+        ]
+    );
+}
+
+#[test]
+fn unreadable_files_are_errors() {
+    assert!(matches!(
+        Params::read(Path::new("/nonexistent/params.yaml")),
+        Err(ParamsError::Read { .. })
+    ));
+    assert!(matches!(
+        parse("setting: [unclosed"),
+        Err(ParamsError::Yaml { .. })
+    ));
+    assert!(matches!(parse("- a list"), Err(ParamsError::Yaml { .. })));
+}
