@@ -17,10 +17,8 @@ use sonorad::filters::gradient::gradient_magnitude;
 use sonorad::filters::log::{check_sigma, laplacian_of_gaussian, python_float_repr};
 use sonorad::filters::point::{exponential, logarithm, square, square_root};
 use sonorad::filters::wavelet::wavelet;
-use sonorad::filters::{
-    FilterError, FilteredImage, ImageType, Sigma, Spacing, Wavelet, WaveletSettings,
-};
-use sonorad::io::{read_image, Image};
+use sonorad::filters::{FilterError, FilteredImage, ImageType, Sigma, Wavelet, WaveletSettings};
+use sonorad::io::{read_image, Image, PixelSpacing};
 
 /// tests/fixtures/filters.
 fn fixtures() -> PathBuf {
@@ -34,7 +32,7 @@ struct Row {
     input: String,
     width: usize,
     height: usize,
-    spacing: Spacing,
+    spacing: PixelSpacing,
     filter: String,
     setting: String,
     image_type: String,
@@ -53,7 +51,7 @@ fn rows() -> Vec<Row> {
                 input: r[1].to_string(),
                 width: r[2].parse().unwrap(),
                 height: r[3].parse().unwrap(),
-                spacing: Spacing {
+                spacing: PixelSpacing {
                     column: r[4].parse().unwrap(),
                     row: r[5].parse().unwrap(),
                 },
@@ -294,6 +292,14 @@ fn gradient_matches_simpleitk_exactly() {
     assert_eq!(checked, 4);
 }
 
+/// The same spacing along both axes.
+fn isotropic(mm: f64) -> PixelSpacing {
+    PixelSpacing {
+        column: mm,
+        row: mm,
+    }
+}
+
 fn flat(width: usize, height: usize, value: f64) -> Image {
     Image {
         width,
@@ -321,7 +327,7 @@ fn log_names_follow_python_str_of_the_sigma() {
 
 #[test]
 fn log_refuses_what_pyradiomics_skips() {
-    let spacing = Spacing::isotropic(1.0);
+    let spacing = isotropic(1.0);
     // Under 4 pixels along an axis: no LoG at all.
     assert_eq!(
         check_sigma(3, 10, spacing, 1.0),
@@ -345,14 +351,14 @@ fn log_refuses_what_pyradiomics_skips() {
         Err(FilterError::SigmaTooLarge { .. })
     ));
     // The check is per axis, in pixels of that axis' spacing.
-    let anisotropic = Spacing {
+    let anisotropic = PixelSpacing {
         column: 0.5,
         row: 2.0,
     };
     assert!(check_sigma(9, 5, anisotropic, 4.0).is_ok());
     assert!(check_sigma(8, 5, anisotropic, 4.0).is_err());
     assert!(matches!(
-        check_sigma(9, 9, Spacing::isotropic(0.0), 1.0),
+        check_sigma(9, 9, isotropic(0.0), 1.0),
         Err(FilterError::InvalidSpacing { .. })
     ));
     // The error message names the sizes.
@@ -366,7 +372,7 @@ fn log_refuses_what_pyradiomics_skips() {
 #[test]
 fn log_of_a_constant_image_is_zero() {
     let image = flat(12, 9, 100.0);
-    let out = laplacian_of_gaussian(&image, Spacing::isotropic(1.0), Sigma::mm(2.0)).unwrap();
+    let out = laplacian_of_gaussian(&image, isotropic(1.0), Sigma::mm(2.0)).unwrap();
     assert!(out.image.pixels.iter().all(|v| v.abs() < 1e-4));
 }
 
@@ -430,7 +436,7 @@ fn image_types_apply_in_pyradiomics_order_and_collect_skips() {
         pixels: (0..16 * 12).map(|i| f64::from(i % 7) * 10.0).collect(),
         source: PathBuf::from("ramp"),
     };
-    let spacing = Spacing::isotropic(1.0);
+    let spacing = isotropic(1.0);
     let log = ImageType::LoG {
         sigmas: vec![Sigma::mm(1.0), Sigma::mm(30.0), Sigma::mm(2.0)],
     };

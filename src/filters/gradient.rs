@@ -17,19 +17,19 @@
 //! (`I(−1, y) = I(0, y)`), so the difference there is a half-difference. The sums run in `f64`
 //! in ITK's order (`0 + g_x² + g_y²`) and the result is rounded to the `f32` SimpleITK returns.
 
-use super::{check_shape, derived, to_f32, FilterError, FilteredImage, Spacing};
-use crate::io::Image;
+use super::{check_shape, check_spacing, derived, to_f32, FilterError, FilteredImage};
+use crate::io::{Image, PixelSpacing};
 
 /// The gradient magnitude image of `image`, named `gradient`.
 pub fn gradient_magnitude(
     image: &Image,
-    spacing: Spacing,
+    spacing: PixelSpacing,
     use_spacing: bool,
 ) -> Result<FilteredImage, FilterError> {
     check_shape(image)?;
     let (width, height) = (image.width, image.height);
     let (step_x, step_y) = if use_spacing {
-        spacing.validate()?;
+        check_spacing(spacing)?;
         (spacing.column, spacing.row)
     } else {
         (1.0, 1.0)

@@ -42,8 +42,8 @@
 //! - `size ≥ ceil(σ / spacing) + 1` along both axes ([`FilterError::SigmaTooLarge`], skipped with
 //!   a warning by PyRadiomics).
 
-use super::{check_shape, derived, to_f32, FilterError, FilteredImage, Spacing};
-use crate::io::Image;
+use super::{check_shape, check_spacing, derived, to_f32, FilterError, FilteredImage};
+use crate::io::{Image, PixelSpacing};
 
 /// A LoG sigma as a settings file spells it: PyRadiomics names the image after Python's `str`
 /// of the value, so `2` and `2.0` give different image type names.
@@ -132,10 +132,10 @@ pub fn python_float_repr(x: f64) -> String {
 pub fn check_sigma(
     width: usize,
     height: usize,
-    spacing: Spacing,
+    spacing: PixelSpacing,
     sigma: f64,
 ) -> Result<(), FilterError> {
-    spacing.validate()?;
+    check_spacing(spacing)?;
     if width.min(height) < 4 {
         return Err(FilterError::ImageTooSmall { width, height });
     }
@@ -161,7 +161,7 @@ pub fn check_sigma(
 /// `f32` results of SimpleITK (see the module docs for the math and the checks).
 pub fn laplacian_of_gaussian(
     image: &Image,
-    spacing: Spacing,
+    spacing: PixelSpacing,
     sigma: Sigma,
 ) -> Result<FilteredImage, FilterError> {
     check_shape(image)?;

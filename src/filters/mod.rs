@@ -23,7 +23,8 @@
 //! point filters are computed in `f64`, as numpy and PyWavelets do.
 //!
 //! **Spacing.** The LoG sigma is in mm and the gradient is per mm: both take the pixel
-//! [`Spacing`]. The wavelet and the point filters ignore it.
+//! [`PixelSpacing`] (`column`: along x, `row`: along y). The wavelet and the point filters
+//! ignore it.
 
 pub mod gradient;
 pub mod log;
@@ -31,42 +32,10 @@ pub mod point;
 pub mod wavelet;
 mod wavelet_coefficients;
 
-use crate::io::Image;
+use crate::io::{Image, PixelSpacing};
 
 pub use log::Sigma;
 pub use wavelet::{Wavelet, WaveletSettings};
-
-/// Pixel spacing of an image, in mm.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Spacing {
-    /// Distance between neighbouring columns (along x, a row), mm.
-    pub column: f64,
-    /// Distance between neighbouring rows (along y, a column), mm.
-    pub row: f64,
-}
-
-impl Spacing {
-    /// The same spacing along both axes (what PyRadiomics' `--spacing` sets).
-    pub fn isotropic(mm: f64) -> Spacing {
-        Spacing {
-            column: mm,
-            row: mm,
-        }
-    }
-
-    /// Checks that both spacings are finite and positive.
-    pub fn validate(&self) -> Result<(), FilterError> {
-        let ok = |s: f64| s.is_finite() && s > 0.0;
-        if ok(self.column) && ok(self.row) {
-            Ok(())
-        } else {
-            Err(FilterError::InvalidSpacing {
-                column: self.column,
-                row: self.row,
-            })
-        }
-    }
-}
 
 /// One derived image with the image type name PyRadiomics gives it.
 #[derive(Debug, Clone)]
@@ -200,7 +169,7 @@ impl ImageType {
 
     /// Every image this image type derives from `image`, in PyRadiomics' order, and the
     /// images PyRadiomics would skip (a LoG sigma too large for the image, ...) as errors.
-    pub fn apply(&self, image: &Image, spacing: Spacing) -> FilterOutput {
+    pub fn apply(&self, image: &Image, spacing: PixelSpacing) -> FilterOutput {
         let mut output = FilterOutput::default();
         match self {
             ImageType::Original => output.push(check_shape(image).map(|()| FilteredImage {
@@ -243,6 +212,19 @@ impl FilterOutput {
             Ok(image) => self.images.push(image),
             Err(error) => self.skipped.push(error),
         }
+    }
+}
+
+/// Checks that both pixel spacings are finite and positive.
+pub(crate) fn check_spacing(spacing: PixelSpacing) -> Result<(), FilterError> {
+    let ok = |s: f64| s.is_finite() && s > 0.0;
+    if ok(spacing.column) && ok(spacing.row) {
+        Ok(())
+    } else {
+        Err(FilterError::InvalidSpacing {
+            column: spacing.column,
+            row: spacing.row,
+        })
     }
 }
 
