@@ -76,6 +76,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A filter cannot derive its image from this case (PyRadiomics skips such an image).
+    #[error("{path}: filter: {message}")]
+    Filter {
+        /// The image file.
+        path: PathBuf,
+        /// The filter's reason.
+        message: String,
+    },
     /// A setting is out of range or inconsistent.
     #[error("invalid setting: {0}")]
     Setting(String),
@@ -115,6 +123,7 @@ impl Error {
             | Error::EmptyRegion { path, .. }
             | Error::DegenerateRegion { path, .. }
             | Error::Spacing { path, .. }
+            | Error::Filter { path, .. }
             | Error::Manifest { path, .. }
             | Error::Write { path, .. } => Some(path),
             Error::SizeMismatch { mask, .. } => Some(mask),

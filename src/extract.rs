@@ -4,6 +4,7 @@
 //! matrices of a whole batch of regions are built by one backend call, and the formulas then
 //! turn each region's matrices into its 102 features.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -11,12 +12,14 @@ use rayon::prelude::*;
 use crate::discretize::{Binning, GrayLevels};
 use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
-use crate::io::{read_image_file, read_mask_file, Case, Image, ImageFile, LabelMap};
+use crate::filters::ImageType;
+use crate::params::FeatureClassSelection;
+use crate::io::{read_image_file, read_mask_file, Case, Image, ImageFile, LabelMap, PixelSpacing};
 use crate::matrix::{Backend, Matrices};
 use crate::roi::{ring, Region, RingWidth};
 
 /// Extraction settings shared by all cases of a run.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// Gray-level discretization.
     pub binning: Binning,
@@ -26,6 +29,28 @@ pub struct Settings {
     pub spacing: Option<f64>,
     /// Peritumoral rings to extract besides the tumour.
     pub rings: Vec<RingWidth>,
+    /// Image types whose texture and first-order features are extracted (`original`, LoG,
+    /// wavelet, ...), each with its discretization. Shape features come from the mask and are
+    /// always extracted, named `original`, as PyRadiomics does.
+    pub image_types: Vec<EnabledImageType>,
+    /// Feature classes and features to write (a parameter file's `featureClass`); `None`
+    /// writes all 102 per region and image type.
+    pub feature_classes: Option<Vec<FeatureClassSelection>>,
+}
+
+impl Default for Settings {
+    /// Bin width 25, every non-zero mask pixel, no spacing, no rings, the original image only,
+    /// all features.
+    fn default() -> Settings {
+        Settings {
+            binning: Binning::default(),
+            label: None,
+            spacing: None,
+            rings: Vec::new(),
+            image_types: vec![EnabledImageType::new(ImageType::Original)],
+            feature_classes: None,
+        }
+    }
 }
 
 impl Settings {
@@ -54,6 +79,25 @@ impl Settings {
             spacing: case.spacing.or(self.spacing),
             label: case.label.or(self.label),
             ..self.clone()
+        }
+    }
+}
+
+/// An enabled image type and, where it differs from the run's, its own discretization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnabledImageType {
+    /// The filter and its settings.
+    pub image_type: ImageType,
+    /// Its discretization; `None` uses [`Settings::binning`].
+    pub binning: Option<Binning>,
+}
+
+impl EnabledImageType {
+    /// An image type with the run's discretization.
+    pub fn new(image_type: ImageType) -> EnabledImageType {
+        EnabledImageType {
+            image_type,
+            binning: None,
         }
     }
 }
@@ -170,8 +214,10 @@ pub struct PreparedRegion {
     pub region: Region,
     /// Discretized gray levels over the bounding box.
     pub gray: GrayLevels,
-    /// Original gray values of the region's pixels, row-major.
+    /// Gray values of the region's pixels in the image they come from, row-major.
     pub values: Vec<f64>,
+    /// Image type the values come from (`original`, `log-sigma-1-0-mm-3D`, `wavelet-LH`, ...).
+    pub image_type: String,
 }
 
 /// Checks a region as PyRadiomics' `checkMask` does, then discretizes it.
@@ -215,36 +261,83 @@ pub fn prepare_region(
         region: region.clone(),
         gray,
         values,
+        image_type: ORIGINAL.to_string(),
     })
 }
 
-/// Discretizes every region of a loaded case.
-pub fn prepare_case(case: &LoadedCase, settings: &Settings) -> Result<Vec<PreparedRegion>> {
-    case.regions
-        .iter()
-        .map(|r| prepare_region(&case.image, r, &case.mask_path, settings.binning))
-        .collect()
+/// Name of the unfiltered image type.
+pub const ORIGINAL: &str = "original";
+
+/// The images of a case's enabled image types, named as PyRadiomics names them; the original
+/// is borrowed, filtered images are computed once per case. An image PyRadiomics would skip (a
+/// LoG sigma too large for the image, ...) is an error naming the image file.
+fn case_images<'a>(
+    case: &'a LoadedCase,
+    settings: &Settings,
+) -> Result<Vec<(String, Binning, Cow<'a, Image>)>> {
+    let s = case.spacing.unwrap_or(1.0);
+    let spacing = PixelSpacing { row: s, column: s };
+    let mut images = Vec::new();
+    for enabled in &settings.image_types {
+        if enabled.image_type == ImageType::Original {
+            images.push((
+                ORIGINAL.to_string(),
+                enabled.binning.unwrap_or(settings.binning),
+                Cow::Borrowed(&case.image),
+            ));
+            continue;
+        }
+        let output = enabled.image_type.apply(&case.image, spacing);
+        if let Some(skipped) = output.skipped.first() {
+            return Err(Error::Filter {
+                path: case.image.source.clone(),
+                message: skipped.to_string(),
+            });
+        }
+        images.extend(
+            output
+                .images
+                .into_iter()
+                .map(|f| {
+                    let binning = enabled.binning.unwrap_or(settings.binning);
+                    (f.name, binning, Cow::Owned(f.image))
+                }),
+        );
+    }
+    Ok(images)
 }
 
-/// The 102 features of one region from its matrices, in PyRadiomics' class order.
-pub fn region_features(
+/// Discretizes every region of a loaded case in every enabled image type: for each region (the
+/// tumour, then the rings), one prepared region per image.
+pub fn prepare_case(case: &LoadedCase, settings: &Settings) -> Result<Vec<PreparedRegion>> {
+    let images = case_images(case, settings)?;
+    let mut prepared = Vec::with_capacity(case.regions.len() * images.len());
+    for region in &case.regions {
+        for (name, binning, image) in &images {
+            let mut p = prepare_region(image, region, &case.mask_path, *binning)?;
+            p.image_type.clone_from(name);
+            prepared.push(p);
+        }
+    }
+    Ok(prepared)
+}
+
+/// The 9 shape features of a region, from its mask.
+pub fn shape_features(region: &Region, spacing: Option<f64>) -> Vec<Feature> {
+    let s = spacing.unwrap_or(1.0);
+    shape2d::features(&region.mask, region.width, region.height, (s, s))
+}
+
+/// The 93 first-order and texture features of a prepared region from its matrices, in
+/// PyRadiomics' class order.
+pub fn texture_features(
     region: &PreparedRegion,
     matrices: &Matrices,
     spacing: Option<f64>,
 ) -> Vec<Feature> {
     let s = spacing.unwrap_or(1.0);
     let levels = &region.gray.levels;
-    let mut out = shape2d::features(
-        &region.region.mask,
-        region.region.width,
-        region.region.height,
-        (s, s),
-    );
-    out.extend(firstorder::features(
-        &region.values,
-        &matrices.histogram,
-        s * s,
-    ));
+    let mut out = firstorder::features(&region.values, &matrices.histogram, s * s);
     out.extend(glcm::features(&matrices.glcm, levels, region.gray.ng()));
     out.extend(glrlm::features(&matrices.glrlm, levels));
     out.extend(glszm::features(&matrices.glszm, levels));
@@ -253,9 +346,22 @@ pub fn region_features(
     out
 }
 
-/// Column name of a feature of a region: `<region>_original_<class>_<Feature>`.
-pub fn column_name(region: &str, feature: &Feature) -> String {
-    format!("{region}_original_{}_{}", feature.class, feature.name)
+/// The 102 features of one region from its matrices, in PyRadiomics' class order: shape, then
+/// [`texture_features`].
+pub fn region_features(
+    region: &PreparedRegion,
+    matrices: &Matrices,
+    spacing: Option<f64>,
+) -> Vec<Feature> {
+    let mut out = shape_features(&region.region, spacing);
+    out.extend(texture_features(region, matrices, spacing));
+    out
+}
+
+/// Column name of a feature of a region in an image type:
+/// `<region>_<image type>_<class>_<Feature>`, e.g. `tumor_wavelet-LH_glcm_Contrast`.
+pub fn column_name(region: &str, image_type: &str, feature: &Feature) -> String {
+    format!("{region}_{image_type}_{}_{}", feature.class, feature.name)
 }
 
 /// Named feature values of one case, in output order.
@@ -274,17 +380,42 @@ pub fn extract_case(
         .unwrap_or_else(|| Err(Error::Setting("no case to extract".into())))
 }
 
-fn row(prepared: &[PreparedRegion], matrices: &[Matrices], spacing: Option<f64>) -> FeatureRow {
-    prepared
-        .iter()
-        .zip(matrices)
-        .flat_map(|(p, m)| {
-            region_features(p, m, spacing)
-                .into_iter()
-                .map(|f| (column_name(&p.region.name, &f), f.value))
-                .collect::<Vec<_>>()
+/// The feature row of a case: for each region, its shape features (named `original`), then
+/// the first-order and texture features of each of its image types.
+fn row(
+    prepared: &[PreparedRegion],
+    matrices: &[Matrices],
+    spacing: Option<f64>,
+    selection: Option<&[FeatureClassSelection]>,
+) -> FeatureRow {
+    let wanted = |f: &Feature| {
+        selection.is_none_or(|classes| {
+            classes
+                .iter()
+                .any(|c| c.class.name() == f.class && c.features.contains(&f.name))
         })
-        .collect()
+    };
+    let mut out = Vec::new();
+    let mut previous: Option<&str> = None;
+    for (p, m) in prepared.iter().zip(matrices) {
+        let name = p.region.name.as_str();
+        if previous != Some(name) {
+            previous = Some(name);
+            out.extend(
+                shape_features(&p.region, spacing)
+                    .into_iter()
+                    .filter(wanted)
+                    .map(|f| (column_name(name, ORIGINAL, &f), f.value)),
+            );
+        }
+        out.extend(
+            texture_features(p, m, spacing)
+                .into_iter()
+                .filter(wanted)
+                .map(|f| (column_name(name, &p.image_type, &f), f.value)),
+        );
+    }
+    out
 }
 
 /// The stages of the pipeline whose time [`StageTimes`] adds up.
@@ -400,7 +531,10 @@ pub fn extract_chunk(
                 let (spacing, prepared) = prepare_timed(case, settings, times)?;
                 let grays: Vec<&GrayLevels> = prepared.iter().map(|p| &p.gray).collect();
                 let matrices = times.time(Stage::Matrices, || backend.build(&grays))?;
-                Ok(times.time(Stage::Formulas, || row(&prepared, &matrices, spacing)))
+                let selection = settings.feature_classes.as_deref();
+                Ok(times.time(Stage::Formulas, || {
+                    row(&prepared, &matrices, spacing, selection)
+                }))
             })
             .collect();
     }
@@ -429,7 +563,12 @@ pub fn extract_chunk(
                 .map(|(p, offset)| {
                     p.map(|(spacing, regions)| {
                         times.time(Stage::Formulas, || {
-                            row(&regions, &matrices[offset..offset + regions.len()], spacing)
+                            row(
+                                &regions,
+                                &matrices[offset..offset + regions.len()],
+                                spacing,
+                                settings.feature_classes.as_deref(),
+                            )
                         })
                     })
                 })

@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand};
 
 use sonorad::batch::{self, BatchOptions, OutputFormat, Progress, Shard};
 use sonorad::discretize::Binning;
-use sonorad::extract::{self, Settings};
+use sonorad::extract::{self, EnabledImageType, Settings};
+use sonorad::filters::{ImageType, Sigma, Wavelet, WaveletSettings};
+use sonorad::params::Params;
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
 use sonorad::matrix::{self, BackendChoice};
 use sonorad::roi::RingWidth;
@@ -112,6 +114,20 @@ struct ExtractArgs {
     /// Fixed bin count between the region's minimum and maximum.
     #[arg(long)]
     bin_count: Option<usize>,
+    /// Image types, comma-separated: original, log, wavelet, square, squareroot, logarithm,
+    /// exponential, gradient.
+    #[arg(long, value_delimiter = ',', default_value = "original")]
+    filters: Vec<String>,
+    /// LoG sigmas in mm (with `--filters log`).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    log_sigma: Vec<f64>,
+    /// Wavelet of `--filters wavelet` (PyWavelets name: coif1, haar, db2, sym4, ...).
+    #[arg(long, default_value = "coif1")]
+    wavelet: String,
+    /// A PyRadiomics parameter file (YAML: imageType, featureClass, setting); replaces
+    /// --filters, --bin-width/--bin-count and --label.
+    #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label"])]
+    params: Option<PathBuf>,
     /// Matrix backend: auto (a hardware GPU if present, else CPU), cpu or gpu.
     #[arg(long, default_value = "auto")]
     backend: BackendChoice,
@@ -203,14 +219,57 @@ fn settings(args: &ExtractArgs) -> Result<Settings> {
         (Some(w), None) => Binning::Width(w),
         (None, None) => Binning::default(),
     };
-    let s = Settings {
+    let mut s = Settings {
         binning,
         label: args.label,
         spacing: args.spacing,
         rings: args.rings.clone(),
+        ..Settings::default()
     };
+    if let Some(path) = &args.params {
+        let params = Params::read(path)?;
+        s.binning = params.binning;
+        s.label = params.label;
+        s.image_types = params
+            .image_types
+            .into_iter()
+            .map(|t| EnabledImageType {
+                binning: (t.binning != params.binning).then_some(t.binning),
+                image_type: t.image_type,
+            })
+            .collect();
+        s.feature_classes = Some(params.feature_classes);
+    } else {
+        s.image_types = args
+            .filters
+            .iter()
+            .map(|name| Ok(EnabledImageType::new(image_type(name, args)?)))
+            .collect::<Result<_>>()?;
+    }
     s.validate()?;
     Ok(s)
+}
+
+/// The image type of a `--filters` entry.
+fn image_type(name: &str, args: &ExtractArgs) -> Result<ImageType> {
+    Ok(match name.trim() {
+        "original" => ImageType::Original,
+        "log" => ImageType::LoG {
+            sigmas: args.log_sigma.iter().map(|&s| Sigma::mm(s)).collect(),
+        },
+        "wavelet" => ImageType::Wavelet(WaveletSettings {
+            wavelet: Wavelet::from_name(&args.wavelet)?,
+            ..WaveletSettings::default()
+        }),
+        "square" => ImageType::Square,
+        "squareroot" => ImageType::SquareRoot,
+        "logarithm" => ImageType::Logarithm,
+        "exponential" => ImageType::Exponential,
+        "gradient" => ImageType::Gradient { use_spacing: true },
+        other => bail!(
+            "--filters: unknown image type '{other}' (original, log, wavelet, square, squareroot, logarithm, exponential, gradient)"
+        ),
+    })
 }
 
 fn open_output(out: &Option<PathBuf>) -> Result<(Box<dyn Write>, PathBuf)> {
@@ -385,9 +444,9 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
         };
         let settings = Settings {
             binning,
-            label: None,
             spacing: args.spacing,
             rings: args.rings.clone(),
+            ..Settings::default()
         };
         settings.validate()?;
         let cases = read_manifest(manifest, &args.id_column)?;
