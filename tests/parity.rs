@@ -53,7 +53,7 @@ fn cases() -> Vec<Case> {
                     binning,
                     label: get("label").map(|v| v.parse().unwrap()),
                     spacing: get("spacing").map(|v| v.parse().unwrap()),
-                    rings: Vec::new(),
+                    ..Settings::default()
                 },
                 expect_error: row["expect"] == "error",
             }
