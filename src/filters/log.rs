@@ -424,18 +424,18 @@ impl Recursive {
         let last = length - 1;
         // The constant continuation beyond the first and the last sample.
         let (first_value, last_value) = (data[0], data[last]);
-        for i in 0..length {
+        // Near the borders some inputs and outputs lie beyond the line: the constant
+        // continuation and its border coefficients stand in for them.
+        let causal_border = |i: usize, causal: &[f64]| {
             let inputs: [f64; 4] = std::array::from_fn(|k| data[i.saturating_sub(k)]);
-            let forward = dot4(inputs, self.n);
             let feedback: [(f64, f64); 4] = std::array::from_fn(|k| match i.checked_sub(k + 1) {
                 Some(j) => (causal[j], self.d[k]),
                 None => (first_value, self.border_n[k]),
             });
-            causal[i] = forward - dot4_pairs(feedback);
-        }
-        for i in (0..length).rev() {
+            dot4(inputs, self.n) - dot4_pairs(feedback)
+        };
+        let anticausal_border = |i: usize, anticausal: &[f64]| {
             let inputs: [f64; 4] = std::array::from_fn(|k| data[(i + k + 1).min(last)]);
-            let forward = dot4(inputs, self.m);
             let feedback: [(f64, f64); 4] = std::array::from_fn(|k| {
                 let j = i + k + 1;
                 if j <= last {
@@ -444,7 +444,39 @@ impl Recursive {
                     (last_value, self.border_m[k])
                 }
             });
-            anticausal[i] = forward - dot4_pairs(feedback);
+            dot4(inputs, self.m) - dot4_pairs(feedback)
+        };
+        // Causal pass: y_i = Σ n_k x_{i-k} − Σ d_k y_{i-k-1}, in the same summation order
+        // inside the line as at its borders.
+        for i in 0..length {
+            causal[i] = if i >= 4 {
+                let forward = dot4([data[i], data[i - 1], data[i - 2], data[i - 3]], self.n);
+                let feedback = dot4(
+                    [causal[i - 1], causal[i - 2], causal[i - 3], causal[i - 4]],
+                    self.d,
+                );
+                forward - feedback
+            } else {
+                causal_border(i, causal)
+            };
+        }
+        // Anticausal pass: y_i = Σ m_k x_{i+k+1} − Σ d_k y_{i+k+1}.
+        for i in (0..length).rev() {
+            anticausal[i] = if i + 4 <= last {
+                let forward = dot4([data[i + 1], data[i + 2], data[i + 3], data[i + 4]], self.m);
+                let feedback = dot4(
+                    [
+                        anticausal[i + 1],
+                        anticausal[i + 2],
+                        anticausal[i + 3],
+                        anticausal[i + 4],
+                    ],
+                    self.d,
+                );
+                forward - feedback
+            } else {
+                anticausal_border(i, anticausal)
+            };
         }
     }
 }
