@@ -13,9 +13,9 @@ use crate::discretize::{Binning, GrayLevels};
 use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
 use crate::filters::ImageType;
-use crate::params::FeatureClassSelection;
 use crate::io::{read_image_file, read_mask_file, Case, Image, ImageFile, LabelMap, PixelSpacing};
 use crate::matrix::{Backend, Matrices};
+use crate::params::FeatureClassSelection;
 use crate::roi::{ring, Region, RingWidth};
 
 /// Extraction settings shared by all cases of a run.
@@ -294,15 +294,10 @@ fn case_images<'a>(
                 message: skipped.to_string(),
             });
         }
-        images.extend(
-            output
-                .images
-                .into_iter()
-                .map(|f| {
-                    let binning = enabled.binning.unwrap_or(settings.binning);
-                    (f.name, binning, Cow::Owned(f.image))
-                }),
-        );
+        images.extend(output.images.into_iter().map(|f| {
+            let binning = enabled.binning.unwrap_or(settings.binning);
+            (f.name, binning, Cow::Owned(f.image))
+        }));
     }
     Ok(images)
 }

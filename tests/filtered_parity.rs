@@ -33,14 +33,26 @@ fn reference(name: &str) -> BTreeMap<String, f64> {
 
 fn sonorad(image: &Path, mask: &Path, filters: &str) -> BTreeMap<String, f64> {
     let out = Command::new(env!("CARGO_BIN_EXE_sonorad"))
-        .args(["extract", "--backend", "cpu", "--filters", filters, "--log-sigma", "1,2,3"])
+        .args([
+            "extract",
+            "--backend",
+            "cpu",
+            "--filters",
+            filters,
+            "--log-sigma",
+            "1,2,3",
+        ])
         .arg("--image")
         .arg(image)
         .arg("--mask")
         .arg(mask)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     text.lines()
         .skip(1)
@@ -152,7 +164,11 @@ fn parameter_file_selects_image_types_and_features() {
             .args(extra)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()
