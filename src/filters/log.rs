@@ -446,8 +446,10 @@ impl Recursive {
             });
             dot4(inputs, self.m) - dot4_pairs(feedback)
         };
-        // Causal pass: y_i = Σ n_k x_{i-k} − Σ d_k y_{i-k-1}, in the same summation order
-        // inside the line as at its borders.
+        // The two passes are independent recurrences: step them together so that the processor
+        // overlaps their latencies. Causal: y_i = Σ n_k x_{i-k} − Σ d_k y_{i-k-1};
+        // anticausal: y_j = Σ m_k x_{j+k+1} − Σ d_k y_{j+k+1}; each in the same summation
+        // order inside the line as at its borders.
         for i in 0..length {
             causal[i] = if i >= 4 {
                 let forward = dot4([data[i], data[i - 1], data[i - 2], data[i - 3]], self.n);
@@ -459,23 +461,21 @@ impl Recursive {
             } else {
                 causal_border(i, causal)
             };
-        }
-        // Anticausal pass: y_i = Σ m_k x_{i+k+1} − Σ d_k y_{i+k+1}.
-        for i in (0..length).rev() {
-            anticausal[i] = if i + 4 <= last {
-                let forward = dot4([data[i + 1], data[i + 2], data[i + 3], data[i + 4]], self.m);
+            let j = last - i;
+            anticausal[j] = if j + 4 <= last {
+                let forward = dot4([data[j + 1], data[j + 2], data[j + 3], data[j + 4]], self.m);
                 let feedback = dot4(
                     [
-                        anticausal[i + 1],
-                        anticausal[i + 2],
-                        anticausal[i + 3],
-                        anticausal[i + 4],
+                        anticausal[j + 1],
+                        anticausal[j + 2],
+                        anticausal[j + 3],
+                        anticausal[j + 4],
                     ],
                     self.d,
                 );
                 forward - feedback
             } else {
-                anticausal_border(i, anticausal)
+                anticausal_border(j, anticausal)
             };
         }
     }
