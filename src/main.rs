@@ -11,9 +11,9 @@ use sonorad::batch::{self, BatchOptions, OutputFormat, Progress, Shard};
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, EnabledImageType, Settings};
 use sonorad::filters::{ImageType, Sigma, Wavelet, WaveletSettings};
-use sonorad::params::Params;
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
 use sonorad::matrix::{self, BackendChoice};
+use sonorad::params::Params;
 use sonorad::roi::RingWidth;
 use sonorad::table;
 
@@ -31,7 +31,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Extract features of the tumour (and rings) of one image, or of every case of a manifest.
-    Extract(ExtractArgs),
+    Extract(Box<ExtractArgs>),
     /// Join the outputs of `extract --shard K/N` runs, checking that no case is missing or
     /// duplicated.
     Merge(MergeArgs),
@@ -198,7 +198,7 @@ struct MergeArgs {
 fn main() {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Extract(args) => run_extract(args),
+        Command::Extract(args) => run_extract(*args),
         Command::Merge(args) => run_merge(args),
         Command::Generate(args) => run_generate(args),
         Command::Info => run_info(),

@@ -155,7 +155,7 @@ fn resume_after_a_kill_gives_the_uninterrupted_table() {
     let resumed = extract(&manifest, &out, &["--resume"]);
     assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
     assert!(
-        stderr(&resumed).contains(&format!("skipped (already in the output)")),
+        stderr(&resumed).contains("skipped (already in the output)"),
         "{}",
         stderr(&resumed)
     );

@@ -201,7 +201,12 @@ fn dicom_ultrasound_region_spacing_in_cm() {
     let dir = tempfile::tempdir().unwrap();
     let (image, mask) = pixels();
     let dcm = dir.path().join("us.dcm");
-    dicom(&dcm, &[image.clone()], 1, vec![ultrasound_region(0.01)]);
+    dicom(
+        &dcm,
+        std::slice::from_ref(&image),
+        1,
+        vec![ultrasound_region(0.01)],
+    );
     let file = read_image_file(&dcm, 0).unwrap();
     assert_eq!(
         file.spacing,
@@ -227,7 +232,7 @@ fn dicom_pixel_spacing_rgb_and_frames() {
     // RGB with equal channels: luminance 0.299 v + 0.587 v + 0.114 v.
     let rgb: Vec<u8> = image.iter().flat_map(|&v| [v, v, v]).collect();
     let dcm = dir.path().join("rgb.dcm");
-    dicom(&dcm, &[rgb.clone()], 3, vec![spacing.clone()]);
+    dicom(&dcm, std::slice::from_ref(&rgb), 3, vec![spacing.clone()]);
     let rgb_png = dir.path().join("rgb.png");
     image::save_buffer(
         &rgb_png,
@@ -265,7 +270,12 @@ fn dicom_without_extension_is_recognised_by_its_marker() {
     let dir = tempfile::tempdir().unwrap();
     let (image, _) = pixels();
     let path = dir.path().join("IM00001");
-    dicom(&path, &[image.clone()], 1, vec![ultrasound_region(0.005)]);
+    dicom(
+        &path,
+        std::slice::from_ref(&image),
+        1,
+        vec![ultrasound_region(0.005)],
+    );
     let file = read_image_file(&path, 0).unwrap();
     assert_eq!(file.image.width, W);
     assert_eq!(file.spacing.map(|s| s.column), Some(0.05));
