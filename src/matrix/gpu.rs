@@ -249,6 +249,20 @@ impl GpuContext {
     }
 }
 
+/// [`ensure`]s a buffer of at least `bytes.len()` bytes in `slot` and queues `bytes` into it.
+fn upload<'a>(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    slot: &'a mut Option<wgpu::Buffer>,
+    label: &str,
+    bytes: &[u8],
+    usage: wgpu::BufferUsages,
+) -> &'a wgpu::Buffer {
+    let buffer = ensure(device, slot, label, bytes.len() as u64, usage);
+    queue.write_buffer(buffer, 0, bytes);
+    buffer
+}
+
 /// Per-region record shared with the shaders (`struct Region` in `shaders/common.wgsl`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, bytemuck::Pod, bytemuck::Zeroable)]
@@ -410,27 +424,25 @@ impl GpuBackend {
             .lock()
             .map_err(|_| fail("the GPU buffer pool was poisoned by an earlier failure".into()))?;
         let pool = &mut *pool;
-        let upload = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+        let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let ranks_bytes: &[u8] = bytemuck::cast_slice(&ranks);
-        let gray_bytes: &[u8] = bytemuck::cast_slice(&gray);
-        let ranks_buffer = ensure(
+        let ranks_buffer = upload(
             device,
+            queue,
             &mut pool.ranks,
             "ranks",
-            ranks_bytes.len() as u64,
-            upload,
+            bytemuck::cast_slice(&ranks),
+            storage,
         );
-        queue.write_buffer(ranks_buffer, 0, ranks_bytes);
-        let gray_buffer = ensure(
+        let gray_buffer = upload(
             device,
+            queue,
             &mut pool.gray,
             "gray levels",
-            gray_bytes.len() as u64,
-            upload,
+            bytemuck::cast_slice(&gray),
+            storage,
         );
-        queue.write_buffer(gray_buffer, 0, gray_bytes);
         let counts_size = cells * 4;
         let counts = ensure(
             device,
@@ -485,32 +497,30 @@ impl GpuBackend {
                 groups_x: groups_x as u32,
                 pad: [0; 2],
             };
-            let recs_bytes: &[u8] = bytemuck::cast_slice(&recs);
-            let groups_bytes: &[u8] = bytemuck::cast_slice(groups);
-            let regions_buffer = ensure(
+            let regions_buffer = upload(
                 device,
+                queue,
                 regions_slot,
                 "regions",
-                recs_bytes.len() as u64,
-                upload,
+                bytemuck::cast_slice(&recs),
+                storage,
             );
-            queue.write_buffer(regions_buffer, 0, recs_bytes);
-            let groups_buffer = ensure(
+            let groups_buffer = upload(
                 device,
+                queue,
                 groups_slot,
                 "group regions",
-                groups_bytes.len() as u64,
-                upload,
+                bytemuck::cast_slice(groups),
+                storage,
             );
-            queue.write_buffer(groups_buffer, 0, groups_bytes);
-            let params_buffer = ensure(
+            let params_buffer = upload(
                 device,
+                queue,
                 params_slot,
                 "params",
-                std::mem::size_of::<Params>() as u64,
+                bytemuck::bytes_of(&params),
                 wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             );
-            queue.write_buffer(params_buffer, 0, bytemuck::bytes_of(&params));
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("sonorad matrices"),
                 layout: &ctx.layout,
