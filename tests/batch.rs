@@ -355,3 +355,56 @@ fn manifest_spacing_and_label_columns_apply_per_case() {
         );
     }
 }
+
+#[test]
+fn manifest_label_column_selects_the_region_per_case() {
+    let dir = tempfile::tempdir().unwrap();
+    cohort(dir.path(), 1, 64);
+    // A mask with two labels: the left half of the lesion is 1, the right half 2.
+    let mask = image::open(dir.path().join("masks/case_000000_mask.png"))
+        .unwrap()
+        .to_luma8();
+    let labels = image::GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
+        let inside = mask.get_pixel(x, y)[0] > 0;
+        image::Luma([match (inside, x < 32) {
+            (false, _) => 0,
+            (true, true) => 1,
+            (true, false) => 2,
+        }])
+    });
+    labels.save(dir.path().join("labels.png")).unwrap();
+    let manifest = dir.path().join("labels.csv");
+    std::fs::write(
+        &manifest,
+        "case_id,image,mask,label\nleft,images/case_000000.png,labels.png,1\nright,images/case_000000.png,labels.png,2\n",
+    )
+    .unwrap();
+    let out = dir.path().join("f.csv");
+    let run = extract(&manifest, &out, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let (header, rows) = read_table(&out).unwrap();
+    let at = header
+        .iter()
+        .position(|h| h == "tumor_original_firstorder_Mean")
+        .unwrap();
+    for (row, label) in rows.iter().zip(["1", "2"]) {
+        let single = sonorad(&[
+            "extract",
+            "--backend",
+            "cpu",
+            "--image",
+            &text(&dir.path().join("images/case_000000.png")),
+            "--mask",
+            &text(&dir.path().join("labels.png")),
+            "--label",
+            label,
+        ]);
+        let long = String::from_utf8(single.stdout).unwrap();
+        let mean = long
+            .lines()
+            .find_map(|l| l.strip_prefix("tumor_original_firstorder_Mean,"))
+            .unwrap();
+        assert_eq!(row[at], mean, "label {label}");
+    }
+    assert_ne!(rows[0][at], rows[1][at]);
+}
