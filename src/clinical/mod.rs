@@ -1,0 +1,526 @@
+//! Clinical and combined models on top of a fitted study ([`crate::train`]).
+//!
+//! 1. join the clinical table ([`variables`]) on the case id;
+//! 2. univariate logistic regression ([`logistic`]) of each variable on the training cohort:
+//!    OR, Wald 95% CI, Wald p;
+//! 3. the multivariable clinical model on the variables with p < 0.05 (for a categorical
+//!    variable: any level), or on the variables given;
+//! 4. the combined model: logistic regression on the Rad-score and those variables;
+//! 5. clinical, radiomics (`σ(Rad-score)`) and combined probabilities compared: AUC with
+//!    DeLong 95% CI, metrics at each model's training Youden cutoff (a probability), pairwise
+//!    DeLong tests;
+//! 6. calibration ([`crate::evaluate::calibration`]), decision curves and the nomogram of the
+//!    combined model.
+//!
+//! Cases without a clinical row or with a missing value of a model variable are excluded
+//! from the clinical and combined analyses (listed in the notes).
+
+pub mod cohort;
+pub mod error;
+pub mod logistic;
+pub mod variables;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::evaluate::calibration::{
+    bootstrap_calibration, brier_score, hosmer_lemeshow, lowess_at, quantile_groups,
+    BootstrapCalibration, CalibrationGroup, HosmerLemeshow, LOWESS_SPAN,
+};
+use crate::evaluate::dca::{decision_curves, DecisionCurves};
+use crate::evaluate::nomogram::{nomogram, Nomogram, NomogramPredictor};
+use crate::model::metrics::{delong_test, youden_cutoff, CohortMetrics, DelongComponents};
+use crate::train::data::{Cohort, RawTable};
+use crate::train::{PairTest, Study};
+use error::{ClinicalError, ClinicalResult};
+use logistic::{Logit, OddsRatio};
+use variables::{ClinicalTable, Variable, VariableKind};
+
+/// Settings of the clinical stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClinicalOptions {
+    /// Variables of the multivariable model; `None`: those with univariate p < 0.05.
+    pub variables: Option<Vec<String>>,
+    /// Bootstrap resamples of the bias-corrected calibration curve.
+    pub resamples: usize,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+}
+
+impl Default for ClinicalOptions {
+    fn default() -> Self {
+        ClinicalOptions {
+            variables: None,
+            resamples: 1000,
+            seed: 42,
+        }
+    }
+}
+
+/// Univariate analysis of one variable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Univariate {
+    /// Variable name.
+    pub variable: String,
+    /// Reference level of a categorical variable.
+    pub reference: Option<String>,
+    /// Training cases with a value.
+    pub n: usize,
+    /// OR, CI and p of each term.
+    pub terms: Vec<OddsRatio>,
+    /// Smallest term p (the variable's p for selection).
+    pub p: f64,
+}
+
+/// Everything needed to score a new case with the clinical and combined models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClinicalModel {
+    /// Variables of both models, in term order.
+    pub variables: Vec<Variable>,
+    /// Multivariable clinical model (terms of `variables`).
+    pub clinical: Logit,
+    /// Combined model: Rad-score first, then the clinical terms.
+    pub combined: Logit,
+    /// Training Youden cutoff of the combined probability.
+    pub combined_cutoff: f64,
+    /// Training Youden cutoff of the clinical probability.
+    pub clinical_cutoff: f64,
+    /// Training range (min, max) of each numeric input: features, `radscore` and numeric
+    /// clinical variables; values outside are flagged by `predict`.
+    pub ranges: BTreeMap<String, (f64, f64)>,
+}
+
+/// Calibration of one model on one cohort.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Model.
+    pub model: String,
+    /// Cohort.
+    pub cohort: Cohort,
+    /// Decile groups.
+    pub groups: Vec<CalibrationGroup>,
+    /// Lowess curve: grid and smoothed observed share.
+    pub smooth: (Vec<f64>, Vec<f64>),
+    /// Bootstrap bias-corrected curve (training cohort of refittable models).
+    pub bootstrap: Option<BootstrapCalibration>,
+    /// Hosmer–Lemeshow test, g = 10.
+    pub hosmer_lemeshow: HosmerLemeshow,
+    /// Brier score.
+    pub brier: f64,
+}
+
+/// A model's probabilities and metrics.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelProbabilities {
+    /// `clinical`, `radiomics` or `combined`.
+    pub model: String,
+    /// Probability of every analysed case.
+    pub probabilities: Vec<f64>,
+    /// Training Youden cutoff (a probability).
+    pub cutoff: f64,
+    /// Training metrics at the cutoff.
+    pub training: CohortMetrics,
+    /// Validation metrics at the cutoff.
+    pub validation: CohortMetrics,
+}
+
+/// The fitted clinical stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClinicalStudy {
+    /// Notes: exclusions and choices.
+    pub notes: Vec<String>,
+    /// Indices into `study.cases` of the analysed cases.
+    pub cases: Vec<usize>,
+    /// Cohort of each analysed case.
+    pub cohorts: Vec<Cohort>,
+    /// Outcome of each analysed case.
+    pub outcomes: Vec<bool>,
+    /// Univariate analyses, one per variable.
+    pub univariate: Vec<Univariate>,
+    /// Multivariable clinical model: OR, CI, p.
+    pub multivariable: Vec<OddsRatio>,
+    /// Combined model: OR, CI, p (Rad-score first).
+    pub combined: Vec<OddsRatio>,
+    /// The three models' probabilities and metrics.
+    pub models: Vec<ModelProbabilities>,
+    /// Pairwise DeLong tests of the three models per cohort.
+    pub tests: Vec<PairTest>,
+    /// Calibration of each model on each cohort.
+    pub calibration: Vec<Calibration>,
+    /// Decision curves per cohort.
+    pub decision_curves: Vec<(Cohort, DecisionCurves)>,
+    /// Nomogram of the combined model.
+    pub nomogram: Nomogram,
+    /// The scoring model.
+    pub model: ClinicalModel,
+}
+
+fn sigmoid(eta: f64) -> f64 {
+    1.0 / (1.0 + (-eta).exp())
+}
+
+/// Training range (min, max) of every LASSO input feature of the study, read from the feature
+/// table the study was fitted on.
+pub fn feature_ranges(
+    features: &RawTable,
+    study: &Study,
+) -> ClinicalResult<BTreeMap<String, (f64, f64)>> {
+    let ids = features.ids();
+    let mut ranges = BTreeMap::new();
+    for name in &study.model.lasso_inputs {
+        let column = features.column(name)?;
+        let mut range = (f64::INFINITY, f64::NEG_INFINITY);
+        for case in study.cases.iter().filter(|c| c.cohort == Cohort::Training) {
+            if let Some(row) = ids.iter().position(|id| *id == case.id) {
+                if let Some(v) = features.value(row, column)? {
+                    range = (range.0.min(v), range.1.max(v));
+                }
+            }
+        }
+        ranges.insert(name.clone(), range);
+    }
+    Ok(ranges)
+}
+
+/// Range (min, max) of values.
+fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
+}
+
+/// Fit the clinical stage on a fitted study. `feature_ranges` (from [`feature_ranges`]) is
+/// stored in the scoring model for `predict`'s range flags.
+pub fn fit(
+    study: &Study,
+    table: &ClinicalTable,
+    options: &ClinicalOptions,
+    feature_ranges: BTreeMap<String, (f64, f64)>,
+) -> ClinicalResult<ClinicalStudy> {
+    let mut notes = Vec::new();
+    let radscores = &study
+        .results
+        .first()
+        .ok_or_else(|| ClinicalError::Setting("the study has no Rad-score".into()))?
+        .scores;
+    // clinical row of each study case
+    let rows: Vec<Option<usize>> = study
+        .cases
+        .iter()
+        .map(|c| table.ids.iter().position(|id| *id == c.id))
+        .collect();
+    let unmatched: Vec<&str> = study
+        .cases
+        .iter()
+        .zip(&rows)
+        .filter(|(_, r)| r.is_none())
+        .map(|(c, _)| c.id.as_str())
+        .collect();
+    if !unmatched.is_empty() {
+        notes.push(format!(
+            "{} case(s) have no row in {}: {}",
+            unmatched.len(),
+            table.path.display(),
+            unmatched.join(", ")
+        ));
+    }
+    let training: Vec<usize> = (0..study.cases.len())
+        .filter(|&i| study.cases[i].cohort == Cohort::Training && rows[i].is_some())
+        .collect();
+
+    // Univariate analyses on training.
+    let mut univariate = Vec::new();
+    for (v, variable) in table.variables.iter().enumerate() {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for &i in &training {
+            if let Some(row) = rows[i] {
+                if let Some(terms) = table.design_row(row, &[v])? {
+                    x.push(terms);
+                    y.push(study.cases[i].outcome);
+                }
+            }
+        }
+        let fit = Logit::fit(&variable.name, &x, &y)?;
+        let terms = fit.odds_ratios(&variable.terms());
+        univariate.push(Univariate {
+            variable: variable.name.clone(),
+            reference: match &variable.kind {
+                VariableKind::Categorical { reference, .. } => Some(reference.clone()),
+                VariableKind::Numeric => None,
+            },
+            n: x.len(),
+            p: terms.iter().map(|t| t.p).fold(1.0, f64::min),
+            terms,
+        });
+    }
+
+    // Variables of the multivariable model.
+    let chosen: Vec<usize> = match &options.variables {
+        Some(names) => names
+            .iter()
+            .map(|n| table.variable(n))
+            .collect::<ClinicalResult<_>>()?,
+        None => {
+            let significant: Vec<usize> = (0..univariate.len())
+                .filter(|&v| univariate[v].p < 0.05)
+                .collect();
+            if significant.is_empty() {
+                let best = (0..univariate.len())
+                    .min_by(|&a, &b| univariate[a].p.total_cmp(&univariate[b].p))
+                    .ok_or_else(|| {
+                        ClinicalError::Setting(format!(
+                            "{}: no clinical variable",
+                            table.path.display()
+                        ))
+                    })?;
+                notes.push(format!(
+                    "no variable has univariate p < 0.05; the clinical model uses the one with \
+                     the smallest p, {}",
+                    univariate[best].variable
+                ));
+                vec![best]
+            } else {
+                significant
+            }
+        }
+    };
+    let variables: Vec<Variable> = chosen.iter().map(|&v| table.variables[v].clone()).collect();
+    let terms: Vec<String> = variables.iter().flat_map(Variable::terms).collect();
+
+    // Complete cases for the chosen variables.
+    let mut cases = Vec::new();
+    let mut design = Vec::new();
+    let mut incomplete = Vec::new();
+    for (i, case) in study.cases.iter().enumerate() {
+        let Some(row) = rows[i] else { continue };
+        match table.design_row(row, &chosen)? {
+            Some(d) => {
+                cases.push(i);
+                design.push(d);
+            }
+            None => incomplete.push(case.id.as_str()),
+        }
+    }
+    if !incomplete.is_empty() {
+        notes.push(format!(
+            "{} case(s) with a missing model variable excluded from the clinical and combined \
+             models: {}",
+            incomplete.len(),
+            incomplete.join(", ")
+        ));
+    }
+    let cohorts: Vec<Cohort> = cases.iter().map(|&i| study.cases[i].cohort).collect();
+    let outcomes: Vec<bool> = cases.iter().map(|&i| study.cases[i].outcome).collect();
+    let combined_design: Vec<Vec<f64>> = cases
+        .iter()
+        .zip(&design)
+        .map(|(&i, d)| {
+            std::iter::once(radscores[i])
+                .chain(d.iter().copied())
+                .collect()
+        })
+        .collect();
+    let train_rows: Vec<usize> = (0..cases.len())
+        .filter(|&k| cohorts[k] == Cohort::Training)
+        .collect();
+    let subset = |m: &[Vec<f64>], rows: &[usize]| -> Vec<Vec<f64>> {
+        rows.iter().map(|&k| m[k].clone()).collect()
+    };
+    let ytrain: Vec<bool> = train_rows.iter().map(|&k| outcomes[k]).collect();
+    let clinical = Logit::fit("clinical", &subset(&design, &train_rows), &ytrain)?;
+    let combined = Logit::fit("combined", &subset(&combined_design, &train_rows), &ytrain)?;
+    let mut combined_terms = vec!["radscore".to_string()];
+    combined_terms.extend(terms.iter().cloned());
+
+    // Probabilities of the three models.
+    let clinical_p: Vec<f64> = design.iter().map(|d| clinical.probability(d)).collect();
+    let radiomics_p: Vec<f64> = cases.iter().map(|&i| sigmoid(radscores[i])).collect();
+    let combined_p: Vec<f64> = combined_design
+        .iter()
+        .map(|d| combined.probability(d))
+        .collect();
+    let in_cohort = |cohort: Cohort| -> Vec<usize> {
+        (0..cases.len()).filter(|&k| cohorts[k] == cohort).collect()
+    };
+    let pick = |v: &[f64], rows: &[usize]| -> Vec<f64> { rows.iter().map(|&k| v[k]).collect() };
+    let labels = |rows: &[usize]| -> Vec<bool> { rows.iter().map(|&k| outcomes[k]).collect() };
+    let validation_rows = in_cohort(Cohort::Validation);
+    let models: Vec<ModelProbabilities> = [
+        ("clinical", clinical_p),
+        ("radiomics", radiomics_p),
+        ("combined", combined_p),
+    ]
+    .into_iter()
+    .map(|(name, p)| {
+        // training Youden cutoff of the probability
+        let cutoff = youden_cutoff(&pick(&p, &train_rows), &ytrain);
+        ModelProbabilities {
+            model: name.into(),
+            training: CohortMetrics::new(&pick(&p, &train_rows), &ytrain, cutoff),
+            validation: CohortMetrics::new(
+                &pick(&p, &validation_rows),
+                &labels(&validation_rows),
+                cutoff,
+            ),
+            cutoff,
+            probabilities: p,
+        }
+    })
+    .collect();
+
+    // Pairwise DeLong tests.
+    let mut tests = Vec::new();
+    for (cohort, rows) in [
+        (Cohort::Training, &train_rows),
+        (Cohort::Validation, &validation_rows),
+    ] {
+        let l = labels(rows);
+        let components: Vec<Option<DelongComponents>> = models
+            .iter()
+            .map(|m| DelongComponents::new(&pick(&m.probabilities, rows), &l))
+            .collect();
+        for a in 0..models.len() {
+            for b in a + 1..models.len() {
+                if let (Some(ca), Some(cb)) = (&components[a], &components[b]) {
+                    tests.push(PairTest {
+                        cohort,
+                        model_a: models[a].model.clone(),
+                        model_b: models[b].model.clone(),
+                        test: delong_test(ca, cb),
+                    });
+                }
+            }
+        }
+    }
+
+    // Calibration and decision curves.
+    let mut calibration = Vec::new();
+    let mut curves = Vec::new();
+    for (cohort, rows) in [
+        (Cohort::Training, &train_rows),
+        (Cohort::Validation, &validation_rows),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let l = labels(rows);
+        for m in &models {
+            let p = pick(&m.probabilities, rows);
+            let y: Vec<f64> = l.iter().map(|&v| v as u8 as f64).collect();
+            let grid = range_of(p.iter().copied());
+            let grid: Vec<f64> = (0..50)
+                .map(|k| grid.0 + (grid.1 - grid.0) * k as f64 / 49.0)
+                .collect();
+            let smooth = lowess_at(&p, &y, LOWESS_SPAN, &grid);
+            // bootstrap refits of the logistic models on the training cohort
+            let refit_design = match m.model.as_str() {
+                "clinical" => Some((&design, "clinical")),
+                "combined" => Some((&combined_design, "combined")),
+                _ => None,
+            };
+            let bootstrap = match (cohort, refit_design) {
+                (Cohort::Training, Some((matrix, name))) => {
+                    let train_matrix = subset(matrix, rows);
+                    let refit = |draw: &[usize]| -> Option<Vec<f64>> {
+                        let x: Vec<Vec<f64>> =
+                            draw.iter().map(|&k| train_matrix[k].clone()).collect();
+                        let y: Vec<bool> = draw.iter().map(|&k| l[k]).collect();
+                        let fit = Logit::fit(name, &x, &y).ok()?;
+                        Some(train_matrix.iter().map(|r| fit.probability(r)).collect())
+                    };
+                    Some(bootstrap_calibration(
+                        &p,
+                        &l,
+                        &refit,
+                        options.resamples,
+                        options.seed,
+                    ))
+                }
+                _ => None,
+            };
+            calibration.push(Calibration {
+                model: m.model.clone(),
+                cohort,
+                groups: quantile_groups(&p, &l, 10),
+                smooth: (grid, smooth),
+                bootstrap,
+                hosmer_lemeshow: hosmer_lemeshow(&p, &l, 10),
+                brier: brier_score(&p, &l),
+            });
+        }
+        let named: Vec<(String, Vec<f64>)> = models
+            .iter()
+            .map(|m| (m.model.clone(), pick(&m.probabilities, rows)))
+            .collect();
+        curves.push((cohort, decision_curves(&named, &l)));
+    }
+
+    // Nomogram of the combined model, ranges for predict.
+    let mut ranges = feature_ranges;
+    let train_radscores = train_rows.iter().map(|&k| combined_design[k][0]);
+    ranges.insert("radscore".into(), range_of(train_radscores));
+    let mut predictors = vec![NomogramPredictor::Continuous {
+        name: "Rad-score".into(),
+        coefficient: combined.coefficients[1],
+        min: ranges["radscore"].0,
+        max: ranges["radscore"].1,
+    }];
+    let mut term = 2;
+    for (v, variable) in chosen.iter().zip(&variables) {
+        match &variable.kind {
+            VariableKind::Numeric => {
+                let r = range_of(train_rows.iter().map(|&k| combined_design[k][term - 1]));
+                ranges.insert(variable.name.clone(), r);
+                predictors.push(NomogramPredictor::Continuous {
+                    name: variable.name.clone(),
+                    coefficient: combined.coefficients[term],
+                    min: r.0,
+                    max: r.1,
+                });
+                term += 1;
+            }
+            VariableKind::Categorical { levels, reference } => {
+                let mut coded = Vec::new();
+                for level in levels {
+                    if level == reference {
+                        coded.push((level.clone(), 0.0));
+                    } else {
+                        coded.push((level.clone(), combined.coefficients[term]));
+                        term += 1;
+                    }
+                }
+                predictors.push(NomogramPredictor::Categorical {
+                    name: format!("{} (reference {reference})", table.variables[*v].name),
+                    levels: coded,
+                });
+            }
+        }
+    }
+    let chart = nomogram(combined.coefficients[0], &predictors);
+
+    let model = ClinicalModel {
+        variables,
+        combined_cutoff: models[2].cutoff,
+        clinical_cutoff: models[0].cutoff,
+        clinical: clinical.clone(),
+        combined: combined.clone(),
+        ranges,
+    };
+    Ok(ClinicalStudy {
+        notes,
+        cases,
+        cohorts,
+        outcomes,
+        univariate,
+        multivariable: clinical.odds_ratios(&terms),
+        combined: combined.odds_ratios(&combined_terms),
+        models,
+        tests,
+        calibration,
+        decision_curves: curves,
+        nomogram: chart,
+        model,
+    })
+}

@@ -1,0 +1,185 @@
+//! The clinical table: joined on the case id; numeric columns enter as they are, categorical
+//! columns are dummy-coded against a stated reference level (the first level in sorted order,
+//! as R's `factor` orders them).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{ClinicalError, ClinicalResult};
+use crate::train::data::RawTable;
+
+/// How a clinical variable enters a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariableKind {
+    /// Numeric: one term, the value itself.
+    Numeric,
+    /// Categorical: one 0/1 term per level other than the reference.
+    Categorical {
+        /// All levels in sorted order.
+        levels: Vec<String>,
+        /// The reference level (coded all zeros).
+        reference: String,
+    },
+}
+
+/// A clinical variable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Variable {
+    /// Column name.
+    pub name: String,
+    /// Numeric or categorical.
+    pub kind: VariableKind,
+}
+
+impl Variable {
+    /// Names of the model terms: the name, or `name=level` for each non-reference level.
+    pub fn terms(&self) -> Vec<String> {
+        match &self.kind {
+            VariableKind::Numeric => vec![self.name.clone()],
+            VariableKind::Categorical { levels, reference } => levels
+                .iter()
+                .filter(|l| *l != reference)
+                .map(|l| format!("{}={l}", self.name))
+                .collect(),
+        }
+    }
+
+    /// Model terms of one raw value; an unparsable number or an unknown level is an error
+    /// message.
+    pub fn encode(&self, raw: &str) -> Result<Vec<f64>, String> {
+        match &self.kind {
+            VariableKind::Numeric => raw
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .map(|v| vec![v])
+                .ok_or_else(|| format!("'{raw}' is not a number")),
+            VariableKind::Categorical { levels, reference } => {
+                if !levels.iter().any(|l| l == raw.trim()) {
+                    return Err(format!(
+                        "unknown level '{raw}' (levels: {})",
+                        levels.join(", ")
+                    ));
+                }
+                Ok(levels
+                    .iter()
+                    .filter(|l| *l != reference)
+                    .map(|l| (l == raw.trim()) as u8 as f64)
+                    .collect())
+            }
+        }
+    }
+}
+
+/// True for an empty or `NA`/`NaN` cell.
+pub fn is_missing(raw: &str) -> bool {
+    let t = raw.trim();
+    t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("nan")
+}
+
+/// A clinical table: case ids (first column) and the raw cells of each variable.
+#[derive(Debug, Clone)]
+pub struct ClinicalTable {
+    /// The file.
+    pub path: PathBuf,
+    /// Case ids, in row order.
+    pub ids: Vec<String>,
+    /// The variables, in column order.
+    pub variables: Vec<Variable>,
+    /// Raw cells: `cells[row][variable]`, `None` when missing.
+    pub cells: Vec<Vec<Option<String>>>,
+}
+
+impl ClinicalTable {
+    /// Read a CSV whose first column is the case id; every other column not named in
+    /// `exclude` is a variable, numeric when every present cell parses as a number.
+    pub fn read(path: &Path, exclude: &[&str]) -> ClinicalResult<Self> {
+        Self::from_raw(&RawTable::read(path)?, exclude)
+    }
+
+    /// Build from an already read table (see [`ClinicalTable::read`]).
+    pub fn from_raw(table: &RawTable, exclude: &[&str]) -> ClinicalResult<Self> {
+        let columns: Vec<usize> = (1..table.header.len())
+            .filter(|&c| !exclude.contains(&table.header[c].as_str()))
+            .collect();
+        let mut variables = Vec::new();
+        for &c in &columns {
+            let present: Vec<&str> = table
+                .rows
+                .iter()
+                .map(|r| r[c].as_str())
+                .filter(|v| !is_missing(v))
+                .collect();
+            let numeric = present
+                .iter()
+                .all(|v| v.trim().parse::<f64>().is_ok_and(f64::is_finite));
+            let kind = if numeric {
+                VariableKind::Numeric
+            } else {
+                let mut levels: Vec<String> =
+                    present.iter().map(|v| v.trim().to_string()).collect();
+                levels.sort();
+                levels.dedup();
+                VariableKind::Categorical {
+                    reference: levels[0].clone(),
+                    levels,
+                }
+            };
+            variables.push(Variable {
+                name: table.header[c].clone(),
+                kind,
+            });
+        }
+        let cells = table
+            .rows
+            .iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .map(|&c| (!is_missing(&r[c])).then(|| r[c].trim().to_string()))
+                    .collect()
+            })
+            .collect();
+        Ok(ClinicalTable {
+            path: table.path.clone(),
+            ids: table.ids(),
+            variables,
+            cells,
+        })
+    }
+
+    /// Index of a variable by name; an unknown name is an error naming it.
+    pub fn variable(&self, name: &str) -> ClinicalResult<usize> {
+        self.variables
+            .iter()
+            .position(|v| v.name == name)
+            .ok_or_else(|| ClinicalError::MissingColumn {
+                path: self.path.clone(),
+                column: name.into(),
+            })
+    }
+
+    /// Model terms of `variables` for row `row`, or `None` if any is missing.
+    pub fn design_row(&self, row: usize, variables: &[usize]) -> ClinicalResult<Option<Vec<f64>>> {
+        let mut out = Vec::new();
+        for &v in variables {
+            let Some(raw) = &self.cells[row][v] else {
+                return Ok(None);
+            };
+            out.extend(
+                self.variables[v]
+                    .encode(raw)
+                    .map_err(|message| ClinicalError::Value {
+                        path: self.path.clone(),
+                        case: self.ids[row].clone(),
+                        column: self.variables[v].name.clone(),
+                        message,
+                    })?,
+            );
+        }
+        Ok(Some(out))
+    }
+}
