@@ -18,6 +18,7 @@
 pub mod cohort;
 pub mod error;
 pub mod logistic;
+pub mod predict;
 pub mod variables;
 
 use std::collections::BTreeMap;

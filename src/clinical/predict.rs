@@ -1,0 +1,239 @@
+//! `sonorad predict`: score new cases with a trained model folder.
+//!
+//! Reads `model.json` (the Rad-score and the radiomics model, from `sonorad train`) and, when
+//! present beside it, `clinical_model.json` (the combined model). Each case gets its Rad-score,
+//! the combined probability (or `σ(Rad-score)` without a combined model) and the risk group at
+//! the training Youden cutoff. Values outside the training range are listed in `out_of_range`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::error::{ClinicalError, ClinicalResult};
+use super::variables::{is_missing, VariableKind};
+use super::ClinicalModel;
+use crate::train::data::RawTable;
+use crate::train::ScoringModel;
+
+/// File name of the combined model beside `model.json`.
+pub const CLINICAL_MODEL_FILE: &str = "clinical_model.json";
+
+/// One scored case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Case id.
+    pub case_id: String,
+    /// Rad-score.
+    pub radscore: f64,
+    /// Combined probability (radiomics probability `σ(Rad-score)` without a combined model).
+    pub probability: f64,
+    /// True when the probability is at or above the cutoff.
+    pub high_risk: bool,
+    /// Inputs outside their training range.
+    pub out_of_range: Vec<String>,
+}
+
+/// A trained model folder's scoring models.
+#[derive(Debug, Clone)]
+pub struct TrainedModels {
+    /// Rad-score and radiomics classifiers.
+    pub scoring: ScoringModel,
+    /// Combined model, when the study had clinical data.
+    pub clinical: Option<ClinicalModel>,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> ClinicalResult<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| ClinicalError::Read {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| ClinicalError::Read {
+        path: path.into(),
+        message: format!("not a sonorad model: {e}"),
+    })
+}
+
+impl TrainedModels {
+    /// Read `model.json` and, if it exists beside it, `clinical_model.json`.
+    pub fn read(model: &Path) -> ClinicalResult<Self> {
+        let scoring: ScoringModel = read_json(model)?;
+        let sibling: PathBuf = model
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(CLINICAL_MODEL_FILE);
+        let clinical = if sibling.exists() {
+            Some(read_json(&sibling)?)
+        } else {
+            None
+        };
+        Ok(TrainedModels { scoring, clinical })
+    }
+}
+
+/// Where a column is found: the clinical table first, then the feature table.
+fn locate<'a>(
+    name: &str,
+    features: &'a RawTable,
+    clinical: Option<&'a RawTable>,
+) -> ClinicalResult<(&'a RawTable, usize)> {
+    if let Some(c) = clinical {
+        if let Some(i) = c.header.iter().position(|h| h == name) {
+            return Ok((c, i));
+        }
+    }
+    features
+        .header
+        .iter()
+        .position(|h| h == name)
+        .map(|i| (features, i))
+        .ok_or_else(|| ClinicalError::MissingColumn {
+            path: clinical.map_or(features.path.clone(), |c| c.path.clone()),
+            column: name.into(),
+        })
+}
+
+/// Score every row of `features` (joined with `clinical` on the case id when given).
+pub fn predict(
+    models: &TrainedModels,
+    features: &RawTable,
+    clinical: Option<&RawTable>,
+) -> ClinicalResult<Vec<Prediction>> {
+    let scoring = &models.scoring;
+    // every feature the Rad-score and the logistic model read must be a column
+    let mut needed: Vec<&String> = scoring
+        .lasso_inputs
+        .iter()
+        .zip(&scoring.radscore.coefficients)
+        .filter(|(_, b)| **b != 0.0)
+        .map(|(n, _)| n)
+        .collect();
+    needed.extend(&scoring.selected_features);
+    needed.dedup();
+    let feature_columns: Vec<(String, usize)> = needed
+        .iter()
+        .map(|n| {
+            features
+                .header
+                .iter()
+                .position(|h| h == *n)
+                .map(|i| ((*n).clone(), i))
+                .ok_or_else(|| ClinicalError::MissingColumn {
+                    path: features.path.clone(),
+                    column: (*n).clone(),
+                })
+        })
+        .collect::<ClinicalResult<_>>()?;
+    let variable_columns = match &models.clinical {
+        Some(m) => m
+            .variables
+            .iter()
+            .map(|v| locate(&v.name, features, clinical))
+            .collect::<ClinicalResult<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    let clinical_ids = clinical.map(RawTable::ids);
+    let mut out = Vec::new();
+    for (row, id) in features.ids().into_iter().enumerate() {
+        let mut out_of_range = Vec::new();
+        let mut values = std::collections::BTreeMap::new();
+        for (name, column) in &feature_columns {
+            if let Some(v) = features.value(row, *column)? {
+                values.insert(name.clone(), v);
+            }
+        }
+        let (radscore, _) = scoring
+            .score(&|name| values.get(name).copied())
+            .map_err(|e| ClinicalError::Value {
+                path: features.path.clone(),
+                case: id.clone(),
+                column: String::new(),
+                message: e.to_string(),
+            })?;
+        let (probability, cutoff) = match &models.clinical {
+            Some(model) => {
+                let mut terms = vec![radscore];
+                for (variable, (table, column)) in model.variables.iter().zip(&variable_columns) {
+                    // the variable's row: same row of the feature table, or the clinical
+                    // table's row of this case id
+                    let table_row = if std::ptr::eq(*table, features) {
+                        Some(row)
+                    } else {
+                        clinical_ids
+                            .as_ref()
+                            .and_then(|ids| ids.iter().position(|c| *c == id))
+                    };
+                    let value_error = |message: String| ClinicalError::Value {
+                        path: table.path.clone(),
+                        case: id.clone(),
+                        column: variable.name.clone(),
+                        message,
+                    };
+                    let raw = table_row
+                        .map(|r| table.rows[r][*column].clone())
+                        .filter(|raw| !is_missing(raw))
+                        .ok_or_else(|| value_error("missing value".into()))?;
+                    let encoded = variable.encode(&raw).map_err(value_error)?;
+                    if matches!(variable.kind, VariableKind::Numeric) {
+                        flag(&model.ranges, &variable.name, encoded[0], &mut out_of_range);
+                    }
+                    terms.extend(encoded);
+                }
+                (model.combined.probability(&terms), model.combined_cutoff)
+            }
+            None => (
+                radiomics_probability_of(radscore),
+                radiomics_probability_of(scoring.radscore.youden_cutoff),
+            ),
+        };
+        if let Some(model) = &models.clinical {
+            for (name, v) in &values {
+                flag(&model.ranges, name, *v, &mut out_of_range);
+            }
+            flag(&model.ranges, "radscore", radscore, &mut out_of_range);
+        }
+        out.push(Prediction {
+            case_id: id,
+            radscore,
+            probability,
+            high_risk: probability >= cutoff,
+            out_of_range,
+        });
+    }
+    Ok(out)
+}
+
+/// `σ(Rad-score)`: the radiomics probability.
+fn radiomics_probability_of(radscore: f64) -> f64 {
+    1.0 / (1.0 + (-radscore).exp())
+}
+
+/// Record `name` when `value` lies outside its training range.
+fn flag(
+    ranges: &std::collections::BTreeMap<String, (f64, f64)>,
+    name: &str,
+    value: f64,
+    out: &mut Vec<String>,
+) {
+    if let Some(&(lo, hi)) = ranges.get(name) {
+        if value < lo || value > hi {
+            out.push(name.into());
+        }
+    }
+}
+
+/// Write predictions as CSV: `case_id,radscore,probability,risk_group,out_of_range`
+/// (`out_of_range`: the inputs outside their training range, `;`-separated).
+pub fn write_predictions(predictions: &[Prediction], out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "case_id,radscore,probability,risk_group,out_of_range")?;
+    for p in predictions {
+        writeln!(
+            out,
+            "{},{},{},{},{}",
+            p.case_id,
+            p.radscore,
+            p.probability,
+            if p.high_risk { "high" } else { "low" },
+            p.out_of_range.join(";")
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,960 @@
+//! The report stage, run after `sonorad train` has fitted a study: the clinical and combined
+//! models when a clinical table is given ([`crate::clinical`]), their tables as CSV, the
+//! figures ([`figures`], SVG and PNG under `DIR/figures/`) and one self-contained
+//! `DIR/report.html` ([`html`]) holding the cohort table, every table and figure, the Rad-score
+//! formula, the settings, the software version and the SHA-256 of every input.
+
+pub mod figures;
+pub mod html;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::clinical::cohort::{categorical_test, mann_whitney, median_iqr};
+use crate::clinical::error::{ClinicalError, ClinicalResult};
+use crate::clinical::logistic::OddsRatio;
+use crate::clinical::predict::CLINICAL_MODEL_FILE;
+use crate::clinical::variables::{ClinicalTable, VariableKind};
+use crate::clinical::{self, ClinicalOptions, ClinicalStudy};
+use crate::train::data::{Cohort, RawTable};
+use crate::train::{Study, TrainOptions};
+use figures::{Figure, Series};
+use html::{escape, number, p_value, section, table};
+
+/// Settings of the report stage.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReportOptions {
+    /// Clinical table (first column: case id).
+    pub clinical: Option<PathBuf>,
+    /// Clinical-stage settings.
+    pub clinical_options: ClinicalOptions,
+    /// Notes printed at the top of the report (e.g. which variable stands in for another).
+    pub notes: Vec<String>,
+}
+
+/// SHA-256 of a file, as lowercase hex.
+pub fn sha256(path: &Path) -> ClinicalResult<String> {
+    let read_error = |e: std::io::Error| ClinicalError::Read {
+        path: path.into(),
+        message: e.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buffer).map_err(read_error)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn write_file(path: &Path, text: &str) -> ClinicalResult<()> {
+    std::fs::write(path, text).map_err(|e| ClinicalError::Write {
+        path: path.into(),
+        message: e.to_string(),
+    })
+}
+
+fn csv_line(cells: &[String]) -> String {
+    cells
+        .iter()
+        .map(|c| {
+            if c.contains(',') || c.contains('"') {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> ClinicalResult<()> {
+    let mut text = header.join(",") + "\n";
+    for r in rows {
+        text.push_str(&csv_line(r));
+        text.push('\n');
+    }
+    write_file(path, &text)
+}
+
+/// ROC curve points (false-positive rate, sensitivity) of scores.
+pub fn roc_points(scores: &[f64], labels: &[bool]) -> Vec<(f64, f64)> {
+    let positives = labels.iter().filter(|&&l| l).count().max(1) as f64;
+    let negatives = labels.iter().filter(|&&l| !l).count().max(1) as f64;
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let mut points = vec![(0.0, 0.0)];
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut k = 0;
+    while k < order.len() {
+        // all cases tied at this score move together
+        let s = scores[order[k]];
+        while k < order.len() && scores[order[k]] == s {
+            if labels[order[k]] {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+            k += 1;
+        }
+        points.push((fp / negatives, tp / positives));
+    }
+    points
+}
+
+fn odds_rows(terms: &[OddsRatio]) -> Vec<Vec<String>> {
+    terms
+        .iter()
+        .map(|t| {
+            vec![
+                escape(&t.term),
+                number(t.coefficient),
+                number(t.standard_error),
+                number(t.odds_ratio),
+                format!("{} – {}", number(t.ci_low), number(t.ci_high)),
+                p_value(t.p),
+            ]
+        })
+        .collect()
+}
+
+const ODDS_HEADER: [&str; 6] = ["term", "β", "SE", "OR", "95% CI", "Wald p"];
+
+fn odds_csv(terms: &[OddsRatio], variable: Option<&str>) -> Vec<Vec<String>> {
+    terms
+        .iter()
+        .map(|t| {
+            let mut row: Vec<String> = variable.map(String::from).into_iter().collect();
+            row.extend([
+                t.term.clone(),
+                t.coefficient.to_string(),
+                t.standard_error.to_string(),
+                t.odds_ratio.to_string(),
+                t.ci_low.to_string(),
+                t.ci_high.to_string(),
+                t.p.to_string(),
+            ]);
+            row
+        })
+        .collect()
+}
+
+/// The cohort table: n and outcome split per cohort, and each clinical variable by outcome
+/// group with its test (see [`crate::clinical::cohort`]).
+fn cohort_section(study: &Study, clinical: Option<&ClinicalTable>) -> String {
+    let mut rows = Vec::new();
+    for cohort in [Cohort::Training, Cohort::Validation] {
+        let cases: Vec<&crate::train::Case> =
+            study.cases.iter().filter(|c| c.cohort == cohort).collect();
+        let positive = cases.iter().filter(|c| c.outcome).count();
+        rows.push(vec![
+            cohort.name().into(),
+            cases.len().to_string(),
+            (cases.len() - positive).to_string(),
+            positive.to_string(),
+        ]);
+    }
+    let mut body = table(&["cohort", "n", "negative (0)", "positive (1)"], &rows);
+    let Some(table_data) = clinical else {
+        return body;
+    };
+    for cohort in [Cohort::Training, Cohort::Validation] {
+        let mut rows = Vec::new();
+        let matched: Vec<(usize, bool)> = study
+            .cases
+            .iter()
+            .filter(|c| c.cohort == cohort)
+            .filter_map(|c| {
+                table_data
+                    .ids
+                    .iter()
+                    .position(|id| *id == c.id)
+                    .map(|r| (r, c.outcome))
+            })
+            .collect();
+        for (v, variable) in table_data.variables.iter().enumerate() {
+            match &variable.kind {
+                VariableKind::Numeric => {
+                    let group = |positive: bool| -> Vec<f64> {
+                        matched
+                            .iter()
+                            .filter(|(_, o)| *o == positive)
+                            .filter_map(|(r, _)| table_data.cells[*r][v].as_ref())
+                            .filter_map(|s| s.parse::<f64>().ok())
+                            .collect()
+                    };
+                    let (negative, positive) = (group(false), group(true));
+                    let p = if negative.is_empty() || positive.is_empty() {
+                        f64::NAN
+                    } else {
+                        mann_whitney(&negative, &positive)
+                    };
+                    rows.push(vec![
+                        escape(&variable.name),
+                        "median (IQR)".into(),
+                        median_iqr(&negative),
+                        median_iqr(&positive),
+                        p_value(p),
+                        "Mann–Whitney U".into(),
+                    ]);
+                }
+                VariableKind::Categorical { levels, .. } => {
+                    let counts: Vec<[u64; 2]> = levels
+                        .iter()
+                        .map(|level| {
+                            let count = |positive: bool| {
+                                matched
+                                    .iter()
+                                    .filter(|(r, o)| {
+                                        *o == positive
+                                            && table_data.cells[*r][v].as_deref() == Some(level)
+                                    })
+                                    .count() as u64
+                            };
+                            [count(false), count(true)]
+                        })
+                        .collect();
+                    let totals = [
+                        counts.iter().map(|c| c[0]).sum::<u64>().max(1),
+                        counts.iter().map(|c| c[1]).sum::<u64>().max(1),
+                    ];
+                    let (p, test) = categorical_test(&counts);
+                    for (k, level) in levels.iter().enumerate() {
+                        let cell = |j: usize| {
+                            format!(
+                                "{} ({:.1}%)",
+                                counts[k][j],
+                                100.0 * counts[k][j] as f64 / totals[j] as f64
+                            )
+                        };
+                        rows.push(vec![
+                            if k == 0 {
+                                escape(&variable.name)
+                            } else {
+                                String::new()
+                            },
+                            escape(level),
+                            cell(0),
+                            cell(1),
+                            if k == 0 { p_value(p) } else { String::new() },
+                            if k == 0 { test.into() } else { String::new() },
+                        ]);
+                    }
+                }
+            }
+        }
+        body.push_str(&format!(
+            "<h3>Clinical variables by outcome, {} cohort</h3>",
+            cohort.name()
+        ));
+        body.push_str(&table(
+            &["variable", "summary", "negative", "positive", "p", "test"],
+            &rows,
+        ));
+    }
+    body.push_str(
+        "<p>Tests: numeric variables, Mann–Whitney U (normal approximation, tie- and \
+         continuity-corrected); categorical variables, Pearson chi-square without continuity \
+         correction, or Fisher's exact test for a 2×2 table with an expected count below 5.</p>",
+    );
+    body
+}
+
+fn lines(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    series: Vec<Series>,
+) -> Figure {
+    Figure::Lines {
+        title: title.into(),
+        x_label: x_label.into(),
+        y_label: y_label.into(),
+        x_range,
+        y_range,
+        series,
+        verticals: Vec::new(),
+    }
+}
+
+fn diagonal() -> Series {
+    Series {
+        label: "reference".into(),
+        points: vec![(0.0, 0.0), (1.0, 1.0)],
+        markers: false,
+        reference: true,
+    }
+}
+
+/// Write the clinical-stage CSV files and `clinical_model.json`.
+fn write_clinical_outputs(dir: &Path, c: &ClinicalStudy) -> ClinicalResult<()> {
+    let mut univariate = Vec::new();
+    for u in &c.univariate {
+        univariate.extend(odds_csv(&u.terms, Some(&u.variable)));
+    }
+    let odds_header = ["term", "beta", "se", "or", "ci_low", "ci_high", "p"];
+    let mut header = vec!["variable"];
+    header.extend(odds_header);
+    write_csv(&dir.join("clinical_univariate.csv"), &header, &univariate)?;
+    write_csv(
+        &dir.join("clinical_multivariable.csv"),
+        &odds_header,
+        &odds_csv(&c.multivariable, None),
+    )?;
+    write_csv(
+        &dir.join("combined_model.csv"),
+        &odds_header,
+        &odds_csv(&c.combined, None),
+    )?;
+    let mut rows = Vec::new();
+    for m in &c.models {
+        for (cohort, x) in [("training", &m.training), ("validation", &m.validation)] {
+            rows.push(vec![
+                m.model.clone(),
+                cohort.into(),
+                x.n.to_string(),
+                x.auc.to_string(),
+                x.auc_ci_low.to_string(),
+                x.auc_ci_high.to_string(),
+                m.cutoff.to_string(),
+                x.accuracy.to_string(),
+                x.sensitivity.to_string(),
+                x.specificity.to_string(),
+                x.ppv.to_string(),
+                x.npv.to_string(),
+            ]);
+        }
+    }
+    write_csv(
+        &dir.join("model_comparison.csv"),
+        &[
+            "model",
+            "cohort",
+            "n",
+            "auc",
+            "auc_ci_low",
+            "auc_ci_high",
+            "cutoff_probability",
+            "accuracy",
+            "sensitivity",
+            "specificity",
+            "ppv",
+            "npv",
+        ],
+        &rows,
+    )?;
+    let tests: Vec<Vec<String>> = c
+        .tests
+        .iter()
+        .map(|t| {
+            vec![
+                t.cohort.name().into(),
+                t.model_a.clone(),
+                t.model_b.clone(),
+                t.test.z.to_string(),
+                t.test.p.to_string(),
+            ]
+        })
+        .collect();
+    write_csv(
+        &dir.join("model_comparison_delong.csv"),
+        &["cohort", "model_a", "model_b", "z", "p"],
+        &tests,
+    )?;
+    let calibration: Vec<Vec<String>> = c
+        .calibration
+        .iter()
+        .map(|k| {
+            vec![
+                k.model.clone(),
+                k.cohort.name().into(),
+                k.hosmer_lemeshow.statistic.to_string(),
+                k.hosmer_lemeshow.df.to_string(),
+                k.hosmer_lemeshow.p.to_string(),
+                k.brier.to_string(),
+            ]
+        })
+        .collect();
+    write_csv(
+        &dir.join("calibration.csv"),
+        &["model", "cohort", "hl_statistic", "hl_df", "hl_p", "brier"],
+        &calibration,
+    )?;
+    let mut dca = Vec::new();
+    for (cohort, curves) in &c.decision_curves {
+        for (k, pt) in curves.thresholds.iter().enumerate() {
+            let mut row = vec![
+                cohort.name().to_string(),
+                pt.to_string(),
+                curves.treat_all[k].to_string(),
+            ];
+            row.extend(curves.models.iter().map(|(_, nb)| nb[k].to_string()));
+            dca.push(row);
+        }
+    }
+    let mut header = vec!["cohort", "threshold", "treat_all"];
+    header.extend(c.models.iter().map(|m| m.model.as_str()));
+    write_csv(&dir.join("decision_curves.csv"), &header, &dca)?;
+    let json = serde_json::to_string_pretty(&c.model).map_err(|e| ClinicalError::Write {
+        path: dir.join(CLINICAL_MODEL_FILE),
+        message: e.to_string(),
+    })?;
+    write_file(&dir.join(CLINICAL_MODEL_FILE), &(json + "\n"))
+}
+
+/// Run the report stage on a fitted study: clinical and combined models (with a clinical
+/// table), their CSV tables and `clinical_model.json`, the figures and `report.html`, all in
+/// `train.out`. Returns the clinical stage when one was fitted.
+pub fn run(
+    study: &Study,
+    train: &TrainOptions,
+    options: &ReportOptions,
+) -> ClinicalResult<Option<ClinicalStudy>> {
+    let dir = &train.out;
+    let figures_dir = dir.join("figures");
+    std::fs::create_dir_all(&figures_dir).map_err(|e| ClinicalError::Write {
+        path: figures_dir.clone(),
+        message: e.to_string(),
+    })?;
+    let features = RawTable::read(&train.features)?;
+    let clinical_table = match &options.clinical {
+        Some(path) => {
+            let mut exclude = vec![train.outcome.as_str()];
+            exclude.extend(train.split_column.as_deref());
+            Some(ClinicalTable::read(path, &exclude)?)
+        }
+        None => None,
+    };
+    let clinical_study = match &clinical_table {
+        Some(t) => {
+            let ranges = clinical::feature_ranges(&features, study)?;
+            let c = clinical::fit(study, t, &options.clinical_options, ranges)?;
+            write_clinical_outputs(dir, &c)?;
+            Some(c)
+        }
+        None => None,
+    };
+    let mut sections = Vec::new();
+
+    // Overview, notes, settings, version, checksums.
+    let mut notes: String = options
+        .notes
+        .iter()
+        .chain(&study.notes)
+        .chain(clinical_study.iter().flat_map(|c| &c.notes))
+        .map(|n| format!("<p class=\"note\">{}</p>", escape(n)))
+        .collect();
+    if notes.is_empty() {
+        notes = "<p>No case or feature was excluded.</p>".into();
+    }
+    sections.push(section("notes", "Notes", &notes));
+    let mut inputs = vec![("features", train.features.clone())];
+    if let Some(p) = &train.icc_features {
+        inputs.push(("second reader features", p.clone()));
+    }
+    if let Some(p) = &options.clinical {
+        inputs.push(("clinical", p.clone()));
+    }
+    let mut checksum_rows = Vec::new();
+    for (role, path) in &inputs {
+        checksum_rows.push(vec![
+            role.to_string(),
+            escape(&path.display().to_string()),
+            format!("<code>{}</code>", sha256(path)?),
+        ]);
+    }
+    let settings = serde_json::to_string_pretty(&train.config).unwrap_or_default();
+    let clinical_settings = format!(
+        "clinical variables: {}\nbootstrap resamples: {}\nbootstrap seed: {}",
+        options
+            .clinical_options
+            .variables
+            .as_ref()
+            .map_or("univariate p < 0.05".to_string(), |v| v.join(", ")),
+        options.clinical_options.resamples,
+        options.clinical_options.seed
+    );
+    sections.push(section(
+        "settings",
+        "Software, settings and inputs",
+        &format!(
+            "<p>sonorad {} (report written by <code>sonorad train</code>)</p>\
+             <p>Outcome column: <code>{}</code>; split: {}</p><pre>{}</pre><pre>{}</pre>\
+             <h3>Input checksums (SHA-256)</h3>{}",
+            env!("CARGO_PKG_VERSION"),
+            escape(&train.outcome),
+            escape(
+                &train
+                    .split_column
+                    .as_ref()
+                    .map_or("stratified random".into(), |c| format!("column {c}"))
+            ),
+            escape(&settings),
+            escape(&clinical_settings),
+            table(&["input", "file", "SHA-256"], &checksum_rows)
+        ),
+    ));
+    sections.push(section(
+        "cohort",
+        "Cohort",
+        &cohort_section(study, clinical_table.as_ref()),
+    ));
+
+    // Feature selection and the Rad-score.
+    let lasso = &study.lasso;
+    let log_lambda = |l: f64| l.ln();
+    let x_range = (
+        lasso.lambdas.iter().copied().map(log_lambda).fold(f64::INFINITY, f64::min),
+        lasso.lambdas.iter().copied().map(log_lambda).fold(f64::NEG_INFINITY, f64::max),
+    );
+    let coefficient_extent = lasso
+        .path
+        .iter()
+        .flat_map(|f| f.coefficients.iter().map(|c| c.abs()))
+        .fold(1e-6, f64::max);
+    let path_series: Vec<Series> = study
+        .model
+        .lasso_inputs
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            Series::line(
+                name,
+                lasso
+                    .lambdas
+                    .iter()
+                    .zip(&lasso.path)
+                    .map(|(l, f)| (log_lambda(*l), f.coefficients[j]))
+                    .collect(),
+            )
+        })
+        .collect();
+    let verticals = vec![
+        (log_lambda(lasso.lambda_min), "λ min".to_string()),
+        (log_lambda(lasso.lambda_1se), "λ 1se".to_string()),
+    ];
+    let lasso_path = Figure::Lines {
+        title: "LASSO coefficient path".into(),
+        x_label: "ln λ".into(),
+        y_label: "coefficient (z-scored features)".into(),
+        x_range,
+        y_range: (-coefficient_extent * 1.05, coefficient_extent * 1.05),
+        series: path_series,
+        verticals: verticals.clone(),
+    };
+    let cv_high = lasso
+        .cvm
+        .iter()
+        .zip(&lasso.cvsd)
+        .map(|(m, s)| m + s)
+        .filter(|v| v.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let cv_low = lasso
+        .cvm
+        .iter()
+        .zip(&lasso.cvsd)
+        .map(|(m, s)| m - s)
+        .filter(|v| v.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let cv_curve = Figure::Lines {
+        title: "LASSO cross-validation".into(),
+        x_label: "ln λ".into(),
+        y_label: "binomial deviance".into(),
+        x_range,
+        y_range: (cv_low * 0.98, cv_high * 1.02),
+        series: vec![
+            Series::line(
+                "mean CV deviance",
+                lasso.lambdas.iter().zip(&lasso.cvm).map(|(l, m)| (log_lambda(*l), *m)).collect(),
+            ),
+            Series {
+                label: "± 1 SE".into(),
+                points: lasso
+                    .lambdas
+                    .iter()
+                    .zip(lasso.cvm.iter().zip(&lasso.cvsd))
+                    .flat_map(|(l, (m, s))| [(log_lambda(*l), m + s), (log_lambda(*l), m - s)])
+                    .collect(),
+                markers: true,
+                reference: false,
+            },
+        ],
+        verticals,
+    };
+    let weights: Vec<(String, f64)> = study
+        .model
+        .lasso_inputs
+        .iter()
+        .zip(&study.model.radscore.coefficients)
+        .filter(|(_, b)| **b != 0.0)
+        .map(|(n, b)| (n.clone(), *b))
+        .collect();
+    let weights_figure = Figure::Bars {
+        title: "Rad-score feature weights (LASSO)".into(),
+        x_label: "coefficient (z-scored feature)".into(),
+        bars: weights.clone(),
+    };
+    let mrmr_rows: Vec<Vec<String>> = study
+        .mrmr
+        .order
+        .iter()
+        .zip(&study.mrmr.scores)
+        .enumerate()
+        .map(|(rank, (&j, score))| {
+            let name = &study.mrmr_inputs[j];
+            let coefficient = study
+                .model
+                .lasso_inputs
+                .iter()
+                .position(|n| n == name)
+                .map_or(0.0, |k| study.model.radscore.coefficients[k]);
+            vec![
+                (rank + 1).to_string(),
+                escape(name),
+                number(*score),
+                number(coefficient),
+            ]
+        })
+        .collect();
+    sections.push(section(
+        "selection",
+        "Feature selection and Rad-score",
+        &format!(
+            "<p>{} candidate features; {} after filters; mRMR kept {}; LASSO (λ = {}, rule {:?}) kept {}.</p>\
+             <h3>Rad-score formula</h3><pre id=\"radscore-formula\">{}</pre>{}{}{}{}",
+            study.candidates.len(),
+            study.mrmr_inputs.len(),
+            study.model.lasso_inputs.len(),
+            number(lasso.lambda),
+            lasso.rule,
+            weights.len(),
+            escape(&study.model.radscore.formula),
+            table(&["mRMR rank", "feature", "mRMR score", "LASSO coefficient"], &mrmr_rows),
+            html::figure("lasso-path", &lasso_path.render(&figures_dir, "lasso_path")?, "LASSO coefficient path against ln λ; vertical lines at λ min and λ 1se."),
+            html::figure("lasso-cv", &cv_curve.render(&figures_dir, "lasso_cv")?, "Ten-fold cross-validated binomial deviance (mean ± 1 SE)."),
+            html::figure("feature-weights", &weights_figure.render(&figures_dir, "feature_weights")?, "Non-zero LASSO coefficients of the Rad-score."),
+        ),
+    ));
+
+    // Radiomics models.
+    let metric_rows: Vec<Vec<String>> = study
+        .results
+        .iter()
+        .flat_map(|r| {
+            [("training", &r.training), ("validation", &r.validation)].map(|(cohort, m)| {
+                vec![
+                    escape(&r.model),
+                    cohort.into(),
+                    m.n.to_string(),
+                    format!("{} ({} – {})", number(m.auc), number(m.auc_ci_low), number(m.auc_ci_high)),
+                    number(m.cutoff),
+                    number(m.accuracy),
+                    number(m.sensitivity),
+                    number(m.specificity),
+                    number(m.ppv),
+                    number(m.npv),
+                    number(m.f1),
+                ]
+            })
+        })
+        .collect();
+    let metric_header = [
+        "model", "cohort", "n", "AUC (95% CI, DeLong)", "cutoff", "accuracy", "sensitivity",
+        "specificity", "PPV", "NPV", "F1",
+    ];
+    let delong_rows = |tests: &[crate::train::PairTest]| -> Vec<Vec<String>> {
+        tests
+            .iter()
+            .map(|t| {
+                vec![
+                    t.cohort.name().into(),
+                    escape(&t.model_a),
+                    escape(&t.model_b),
+                    number(t.test.auc_a),
+                    number(t.test.auc_b),
+                    number(t.test.z),
+                    p_value(t.test.p),
+                ]
+            })
+            .collect()
+    };
+    let delong_header = ["cohort", "model A", "model B", "AUC A", "AUC B", "z", "DeLong p"];
+    sections.push(section(
+        "radiomics-models",
+        "Radiomics models",
+        &format!(
+            "<p>Rad-score and six classifiers on the LASSO-selected features; metrics at each \
+             model's training Youden cutoff.</p>{}<h3>Pairwise DeLong tests</h3>{}",
+            table(&metric_header, &metric_rows),
+            table(&delong_header, &delong_rows(&study.tests))
+        ),
+    ));
+
+    // ROC curves: all radiomics models, plus clinical and combined.
+    let case_index = |cohort: Cohort| -> Vec<usize> {
+        (0..study.cases.len())
+            .filter(|&i| study.cases[i].cohort == cohort)
+            .collect()
+    };
+    let mut roc_html = String::new();
+    for cohort in [Cohort::Training, Cohort::Validation] {
+        let rows = case_index(cohort);
+        let labels: Vec<bool> = rows.iter().map(|&i| study.cases[i].outcome).collect();
+        let mut series: Vec<Series> = study
+            .results
+            .iter()
+            .map(|r| {
+                let s: Vec<f64> = rows.iter().map(|&i| r.scores[i]).collect();
+                let auc = match cohort {
+                    Cohort::Training => r.training.auc,
+                    Cohort::Validation => r.validation.auc,
+                };
+                Series::line(&format!("{} (AUC {:.3})", r.model, auc), roc_points(&s, &labels))
+            })
+            .collect();
+        if let Some(c) = &clinical_study {
+            let rows: Vec<usize> = (0..c.cases.len()).filter(|&k| c.cohorts[k] == cohort).collect();
+            let labels: Vec<bool> = rows.iter().map(|&k| c.outcomes[k]).collect();
+            for m in c.models.iter().filter(|m| m.model != "radiomics") {
+                let s: Vec<f64> = rows.iter().map(|&k| m.probabilities[k]).collect();
+                let auc = match cohort {
+                    Cohort::Training => m.training.auc,
+                    Cohort::Validation => m.validation.auc,
+                };
+                series.push(Series::line(&format!("{} (AUC {:.3})", m.model, auc), roc_points(&s, &labels)));
+            }
+        }
+        series.push(diagonal());
+        let figure = lines(
+            &format!("ROC curves, {} cohort", cohort.name()),
+            "1 − specificity",
+            "sensitivity",
+            (0.0, 1.0),
+            (0.0, 1.0),
+            series,
+        );
+        let name = format!("roc_{}", cohort.name());
+        roc_html.push_str(&html::figure(
+            &name.replace('_', "-"),
+            &figure.render(&figures_dir, &name)?,
+            &format!("ROC curves of every model on the {} cohort.", cohort.name()),
+        ));
+    }
+    sections.push(section("roc", "ROC curves", &roc_html));
+
+    if let Some(c) = &clinical_study {
+        // Clinical and combined models.
+        let mut univariate_rows = Vec::new();
+        for u in &c.univariate {
+            for mut row in odds_rows(&u.terms) {
+                row.insert(0, format!("{} (n = {}{})", escape(&u.variable), u.n, u.reference.as_ref().map_or(String::new(), |r| format!(", reference {}", escape(r)))));
+                univariate_rows.push(row);
+            }
+        }
+        let mut univariate_header = vec!["variable"];
+        univariate_header.extend(ODDS_HEADER);
+        let comparison_rows: Vec<Vec<String>> = c
+            .models
+            .iter()
+            .flat_map(|m| {
+                [("training", &m.training), ("validation", &m.validation)].map(|(cohort, x)| {
+                    vec![
+                        m.model.clone(),
+                        cohort.into(),
+                        x.n.to_string(),
+                        format!("{} ({} – {})", number(x.auc), number(x.auc_ci_low), number(x.auc_ci_high)),
+                        format!("{:.1}%", 100.0 * m.cutoff),
+                        number(x.accuracy),
+                        number(x.sensitivity),
+                        number(x.specificity),
+                        number(x.ppv),
+                        number(x.npv),
+                        number(x.f1),
+                    ]
+                })
+            })
+            .collect();
+        let mut comparison_header = metric_header;
+        comparison_header[4] = "cutoff (probability)";
+        sections.push(section(
+            "clinical",
+            "Clinical model",
+            &format!(
+                "<p>Logistic regression (Newton–Raphson, observed-information covariance); OR = e^β, \
+                 Wald 95% CI e^(β ± 1.96 SE), Wald p. Categorical variables are dummy-coded against \
+                 the stated reference level. The multivariable model uses {}.</p>\
+                 <h3>Univariate (training cohort)</h3>{}<h3>Multivariable clinical model</h3>{}",
+                options
+                    .clinical_options
+                    .variables
+                    .as_ref()
+                    .map_or("the variables with univariate p &lt; 0.05".to_string(), |v| format!("the variables given: {}", escape(&v.join(", ")))),
+                table(&univariate_header, &univariate_rows),
+                table(&ODDS_HEADER, &odds_rows(&c.multivariable)),
+            ),
+        ));
+        sections.push(section(
+            "combined",
+            "Combined model and model comparison",
+            &format!(
+                "<p>Combined model: logistic regression on the Rad-score and the clinical \
+                 predictors (training cohort). Radiomics probability = 1 / (1 + e^(−Rad-score)). \
+                 Cutoffs are each model's training Youden cutoff, given as a probability.</p>{}\
+                 <h3>Clinical, radiomics and combined models</h3>{}<h3>Pairwise DeLong tests</h3>{}",
+                table(&ODDS_HEADER, &odds_rows(&c.combined)),
+                table(&comparison_header, &comparison_rows),
+                table(&delong_header, &delong_rows(&c.tests)),
+            ),
+        ));
+
+        // Calibration.
+        let calibration_rows: Vec<Vec<String>> = c
+            .calibration
+            .iter()
+            .map(|k| {
+                vec![
+                    k.model.clone(),
+                    k.cohort.name().into(),
+                    number(k.hosmer_lemeshow.statistic),
+                    k.hosmer_lemeshow.df.to_string(),
+                    p_value(k.hosmer_lemeshow.p),
+                    number(k.brier),
+                    k.bootstrap.as_ref().map_or("–".into(), |b| format!("{} ({} resamples)", number(b.mean_absolute_error), b.resamples)),
+                ]
+            })
+            .collect();
+        let mut calibration_html = table(
+            &["model", "cohort", "Hosmer–Lemeshow χ²", "df", "p", "Brier", "bias-corrected mean |error|"],
+            &calibration_rows,
+        );
+        calibration_html.push_str(
+            "<p>Hosmer–Lemeshow: g = 10 groups cut at the deciles of the predicted probability, \
+             df = g − 2. Curves: decile groups (points), lowess (f = 2/3, no robustness \
+             iterations), and for the training cohort the bootstrap bias-corrected curve \
+             (optimism over refits on resamples, as rms' calibrate).</p>",
+        );
+        for cohort in [Cohort::Training, Cohort::Validation] {
+            let mut series = Vec::new();
+            for k in c.calibration.iter().filter(|k| k.cohort == cohort) {
+                series.push(Series {
+                    label: format!("{} deciles", k.model),
+                    points: k.groups.iter().map(|g| (g.predicted, g.observed)).collect(),
+                    markers: true,
+                    reference: false,
+                });
+                series.push(Series::line(
+                    &format!("{} lowess", k.model),
+                    k.smooth.0.iter().copied().zip(k.smooth.1.iter().copied()).collect(),
+                ));
+                if let Some(b) = &k.bootstrap {
+                    series.push(Series::line(
+                        &format!("{} bias-corrected", k.model),
+                        b.grid.iter().copied().zip(b.corrected.iter().copied()).collect(),
+                    ));
+                }
+            }
+            series.push(diagonal());
+            let figure = lines(
+                &format!("Calibration, {} cohort", cohort.name()),
+                "predicted probability",
+                "observed proportion",
+                (0.0, 1.0),
+                (0.0, 1.0),
+                series,
+            );
+            let name = format!("calibration_{}", cohort.name());
+            calibration_html.push_str(&html::figure(
+                &name.replace('_', "-"),
+                &figure.render(&figures_dir, &name)?,
+                &format!("Calibration curves on the {} cohort.", cohort.name()),
+            ));
+        }
+        sections.push(section("calibration", "Calibration", &calibration_html));
+
+        // Decision curves.
+        let mut dca_html = String::from(
+            "<p>Net benefit = TP/n − FP/n · pt/(1 − pt), a case treated when its probability is \
+             at least the threshold pt (0.01 … 0.99); treat-all and treat-none (0) for reference.</p>",
+        );
+        for (cohort, curves) in &c.decision_curves {
+            let mut series: Vec<Series> = curves
+                .models
+                .iter()
+                .map(|(name, nb)| Series::line(name, curves.thresholds.iter().copied().zip(nb.iter().copied()).collect()))
+                .collect();
+            series.push(Series::line(
+                "treat all",
+                curves.thresholds.iter().copied().zip(curves.treat_all.iter().copied()).collect(),
+            ));
+            series.push(Series {
+                label: "treat none".into(),
+                points: vec![(0.0, 0.0), (1.0, 0.0)],
+                markers: false,
+                reference: true,
+            });
+            let prevalence = curves.treat_all.first().copied().unwrap_or(0.5).max(0.05);
+            let figure = lines(
+                &format!("Decision curves, {} cohort", cohort.name()),
+                "threshold probability",
+                "net benefit",
+                (0.0, 1.0),
+                (-0.05, prevalence * 1.1),
+                series,
+            );
+            let name = format!("dca_{}", cohort.name());
+            dca_html.push_str(&html::figure(
+                &name.replace('_', "-"),
+                &figure.render(&figures_dir, &name)?,
+                &format!("Decision curves on the {} cohort.", cohort.name()),
+            ));
+        }
+        sections.push(section("dca", "Decision curve analysis", &dca_html));
+
+        // Nomogram.
+        let figure = Figure::Nomogram {
+            title: "Nomogram of the combined model".into(),
+            nomogram: c.nomogram.clone(),
+        };
+        let nomogram_rows: Vec<Vec<String>> = c
+            .nomogram
+            .predictors
+            .iter()
+            .map(|a| {
+                vec![
+                    escape(&a.name),
+                    number(a.span),
+                    a.ticks.iter().map(|t| format!("{} → {}", escape(&t.label), number(t.points))).collect::<Vec<_>>().join("; "),
+                ]
+            })
+            .collect();
+        sections.push(section(
+            "nomogram",
+            "Nomogram",
+            &format!(
+                "<p>As R's rms: each predictor's points are proportional to its contribution to \
+                 the linear predictor; the predictor with the widest range of contribution spans \
+                 100 points ({} points per unit of linear predictor). Continuous axes span the \
+                 training range.</p>{}{}",
+                number(c.nomogram.scale),
+                table(&["predictor", "points spanned", "value → points"], &nomogram_rows),
+                html::figure("nomogram", &figure.render(&figures_dir, "nomogram")?, "Nomogram: read each predictor's points, add them, read the probability under the total."),
+            ),
+        ));
+    }
+
+    let page = html::page("sonorad radiomics report", &sections);
+    write_file(&dir.join("report.html"), &page)?;
+    Ok(clinical_study)
+}
