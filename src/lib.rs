@@ -9,16 +9,22 @@
 
 pub mod batch;
 pub mod bench;
+pub mod clinical;
 pub mod discretize;
 pub mod error;
+pub mod evaluate;
 pub mod extract;
 pub mod features;
 pub mod filters;
 pub mod io;
 pub mod matrix;
+pub mod model;
 pub mod params;
+pub mod report;
 pub mod roi;
+pub mod select;
 pub mod synth;
 pub mod table;
+pub mod train;
 
 pub use error::{Error, Result};

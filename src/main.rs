@@ -42,6 +42,14 @@ enum Command {
     Info,
     /// Run the same regions through the CPU and GPU backends and compare speed and matrices.
     Bench(BenchArgs),
+    /// Statistics stage: split, ICC filter, z-score, mRMR, LASSO Rad-score, six tuned
+    /// classifiers and their metrics (AUC with DeLong CI, rates at the Youden cutoff).
+    Train(TrainArgs),
+    /// Score new cases with a trained model: Rad-score, combined probability, risk group at the
+    /// training cutoff, and inputs outside the training range.
+    Predict(PredictArgs),
+    /// Run the whole chain (generated cohort → features → models → report) in under a minute.
+    Demo(DemoArgs),
 }
 
 #[derive(Args)]
@@ -203,6 +211,9 @@ fn main() {
         Command::Generate(args) => run_generate(args),
         Command::Info => run_info(),
         Command::Bench(args) => run_bench(args),
+        Command::Train(args) => run_train(args),
+        Command::Predict(args) => run_predict(args),
+        Command::Demo(args) => run_demo(args),
     };
     match outcome {
         Ok(code) => std::process::exit(code),
@@ -469,4 +480,138 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
     } else {
         3
     })
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Feature table written by `extract` (CSV; first column the case id). Candidate features
+    /// are the columns whose names hold an image type (`_original_`, `_log-sigma-`, ...).
+    #[arg(long)]
+    features: PathBuf,
+    /// Binary outcome column (0/1).
+    #[arg(long)]
+    outcome: String,
+    /// Column giving each case's cohort (train/validation); otherwise a stratified random split.
+    #[arg(long, conflicts_with_all = ["validation_fraction"])]
+    split_column: Option<String>,
+    /// Share of each class held out for validation (random split; default 0.3).
+    #[arg(long)]
+    validation_fraction: Option<f64>,
+    /// Seed of the split, the folds and the classifiers (default 42).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Study settings (TOML); flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Second reader's feature table: keep features with ICC(2,1) ≥ the threshold (0.75).
+    #[arg(long)]
+    icc_features: Option<PathBuf>,
+    /// Rows with missing feature values: drop, or impute with training medians (default drop).
+    #[arg(long)]
+    missing: Option<String>,
+    /// Features kept by mRMR (default 20).
+    #[arg(long)]
+    mrmr_k: Option<usize>,
+    /// LASSO λ: min or 1se (default 1se).
+    #[arg(long)]
+    lambda: Option<String>,
+    /// Output folder.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn run_train(args: TrainArgs) -> Result<i32> {
+    use sonorad::train::{self, StudyConfig, TrainOptions};
+    let mut config = match &args.config {
+        Some(path) => StudyConfig::read(path)?,
+        None => StudyConfig::default(),
+    };
+    if let Some(v) = args.validation_fraction {
+        config.validation_fraction = v;
+    }
+    if let Some(v) = args.seed {
+        config.seed = v;
+    }
+    if let Some(v) = &args.missing {
+        config.missing = v.parse()?;
+    }
+    if let Some(v) = args.mrmr_k {
+        config.mrmr_k = v;
+    }
+    if let Some(v) = &args.lambda {
+        config.lambda = v.parse()?;
+    }
+    let options = TrainOptions {
+        features: args.features,
+        outcome: args.outcome,
+        split_column: args.split_column,
+        icc_features: args.icc_features,
+        config,
+        out: args.out,
+    };
+    let study = train::run(&options)?;
+    print!("{}", train::report::markdown(&study));
+    eprintln!("outputs written to {}", options.out.display());
+    Ok(0)
+}
+
+#[derive(Args)]
+struct PredictArgs {
+    /// model.json written by `train` (clinical_model.json beside it adds the combined model).
+    #[arg(long)]
+    model: PathBuf,
+    /// Feature table of the new cases (first column the case id).
+    #[arg(long)]
+    features: PathBuf,
+    /// Clinical table of the new cases (first column the case id).
+    #[arg(long)]
+    clinical: Option<PathBuf>,
+    /// Output CSV (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn run_predict(args: PredictArgs) -> Result<i32> {
+    use sonorad::clinical::predict::{predict, write_predictions, TrainedModels};
+    use sonorad::train::data::RawTable;
+    let models = TrainedModels::read(&args.model)?;
+    let features = RawTable::read(&args.features)?;
+    let clinical = args.clinical.as_deref().map(RawTable::read).transpose()?;
+    let predictions = predict(&models, &features, clinical.as_ref())?;
+    match &args.out {
+        Some(path) => {
+            let mut out = BufWriter::new(
+                File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
+            );
+            write_predictions(&predictions, &mut out)?;
+            out.flush()?;
+        }
+        None => write_predictions(&predictions, &mut std::io::stdout().lock())?,
+    }
+    Ok(0)
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Output folder.
+    #[arg(long, default_value = "sonorad-demo")]
+    out: PathBuf,
+    /// Generated cases.
+    #[arg(long, default_value_t = 160)]
+    cases: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+fn run_demo(args: DemoArgs) -> Result<i32> {
+    use sonorad::report::demo::{self, DemoOptions};
+    let options = DemoOptions {
+        cases: args.cases,
+        seed: args.seed,
+        ..DemoOptions::new(&args.out)
+    };
+    let report = demo::run(&options)?;
+    println!("report: {}", report.display());
+    Ok(0)
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ClinicalError, ClinicalResult};
-use crate::train::data::RawTable;
+use crate::train::data::{is_feature_column, RawTable};
 
 /// How a clinical variable enters a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -94,8 +94,10 @@ pub struct ClinicalTable {
 }
 
 impl ClinicalTable {
-    /// Read a CSV whose first column is the case id; every other column not named in
-    /// `exclude` is a variable, numeric when every present cell parses as a number.
+    /// Read a CSV whose first column is the case id; every other column that is not named in
+    /// `exclude` and is not a radiomics feature column (`is_feature_column`) is a variable:
+    /// numeric when every present cell parses as a number, except 0/1 columns, which are
+    /// categorical like text columns.
     pub fn read(path: &Path, exclude: &[&str]) -> ClinicalResult<Self> {
         Self::from_raw(&RawTable::read(path)?, exclude)
     }
@@ -103,7 +105,9 @@ impl ClinicalTable {
     /// Build from an already read table (see [`ClinicalTable::read`]).
     pub fn from_raw(table: &RawTable, exclude: &[&str]) -> ClinicalResult<Self> {
         let columns: Vec<usize> = (1..table.header.len())
-            .filter(|&c| !exclude.contains(&table.header[c].as_str()))
+            .filter(|&c| {
+                !exclude.contains(&table.header[c].as_str()) && !is_feature_column(&table.header[c])
+            })
             .collect();
         let mut variables = Vec::new();
         for &c in &columns {
@@ -116,7 +120,9 @@ impl ClinicalTable {
             let numeric = present
                 .iter()
                 .all(|v| v.trim().parse::<f64>().is_ok_and(f64::is_finite));
-            let kind = if numeric {
+            // 0/1 columns are categorical (levels "0" and "1", reference "0")
+            let binary = numeric && present.iter().all(|v| matches!(v.trim(), "0" | "1"));
+            let kind = if numeric && !binary {
                 VariableKind::Numeric
             } else {
                 let mut levels: Vec<String> =

@@ -4,6 +4,7 @@
 //! `DIR/report.html` ([`html`]) holding the cohort table, every table and figure, the Rad-score
 //! formula, the settings, the software version and the SHA-256 of every input.
 
+pub mod demo;
 pub mod figures;
 pub mod html;
 

@@ -1,0 +1,8 @@
+//! Feature selection, each step fitted on the training cohort only: the ICC(2,1)
+//! reproducibility filter ([`icc`]), z-score standardization ([`zscore`]), mRMR ranking
+//! ([`mrmr`]) and LASSO logistic regression with cross-validated λ ([`lasso`]).
+
+pub mod icc;
+pub mod lasso;
+pub mod mrmr;
+pub mod zscore;

@@ -1,0 +1,244 @@
+//! Reading a feature table: which columns are features, the binary outcome, the split column,
+//! and missing values.
+//!
+//! **Feature columns.** A column is a candidate feature when its name contains an image-type
+//! token between underscores, as `extract` writes them (`<region>_<image type>_<class>_<Name>`):
+//! `_original_`, `_square_`, `_squareroot_`, `_logarithm_`, `_exponential_`, `_gradient_`, or
+//! a token starting `_log-sigma-`, `_wavelet-` or `_lbp-`. Every other column (the id, the
+//! outcome, clinical variables, pass-through manifest columns) is ignored as a feature; the
+//! outcome and split columns may be any column.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::error::{TrainError, TrainResult};
+
+/// Image-type tokens that mark a feature column (see the module doc).
+const IMAGE_TYPES: [&str; 6] = [
+    "original",
+    "square",
+    "squareroot",
+    "logarithm",
+    "exponential",
+    "gradient",
+];
+/// Image-type prefixes (parameterized image types).
+const IMAGE_TYPE_PREFIXES: [&str; 3] = ["log-sigma-", "wavelet-", "lbp-"];
+
+/// Whether a column name is a radiomic feature under the documented rule.
+pub fn is_feature_column(name: &str) -> bool {
+    let tokens: Vec<&str> = name.split('_').collect();
+    // <region>_<image type>_<class>_<Feature>: the image type is neither first nor last
+    tokens.len() >= 3
+        && tokens[1..tokens.len() - 1].iter().any(|t| {
+            IMAGE_TYPES.contains(t) || IMAGE_TYPE_PREFIXES.iter().any(|p| t.starts_with(p))
+        })
+}
+
+/// A CSV table held as text.
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// Column names; the first is the case id.
+    pub header: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl RawTable {
+    /// Read a CSV file with a header row; the first column is the case id.
+    pub fn read(path: &Path) -> TrainResult<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .map_err(|e| TrainError::Read {
+                path: path.into(),
+                message: e.to_string(),
+            })?;
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| TrainError::Read {
+                path: path.into(),
+                message: e.to_string(),
+            })?
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| TrainError::Table {
+                path: path.into(),
+                message: e.to_string(),
+            })?;
+            rows.push(record.iter().map(|s| s.trim().to_string()).collect());
+        }
+        let table = RawTable {
+            path: path.into(),
+            header,
+            rows,
+        };
+        table.check_ids()?;
+        Ok(table)
+    }
+
+    fn check_ids(&self) -> TrainResult<()> {
+        if self.header.is_empty() {
+            return Err(self.error("no columns"));
+        }
+        let mut seen = BTreeSet::new();
+        for row in &self.rows {
+            if row[0].is_empty() {
+                return Err(self.error("a row has an empty case id"));
+            }
+            if !seen.insert(row[0].as_str()) {
+                return Err(self.error(&format!("case id '{}' appears twice", row[0])));
+            }
+        }
+        Ok(())
+    }
+
+    /// An error about this table.
+    pub fn error(&self, message: &str) -> TrainError {
+        TrainError::Table {
+            path: self.path.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// Index of a named column.
+    pub fn column(&self, name: &str) -> TrainResult<usize> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| self.error(&format!("no column '{name}'")))
+    }
+
+    /// Case ids (the first column).
+    pub fn ids(&self) -> Vec<String> {
+        self.rows.iter().map(|r| r[0].clone()).collect()
+    }
+
+    /// Parse a feature cell: empty, `NA`, `NaN`, `null` and non-finite values are missing.
+    pub fn value(&self, row: usize, column: usize) -> TrainResult<Option<f64>> {
+        let cell = self.rows[row][column].as_str();
+        if is_missing(cell) {
+            return Ok(None);
+        }
+        match cell.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Some(v)),
+            Ok(_) => Ok(None),
+            Err(_) => Err(self.error(&format!(
+                "case '{}', column '{}': '{cell}' is not a number",
+                self.rows[row][0], self.header[column]
+            ))),
+        }
+    }
+
+    /// The binary outcome of every row: `0`/`1` (also `0.0`/`1.0`, `false`/`true`); any other
+    /// value (including an empty cell) is an error listing the offending values.
+    pub fn outcome(&self, name: &str) -> TrainResult<Vec<bool>> {
+        let column = self.column(name)?;
+        let mut bad = BTreeSet::new();
+        let mut labels = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            let cell = row[column].as_str();
+            let label = match cell.to_ascii_lowercase().as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                other => match other.parse::<f64>() {
+                    Ok(1.0) => Some(true),
+                    Ok(0.0) => Some(false),
+                    _ => None,
+                },
+            };
+            match label {
+                Some(l) => labels.push(l),
+                None => {
+                    bad.insert(if cell.is_empty() {
+                        "(empty)".to_string()
+                    } else {
+                        cell.to_string()
+                    });
+                }
+            }
+        }
+        if !bad.is_empty() {
+            return Err(TrainError::NonBinaryOutcome {
+                column: name.into(),
+                values: bad.into_iter().collect(),
+            });
+        }
+        Ok(labels)
+    }
+
+    /// The cohort of every row from a split column: `train`/`training`/`development` mean
+    /// training; `validation`/`valid`/`val`/`test` mean validation (case-insensitive).
+    pub fn split(&self, name: &str) -> TrainResult<Vec<Cohort>> {
+        let column = self.column(name)?;
+        let mut bad = BTreeSet::new();
+        let mut cohorts = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            match row[column].to_ascii_lowercase().as_str() {
+                "train" | "training" | "development" => cohorts.push(Cohort::Training),
+                "validation" | "valid" | "val" | "test" => cohorts.push(Cohort::Validation),
+                other => {
+                    bad.insert(other.to_string());
+                }
+            }
+        }
+        if !bad.is_empty() {
+            return Err(TrainError::BadSplit {
+                column: name.into(),
+                values: bad.into_iter().collect(),
+            });
+        }
+        Ok(cohorts)
+    }
+}
+
+fn is_missing(cell: &str) -> bool {
+    matches!(
+        cell.to_ascii_lowercase().as_str(),
+        "" | "na" | "nan" | "null" | "none"
+    )
+}
+
+/// Training or validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cohort {
+    /// Fitting cohort.
+    Training,
+    /// Held-out cohort.
+    Validation,
+}
+
+impl Cohort {
+    /// Lower-case name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cohort::Training => "training",
+            Cohort::Validation => "validation",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feature_rule() {
+        assert!(is_feature_column("tumor_original_glcm_Contrast"));
+        assert!(is_feature_column(
+            "ring3mm_log-sigma-1-0-mm-3D_firstorder_Mean"
+        ));
+        assert!(is_feature_column("tumor_wavelet-LH_glszm_ZoneEntropy"));
+        assert!(is_feature_column("tumor_squareroot_firstorder_Mean"));
+        assert!(!is_feature_column("malignant"));
+        assert!(!is_feature_column("case_id"));
+        assert!(!is_feature_column("age_original"));
+        assert!(!is_feature_column("mask_pixels"));
+    }
+}

@@ -1,0 +1,876 @@
+//! The statistics stage (`sonorad train`): from a feature table to selected features, a
+//! Rad-score, six tuned classifiers and their metrics. Every step is fitted on the training
+//! cohort only and then applied to validation; every random choice comes from the study seed.
+//!
+//! 1. read the table: candidate features by the rule of [`data`]; binary outcome;
+//! 2. split: a given column, or a stratified random split (seed);
+//! 3. missing values: rows reported, then dropped, or imputed with training medians;
+//! 4. constant features (on training) dropped, with a note;
+//! 5. optional reproducibility filter: ICC(2,1) against a second reader's table, keep ≥ 0.75;
+//! 6. z-score (training mean and SD);
+//! 7. mRMR, top K (default 20);
+//! 8. LASSO logistic regression, 10-fold stratified CV, `lambda.1se` (or `lambda.min`);
+//! 9. Rad-score = the LASSO linear predictor;
+//! 10. six classifiers on the LASSO-kept features, tuned by 5-fold stratified CV;
+//! 11. metrics on both cohorts at the training Youden cutoff; pairwise DeLong tests.
+//!
+//! Seeds: the split uses `seed`, the LASSO folds `seed + 1`, the tuning folds `seed + 2`, and
+//! the classifiers `seed`.
+
+pub mod data;
+pub mod error;
+pub mod report;
+pub mod split;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::model::metrics::{
+    delong_test, youden_cutoff, CohortMetrics, DelongComponents, DelongTest,
+};
+use crate::model::{tune, Fitted, Hyperparameters, ModelKind, Tuning};
+use crate::select::icc::icc_2_1;
+use crate::select::lasso::{lasso_cv, LambdaRule, LassoCv};
+use crate::select::mrmr::{mrmr, Mrmr};
+use crate::select::zscore::ZScore;
+use data::{is_feature_column, Cohort, RawTable};
+use error::{TrainError, TrainResult};
+
+/// What to do with rows that have missing feature values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// Exclude the rows.
+    Drop,
+    /// Replace each missing value with the training median of its feature.
+    Impute,
+}
+
+impl std::str::FromStr for Missing {
+    type Err = TrainError;
+    fn from_str(s: &str) -> TrainResult<Self> {
+        match s {
+            "drop" => Ok(Missing::Drop),
+            "impute" => Ok(Missing::Impute),
+            other => Err(TrainError::Setting(format!(
+                "--missing must be 'drop' or 'impute', not '{other}'"
+            ))),
+        }
+    }
+}
+
+/// Study settings; a `study.toml` holds any subset of them (the names below), and command-line
+/// flags override it.
+///
+/// | Setting | Default | Purpose |
+/// | --- | --- | --- |
+/// | `seed` | 42 | split, folds and classifier randomness |
+/// | `validation_fraction` | 0.3 | share of each class held out (random split) |
+/// | `mrmr_k` | 20 | features kept by mRMR |
+/// | `lambda` | `"1se"` | `"min"` or `"1se"` |
+/// | `icc_threshold` | 0.75 | minimum ICC(2,1) to keep a feature |
+/// | `lasso_folds` | 10 | LASSO cross-validation folds |
+/// | `tuning_folds` | 5 | classifier tuning folds |
+/// | `n_lambda` | 100 | length of the λ path |
+/// | `missing` | `"drop"` | `"drop"` or `"impute"` |
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StudyConfig {
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Validation share of a random split.
+    pub validation_fraction: f64,
+    /// mRMR K.
+    pub mrmr_k: usize,
+    /// LASSO λ rule.
+    pub lambda: LambdaRule,
+    /// ICC(2,1) threshold.
+    pub icc_threshold: f64,
+    /// LASSO CV folds.
+    pub lasso_folds: usize,
+    /// Tuning folds.
+    pub tuning_folds: usize,
+    /// λ path length.
+    pub n_lambda: usize,
+    /// Missing-value handling.
+    pub missing: Missing,
+}
+
+impl Default for StudyConfig {
+    fn default() -> Self {
+        StudyConfig {
+            seed: 42,
+            validation_fraction: 0.3,
+            mrmr_k: 20,
+            lambda: LambdaRule::OneSe,
+            icc_threshold: 0.75,
+            lasso_folds: 10,
+            tuning_folds: 5,
+            n_lambda: 100,
+            missing: Missing::Drop,
+        }
+    }
+}
+
+impl StudyConfig {
+    /// Read a `study.toml`.
+    pub fn read(path: &Path) -> TrainResult<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| TrainError::Read {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        toml::from_str(&text).map_err(|e| TrainError::Config {
+            path: path.into(),
+            message: e.to_string(),
+        })
+    }
+
+    fn validate(&self) -> TrainResult<()> {
+        if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
+            return Err(TrainError::Setting(
+                "validation fraction must lie strictly between 0 and 1".into(),
+            ));
+        }
+        if self.mrmr_k == 0 || self.n_lambda < 2 {
+            return Err(TrainError::Setting(
+                "mrmr_k must be ≥ 1 and n_lambda ≥ 2".into(),
+            ));
+        }
+        if self.lasso_folds < 3 || self.tuning_folds < 2 {
+            return Err(TrainError::Setting(
+                "lasso_folds must be ≥ 3 and tuning_folds ≥ 2".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Everything `sonorad train` needs.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// The feature table.
+    pub features: PathBuf,
+    /// Outcome column.
+    pub outcome: String,
+    /// Split column (otherwise a stratified random split).
+    pub split_column: Option<String>,
+    /// Second reader's feature table for the ICC filter.
+    pub icc_features: Option<PathBuf>,
+    /// Settings.
+    pub config: StudyConfig,
+    /// Output folder.
+    pub out: PathBuf,
+}
+
+/// One case of the study.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    /// Case id.
+    pub id: String,
+    /// Cohort.
+    pub cohort: Cohort,
+    /// Outcome.
+    pub outcome: bool,
+    /// LASSO CV fold (training only).
+    pub lasso_fold: Option<usize>,
+    /// Tuning fold (training only).
+    pub tuning_fold: Option<usize>,
+}
+
+/// ICC filter results.
+#[derive(Debug, Clone, Serialize)]
+pub struct IccReport {
+    /// The ICC form.
+    pub form: String,
+    /// Keep threshold.
+    pub threshold: f64,
+    /// Training cases found in both tables.
+    pub cases: usize,
+    /// ICC of every assessed feature.
+    pub values: BTreeMap<String, f64>,
+    /// Features kept.
+    pub kept: Vec<String>,
+    /// Features absent from the second table (dropped: their reproducibility is unknown).
+    pub absent: Vec<String>,
+}
+
+/// Everything fitted on the training cohort that scores a new case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoringModel {
+    /// The outcome column (1 = positive).
+    pub outcome: String,
+    /// Medians used to impute each candidate feature (empty with `missing = drop`).
+    pub imputation_medians: BTreeMap<String, f64>,
+    /// Features entering the LASSO (the mRMR selection), in mRMR order.
+    pub lasso_inputs: Vec<String>,
+    /// z-score constants of the LASSO inputs.
+    pub zscore: ZScore,
+    /// Rad-score.
+    pub radscore: RadScore,
+    /// Features the classifiers use (non-zero LASSO coefficients; the mRMR features if none).
+    pub selected_features: Vec<String>,
+    /// The fitted logistic regression on the z-scored selected features.
+    pub logistic_regression: LogisticModel,
+    /// Each classifier: chosen hyperparameters and training Youden cutoff.
+    pub classifiers: Vec<ClassifierSummary>,
+    /// Seed the classifiers were fitted with.
+    pub seed: u64,
+}
+
+/// The Rad-score: the LASSO linear predictor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RadScore {
+    /// λ used.
+    pub lambda: f64,
+    /// Intercept on z-scored features.
+    pub intercept: f64,
+    /// Coefficient of each z-scored LASSO input (zeros included), in `lasso_inputs` order.
+    pub coefficients: Vec<f64>,
+    /// Intercept on the raw feature scale: `β₀ − Σ β_j μ_j / σ_j`.
+    pub raw_intercept: f64,
+    /// Coefficients on the raw scale: `β_j / σ_j`.
+    pub raw_coefficients: Vec<f64>,
+    /// The formula as text.
+    pub formula: String,
+    /// Training Youden cutoff of the Rad-score.
+    pub youden_cutoff: f64,
+}
+
+/// A logistic regression on z-scored selected features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogisticModel {
+    /// Intercept.
+    pub intercept: f64,
+    /// Coefficients, in `selected_features` order.
+    pub coefficients: Vec<f64>,
+}
+
+/// A tuned classifier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierSummary {
+    /// Model name.
+    pub model: String,
+    /// Chosen hyperparameters.
+    pub hyperparameters: Hyperparameters,
+    /// Mean CV AUC of the chosen point.
+    pub cv_auc: f64,
+    /// Training Youden cutoff.
+    pub youden_cutoff: f64,
+}
+
+impl ScoringModel {
+    /// Rad-score and logistic-regression probability of one case from its raw feature values
+    /// (`value(name)`); a missing value is imputed when medians were fitted.
+    pub fn score(&self, value: &dyn Fn(&str) -> Option<f64>) -> TrainResult<(f64, f64)> {
+        let get = |name: &str| -> TrainResult<f64> {
+            value(name)
+                .or_else(|| self.imputation_medians.get(name).copied())
+                .ok_or_else(|| TrainError::Setting(format!("no value for feature '{name}'")))
+        };
+        // Rad-score = β₀ + Σ β_j (x_j − μ_j) / σ_j
+        let mut radscore = self.radscore.intercept;
+        for (j, name) in self.lasso_inputs.iter().enumerate() {
+            if self.radscore.coefficients[j] != 0.0 {
+                let z = (get(name)? - self.zscore.mean[j]) / self.zscore.sd[j];
+                radscore += self.radscore.coefficients[j] * z;
+            }
+        }
+        // logistic: p = σ(b₀ + Σ b_j z_j)
+        let mut eta = self.logistic_regression.intercept;
+        for (b, name) in self
+            .logistic_regression
+            .coefficients
+            .iter()
+            .zip(&self.selected_features)
+        {
+            let j = self
+                .lasso_inputs
+                .iter()
+                .position(|n| n == name)
+                .ok_or_else(|| TrainError::Setting(format!("feature '{name}' has no z-score")))?;
+            eta += b * (get(name)? - self.zscore.mean[j]) / self.zscore.sd[j];
+        }
+        Ok((radscore, 1.0 / (1.0 + (-eta).exp())))
+    }
+}
+
+/// Scores, metrics and tests of one model.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelResult {
+    /// Model name (`radscore` or a classifier).
+    pub model: String,
+    /// Scores of every study case (in case order).
+    pub scores: Vec<f64>,
+    /// Training Youden cutoff.
+    pub cutoff: f64,
+    /// Metrics on training.
+    pub training: CohortMetrics,
+    /// Metrics on validation.
+    pub validation: CohortMetrics,
+}
+
+/// One pairwise DeLong test.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairTest {
+    /// Cohort.
+    pub cohort: Cohort,
+    /// First model.
+    pub model_a: String,
+    /// Second model.
+    pub model_b: String,
+    /// The test.
+    pub test: DelongTest,
+}
+
+/// A fitted study.
+#[derive(Debug, Clone, Serialize)]
+pub struct Study {
+    /// Notes on what was dropped or imputed, and why.
+    pub notes: Vec<String>,
+    /// The cases used, with cohort and folds.
+    pub cases: Vec<Case>,
+    /// Candidate feature columns of the table.
+    pub candidates: Vec<String>,
+    /// ICC filter, when run.
+    pub icc: Option<IccReport>,
+    /// Features entering mRMR (after constant and ICC filters).
+    pub mrmr_inputs: Vec<String>,
+    /// mRMR ranking (indices into `mrmr_inputs`).
+    pub mrmr: Mrmr,
+    /// LASSO cross-validation (columns = `model.lasso_inputs`).
+    pub lasso: LassoCv,
+    /// Classifier tuning.
+    pub tuning: Vec<Tuning>,
+    /// Everything needed to score a new case.
+    pub model: ScoringModel,
+    /// Per-model results (Rad-score first).
+    pub results: Vec<ModelResult>,
+    /// Pairwise DeLong tests.
+    pub tests: Vec<PairTest>,
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    // median = middle value, or mean of the two middle values
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// Fit a study on a feature table (and optionally a second reader's table).
+pub fn fit_study(
+    table: &RawTable,
+    outcome: &str,
+    split_column: Option<&str>,
+    second_reader: Option<&RawTable>,
+    config: &StudyConfig,
+) -> TrainResult<Study> {
+    config.validate()?;
+    let mut notes = Vec::new();
+    let labels = table.outcome(outcome)?;
+    let excluded = [Some(outcome), split_column];
+    let candidates: Vec<usize> = (0..table.header.len())
+        .filter(|&c| {
+            c > 0
+                && is_feature_column(&table.header[c])
+                && !excluded.contains(&Some(table.header[c].as_str()))
+        })
+        .collect();
+    if candidates.is_empty() {
+        return Err(table.error(
+            "no feature columns (names containing _original_, _log-sigma-, _wavelet-, ...)",
+        ));
+    }
+    let candidate_names: Vec<String> = candidates
+        .iter()
+        .map(|&c| table.header[c].clone())
+        .collect();
+    let mut values: Vec<Vec<Option<f64>>> = Vec::with_capacity(table.rows.len());
+    for r in 0..table.rows.len() {
+        values.push(
+            candidates
+                .iter()
+                .map(|&c| table.value(r, c))
+                .collect::<TrainResult<_>>()?,
+        );
+    }
+    let ids = table.ids();
+
+    // Missing values: report, then drop rows or keep them for imputation.
+    let incomplete: Vec<usize> = (0..values.len())
+        .filter(|&r| values[r].iter().any(Option::is_none))
+        .collect();
+    if !incomplete.is_empty() {
+        let listed: Vec<String> = incomplete
+            .iter()
+            .map(|&r| {
+                let missing = values[r].iter().filter(|v| v.is_none()).count();
+                format!("{} ({missing})", ids[r])
+            })
+            .collect();
+        notes.push(format!(
+            "{} case(s) with missing feature values (count in brackets), {}: {}",
+            incomplete.len(),
+            match config.missing {
+                Missing::Drop => "excluded",
+                Missing::Impute => "imputed with training medians",
+            },
+            listed.join(", ")
+        ));
+    }
+    let rows: Vec<usize> = match config.missing {
+        Missing::Drop => (0..values.len())
+            .filter(|r| !incomplete.contains(r))
+            .collect(),
+        Missing::Impute => (0..values.len()).collect(),
+    };
+    let y: Vec<bool> = rows.iter().map(|&r| labels[r]).collect();
+
+    // Split.
+    let cohorts: Vec<Cohort> = match split_column {
+        Some(column) => {
+            let all = table.split(column)?;
+            rows.iter().map(|&r| all[r]).collect()
+        }
+        None => split::stratified_split(&y, config.validation_fraction, config.seed),
+    };
+    let training: Vec<usize> = (0..rows.len())
+        .filter(|&i| cohorts[i] == Cohort::Training)
+        .collect();
+    let validation: Vec<usize> = (0..rows.len())
+        .filter(|&i| cohorts[i] == Cohort::Validation)
+        .collect();
+    let ytrain: Vec<bool> = training.iter().map(|&i| y[i]).collect();
+    let positives = ytrain.iter().filter(|&&v| v).count();
+    if positives < config.lasso_folds || ytrain.len() - positives < config.lasso_folds {
+        return Err(TrainError::TooFewCases {
+            step: "split".into(),
+            message: format!(
+                "the training cohort has {positives} positive and {} negative cases; each class \
+                 needs at least lasso_folds = {}",
+                ytrain.len() - positives,
+                config.lasso_folds
+            ),
+        });
+    }
+
+    // Imputation with training medians; a feature missing in every training case is dropped.
+    let mut keep: Vec<usize> = (0..candidates.len()).collect();
+    let mut medians = BTreeMap::new();
+    let mut matrix = Array2::<f64>::zeros((rows.len(), candidates.len()));
+    for j in 0..candidates.len() {
+        let mut present: Vec<f64> = training
+            .iter()
+            .filter_map(|&i| values[rows[i]][j])
+            .collect();
+        let fill = if present.is_empty() {
+            None
+        } else {
+            Some(median(&mut present))
+        };
+        for (i, &r) in rows.iter().enumerate() {
+            matrix[[i, j]] = values[r][j].or(fill).unwrap_or(f64::NAN);
+        }
+        if config.missing == Missing::Impute {
+            match fill {
+                Some(m) => {
+                    medians.insert(candidate_names[j].clone(), m);
+                }
+                None => keep.retain(|&k| k != j),
+            }
+        }
+    }
+    if keep.len() < candidates.len() {
+        notes.push(format!(
+            "{} feature(s) missing in every training case, dropped",
+            candidates.len() - keep.len()
+        ));
+    }
+
+    // Constant features on training.
+    let constant: Vec<usize> = keep
+        .iter()
+        .copied()
+        .filter(|&j| {
+            let first = matrix[[training[0], j]];
+            training.iter().all(|&i| matrix[[i, j]] == first)
+        })
+        .collect();
+    if !constant.is_empty() {
+        notes.push(format!(
+            "{} constant feature(s) on training dropped: {}",
+            constant.len(),
+            constant
+                .iter()
+                .map(|&j| candidate_names[j].as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        keep.retain(|j| !constant.contains(j));
+    }
+
+    // ICC(2,1) reproducibility filter on training cases present in both tables.
+    let icc = match second_reader {
+        Some(second) => {
+            let report = icc_filter(
+                second,
+                &keep,
+                &candidate_names,
+                &matrix,
+                &training
+                    .iter()
+                    .map(|&i| ids[rows[i]].clone())
+                    .collect::<Vec<_>>(),
+                &training,
+                config.icc_threshold,
+            )?;
+            keep.retain(|&j| report.kept.contains(&candidate_names[j]));
+            notes.push(format!(
+                "ICC(2,1) filter on {} training cases: {} of {} features kept (≥ {}); {} absent \
+                 from the second table dropped",
+                report.cases,
+                report.kept.len(),
+                report.values.len(),
+                config.icc_threshold,
+                report.absent.len()
+            ));
+            Some(report)
+        }
+        None => None,
+    };
+    if keep.is_empty() {
+        return Err(TrainError::NoFeatures {
+            step: "the missing-value, constant and ICC filters".into(),
+        });
+    }
+    let mrmr_inputs: Vec<String> = keep.iter().map(|&j| candidate_names[j].clone()).collect();
+    let x = matrix.select(Axis(1), &keep);
+    let xtrain = x.select(Axis(0), &training);
+
+    // z-score and mRMR.
+    let zscore = ZScore::fit(xtrain.view());
+    let ztrain = zscore.transform(xtrain.view());
+    let ranking = mrmr(ztrain.view(), &ytrain, config.mrmr_k);
+    if ranking.order.is_empty() {
+        return Err(TrainError::NoFeatures {
+            step: "mRMR (no feature has a positive F statistic)".into(),
+        });
+    }
+    let lasso_inputs: Vec<String> = ranking
+        .order
+        .iter()
+        .map(|&j| mrmr_inputs[j].clone())
+        .collect();
+    let lasso_z = zscore.select(&ranking.order);
+    let zl_all = lasso_z.transform(x.select(Axis(1), &ranking.order).view());
+    let zl_train = zl_all.select(Axis(0), &training);
+
+    // LASSO with stratified CV folds.
+    let lasso_folds = split::stratified_folds(&ytrain, config.lasso_folds, config.seed + 1);
+    let lasso = lasso_cv(
+        zl_train.view(),
+        &ytrain,
+        &lasso_folds,
+        config.n_lambda,
+        config.lambda,
+    )?;
+    let mut selected: Vec<usize> = (0..lasso_inputs.len())
+        .filter(|&j| lasso.fit.coefficients[j] != 0.0)
+        .collect();
+    if selected.is_empty() {
+        notes.push(
+            "LASSO kept no feature at the chosen λ: the classifiers use the mRMR features".into(),
+        );
+        selected = (0..lasso_inputs.len()).collect();
+    }
+    let selected_names: Vec<String> = selected.iter().map(|&j| lasso_inputs[j].clone()).collect();
+
+    // Rad-score on every case.
+    let radscores = lasso.fit.predict(zl_all.view()).to_vec();
+    let radscore = radscore_model(
+        &lasso,
+        &lasso_inputs,
+        &lasso_z,
+        &radscores,
+        &training,
+        &ytrain,
+    );
+
+    // Classifiers on the selected z-scored features.
+    let zs_all = zl_all.select(Axis(1), &selected);
+    let zs_train = zs_all.select(Axis(0), &training);
+    let tuning_folds = split::stratified_folds(&ytrain, config.tuning_folds, config.seed + 2);
+    let mut results = vec![model_result(
+        "radscore",
+        radscores,
+        &y,
+        &training,
+        &validation,
+        radscore.youden_cutoff,
+    )];
+    let mut tuning = Vec::new();
+    let mut classifiers = Vec::new();
+    let mut logistic = None;
+    for kind in ModelKind::ALL {
+        let tuned = tune(kind, zs_train.view(), &ytrain, &tuning_folds, config.seed)?;
+        let fitted = Fitted::fit(&tuned.best, zs_train.view(), &ytrain, config.seed)?;
+        if let Fitted::LogisticRegression(m) = &fitted {
+            logistic = Some(LogisticModel {
+                intercept: m.intercept(),
+                coefficients: m.params().to_vec(),
+            });
+        }
+        let scores = fitted.scores(zs_all.view());
+        let train_scores: Vec<f64> = training.iter().map(|&i| scores[i]).collect();
+        let cutoff = youden_cutoff(&train_scores, &ytrain);
+        let cv_auc = tuned
+            .grid
+            .iter()
+            .find(|(h, _)| *h == tuned.best)
+            .map_or(f64::NAN, |(_, a)| *a);
+        classifiers.push(ClassifierSummary {
+            model: kind.name().into(),
+            hyperparameters: tuned.best,
+            cv_auc,
+            youden_cutoff: cutoff,
+        });
+        results.push(model_result(
+            kind.name(),
+            scores,
+            &y,
+            &training,
+            &validation,
+            cutoff,
+        ));
+        tuning.push(tuned);
+    }
+    let logistic_regression = logistic.ok_or_else(|| TrainError::Fit {
+        model: ModelKind::LogisticRegression.name().into(),
+        message: "not fitted".into(),
+    })?;
+
+    let tests = pairwise_tests(&results, &y, &training, &validation);
+    let mut lasso_fold_of = vec![None; rows.len()];
+    let mut tuning_fold_of = vec![None; rows.len()];
+    for (t, &i) in training.iter().enumerate() {
+        lasso_fold_of[i] = Some(lasso_folds[t]);
+        tuning_fold_of[i] = Some(tuning_folds[t]);
+    }
+    let cases = (0..rows.len())
+        .map(|i| Case {
+            id: ids[rows[i]].clone(),
+            cohort: cohorts[i],
+            outcome: y[i],
+            lasso_fold: lasso_fold_of[i],
+            tuning_fold: tuning_fold_of[i],
+        })
+        .collect();
+    Ok(Study {
+        notes,
+        cases,
+        candidates: candidate_names,
+        icc,
+        mrmr_inputs,
+        mrmr: ranking,
+        tuning,
+        model: ScoringModel {
+            outcome: outcome.into(),
+            imputation_medians: medians,
+            lasso_inputs,
+            zscore: lasso_z,
+            radscore,
+            selected_features: selected_names,
+            logistic_regression,
+            classifiers,
+            seed: config.seed,
+        },
+        lasso,
+        results,
+        tests,
+    })
+}
+
+fn radscore_model(
+    lasso: &LassoCv,
+    names: &[String],
+    z: &ZScore,
+    scores: &[f64],
+    training: &[usize],
+    ytrain: &[bool],
+) -> RadScore {
+    let beta = &lasso.fit.coefficients;
+    // raw-scale coefficients β_j / σ_j and intercept β₀ − Σ β_j μ_j / σ_j
+    let raw_coefficients: Vec<f64> = beta.iter().zip(&z.sd).map(|(b, s)| b / s).collect();
+    let raw_intercept = lasso.fit.intercept
+        - beta
+            .iter()
+            .zip(&z.mean)
+            .zip(&z.sd)
+            .map(|((b, m), s)| b * m / s)
+            .sum::<f64>();
+    let mut formula = format!("Rad-score = {:.6}", lasso.fit.intercept);
+    for (j, name) in names.iter().enumerate() {
+        if beta[j] != 0.0 {
+            formula.push_str(&format!(
+                " {} {:.6} × ({name} − {:.6}) / {:.6}",
+                if beta[j] < 0.0 { "−" } else { "+" },
+                beta[j].abs(),
+                z.mean[j],
+                z.sd[j]
+            ));
+        }
+    }
+    let train_scores: Vec<f64> = training.iter().map(|&i| scores[i]).collect();
+    RadScore {
+        lambda: lasso.lambda,
+        intercept: lasso.fit.intercept,
+        coefficients: beta.clone(),
+        raw_intercept,
+        raw_coefficients,
+        formula,
+        youden_cutoff: youden_cutoff(&train_scores, ytrain),
+    }
+}
+
+fn model_result(
+    name: &str,
+    scores: Vec<f64>,
+    y: &[bool],
+    training: &[usize],
+    validation: &[usize],
+    cutoff: f64,
+) -> ModelResult {
+    let metrics = |rows: &[usize]| {
+        let s: Vec<f64> = rows.iter().map(|&i| scores[i]).collect();
+        let l: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+        CohortMetrics::new(&s, &l, cutoff)
+    };
+    ModelResult {
+        model: name.into(),
+        training: metrics(training),
+        validation: metrics(validation),
+        cutoff,
+        scores,
+    }
+}
+
+fn pairwise_tests(
+    results: &[ModelResult],
+    y: &[bool],
+    training: &[usize],
+    validation: &[usize],
+) -> Vec<PairTest> {
+    let mut tests = Vec::new();
+    for (cohort, rows) in [
+        (Cohort::Training, training),
+        (Cohort::Validation, validation),
+    ] {
+        let labels: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+        let components: Vec<Option<DelongComponents>> = results
+            .iter()
+            .map(|r| {
+                let s: Vec<f64> = rows.iter().map(|&i| r.scores[i]).collect();
+                DelongComponents::new(&s, &labels)
+            })
+            .collect();
+        for a in 0..results.len() {
+            for b in a + 1..results.len() {
+                if let (Some(ca), Some(cb)) = (&components[a], &components[b]) {
+                    tests.push(PairTest {
+                        cohort,
+                        model_a: results[a].model.clone(),
+                        model_b: results[b].model.clone(),
+                        test: delong_test(ca, cb),
+                    });
+                }
+            }
+        }
+    }
+    tests
+}
+
+/// ICC(2,1) of every kept feature between the primary values and a second reader's table, on
+/// the training cases present in both.
+fn icc_filter(
+    second: &RawTable,
+    keep: &[usize],
+    names: &[String],
+    matrix: &Array2<f64>,
+    training_ids: &[String],
+    training: &[usize],
+    threshold: f64,
+) -> TrainResult<IccReport> {
+    let second_ids = second.ids();
+    let pairs: Vec<(usize, usize)> = training
+        .iter()
+        .zip(training_ids)
+        .filter_map(|(&i, id)| second_ids.iter().position(|s| s == id).map(|r| (i, r)))
+        .collect();
+    if pairs.len() < 2 {
+        return Err(TrainError::TooFewCases {
+            step: "ICC".into(),
+            message: format!(
+                "{} training case(s) appear in {}; at least 2 are needed",
+                pairs.len(),
+                second.path.display()
+            ),
+        });
+    }
+    let mut values = BTreeMap::new();
+    let mut kept = Vec::new();
+    let mut absent = Vec::new();
+    for &j in keep {
+        let Ok(column) = second.column(&names[j]) else {
+            absent.push(names[j].clone());
+            continue;
+        };
+        let mut ratings = Vec::new();
+        for &(i, r) in &pairs {
+            if let Some(v) = second.value(r, column)? {
+                ratings.push([matrix[[i, j]], v]);
+            }
+        }
+        let ratings = Array2::from(ratings);
+        let icc = icc_2_1(ratings.view());
+        values.insert(names[j].clone(), icc);
+        if icc >= threshold {
+            kept.push(names[j].clone());
+        }
+    }
+    Ok(IccReport {
+        form: "ICC(2,1): two-way random effects, absolute agreement, single measurement \
+               (Shrout & Fleiss 1979)"
+            .into(),
+        threshold,
+        cases: pairs.len(),
+        values,
+        kept,
+        absent,
+    })
+}
+
+/// Run `sonorad train`: read the tables, fit the study, write `metrics.csv`, `delong.csv`,
+/// `selection.json`, `model.json`, `split.csv` and `scores.csv` into the output folder.
+pub fn run(options: &TrainOptions) -> TrainResult<Study> {
+    let table = RawTable::read(&options.features)?;
+    let second = options
+        .icc_features
+        .as_deref()
+        .map(RawTable::read)
+        .transpose()?;
+    let study = fit_study(
+        &table,
+        &options.outcome,
+        options.split_column.as_deref(),
+        second.as_ref(),
+        &options.config,
+    )?;
+    report::write(&study, &options.config, &options.out)?;
+    Ok(study)
+}
