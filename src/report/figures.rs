@@ -176,12 +176,16 @@ impl Figure {
                         chart
                             .draw_series(clipped.map(|p| Circle::new(p, 4, style.filled())))?
                             .label(s.label.as_str())
-                            .legend(move |(x, y)| Circle::new((x + 9, y), 4, legend_style.filled()));
+                            .legend(move |(x, y)| {
+                                Circle::new((x + 9, y), 4, legend_style.filled())
+                            });
                     } else {
                         chart
                             .draw_series(LineSeries::new(clipped, style))?
                             .label(s.label.as_str())
-                            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], legend_style));
+                            .legend(move |(x, y)| {
+                                PathElement::new([(x, y), (x + 18, y)], legend_style)
+                            });
                     }
                 }
                 chart
@@ -215,7 +219,11 @@ impl Figure {
                     .draw()?;
                 for (i, (label, value)) in bars.iter().enumerate() {
                     let y = (n - 1 - i) as f64;
-                    let colour = if *value >= 0.0 { palette(3) } else { palette(0) };
+                    let colour = if *value >= 0.0 {
+                        palette(3)
+                    } else {
+                        palette(0)
+                    };
                     chart.draw_series(std::iter::once(Rectangle::new(
                         [(0.0, y + 0.15), (*value, y + 0.85)],
                         colour.filled(),
@@ -229,7 +237,10 @@ impl Figure {
                     chart.draw_series(std::iter::once(Text::new(
                         format!("{label} ({value:.3})"),
                         (x, y + 0.5),
-                        ("sans-serif", 12).into_font().into_text_style(area).pos(anchor),
+                        ("sans-serif", 12)
+                            .into_font()
+                            .into_text_style(area)
+                            .pos(anchor),
                     )))?;
                 }
             }
@@ -279,44 +290,56 @@ fn draw_nomogram<DB: DrawingBackend>(
     let right = w as i32 - 40;
     let text = |size: u32| ("sans-serif", size).into_font().color(&BLACK);
     area.draw(&Text::new(title.to_string(), (20, 14), text(22)))?;
-    let ruler = |y: i32, name: &str, ticks: &[(f64, String)], max: f64| -> DrawResult<DB::ErrorType> {
-        // pixel x of a value on a 0..max scale
-        let px = |v: f64| left + ((v / max.max(1e-9)) * (right - left) as f64).round() as i32;
-        area.draw(&Text::new(
-            name.to_string(),
-            (20, y - 8),
-            text(15),
-        ))?;
-        let (lo, hi) = ticks
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (v, _)| (a.min(*v), b.max(*v)));
-        if lo.is_finite() {
-            area.draw(&PathElement::new([(px(lo), y), (px(hi), y)], BLACK.stroke_width(2)))?;
-        }
-        for (v, label) in ticks {
-            area.draw(&PathElement::new([(px(*v), y), (px(*v), y - 8)], BLACK))?;
-            area.draw(&Text::new(
-                label.clone(),
-                (px(*v), y - 12),
-                ("sans-serif", 12)
-                    .into_font()
-                    .color(&BLACK)
-                    .pos(Pos::new(HPos::Center, VPos::Bottom)),
-            ))?;
-        }
-        Ok(())
-    };
+    let ruler =
+        |y: i32, name: &str, ticks: &[(f64, String)], max: f64| -> DrawResult<DB::ErrorType> {
+            // pixel x of a value on a 0..max scale
+            let px = |v: f64| left + ((v / max.max(1e-9)) * (right - left) as f64).round() as i32;
+            area.draw(&Text::new(name.to_string(), (20, y - 8), text(15)))?;
+            let (lo, hi) = ticks
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (v, _)| {
+                    (a.min(*v), b.max(*v))
+                });
+            if lo.is_finite() {
+                area.draw(&PathElement::new(
+                    [(px(lo), y), (px(hi), y)],
+                    BLACK.stroke_width(2),
+                ))?;
+            }
+            for (v, label) in ticks {
+                area.draw(&PathElement::new([(px(*v), y), (px(*v), y - 8)], BLACK))?;
+                area.draw(&Text::new(
+                    label.clone(),
+                    (px(*v), y - 12),
+                    ("sans-serif", 12)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
+                ))?;
+            }
+            Ok(())
+        };
     let mut y = 90;
-    let points: Vec<(f64, String)> = (0..=10).map(|k| (k as f64 * 10.0, (k * 10).to_string())).collect();
+    let points: Vec<(f64, String)> = (0..=10)
+        .map(|k| (k as f64 * 10.0, (k * 10).to_string()))
+        .collect();
     ruler(y, "Points", &points, 100.0)?;
     for axis in &nomogram.predictors {
         y += 70;
-        let ticks: Vec<(f64, String)> = axis.ticks.iter().map(|t| (t.points, t.label.clone())).collect();
+        let ticks: Vec<(f64, String)> = axis
+            .ticks
+            .iter()
+            .map(|t| (t.points, t.label.clone()))
+            .collect();
         ruler(y, &axis.name, &ticks, 100.0)?;
     }
     // total points on its own scale 0..max_total, drawn over the same width
     y += 70;
-    let step = if nomogram.max_total > 200.0 { 50.0 } else { 20.0 };
+    let step = if nomogram.max_total > 200.0 {
+        50.0
+    } else {
+        20.0
+    };
     let totals: Vec<(f64, String)> = (0..=(nomogram.max_total / step).floor() as usize)
         .map(|k| {
             let v = k as f64 * step;
@@ -328,7 +351,12 @@ fn draw_nomogram<DB: DrawingBackend>(
     let probability: Vec<(f64, String)> = nomogram
         .probability
         .iter()
-        .map(|t| (t.points * 100.0 / nomogram.max_total.max(1e-9), t.label.clone()))
+        .map(|t| {
+            (
+                t.points * 100.0 / nomogram.max_total.max(1e-9),
+                t.label.clone(),
+            )
+        })
         .collect();
     ruler(y, "Predicted probability", &probability, 100.0)?;
     Ok(())

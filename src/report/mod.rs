@@ -517,8 +517,18 @@ pub fn run(
     let lasso = &study.lasso;
     let log_lambda = |l: f64| l.ln();
     let x_range = (
-        lasso.lambdas.iter().copied().map(log_lambda).fold(f64::INFINITY, f64::min),
-        lasso.lambdas.iter().copied().map(log_lambda).fold(f64::NEG_INFINITY, f64::max),
+        lasso
+            .lambdas
+            .iter()
+            .copied()
+            .map(log_lambda)
+            .fold(f64::INFINITY, f64::min),
+        lasso
+            .lambdas
+            .iter()
+            .copied()
+            .map(log_lambda)
+            .fold(f64::NEG_INFINITY, f64::max),
     );
     let coefficient_extent = lasso
         .path
@@ -578,7 +588,12 @@ pub fn run(
         series: vec![
             Series::line(
                 "mean CV deviance",
-                lasso.lambdas.iter().zip(&lasso.cvm).map(|(l, m)| (log_lambda(*l), *m)).collect(),
+                lasso
+                    .lambdas
+                    .iter()
+                    .zip(&lasso.cvm)
+                    .map(|(l, m)| (log_lambda(*l), *m))
+                    .collect(),
             ),
             Series {
                 label: "± 1 SE".into(),
@@ -659,7 +674,12 @@ pub fn run(
                     escape(&r.model),
                     cohort.into(),
                     m.n.to_string(),
-                    format!("{} ({} – {})", number(m.auc), number(m.auc_ci_low), number(m.auc_ci_high)),
+                    format!(
+                        "{} ({} – {})",
+                        number(m.auc),
+                        number(m.auc_ci_low),
+                        number(m.auc_ci_high)
+                    ),
                     number(m.cutoff),
                     number(m.accuracy),
                     number(m.sensitivity),
@@ -672,8 +692,17 @@ pub fn run(
         })
         .collect();
     let metric_header = [
-        "model", "cohort", "n", "AUC (95% CI, DeLong)", "cutoff", "accuracy", "sensitivity",
-        "specificity", "PPV", "NPV", "F1",
+        "model",
+        "cohort",
+        "n",
+        "AUC (95% CI, DeLong)",
+        "cutoff",
+        "accuracy",
+        "sensitivity",
+        "specificity",
+        "PPV",
+        "NPV",
+        "F1",
     ];
     let delong_rows = |tests: &[crate::train::PairTest]| -> Vec<Vec<String>> {
         tests
@@ -691,7 +720,9 @@ pub fn run(
             })
             .collect()
     };
-    let delong_header = ["cohort", "model A", "model B", "AUC A", "AUC B", "z", "DeLong p"];
+    let delong_header = [
+        "cohort", "model A", "model B", "AUC A", "AUC B", "z", "DeLong p",
+    ];
     sections.push(section(
         "radiomics-models",
         "Radiomics models",
@@ -722,11 +753,16 @@ pub fn run(
                     Cohort::Training => r.training.auc,
                     Cohort::Validation => r.validation.auc,
                 };
-                Series::line(&format!("{} (AUC {:.3})", r.model, auc), roc_points(&s, &labels))
+                Series::line(
+                    &format!("{} (AUC {:.3})", r.model, auc),
+                    roc_points(&s, &labels),
+                )
             })
             .collect();
         if let Some(c) = &clinical_study {
-            let rows: Vec<usize> = (0..c.cases.len()).filter(|&k| c.cohorts[k] == cohort).collect();
+            let rows: Vec<usize> = (0..c.cases.len())
+                .filter(|&k| c.cohorts[k] == cohort)
+                .collect();
             let labels: Vec<bool> = rows.iter().map(|&k| c.outcomes[k]).collect();
             for m in c.models.iter().filter(|m| m.model != "radiomics") {
                 let s: Vec<f64> = rows.iter().map(|&k| m.probabilities[k]).collect();
@@ -734,7 +770,10 @@ pub fn run(
                     Cohort::Training => m.training.auc,
                     Cohort::Validation => m.validation.auc,
                 };
-                series.push(Series::line(&format!("{} (AUC {:.3})", m.model, auc), roc_points(&s, &labels)));
+                series.push(Series::line(
+                    &format!("{} (AUC {:.3})", m.model, auc),
+                    roc_points(&s, &labels),
+                ));
             }
         }
         series.push(diagonal());
@@ -760,7 +799,17 @@ pub fn run(
         let mut univariate_rows = Vec::new();
         for u in &c.univariate {
             for mut row in odds_rows(&u.terms) {
-                row.insert(0, format!("{} (n = {}{})", escape(&u.variable), u.n, u.reference.as_ref().map_or(String::new(), |r| format!(", reference {}", escape(r)))));
+                row.insert(
+                    0,
+                    format!(
+                        "{} (n = {}{})",
+                        escape(&u.variable),
+                        u.n,
+                        u.reference
+                            .as_ref()
+                            .map_or(String::new(), |r| format!(", reference {}", escape(r)))
+                    ),
+                );
                 univariate_rows.push(row);
             }
         }
@@ -775,7 +824,12 @@ pub fn run(
                         m.model.clone(),
                         cohort.into(),
                         x.n.to_string(),
-                        format!("{} ({} – {})", number(x.auc), number(x.auc_ci_low), number(x.auc_ci_high)),
+                        format!(
+                            "{} ({} – {})",
+                            number(x.auc),
+                            number(x.auc_ci_low),
+                            number(x.auc_ci_high)
+                        ),
                         format!("{:.1}%", 100.0 * m.cutoff),
                         number(x.accuracy),
                         number(x.sensitivity),
@@ -832,12 +886,26 @@ pub fn run(
                     k.hosmer_lemeshow.df.to_string(),
                     p_value(k.hosmer_lemeshow.p),
                     number(k.brier),
-                    k.bootstrap.as_ref().map_or("–".into(), |b| format!("{} ({} resamples)", number(b.mean_absolute_error), b.resamples)),
+                    k.bootstrap.as_ref().map_or("–".into(), |b| {
+                        format!(
+                            "{} ({} resamples)",
+                            number(b.mean_absolute_error),
+                            b.resamples
+                        )
+                    }),
                 ]
             })
             .collect();
         let mut calibration_html = table(
-            &["model", "cohort", "Hosmer–Lemeshow χ²", "df", "p", "Brier", "bias-corrected mean |error|"],
+            &[
+                "model",
+                "cohort",
+                "Hosmer–Lemeshow χ²",
+                "df",
+                "p",
+                "Brier",
+                "bias-corrected mean |error|",
+            ],
             &calibration_rows,
         );
         calibration_html.push_str(
@@ -857,12 +925,21 @@ pub fn run(
                 });
                 series.push(Series::line(
                     &format!("{} lowess", k.model),
-                    k.smooth.0.iter().copied().zip(k.smooth.1.iter().copied()).collect(),
+                    k.smooth
+                        .0
+                        .iter()
+                        .copied()
+                        .zip(k.smooth.1.iter().copied())
+                        .collect(),
                 ));
                 if let Some(b) = &k.bootstrap {
                     series.push(Series::line(
                         &format!("{} bias-corrected", k.model),
-                        b.grid.iter().copied().zip(b.corrected.iter().copied()).collect(),
+                        b.grid
+                            .iter()
+                            .copied()
+                            .zip(b.corrected.iter().copied())
+                            .collect(),
                     ));
                 }
             }
@@ -893,11 +970,26 @@ pub fn run(
             let mut series: Vec<Series> = curves
                 .models
                 .iter()
-                .map(|(name, nb)| Series::line(name, curves.thresholds.iter().copied().zip(nb.iter().copied()).collect()))
+                .map(|(name, nb)| {
+                    Series::line(
+                        name,
+                        curves
+                            .thresholds
+                            .iter()
+                            .copied()
+                            .zip(nb.iter().copied())
+                            .collect(),
+                    )
+                })
                 .collect();
             series.push(Series::line(
                 "treat all",
-                curves.thresholds.iter().copied().zip(curves.treat_all.iter().copied()).collect(),
+                curves
+                    .thresholds
+                    .iter()
+                    .copied()
+                    .zip(curves.treat_all.iter().copied())
+                    .collect(),
             ));
             series.push(Series {
                 label: "treat none".into(),
@@ -936,7 +1028,11 @@ pub fn run(
                 vec![
                     escape(&a.name),
                     number(a.span),
-                    a.ticks.iter().map(|t| format!("{} → {}", escape(&t.label), number(t.points))).collect::<Vec<_>>().join("; "),
+                    a.ticks
+                        .iter()
+                        .map(|t| format!("{} → {}", escape(&t.label), number(t.points)))
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 ]
             })
             .collect();
