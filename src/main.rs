@@ -43,7 +43,8 @@ enum Command {
     /// Run the same regions through the CPU and GPU backends and compare speed and matrices.
     Bench(BenchArgs),
     /// Statistics stage: split, ICC filter, z-score, mRMR, LASSO Rad-score, six tuned
-    /// classifiers and their metrics (AUC with DeLong CI, rates at the Youden cutoff).
+    /// classifiers and their metrics (AUC with DeLong CI, rates at the Youden cutoff); with
+    /// `--clinical`, the clinical and combined models; then the HTML report.
     Train(TrainArgs),
     /// Score new cases with a trained model: Rad-score, combined probability, risk group at the
     /// training cutoff, and inputs outside the training range.
@@ -515,12 +516,29 @@ struct TrainArgs {
     /// LASSO λ: min or 1se (default 1se).
     #[arg(long)]
     lambda: Option<String>,
-    /// Output folder.
+    /// Clinical table joined on the case id (first column): univariate and multivariable
+    /// clinical models, the combined Rad-score + clinical model and its nomogram.
+    #[arg(long)]
+    clinical: Option<PathBuf>,
+    /// Variables of the multivariable clinical model, comma-separated (default: those with
+    /// univariate p < 0.05).
+    #[arg(long, value_delimiter = ',', requires = "clinical")]
+    clinical_vars: Option<Vec<String>>,
+    /// Bootstrap resamples of the bias-corrected calibration curve.
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+    /// A note printed at the top of the report (repeatable), e.g. which variable stands in for
+    /// another.
+    #[arg(long)]
+    note: Vec<String>,
+    /// Output folder: metrics.csv, selection.json, model.json, figures/ and report.html.
     #[arg(long)]
     out: PathBuf,
 }
 
 fn run_train(args: TrainArgs) -> Result<i32> {
+    use sonorad::clinical::ClinicalOptions;
+    use sonorad::report::{self, ReportOptions};
     use sonorad::train::{self, StudyConfig, TrainOptions};
     let mut config = match &args.config {
         Some(path) => StudyConfig::read(path)?,
@@ -550,8 +568,22 @@ fn run_train(args: TrainArgs) -> Result<i32> {
         out: args.out,
     };
     let study = train::run(&options)?;
+    let report_options = ReportOptions {
+        clinical: args.clinical,
+        clinical_options: ClinicalOptions {
+            variables: args.clinical_vars,
+            resamples: args.bootstrap,
+            seed: options.config.seed,
+        },
+        notes: args.note,
+    };
+    report::run(&study, &options, &report_options)?;
     print!("{}", train::report::markdown(&study));
-    eprintln!("outputs written to {}", options.out.display());
+    eprintln!(
+        "outputs written to {} (report: {})",
+        options.out.display(),
+        options.out.join("report.html").display()
+    );
     Ok(0)
 }
 
