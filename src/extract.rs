@@ -13,7 +13,8 @@ use crate::discretize::{Binning, GrayLevels};
 use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
 use crate::filters::ImageType;
-use crate::io::{read_image_file, read_mask_file, Case, Image, ImageFile, LabelMap, PixelSpacing};
+use crate::io::image::read_image_file_rows;
+use crate::io::{read_mask_file, Case, Image, ImageFile, LabelMap, PixelSpacing};
 use crate::matrix::{Backend, Matrices};
 use crate::params::FeatureClassSelection;
 use crate::roi::{ring, Region, RingWidth};
@@ -146,20 +147,54 @@ pub fn load_frame(
     frame: u32,
     settings: &Settings,
 ) -> Result<LoadedCase> {
-    let (file, mask) = read_pair(image_path, mask_path, frame)?;
+    let (file, mask) = read_pair(image_path, mask_path, frame, settings)?;
     draw_regions(file, mask, settings)
 }
 
-/// Reads frame `frame` of an image and its mask; a single-frame mask serves every frame.
-fn read_pair(image_path: &Path, mask_path: &Path, frame: u32) -> Result<(ImageFile, LabelMap)> {
-    let file = read_image_file(image_path, frame)?;
+/// Reads frame `frame` of an image and its mask; a single-frame mask serves every frame. The
+/// mask is read first: when only the original image is used, the image is decoded down to the
+/// last row a region can reach ([`rows_needed`]).
+fn read_pair(
+    image_path: &Path,
+    mask_path: &Path,
+    frame: u32,
+    settings: &Settings,
+) -> Result<(ImageFile, LabelMap)> {
     let mask = match read_mask_file(mask_path, frame) {
         Err(Error::Decode { message, .. }) if frame > 0 && message.starts_with("frame ") => {
             read_mask_file(mask_path, 0)?
         }
         other => other?,
     };
+    let file = read_image_file_rows(image_path, frame, rows_needed(&mask, settings))?;
     Ok((file, mask))
+}
+
+/// Rows `0..n` of the image that the regions can touch: the last tumour row plus the widest
+/// ring, when the settings use the original image only and every ring width is known in pixels
+/// before the image is read; otherwise every row (filters read the whole image).
+fn rows_needed(mask: &LabelMap, settings: &Settings) -> usize {
+    let original_only = settings
+        .image_types
+        .iter()
+        .all(|t| matches!(t.image_type, ImageType::Original));
+    let margin = settings
+        .rings
+        .iter()
+        .map(|r| r.in_pixels(settings.spacing).ok())
+        .try_fold(0.0f64, |m, px| px.map(|px| m.max(px)));
+    let last_row = mask
+        .labels
+        .chunks_exact(mask.width.max(1))
+        .rposition(|row| match settings.label {
+            Some(l) => row.contains(&l),
+            None => row.iter().any(|&v| v != 0),
+        });
+    match (original_only, margin, last_row) {
+        // a ring pixel lies at most `margin` rows below the tumour
+        (true, Some(margin), Some(last)) => last + 1 + margin.ceil() as usize,
+        _ => usize::MAX,
+    }
 }
 
 /// Draws the tumour and ring regions of a decoded image and mask.
@@ -504,7 +539,9 @@ fn prepare_timed(
 ) -> Result<(Option<f64>, Vec<PreparedRegion>)> {
     let settings = settings.for_case(case);
     let frame = case.frame.unwrap_or(0);
-    let (file, mask) = times.time(Stage::Decode, || read_pair(&case.image, &case.mask, frame))?;
+    let (file, mask) = times.time(Stage::Decode, || {
+        read_pair(&case.image, &case.mask, frame, &settings)
+    })?;
     let loaded = times.time(Stage::Regions, || draw_regions(file, mask, &settings))?;
     let prepared = times.time(Stage::Discretize, || prepare_case(&loaded, &settings))?;
     Ok((loaded.spacing, prepared))

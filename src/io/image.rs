@@ -1,5 +1,6 @@
 //! Image and mask readers: PNG, JPEG, BMP, TIFF (8- and 16-bit; gray, gray+alpha, RGB, RGBA)
-//! through the `image` crate, and DICOM, NIfTI and NRRD through [`super::medical`].
+//! through the `image` crate (gray PNGs through [`super::png_gray`], which can stop after the rows a
+//! caller needs), and DICOM, NIfTI and NRRD through [`super::medical`].
 //!
 //! Gray images are used as stored. Colour images are reduced to luminance
 //! `0.299 R + 0.587 G + 0.114 B` in double precision, exactly as the reference extractor does.
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use image::{DynamicImage, ImageReader};
 
 use super::medical::{medical_format, read_medical};
+use super::png_gray;
 use crate::error::{Error, Result};
 
 /// A 2D gray-level image in row-major order.
@@ -21,7 +23,8 @@ pub struct Image {
     pub width: usize,
     /// Height in pixels (rows).
     pub height: usize,
-    /// Gray values, row-major, `height * width` long.
+    /// Gray values, row-major, `height * width` long. Rows past those a caller asked for
+    /// ([`read_image_rows`]) hold NaN.
     pub pixels: Vec<f64>,
     /// Where the image came from (for error messages).
     pub source: PathBuf,
@@ -50,11 +53,14 @@ impl LabelMap {
     }
 }
 
-fn decode(path: &Path) -> Result<DynamicImage> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    })
+}
+
+fn decode(path: &Path, bytes: Vec<u8>) -> Result<DynamicImage> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| Error::Decode {
@@ -105,6 +111,12 @@ pub struct ImageFile {
 /// Reads frame `frame` (0 for single-frame files) of an image file of any supported format,
 /// with the spacing the file carries.
 pub fn read_image_file(path: &Path, frame: u32) -> Result<ImageFile> {
+    read_image_file_rows(path, frame, usize::MAX)
+}
+
+/// [`read_image_file`] for a caller that needs only rows `0..rows`: a gray PNG stops decoding
+/// there (the other rows hold NaN); other files are read whole.
+pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<ImageFile> {
     let Some(format) = medical_format(path) else {
         if frame != 0 {
             return Err(Error::Decode {
@@ -113,7 +125,7 @@ pub fn read_image_file(path: &Path, frame: u32) -> Result<ImageFile> {
             });
         }
         return Ok(ImageFile {
-            image: read_image(path)?,
+            image: read_image_rows(path, rows)?,
             spacing: None,
         });
     };
@@ -173,7 +185,26 @@ pub fn read_mask_file(path: &Path, frame: u32) -> Result<LabelMap> {
 /// Reads an image file as gray levels (colour reduced to luminance). PNG, JPEG, BMP, TIFF only;
 /// [`read_image_file`] reads every format.
 pub fn read_image(path: &Path) -> Result<Image> {
-    let img = decode(path)?;
+    read_image_rows(path, usize::MAX)
+}
+
+/// [`read_image`] for a caller that needs only rows `0..rows`: a gray PNG stops decoding after
+/// them and the other rows hold NaN; other files are decoded whole.
+pub fn read_image_rows(path: &Path, rows: usize) -> Result<Image> {
+    let bytes = read_bytes(path)?;
+    if png_gray::is_png(&bytes) {
+        if let Some(gray) = png_gray::read_gray_rows(&bytes, path, rows)? {
+            let mut pixels: Vec<f64> = gray.samples.iter().map(|&v| f64::from(v)).collect();
+            pixels.resize(gray.width * gray.height, f64::NAN);
+            return Ok(Image {
+                width: gray.width,
+                height: gray.height,
+                pixels,
+                source: path.to_path_buf(),
+            });
+        }
+    }
+    let img = decode(path, bytes)?;
     let (width, height) = (img.width() as usize, img.height() as usize);
     let pixels: Vec<f64> = match &img {
         DynamicImage::ImageLuma8(b) => b.as_raw().iter().map(|&v| f64::from(v)).collect(),
@@ -218,7 +249,18 @@ fn rgb<T: Copy + Into<f64>>(raw: &[T], channels: usize) -> Vec<f64> {
 /// Reads a PNG, JPEG, BMP or TIFF mask file, keeping the raw value of its first channel;
 /// [`read_mask_file`] reads every format.
 pub fn read_mask(path: &Path) -> Result<LabelMap> {
-    let img = decode(path)?;
+    let bytes = read_bytes(path)?;
+    if png_gray::is_png(&bytes) {
+        if let Some(gray) = png_gray::read_gray_rows(&bytes, path, usize::MAX)? {
+            return Ok(LabelMap {
+                width: gray.width,
+                height: gray.height,
+                labels: gray.samples,
+                source: path.to_path_buf(),
+            });
+        }
+    }
+    let img = decode(path, bytes)?;
     let (width, height) = (img.width() as usize, img.height() as usize);
     let labels: Vec<u32> = match &img {
         DynamicImage::ImageLuma8(b) => b.as_raw().iter().map(|&v| u32::from(v)).collect(),

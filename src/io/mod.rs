@@ -3,6 +3,7 @@
 pub mod image;
 pub mod manifest;
 pub mod medical;
+pub mod png_gray;
 
 pub use self::image::{
     read_image, read_image_file, read_mask, read_mask_file, Image, ImageFile, LabelMap,

@@ -1,0 +1,130 @@
+//! Direct PNG decoding for gray-level files, the common case of ultrasound archives.
+//!
+//! Gray PNGs (1, 2, 4, 8 or 16 bits, not interlaced) are decoded with the `png` crate row by
+//! row, without the `image` crate's conversions: an image can stop after the last row its
+//! regions need, and a 1-bit mask is unpacked straight into labels. Values are those the `image`
+//! crate gives: 1-, 2- and 4-bit samples scaled to 0..=255 (`v · 255 / (2^depth − 1)`), 8- and
+//! 16-bit samples as stored. Every other PNG (palette, gray+alpha, colour, interlaced) returns
+//! `None`, and the caller decodes it through the `image` crate.
+//!
+//! A file is checked to the end of its chunk structure (IEND present, no chunk cut short) before
+//! any row is read, so a truncated file is an error even when the rows it lacks are not needed.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use png::{BitDepth, ColorType, Decoder, Transformations};
+
+use crate::error::{Error, Result};
+
+/// The PNG file signature.
+const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+
+/// Whether `bytes` start with the PNG signature.
+pub fn is_png(bytes: &[u8]) -> bool {
+    bytes.starts_with(&SIGNATURE)
+}
+
+/// Gray samples of the first rows of a PNG file.
+pub struct GrayRows {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height of the whole image in pixels.
+    pub height: usize,
+    /// Samples of rows `0..rows`, row-major (`rows * width` long).
+    pub samples: Vec<u32>,
+}
+
+fn decode_error(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::Decode {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// Walks the chunk structure of a PNG file: every chunk complete and IEND last.
+fn check_complete(bytes: &[u8], path: &Path) -> Result<()> {
+    let mut at = SIGNATURE.len();
+    loop {
+        let Some(header) = bytes.get(at..at + 8) else {
+            return Err(decode_error(
+                path,
+                "the PNG file ends before its IEND chunk (truncated)",
+            ));
+        };
+        let length = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let end = at + 8 + length + 4;
+        if end > bytes.len() {
+            return Err(decode_error(
+                path,
+                format!(
+                    "the PNG chunk '{}' is cut short (truncated file)",
+                    String::from_utf8_lossy(&header[4..8])
+                ),
+            ));
+        }
+        if &header[4..8] == b"IEND" {
+            return Ok(());
+        }
+        at = end;
+    }
+}
+
+/// Decodes rows `0..min(rows, height)` of a gray PNG; `Ok(None)` for any other PNG.
+pub fn read_gray_rows(bytes: &[u8], path: &Path, rows: usize) -> Result<Option<GrayRows>> {
+    check_complete(bytes, path)?;
+    let mut decoder = Decoder::new(Cursor::new(bytes));
+    decoder.set_transformations(Transformations::IDENTITY);
+    let mut reader = decoder.read_info().map_err(|e| decode_error(path, e))?;
+    let info = reader.info();
+    if info.color_type != ColorType::Grayscale || info.interlaced {
+        return Ok(None);
+    }
+    let (width, height) = (info.width as usize, info.height as usize);
+    let depth = info.bit_depth;
+    let rows = rows.min(height);
+    let mut samples = Vec::with_capacity(rows * width);
+    for y in 0..rows {
+        let row = reader
+            .next_row()
+            .map_err(|e| decode_error(path, e))?
+            .ok_or_else(|| decode_error(path, format!("the image data ends at row {y}")))?;
+        unpack(row.data(), depth, width, &mut samples);
+    }
+    Ok(Some(GrayRows {
+        width,
+        height,
+        samples,
+    }))
+}
+
+/// Appends the `width` samples of one raw row.
+fn unpack(data: &[u8], depth: BitDepth, width: usize, out: &mut Vec<u32>) {
+    match depth {
+        BitDepth::Eight => out.extend(data[..width].iter().map(|&v| u32::from(v))),
+        BitDepth::Sixteen => out.extend(
+            data.chunks_exact(2)
+                .take(width)
+                .map(|b| u32::from(u16::from_be_bytes([b[0], b[1]]))),
+        ),
+        BitDepth::One => unpack_low::<1>(data, width, out),
+        BitDepth::Two => unpack_low::<2>(data, width, out),
+        BitDepth::Four => unpack_low::<4>(data, width, out),
+    }
+}
+
+/// Appends the `width` samples of a row packed `BITS` per sample (1, 2 or 4), scaled to 0..=255
+/// as the `image` crate scales them (`v · 255 / (2^BITS − 1)`).
+fn unpack_low<const BITS: u32>(data: &[u8], width: usize, out: &mut Vec<u32>) {
+    let per_byte = (8 / BITS) as usize;
+    let max = (1u32 << BITS) - 1;
+    let scale = 255 / max;
+    let start = out.len();
+    out.resize(start + width, 0);
+    for (chunk, &byte) in out[start..].chunks_mut(per_byte).zip(data) {
+        let byte = u32::from(byte);
+        for (k, sample) in chunk.iter_mut().enumerate() {
+            *sample = ((byte >> (8 - BITS * (k as u32 + 1))) & max) * scale;
+        }
+    }
+}
