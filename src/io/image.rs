@@ -193,8 +193,8 @@ pub fn read_image(path: &Path) -> Result<Image> {
 pub fn read_image_rows(path: &Path, rows: usize) -> Result<Image> {
     let bytes = read_bytes(path)?;
     if png_gray::is_png(&bytes) {
-        if let Some(gray) = png_gray::read_gray_rows(&bytes, path, rows)? {
-            let mut pixels: Vec<f64> = gray.samples.iter().map(|&v| f64::from(v)).collect();
+        if let Some(gray) = png_gray::read_gray_rows::<f64>(&bytes, path, rows)? {
+            let mut pixels = gray.samples;
             pixels.resize(gray.width * gray.height, f64::NAN);
             return Ok(Image {
                 width: gray.width,
@@ -251,7 +251,7 @@ fn rgb<T: Copy + Into<f64>>(raw: &[T], channels: usize) -> Vec<f64> {
 pub fn read_mask(path: &Path) -> Result<LabelMap> {
     let bytes = read_bytes(path)?;
     if png_gray::is_png(&bytes) {
-        if let Some(gray) = png_gray::read_gray_rows(&bytes, path, usize::MAX)? {
+        if let Some(gray) = png_gray::read_gray_rows::<u32>(&bytes, path, usize::MAX)? {
             return Ok(LabelMap {
                 width: gray.width,
                 height: gray.height,

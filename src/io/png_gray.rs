@@ -25,14 +25,14 @@ pub fn is_png(bytes: &[u8]) -> bool {
     bytes.starts_with(&SIGNATURE)
 }
 
-/// Gray samples of the first rows of a PNG file.
-pub struct GrayRows {
+/// Gray samples of the first rows of a PNG file, as `T` (`u32` labels or `f64` gray values).
+pub struct GrayRows<T> {
     /// Width in pixels.
     pub width: usize,
     /// Height of the whole image in pixels.
     pub height: usize,
     /// Samples of rows `0..rows`, row-major (`rows * width` long).
-    pub samples: Vec<u32>,
+    pub samples: Vec<T>,
 }
 
 fn decode_error(path: &Path, message: impl std::fmt::Display) -> Error {
@@ -71,7 +71,11 @@ fn check_complete(bytes: &[u8], path: &Path) -> Result<()> {
 }
 
 /// Decodes rows `0..min(rows, height)` of a gray PNG; `Ok(None)` for any other PNG.
-pub fn read_gray_rows(bytes: &[u8], path: &Path, rows: usize) -> Result<Option<GrayRows>> {
+pub fn read_gray_rows<T: From<u16> + Copy + Default>(
+    bytes: &[u8],
+    path: &Path,
+    rows: usize,
+) -> Result<Option<GrayRows<T>>> {
     check_complete(bytes, path)?;
     let mut decoder = Decoder::new(Cursor::new(bytes));
     decoder.set_transformations(Transformations::IDENTITY);
@@ -99,32 +103,41 @@ pub fn read_gray_rows(bytes: &[u8], path: &Path, rows: usize) -> Result<Option<G
 }
 
 /// Appends the `width` samples of one raw row.
-fn unpack(data: &[u8], depth: BitDepth, width: usize, out: &mut Vec<u32>) {
+fn unpack<T: From<u16> + Copy + Default>(
+    data: &[u8],
+    depth: BitDepth,
+    width: usize,
+    out: &mut Vec<T>,
+) {
     match depth {
-        BitDepth::Eight => out.extend(data[..width].iter().map(|&v| u32::from(v))),
+        BitDepth::Eight => out.extend(data[..width].iter().map(|&v| T::from(u16::from(v)))),
         BitDepth::Sixteen => out.extend(
             data.chunks_exact(2)
                 .take(width)
-                .map(|b| u32::from(u16::from_be_bytes([b[0], b[1]]))),
+                .map(|b| T::from(u16::from_be_bytes([b[0], b[1]]))),
         ),
-        BitDepth::One => unpack_low::<1>(data, width, out),
-        BitDepth::Two => unpack_low::<2>(data, width, out),
-        BitDepth::Four => unpack_low::<4>(data, width, out),
+        BitDepth::One => unpack_low::<1, T>(data, width, out),
+        BitDepth::Two => unpack_low::<2, T>(data, width, out),
+        BitDepth::Four => unpack_low::<4, T>(data, width, out),
     }
 }
 
 /// Appends the `width` samples of a row packed `BITS` per sample (1, 2 or 4), scaled to 0..=255
 /// as the `image` crate scales them (`v · 255 / (2^BITS − 1)`).
-fn unpack_low<const BITS: u32>(data: &[u8], width: usize, out: &mut Vec<u32>) {
-    let per_byte = (8 / BITS) as usize;
-    let max = (1u32 << BITS) - 1;
+fn unpack_low<const BITS: u16, T: From<u16> + Copy + Default>(
+    data: &[u8],
+    width: usize,
+    out: &mut Vec<T>,
+) {
+    let per_byte = usize::from(8 / BITS);
+    let max = (1u16 << BITS) - 1;
     let scale = 255 / max;
     let start = out.len();
-    out.resize(start + width, 0);
+    out.resize(start + width, T::default());
     for (chunk, &byte) in out[start..].chunks_mut(per_byte).zip(data) {
-        let byte = u32::from(byte);
+        let byte = u16::from(byte);
         for (k, sample) in chunk.iter_mut().enumerate() {
-            *sample = ((byte >> (8 - BITS * (k as u32 + 1))) & max) * scale;
+            *sample = T::from(((byte >> (8 - BITS * (k as u16 + 1))) & max) * scale);
         }
     }
 }
