@@ -178,6 +178,83 @@ fn lowess_matches_statsmodels() {
     }
 }
 
+/// The bootstrap bias-corrected curve against a plain serial reference written from rms'
+/// `calibrate` definition: the same draws (one `StdRng` seeded with the seed, `n` indices per
+/// resample), optimism = lowess on the resample − lowess of the same fit on the original rows,
+/// corrected = apparent − mean optimism. The parallel implementation must equal it exactly,
+/// on one thread and on several.
+#[test]
+fn bootstrap_calibration_equals_serial_reference() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use sonorad::evaluate::calibration::bootstrap_calibration;
+
+    let all = oracles();
+    let y = bools(&all["hosmer_lemeshow"]["outcome"]);
+    let p = floats(&all["hosmer_lemeshow"]["predicted"]);
+    let logit: Vec<Vec<f64>> = p.iter().map(|v| vec![(v / (1.0 - v)).ln()]).collect();
+    // refit a logistic recalibration on the resample; resamples whose first row is even fail
+    let refit = |rows: &[usize]| -> Option<Vec<f64>> {
+        if rows[0].is_multiple_of(2) {
+            return None;
+        }
+        let x: Vec<Vec<f64>> = rows.iter().map(|&i| logit[i].clone()).collect();
+        let outcome: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+        let fit = Logit::fit("recalibration", &x, &outcome).ok()?;
+        Some(logit.iter().map(|r| fit.probability(r)).collect())
+    };
+    let (resamples, seed) = (200, 7);
+
+    let n = p.len();
+    let yf: Vec<f64> = y.iter().map(|&v| v as u8 as f64).collect();
+    let (low, high) = p
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+            (l.min(v), h.max(v))
+        });
+    let grid: Vec<f64> = (0..50)
+        .map(|k| low + (high - low) * k as f64 / 49.0)
+        .collect();
+    let apparent = lowess_at(&p, &yf, LOWESS_SPAN, &grid);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut optimism = vec![0.0; grid.len()];
+    let mut done = 0;
+    for _ in 0..resamples {
+        let rows: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
+        let Some(fitted) = refit(&rows) else { continue };
+        let boot_p: Vec<f64> = rows.iter().map(|&i| fitted[i]).collect();
+        let boot_y: Vec<f64> = rows.iter().map(|&i| yf[i]).collect();
+        let on_resample = lowess_at(&boot_p, &boot_y, LOWESS_SPAN, &grid);
+        let on_original = lowess_at(&fitted, &yf, LOWESS_SPAN, &grid);
+        for k in 0..grid.len() {
+            optimism[k] += on_resample[k] - on_original[k];
+        }
+        done += 1;
+    }
+    assert!(done > resamples / 4 && done < resamples, "{done} refits");
+    let optimism: Vec<f64> = optimism.iter().map(|o| o / done as f64).collect();
+    let corrected: Vec<f64> = apparent
+        .iter()
+        .zip(&optimism)
+        .map(|(a, o)| (a - o).clamp(0.0, 1.0))
+        .collect();
+
+    for threads in [1, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        let ours = pool.install(|| bootstrap_calibration(&p, &y, &refit, resamples, seed));
+        assert_eq!(ours.resamples, done, "{threads} thread(s)");
+        assert_eq!(ours.grid, grid);
+        assert_eq!(ours.apparent, apparent);
+        assert_eq!(ours.optimism, optimism, "{threads} thread(s)");
+        assert_eq!(ours.corrected, corrected, "{threads} thread(s)");
+    }
+    // a model refitted on its own resample looks better there than on the original rows
+    assert!(optimism.iter().any(|o| o.abs() > 1e-3));
+}
+
 #[test]
 fn cohort_tests_match_scipy() {
     let all = oracles();

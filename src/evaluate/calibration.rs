@@ -4,6 +4,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::distributions::chi_square_upper;
@@ -205,10 +206,14 @@ pub const LOWESS_SPAN: f64 = 2.0 / 3.0;
 /// when that resample cannot be fitted (it is then skipped). For each of `resamples` draws,
 /// optimism(x) = calibration on the resample − calibration of the same fit on the original
 /// rows; the corrected curve is the apparent curve minus the mean optimism.
+///
+/// The draws are taken in turn from one generator seeded with `seed`, the refits run in
+/// parallel (rayon), and the optimism is summed in draw order: the result does not depend on
+/// the number of threads.
 pub fn bootstrap_calibration(
     predicted: &[f64],
     outcome: &[bool],
-    refit: &dyn Fn(&[usize]) -> Option<Vec<f64>>,
+    refit: &(dyn Fn(&[usize]) -> Option<Vec<f64>> + Sync),
     resamples: usize,
     seed: u64,
 ) -> BootstrapCalibration {
@@ -221,22 +226,35 @@ pub fn bootstrap_calibration(
         .map(|k| low + (high - low) * k as f64 / 49.0)
         .collect();
     let apparent = lowess_at(predicted, &y, LOWESS_SPAN, &grid);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let draws: Vec<Vec<usize>> = (0..resamples)
+        .map(|_| (0..n).map(|_| rng.gen_range(0..n)).collect())
+        .collect();
+    // optimism of each resample at the grid points, `None` where the refit failed
+    let per_draw: Vec<Option<Vec<f64>>> = draws
+        .par_iter()
+        .map(|rows| {
+            let fitted = refit(rows)?;
+            let boot_p: Vec<f64> = rows.iter().map(|&i| fitted[i]).collect();
+            let boot_y: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+            // apparent calibration of the bootstrap fit on its own resample
+            let on_resample = lowess_at(&boot_p, &boot_y, LOWESS_SPAN, &grid);
+            // test calibration of the same fit on the original rows
+            let on_original = lowess_at(&fitted, &y, LOWESS_SPAN, &grid);
+            Some(
+                on_resample
+                    .iter()
+                    .zip(&on_original)
+                    .map(|(r, o)| r - o)
+                    .collect(),
+            )
+        })
+        .collect();
     let mut optimism = vec![0.0; grid.len()];
     let mut done = 0usize;
-    let mut rng = StdRng::seed_from_u64(seed);
-    for _ in 0..resamples {
-        let rows: Vec<usize> = (0..n).map(|_| rng.gen_range(0..n)).collect();
-        let Some(fitted) = refit(&rows) else {
-            continue;
-        };
-        let boot_p: Vec<f64> = rows.iter().map(|&i| fitted[i]).collect();
-        let boot_y: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
-        // apparent calibration of the bootstrap fit on its own resample
-        let on_resample = lowess_at(&boot_p, &boot_y, LOWESS_SPAN, &grid);
-        // test calibration of the same fit on the original rows
-        let on_original = lowess_at(&fitted, &y, LOWESS_SPAN, &grid);
-        for k in 0..grid.len() {
-            optimism[k] += on_resample[k] - on_original[k];
+    for draw in per_draw.iter().flatten() {
+        for (total, o) in optimism.iter_mut().zip(draw) {
+            *total += o;
         }
         done += 1;
     }
