@@ -35,11 +35,11 @@ impl Backend for CpuBackend {
 /// All matrices of one region.
 pub fn build_all(g: &GrayLevels) -> Matrices {
     let padded = Padded::new(g);
-    let (gldm, ngtdm) = neighbourhoods(&padded, g);
+    let (glcm, gldm, ngtdm) = neighbourhoods(&padded, g);
     Matrices {
         histogram: histogram(g),
-        glcm: glcm(&padded, g.level_count()),
-        glrlm: glrlm(g),
+        glcm,
+        glrlm: glrlm(&padded, g),
         glszm: glszm(&padded, g.level_count()),
         gldm,
         ngtdm,
@@ -94,73 +94,63 @@ pub fn histogram(g: &GrayLevels) -> Vec<u32> {
     h
 }
 
-/// Asymmetric co-occurrence counts `C_a(i, j)` of pairs `(p, p + a)` for the four angles.
-fn glcm(padded: &Padded, l: usize) -> GlcmMatrix {
-    let mut m = GlcmMatrix::zeros(l);
-    let offsets = GLCM_ANGLES.map(|a| padded.offset(a));
-    for (p, i) in padded.region_pixels() {
-        for (a, &off) in offsets.iter().enumerate() {
-            let j = padded.ranks[(p as isize + off) as usize];
-            if j > 0 {
-                m.counts[(a * l + i as usize - 1) * l + j as usize - 1] += 1;
+/// Run-length counts for the four angles. Runs are maximal sequences of region pixels of one
+/// level along a line: a run starts at a region pixel whose predecessor along the angle has
+/// another rank (the padding is rank 0), and is followed until the rank changes. An angle along
+/// which no line crosses two region pixels is left empty.
+fn glrlm(padded: &Padded, g: &GrayLevels) -> GlrlmMatrix {
+    let l = g.level_count();
+    let max_run = g.width.max(g.height);
+    let mut m = GlrlmMatrix::zeros(l, max_run);
+    let ranks = &padded.ranks;
+    for (a, &angle_step) in GLCM_ANGLES.iter().enumerate() {
+        let angle = &mut m.counts[a * l * max_run..(a + 1) * l * max_run];
+        let step = padded.offset(angle_step);
+        let mut longest = 0;
+        for (p, r) in padded.region_pixels() {
+            if ranks[(p as isize - step) as usize] == r {
+                continue;
             }
+            let mut run = 1;
+            let mut q = (p as isize + step) as usize;
+            while ranks[q] == r {
+                run += 1;
+                q = (q as isize + step) as usize;
+            }
+            angle[(r as usize - 1) * max_run + run - 1] += 1;
+            longest = longest.max(run);
+        }
+        if longest < 2 && !line_with_two_pixels(g, angle_step) {
+            angle.fill(0);
         }
     }
     m
 }
 
-/// Run-length counts for the four angles. Runs are maximal sequences of region pixels of one
-/// level along a line; an angle along which no line crosses two region pixels is left empty.
-fn glrlm(g: &GrayLevels) -> GlrlmMatrix {
-    let l = g.level_count();
-    let max_run = g.width.max(g.height);
-    let mut m = GlrlmMatrix::zeros(l, max_run);
+/// Whether some line along `(dy, dx)` through the bounding box holds two region pixels (only
+/// asked when every run has length 1).
+fn line_with_two_pixels(g: &GrayLevels, (dy, dx): (isize, isize)) -> bool {
     let (w, h) = (g.width as isize, g.height as isize);
-    for (a, &(dy, dx)) in GLCM_ANGLES.iter().enumerate() {
-        let angle = &mut m.counts[a * l * max_run..(a + 1) * l * max_run];
-        let step = dy * w + dx;
-        let mut multi_element = false;
-        // A line starts at every pixel whose predecessor lies outside the bounding box.
-        for y0 in 0..h {
-            for x0 in 0..w {
-                let (py, px) = (y0 - dy, x0 - dx);
-                if py >= 0 && px >= 0 && py < h && px < w {
-                    continue;
-                }
-                // Steps until the line leaves the box along y and along x.
-                let along_y = if dy > 0 { h - y0 } else { isize::MAX };
-                let along_x = match dx {
-                    1 => w - x0,
-                    -1 => x0 + 1,
-                    _ => isize::MAX,
-                };
-                let length = along_y.min(along_x) as usize;
-                let mut at = y0 * w + x0;
-                let (mut current, mut run, mut elements) = (0u32, 0usize, 0usize);
-                for _ in 0..length {
-                    let r = g.ranks[at as usize];
-                    elements += usize::from(r > 0);
-                    if r != current {
-                        if current > 0 {
-                            angle[(current as usize - 1) * max_run + run - 1] += 1;
-                        }
-                        current = r;
-                        run = 0;
-                    }
-                    run += 1;
-                    at += step;
-                }
-                if current > 0 {
-                    angle[(current as usize - 1) * max_run + run - 1] += 1;
-                }
-                multi_element |= elements > 1;
+    // lines are numbered by the coordinate that stays constant along them
+    let line = |x: isize, y: isize| -> usize {
+        match (dy, dx) {
+            (0, _) => y as usize,
+            (_, 0) => x as usize,
+            (_, 1) => (x - y + h) as usize,
+            _ => (x + y) as usize,
+        }
+    };
+    let mut pixels = vec![0u32; (w + h + 1) as usize];
+    for (k, &r) in g.ranks.iter().enumerate() {
+        if r > 0 {
+            let count = &mut pixels[line(k as isize % w, k as isize / w)];
+            *count += 1;
+            if *count > 1 {
+                return true;
             }
         }
-        if !multi_element {
-            angle.fill(0);
-        }
     }
-    m
+    false
 }
 
 /// Zones: 8-connected groups of region pixels with the same level, counted by level and size.
@@ -201,26 +191,33 @@ fn glszm(padded: &Padded, l: usize) -> GlszmMatrix {
     GlszmMatrix { levels: l, entries }
 }
 
-/// GLDM and NGTDM from one pass over the 8-neighbourhoods.
+/// GLCM, GLDM and NGTDM from one pass over the 8-neighbourhoods.
 ///
-/// GLDM: for each region pixel, how many of its 8 neighbours are region pixels of the same level
+/// GLCM: asymmetric co-occurrence counts `C_a(i, j)` of pairs `(p, p + a)` for the four angles
+/// (the neighbours that are GLCM angles). GLDM: for each region pixel, how many of its 8 neighbours are region pixels of the same level
 /// (α = 0). NGTDM: per level, the pixel count and the integer sums `|g c − S|` split by the
 /// number `c` of region neighbours (`S` their summed gray level).
-fn neighbourhoods(padded: &Padded, g: &GrayLevels) -> (GldmMatrix, NgtdmMatrix) {
+fn neighbourhoods(padded: &Padded, g: &GrayLevels) -> (GlcmMatrix, GldmMatrix, NgtdmMatrix) {
     let l = g.level_count();
+    let mut glcm = GlcmMatrix::zeros(l);
     let (mut gldm, mut ngtdm) = (GldmMatrix::zeros(l), NgtdmMatrix::zeros(l));
     let offsets = NEIGHBOURS.map(|n| padded.offset(n));
+    // the GLCM angle each neighbour stands for, if any
+    let angles = NEIGHBOURS.map(|n| GLCM_ANGLES.iter().position(|&a| a == n));
     for (p, r) in padded.region_pixels() {
+        let i = r as usize - 1;
         let (mut dependent, mut count, mut sum) = (0usize, 0u64, 0u64);
-        for &off in &offsets {
+        for (&off, &angle) in offsets.iter().zip(&angles) {
             let n = padded.ranks[(p as isize + off) as usize];
             if n > 0 {
                 dependent += usize::from(n == r);
                 count += 1;
                 sum += u64::from(g.levels[n as usize - 1]);
+                if let Some(a) = angle {
+                    glcm.counts[(a * l + i) * l + n as usize - 1] += 1;
+                }
             }
         }
-        let i = r as usize - 1;
         gldm.counts[i * DEPENDENCE_SIZES + dependent] += 1;
         ngtdm.counts[i] += 1;
         if count > 0 {
@@ -229,5 +226,50 @@ fn neighbourhoods(padded: &Padded, g: &GrayLevels) -> (GldmMatrix, NgtdmMatrix) 
                 (level * count).abs_diff(sum);
         }
     }
-    (gldm, ngtdm)
+    (glcm, gldm, ngtdm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn levels(width: usize, height: usize, ranks: Vec<u32>, levels: Vec<u32>) -> GrayLevels {
+        GrayLevels {
+            width,
+            height,
+            ranks,
+            levels,
+        }
+    }
+
+    /// Counts of one angle, `[rank - 1][run - 1]`, flattened.
+    fn angle(m: &GlrlmMatrix, a: usize) -> &[u32] {
+        let size = m.levels * m.max_run;
+        &m.counts[a * size..(a + 1) * size]
+    }
+
+    #[test]
+    fn a_diagonal_line_has_runs_only_along_its_own_angle() {
+        // angles (1, 1), (1, 0), (1, −1), (0, 1)
+        let g = levels(3, 3, vec![1, 0, 0, 0, 1, 0, 0, 0, 1], vec![1]);
+        let m = build_all(&g).glrlm;
+        assert_eq!(angle(&m, 0), &[0, 0, 1]);
+        for a in 1..4 {
+            assert_eq!(angle(&m, a), &[0, 0, 0], "angle {a}");
+        }
+    }
+
+    #[test]
+    fn runs_of_one_on_lines_of_two_pixels_are_kept() {
+        // checkerboard of two levels: every horizontal, vertical and anti-diagonal run has
+        // length 1, but those lines hold two region pixels
+        let g = levels(2, 2, vec![1, 2, 2, 1], vec![1, 2]);
+        let m = build_all(&g).glrlm;
+        // (1, 1): the main diagonal is a run of 2 at level 1; two corners are runs of 1
+        assert_eq!(angle(&m, 0), &[0, 1, 2, 0]);
+        assert_eq!(angle(&m, 1), &[2, 0, 2, 0]);
+        // (1, −1): the anti-diagonal is a run of 2 at level 2
+        assert_eq!(angle(&m, 2), &[2, 0, 0, 1]);
+        assert_eq!(angle(&m, 3), &[2, 0, 2, 0]);
+    }
 }
