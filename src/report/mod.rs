@@ -300,7 +300,25 @@ fn diagonal() -> Series {
 }
 
 /// Write the clinical-stage CSV files and `clinical_model.json`.
-fn write_clinical_outputs(dir: &Path, c: &ClinicalStudy) -> ClinicalResult<()> {
+fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> ClinicalResult<()> {
+    // per case: cohort, outcome and each model's probability
+    let scores: Vec<Vec<String>> = c
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let mut row = vec![
+                study.cases[i].id.clone(),
+                c.cohorts[k].name().into(),
+                (c.outcomes[k] as u8).to_string(),
+            ];
+            row.extend(c.models.iter().map(|m| m.probabilities[k].to_string()));
+            row
+        })
+        .collect();
+    let mut header = vec!["case_id", "cohort", "outcome"];
+    header.extend(c.models.iter().map(|m| m.model.as_str()));
+    write_csv(&dir.join("clinical_scores.csv"), &header, &scores)?;
     let mut univariate = Vec::new();
     for u in &c.univariate {
         univariate.extend(odds_csv(&u.terms, Some(&u.variable)));
@@ -442,7 +460,7 @@ pub fn run(
         Some(t) => {
             let ranges = clinical::feature_ranges(&features, study)?;
             let c = clinical::fit(study, t, &options.clinical_options, ranges)?;
-            write_clinical_outputs(dir, &c)?;
+            write_clinical_outputs(dir, study, &c)?;
             Some(c)
         }
         None => None,
