@@ -190,7 +190,7 @@ pub enum Hyperparameters {
 /// A fitted classifier.
 pub enum Fitted {
     /// Logistic regression.
-    LogisticRegression(FittedLogisticRegression<f64, bool>),
+    LogisticRegression(LogisticFit),
     /// SVM with Platt scaling.
     Svm(Svm<f64, Pr>),
     /// kNN: the training cases and k.
@@ -217,20 +217,46 @@ fn fit_error(model: &str, e: impl std::fmt::Display) -> TrainError {
     }
 }
 
-/// Unpenalized-capable logistic regression with linfa-logistic: minimizes
+/// A fitted logistic regression, oriented to the positive class:
+/// `P(y = 1 | x) = σ(intercept + Σ_j coefficient_j x_j)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticFit {
+    /// Intercept.
+    pub intercept: f64,
+    /// One coefficient per column.
+    pub coefficients: Array1<f64>,
+}
+
+impl LogisticFit {
+    /// Probability of the positive class for every row of `x`.
+    pub fn probabilities(&self, x: ArrayView2<f64>) -> Vec<f64> {
+        // p = σ(β₀ + x·β)
+        (x.dot(&self.coefficients) + self.intercept)
+            .iter()
+            .map(|&eta| 1.0 / (1.0 + (-eta).exp()))
+            .collect()
+    }
+}
+
+/// Logistic regression with linfa-logistic (L-BFGS): minimizes
 /// `−Σ log σ(±η_i) + (α/2)‖w‖²` (α = 0: maximum likelihood), to a gradient norm of 10⁻⁸.
-pub fn fit_logistic(
-    x: ArrayView2<f64>,
-    y: &[bool],
-    alpha: f64,
-) -> TrainResult<FittedLogisticRegression<f64, bool>> {
+///
+/// linfa-logistic models the class of the first row as its "positive" class; the fit returned
+/// here is always oriented to `true`.
+pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], alpha: f64) -> TrainResult<LogisticFit> {
     let dataset = Dataset::new(x.to_owned(), Array1::from(y.to_vec()));
-    LogisticRegression::default()
+    let fitted: FittedLogisticRegression<f64, bool> = LogisticRegression::default()
         .alpha(alpha)
         .gradient_tolerance(1e-8)
         .max_iterations(2000)
         .fit(&dataset)
-        .map_err(|e| fit_error(ModelKind::LogisticRegression.name(), e))
+        .map_err(|e| fit_error(ModelKind::LogisticRegression.name(), e))?;
+    // σ(−η) = 1 − σ(η): negate when linfa's positive class is `false`
+    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+    Ok(LogisticFit {
+        intercept: sign * fitted.intercept(),
+        coefficients: fitted.params() * sign,
+    })
 }
 
 impl Fitted {
@@ -257,7 +283,8 @@ impl Fitted {
                     .map_err(|e| fit_error(ModelKind::Svm.name(), e))
             }
             Hyperparameters::Knn { k } => Ok(Fitted::Knn {
-                x: x.to_owned(),
+                // the k-d tree reads rows as contiguous slices
+                x: x.as_standard_layout().into_owned(),
                 y: y.to_vec(),
                 k,
             }),
@@ -312,14 +339,15 @@ impl Fitted {
     /// Probability-like scores of the positive class for every row of `x`.
     pub fn scores(&self, x: ArrayView2<f64>) -> Vec<f64> {
         match self {
-            Fitted::LogisticRegression(m) => m.predict_probabilities(&x).to_vec(),
+            Fitted::LogisticRegression(m) => m.probabilities(x),
             Fitted::Svm(m) => {
                 let p: Array1<Pr> = m.predict(&x.to_owned());
                 p.iter().map(|v| f64::from(**v)).collect()
             }
             Fitted::Knn { x: train, y, k } => {
                 let index = CommonNearestNeighbour::KdTree.from_batch(train, L2Dist);
-                x.axis_iter(Axis(0))
+                x.as_standard_layout()
+                    .axis_iter(Axis(0))
                     .map(|row| match &index {
                         Ok(index) => match index.k_nearest(row, *k) {
                             // score = share of positive cases among the k nearest

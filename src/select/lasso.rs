@@ -11,7 +11,12 @@
 //! variance 1 with denominator `n`) and the coefficients are returned on the scale of the input.
 //! The solver alternates a quadratic (IRLS) approximation of the log-likelihood with cyclic
 //! coordinate descent and soft-thresholding, `β_j ← S(Σ_i w_i x_ij r_i + v_j β_j, λ) / v_j` with
-//! `v_j = Σ_i w_i x_ij²`, halving a step whenever it would increase the objective.
+//! `v_j = Σ_i w_i x_ij²`, halving a step whenever it would increase the objective. The sweeps
+//! run on the weighted Gram matrix (glmnet's covariance updates), so a sweep costs O(p²), not
+//! O(n p). Once a sweep leaves the set of non-zero coefficients and their signs unchanged, the
+//! quadratic is solved exactly on that set (a Cholesky solve) and the solution is kept if it
+//! satisfies the optimality conditions; on correlated features, where cyclic sweeps converge
+//! slowly, this gives the exact minimizer of each quadratic and so Newton's convergence.
 //!
 //! λ path: `λ_max = max_j |Σ_i x_ij (y_i − ȳ)| / n` (the smallest λ with all β_j = 0), then
 //! `n_lambda` values log-spaced down to `λ_max × ratio`, ratio 10⁻⁴ if `n ≥ p` and 0.01
@@ -24,16 +29,21 @@
 //! largest λ attaining the minimum `cvm`; `lambda.1se` the largest λ whose `cvm` is within one
 //! `cvsd` of that minimum.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use nalgebra::{DMatrix, DVector};
+use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::train::error::{TrainError, TrainResult};
 
-/// Convergence tolerance on the weighted squared coefficient change.
+/// Convergence tolerance: the largest squared coefficient change of a Newton (IRLS) step, and
+/// the largest weighted squared change `G_jj δ²` of a coordinate-descent sweep.
 const TOLERANCE: f64 = 1e-14;
-/// Iteration caps of the IRLS and coordinate-descent loops.
+/// Iteration caps of the Newton (IRLS) steps and of the sweeps of one quadratic.
 const MAX_OUTER: usize = 500;
-const MAX_INNER: usize = 100_000;
+const MAX_SWEEPS: usize = 100_000;
+/// Relative slack of the subgradient check `|c_j − G_jA b_A| ≤ λ` of an excluded coefficient.
+const SUPPORT_SLACK: f64 = 1e-12;
 /// Probability clip of cv.glmnet's binomial deviance.
 const PROBABILITY_MIN: f64 = 1e-5;
 
@@ -143,101 +153,187 @@ fn soft_threshold(value: f64, lambda: f64) -> f64 {
     value.signum() * (value.abs() - lambda).max(0.0)
 }
 
-/// Penalized objective of the standardized problem.
-fn objective(z: &Array2<f64>, y: &[f64], b0: f64, beta: &[f64], lambda: f64) -> f64 {
+/// The standardized columns with a leading column of ones (the intercept is coefficient 0).
+fn with_intercept(z: &Array2<f64>) -> Array2<f64> {
+    let (n, p) = z.dim();
+    let mut design = Array2::ones((n, p + 1));
+    design.slice_mut(s![.., 1..]).assign(z);
+    design
+}
+
+/// Penalized objective of the standardized problem, `b = (β₀, β_1, ..., β_p)`.
+fn objective(design: &Array2<f64>, y: &[f64], b: &[f64], lambda: f64) -> f64 {
     let n = y.len() as f64;
-    let eta = z.dot(&Array1::from(beta.to_vec())) + b0;
-    // −(1/n) Σ [y η − log(1 + e^η)] + λ Σ |β|
+    let eta = design.dot(&ArrayView1::from(b));
+    // −(1/n) Σ [y η − log(1 + e^η)] + λ Σ_{j≥1} |β_j|
     let loss: f64 = eta
         .iter()
         .zip(y)
         .map(|(&e, &yi)| log1p_exp(e) - yi * e)
         .sum::<f64>()
         / n;
-    loss + lambda * beta.iter().map(|b| b.abs()).sum::<f64>()
+    loss + lambda * b[1..].iter().map(|v| v.abs()).sum::<f64>()
 }
 
-/// Solve one λ on the standardized problem, starting from (`b0`, `beta`).
-fn solve(z: &Array2<f64>, y: &[f64], lambda: f64, b0: &mut f64, beta: &mut [f64]) {
-    let (n, p) = z.dim();
-    let nf = n as f64;
-    let mut current = objective(z, y, *b0, beta, lambda);
-    for _ in 0..MAX_OUTER {
-        let eta = z.dot(&Array1::from(beta.to_vec())) + *b0;
-        let probabilities = eta.mapv(sigmoid);
-        // IRLS weights w_i = p_i (1 − p_i) / n
-        let w: Vec<f64> = probabilities
-            .iter()
-            .map(|&pi| (pi * (1.0 - pi)).max(1e-12) / nf)
-            .collect();
-        // working residual r_i = (y_i − p_i) / (p_i (1 − p_i))
-        let mut r: Vec<f64> = probabilities
-            .iter()
-            .zip(y)
-            .map(|(&pi, &yi)| (yi - pi) / (pi * (1.0 - pi)).max(1e-12))
-            .collect();
-        let weighted_variance: Vec<f64> = (0..p)
-            .map(|j| z.column(j).iter().zip(&w).map(|(x, wi)| wi * x * x).sum())
-            .collect();
-        let weight_sum: f64 = w.iter().sum();
-        let (old_b0, old_beta) = (*b0, beta.to_vec());
-        for _ in 0..MAX_INNER {
+/// The quadratic (IRLS) approximation of the objective at a fit:
+/// `½ bᵀ G b − cᵀ b + λ Σ_{j≥1} |b_j|`, with `G = Xᵀ W X` and `c = Xᵀ W u` on the columns
+/// `X = (1, z_1, ..., z_p)`, weights `w_i = p_i (1 − p_i) / n` and working response
+/// `u_i = η_i + (y_i − p_i) / (p_i (1 − p_i))`.
+struct Quadratic {
+    gram: Array2<f64>,
+    linear: Array1<f64>,
+}
+
+impl Quadratic {
+    fn new(design: &Array2<f64>, y: &[f64], b: &[f64]) -> Self {
+        let n = y.len() as f64;
+        let eta = design.dot(&ArrayView1::from(b));
+        let mut weighted = design.clone();
+        let mut response = Array1::zeros(y.len());
+        for (i, mut row) in weighted.axis_iter_mut(Axis(0)).enumerate() {
+            let p = sigmoid(eta[i]);
+            let variance = (p * (1.0 - p)).max(1e-12);
+            // w_i = p_i (1 − p_i) / n; u_i = η_i + (y_i − p_i) / (p_i (1 − p_i))
+            row *= variance / n;
+            response[i] = eta[i] + (y[i] - p) / variance;
+        }
+        Quadratic {
+            gram: design.t().dot(&weighted),
+            linear: weighted.t().dot(&response),
+        }
+    }
+
+    /// Minimize the quadratic from `b` by cyclic coordinate descent with soft-thresholding,
+    /// `b_j ← S(G_jj b_j − g_j, λ) / G_jj` with `g = G b − c` (the intercept unthresholded).
+    /// Once a sweep leaves the signs of all coefficients unchanged, the quadratic is solved
+    /// exactly on that support and the solution kept if it satisfies the optimality conditions.
+    fn minimize(&self, lambda: f64, b: &mut [f64]) {
+        let mut gradient = self.gram.dot(&ArrayView1::from(&*b)) - &self.linear;
+        let mut previous_signs = signs(b);
+        for _ in 0..MAX_SWEEPS {
             let mut largest_change: f64 = 0.0;
-            for j in 0..p {
-                if weighted_variance[j] == 0.0 {
+            for j in 0..b.len() {
+                let curvature = self.gram[[j, j]];
+                if curvature <= 0.0 {
                     continue;
                 }
-                let column = z.column(j);
-                // g = Σ w_i x_ij r_i + v_j β_j
-                let g: f64 = column
-                    .iter()
-                    .zip(&w)
-                    .zip(&r)
-                    .map(|((x, wi), ri)| wi * x * ri)
-                    .sum::<f64>()
-                    + weighted_variance[j] * beta[j];
-                let updated = soft_threshold(g, lambda) / weighted_variance[j];
-                let delta = updated - beta[j];
+                let updated = if j == 0 {
+                    b[j] - gradient[j] / curvature
+                } else {
+                    soft_threshold(curvature * b[j] - gradient[j], lambda) / curvature
+                };
+                let delta = updated - b[j];
                 if delta != 0.0 {
-                    for (ri, x) in r.iter_mut().zip(column.iter()) {
-                        *ri -= delta * x;
-                    }
-                    beta[j] = updated;
-                    largest_change = largest_change.max(weighted_variance[j] * delta * delta);
+                    // g ← g + δ G_·j
+                    gradient.scaled_add(delta, &self.gram.column(j));
+                    b[j] = updated;
+                    largest_change = largest_change.max(curvature * delta * delta);
                 }
             }
-            // intercept step δ = Σ w r / Σ w
-            let delta = r.iter().zip(&w).map(|(ri, wi)| ri * wi).sum::<f64>() / weight_sum;
-            for ri in r.iter_mut() {
-                *ri -= delta;
+            let current_signs = signs(b);
+            if current_signs == previous_signs || largest_change < TOLERANCE {
+                if let Some(exact) = self.solve_on_support(lambda, &current_signs) {
+                    b.copy_from_slice(&exact);
+                    return;
+                }
             }
-            *b0 += delta;
-            largest_change = largest_change.max(weight_sum * delta * delta);
             if largest_change < TOLERANCE {
-                break;
+                return;
+            }
+            previous_signs = current_signs;
+        }
+    }
+
+    /// The exact minimizer when the non-zero coefficients and their signs `s` are given:
+    /// `G_AA b_A = c_A − λ s_A` on the support `A` (with the intercept). `None` unless the
+    /// solution keeps the signs and every coefficient outside `A` satisfies `|c_j − G_jA b_A|
+    /// ≤ λ`, the conditions under which it is the minimizer.
+    fn solve_on_support(&self, lambda: f64, signs: &[i8]) -> Option<Vec<f64>> {
+        let support: Vec<usize> = (0..signs.len())
+            .filter(|&j| j == 0 || signs[j] != 0)
+            .collect();
+        let k = support.len();
+        let gram = DMatrix::from_fn(k, k, |a, b| self.gram[[support[a], support[b]]]);
+        // right-hand side c_A − λ s_A (the intercept is not penalized)
+        let rhs = DVector::from_fn(k, |a, _| {
+            let j = support[a];
+            if j == 0 {
+                self.linear[0]
+            } else {
+                self.linear[j] - lambda * f64::from(signs[j])
+            }
+        });
+        let solution = gram.cholesky()?.solve(&rhs);
+        let mut b = vec![0.0; signs.len()];
+        for (a, &j) in support.iter().enumerate() {
+            if j > 0 && (solution[a] == 0.0 || solution[a].signum() != f64::from(signs[j])) {
+                return None;
+            }
+            b[j] = solution[a];
+        }
+        for j in (1..signs.len()).filter(|&j| signs[j] == 0) {
+            // subgradient condition of an excluded coefficient: |c_j − G_jA b_A| ≤ λ
+            let correlation = self.linear[j]
+                - support
+                    .iter()
+                    .zip(solution.iter())
+                    .map(|(&l, v)| self.gram[[j, l]] * v)
+                    .sum::<f64>();
+            if correlation.abs() > lambda * (1.0 + SUPPORT_SLACK) {
+                return None;
             }
         }
+        Some(b)
+    }
+}
+
+/// Sign of every coefficient (−1, 0, 1).
+fn signs(b: &[f64]) -> Vec<i8> {
+    b.iter()
+        .map(|&v| {
+            if v > 0.0 {
+                1
+            } else if v < 0.0 {
+                -1
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+/// Solve one λ on the standardized problem, starting from (`b0`, `beta`): proximal Newton
+/// (IRLS) steps, each quadratic minimized as in [`Quadratic::minimize`], halving a step
+/// whenever it would increase the objective.
+fn solve(z: &Array2<f64>, y: &[f64], lambda: f64, b0: &mut f64, beta: &mut [f64]) {
+    let design = with_intercept(z);
+    let mut b: Vec<f64> = std::iter::once(*b0).chain(beta.iter().copied()).collect();
+    let mut current = objective(&design, y, &b, lambda);
+    for _ in 0..MAX_OUTER {
+        let old = b.clone();
+        Quadratic::new(&design, y, &b).minimize(lambda, &mut b);
         // step halving: never accept a step that increases the objective
-        let mut value = objective(z, y, *b0, beta, lambda);
+        let mut value = objective(&design, y, &b, lambda);
         let mut halvings = 0;
         while value > current && halvings < 30 {
-            *b0 = 0.5 * (*b0 + old_b0);
-            for (b, old) in beta.iter_mut().zip(&old_beta) {
-                *b = 0.5 * (*b + old);
+            for (v, o) in b.iter_mut().zip(&old) {
+                *v = 0.5 * (*v + o);
             }
-            value = objective(z, y, *b0, beta, lambda);
+            value = objective(&design, y, &b, lambda);
             halvings += 1;
         }
         current = value.min(current);
-        let change = beta
+        let change = b
             .iter()
-            .zip(&old_beta)
-            .map(|(b, o)| (b - o).powi(2))
-            .fold((*b0 - old_b0).powi(2), f64::max);
+            .zip(&old)
+            .map(|(v, o)| (v - o).powi(2))
+            .fold(0.0, f64::max);
         if change < TOLERANCE {
             break;
         }
     }
+    *b0 = b[0];
+    beta.copy_from_slice(&b[1..]);
 }
 
 fn as_float(y: &[bool]) -> Vec<f64> {
@@ -257,17 +353,31 @@ pub fn lasso_logistic(x: ArrayView2<f64>, y: &[bool], lambda: f64) -> LinearPred
 
 /// LASSO fits over a decreasing sequence of λ values, each warm-started from the previous one.
 pub fn lasso_path(x: ArrayView2<f64>, y: &[bool], lambdas: &[f64]) -> Vec<LinearPredictor> {
+    path_until(x, y, lambdas, |_| false)
+}
+
+/// [`lasso_path`], stopping after the first fit for which `stop` returns true.
+fn path_until(
+    x: ArrayView2<f64>,
+    y: &[bool],
+    lambdas: &[f64],
+    mut stop: impl FnMut(&LinearPredictor) -> bool,
+) -> Vec<LinearPredictor> {
     let s = Standardized::new(x);
     let yf = as_float(y);
     let mut b0 = null_intercept(&yf);
     let mut beta = vec![0.0; x.ncols()];
-    lambdas
-        .iter()
-        .map(|&lambda| {
-            solve(&s.z, &yf, lambda, &mut b0, &mut beta);
-            s.unstandardize(b0, &beta)
-        })
-        .collect()
+    let mut fits = Vec::with_capacity(lambdas.len());
+    for &lambda in lambdas {
+        solve(&s.z, &yf, lambda, &mut b0, &mut beta);
+        let fit = s.unstandardize(b0, &beta);
+        let done = stop(&fit);
+        fits.push(fit);
+        if done {
+            break;
+        }
+    }
+    fits
 }
 
 /// glmnet's λ sequence for `x`, `y`: `n_lambda` log-spaced values from `λ_max`.
@@ -355,49 +465,50 @@ pub fn lasso_cv(
     }
     let yf = as_float(y);
     let all_lambdas = lambda_sequence(x, y, n_lambda);
-    let full = lasso_path(x, y, &all_lambdas);
     // null deviance: the intercept-only model
     let null = LinearPredictor {
         intercept: null_intercept(&yf),
         coefficients: vec![0.0; x.ncols()],
     };
     let null_deviance = deviance(&null, x, &yf, 0.0);
-    let mut deviance_ratio = Vec::new();
-    for (k, fit) in full.iter().enumerate() {
+    let mut deviance_ratio: Vec<f64> = Vec::new();
+    let path = path_until(x, y, &all_lambdas, |fit| {
         // deviance ratio = 1 − D / D_null
         let ratio = 1.0 - deviance(fit, x, &yf, 0.0) / null_deviance;
-        deviance_ratio.push(ratio);
+        let k = deviance_ratio.len();
         let stalled =
             k >= 5 && (ratio - deviance_ratio[k - 1]) < 1e-5 * ratio.abs().max(f64::MIN_POSITIVE);
-        if ratio > 0.999 || stalled {
-            break;
-        }
-    }
-    let kept = deviance_ratio.len();
+        deviance_ratio.push(ratio);
+        ratio > 0.999 || stalled
+    });
+    let kept = path.len();
     let lambdas = all_lambdas[..kept].to_vec();
-    let path = full[..kept].to_vec();
 
-    let mut fold_deviance = vec![vec![0.0; kept]; n_folds];
-    let mut fold_sizes = vec![0usize; n_folds];
-    for (f, deviances) in fold_deviance.iter_mut().enumerate() {
-        let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
-        let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
-        fold_sizes[f] = test.len();
-        let ytr: Vec<bool> = train.iter().map(|&i| y[i]).collect();
-        if test.is_empty() || ytr.iter().all(|&v| v) || ytr.iter().all(|&v| !v) {
-            return Err(TrainError::TooFewCases {
-                step: "LASSO cross-validation".into(),
-                message: format!("fold {f} leaves a training part with a single class"),
-            });
-        }
-        let xtr = x.select(Axis(0), &train);
-        let xte = x.select(Axis(0), &test);
-        let yte: Vec<f64> = test.iter().map(|&i| yf[i]).collect();
-        for (k, fit) in lasso_path(xtr.view(), &ytr, &lambdas).iter().enumerate() {
-            // fold deviance = mean per-case deviance of the held-out cases
-            deviances[k] = deviance(fit, xte.view(), &yte, PROBABILITY_MIN) / test.len() as f64;
-        }
-    }
+    // the folds are fitted in parallel; each is independent of the others
+    let fold_results: Vec<(usize, Vec<f64>)> = (0..n_folds)
+        .into_par_iter()
+        .map(|f| {
+            let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+            let ytr: Vec<bool> = train.iter().map(|&i| y[i]).collect();
+            if test.is_empty() || ytr.iter().all(|&v| v) || ytr.iter().all(|&v| !v) {
+                return Err(TrainError::TooFewCases {
+                    step: "LASSO cross-validation".into(),
+                    message: format!("fold {f} leaves a training part with a single class"),
+                });
+            }
+            let xtr = x.select(Axis(0), &train);
+            let xte = x.select(Axis(0), &test);
+            let yte: Vec<f64> = test.iter().map(|&i| yf[i]).collect();
+            let deviances = lasso_path(xtr.view(), &ytr, &lambdas)
+                .iter()
+                // fold deviance = mean per-case deviance of the held-out cases
+                .map(|fit| deviance(fit, xte.view(), &yte, PROBABILITY_MIN) / test.len() as f64)
+                .collect();
+            Ok((test.len(), deviances))
+        })
+        .collect::<TrainResult<_>>()?;
+    let (fold_sizes, fold_deviance): (Vec<usize>, Vec<Vec<f64>>) = fold_results.into_iter().unzip();
     let total = y.len() as f64;
     let cvm: Vec<f64> = (0..kept)
         .map(|k| {

@@ -622,8 +622,8 @@ pub fn fit_study(
         let fitted = Fitted::fit(&tuned.best, zs_train.view(), &ytrain, config.seed)?;
         if let Fitted::LogisticRegression(m) = &fitted {
             logistic = Some(LogisticModel {
-                intercept: m.intercept(),
-                coefficients: m.params().to_vec(),
+                intercept: m.intercept,
+                coefficients: m.coefficients.to_vec(),
             });
         }
         let scores = fitted.scores(zs_all.view());

@@ -1,0 +1,230 @@
+//! Statistics-stage numerics against independent implementations. Expected values:
+//! tests/fixtures/train/*.json, written by tests/oracles/train_oracles.py (scikit-learn,
+//! statsmodels, mrmr-selection, an independent fast-DeLong implementation after Sun & Xu 2014,
+//! and Shrout & Fleiss 1979; package versions recorded inside each file).
+
+use ndarray::{Array2, Axis};
+use serde_json::Value;
+use sonorad::model::metrics::{auc_fraction, delong_test, DelongComponents};
+use sonorad::model::{fit_logistic, LogisticFit};
+use sonorad::select::icc::icc_2_1;
+use sonorad::select::lasso::lasso_logistic;
+use sonorad::select::mrmr::mrmr;
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/train/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("oracle file");
+    serde_json::from_str(&text).expect("oracle JSON")
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| x.as_f64().expect("number"))
+        .collect()
+}
+
+fn bools(v: &Value) -> Vec<bool> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|x| match x.as_i64() {
+            Some(1) => true,
+            Some(0) => false,
+            _ => panic!("label {x} is not 0/1"),
+        })
+        .collect()
+}
+
+fn matrix(v: &Value) -> Array2<f64> {
+    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(floats).collect();
+    let p = rows[0].len();
+    Array2::from_shape_vec((rows.len(), p), rows.concat()).expect("rectangular")
+}
+
+fn number(v: &Value) -> f64 {
+    v.as_f64().expect("number")
+}
+
+/// Absolute agreement to `tolerance`.
+fn within(ours: f64, expected: f64, tolerance: f64, what: &str) {
+    assert!(
+        (ours - expected).abs() <= tolerance,
+        "{what}: {ours} vs expected {expected} (difference {:e}, tolerance {tolerance:e})",
+        (ours - expected).abs()
+    );
+}
+
+#[test]
+fn auc_is_the_exact_pair_count_fraction() {
+    let oracle = fixture("auc_delong.json");
+    let labels = bools(&oracle["labels"]);
+    for (i, model) in oracle["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .enumerate()
+    {
+        let scores = floats(&model["scores"]);
+        let numerator = model["auc_numerator"].as_u64().expect("numerator");
+        let denominator = model["auc_denominator"].as_u64().expect("denominator");
+        assert_eq!(
+            auc_fraction(&scores, &labels),
+            (numerator, denominator),
+            "model {i}"
+        );
+        let components = DelongComponents::new(&scores, &labels).expect("both classes");
+        // the midrank AUC is the same fraction, to the last bit of its division
+        assert_eq!(
+            components.auc,
+            numerator as f64 / denominator as f64,
+            "model {i}"
+        );
+        within(
+            components.auc,
+            number(&model["auc_sklearn"]),
+            1e-15,
+            "AUC vs scikit-learn",
+        );
+    }
+}
+
+#[test]
+fn delong_variance_ci_covariance_and_paired_test() {
+    let oracle = fixture("auc_delong.json");
+    let labels = bools(&oracle["labels"]);
+    let components: Vec<DelongComponents> = oracle["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .map(|m| DelongComponents::new(&floats(&m["scores"]), &labels).expect("both classes"))
+        .collect();
+    for (i, (c, model)) in components
+        .iter()
+        .zip(oracle["models"].as_array().expect("models"))
+        .enumerate()
+    {
+        within(
+            c.auc,
+            number(&model["auc_delong"]),
+            1e-12,
+            &format!("AUC {i}"),
+        );
+        within(
+            c.variance(),
+            number(&model["variance"]),
+            1e-9,
+            &format!("variance {i}"),
+        );
+        let (low, high) = c.confidence_interval();
+        within(low, number(&model["ci_low"]), 1e-9, &format!("CI low {i}"));
+        within(
+            high,
+            number(&model["ci_high"]),
+            1e-9,
+            &format!("CI high {i}"),
+        );
+    }
+    for pair in oracle["pairs"].as_array().expect("pairs") {
+        let a = pair["a"].as_u64().expect("a") as usize;
+        let b = pair["b"].as_u64().expect("b") as usize;
+        let what = format!("models {a}, {b}");
+        within(
+            components[a].covariance(&components[b]),
+            number(&pair["covariance"]),
+            1e-9,
+            &format!("covariance {what}"),
+        );
+        let test = delong_test(&components[a], &components[b]);
+        within(test.z, number(&pair["z"]), 1e-9, &format!("z {what}"));
+        within(test.p, number(&pair["p"]), 1e-9, &format!("p {what}"));
+    }
+}
+
+#[test]
+fn lasso_matches_scikit_learn_l1_logistic_at_fixed_lambdas() {
+    let oracle = fixture("lasso.json");
+    let x = matrix(&oracle["x"]);
+    let y = bools(&oracle["y"]);
+    for fit in oracle["fits"].as_array().expect("fits") {
+        // scikit-learn's C = 1 / (n λ) makes its objective n × glmnet's
+        let lambda = number(&fit["lambda"]);
+        let ours = lasso_logistic(x.view(), &y, lambda);
+        let expected = floats(&fit["coefficients"]);
+        within(
+            ours.intercept,
+            number(&fit["intercept"]),
+            1e-6,
+            &format!("λ = {lambda}: intercept"),
+        );
+        for (j, (&b, &e)) in ours.coefficients.iter().zip(&expected).enumerate() {
+            within(b, e, 1e-6, &format!("λ = {lambda}: coefficient {j}"));
+            // the same coefficients are exactly zero
+            assert_eq!(
+                b == 0.0,
+                e == 0.0,
+                "λ = {lambda}: support of coefficient {j}"
+            );
+        }
+    }
+}
+
+#[test]
+fn mrmr_order_matches_mrmr_selection() {
+    let oracle = fixture("mrmr.json");
+    let x = matrix(&oracle["x"]);
+    let y = bools(&oracle["y"]);
+    let k = oracle["k"].as_u64().expect("k") as usize;
+    let expected: Vec<usize> = oracle["order"]
+        .as_array()
+        .expect("order")
+        .iter()
+        .map(|v| v.as_u64().expect("index") as usize)
+        .collect();
+    assert_eq!(mrmr(x.view(), &y, k).order, expected);
+}
+
+#[test]
+fn icc_2_1_reproduces_shrout_and_fleiss() {
+    let oracle = fixture("icc.json");
+    let icc = icc_2_1(matrix(&oracle["ratings"]).view());
+    // published to two decimals
+    assert_eq!(
+        (icc * 100.0).round() / 100.0,
+        number(&oracle["published_icc_2_1"])
+    );
+    within(icc, number(&oracle["icc_2_1"]), 1e-9, "ICC(2,1)");
+}
+
+#[test]
+fn unpenalized_logistic_matches_statsmodels() {
+    let oracle = fixture("logistic.json");
+    let x = matrix(&oracle["x"]);
+    let y = bools(&oracle["y"]);
+    let expected = floats(&oracle["coefficients"]);
+    let check = |fit: &LogisticFit, rows: &str| {
+        within(
+            fit.intercept,
+            number(&oracle["intercept"]),
+            1e-6,
+            &format!("intercept, {rows}"),
+        );
+        for (j, (&b, &e)) in fit.coefficients.iter().zip(&expected).enumerate() {
+            within(b, e, 1e-6, &format!("coefficient {j}, {rows}"));
+        }
+    };
+    check(&fit_logistic(x.view(), &y, 0.0).expect("fit"), "file order");
+    // linfa-logistic calls the class of the first row "positive"; the fit must not depend on it
+    for class in [false, true] {
+        let first = y.iter().position(|&v| v == class).expect("both classes");
+        let order: Vec<usize> = (first..y.len()).chain(0..first).collect();
+        let rotated = fit_logistic(
+            x.select(Axis(0), &order).view(),
+            &order.iter().map(|&i| y[i]).collect::<Vec<_>>(),
+            0.0,
+        )
+        .expect("fit");
+        check(&rotated, &format!("a {class} case first"));
+    }
+}
