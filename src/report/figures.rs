@@ -115,7 +115,7 @@ impl Figure {
             Figure::Lines { .. } => (720, 540),
             Figure::Bars { bars, .. } => (820, 160 + 26 * bars.len() as u32),
             Figure::Nomogram { nomogram, .. } => {
-                (980, 160 + 70 * (nomogram.predictors.len() as u32 + 3))
+                (980, 130 + 70 * (nomogram.predictors.len() as u32 + 2))
             }
         }
     }
@@ -279,7 +279,9 @@ impl Figure {
 }
 
 /// Nomogram layout: a points ruler on top, one ruler per predictor, then total points and
-/// predicted probability, all in pixel coordinates.
+/// predicted probability, all in pixel coordinates. A predictor's line spans its whole range
+/// (0 to its span in points); tick labels that would overlap the previous label are left out
+/// (the tick mark stays).
 fn draw_nomogram<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
@@ -290,40 +292,51 @@ fn draw_nomogram<DB: DrawingBackend>(
     let right = w as i32 - 40;
     let text = |size: u32| ("sans-serif", size).into_font().color(&BLACK);
     area.draw(&Text::new(title.to_string(), (20, 14), text(22)))?;
-    let ruler =
-        |y: i32, name: &str, ticks: &[(f64, String)], max: f64| -> DrawResult<DB::ErrorType> {
-            // pixel x of a value on a 0..max scale
-            let px = |v: f64| left + ((v / max.max(1e-9)) * (right - left) as f64).round() as i32;
-            area.draw(&Text::new(name.to_string(), (20, y - 8), text(15)))?;
-            let (lo, hi) = ticks
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (v, _)| {
-                    (a.min(*v), b.max(*v))
-                });
-            if lo.is_finite() {
-                area.draw(&PathElement::new(
-                    [(px(lo), y), (px(hi), y)],
-                    BLACK.stroke_width(2),
-                ))?;
+    // pixel x of a position on the 0..100 points scale
+    let px = |v: f64| left + (v / 100.0 * (right - left) as f64).round() as i32;
+    let ruler = |y: i32,
+                 name: &str,
+                 ticks: &[(f64, String)],
+                 line: (f64, f64)|
+     -> DrawResult<DB::ErrorType> {
+        area.draw(&Text::new(name.to_string(), (20, y - 8), text(15)))?;
+        area.draw(&PathElement::new(
+            [(px(line.0), y), (px(line.1), y)],
+            BLACK.stroke_width(2),
+        ))?;
+        let label_style = ("sans-serif", 12)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Bottom));
+        let mut sorted: Vec<&(f64, String)> = ticks.iter().collect();
+        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut free_from = i32::MIN;
+        for (v, label) in sorted {
+            let x = px(*v);
+            area.draw(&PathElement::new([(x, y), (x, y - 8)], BLACK))?;
+            let width = area
+                .estimate_text_size(label, &label_style)
+                .map_or(7 * label.len() as i32, |(w, _)| w as i32);
+            if x - width / 2 < free_from {
+                continue;
             }
-            for (v, label) in ticks {
-                area.draw(&PathElement::new([(px(*v), y), (px(*v), y - 8)], BLACK))?;
-                area.draw(&Text::new(
-                    label.clone(),
-                    (px(*v), y - 12),
-                    ("sans-serif", 12)
-                        .into_font()
-                        .color(&BLACK)
-                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
-                ))?;
-            }
-            Ok(())
-        };
+            free_from = x + width / 2 + 6;
+            area.draw(&Text::new(label.clone(), (x, y - 12), label_style.clone()))?;
+        }
+        Ok(())
+    };
+    let extent = |ticks: &[(f64, String)]| {
+        ticks
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (v, _)| {
+                (a.min(*v), b.max(*v))
+            })
+    };
     let mut y = 90;
     let points: Vec<(f64, String)> = (0..=10)
         .map(|k| (k as f64 * 10.0, (k * 10).to_string()))
         .collect();
-    ruler(y, "Points", &points, 100.0)?;
+    ruler(y, "Points", &points, (0.0, 100.0))?;
     for axis in &nomogram.predictors {
         y += 70;
         let ticks: Vec<(f64, String)> = axis
@@ -331,10 +344,11 @@ fn draw_nomogram<DB: DrawingBackend>(
             .iter()
             .map(|t| (t.points, t.label.clone()))
             .collect();
-        ruler(y, &axis.name, &ticks, 100.0)?;
+        ruler(y, &axis.name, &ticks, (0.0, axis.span))?;
     }
     // total points on its own scale 0..max_total, drawn over the same width
     y += 70;
+    let per_total = 100.0 / nomogram.max_total.max(1e-9);
     let step = if nomogram.max_total > 200.0 {
         50.0
     } else {
@@ -343,21 +357,19 @@ fn draw_nomogram<DB: DrawingBackend>(
     let totals: Vec<(f64, String)> = (0..=(nomogram.max_total / step).floor() as usize)
         .map(|k| {
             let v = k as f64 * step;
-            (v * 100.0 / nomogram.max_total.max(1e-9), format!("{v:.0}"))
+            (v * per_total, format!("{v:.0}"))
         })
         .collect();
-    ruler(y, "Total points", &totals, 100.0)?;
+    ruler(y, "Total points", &totals, (0.0, 100.0))?;
     y += 70;
     let probability: Vec<(f64, String)> = nomogram
         .probability
         .iter()
-        .map(|t| {
-            (
-                t.points * 100.0 / nomogram.max_total.max(1e-9),
-                t.label.clone(),
-            )
-        })
+        .map(|t| (t.points * per_total, t.label.clone()))
         .collect();
-    ruler(y, "Predicted probability", &probability, 100.0)?;
+    let line = extent(&probability);
+    if line.0 <= line.1 {
+        ruler(y, "Predicted probability", &probability, line)?;
+    }
     Ok(())
 }
