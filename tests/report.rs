@@ -1,6 +1,7 @@
-//! The report stage end to end: `sonorad demo`'s chain on a small generated cohort, the HTML
-//! report opened in headless Chromium (screenshot, DOM, network log), and `predict` on the
-//! cohort's features (risk groups, out-of-range flags, missing-column error).
+//! The report stage end to end: `sonorad demo`'s chain on its generated cohort, the HTML
+//! report opened in headless Chromium (screenshot, rendered DOM and layout, network log), and
+//! `predict` on the cohort's features (the study's scores reproduced, risk groups, out-of-range
+//! flags, missing-column errors).
 //!
 //! Chromium: the Debian package `chromium`. Without it the browser checks print a loud
 //! SKIPPED line, or fail when SONORAD_REQUIRE_BROWSER=1 (as in `.ci/run`).
@@ -49,13 +50,10 @@ const FIGURES: [&str; 10] = [
 fn demo_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("sonorad-report-test-{}", std::process::id()));
-        let options = DemoOptions {
-            cases: 100,
-            size: 96,
-            ..DemoOptions::new(&dir)
-        };
-        demo::run(&options).expect("demo chain");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("report-test-{}", std::process::id()));
+        // the cohort of `sonorad demo`: 160 cases of 128² pixels
+        demo::run(&DemoOptions::new(&dir)).expect("demo chain");
         dir
     })
 }
