@@ -27,6 +27,7 @@ use linfa_trees::DecisionTree;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::train::error::{TrainError, TrainResult};
@@ -404,7 +405,9 @@ pub struct Tuning {
 }
 
 /// Mean held-out AUC of every grid point over the folds (`folds[i]` = fold of row `i`), then
-/// the best point; all rows must be training rows.
+/// the best point; all rows must be training rows. The (grid point, fold) fits run in parallel;
+/// each is seeded with `seed` alone and the fold AUCs are summed in fold order, so the result
+/// does not depend on the number of threads.
 pub fn tune(
     kind: ModelKind,
     x: ArrayView2<f64>,
@@ -413,27 +416,35 @@ pub fn tune(
     seed: u64,
 ) -> TrainResult<Tuning> {
     let n_folds = folds.iter().max().map_or(0, |m| m + 1);
-    let mut grid = Vec::new();
-    for h in kind.grid() {
-        let mut total = 0.0;
-        for f in 0..n_folds {
-            let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
-            let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
-            let ytr: Vec<bool> = train.iter().map(|&i| y[i]).collect();
-            let yte: Vec<bool> = test.iter().map(|&i| y[i]).collect();
-            let model = Fitted::fit(&h, x.select(Axis(0), &train).view(), &ytr, seed)?;
-            let scores = model.scores(x.select(Axis(0), &test).view());
-            let (num, den) = auc_fraction(&scores, &yte);
-            if den == 0 {
-                return Err(TrainError::TooFewCases {
-                    step: format!("tuning {}", kind.name()),
-                    message: format!("fold {f} lacks a class"),
-                });
-            }
-            total += num as f64 / den as f64;
+    let points = kind.grid();
+    let fold_auc = |h: &Hyperparameters, f: usize| -> TrainResult<f64> {
+        let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
+        let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
+        let ytr: Vec<bool> = train.iter().map(|&i| y[i]).collect();
+        let yte: Vec<bool> = test.iter().map(|&i| y[i]).collect();
+        let model = Fitted::fit(h, x.select(Axis(0), &train).view(), &ytr, seed)?;
+        let scores = model.scores(x.select(Axis(0), &test).view());
+        let (num, den) = auc_fraction(&scores, &yte);
+        if den == 0 {
+            return Err(TrainError::TooFewCases {
+                step: format!("tuning {}", kind.name()),
+                message: format!("fold {f} lacks a class"),
+            });
         }
-        grid.push((h, total / n_folds as f64));
-    }
+        Ok(num as f64 / den as f64)
+    };
+    let aucs: Vec<TrainResult<f64>> = (0..points.len() * n_folds)
+        .into_par_iter()
+        .map(|task| fold_auc(&points[task / n_folds], task % n_folds))
+        .collect();
+    // the first failure in (grid point, fold) order
+    let aucs: Vec<f64> = aucs.into_iter().collect::<TrainResult<_>>()?;
+    let grid: Vec<(Hyperparameters, f64)> = points
+        .into_iter()
+        .zip(aucs.chunks(n_folds.max(1)))
+        // mean CV AUC = Σ_f AUC_f / F, summed in fold order
+        .map(|(h, fold_aucs)| (h, fold_aucs.iter().sum::<f64>() / n_folds as f64))
+        .collect();
     let mut best = grid[0];
     for &(h, auc) in &grid[1..] {
         if auc > best.1 {

@@ -13,17 +13,22 @@
 //! coordinate descent and soft-thresholding, `β_j ← S(Σ_i w_i x_ij r_i + v_j β_j, λ) / v_j` with
 //! `v_j = Σ_i w_i x_ij²`, halving a step whenever it would increase the objective. The sweeps
 //! run on the weighted Gram matrix (glmnet's covariance updates), so a sweep costs O(p²), not
-//! O(n p). Once a sweep leaves the set of non-zero coefficients and their signs unchanged, the
-//! quadratic is solved exactly on that set (a Cholesky solve) and the solution is kept if it
-//! satisfies the optimality conditions; on correlated features, where cyclic sweeps converge
-//! slowly, this gives the exact minimizer of each quadratic and so Newton's convergence.
+//! O(n p). After each sweep the quadratic is minimized exactly over the current support and
+//! signs (a Cholesky solve); the coefficients move to that minimizer, or towards it until the
+//! first one reaches zero and leaves the support (an active-set step; every move lowers the
+//! objective). The quadratic is solved once the minimizer keeps its signs and no excluded
+//! coefficient violates `|g_j| ≤ λ`. On correlated features, where cyclic sweeps alone converge
+//! slowly, this gives the exact minimizer of each quadratic and so Newton's convergence. The
+//! Newton steps stop when the largest weighted change `v_j Δβ_j²` falls below 10⁻¹⁴ (glmnet's
+//! measure, with a tighter threshold).
 //!
 //! λ path: `λ_max = max_j |Σ_i x_ij (y_i − ȳ)| / n` (the smallest λ with all β_j = 0), then
 //! `n_lambda` values log-spaced down to `λ_max × ratio`, ratio 10⁻⁴ if `n ≥ p` and 0.01
 //! otherwise. As glmnet, the full-data path stops early once the deviance ratio exceeds 0.999
 //! or grows by less than 10⁻⁵ relatively (after 5 values).
 //!
-//! Cross-validation (cv.glmnet, binomial deviance): every fold is fitted over the same λ values;
+//! Cross-validation (cv.glmnet, binomial deviance): every fold is fitted over the same λ values
+//! (the folds in parallel, each independently of the others);
 //! held-out probabilities are clipped to [10⁻⁵, 1 − 10⁻⁵]; `cvm` is the case-weighted mean of
 //! the fold deviances and `cvsd = √(Σ_f N_f (dev_f − cvm)² / N / (F − 1))`. `lambda.min` is the
 //! largest λ attaining the minimum `cvm`; `lambda.1se` the largest λ whose `cvm` is within one
@@ -36,13 +41,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::train::error::{TrainError, TrainResult};
 
-/// Convergence tolerance: the largest squared coefficient change of a Newton (IRLS) step, and
-/// the largest weighted squared change `G_jj δ²` of a coordinate-descent sweep.
+/// Convergence tolerance on the largest weighted squared coefficient change `G_jj δ²`, of a
+/// Newton (IRLS) step and of a coordinate-descent sweep.
 const TOLERANCE: f64 = 1e-14;
 /// Iteration caps of the Newton (IRLS) steps and of the sweeps of one quadratic.
 const MAX_OUTER: usize = 500;
 const MAX_SWEEPS: usize = 100_000;
-/// Relative slack of the subgradient check `|c_j − G_jA b_A| ≤ λ` of an excluded coefficient.
+/// Relative slack of the subgradient check `|g_j| ≤ λ` of an excluded coefficient.
 const SUPPORT_SLACK: f64 = 1e-12;
 /// Probability clip of cv.glmnet's binomial deviance.
 const PROBABILITY_MIN: f64 = 1e-5;
@@ -205,11 +210,13 @@ impl Quadratic {
 
     /// Minimize the quadratic from `b` by cyclic coordinate descent with soft-thresholding,
     /// `b_j ← S(G_jj b_j − g_j, λ) / G_jj` with `g = G b − c` (the intercept unthresholded).
-    /// Once a sweep leaves the signs of all coefficients unchanged, the quadratic is solved
-    /// exactly on that support and the solution kept if it satisfies the optimality conditions.
+    /// After every sweep, the quadratic is minimized exactly on the current support with the
+    /// current signs ([`Quadratic::face_minimizer`]): if that minimizer keeps the signs it is
+    /// taken, and it is the answer when every excluded coefficient satisfies `|g_j| ≤ λ`;
+    /// otherwise `b` moves towards it until the first coefficient reaches zero, which leaves
+    /// the support. Every move lowers the objective.
     fn minimize(&self, lambda: f64, b: &mut [f64]) {
         let mut gradient = self.gram.dot(&ArrayView1::from(&*b)) - &self.linear;
-        let mut previous_signs = signs(b);
         for _ in 0..MAX_SWEEPS {
             let mut largest_change: f64 = 0.0;
             for j in 0..b.len() {
@@ -230,25 +237,51 @@ impl Quadratic {
                     largest_change = largest_change.max(curvature * delta * delta);
                 }
             }
-            let current_signs = signs(b);
-            if current_signs == previous_signs || largest_change < TOLERANCE {
-                if let Some(exact) = self.solve_on_support(lambda, &current_signs) {
-                    b.copy_from_slice(&exact);
+            let signs = signs(b);
+            let Some(target) = self.face_minimizer(lambda, &signs) else {
+                if largest_change < TOLERANCE {
                     return;
                 }
+                continue;
+            };
+            // largest step t ≤ 1 towards the face minimizer before a coefficient changes sign:
+            // t = min b_j / (b_j − target_j) over the coefficients whose sign would change
+            let mut step = 1.0;
+            let mut leaving = Vec::new();
+            for j in (1..b.len()).filter(|&j| signs[j] != 0) {
+                if target[j] * f64::from(signs[j]) <= 0.0 {
+                    let t = b[j] / (b[j] - target[j]);
+                    if t < step {
+                        step = t;
+                        leaving.clear();
+                    }
+                    if t <= step {
+                        leaving.push(j);
+                    }
+                }
             }
-            if largest_change < TOLERANCE {
+            for (v, t) in b.iter_mut().zip(&target) {
+                *v += step * (t - *v);
+            }
+            for &j in &leaving {
+                b[j] = 0.0;
+            }
+            gradient = self.gram.dot(&ArrayView1::from(&*b)) - &self.linear;
+            // optimal: the support kept its signs and no excluded coefficient may enter
+            let optimal = leaving.is_empty()
+                && (1..b.len())
+                    .filter(|&j| b[j] == 0.0)
+                    .all(|j| gradient[j].abs() <= lambda * (1.0 + SUPPORT_SLACK));
+            if optimal || largest_change < TOLERANCE && leaving.is_empty() && step == 1.0 {
                 return;
             }
-            previous_signs = current_signs;
         }
     }
 
-    /// The exact minimizer when the non-zero coefficients and their signs `s` are given:
-    /// `G_AA b_A = c_A − λ s_A` on the support `A` (with the intercept). `None` unless the
-    /// solution keeps the signs and every coefficient outside `A` satisfies `|c_j − G_jA b_A|
-    /// ≤ λ`, the conditions under which it is the minimizer.
-    fn solve_on_support(&self, lambda: f64, signs: &[i8]) -> Option<Vec<f64>> {
+    /// The minimizer of the quadratic over the face where the coefficients keep the signs `s`
+    /// (zeros stay zero): `G_AA b_A = c_A − λ s_A` on the support `A` (with the intercept).
+    /// `None` when `G_AA` is not numerically positive definite.
+    fn face_minimizer(&self, lambda: f64, signs: &[i8]) -> Option<Vec<f64>> {
         let support: Vec<usize> = (0..signs.len())
             .filter(|&j| j == 0 || signs[j] != 0)
             .collect();
@@ -266,24 +299,9 @@ impl Quadratic {
         let solution = gram.cholesky()?.solve(&rhs);
         let mut b = vec![0.0; signs.len()];
         for (a, &j) in support.iter().enumerate() {
-            if j > 0 && (solution[a] == 0.0 || solution[a].signum() != f64::from(signs[j])) {
-                return None;
-            }
             b[j] = solution[a];
         }
-        for j in (1..signs.len()).filter(|&j| signs[j] == 0) {
-            // subgradient condition of an excluded coefficient: |c_j − G_jA b_A| ≤ λ
-            let correlation = self.linear[j]
-                - support
-                    .iter()
-                    .zip(solution.iter())
-                    .map(|(&l, v)| self.gram[[j, l]] * v)
-                    .sum::<f64>();
-            if correlation.abs() > lambda * (1.0 + SUPPORT_SLACK) {
-                return None;
-            }
-        }
-        Some(b)
+        b.iter().all(|v| v.is_finite()).then_some(b)
     }
 }
 
@@ -311,7 +329,8 @@ fn solve(z: &Array2<f64>, y: &[f64], lambda: f64, b0: &mut f64, beta: &mut [f64]
     let mut current = objective(&design, y, &b, lambda);
     for _ in 0..MAX_OUTER {
         let old = b.clone();
-        Quadratic::new(&design, y, &b).minimize(lambda, &mut b);
+        let quadratic = Quadratic::new(&design, y, &b);
+        quadratic.minimize(lambda, &mut b);
         // step halving: never accept a step that increases the objective
         let mut value = objective(&design, y, &b, lambda);
         let mut halvings = 0;
@@ -323,10 +342,12 @@ fn solve(z: &Array2<f64>, y: &[f64], lambda: f64, b0: &mut f64, beta: &mut [f64]
             halvings += 1;
         }
         current = value.min(current);
+        // convergence: the largest weighted squared change G_jj (Δb_j)², as glmnet's
         let change = b
             .iter()
             .zip(&old)
-            .map(|(v, o)| (v - o).powi(2))
+            .enumerate()
+            .map(|(j, (v, o))| quadratic.gram[[j, j]] * (v - o).powi(2))
             .fold(0.0, f64::max);
         if change < TOLERANCE {
             break;
@@ -408,13 +429,24 @@ pub fn lambda_sequence(x: ArrayView2<f64>, y: &[bool], n_lambda: usize) -> Vec<f
         .collect()
 }
 
-/// Binomial deviance `−2 Σ [y log p + (1 − y) log(1 − p)]` of a fit on `x`, `y`.
-fn deviance(fit: &LinearPredictor, x: ArrayView2<f64>, y: &[f64], clip: f64) -> f64 {
+/// Binomial deviance `−2 Σ [y log p + (1 − y) log(1 − p)] = 2 Σ [log(1 + e^η) − y η]` of a fit
+/// on `x`, `y` (finite however extreme the probabilities).
+fn deviance(fit: &LinearPredictor, x: ArrayView2<f64>, y: &[f64]) -> f64 {
+    fit.predict(x)
+        .iter()
+        .zip(y)
+        .map(|(&eta, &yi)| 2.0 * (log1p_exp(eta) - yi * eta))
+        .sum()
+}
+
+/// cv.glmnet's binomial deviance of held-out cases: probabilities clipped to
+/// [10⁻⁵, 1 − 10⁻⁵].
+fn clipped_deviance(fit: &LinearPredictor, x: ArrayView2<f64>, y: &[f64]) -> f64 {
     fit.predict(x)
         .iter()
         .zip(y)
         .map(|(&eta, &yi)| {
-            let p = sigmoid(eta).clamp(clip, 1.0 - clip);
+            let p = sigmoid(eta).clamp(PROBABILITY_MIN, 1.0 - PROBABILITY_MIN);
             -2.0 * (yi * p.ln() + (1.0 - yi) * (1.0 - p).ln())
         })
         .sum()
@@ -470,11 +502,11 @@ pub fn lasso_cv(
         intercept: null_intercept(&yf),
         coefficients: vec![0.0; x.ncols()],
     };
-    let null_deviance = deviance(&null, x, &yf, 0.0);
+    let null_deviance = deviance(&null, x, &yf);
     let mut deviance_ratio: Vec<f64> = Vec::new();
     let path = path_until(x, y, &all_lambdas, |fit| {
         // deviance ratio = 1 − D / D_null
-        let ratio = 1.0 - deviance(fit, x, &yf, 0.0) / null_deviance;
+        let ratio = 1.0 - deviance(fit, x, &yf) / null_deviance;
         let k = deviance_ratio.len();
         let stalled =
             k >= 5 && (ratio - deviance_ratio[k - 1]) < 1e-5 * ratio.abs().max(f64::MIN_POSITIVE);
@@ -503,7 +535,7 @@ pub fn lasso_cv(
             let deviances = lasso_path(xtr.view(), &ytr, &lambdas)
                 .iter()
                 // fold deviance = mean per-case deviance of the held-out cases
-                .map(|fit| deviance(fit, xte.view(), &yte, PROBABILITY_MIN) / test.len() as f64)
+                .map(|fit| clipped_deviance(fit, xte.view(), &yte) / test.len() as f64)
                 .collect();
             Ok((test.len(), deviances))
         })

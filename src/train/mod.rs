@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array2, Axis};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::metrics::{
@@ -614,41 +615,55 @@ pub fn fit_study(
         &validation,
         radscore.youden_cutoff,
     )];
+    // the six families are tuned and fitted in parallel, each from the study seed alone
+    let fits: Vec<TrainResult<ClassifierFit>> = ModelKind::ALL
+        .par_iter()
+        .map(|&kind| {
+            let tuned = tune(kind, zs_train.view(), &ytrain, &tuning_folds, config.seed)?;
+            let fitted = Fitted::fit(&tuned.best, zs_train.view(), &ytrain, config.seed)?;
+            let logistic = match &fitted {
+                Fitted::LogisticRegression(m) => Some(LogisticModel {
+                    intercept: m.intercept,
+                    coefficients: m.coefficients.to_vec(),
+                }),
+                _ => None,
+            };
+            Ok(ClassifierFit {
+                scores: fitted.scores(zs_all.view()),
+                tuned,
+                logistic,
+            })
+        })
+        .collect();
     let mut tuning = Vec::new();
     let mut classifiers = Vec::new();
     let mut logistic = None;
-    for kind in ModelKind::ALL {
-        let tuned = tune(kind, zs_train.view(), &ytrain, &tuning_folds, config.seed)?;
-        let fitted = Fitted::fit(&tuned.best, zs_train.view(), &ytrain, config.seed)?;
-        if let Fitted::LogisticRegression(m) = &fitted {
-            logistic = Some(LogisticModel {
-                intercept: m.intercept,
-                coefficients: m.coefficients.to_vec(),
-            });
-        }
-        let scores = fitted.scores(zs_all.view());
-        let train_scores: Vec<f64> = training.iter().map(|&i| scores[i]).collect();
+    for (kind, fit) in ModelKind::ALL.into_iter().zip(fits) {
+        let fit = fit?;
+        let train_scores: Vec<f64> = training.iter().map(|&i| fit.scores[i]).collect();
         let cutoff = youden_cutoff(&train_scores, &ytrain);
-        let cv_auc = tuned
+        let cv_auc = fit
+            .tuned
             .grid
             .iter()
-            .find(|(h, _)| *h == tuned.best)
+            .find(|(h, _)| *h == fit.tuned.best)
             .map_or(f64::NAN, |(_, a)| *a);
         classifiers.push(ClassifierSummary {
             model: kind.name().into(),
-            hyperparameters: tuned.best,
+            hyperparameters: fit.tuned.best,
             cv_auc,
             youden_cutoff: cutoff,
         });
         results.push(model_result(
             kind.name(),
-            scores,
+            fit.scores,
             &y,
             &training,
             &validation,
             cutoff,
         ));
-        tuning.push(tuned);
+        tuning.push(fit.tuned);
+        logistic = logistic.or(fit.logistic);
     }
     let logistic_regression = logistic.ok_or_else(|| TrainError::Fit {
         model: ModelKind::LogisticRegression.name().into(),
@@ -694,6 +709,13 @@ pub fn fit_study(
         results,
         tests,
     })
+}
+
+/// One tuned and fitted classifier family.
+struct ClassifierFit {
+    tuned: Tuning,
+    scores: Vec<f64>,
+    logistic: Option<LogisticModel>,
 }
 
 fn radscore_model(
