@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
@@ -23,8 +24,12 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Draw markers instead of a line.
     pub markers: bool,
-    /// Dashed-looking thin line (reference lines).
+    /// Thin grey line (reference lines).
     pub reference: bool,
+    /// Dashed line.
+    pub dashed: bool,
+    /// Palette colour; `None`: the next colour not yet taken by a series without one.
+    pub colour: Option<usize>,
 }
 
 impl Series {
@@ -35,6 +40,40 @@ impl Series {
             points,
             markers: false,
             reference: false,
+            dashed: false,
+            colour: None,
+        }
+    }
+
+    /// Markers at the points.
+    pub fn markers(label: &str, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            markers: true,
+            ..Series::line(label, points)
+        }
+    }
+
+    /// A thin grey reference line.
+    pub fn reference(label: &str, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            reference: true,
+            ..Series::line(label, points)
+        }
+    }
+
+    /// The same series drawn dashed.
+    pub fn dashed(self) -> Self {
+        Series {
+            dashed: true,
+            ..self
+        }
+    }
+
+    /// The same series in palette colour `k`.
+    pub fn in_colour(self, k: usize) -> Self {
+        Series {
+            colour: Some(k),
+            ..self
         }
     }
 }
@@ -157,13 +196,16 @@ impl Figure {
                             PathElement::new([(x, y), (x + 18, y)], RGBColor(150, 150, 150))
                         });
                 }
-                let mut colour = 0;
+                let mut next_colour = 0;
                 for s in series {
                     let style = if s.reference {
                         RGBColor(90, 90, 90).stroke_width(1)
                     } else {
-                        colour += 1;
-                        palette(colour - 1).stroke_width(2)
+                        let colour = s.colour.unwrap_or_else(|| {
+                            next_colour += 1;
+                            next_colour - 1
+                        });
+                        palette(colour).stroke_width(2)
                     };
                     let clipped = s.points.iter().copied().filter(|(x, y)| {
                         x.is_finite()
@@ -178,6 +220,13 @@ impl Figure {
                             .label(s.label.as_str())
                             .legend(move |(x, y)| {
                                 Circle::new((x + 9, y), 4, legend_style.filled())
+                            });
+                    } else if s.dashed {
+                        chart
+                            .draw_series(DashedLineSeries::new(clipped, 6, 4, style))?
+                            .label(s.label.as_str())
+                            .legend(move |(x, y)| {
+                                DashedPathElement::new([(x, y), (x + 18, y)], 6, 4, legend_style)
                             });
                     } else {
                         chart

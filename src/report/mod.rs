@@ -291,12 +291,7 @@ fn lines(
 }
 
 fn diagonal() -> Series {
-    Series {
-        label: "reference".into(),
-        points: vec![(0.0, 0.0), (1.0, 1.0)],
-        markers: false,
-        reference: true,
-    }
+    Series::reference("reference", vec![(0.0, 0.0), (1.0, 1.0)])
 }
 
 /// Write the clinical-stage CSV files and `clinical_model.json`.
@@ -613,17 +608,15 @@ pub fn run(
                     .map(|(l, m)| (log_lambda(*l), *m))
                     .collect(),
             ),
-            Series {
-                label: "± 1 SE".into(),
-                points: lasso
+            Series::markers(
+                "± 1 SE",
+                lasso
                     .lambdas
                     .iter()
                     .zip(lasso.cvm.iter().zip(&lasso.cvsd))
                     .flat_map(|(l, (m, s))| [(log_lambda(*l), m + s), (log_lambda(*l), m - s)])
                     .collect(),
-                markers: true,
-                reference: false,
-            },
+            ),
         ],
         verticals,
     };
@@ -934,31 +927,45 @@ pub fn run(
         );
         for cohort in [Cohort::Training, Cohort::Validation] {
             let mut series = Vec::new();
-            for k in c.calibration.iter().filter(|k| k.cohort == cohort) {
-                series.push(Series {
-                    label: format!("{} deciles", k.model),
-                    points: k.groups.iter().map(|g| (g.predicted, g.observed)).collect(),
-                    markers: true,
-                    reference: false,
-                });
-                series.push(Series::line(
-                    &format!("{} lowess", k.model),
-                    k.smooth
-                        .0
-                        .iter()
-                        .copied()
-                        .zip(k.smooth.1.iter().copied())
-                        .collect(),
-                ));
-                if let Some(b) = &k.bootstrap {
-                    series.push(Series::line(
-                        &format!("{} bias-corrected", k.model),
-                        b.grid
+            // one colour per model: deciles as points, lowess solid, bias-corrected dashed
+            for (colour, k) in c
+                .calibration
+                .iter()
+                .filter(|k| k.cohort == cohort)
+                .enumerate()
+            {
+                series.push(
+                    Series::markers(
+                        &format!("{} deciles", k.model),
+                        k.groups.iter().map(|g| (g.predicted, g.observed)).collect(),
+                    )
+                    .in_colour(colour),
+                );
+                series.push(
+                    Series::line(
+                        &format!("{} lowess", k.model),
+                        k.smooth
+                            .0
                             .iter()
                             .copied()
-                            .zip(b.corrected.iter().copied())
+                            .zip(k.smooth.1.iter().copied())
                             .collect(),
-                    ));
+                    )
+                    .in_colour(colour),
+                );
+                if let Some(b) = &k.bootstrap {
+                    series.push(
+                        Series::line(
+                            &format!("{} bias-corrected", k.model),
+                            b.grid
+                                .iter()
+                                .copied()
+                                .zip(b.corrected.iter().copied())
+                                .collect(),
+                        )
+                        .in_colour(colour)
+                        .dashed(),
+                    );
                 }
             }
             series.push(diagonal());
@@ -1009,12 +1016,10 @@ pub fn run(
                     .zip(curves.treat_all.iter().copied())
                     .collect(),
             ));
-            series.push(Series {
-                label: "treat none".into(),
-                points: vec![(0.0, 0.0), (1.0, 0.0)],
-                markers: false,
-                reference: true,
-            });
+            series.push(Series::reference(
+                "treat none",
+                vec![(0.0, 0.0), (1.0, 0.0)],
+            ));
             let prevalence = curves.treat_all.first().copied().unwrap_or(0.5).max(0.05);
             let figure = lines(
                 &format!("Decision curves, {} cohort", cohort.name()),
