@@ -5,6 +5,7 @@
 
 use ndarray::{Array2, Axis};
 use serde_json::Value;
+use sonorad::model::forest::DecisionTree;
 use sonorad::model::metrics::{auc_fraction, delong_test, DelongComponents};
 use sonorad::model::{fit_logistic, LogisticFit};
 use sonorad::select::icc::icc_2_1;
@@ -226,5 +227,26 @@ fn unpenalized_logistic_matches_statsmodels() {
         )
         .expect("fit");
         check(&rotated, &format!("a {class} case first"));
+    }
+}
+
+#[test]
+fn cart_tree_matches_scikit_learn() {
+    let oracle = fixture("tree.json");
+    let x = matrix(&oracle["x"]);
+    let y = bools(&oracle["y"]);
+    let test = matrix(&oracle["test"]);
+    let rows: Vec<usize> = (0..y.len()).collect();
+    for tree in oracle["trees"].as_array().expect("trees") {
+        let depth = tree["max_depth"].as_u64().map(|d| d as usize);
+        let features: Vec<usize> =
+            (0..tree["features"].as_u64().expect("features") as usize).collect();
+        let fitted = DecisionTree::fit(x.view(), &y, &rows, &features, depth);
+        // leaf probabilities are count ratios: equal to the last bit
+        assert_eq!(
+            fitted.predict(test.view()),
+            floats(&tree["probability"]),
+            "max depth {depth:?}"
+        );
     }
 }

@@ -8,29 +8,27 @@
 //! | logistic regression | `linfa-logistic` (L-BFGS), L2 penalty `½‖w‖²/C` on Σ log-loss | C ∈ {0.01, 0.1, 1, 10, 100} |
 //! | SVM, RBF kernel | `linfa-svm` (SMO), Platt-scaled probabilities | C ∈ {0.1, 1, 10} × γ ∈ {0.01, 0.1, 1}, kernel `exp(−γ‖x − x'‖²)` |
 //! | k-nearest neighbours | `linfa-nn` k-d tree, Euclidean; score = share of positive neighbours | k ∈ {3, 5, 9, 15} |
-//! | random forest | `linfa-ensemble` bagged `linfa-trees` Gini trees, 200 trees, bootstrap of n cases, a random feature subset per tree; score = share of trees voting positive | max depth ∈ {3, unlimited} × feature share ∈ {√p/p, 0.5} |
+//! | random forest | [`forest`] (bagged CART Gini trees, 200 trees, bootstrap of n cases, a random feature subset per tree; score = mean leaf share of positives) | max depth ∈ {3, unlimited} × feature share ∈ {√p/p, 0.5} |
 //! | gradient-boosted trees | `forust-ml` (log-loss, histogram trees, serial) | iterations ∈ {50, 150} × learning rate ∈ {0.05, 0.2}, depth 3 |
 //! | multilayer perceptron | [`mlp`] (one tanh layer, Adam) | hidden ∈ {4, 16} × α ∈ {10⁻³, 1} |
 
+pub mod forest;
 pub mod metrics;
 pub mod mlp;
 
 use forust_ml::{GradientBooster, Matrix};
 use linfa::prelude::*;
 use linfa::Dataset;
-use linfa_ensemble::{EnsembleLearner, EnsembleLearnerParams};
 use linfa_logistic::{FittedLogisticRegression, LogisticRegression};
 use linfa_nn::distance::L2Dist;
 use linfa_nn::{CommonNearestNeighbour, NearestNeighbour};
 use linfa_svm::Svm;
-use linfa_trees::DecisionTree;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::train::error::{TrainError, TrainResult};
+use forest::Forest;
 use metrics::auc_fraction;
 use mlp::Mlp;
 
@@ -44,7 +42,7 @@ pub enum ModelKind {
     Svm,
     /// k-nearest neighbours (linfa-nn).
     Knn,
-    /// Random forest (linfa-ensemble).
+    /// Random forest ([`forest`]).
     RandomForest,
     /// Gradient-boosted trees (forust-ml).
     GradientBoosting,
@@ -204,7 +202,7 @@ pub enum Fitted {
         k: usize,
     },
     /// Random forest.
-    RandomForest(EnsembleLearner<DecisionTree<f64, usize>>),
+    RandomForest(Forest),
     /// Gradient-boosted trees.
     GradientBoosting(Box<GradientBooster>),
     /// Multilayer perceptron.
@@ -299,18 +297,9 @@ impl Fitted {
                     FeatureShare::Sqrt => p.sqrt() / p,
                     FeatureShare::Half => 0.5,
                 };
-                let targets: Array1<usize> = y.iter().map(|&v| v as usize).collect();
-                let dataset = Dataset::new(x.to_owned(), targets);
-                EnsembleLearnerParams::new_fixed_rng(
-                    DecisionTree::params().max_depth(max_depth),
-                    StdRng::seed_from_u64(seed),
-                )
-                .ensemble_size(trees)
-                .bootstrap_proportion(1.0)
-                .feature_proportion(share)
-                .fit(&dataset)
-                .map(Fitted::RandomForest)
-                .map_err(|e| fit_error(ModelKind::RandomForest.name(), e))
+                Ok(Fitted::RandomForest(Forest::fit(
+                    x, y, trees, max_depth, share, seed,
+                )))
             }
             Hyperparameters::GradientBoosting {
                 iterations,
@@ -362,18 +351,7 @@ impl Fitted {
                     })
                     .collect()
             }
-            Fitted::RandomForest(forest) => {
-                let mut votes = vec![0.0; x.nrows()];
-                for (tree, features) in forest.models.iter().zip(&forest.model_features) {
-                    let predictions: Array1<usize> = tree.predict(&x.select(Axis(1), features));
-                    for (v, &p) in votes.iter_mut().zip(predictions.iter()) {
-                        *v += p as f64;
-                    }
-                }
-                // score = share of trees voting positive
-                let trees = forest.models.len().max(1) as f64;
-                votes.iter().map(|v| v / trees).collect()
-            }
+            Fitted::RandomForest(forest) => forest.predict(x),
             Fitted::GradientBoosting(booster) => {
                 let columns = column_major(x);
                 let matrix = Matrix::new(&columns, x.nrows(), x.ncols());

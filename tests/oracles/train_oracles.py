@@ -13,6 +13,10 @@ Writes JSON files into tests/fixtures/train/, each recording the package version
 * icc.json         - Shrout & Fleiss (1979) Table 2 ratings; ICC(2,1) = 0.29 as published, and the
                      unrounded value from the two-way ANOVA mean squares.
 * logistic.json    - unpenalized logistic regression coefficients from statsmodels Logit.
+* tree.json        - scikit-learn DecisionTreeClassifier (gini) leaf probabilities on test points,
+                     for the CART trees of sonorad's random forest: depth 1, 2, 3 on four
+                     features, and unlimited depth on one feature (no ties between features).
+                     Values are multiples of 1/64, so scikit-learn's float32 copy is exact.
 * busi.json        - validation AUC of a scikit-learn pipeline (StandardScaler, mrmr_classif,
                      glmnet-style LASSO CV with scikit-learn solvers, LogisticRegression tuned by
                      GridSearchCV) on the BUSI features, with sonorad's split and folds
@@ -204,6 +208,24 @@ def logistic_oracle():
                            "coefficients": fit.params[1:].tolist()})
 
 
+# ---------------------------------------------------------------- CART tree
+def tree_oracle():
+    from sklearn.tree import DecisionTreeClassifier
+    rng = np.random.default_rng(5)
+    n, p = 160, 4
+    x = rng.integers(-256, 256, size=(n, p)) / 64.0
+    eta = x @ np.array([1.0, -0.8, 0.5, 0.0]) + rng.normal(scale=1.0, size=n)
+    y = (eta > 0).astype(int)
+    test = rng.integers(-300, 300, size=(60, p)) / 64.0
+    trees = []
+    for depth, features in [(1, p), (2, p), (3, p), (None, 1)]:
+        model = DecisionTreeClassifier(criterion="gini", max_depth=depth, random_state=0)
+        model.fit(x[:, :features], y)
+        trees.append({"max_depth": depth, "features": features,
+                      "probability": model.predict_proba(test[:, :features])[:, 1].tolist()})
+    save("tree.json", {"x": x.tolist(), "y": y.tolist(), "test": test.tolist(), "trees": trees})
+
+
 # ---------------------------------------------------------------- BUSI pipeline
 def glmnet_lambdas(z, y, n_lambda=100):
     n, p = z.shape
@@ -230,7 +252,11 @@ def standardized_path(x, y, lambdas):
 
 
 def deviance(fit, x, y, clip):
-    p = np.clip(1 / (1 + np.exp(-(fit[0] + x @ fit[1]))), clip, 1 - clip)
+    eta = fit[0] + x @ fit[1]
+    if clip == 0:
+        # 2 sum[log(1 + e^eta) - y eta]: finite however extreme the probabilities
+        return 2 * (np.logaddexp(0, eta) - y * eta).sum()
+    p = np.clip(1 / (1 + np.exp(-eta)), clip, 1 - clip)
     return -2 * (y * np.log(p) + (1 - y) * np.log(1 - p)).sum()
 
 
@@ -298,8 +324,8 @@ def busi_oracle():
 
 if __name__ == "__main__":
     os.makedirs(FIXTURES, exist_ok=True)
-    parts = sys.argv[1:] or ["auc", "lasso", "mrmr", "icc", "logistic", "busi"]
+    parts = sys.argv[1:] or ["auc", "lasso", "mrmr", "icc", "logistic", "tree", "busi"]
     for part in parts:
         {"auc": auc_delong_oracle, "lasso": lasso_oracle, "mrmr": mrmr_oracle, "icc": icc_oracle,
-         "logistic": logistic_oracle, "busi": busi_oracle}[part]()
+         "logistic": logistic_oracle, "tree": tree_oracle, "busi": busi_oracle}[part]()
         print("done:", part, file=sys.stderr)
