@@ -63,6 +63,16 @@ pub enum LambdaRule {
     OneSe,
 }
 
+impl LambdaRule {
+    /// The rule as glmnet names it after `lambda.`: `min` or `1se`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LambdaRule::Min => "min",
+            LambdaRule::OneSe => "1se",
+        }
+    }
+}
+
 impl std::str::FromStr for LambdaRule {
     type Err = TrainError;
     fn from_str(s: &str) -> TrainResult<Self> {

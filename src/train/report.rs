@@ -216,12 +216,12 @@ pub fn markdown(study: &Study) -> String {
     }
     let _ = writeln!(
         s,
-        "- {} candidate features; {} after filters; mRMR kept {}; LASSO (λ = {:.5}, {:?}) kept {}: {}\n",
+        "- {} candidate features; {} after filters; mRMR kept {}; LASSO (λ = {:.5}, lambda.{}) kept {}: {}\n",
         study.candidates.len(),
         study.mrmr_inputs.len(),
         study.model.lasso_inputs.len(),
         study.lasso.lambda,
-        study.lasso.rule,
+        study.lasso.rule.name(),
         study.model.selected_features.len(),
         study.model.selected_features.join(", ")
     );
