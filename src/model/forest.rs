@@ -215,6 +215,7 @@ pub struct Forest {
 
 impl Forest {
     /// Grow `trees` trees on `x`, `y` (see the module doc); every random draw comes from `seed`.
+    /// Without cases or features the forest is empty and scores NaN.
     pub fn fit(
         x: ArrayView2<f64>,
         y: &[bool],
@@ -224,8 +225,11 @@ impl Forest {
         seed: u64,
     ) -> Self {
         let (n, p) = x.dim();
+        if n == 0 || p == 0 {
+            return Forest { trees: Vec::new() };
+        }
         // features per tree = ⌈share × p⌉, at least 1
-        let per_tree = ((feature_share * p as f64).ceil() as usize).clamp(1, p.max(1));
+        let per_tree = ((feature_share * p as f64).ceil() as usize).clamp(1, p);
         let mut rng = StdRng::seed_from_u64(seed);
         let trees = (0..trees)
             .map(|_| {
@@ -238,8 +242,11 @@ impl Forest {
         Forest { trees }
     }
 
-    /// Mean leaf score over the trees for every row of `x`.
+    /// Mean leaf score over the trees for every row of `x` (NaN for an empty forest).
     pub fn predict(&self, x: ArrayView2<f64>) -> Vec<f64> {
+        if self.trees.is_empty() {
+            return vec![f64::NAN; x.nrows()];
+        }
         let mut total = vec![0.0; x.nrows()];
         for tree in &self.trees {
             for (t, s) in total.iter_mut().zip(tree.predict(x)) {
@@ -247,7 +254,7 @@ impl Forest {
             }
         }
         // score = Σ_t leaf score_t / T
-        let count = self.trees.len().max(1) as f64;
+        let count = self.trees.len() as f64;
         total.iter().map(|t| t / count).collect()
     }
 }
@@ -255,7 +262,7 @@ impl Forest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{array, Array2};
 
     #[test]
     fn tree_separates_and_respects_depth() {
@@ -294,5 +301,14 @@ mod tests {
         assert_eq!(a, Forest::fit(x.view(), &y, 25, Some(2), 0.5, 9));
         assert_ne!(a, Forest::fit(x.view(), &y, 25, Some(2), 0.5, 10));
         assert!(a.predict(x.view()).iter().all(|s| (0.0..=1.0).contains(s)));
+    }
+
+    #[test]
+    fn forest_without_features_is_empty_and_scores_nan() {
+        let x = Array2::<f64>::zeros((4, 0));
+        let forest = Forest::fit(x.view(), &[false, true, false, true], 10, None, 0.5, 1);
+        let scores = forest.predict(x.view());
+        assert_eq!(scores.len(), 4);
+        assert!(scores.iter().all(|s| s.is_nan()));
     }
 }

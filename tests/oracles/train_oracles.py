@@ -17,13 +17,16 @@ Writes JSON files into tests/fixtures/train/, each recording the package version
                      for the CART trees of sonorad's random forest: depth 1, 2, 3 on four
                      features, and unlimited depth on one feature (no ties between features).
                      Values are multiples of 1/64, so scikit-learn's float32 copy is exact.
-* busi.json        - validation AUC of a scikit-learn pipeline (StandardScaler, mrmr_classif,
-                     glmnet-style LASSO CV with scikit-learn solvers, LogisticRegression tuned by
-                     GridSearchCV) on the BUSI features, with sonorad's split and folds
-                     (tests/fixtures/train/busi_split.csv).
+* busi.json        - validation AUC of a scikit-learn pipeline (z-score, mrmr_classif, glmnet's own
+                     L1 logistic path (python-glmnet's Fortran) cross-validated as cv.glmnet does,
+                     LogisticRegression tuned by GridSearchCV) on the BUSI features, with
+                     sonorad's split and folds
+                     (tests/fixtures/train/busi_split.csv, sonorad's split.csv for the default
+                     settings, written by
+                     `cargo test --release --test train_busi -- --ignored write_busi_split`).
 
 Run: /path/to/venv/bin/python tests/oracles/train_oracles.py  (needs numpy, scipy, pandas,
-scikit-learn, statsmodels, mrmr-selection).
+scikit-learn, statsmodels, mrmr-selection, python-glmnet).
 """
 import json
 import os
@@ -36,6 +39,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 import statsmodels.api as sm
+from glmnet import LogitNet
 from mrmr import mrmr_classif
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -45,7 +49,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(os.path.dirname(HERE), "fixtures", "train")
 VERSIONS = {
     "python": platform.python_version(),
-    **{p: version(p) for p in ["numpy", "scipy", "pandas", "scikit-learn", "statsmodels", "mrmr-selection"]},
+    **{p: version(p) for p in ["numpy", "scipy", "pandas", "scikit-learn", "statsmodels", "mrmr-selection",
+                                "python-glmnet"]},
 }
 
 
@@ -227,28 +232,15 @@ def tree_oracle():
 
 
 # ---------------------------------------------------------------- BUSI pipeline
-def glmnet_lambdas(z, y, n_lambda=100):
-    n, p = z.shape
-    lam_max = np.abs(z.T @ (y - y.mean())).max() / n
-    ratio = 1e-4 if n >= p else 0.01
-    return lam_max * ratio ** (np.arange(n_lambda) / (n_lambda - 1))
-
-
-def standardized_path(x, y, lambdas):
-    """sklearn L1 fits over lambdas on internally standardized x; coefficients on x's scale."""
-    mean, sd = x.mean(axis=0), x.std(axis=0)
-    z = (x - mean) / sd
-    n = len(y)
-    model = LogisticRegression(penalty="l1", solver="saga", tol=1e-8, max_iter=100000, warm_start=True)
-    out = []
-    for lam in lambdas:
-        model.set_params(C=1.0 / (n * lam))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(z, y)
-        w = model.coef_[0] / sd
-        out.append((model.intercept_[0] - (model.coef_[0] * mean / sd).sum(), w))
-    return out
+def glmnet_path(x, y, lambdas=None):
+    """glmnet's L1 logistic path (standardize=TRUE, intercept unpenalized) on x; coefficients on
+    x's scale. glmnet chooses the lambdas (100, down to 1e-4 of lambda_max) unless given, and may
+    end the path early by its deviance-ratio rule."""
+    model = LogitNet(alpha=1, n_lambda=100, min_lambda_ratio=1e-4, lambda_path=lambdas, standardize=True,
+                     fit_intercept=True, n_splits=0, tol=1e-12, max_iter=1_000_000)
+    model.fit(x, y)
+    lam = model.lambda_path_ if lambdas is None else np.asarray(lambdas)[: model.coef_path_.shape[2]]
+    return lam, [(model.intercept_path_[0, k], model.coef_path_[0, :, k]) for k in range(len(lam))]
 
 
 def deviance(fit, x, y, clip):
@@ -278,17 +270,8 @@ def busi_oracle():
     idx = [names.index(c) for c in order]
     ztr, zva = ztr[:, idx], zva[:, idx]
 
-    # glmnet-style LASSO CV with scikit-learn solvers and sonorad's folds
-    lambdas = glmnet_lambdas((ztr - ztr.mean(0)) / ztr.std(0), ytr)
-    full = standardized_path(ztr, ytr, lambdas)
-    null = deviance((np.log(ytr.mean() / (1 - ytr.mean())), np.zeros(ztr.shape[1])), ztr, ytr, 0)
-    ratios = []
-    for k, fit in enumerate(full):
-        r = 1 - deviance(fit, ztr, ytr, 0) / null
-        ratios.append(r)
-        if r > 0.999 or (k >= 5 and r - ratios[k - 1] < 1e-5 * abs(r)):
-            break
-    lambdas = lambdas[: len(ratios)]
+    # cv.glmnet (type.measure = "deviance") with glmnet's path and sonorad's folds
+    lambdas, full = glmnet_path(ztr, ytr)
     folds = split.loc[train, "lasso_fold"].to_numpy(int)
     nf = folds.max() + 1
     dev = np.zeros((nf, len(lambdas)))
@@ -296,7 +279,10 @@ def busi_oracle():
     for f in range(nf):
         fit_rows, test_rows = folds != f, folds == f
         sizes[f] = test_rows.sum()
-        for k, fit in enumerate(standardized_path(ztr[fit_rows], ytr[fit_rows], lambdas)):
+        _, path = glmnet_path(ztr[fit_rows], ytr[fit_rows], lambdas)
+        for k in range(len(lambdas)):
+            # a fold whose path ended early predicts with its last fit, as cv.glmnet does
+            fit = path[min(k, len(path) - 1)]
             dev[f, k] = deviance(fit, ztr[test_rows], ytr[test_rows], 1e-5) / sizes[f]
     cvm = (sizes[:, None] * dev).sum(0) / sizes.sum()
     cvsd = np.sqrt((sizes[:, None] * (dev - cvm) ** 2).sum(0) / sizes.sum() / (nf - 1))
@@ -312,11 +298,18 @@ def busi_oracle():
                         cv=PredefinedSplit(tuning))
     grid.fit(ztr[:, selected], ytr)
     auc = roc_auc_score(y_all[~train], grid.predict_proba(zva[:, selected])[:, 1])
+    # Rad-score (glmnet's linear predictor at lambda.1se) of every case, training and validation
+    z_all = np.empty((len(y_all), ztr.shape[1]))
+    z_all[train], z_all[~train] = ztr, zva
+    radscore = full[i_1se][0] + z_all @ coef
     save("busi.json", {
         "mrmr_order": list(order),
         "lambda_min": lambdas[i_min],
         "lambda_1se": lambdas[i_1se],
         "lasso_selected": [order[i] for i in selected],
+        "lasso_intercept_1se": full[i_1se][0],
+        "lasso_coefficients_1se": coef.tolist(),
+        "radscore": dict(zip(split["case_id"], radscore.tolist())),
         "logistic_C": grid.best_params_["C"],
         "validation_auc_logistic": auc,
     })
