@@ -52,8 +52,9 @@ pub enum MedicalFormat {
     Nrrd,
 }
 
-/// The medical format of a file, from its extension or, for DICOM, the `DICM` preamble marker;
-/// `None` for other files (PNG, JPEG, ...).
+/// The medical format of a file, from its extension or, for DICOM, the `DICM` preamble marker
+/// (looked for in files without a raster-image extension); `None` for other files (PNG, JPEG,
+/// ...).
 pub fn medical_format(path: &Path) -> Option<MedicalFormat> {
     let name = path
         .file_name()
@@ -67,6 +68,13 @@ pub fn medical_format(path: &Path) -> Option<MedicalFormat> {
     }
     if name.ends_with(".dcm") || name.ends_with(".dicom") {
         return Some(MedicalFormat::Dicom);
+    }
+    // a file named as a raster image is not probed for the DICOM marker (one open less per file)
+    if [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+    {
+        return None;
     }
     let mut head = [0u8; 132];
     let has_marker = std::fs::File::open(path)
