@@ -192,7 +192,10 @@ fn rows_needed(mask: &LabelMap, settings: &Settings) -> usize {
         });
     match (original_only, margin, last_row) {
         // a ring pixel lies at most `margin` rows below the tumour
-        (true, Some(margin), Some(last)) => last + 1 + margin.ceil() as usize,
+        // (a float-to-int cast saturates, so a huge ring asks for every row)
+        (true, Some(margin), Some(last)) => last
+            .saturating_add(1)
+            .saturating_add(margin.ceil() as usize),
         _ => usize::MAX,
     }
 }

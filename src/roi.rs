@@ -249,11 +249,16 @@ pub fn ring(
     image_width: usize,
     image_height: usize,
 ) -> Option<Region> {
-    let reach = width_px.floor() as usize + 1;
+    // (a float-to-int cast saturates; a ring wider than the image reaches its edges)
+    let reach = (width_px.floor() as usize).saturating_add(1);
     let x0 = tumor.x0.saturating_sub(reach);
     let y0 = tumor.y0.saturating_sub(reach);
-    let x1 = (tumor.x0 + tumor.width + reach).min(image_width);
-    let y1 = (tumor.y0 + tumor.height + reach).min(image_height);
+    let x1 = (tumor.x0 + tumor.width)
+        .saturating_add(reach)
+        .min(image_width);
+    let y1 = (tumor.y0 + tumor.height)
+        .saturating_add(reach)
+        .min(image_height);
     let (w, h) = (x1 - x0, y1 - y0);
     let mut inside = vec![false; w * h];
     for y in 0..tumor.height {

@@ -131,6 +131,42 @@ fn ring_without_room() {
 }
 
 #[test]
+fn huge_ring_reaches_the_image_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "extract",
+            "--backend",
+            "cpu",
+            "--image",
+            &image,
+            "--mask",
+            &mask,
+        ];
+        args.extend_from_slice(extra);
+        let out = sonorad(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{extra:?}: {stderr}");
+        // feature names without the ring's width, with the values
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines()
+            .map(|l| match l.strip_prefix("ring") {
+                Some(rest) => format!("ring_{}", rest.split_once('_').unwrap().1),
+                None => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+    };
+    // A ring wider than the image is every pixel outside the tumour, as a 100 px one is here.
+    assert_eq!(run(&["--ring", "1e300px"]), run(&["--ring", "100px"]));
+    let spacing = ["--spacing", "1e-300"];
+    assert_eq!(
+        run(&[&["--ring", "1e300mm"], &spacing[..]].concat()),
+        run(&[&["--ring", "100px"], &spacing[..]].concat())
+    );
+}
+
+#[test]
 fn non_positive_bin_width() {
     let dir = tempfile::tempdir().unwrap();
     let (image, mask) = good_case(dir.path());
