@@ -381,3 +381,38 @@ fn nrrd_attached_raw_and_gzip() {
     std::fs::write(&gz, bytes).unwrap();
     assert_eq!(features(&gz, &mask_png, &[]), expected);
 }
+
+#[test]
+fn nrrd_bad_sizes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.nrrd");
+    for (sizes, problem) in [
+        (
+            "40.5 30",
+            "NRRD 'sizes': '40.5' is not a positive whole number",
+        ),
+        ("0 30", "NRRD 'sizes': '0' is not a positive whole number"),
+        (
+            "-40 30",
+            "NRRD 'sizes': '-40' is not a positive whole number",
+        ),
+        (
+            "18446744073709551615 18446744073709551615",
+            "NRRD sizes [18446744073709551615, 18446744073709551615] are too large",
+        ),
+        (
+            "4294967295 4294967295",
+            "NRRD image of 18446744065119617025 samples is too large",
+        ),
+        ("40 30", "NRRD data holds 0 bytes, 9600 needed"),
+    ] {
+        let header =
+            format!("NRRD0004\ntype: double\ndimension: 2\nsizes: {sizes}\nencoding: raw\n\n");
+        std::fs::write(&path, header).unwrap();
+        let err = read_image_file(&path, 0).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.nrrd: not a readable image") && err.contains(problem),
+            "{sizes}: {err}"
+        );
+    }
+}

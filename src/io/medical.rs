@@ -345,7 +345,16 @@ fn parse_nrrd_header(path: &Path, bytes: &[u8]) -> Result<NrrdHeader> {
         match key.trim() {
             "type" => header.kind = value.to_string(),
             "sizes" => {
-                header.sizes = numbers(value)?.into_iter().map(|v| v as usize).collect();
+                header.sizes = value
+                    .split_whitespace()
+                    .map(|t| match t.parse::<usize>() {
+                        Ok(n) if n > 0 => Ok(n),
+                        _ => Err(decode_error(
+                            path,
+                            format!("NRRD 'sizes': '{t}' is not a positive whole number"),
+                        )),
+                    })
+                    .collect::<Result<_>>()?;
             }
             "encoding" => header.encoding = value.to_string(),
             "endian" => header.big_endian = value == "big",
@@ -415,7 +424,12 @@ fn read_nrrd(path: &Path) -> Result<Raster> {
             ))
         }
     };
-    let count = width * height * channels;
+    let count = width
+        .checked_mul(height)
+        .and_then(|n| n.checked_mul(channels))
+        .ok_or_else(|| {
+            decode_error(path, format!("NRRD sizes {:?} are too large", header.sizes))
+        })?;
     let samples = nrrd_samples(path, &header.kind, &raw, count, header.big_endian)?;
     let spacing = header.spacing.as_deref().and_then(|s| match s {
         [dx, dy] | [_, dx, dy] if dx.is_finite() && dy.is_finite() && *dx > 0.0 && *dy > 0.0 => {
@@ -448,14 +462,13 @@ fn nrrd_samples(path: &Path, kind: &str, raw: &[u8], count: usize, big: bool) ->
             ))
         }
     };
-    if raw.len() < count * size {
+    let needed = count
+        .checked_mul(size)
+        .ok_or_else(|| decode_error(path, format!("NRRD image of {count} samples is too large")))?;
+    if raw.len() < needed {
         return Err(decode_error(
             path,
-            format!(
-                "NRRD data holds {} bytes, {} needed",
-                raw.len(),
-                count * size
-            ),
+            format!("NRRD data holds {} bytes, {needed} needed", raw.len()),
         ));
     }
     let word = |chunk: &[u8]| -> [u8; 8] {
