@@ -14,8 +14,8 @@
 //! 10. six classifiers on the LASSO-kept features, tuned by 5-fold stratified CV;
 //! 11. metrics on both cohorts at the training Youden cutoff; pairwise DeLong tests.
 //!
-//! Seeds: the split uses `seed`, the LASSO folds `seed + 1`, the tuning folds `seed + 2`, and
-//! the classifiers `seed`.
+//! Seeds: the split uses `seed`, the LASSO folds `seed + 1`, the tuning folds `seed + 2` (both
+//! wrapping around at `u64::MAX`), and the classifiers `seed`.
 
 pub mod data;
 pub mod error;
@@ -573,7 +573,8 @@ pub fn fit_study(
     let zl_train = zl_all.select(Axis(0), &training);
 
     // LASSO with stratified CV folds.
-    let lasso_folds = split::stratified_folds(&ytrain, config.lasso_folds, config.seed + 1);
+    let lasso_folds =
+        split::stratified_folds(&ytrain, config.lasso_folds, config.seed.wrapping_add(1));
     let lasso = lasso_cv(
         zl_train.view(),
         &ytrain,
@@ -606,7 +607,8 @@ pub fn fit_study(
     // Classifiers on the selected z-scored features.
     let zs_all = zl_all.select(Axis(1), &selected);
     let zs_train = zs_all.select(Axis(0), &training);
-    let tuning_folds = split::stratified_folds(&ytrain, config.tuning_folds, config.seed + 2);
+    let tuning_folds =
+        split::stratified_folds(&ytrain, config.tuning_folds, config.seed.wrapping_add(2));
     let mut results = vec![model_result(
         "radscore",
         radscores,
