@@ -68,6 +68,34 @@ pub enum Error {
         /// What is wrong with it.
         detail: String,
     },
+    /// A region holds a pixel value features cannot be computed from (NaN or infinite).
+    #[error("{path}: region '{region}' {detail}")]
+    PixelValue {
+        /// The image file.
+        path: PathBuf,
+        /// Region name.
+        region: String,
+        /// Which value, and where.
+        detail: String,
+    },
+    /// The binning would make more bins than [`crate::discretize::MAX_BINS`] for a region.
+    #[error("{path}: {message}")]
+    Binning {
+        /// The image file.
+        path: PathBuf,
+        /// The setting, the bins it makes and the limit.
+        message: String,
+    },
+    /// A region's dense count matrices would exceed [`crate::matrix::MAX_MATRIX_CELLS`].
+    #[error("{path}: region '{region}' {detail}")]
+    MatrixSize {
+        /// The mask file the region comes from.
+        path: PathBuf,
+        /// Region name.
+        region: String,
+        /// Gray levels, matrix size, limit and advice.
+        detail: String,
+    },
     /// A case's pixel spacing is missing where needed, or unusable.
     #[error("{path}: {message}")]
     Spacing {
@@ -122,6 +150,9 @@ impl Error {
             | Error::UnsupportedPixels { path, .. }
             | Error::EmptyRegion { path, .. }
             | Error::DegenerateRegion { path, .. }
+            | Error::PixelValue { path, .. }
+            | Error::Binning { path, .. }
+            | Error::MatrixSize { path, .. }
             | Error::Spacing { path, .. }
             | Error::Filter { path, .. }
             | Error::Manifest { path, .. }

@@ -58,6 +58,9 @@ impl Settings {
     /// Checks the settings before any file is read.
     pub fn validate(&self) -> Result<()> {
         self.binning.validate()?;
+        for binning in self.image_types.iter().filter_map(|t| t.binning.as_ref()) {
+            binning.validate()?;
+        }
         if let Some(s) = self.spacing {
             if !(s.is_finite() && s > 0.0) {
                 return Err(Error::Setting(format!(
@@ -288,13 +291,37 @@ pub fn prepare_region(
         let row = (region.y0 + y) * image.width + region.x0;
         crop.extend_from_slice(&image.pixels[row..row + region.width]);
     }
-    for (&v, &m) in crop.iter().zip(&region.mask) {
-        if m {
-            values.push(v);
+    for (at, (&v, &m)) in crop.iter().zip(&region.mask).enumerate() {
+        if !m {
+            continue;
         }
+        if !v.is_finite() {
+            return Err(Error::PixelValue {
+                path: image.source.clone(),
+                region: region.name.clone(),
+                detail: format!(
+                    "holds a pixel value of {v} (column {}, row {}); only finite values can be binned",
+                    region.x0 + at % region.width,
+                    region.y0 + at / region.width
+                ),
+            });
+        }
+        values.push(v);
     }
-    let edges = binning.edges(&values);
+    let edges = binning.edges(&values, &image.source)?;
     let gray = GrayLevels::new(&crop, &region.mask, region.width, region.height, &edges);
+    let cells = crate::matrix::dense_cells(&gray);
+    if cells > crate::matrix::MAX_MATRIX_CELLS {
+        return Err(Error::MatrixSize {
+            path: mask_path.to_path_buf(),
+            region: region.name.clone(),
+            detail: format!(
+                "has {} gray levels; its co-occurrence and run-length matrices would need {cells} counts, above the limit of {}; use a larger bin width or a smaller bin count",
+                gray.level_count(),
+                crate::matrix::MAX_MATRIX_CELLS
+            ),
+        });
+    }
     Ok(PreparedRegion {
         region: region.clone(),
         gray,

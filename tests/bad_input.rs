@@ -255,3 +255,116 @@ fn manifest_without_mask_column() {
         "{err}"
     );
 }
+
+/// A 16-bit PNG whose pixels are all different, with a mask of its `side`×`side` top-left square.
+fn distinct_16bit_case(dir: &Path, side: u32) -> (String, String) {
+    let (w, h) = (side + 10, side + 10);
+    let image = dir.join("img16.png");
+    let pixels: Vec<u16> = (0..w * h).map(|i| (i * 7 % 65536) as u16).collect();
+    image::ImageBuffer::<image::Luma<u16>, _>::from_raw(w, h, pixels)
+        .unwrap()
+        .save(&image)
+        .unwrap();
+    let mask = dir.join("mask16.png");
+    write_mask(&mask, w, h, |x, y| x < side && y < side);
+    (image.display().to_string(), mask.display().to_string())
+}
+
+#[test]
+fn too_many_bins() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    let (_, err) = fails(&["--image", &image, "--mask", &mask, "--bin-width", "0.001"]);
+    assert!(
+        err.contains("img.png: bin width 0.001 makes")
+            && err.contains("above the limit of 65536 bins; use a larger bin width"),
+        "{err}"
+    );
+    let (_, err) = fails(&["--image", &image, "--mask", &mask, "--bin-count", "70000"]);
+    assert!(
+        err.contains("bin count 70000 is above the limit of 65536 bins"),
+        "{err}"
+    );
+}
+
+#[test]
+fn matrices_too_large_for_the_gray_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = distinct_16bit_case(dir.path(), 100);
+    // 10 000 distinct values at bin width 1: 10 000 gray levels, a 400-million-cell GLCM.
+    let (_, err) = fails(&["--image", &image, "--mask", &mask, "--bin-width", "1"]);
+    assert!(
+        err.contains("mask16.png: region 'tumor' has 10000 gray levels")
+            && err.contains("above the limit of 67108864; use a larger bin width"),
+        "{err}"
+    );
+    // 1024 bins work.
+    let out = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--image",
+        &image,
+        "--mask",
+        &mask,
+        "--bin-count",
+        "1024",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A 40×30 little-endian float NRRD of the speckle image with `value` at column 12, row 9.
+fn float_nrrd(path: &Path, value: f32) {
+    let mut pixels: Vec<f32> = speckle(40, 30, 7).iter().map(|&v| f32::from(v)).collect();
+    pixels[9 * 40 + 12] = value;
+    let mut bytes =
+        b"NRRD0004\ntype: float\ndimension: 2\nsizes: 40 30\nendian: little\nencoding: raw\n\n"
+            .to_vec();
+    bytes.extend(pixels.iter().flat_map(|v| v.to_le_bytes()));
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn non_finite_pixel_in_a_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mask) = good_case(dir.path());
+    let image = dir.path().join("float.nrrd");
+    for (value, shown) in [
+        (f32::NAN, "NaN"),
+        (f32::INFINITY, "inf"),
+        (f32::NEG_INFINITY, "-inf"),
+    ] {
+        float_nrrd(&image, value);
+        let (_, err) = fails(&["--image", image.to_str().unwrap(), "--mask", &mask]);
+        assert!(
+            err.contains(&format!(
+                "float.nrrd: region 'tumor' holds a pixel value of {shown} (column 12, row 9)"
+            )),
+            "{err}"
+        );
+    }
+    // Outside every region a NaN does no harm.
+    float_nrrd(&image, f32::NAN);
+    let outside = dir.path().join("outside.png");
+    write_mask(&outside, 40, 30, |x, y| {
+        (20..30).contains(&x) && (15..25).contains(&y)
+    });
+    let out = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--image",
+        image.to_str().unwrap(),
+        "--mask",
+        outside.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

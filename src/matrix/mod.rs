@@ -32,6 +32,20 @@ pub const NEIGHBOURS: [(isize, isize); 8] = [
     (1, 1),
 ];
 
+/// Most cells (`u32` counts) the dense matrices of one region may have together: the GLCM's
+/// `4 L²` and the GLRLM's `4 L R`, with `L` the gray levels present and `R` the longer side of
+/// the region's bounding box. 2^26 cells are 256 MiB of counts; 1024 gray levels fit with room
+/// for runs of over 15 000 pixels.
+pub const MAX_MATRIX_CELLS: u64 = 1 << 26;
+
+/// Cells of the dense matrices (GLCM and GLRLM) of a region, compared with
+/// [`MAX_MATRIX_CELLS`].
+pub fn dense_cells(g: &GrayLevels) -> u64 {
+    let l = g.level_count() as u64;
+    let max_run = g.width.max(g.height) as u64;
+    4 * l * l + 4 * l * max_run
+}
+
 /// Every count matrix of one region.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Matrices {
