@@ -153,6 +153,11 @@ fn lasso_matches_scikit_learn_l1_logistic_at_fixed_lambdas() {
         let lambda = number(&fit["lambda"]);
         let ours = lasso_logistic(x.view(), &y, lambda);
         let expected = floats(&fit["coefficients"]);
+        assert_eq!(
+            ours.coefficients.len(),
+            expected.len(),
+            "λ = {lambda}: number of coefficients"
+        );
         within(
             ours.intercept,
             number(&fit["intercept"]),
@@ -210,6 +215,11 @@ fn unpenalized_logistic_matches_statsmodels() {
             number(&oracle["intercept"]),
             1e-6,
             &format!("intercept, {rows}"),
+        );
+        assert_eq!(
+            fit.coefficients.len(),
+            expected.len(),
+            "number of coefficients, {rows}"
         );
         for (j, (&b, &e)) in fit.coefficients.iter().zip(&expected).enumerate() {
             within(b, e, 1e-6, &format!("coefficient {j}, {rows}"));
