@@ -200,6 +200,14 @@ pub fn fit(
     feature_ranges: BTreeMap<String, (f64, f64)>,
 ) -> ClinicalResult<ClinicalStudy> {
     let mut notes = Vec::new();
+    if !table.empty.is_empty() {
+        notes.push(format!(
+            "{} column(s) of {} hold no value and were left out: {}",
+            table.empty.len(),
+            table.path.display(),
+            table.empty.join(", ")
+        ));
+    }
     let radscores = &study
         .results
         .first()

@@ -91,32 +91,38 @@ pub struct ClinicalTable {
     pub variables: Vec<Variable>,
     /// Raw cells: `cells[row][variable]`, `None` when missing.
     pub cells: Vec<Vec<Option<String>>>,
+    /// Columns left out because no cell holds a value (every cell empty or `NA`).
+    pub empty: Vec<String>,
 }
 
 impl ClinicalTable {
     /// Read a CSV whose first column is the case id; every other column that is not named in
     /// `exclude` and is not a radiomics feature column (`is_feature_column`) is a variable:
     /// numeric when every present cell parses as a number, except 0/1 columns, which are
-    /// categorical like text columns.
+    /// categorical like text columns. A column without any value is left out and listed in
+    /// `empty`.
     pub fn read(path: &Path, exclude: &[&str]) -> ClinicalResult<Self> {
         Self::from_raw(&RawTable::read(path)?, exclude)
     }
 
     /// Build from an already read table (see [`ClinicalTable::read`]).
     pub fn from_raw(table: &RawTable, exclude: &[&str]) -> ClinicalResult<Self> {
-        let columns: Vec<usize> = (1..table.header.len())
-            .filter(|&c| {
-                !exclude.contains(&table.header[c].as_str()) && !is_feature_column(&table.header[c])
-            })
-            .collect();
-        let mut variables = Vec::new();
-        for &c in &columns {
-            let present: Vec<&str> = table
+        let present_cells = |c: usize| -> Vec<&str> {
+            table
                 .rows
                 .iter()
                 .map(|r| r[c].as_str())
                 .filter(|v| !is_missing(v))
-                .collect();
+                .collect()
+        };
+        let (columns, empty_columns): (Vec<usize>, Vec<usize>) = (1..table.header.len())
+            .filter(|&c| {
+                !exclude.contains(&table.header[c].as_str()) && !is_feature_column(&table.header[c])
+            })
+            .partition(|&c| !present_cells(c).is_empty());
+        let mut variables = Vec::new();
+        for &c in &columns {
+            let present = present_cells(c);
             let numeric = present
                 .iter()
                 .all(|v| v.trim().parse::<f64>().is_ok_and(f64::is_finite));
@@ -129,10 +135,9 @@ impl ClinicalTable {
                     present.iter().map(|v| v.trim().to_string()).collect();
                 levels.sort();
                 levels.dedup();
-                VariableKind::Categorical {
-                    reference: levels[0].clone(),
-                    levels,
-                }
+                // a kept column has a value, so a first level
+                let reference = levels.first().cloned().unwrap_or_default();
+                VariableKind::Categorical { reference, levels }
             };
             variables.push(Variable {
                 name: table.header[c].clone(),
@@ -154,11 +159,22 @@ impl ClinicalTable {
             ids: table.ids(),
             variables,
             cells,
+            empty: empty_columns
+                .iter()
+                .map(|&c| table.header[c].clone())
+                .collect(),
         })
     }
 
-    /// Index of a variable by name; an unknown name is an error naming it.
+    /// Index of a variable by name; an unknown name, or a column without any value, is an
+    /// error naming it.
     pub fn variable(&self, name: &str) -> ClinicalResult<usize> {
+        if self.empty.iter().any(|e| e == name) {
+            return Err(ClinicalError::Read {
+                path: self.path.clone(),
+                message: format!("column '{name}' holds no value (every cell is empty or NA)"),
+            });
+        }
         self.variables
             .iter()
             .position(|v| v.name == name)
@@ -187,5 +203,39 @@ impl ClinicalTable {
             );
         }
         Ok(Some(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[[&str; 4]]) -> RawTable {
+        RawTable {
+            path: PathBuf::from("clinical.csv"),
+            header: ["case_id", "age", "notes", "stage"]
+                .map(String::from)
+                .to_vec(),
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_column_without_values_is_left_out_and_named() {
+        let raw = table(&[["a", "61", "", "II"], ["b", "48", "NA", "I"]]);
+        let clinical = ClinicalTable::from_raw(&raw, &[]).expect("table");
+        let names: Vec<&str> = clinical.variables.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["age", "stage"]);
+        assert_eq!(clinical.empty, ["notes"]);
+        assert_eq!(clinical.cells[1], [Some("48".into()), Some("I".into())]);
+        let error = clinical.variable("notes").expect_err("empty column");
+        assert_eq!(
+            error.to_string(),
+            "clinical.csv: column 'notes' holds no value (every cell is empty or NA)"
+        );
+        assert_eq!(clinical.variable("stage").expect("stage"), 1);
     }
 }
