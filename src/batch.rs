@@ -24,9 +24,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, RecordBatchReader, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ArrowWriter;
 
 use crate::error::{Error, Result};
@@ -218,6 +218,14 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// A feature table that cannot be read.
+fn read_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Table {
+        path: path.to_path_buf(),
+        message: format!("cannot read feature table: {e}"),
+    }
+}
+
 /// The file a case's error is about: the path the error names, else the case's image.
 fn error_file(case: &Case, error: &Error) -> PathBuf {
     error
@@ -286,37 +294,41 @@ fn drop_partial_line(path: &Path) -> Result<()> {
 
 /// Header and ids of an existing CSV feature table.
 fn read_csv_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| write_error(path, e))?;
+    let mut reader = csv::Reader::from_path(path).map_err(|e| read_error(path, e))?;
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| write_error(path, e))?
+        .map_err(|e| read_error(path, e))?
         .iter()
         .map(str::to_string)
         .collect();
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| write_error(path, e))?;
+        let record = record.map_err(|e| read_error(path, e))?;
         rows.push(record.iter().map(str::to_string).collect());
     }
     Ok((header, rows))
 }
 
+/// Opens a Parquet feature table for reading, one record batch at a time.
+fn open_parquet(path: &Path) -> Result<ParquetRecordBatchReader> {
+    let file = File::open(path).map_err(|e| read_error(path, e))?;
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| read_error(path, format!("not a readable Parquet file: {e}")))
+}
+
 /// Header and rows (as text) of a Parquet feature table.
 fn read_parquet_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
-    let file = File::open(path).map_err(|e| write_error(path, e))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.build())
-        .map_err(|e| write_error(path, format!("not a readable Parquet file: {e}")))?;
-    let mut header = Vec::new();
+    let reader = open_parquet(path)?;
+    let header = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
     let mut rows = Vec::new();
     for batch in reader {
-        let batch = batch.map_err(|e| write_error(path, e))?;
-        header = batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
+        let batch = batch.map_err(|e| read_error(path, e))?;
         let columns: Vec<Vec<String>> = batch
             .columns()
             .iter()
@@ -342,7 +354,7 @@ fn column_text(path: &Path, column: &ArrayRef) -> Result<Vec<String>> {
             .map(|v| format_value(v.unwrap_or(f64::NAN)))
             .collect());
     }
-    Err(write_error(
+    Err(read_error(
         path,
         format!(
             "column of type {} is not a sonorad column",
@@ -403,13 +415,53 @@ fn write_parquet(
         }
     }
     let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|e| write_error(path, e))?;
-    let temporary = with_suffix(path, ".partial");
-    let file = File::create(&temporary).map_err(|e| write_error(&temporary, e))?;
-    let mut writer = ArrowWriter::try_new(file, schema, None).map_err(|e| write_error(path, e))?;
-    writer.write(&batch).map_err(|e| write_error(path, e))?;
-    let file = writer.into_inner().map_err(|e| write_error(path, e))?;
-    file.sync_all().map_err(|e| write_error(path, e))?;
-    std::fs::rename(&temporary, path).map_err(|e| write_error(path, e))
+    let mut out = ParquetOut::create(path, schema)?;
+    out.write(&batch)?;
+    out.finish()
+}
+
+/// A Parquet file written under a temporary name and renamed into place when finished.
+struct ParquetOut {
+    writer: ArrowWriter<File>,
+    temporary: PathBuf,
+    path: PathBuf,
+}
+
+impl ParquetOut {
+    /// Starts `<path>.partial` with the given schema.
+    fn create(path: &Path, schema: SchemaRef) -> Result<ParquetOut> {
+        let temporary = with_suffix(path, ".partial");
+        let file = File::create(&temporary).map_err(|e| write_error(&temporary, e))?;
+        let writer = ArrowWriter::try_new(file, schema, None).map_err(|e| write_error(path, e))?;
+        Ok(ParquetOut {
+            writer,
+            temporary,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Adds a batch to the current row group.
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer
+            .write(batch)
+            .map_err(|e| write_error(&self.path, e))
+    }
+
+    /// Ends the current row group, so that the rows buffered so far leave memory.
+    fn flush(&mut self) -> Result<()> {
+        self.writer.flush().map_err(|e| write_error(&self.path, e))
+    }
+
+    /// Writes the footer, syncs the file to disk and renames it into place.
+    fn finish(self) -> Result<()> {
+        let path = self.path;
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| write_error(&path, e))?;
+        file.sync_all().map_err(|e| write_error(&path, e))?;
+        std::fs::rename(&self.temporary, &path).map_err(|e| write_error(&path, e))
+    }
 }
 
 /// Writes a table (CSV or Parquet by `format`) in one go, replacing `path`.
@@ -541,22 +593,46 @@ impl Output {
         }
     }
 
-    /// Joins Parquet parts into the output file; nothing to do for CSV.
+    /// Joins Parquet parts into the output file, one record batch at a time and one row group
+    /// per part, so that memory holds one part at most; nothing to do for CSV.
     fn finish(self) -> Result<()> {
         let Sink::Parquet { parts, .. } = self.sink else {
             return Ok(());
         };
-        let mut header = self.header.unwrap_or_default();
-        let mut rows = Vec::new();
+        let mut out: Option<(PathBuf, SchemaRef, ParquetOut)> = None;
         for part in parquet_parts(&parts)? {
-            let (h, mut r) = read_parquet_table(&part)?;
-            header = h;
-            rows.append(&mut r);
+            let reader = open_parquet(&part)?;
+            let schema = reader.schema();
+            let writer = match &mut out {
+                Some((first, expected, writer)) => {
+                    if expected.fields() != schema.fields() {
+                        return Err(Error::Table {
+                            path: part,
+                            message: format!("has other columns than {}", first.display()),
+                        });
+                    }
+                    writer
+                }
+                None => {
+                    let writer = ParquetOut::create(&self.path, schema.clone())?;
+                    &mut out.insert((part.clone(), schema, writer)).2
+                }
+            };
+            for batch in reader {
+                writer.write(&batch.map_err(|e| read_error(&part, e))?)?;
+            }
+            writer.flush()?;
         }
-        if header.is_empty() {
-            header.push("case_id".into());
+        match out {
+            Some((_, _, writer)) => writer.finish()?,
+            None => {
+                let header = match self.header {
+                    Some(h) if !h.is_empty() => h,
+                    _ => vec!["case_id".into()],
+                };
+                write_parquet(&self.path, &header, self.text_columns, &[])?;
+            }
         }
-        write_parquet(&self.path, &header, self.text_columns, &rows)?;
         std::fs::remove_dir_all(&parts).map_err(|e| write_error(&parts, e))
     }
 }
@@ -796,17 +872,16 @@ pub fn merge(
         message,
     };
     let mut header: Option<(PathBuf, Vec<String>)> = None;
-    let mut by_id: std::collections::HashMap<String, (usize, Vec<String>)> = Default::default();
+    let mut by_id: std::collections::HashMap<String, (&Path, Vec<String>)> = Default::default();
     let mut failed_ids = HashSet::new();
-    for (k, shard) in shards.iter().enumerate() {
+    for shard in shards {
         let (h, rows) = read_table(shard)?;
         match &header {
             Some((first, expected)) if *expected != h && !rows.is_empty() => {
-                return Err(fail(format!(
-                    "{} has other columns than {}",
-                    shard.display(),
-                    first.display()
-                )))
+                return Err(Error::Table {
+                    path: shard.clone(),
+                    message: format!("has other columns than {}", first.display()),
+                })
             }
             None if !rows.is_empty() => header = Some((shard.clone(), h)),
             _ => {}
@@ -814,13 +889,12 @@ pub fn merge(
         for row in rows {
             let id = row.first().cloned().unwrap_or_default();
             if let Some((other, _)) = by_id.get(&id) {
-                return Err(fail(format!(
-                    "case '{id}' is in both {} and {}",
-                    shards[*other].display(),
-                    shard.display()
-                )));
+                return Err(Error::Table {
+                    path: shard.clone(),
+                    message: format!("case '{id}' is also in {}", other.display()),
+                });
             }
-            by_id.insert(id, (k, row));
+            by_id.insert(id, (shard, row));
         }
         let errors = with_suffix(shard, ".errors.csv");
         if errors.exists() {
@@ -829,10 +903,11 @@ pub fn merge(
         }
     }
     let known: HashSet<&str> = manifest.cases.iter().map(|c| c.id.as_str()).collect();
-    if let Some(stray) = by_id.keys().find(|id| !known.contains(id.as_str())) {
-        return Err(fail(format!(
-            "case '{stray}' of the shards is not in the manifest"
-        )));
+    if let Some((stray, (shard, _))) = by_id.iter().find(|(id, _)| !known.contains(id.as_str())) {
+        return Err(Error::Table {
+            path: shard.to_path_buf(),
+            message: format!("case '{stray}' is not in the manifest"),
+        });
     }
     let mut rows = Vec::with_capacity(by_id.len());
     let mut missing = Vec::new();

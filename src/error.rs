@@ -123,6 +123,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A feature table given as input (an output to resume, a shard to merge) cannot be read,
+    /// or does not fit with the others.
+    #[error("{path}: {message}")]
+    Table {
+        /// The table file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The matrix backend failed (device lost, out of memory, ...).
     #[error("matrix backend {backend}: {message}")]
     Backend {
@@ -156,6 +165,7 @@ impl Error {
             | Error::Spacing { path, .. }
             | Error::Filter { path, .. }
             | Error::Manifest { path, .. }
+            | Error::Table { path, .. }
             | Error::Write { path, .. } => Some(path),
             Error::SizeMismatch { mask, .. } => Some(mask),
             _ => None,

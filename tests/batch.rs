@@ -204,6 +204,17 @@ fn parquet_reads_back_equal_to_csv() {
     );
     assert!(!dir.path().join("f.parquet.parts").exists());
     assert_eq!(read_table(&parquet).unwrap(), read_table(&csv).unwrap());
+    // The two parts (chunks of 8 and 4 cases) are joined part by part: one row group each.
+    let file = std::fs::File::open(&parquet).unwrap();
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let groups: Vec<i64> = reader
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows())
+        .collect();
+    assert_eq!(groups, [8, 4]);
 }
 
 #[test]
@@ -254,7 +265,43 @@ fn shards_merged_equal_one_run() {
     twice.push(args[args.len() - 1]);
     let run = sonorad(&twice);
     assert!(
-        stderr(&run).contains("case 'case_000002' is in both"),
+        stderr(&run).contains(&format!(
+            "{}: case 'case_000002' is also in {}",
+            shards[2], shards[2]
+        )),
+        "{}",
+        stderr(&run)
+    );
+
+    // A case the manifest does not list, and a shard with other columns, name the shard.
+    let short = dir.path().join("short.csv");
+    let listed: String = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .lines()
+        .take(10)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&short, listed).unwrap();
+    let mut stray = args.clone();
+    let short_text = text(&short);
+    stray[2] = &short_text;
+    let run = sonorad(&stray);
+    assert!(
+        stderr(&run).contains(&format!(
+            "{}: case 'case_000009' is not in the manifest",
+            shards[0]
+        )),
+        "{}",
+        stderr(&run)
+    );
+    let odd = dir.path().join("odd.csv");
+    std::fs::write(&odd, "case_id,x\ncase_000001,1\n").unwrap();
+    let mut columns = args[..args.len() - 1].to_vec();
+    let odd_text = text(&odd);
+    columns.push(&odd_text);
+    let run = sonorad(&columns);
+    assert!(
+        stderr(&run).contains(&format!("{odd_text}: has other columns than {}", shards[0])),
         "{}",
         stderr(&run)
     );
