@@ -465,3 +465,75 @@ fn predict_scores_flags_and_names_missing_columns() {
         }
     }
 }
+
+#[test]
+fn a_model_file_whose_parts_disagree_is_an_error_naming_it() {
+    let demo = demo_dir();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let model_path = dir.path().join("model.json");
+    let clinical_path = dir.path().join("clinical_model.json");
+    let read_json = |path: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(path).expect("model file")).expect("JSON")
+    };
+    let write_json = |path: &Path, value: &Value| {
+        std::fs::write(path, serde_json::to_string(value).expect("JSON")).expect("write")
+    };
+    let model = read_json(&demo.join("model.json"));
+    let clinical = read_json(&demo.join("clinical_model.json"));
+
+    // a Rad-score coefficient removed: model.json is named, not a panic in predict
+    let mut truncated = model.clone();
+    truncated["radscore"]["coefficients"]
+        .as_array_mut()
+        .expect("coefficients")
+        .pop();
+    write_json(&model_path, &truncated);
+    let message = TrainedModels::read(&model_path)
+        .expect_err("truncated model")
+        .to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{}: not a valid sonorad model: ",
+            model_path.display()
+        )) && message.contains("radscore.coefficients"),
+        "{message}"
+    );
+
+    // a selected feature without a logistic coefficient
+    let mut truncated = model.clone();
+    truncated["logistic_regression"]["coefficients"]
+        .as_array_mut()
+        .expect("coefficients")
+        .pop();
+    write_json(&model_path, &truncated);
+    let message = TrainedModels::read(&model_path)
+        .expect_err("truncated model")
+        .to_string();
+    assert!(
+        message.contains("logistic_regression.coefficients"),
+        "{message}"
+    );
+
+    // a combined model missing a coefficient: clinical_model.json is named
+    write_json(&model_path, &model);
+    let mut truncated = clinical.clone();
+    truncated["combined"]["coefficients"]
+        .as_array_mut()
+        .expect("coefficients")
+        .pop();
+    write_json(&clinical_path, &truncated);
+    let message = TrainedModels::read(&model_path)
+        .expect_err("truncated combined model")
+        .to_string();
+    assert!(
+        message.starts_with(&format!(
+            "{}: not a valid sonorad model: combined: ",
+            clinical_path.display()
+        )),
+        "{message}"
+    );
+
+    // the untouched files read
+    write_json(&clinical_path, &clinical);
+    TrainedModels::read(&model_path).expect("the demo's models");
+}

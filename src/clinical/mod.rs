@@ -92,6 +92,33 @@ pub struct ClinicalModel {
     pub ranges: BTreeMap<String, (f64, f64)>,
 }
 
+impl ClinicalModel {
+    /// Check that both models have one coefficient per term (as a `clinical_model.json`
+    /// edited by hand may not): the intercept and the variables' terms, the combined model the
+    /// Rad-score too. The message names the first disagreement.
+    pub fn validate(&self) -> Result<(), String> {
+        let terms: usize = self.variables.iter().map(|v| v.terms().len()).sum();
+        for (what, logit, expected) in [
+            ("clinical", &self.clinical, terms + 1),
+            ("combined", &self.combined, terms + 2),
+        ] {
+            let (n, se) = (logit.coefficients.len(), logit.standard_errors.len());
+            if n != expected || se != expected {
+                return Err(format!(
+                    "{what}: {n} coefficient(s) and {se} standard error(s), {expected} expected \
+                     (intercept{} and {terms} variable term(s))",
+                    if what == "combined" {
+                        ", Rad-score"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Calibration of one model on one cohort.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Calibration {

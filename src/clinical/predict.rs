@@ -53,15 +53,24 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> ClinicalResult<T> {
 }
 
 impl TrainedModels {
-    /// Read `model.json` and, if it exists beside it, `clinical_model.json`.
+    /// Read `model.json` and, if it exists beside it, `clinical_model.json`; a file whose
+    /// parts disagree in length ([`ScoringModel::validate`], [`ClinicalModel::validate`]) is
+    /// an error naming it.
     pub fn read(model: &Path) -> ClinicalResult<Self> {
+        let invalid = |path: &Path, message: String| ClinicalError::Read {
+            path: path.into(),
+            message: format!("not a valid sonorad model: {message}"),
+        };
         let scoring: ScoringModel = read_json(model)?;
+        scoring.validate().map_err(|m| invalid(model, m))?;
         let sibling: PathBuf = model
             .parent()
             .unwrap_or(Path::new("."))
             .join(CLINICAL_MODEL_FILE);
         let clinical = if sibling.exists() {
-            Some(read_json(&sibling)?)
+            let clinical: ClinicalModel = read_json(&sibling)?;
+            clinical.validate().map_err(|m| invalid(&sibling, m))?;
+            Some(clinical)
         } else {
             None
         };

@@ -263,6 +263,47 @@ pub struct ClassifierSummary {
 }
 
 impl ScoringModel {
+    /// Check that the parts agree in length (as a `model.json` edited by hand may not): one
+    /// z-score mean, SD, Rad-score coefficient and raw coefficient per LASSO input, one
+    /// logistic coefficient per selected feature, and every selected feature a LASSO input.
+    /// The message names the first disagreement.
+    pub fn validate(&self) -> Result<(), String> {
+        let inputs = self.lasso_inputs.len();
+        for (what, len) in [
+            ("zscore.mean", self.zscore.mean.len()),
+            ("zscore.sd", self.zscore.sd.len()),
+            ("radscore.coefficients", self.radscore.coefficients.len()),
+            (
+                "radscore.raw_coefficients",
+                self.radscore.raw_coefficients.len(),
+            ),
+        ] {
+            if len != inputs {
+                return Err(format!(
+                    "{what} has {len} value(s) for {inputs} LASSO input(s) (lasso_inputs)"
+                ));
+            }
+        }
+        let selected = self.selected_features.len();
+        let coefficients = self.logistic_regression.coefficients.len();
+        if coefficients != selected {
+            return Err(format!(
+                "logistic_regression.coefficients has {coefficients} value(s) for {selected} \
+                 selected feature(s) (selected_features)"
+            ));
+        }
+        match self
+            .selected_features
+            .iter()
+            .find(|name| !self.lasso_inputs.contains(name))
+        {
+            Some(name) => Err(format!(
+                "selected feature '{name}' is not among the LASSO inputs (lasso_inputs)"
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Rad-score and logistic-regression probability of one case from its raw feature values
     /// (`value(name)`); a missing value is imputed when medians were fitted.
     pub fn score(&self, value: &dyn Fn(&str) -> Option<f64>) -> TrainResult<(f64, f64)> {
