@@ -185,9 +185,7 @@ pub fn bench_manifest(
         .collect();
     let mut report = bench_regions("manifest", &prepared, backends, repeats)?;
     for (timing, backend) in report.timings.iter_mut().zip(backends) {
-        let (seconds, _) = best_of(repeats, || {
-            Ok(extract_cases(cases, settings, *backend, &|_, _| {}))
-        })?;
+        let (seconds, _) = best_of(repeats, || Ok(extract_cases(cases, settings, *backend)))?;
         timing.end_to_end_regions_per_second = prepared.len() as f64 / seconds;
     }
     report.workload = format!(

@@ -542,21 +542,15 @@ pub const CASES_PER_BATCH: usize = 256;
 
 /// Extracts many cases: decoding and formulas on all cores, matrices a batch at a time.
 /// Results come in case order; a failed case gives its error and the others go on.
-/// `on_done` is called once per finished case (for progress reporting).
 pub fn extract_cases(
     cases: &[Case],
     settings: &Settings,
     backend: &dyn Backend,
-    on_done: &(dyn Fn(&Case, &Result<FeatureRow>) + Sync),
 ) -> Vec<Result<FeatureRow>> {
     let times = StageTimes::default();
     let mut results = Vec::with_capacity(cases.len());
     for chunk in cases.chunks(CASES_PER_BATCH) {
-        let mut chunk_results = extract_chunk(chunk, settings, backend, &times);
-        for (case, result) in chunk.iter().zip(&chunk_results) {
-            on_done(case, result);
-        }
-        results.append(&mut chunk_results);
+        results.append(&mut extract_chunk(chunk, settings, backend, &times));
     }
     results
 }

@@ -39,37 +39,6 @@ pub fn write_long(out: impl Write, row: &FeatureRow, path: &Path) -> Result<()> 
     w.flush().map_err(|e| write_error(path, e))
 }
 
-/// Writes a wide CSV: an id column, then one column per feature, one row per case.
-/// Every row must carry the same feature names in the same order.
-pub fn write_wide(
-    out: impl Write,
-    id_column: &str,
-    rows: &[(&str, &FeatureRow)],
-    path: &Path,
-) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let Some((_, first)) = rows.first() else {
-        return w.flush().map_err(|e| write_error(path, e));
-    };
-    let mut header = vec![id_column.to_string()];
-    header.extend(first.iter().map(|(n, _)| n.clone()));
-    w.write_record(&header).map_err(|e| write_error(path, e))?;
-    for (id, row) in rows {
-        let same =
-            row.len() == first.len() && row.iter().zip(first.iter()).all(|(a, b)| a.0 == b.0);
-        if !same {
-            return Err(write_error(
-                path,
-                format!("case '{id}' has a different feature set from the first case"),
-            ));
-        }
-        let mut record = vec![id.to_string()];
-        record.extend(row.iter().map(|(_, v)| format_value(*v)));
-        w.write_record(&record).map_err(|e| write_error(path, e))?;
-    }
-    w.flush().map_err(|e| write_error(path, e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,13 @@
 //! Bad input: each problem gives a non-zero exit and one clear message naming the file and the
 //! problem, never a panic.
 
-mod common;
+#[path = "common/images.rs"]
+mod images;
+#[path = "common/run.rs"]
+mod run;
 
-use common::{sonorad, speckle, write_gray8, write_mask};
+use images::{speckle, write_gray8, write_mask};
+use run::sonorad;
 use std::path::Path;
 
 /// A valid 40×30 image with a 10×8 lesion mask in `dir`.

@@ -1,8 +1,14 @@
 //! The `sonorad` command line on the bundled sample.
 
-mod common;
+#[path = "common/fixtures.rs"]
+mod fixtures;
+#[path = "common/images.rs"]
+mod images;
+#[path = "common/run.rs"]
+mod run;
 
-use common::{fixtures, read_long, sonorad};
+use fixtures::{fixtures, read_long};
+use run::sonorad;
 use sonorad::extract::{extract_case, Settings};
 use sonorad::matrix::cpu::CpuBackend;
 use sonorad::roi::RingWidth;
@@ -132,11 +138,11 @@ fn manifest_gives_one_row_per_case() {
 #[test]
 fn jpeg_images_are_read() {
     let dir = tempfile::tempdir().unwrap();
-    let pixels = common::speckle(64, 48, 3);
+    let pixels = images::speckle(64, 48, 3);
     let jpeg = dir.path().join("scan.jpg");
     image::save_buffer(&jpeg, &pixels, 64, 48, image::ExtendedColorType::L8).unwrap();
     let mask = dir.path().join("mask.png");
-    common::write_mask(&mask, 64, 48, |x, y| {
+    images::write_mask(&mask, 64, 48, |x, y| {
         (20..40).contains(&x) && (10..30).contains(&y)
     });
     let out = sonorad(&[

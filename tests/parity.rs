@@ -12,7 +12,8 @@
 //! Every one of the 102 features must agree to 1e-9 relative (1e-12 absolute near zero), and the
 //! test fails if a feature is missing on either side.
 
-mod common;
+#[path = "common/fixtures.rs"]
+mod fixtures;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,7 +36,7 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let mut r = csv::Reader::from_path(common::fixtures().join("cases.csv")).unwrap();
+    let mut r = csv::Reader::from_path(fixtures::fixtures().join("cases.csv")).unwrap();
     r.deserialize::<BTreeMap<String, String>>()
         .map(|row| {
             let row = row.unwrap();
@@ -62,11 +63,11 @@ fn cases() -> Vec<Case> {
 }
 
 fn reference(id: &str) -> BTreeMap<String, f64> {
-    let path = common::fixtures()
+    let path = fixtures::fixtures()
         .join("reference")
         .join(format!("{id}.csv"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    common::read_long(&text).into_iter().collect()
+    fixtures::read_long(&text).into_iter().collect()
 }
 
 /// Compares a sonorad row (`<prefix>original_...`) with a reference (`original_...`).
@@ -108,7 +109,7 @@ fn compare(
 
 #[test]
 fn every_case_matches_pyradiomics() {
-    let root = common::fixtures();
+    let root = fixtures::fixtures();
     let all = cases();
     assert!(all.len() >= 30, "fixture cases missing");
     let mut problems = Vec::new();
@@ -157,7 +158,7 @@ fn every_case_matches_pyradiomics() {
 /// and the ring features of a `--ring` extraction match the reference of that mask.
 #[test]
 fn rings_match_pyradiomics() {
-    let root = common::fixtures();
+    let root = fixtures::fixtures();
     // (ring case, source case, ring width)
     let rings = [
         ("ring_busi_benign_002_3mm", "busi_benign_002", "3mm"),
@@ -199,7 +200,7 @@ fn rings_match_pyradiomics() {
 /// fixture README cites (size of the first case).
 #[test]
 fn bundled_busi_sample_is_present() {
-    let manifest = common::fixtures().join("busi/manifest.csv");
+    let manifest = fixtures::fixtures().join("busi/manifest.csv");
     let cases = sonorad::io::read_manifest(&manifest, "case_id").unwrap();
     assert_eq!(cases.len(), 6);
     assert!(Path::new(&cases[0].image).exists());

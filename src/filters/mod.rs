@@ -153,20 +153,6 @@ pub enum ImageType {
 }
 
 impl ImageType {
-    /// The name PyRadiomics' `imageType` settings use (`LoG`, `SquareRoot`, ...).
-    pub fn settings_name(&self) -> &'static str {
-        match self {
-            ImageType::Original => "Original",
-            ImageType::LoG { .. } => "LoG",
-            ImageType::Wavelet(_) => "Wavelet",
-            ImageType::Square => "Square",
-            ImageType::SquareRoot => "SquareRoot",
-            ImageType::Logarithm => "Logarithm",
-            ImageType::Exponential => "Exponential",
-            ImageType::Gradient { .. } => "Gradient",
-        }
-    }
-
     /// Every image this image type derives from `image`, in PyRadiomics' order, and the
     /// images PyRadiomics would skip (a LoG sigma too large for the image, ...) as errors.
     pub fn apply(&self, image: &Image, spacing: PixelSpacing) -> FilterOutput {

@@ -74,11 +74,6 @@ impl Wavelet {
         self.bank.low
     }
 
-    /// The high-pass decomposition filter (`pywt.Wavelet(name).dec_hi`).
-    pub fn high_pass(&self) -> &'static [f64] {
-        self.bank.high
-    }
-
     /// Names of every supported wavelet.
     pub fn supported() -> impl Iterator<Item = &'static str> {
         FILTER_BANKS.iter().map(|bank| bank.name)
