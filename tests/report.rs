@@ -537,3 +537,27 @@ fn a_model_file_whose_parts_disagree_is_an_error_naming_it() {
     write_json(&clinical_path, &clinical);
     TrainedModels::read(&model_path).expect("the demo's models");
 }
+
+#[test]
+fn predict_names_the_case_and_feature_without_a_value() {
+    let dir = demo_dir();
+    let models = TrainedModels::read(&dir.join("model.json")).expect("models");
+    let mut features = RawTable::read(&dir.join("features.csv")).expect("features");
+    // the demo study drops incomplete cases, so its model holds no imputation median
+    assert!(models.scoring.imputation_medians.is_empty());
+    let feature = models.scoring.selected_features[0].clone();
+    let column = features.column(&feature).expect("column");
+    features.rows[2][column] = "NA".into();
+    let case = features.rows[2][0].clone();
+    let message = predict(&models, &features, None)
+        .expect_err("a missing value")
+        .to_string();
+    assert_eq!(
+        message,
+        format!(
+            "{}: case '{case}', column '{feature}': no value, and the model holds no imputation \
+             median for it",
+            features.path.display()
+        )
+    );
+}

@@ -182,12 +182,72 @@ fn a_non_binary_outcome_is_an_error_listing_the_values() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(
-        stderr.contains(
-            "outcome column 'malignant' must be binary (0/1); other values found: [\"2\", \"yes\"]"
-        ),
+        stderr.contains(&format!(
+            "{}: outcome column 'malignant' must be binary (0/1); other values found: [\"2\", \
+             \"yes\"]",
+            table.display()
+        )),
         "{stderr}"
     );
     assert!(!out.join("model.json").exists());
+}
+
+#[test]
+fn errors_about_the_table_or_the_settings_name_the_file() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let table = features(dir.path(), |_, _, _| {});
+    let stderr = |output: Output| {
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+
+    // a split column without train/validation labels
+    let message = stderr(train(
+        &table,
+        &dir.path().join("split"),
+        &["--split-column", "malignant"],
+    ));
+    assert!(
+        message.contains(&format!(
+            "{}: split column 'malignant' must hold train/validation labels; other values \
+             found: [\"0\", \"1\"]",
+            table.display()
+        )),
+        "{message}"
+    );
+
+    // too few positive cases for the LASSO folds
+    let few = dir.path().join("few");
+    std::fs::create_dir(&few).expect("folder");
+    let few_positives = features(&few, |k, header, row| {
+        if k >= 12 {
+            row[column(header, "malignant")] = "0".into();
+        }
+    });
+    let message = stderr(train(&few_positives, &dir.path().join("few-out"), &[]));
+    assert!(
+        message.contains(&format!(
+            "{}: split: the training cohort has ",
+            few_positives.display()
+        )) && message.contains("each class needs at least lasso_folds = 10"),
+        "{message}"
+    );
+
+    // an out-of-range setting in study.toml
+    let config = dir.path().join("study.toml");
+    std::fs::write(&config, "validation_fraction = 1.5\n").expect("study.toml");
+    let message = stderr(train(
+        &table,
+        &dir.path().join("config"),
+        &["--config", config.to_str().expect("UTF-8 path")],
+    ));
+    assert!(
+        message.contains(&format!(
+            "{}: invalid setting: validation_fraction must lie strictly between 0 and 1, not 1.5",
+            config.display()
+        )),
+        "{message}"
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ use super::error::{ClinicalError, ClinicalResult};
 use super::variables::{is_missing, VariableKind};
 use super::ClinicalModel;
 use crate::train::data::RawTable;
+use crate::train::error::TrainError;
 use crate::train::ScoringModel;
 
 /// File name of the combined model beside `model.json`.
@@ -149,14 +150,18 @@ pub fn predict(
                 values.insert(name.clone(), v);
             }
         }
-        let (radscore, _) = scoring
-            .score(&|name| values.get(name).copied())
-            .map_err(|e| ClinicalError::Value {
-                path: features.path.clone(),
-                case: id.clone(),
-                column: String::new(),
-                message: e.to_string(),
-            })?;
+        let (radscore, _) =
+            scoring
+                .score(&|name| values.get(name).copied())
+                .map_err(|e| match e {
+                    TrainError::NoValue { feature } => ClinicalError::Value {
+                        path: features.path.clone(),
+                        case: id.clone(),
+                        column: feature,
+                        message: "no value, and the model holds no imputation median for it".into(),
+                    },
+                    other => ClinicalError::Train(other),
+                })?;
         let (probability, cutoff) = match &models.clinical {
             Some(model) => {
                 let mut terms = vec![radscore];

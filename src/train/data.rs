@@ -165,6 +165,7 @@ impl RawTable {
         }
         if !bad.is_empty() {
             return Err(TrainError::NonBinaryOutcome {
+                path: self.path.clone(),
                 column: name.into(),
                 values: bad.into_iter().collect(),
             });
@@ -189,6 +190,7 @@ impl RawTable {
         }
         if !bad.is_empty() {
             return Err(TrainError::BadSplit {
+                path: self.path.clone(),
                 column: name.into(),
                 values: bad.into_iter().collect(),
             });

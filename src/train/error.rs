@@ -33,8 +33,12 @@ pub enum TrainError {
         message: String,
     },
     /// The outcome column holds values other than 0 and 1.
-    #[error("outcome column '{column}' must be binary (0/1); other values found: {values:?}")]
+    #[error(
+        "{path}: outcome column '{column}' must be binary (0/1); other values found: {values:?}"
+    )]
     NonBinaryOutcome {
+        /// The table.
+        path: PathBuf,
         /// The outcome column.
         column: String,
         /// The distinct offending values, as written in the table.
@@ -42,9 +46,12 @@ pub enum TrainError {
     },
     /// The split column holds values that are neither training nor validation labels.
     #[error(
-        "split column '{column}' must hold train/validation labels; other values found: {values:?}"
+        "{path}: split column '{column}' must hold train/validation labels; other values found: \
+         {values:?}"
     )]
     BadSplit {
+        /// The table.
+        path: PathBuf,
         /// The split column.
         column: String,
         /// The distinct offending values.
@@ -63,6 +70,22 @@ pub enum TrainError {
     NoFeatures {
         /// The step that removed the last feature.
         step: String,
+    },
+    /// A step of a study failed on the cases of a feature table ([`TrainError::TooFewCases`]
+    /// or [`TrainError::NoFeatures`] with the table that caused it).
+    #[error("{path}: {source}")]
+    Study {
+        /// The feature table.
+        path: PathBuf,
+        /// What failed.
+        source: Box<TrainError>,
+    },
+    /// A case lacks the value of a feature a model needs, and the model holds no imputation
+    /// median for it.
+    #[error("no value for feature '{feature}'")]
+    NoValue {
+        /// The feature.
+        feature: String,
     },
     /// A setting is out of range or inconsistent.
     #[error("invalid setting: {0}")]

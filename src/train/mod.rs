@@ -123,26 +123,35 @@ impl StudyConfig {
             path: path.into(),
             message: e.to_string(),
         })?;
-        toml::from_str(&text).map_err(|e| TrainError::Config {
+        let config: StudyConfig = toml::from_str(&text).map_err(|e| TrainError::Config {
             path: path.into(),
             message: e.to_string(),
-        })
+        })?;
+        config.check().map_err(|message| TrainError::Config {
+            path: path.into(),
+            message: format!("invalid setting: {message}"),
+        })?;
+        Ok(config)
     }
 
-    fn validate(&self) -> TrainResult<()> {
+    /// The first setting out of range, as a message.
+    fn check(&self) -> Result<(), String> {
         if !(self.validation_fraction > 0.0 && self.validation_fraction < 1.0) {
-            return Err(TrainError::Setting(
-                "validation fraction must lie strictly between 0 and 1".into(),
+            return Err(format!(
+                "validation_fraction must lie strictly between 0 and 1, not {}",
+                self.validation_fraction
             ));
         }
         if self.mrmr_k == 0 || self.n_lambda < 2 {
-            return Err(TrainError::Setting(
-                "mrmr_k must be ≥ 1 and n_lambda ≥ 2".into(),
+            return Err(format!(
+                "mrmr_k must be ≥ 1 and n_lambda ≥ 2, not {} and {}",
+                self.mrmr_k, self.n_lambda
             ));
         }
         if self.lasso_folds < 3 || self.tuning_folds < 2 {
-            return Err(TrainError::Setting(
-                "lasso_folds must be ≥ 3 and tuning_folds ≥ 2".into(),
+            return Err(format!(
+                "lasso_folds must be ≥ 3 and tuning_folds ≥ 2, not {} and {}",
+                self.lasso_folds, self.tuning_folds
             ));
         }
         Ok(())
@@ -310,7 +319,9 @@ impl ScoringModel {
         let get = |name: &str| -> TrainResult<f64> {
             value(name)
                 .or_else(|| self.imputation_medians.get(name).copied())
-                .ok_or_else(|| TrainError::Setting(format!("no value for feature '{name}'")))
+                .ok_or_else(|| TrainError::NoValue {
+                    feature: name.into(),
+                })
         };
         // Rad-score = β₀ + Σ β_j (x_j − μ_j) / σ_j
         let mut radscore = self.radscore.intercept;
@@ -405,7 +416,8 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-/// Fit a study on a feature table (and optionally a second reader's table).
+/// Fit a study on a feature table (and optionally a second reader's table). A cohort too
+/// small for a step, or no feature left after one, is an error naming the feature table.
 pub fn fit_study(
     table: &RawTable,
     outcome: &str,
@@ -413,7 +425,23 @@ pub fn fit_study(
     second_reader: Option<&RawTable>,
     config: &StudyConfig,
 ) -> TrainResult<Study> {
-    config.validate()?;
+    fit_study_on(table, outcome, split_column, second_reader, config).map_err(|e| match e {
+        TrainError::TooFewCases { .. } | TrainError::NoFeatures { .. } => TrainError::Study {
+            path: table.path.clone(),
+            source: Box::new(e),
+        },
+        other => other,
+    })
+}
+
+fn fit_study_on(
+    table: &RawTable,
+    outcome: &str,
+    split_column: Option<&str>,
+    second_reader: Option<&RawTable>,
+    config: &StudyConfig,
+) -> TrainResult<Study> {
+    config.check().map_err(TrainError::Setting)?;
     let mut notes = Vec::new();
     let labels = table.outcome(outcome)?;
     let excluded = [Some(outcome), split_column];
