@@ -1,10 +1,17 @@
-// Shared declarations of every sonorad matrix kernel (prepended to each shader).
+// Shared declarations of every sonorad matrix kernel (prepended to each shader, after the
+// constants TILE and LINES_PER_GROUP, which the host writes from src/matrix/gpu.rs).
 //
 // A batch holds many regions (bounding-box crops, possibly of different images). Their
 // gray-level ranks (0 = outside the region, r >= 1 = the r-th gray level present) are packed one
 // after the other in `ranks`; every region's matrices live at offsets in the single `counts`
 // buffer, which the host clears before the dispatch. All counts are integers added with atomics,
 // so the result does not depend on thread order and equals the CPU backend bit for bit.
+//
+// Work is split by workgroup: the host gives each region of the batch as many consecutive
+// workgroups of a kernel as it needs (one per TILE bounding-box pixels for the pixel kernels, one
+// per LINES_PER_GROUP lines for the run-length kernel), records the region of every workgroup in
+// `group_region` and the region's first workgroup in `first_group`; a workgroup then works on its
+// own share of that one region.
 
 struct Region {
     pixel_offset: u32,      // first rank of the region in `ranks`

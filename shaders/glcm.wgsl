@@ -1,14 +1,14 @@
 // Builds the gray level co-occurrence matrix (GLCM) of every region of a batch: asymmetric counts
 // C_a(i, j) of pixel pairs (p, p + a) inside the region, for the 4 in-plane angles at distance 1,
-// a = (dy, dx) in (1, 1), (1, 0), (1, -1), (0, 1). The host makes them symmetric.
+// a = (dy, dx) in (1, 1), (1, 0), (1, -1), (0, 1). They are made symmetric (P = C + C^T) where
+// the features are computed (src/features/glcm.rs), not here.
 //
-// Parallel split: each workgroup (256 invocations) owns one tile of TILE = 2048 consecutive
-// bounding-box pixels of one region; each invocation visits 8 pixels of the tile. When the
+// Parallel split: each workgroup (256 invocations) owns one tile of TILE consecutive
+// bounding-box pixels of one region; each invocation visits TILE / 256 pixels of the tile. When the
 // region's matrix is small (4 L^2 <= 4096 cells) the workgroup counts into workgroup memory and
 // adds the non-zero cells to global memory once at the end; otherwise it adds to global memory
 // directly.
 
-const TILE: u32 = 2048u;
 const ANGLES = array<vec2<i32>, 4>(vec2<i32>(1, 1), vec2<i32>(1, 0), vec2<i32>(1, -1), vec2<i32>(0, 1));
 
 var<workgroup> local_counts: array<atomic<u32>, LOCAL_CELLS>;

@@ -6,11 +6,9 @@
 //
 // Parallel split: one invocation walks one whole line of one angle through the bounding box. A
 // region of w x h pixels has 3w + 3h - 2 lines: w + h - 1 for (1, 1), w for (1, 0), w + h - 1 for
-// (1, -1) and h for (0, 1). A workgroup holds 64 consecutive lines of one region. When the
-// region's matrix is small (4 L max_run <= 4096 cells) runs are counted in workgroup memory and
-// added to global memory once at the end; otherwise they go to global memory directly.
-
-const LINES_PER_GROUP: u32 = 64u;
+// (1, -1) and h for (0, 1). A workgroup holds LINES_PER_GROUP consecutive lines of one region.
+// When the region's matrix is small (4 L max_run <= 4096 cells) runs are counted in workgroup
+// memory and added to global memory once at the end; otherwise they go to global memory directly.
 
 var<workgroup> local_counts: array<atomic<u32>, LOCAL_CELLS>;
 
@@ -24,7 +22,7 @@ fn add_run(r: Region, local: bool, a: u32, rank: u32, length: u32) {
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINES_PER_GROUP)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     let group = group_index(wg);
     let valid = group < params.groups;

@@ -7,12 +7,11 @@
 //   region neighbours' gray levels), a 64-bit integer kept as a (lo, hi) pair of u32 with an
 //   explicit carry.
 //
-// Parallel split: each workgroup (256 invocations) owns one tile of TILE = 2048 consecutive
-// bounding-box pixels of one region; each invocation visits 8 pixels. When L <= 128 the
+// Parallel split: each workgroup (256 invocations) owns one tile of TILE consecutive
+// bounding-box pixels of one region; each invocation visits TILE / 256 pixels. When L <= 128 the
 // workgroup accumulates in workgroup memory (27 L cells) and adds to global memory once at the
 // end; otherwise it adds to global memory directly.
 
-const TILE: u32 = 2048u;
 const LOCAL_LEVELS: u32 = 128u;
 const NEIGHBOURS = array<vec2<i32>, 8>(
     vec2<i32>(-1, -1), vec2<i32>(-1, 0), vec2<i32>(-1, 1), vec2<i32>(0, -1),

@@ -35,6 +35,14 @@ const MAX_GROUPS_PER_DIMENSION: usize = 65_535;
 /// Upper bound of the device memory one batch may use for its two large buffers (bytes).
 const MEMORY_BUDGET: u64 = 1 << 30;
 
+/// WGSL declarations of the host's work-split constants, prepended to every shader so that host
+/// and kernels cannot disagree.
+fn shader_constants() -> String {
+    format!(
+        "// Work split, from src/matrix/gpu.rs.\nconst TILE: u32 = {TILE}u;\nconst LINES_PER_GROUP: u32 = {LINES_PER_GROUP}u;\n\n"
+    )
+}
+
 /// What `sonorad info` shows about an adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdapterSummary {
@@ -205,7 +213,7 @@ impl GpuContext {
             immediate_size: 0,
         });
         let pipeline = |label: &str, source: &str| {
-            let code = format!("{COMMON}\n{source}");
+            let code = format!("{}{COMMON}\n{source}", shader_constants());
             let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(label),
                 source: wgpu::ShaderSource::Wgsl(code.into()),
