@@ -10,8 +10,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::discretize::{Binning, GrayLevels};
-use crate::error::Result;
-use crate::extract::{extract_cases, prepare_region, region_features, PreparedRegion, Settings};
+use crate::error::{Error, Result};
+use crate::extract::{
+    extract_cases, prepare_manifest_case, prepare_region, region_features, PreparedRegion, Settings,
+};
 use crate::io::Case;
 use crate::matrix::{Backend, Matrices};
 use crate::roi::Region;
@@ -38,6 +40,8 @@ pub struct BenchReport {
     pub timings: Vec<BackendTiming>,
     /// Largest absolute difference between any two corresponding matrix cells of the backends.
     pub max_matrix_difference: u64,
+    /// Manifest cases left out of the measurement, as `case <id>: <error>`.
+    pub failed: Vec<String>,
 }
 
 impl BenchReport {
@@ -62,6 +66,15 @@ impl BenchReport {
             "largest matrix difference between backends: {}\n",
             self.max_matrix_difference
         );
+        if !self.failed.is_empty() {
+            s += &format!(
+                "\n{} case(s) failed and were left out:\n",
+                self.failed.len()
+            );
+            for f in &self.failed {
+                s += &format!("- {f}\n");
+            }
+        }
         s
     }
 }
@@ -111,16 +124,17 @@ pub fn max_difference(a: &[Matrices], b: &[Matrices]) -> u64 {
         .unwrap_or(0)
 }
 
+/// Runs `run` `repeats` times (at least once): the shortest time and the last output.
 fn best_of<T>(repeats: usize, mut run: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
-    let mut best = f64::INFINITY;
-    let mut last = None;
-    for _ in 0..repeats.max(1) {
+    let start = Instant::now();
+    let mut last = run()?;
+    let mut best = start.elapsed().as_secs_f64();
+    for _ in 1..repeats {
         let start = Instant::now();
-        let out = run()?;
+        last = run()?;
         best = best.min(start.elapsed().as_secs_f64());
-        last = Some(out);
     }
-    Ok((best, last.expect("at least one repeat")))
+    Ok((best, last))
 }
 
 /// Benchmarks prepared regions on each backend (CPU first).
@@ -162,35 +176,57 @@ pub fn bench_regions(
         regions: regions.len(),
         timings,
         max_matrix_difference,
+        failed: Vec::new(),
     })
 }
 
-/// Benchmarks the cases of a manifest: the matrix stage on their prepared regions, and end to
-/// end (decode, regions, matrices, formulas) with [`extract_cases`].
+/// Benchmarks the cases of a manifest, each with its own settings (spacing, label, frame) as
+/// `extract` uses them: the matrix stage on their prepared regions, and end to end (decode,
+/// regions, matrices, formulas) with [`extract_cases`]. A case that cannot be prepared is left
+/// out and listed in [`BenchReport::failed`]; an error when no case is left.
 pub fn bench_manifest(
     cases: &[Case],
     settings: &Settings,
     backends: &[&dyn Backend],
     repeats: usize,
 ) -> Result<BenchReport> {
-    let prepared: Vec<PreparedRegion> = cases
+    let outcomes: Vec<Result<Vec<PreparedRegion>>> = cases
         .par_iter()
-        .map(|c| {
-            crate::extract::load_case(&c.image, &c.mask, settings)
-                .and_then(|l| crate::extract::prepare_case(&l, settings))
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
+        .map(|c| prepare_manifest_case(c, settings))
         .collect();
+    let mut prepared = Vec::new();
+    let mut usable = Vec::new();
+    let mut failed = Vec::new();
+    for (case, outcome) in cases.iter().zip(outcomes) {
+        match outcome {
+            Ok(regions) => {
+                prepared.extend(regions);
+                usable.push(case.clone());
+            }
+            Err(e) => failed.push(format!("case {}: {e}", case.id)),
+        }
+    }
+    if usable.is_empty() {
+        return Err(Error::Setting(format!(
+            "no case of the manifest can be benchmarked; {}",
+            failed
+                .first()
+                .map_or("the manifest lists no case", String::as_str)
+        )));
+    }
     let mut report = bench_regions("manifest", &prepared, backends, repeats)?;
     for (timing, backend) in report.timings.iter_mut().zip(backends) {
-        let (seconds, _) = best_of(repeats, || Ok(extract_cases(cases, settings, *backend)))?;
+        let (seconds, _) = best_of(repeats, || {
+            extract_cases(&usable, settings, *backend)
+                .into_iter()
+                .collect::<Result<Vec<_>>>()
+        })?;
         timing.end_to_end_regions_per_second = prepared.len() as f64 / seconds;
     }
     report.workload = format!(
         "{} cases from a manifest (end to end includes decoding)",
-        cases.len()
+        usable.len()
     );
+    report.failed = failed;
     Ok(report)
 }

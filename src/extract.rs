@@ -555,6 +555,12 @@ pub fn extract_cases(
     results
 }
 
+/// Reads, draws and discretizes one manifest case with its own settings (spacing, label,
+/// frame), as [`extract_chunk`] does.
+pub fn prepare_manifest_case(case: &Case, settings: &Settings) -> Result<Vec<PreparedRegion>> {
+    prepare_timed(case, settings, &StageTimes::default()).map(|(_, prepared)| prepared)
+}
+
 /// Reads, draws and discretizes one case (with its own manifest settings), timing each stage.
 fn prepare_timed(
     case: &Case,

@@ -41,6 +41,8 @@ enum Command {
     /// List the GPU adapters wgpu sees and the backend each choice would use.
     Info,
     /// Run the same regions through the CPU and GPU backends and compare speed and matrices.
+    /// Exit code 3 when the backends' matrices differ, 2 when manifest cases failed (they are
+    /// listed and left out).
     Bench(BenchArgs),
     /// Statistics stage: split, ICC filter, z-score, mRMR, LASSO Rad-score, six tuned
     /// classifiers and their metrics (AUC with DeLong CI, rates at the Youden cutoff); with
@@ -65,15 +67,15 @@ struct BenchArgs {
     #[arg(long, default_value_t = 64)]
     synthetic: usize,
     /// Side of the generated images in pixels.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = 512, conflicts_with = "manifest")]
     size: usize,
     /// Fixed bin count (default for generated cases: 32).
     #[arg(long)]
     bin_count: Option<usize>,
-    /// Fixed bin width (manifest default: 25).
+    /// Fixed bin width (manifest only; default 25).
     #[arg(long, conflicts_with = "bin_count")]
     bin_width: Option<f64>,
-    /// Pixel spacing in mm, for rings in mm.
+    /// Pixel spacing in mm, for rings in mm (manifest only; a case's `spacing` column wins).
     #[arg(long)]
     spacing: Option<f64>,
     /// Peritumoral rings (manifest only).
@@ -430,6 +432,11 @@ fn run_info() -> Result<i32> {
 }
 
 fn run_bench(args: BenchArgs) -> Result<i32> {
+    let manifest_only =
+        args.bin_width.is_some() || args.spacing.is_some() || !args.rings.is_empty();
+    if args.manifest.is_none() && manifest_only {
+        bail!("--bin-width, --spacing and --ring apply to --manifest cases only; generated cases are set by --synthetic, --size and --bin-count");
+    }
     let cpu = matrix::cpu::CpuBackend;
     let gpu = match matrix::gpu::GpuBackend::new() {
         Ok(g) => Some(g),
@@ -476,10 +483,12 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
         sonorad::bench::bench_regions(&workload, &regions, &backends, args.repeats)?
     };
     print!("{}", report.to_markdown());
-    Ok(if report.max_matrix_difference == 0 {
-        0
-    } else {
+    Ok(if report.max_matrix_difference != 0 {
         3
+    } else if !report.failed.is_empty() {
+        2
+    } else {
+        0
     })
 }
 

@@ -195,3 +195,70 @@ fn gpu_backend_without_adapter_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bench_refuses_manifest_settings_for_generated_cases() {
+    for extra in [
+        ["--bin-width", "5"],
+        ["--ring", "3px"],
+        ["--spacing", "0.1"],
+    ] {
+        let mut args = vec![
+            "bench",
+            "--synthetic",
+            "2",
+            "--size",
+            "32",
+            "--repeats",
+            "1",
+        ];
+        args.extend(extra);
+        let out = sonorad(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains("--bin-width, --spacing and --ring apply to --manifest cases only"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn bench_manifest_uses_per_case_settings_and_lists_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = sonorad::synth::write_cohort(dir.path(), 3, 48, 7).unwrap();
+    // A `spacing` column (rings in mm need it) and a case whose image is missing.
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut lines = text.lines();
+    let mut with_spacing = format!("{},spacing\n", lines.next().unwrap());
+    for line in lines {
+        with_spacing += &format!("{line},0.5\n");
+    }
+    with_spacing += "bad,images/missing.png,masks/case_000000_mask.png,0,50,0,0.5\n";
+    std::fs::write(&manifest, with_spacing).unwrap();
+    let out = sonorad(&[
+        "bench",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--ring",
+        "2mm",
+        "--repeats",
+        "1",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("3 cases from a manifest") && stdout.contains(": 6 regions"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 case(s) failed and were left out:\n- case bad: ")
+            && stdout.contains("missing.png: cannot read file"),
+        "{stdout}"
+    );
+}
