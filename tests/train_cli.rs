@@ -1,11 +1,12 @@
-//! `sonorad train` as a user runs it: outputs, the printed summary, a non-binary outcome, and
-//! missing values. Input: every third case of the BUSI features
+//! `sonorad train` as a user runs it: outputs, the printed summary, a Parquet feature table, a
+//! non-binary outcome, errors naming the file, and missing values. Input: every third case of the BUSI features
 //! (tests/fixtures/train/busi_features.csv), outcome `malignant`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use sonorad::batch::{write_table, OutputFormat};
 use sonorad::train::ScoringModel;
 
 /// Writes every third BUSI case to `dir/features.csv`, after `edit(case number, header, row)`.
@@ -166,6 +167,50 @@ fn train_writes_outputs_and_prints_a_markdown_summary() {
 }
 
 #[test]
+fn a_parquet_feature_table_trains_the_same_study_as_its_csv() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let csv_table = features(dir.path(), |_, _, _| {});
+    // the same table as `extract --format parquet` writes it: the id as text, the rest float64
+    let mut reader = csv::Reader::from_path(&csv_table).expect("features.csv");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("row").iter().map(String::from).collect())
+        .collect();
+    let parquet_table = dir.path().join("features.parquet");
+    write_table(&parquet_table, OutputFormat::Parquet, &header, 1, &rows).expect("Parquet");
+
+    let from_csv = dir.path().join("csv");
+    let from_parquet = dir.path().join("parquet");
+    for (table, out) in [(&csv_table, &from_csv), (&parquet_table, &from_parquet)] {
+        let output = train(table, out, &[]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    for file in [
+        "model.json",
+        "scores.csv",
+        "metrics.csv",
+        "split.csv",
+        "delong.csv",
+    ] {
+        let read = |dir: &Path| std::fs::read(dir.join(file)).expect("output");
+        assert!(
+            read(&from_csv) == read(&from_parquet),
+            "{file} differs between the CSV and the Parquet table"
+        );
+    }
+}
+
+#[test]
 fn a_non_binary_outcome_is_an_error_listing_the_values() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let table = features(dir.path(), |k, header, row| {
@@ -230,6 +275,15 @@ fn errors_about_the_table_or_the_settings_name_the_file() {
             "{}: split: the training cohort has ",
             few_positives.display()
         )) && message.contains("each class needs at least lasso_folds = 10"),
+        "{message}"
+    );
+
+    // a file named .parquet that is not Parquet
+    let bogus = dir.path().join("bogus.parquet");
+    std::fs::write(&bogus, "case_id,malignant\n").expect("bogus.parquet");
+    let message = stderr(train(&bogus, &dir.path().join("bogus"), &[]));
+    assert!(
+        message.contains(&format!("{}: ", bogus.display())) && message.contains("Parquet"),
         "{message}"
     );
 

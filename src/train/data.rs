@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::error::{TrainError, TrainResult};
+use crate::batch::{read_table, OutputFormat};
 
 /// Image-type tokens that mark a feature column (see the module doc).
 const IMAGE_TYPES: [&str; 6] = [
@@ -35,7 +36,7 @@ pub fn is_feature_column(name: &str) -> bool {
         })
 }
 
-/// A CSV table held as text.
+/// A table (CSV or Parquet) held as text.
 #[derive(Debug, Clone)]
 pub struct RawTable {
     /// Where it came from.
@@ -47,8 +48,34 @@ pub struct RawTable {
 }
 
 impl RawTable {
-    /// Read a CSV file with a header row; the first column is the case id.
+    /// Read a table whose first column is the case id: Parquet as `extract` writes it (by
+    /// the extension, `.parquet` or `.pq`; values as text in shortest round-trip form, a null
+    /// value as `nan`), otherwise CSV with a header row.
     pub fn read(path: &Path) -> TrainResult<Self> {
+        let (header, rows) = match OutputFormat::of_path(path) {
+            OutputFormat::Parquet => Self::read_parquet(path)?,
+            OutputFormat::Csv => Self::read_csv(path)?,
+        };
+        let table = RawTable {
+            path: path.into(),
+            header,
+            rows,
+        };
+        table.check_ids()?;
+        Ok(table)
+    }
+
+    /// Header and rows of a Parquet table, cells trimmed.
+    fn read_parquet(path: &Path) -> TrainResult<(Vec<String>, Vec<Vec<String>>)> {
+        let (header, rows) = read_table(path)?;
+        let trim = |cells: Vec<String>| -> Vec<String> {
+            cells.iter().map(|c| c.trim().to_string()).collect()
+        };
+        Ok((trim(header), rows.into_iter().map(trim).collect()))
+    }
+
+    /// Header and rows of a CSV table with a header row, cells trimmed.
+    fn read_csv(path: &Path) -> TrainResult<(Vec<String>, Vec<Vec<String>>)> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(false)
             .from_path(path)
@@ -73,13 +100,7 @@ impl RawTable {
             })?;
             rows.push(record.iter().map(|s| s.trim().to_string()).collect());
         }
-        let table = RawTable {
-            path: path.into(),
-            header,
-            rows,
-        };
-        table.check_ids()?;
-        Ok(table)
+        Ok((header, rows))
     }
 
     fn check_ids(&self) -> TrainResult<()> {

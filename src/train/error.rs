@@ -98,6 +98,9 @@ pub enum TrainError {
         /// What the parser said.
         message: String,
     },
+    /// A Parquet table could not be read (the message names the file).
+    #[error(transparent)]
+    Parquet(#[from] crate::Error),
     /// A classifier crate failed to fit.
     #[error("{model}: fitting failed: {message}")]
     Fit {
