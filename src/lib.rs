@@ -23,6 +23,7 @@ pub mod params;
 pub mod report;
 pub mod roi;
 pub mod select;
+pub mod stats;
 pub mod synth;
 pub mod table;
 pub mod train;

@@ -5,9 +5,10 @@
 
 use ndarray::{Array2, Axis};
 use serde_json::Value;
+use sonorad::clinical::logistic::Logit;
+use sonorad::model::fit_logistic;
 use sonorad::model::forest::DecisionTree;
 use sonorad::model::metrics::{auc_fraction, delong_test, DelongComponents};
-use sonorad::model::{fit_logistic, LogisticFit};
 use sonorad::select::icc::icc_2_1;
 use sonorad::select::lasso::lasso_logistic;
 use sonorad::select::mrmr::mrmr;
@@ -205,39 +206,67 @@ fn icc_2_1_reproduces_shrout_and_fleiss() {
 
 #[test]
 fn unpenalized_logistic_matches_statsmodels() {
+    // the product's maximum-likelihood fit: the clinical stage's Newton–Raphson
     let oracle = fixture("logistic.json");
     let x = matrix(&oracle["x"]);
     let y = bools(&oracle["y"]);
     let expected = floats(&oracle["coefficients"]);
-    let check = |fit: &LogisticFit, rows: &str| {
-        within(
-            fit.intercept,
-            number(&oracle["intercept"]),
-            1e-6,
-            &format!("intercept, {rows}"),
-        );
-        assert_eq!(
-            fit.coefficients.len(),
-            expected.len(),
-            "number of coefficients, {rows}"
-        );
-        for (j, (&b, &e)) in fit.coefficients.iter().zip(&expected).enumerate() {
-            within(b, e, 1e-6, &format!("coefficient {j}, {rows}"));
-        }
-    };
-    check(&fit_logistic(x.view(), &y, 0.0).expect("fit"), "file order");
+    let rows: Vec<Vec<f64>> = x.rows().into_iter().map(|r| r.to_vec()).collect();
+    let fit = Logit::fit("statsmodels oracle", &rows, &y).expect("fit");
+    // intercept first
+    assert_eq!(fit.coefficients.len(), expected.len() + 1);
+    within(
+        fit.coefficients[0],
+        number(&oracle["intercept"]),
+        1e-6,
+        "intercept",
+    );
+    for (j, (&b, &e)) in fit.coefficients[1..].iter().zip(&expected).enumerate() {
+        within(b, e, 1e-6, &format!("coefficient {j}"));
+    }
+}
+
+#[test]
+fn penalized_logistic_does_not_depend_on_the_first_row() {
     // linfa-logistic calls the class of the first row "positive"; the fit must not depend on it
+    let oracle = fixture("logistic.json");
+    let x = matrix(&oracle["x"]);
+    let y = bools(&oracle["y"]);
+    let reference = fit_logistic(x.view(), &y, 1.0).expect("fit");
     for class in [false, true] {
         let first = y.iter().position(|&v| v == class).expect("both classes");
         let order: Vec<usize> = (first..y.len()).chain(0..first).collect();
         let rotated = fit_logistic(
             x.select(Axis(0), &order).view(),
             &order.iter().map(|&i| y[i]).collect::<Vec<_>>(),
-            0.0,
+            1.0,
         )
         .expect("fit");
-        check(&rotated, &format!("a {class} case first"));
+        within(
+            rotated.intercept,
+            reference.intercept,
+            1e-6,
+            &format!("intercept, a {class} case first"),
+        );
+        assert_eq!(rotated.coefficients.len(), reference.coefficients.len());
+        for (j, (&b, &e)) in rotated
+            .coefficients
+            .iter()
+            .zip(&reference.coefficients)
+            .enumerate()
+        {
+            within(
+                b,
+                e,
+                1e-6,
+                &format!("coefficient {j}, a {class} case first"),
+            );
+        }
     }
+    assert!(
+        fit_logistic(x.view(), &y, 0.0).is_err(),
+        "C = 0 is no penalty"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::evaluate::distributions::{chi_square_upper, fisher_exact, normal_two_sided};
+use crate::stats::quantile_sorted;
 
 /// One row of the cohort table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,11 +94,6 @@ pub fn median_iqr(values: &[f64]) -> String {
     }
     let mut s = values.to_vec();
     s.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        let h = (s.len() - 1) as f64 * p;
-        let lo = h.floor() as usize;
-        let hi = (lo + 1).min(s.len() - 1);
-        s[lo] + (h - lo as f64) * (s[hi] - s[lo])
-    };
+    let q = |p: f64| quantile_sorted(&s, p);
     format!("{:.4} ({:.4}–{:.4})", q(0.5), q(0.25), q(0.75))
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ClinicalError, ClinicalResult};
 use crate::evaluate::distributions::normal_two_sided;
 use crate::model::metrics::Z_975;
+use crate::stats::sigmoid;
 
 /// A fitted logistic regression `P(y = 1) = σ(β₀ + Σ β_j x_j)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,10 +39,6 @@ pub struct OddsRatio {
     pub ci_high: f64,
     /// Two-sided Wald p of `z = β / SE`.
     pub p: f64,
-}
-
-fn sigmoid(eta: f64) -> f64 {
-    1.0 / (1.0 + (-eta).exp())
 }
 
 impl Logit {

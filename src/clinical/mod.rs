@@ -32,6 +32,7 @@ use crate::evaluate::calibration::{
 use crate::evaluate::dca::{decision_curves, DecisionCurves};
 use crate::evaluate::nomogram::{nomogram, Nomogram, NomogramPredictor};
 use crate::model::metrics::{delong_test, youden_cutoff, CohortMetrics, DelongComponents};
+use crate::stats::sigmoid;
 use crate::train::data::{Cohort, RawTable};
 use crate::train::{PairTest, Study};
 use error::{ClinicalError, ClinicalResult};
@@ -182,10 +183,6 @@ pub struct ClinicalStudy {
     pub nomogram: Nomogram,
     /// The scoring model.
     pub model: ClinicalModel,
-}
-
-fn sigmoid(eta: f64) -> f64 {
-    1.0 / (1.0 + (-eta).exp())
 }
 
 /// Training range (min, max) of every LASSO input feature of the study, read from the feature

@@ -9,9 +9,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::{ClinicalError, ClinicalResult};
-use super::variables::{is_missing, VariableKind};
+use super::variables::VariableKind;
 use super::ClinicalModel;
-use crate::train::data::RawTable;
+use crate::stats::sigmoid;
+use crate::train::data::{is_missing, RawTable};
 use crate::train::error::TrainError;
 use crate::train::ScoringModel;
 
@@ -193,10 +194,8 @@ pub fn predict(
                 }
                 (model.combined.probability(&terms), model.combined_cutoff)
             }
-            None => (
-                radiomics_probability_of(radscore),
-                radiomics_probability_of(scoring.radscore.youden_cutoff),
-            ),
+            // the radiomics probability σ(Rad-score)
+            None => (sigmoid(radscore), sigmoid(scoring.radscore.youden_cutoff)),
         };
         if let Some(model) = &models.clinical {
             for (name, v) in &values {
@@ -215,11 +214,6 @@ pub fn predict(
     Ok(out)
 }
 
-/// `σ(Rad-score)`: the radiomics probability.
-fn radiomics_probability_of(radscore: f64) -> f64 {
-    1.0 / (1.0 + (-radscore).exp())
-}
-
 /// Record `name` when `value` lies outside its training range.
 fn flag(
     ranges: &std::collections::BTreeMap<String, (f64, f64)>,
@@ -234,20 +228,50 @@ fn flag(
     }
 }
 
-/// Write predictions as CSV: `case_id,radscore,probability,risk_group,out_of_range`
-/// (`out_of_range`: the inputs outside their training range, `;`-separated).
+/// Write predictions as CSV (quoted as needed by the `csv` crate):
+/// `case_id,radscore,probability,risk_group,out_of_range` (`out_of_range`: the inputs outside
+/// their training range, `;`-separated).
 pub fn write_predictions(predictions: &[Prediction], out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "case_id,radscore,probability,risk_group,out_of_range")?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "case_id",
+        "radscore",
+        "probability",
+        "risk_group",
+        "out_of_range",
+    ])?;
     for p in predictions {
-        writeln!(
-            out,
-            "{},{},{},{},{}",
-            p.case_id,
-            p.radscore,
-            p.probability,
-            if p.high_risk { "high" } else { "low" },
-            p.out_of_range.join(";")
-        )?;
+        writer.write_record([
+            p.case_id.clone(),
+            p.radscore.to_string(),
+            p.probability.to_string(),
+            (if p.high_risk { "high" } else { "low" }).to_string(),
+            p.out_of_range.join(";"),
+        ])?;
     }
-    Ok(())
+    writer.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predictions_csv_quotes_a_case_id_with_a_comma() {
+        let predictions = [Prediction {
+            case_id: "smith, \"jr\"".into(),
+            radscore: -0.5,
+            probability: 0.25,
+            high_risk: false,
+            out_of_range: vec!["age".into(), "radscore".into()],
+        }];
+        let mut out = Vec::new();
+        write_predictions(&predictions, &mut out).expect("write");
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(
+            text,
+            "case_id,radscore,probability,risk_group,out_of_range\n\
+             \"smith, \"\"jr\"\"\",-0.5,0.25,low,age;radscore\n"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ClinicalError, ClinicalResult};
-use crate::train::data::{is_feature_column, RawTable};
+use crate::train::data::{is_feature_column, is_missing, RawTable};
 
 /// How a clinical variable enters a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,12 +74,6 @@ impl Variable {
     }
 }
 
-/// True for an empty or `NA`/`NaN` cell.
-pub fn is_missing(raw: &str) -> bool {
-    let t = raw.trim();
-    t.is_empty() || t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("nan")
-}
-
 /// A clinical table: case ids (first column) and the raw cells of each variable.
 #[derive(Debug, Clone)]
 pub struct ClinicalTable {
@@ -91,7 +85,7 @@ pub struct ClinicalTable {
     pub variables: Vec<Variable>,
     /// Raw cells: `cells[row][variable]`, `None` when missing.
     pub cells: Vec<Vec<Option<String>>>,
-    /// Columns left out because no cell holds a value (every cell empty or `NA`).
+    /// Columns left out because no cell holds a value (every cell missing: [`is_missing`]).
     pub empty: Vec<String>,
 }
 
@@ -172,7 +166,9 @@ impl ClinicalTable {
         if self.empty.iter().any(|e| e == name) {
             return Err(ClinicalError::Read {
                 path: self.path.clone(),
-                message: format!("column '{name}' holds no value (every cell is empty or NA)"),
+                message: format!(
+                    "column '{name}' holds no value (every cell is empty, NA, NaN, null or none)"
+                ),
             });
         }
         self.variables
@@ -234,7 +230,7 @@ mod tests {
         let error = clinical.variable("notes").expect_err("empty column");
         assert_eq!(
             error.to_string(),
-            "clinical.csv: column 'notes' holds no value (every cell is empty or NA)"
+            "clinical.csv: column 'notes' holds no value (every cell is empty, NA, NaN, null or none)"
         );
         assert_eq!(clinical.variable("stage").expect("stage"), 1);
     }

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::distributions::chi_square_upper;
+use crate::stats::quantile_sorted;
 
 /// One group of a grouped calibration curve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -22,15 +23,6 @@ pub struct CalibrationGroup {
     pub events: usize,
     /// Expected positives: the sum of the predicted probabilities.
     pub expected: f64,
-}
-
-/// Linear-interpolation (R type 7) quantile of sorted values.
-fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    // position h = (n − 1) q, value = x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋+1 − x⌊h⌋)
-    let h = (sorted.len() - 1) as f64 * q;
-    let low = h.floor() as usize;
-    let high = (low + 1).min(sorted.len() - 1);
-    sorted[low] + (h - low as f64) * (sorted[high] - sorted[low])
 }
 
 /// Groups of predicted probabilities cut at their `g`-quantiles, as R's

@@ -11,6 +11,8 @@
 
 use serde::Serialize;
 
+use crate::stats::sigmoid;
+
 /// A predictor of the model, as the nomogram needs it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum NomogramPredictor {
@@ -103,7 +105,7 @@ impl Nomogram {
     /// Predicted probability at `total` points.
     pub fn total_to_probability(&self, total: f64) -> f64 {
         // η = η₀ + T / scale, p = σ(η)
-        1.0 / (1.0 + (-(self.eta_at_zero + total / self.scale)).exp())
+        sigmoid(self.eta_at_zero + total / self.scale)
     }
 }
 

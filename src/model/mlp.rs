@@ -17,6 +17,8 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::stats::sigmoid;
+
 /// Full-batch Adam steps.
 const EPOCHS: usize = 500;
 /// Adam step size.
@@ -63,7 +65,7 @@ impl Mlp {
         // h = tanh(x W₁ᵀ + b₁)
         let hidden = (x.dot(&self.w1.t()) + &self.b1).mapv(f64::tanh);
         // p = σ(h w₂ + b₂)
-        let p = (hidden.dot(&self.w2) + self.b2).mapv(|e| 1.0 / (1.0 + (-e).exp()));
+        let p = (hidden.dot(&self.w2) + self.b2).mapv(sigmoid);
         (hidden, p)
     }
 

@@ -27,6 +27,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::stats::sigmoid;
 use crate::train::error::{TrainError, TrainResult};
 use forest::Forest;
 use metrics::auc_fraction;
@@ -232,20 +233,28 @@ impl LogisticFit {
         // p = σ(β₀ + x·β)
         (x.dot(&self.coefficients) + self.intercept)
             .iter()
-            .map(|&eta| 1.0 / (1.0 + (-eta).exp()))
+            .map(|&eta| sigmoid(eta))
             .collect()
     }
 }
 
-/// Logistic regression with linfa-logistic (L-BFGS): minimizes
-/// `−Σ log σ(±η_i) + (α/2)‖w‖²` (α = 0: maximum likelihood), to a gradient norm of 10⁻⁸.
+/// L2-penalized logistic regression with linfa-logistic (L-BFGS): minimizes
+/// `−Σ log σ(±η_i) + (α/2)‖w‖²` with `α = 1 / C` (scikit-learn's `C`, which must be positive
+/// and finite), to a gradient norm of 10⁻⁸. The unpenalized (maximum-likelihood) fit is
+/// [`crate::clinical::logistic::Logit::fit`].
 ///
 /// linfa-logistic models the class of the first row as its "positive" class; the fit returned
 /// here is always oriented to `true`.
-pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], alpha: f64) -> TrainResult<LogisticFit> {
+pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], c: f64) -> TrainResult<LogisticFit> {
+    if !(c > 0.0 && c.is_finite()) {
+        return Err(TrainError::Setting(format!(
+            "logistic regression C must be positive and finite, not {c}"
+        )));
+    }
     let dataset = Dataset::new(x.to_owned(), Array1::from(y.to_vec()));
     let fitted: FittedLogisticRegression<f64, bool> = LogisticRegression::default()
-        .alpha(alpha)
+        // α = 1 / C
+        .alpha(1.0 / c)
         .gradient_tolerance(1e-8)
         .max_iterations(2000)
         .fit(&dataset)
@@ -268,8 +277,7 @@ impl Fitted {
     ) -> TrainResult<Fitted> {
         match *h {
             Hyperparameters::LogisticRegression { c } => {
-                // α = 1 / C
-                Ok(Fitted::LogisticRegression(fit_logistic(x, y, 1.0 / c)?))
+                Ok(Fitted::LogisticRegression(fit_logistic(x, y, c)?))
             }
             Hyperparameters::Svm { c, gamma } => {
                 let dataset = Dataset::new(x.to_owned(), Array1::from(y.to_vec()));
@@ -359,7 +367,7 @@ impl Fitted {
                     .predict(&matrix, false)
                     .iter()
                     // p = σ(log-odds)
-                    .map(|&eta| 1.0 / (1.0 + (-eta).exp()))
+                    .map(|&eta| sigmoid(eta))
                     .collect()
             }
             Fitted::Mlp(m) => m.predict(x).to_vec(),

@@ -65,27 +65,8 @@ fn write_file(path: &Path, text: &str) -> ClinicalResult<()> {
     })
 }
 
-fn csv_line(cells: &[String]) -> String {
-    cells
-        .iter()
-        .map(|c| {
-            if c.contains(',') || c.contains('"') {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> ClinicalResult<()> {
-    let mut text = header.join(",") + "\n";
-    for r in rows {
-        text.push_str(&csv_line(r));
-        text.push('\n');
-    }
-    write_file(path, &text)
+    Ok(crate::train::report::write_csv(path, header, rows)?)
 }
 
 /// ROC curve points (false-positive rate, sensitivity) of scores.

@@ -39,6 +39,8 @@ use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::zscore::ZScore;
+use crate::stats::sigmoid;
 use crate::train::error::{TrainError, TrainResult};
 
 /// Convergence tolerance on the largest weighted squared coefficient change `G_jj δ²`, of a
@@ -103,55 +105,29 @@ impl LinearPredictor {
     }
 }
 
-/// Internally standardized copy of the training matrix.
+/// Internally standardized copy of the training matrix: [`ZScore`] constants, and columns
+/// without spread set to zero.
 struct Standardized {
     z: Array2<f64>,
-    mean: Vec<f64>,
-    sd: Vec<f64>,
+    scale: ZScore,
 }
 
 impl Standardized {
     fn new(x: ArrayView2<f64>) -> Self {
-        let n = x.nrows() as f64;
-        let mut z = x.to_owned();
-        let mut mean = Vec::new();
-        let mut sd = Vec::new();
-        for mut column in z.axis_iter_mut(Axis(1)) {
-            // m = Σ x / n, s = √(Σ (x − m)² / n)
-            let m = column.sum() / n;
-            let s = (column.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
-            if s > 0.0 {
-                column.mapv_inplace(|v| (v - m) / s);
-            } else {
+        let scale = ZScore::fit(x);
+        let mut z = scale.transform(x);
+        for (mut column, &sd) in z.axis_iter_mut(Axis(1)).zip(&scale.sd) {
+            if sd <= 0.0 {
                 column.fill(0.0);
             }
-            mean.push(m);
-            sd.push(s);
         }
-        Standardized { z, mean, sd }
+        Standardized { z, scale }
     }
 
     /// Coefficients of the standardized problem mapped back to the input scale.
     fn unstandardize(&self, intercept: f64, beta: &[f64]) -> LinearPredictor {
-        let mut b0 = intercept;
-        let mut coefficients = vec![0.0; beta.len()];
-        for j in 0..beta.len() {
-            if self.sd[j] > 0.0 {
-                // β_j(input) = β_j / s_j; β₀(input) = β₀ − Σ β_j m_j / s_j
-                coefficients[j] = beta[j] / self.sd[j];
-                b0 -= beta[j] * self.mean[j] / self.sd[j];
-            }
-        }
-        LinearPredictor {
-            intercept: b0,
-            coefficients,
-        }
+        self.scale.unstandardize(intercept, beta)
     }
-}
-
-fn sigmoid(eta: f64) -> f64 {
-    // p = 1 / (1 + e^{−η})
-    1.0 / (1.0 + (-eta).exp())
 }
 
 /// log(1 + e^η) without overflow.

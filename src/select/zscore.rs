@@ -6,6 +6,8 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use super::lasso::LinearPredictor;
+
 /// Mean and standard deviation of each feature, fitted on training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZScore {
@@ -41,6 +43,29 @@ impl ZScore {
             column.mapv_inplace(|v| (v - self.mean[j]) / self.sd[j]);
         }
         out
+    }
+
+    /// A linear predictor on standardized columns, `β₀ + Σ β_j z_j`, mapped to the raw scale:
+    /// `β_j / σ_j` and `β₀ − Σ β_j μ_j / σ_j` (subtracted in column order). A column with
+    /// σ = 0 gets coefficient 0 and leaves the intercept alone.
+    pub fn unstandardize(&self, intercept: f64, coefficients: &[f64]) -> LinearPredictor {
+        let mut b0 = intercept;
+        let mut raw = vec![0.0; coefficients.len()];
+        for (j, (&b, (&mu, &sigma))) in coefficients
+            .iter()
+            .zip(self.mean.iter().zip(&self.sd))
+            .enumerate()
+        {
+            if sigma > 0.0 {
+                // β_j(raw) = β_j / σ_j; β₀(raw) = β₀ − Σ β_j μ_j / σ_j
+                raw[j] = b / sigma;
+                b0 -= b * mu / sigma;
+            }
+        }
+        LinearPredictor {
+            intercept: b0,
+            coefficients: raw,
+        }
     }
 
     /// The constants of a subset of columns, in the given order.

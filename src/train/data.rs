@@ -140,7 +140,8 @@ impl RawTable {
         self.rows.iter().map(|r| r[0].clone()).collect()
     }
 
-    /// Parse a feature cell: empty, `NA`, `NaN`, `null` and non-finite values are missing.
+    /// Parse a feature cell: a missing cell ([`is_missing`]) and non-finite values are
+    /// missing.
     pub fn value(&self, row: usize, column: usize) -> TrainResult<Option<f64>> {
         let cell = self.rows[row][column].as_str();
         if is_missing(cell) {
@@ -220,9 +221,11 @@ impl RawTable {
     }
 }
 
-fn is_missing(cell: &str) -> bool {
+/// True for a missing cell of any table (features, clinical variables): empty, or `NA`,
+/// `NaN`, `null` or `none` in any case, surrounding spaces ignored.
+pub fn is_missing(cell: &str) -> bool {
     matches!(
-        cell.to_ascii_lowercase().as_str(),
+        cell.trim().to_ascii_lowercase().as_str(),
         "" | "na" | "nan" | "null" | "none"
     )
 }
@@ -250,6 +253,16 @@ impl Cohort {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_cells() {
+        for cell in ["", "  ", "NA", "na", "NaN", "null", " None "] {
+            assert!(is_missing(cell), "{cell:?}");
+        }
+        for cell in ["0", "nan1", "none-such", "N/A0"] {
+            assert!(!is_missing(cell), "{cell:?}");
+        }
+    }
 
     #[test]
     fn feature_rule() {

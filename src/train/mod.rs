@@ -25,18 +25,19 @@ pub mod split;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array2, Axis};
+use ndarray::{Array1, Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::metrics::{
     delong_test, youden_cutoff, CohortMetrics, DelongComponents, DelongTest,
 };
-use crate::model::{tune, Fitted, Hyperparameters, ModelKind, Tuning};
+use crate::model::{tune, Fitted, Hyperparameters, LogisticFit, ModelKind, Tuning};
 use crate::select::icc::icc_2_1;
-use crate::select::lasso::{lasso_cv, LambdaRule, LassoCv};
+use crate::select::lasso::{lasso_cv, LambdaRule, LassoCv, LinearPredictor};
 use crate::select::mrmr::{mrmr, Mrmr};
 use crate::select::zscore::ZScore;
+use crate::stats::median_sorted;
 use data::{is_feature_column, Cohort, RawTable};
 use error::{TrainError, TrainResult};
 
@@ -272,9 +273,10 @@ pub struct ClassifierSummary {
 }
 
 impl ScoringModel {
-    /// Check that the parts agree in length (as a `model.json` edited by hand may not): one
-    /// z-score mean, SD, Rad-score coefficient and raw coefficient per LASSO input, one
-    /// logistic coefficient per selected feature, and every selected feature a LASSO input.
+    /// Check that the parts agree (as a `model.json` edited by hand may not): one z-score
+    /// mean, SD, Rad-score coefficient and raw coefficient per LASSO input, every SD positive,
+    /// one logistic coefficient per selected feature, and every selected feature a LASSO
+    /// input.
     /// The message names the first disagreement.
     pub fn validate(&self) -> Result<(), String> {
         let inputs = self.lasso_inputs.len();
@@ -292,6 +294,16 @@ impl ScoringModel {
                     "{what} has {len} value(s) for {inputs} LASSO input(s) (lasso_inputs)"
                 ));
             }
+        }
+        if let Some((name, sd)) = self
+            .lasso_inputs
+            .iter()
+            .zip(&self.zscore.sd)
+            .find(|(_, sd)| !(sd.is_finite() && **sd > 0.0))
+        {
+            return Err(format!(
+                "zscore.sd of '{name}' is {sd}, not a positive number"
+            ));
         }
         let selected = self.selected_features.len();
         let coefficients = self.logistic_regression.coefficients.len();
@@ -315,38 +327,54 @@ impl ScoringModel {
 
     /// Rad-score and logistic-regression probability of one case from its raw feature values
     /// (`value(name)`); a missing value is imputed when medians were fitted.
+    /// The computation is `train`'s own ([`ZScore::transform`], [`LinearPredictor::predict`],
+    /// [`LogisticFit::probabilities`]); a training case scores as in `scores.csv` up to the
+    /// rounding of the dot product's summation order. A model whose parts disagree
+    /// ([`ScoringModel::validate`]) is an error.
     pub fn score(&self, value: &dyn Fn(&str) -> Option<f64>) -> TrainResult<(f64, f64)> {
-        let get = |name: &str| -> TrainResult<f64> {
-            value(name)
-                .or_else(|| self.imputation_medians.get(name).copied())
-                .ok_or_else(|| TrainError::NoValue {
-                    feature: name.into(),
-                })
-        };
-        // Rad-score = β₀ + Σ β_j (x_j − μ_j) / σ_j
-        let mut radscore = self.radscore.intercept;
-        for (j, name) in self.lasso_inputs.iter().enumerate() {
-            if self.radscore.coefficients[j] != 0.0 {
-                let z = (get(name)? - self.zscore.mean[j]) / self.zscore.sd[j];
-                radscore += self.radscore.coefficients[j] * z;
-            }
-        }
-        // logistic: p = σ(b₀ + Σ b_j z_j)
-        let mut eta = self.logistic_regression.intercept;
-        for (b, name) in self
-            .logistic_regression
-            .coefficients
+        self.validate()
+            .map_err(|m| TrainError::Setting(format!("inconsistent scoring model: {m}")))?;
+        // raw values of the LASSO inputs; an input neither model reads stands at its mean
+        // (z = 0, coefficient 0)
+        let mut row = Array2::<f64>::zeros((1, self.lasso_inputs.len()));
+        for (j, ((name, &b), &mean)) in self
+            .lasso_inputs
             .iter()
-            .zip(&self.selected_features)
+            .zip(&self.radscore.coefficients)
+            .zip(&self.zscore.mean)
+            .enumerate()
         {
-            let j = self
-                .lasso_inputs
-                .iter()
-                .position(|n| n == name)
-                .ok_or_else(|| TrainError::Setting(format!("feature '{name}' has no z-score")))?;
-            eta += b * (get(name)? - self.zscore.mean[j]) / self.zscore.sd[j];
+            row[[0, j]] = if b != 0.0 || self.selected_features.contains(name) {
+                value(name)
+                    .or_else(|| self.imputation_medians.get(name).copied())
+                    .ok_or_else(|| TrainError::NoValue {
+                        feature: name.into(),
+                    })?
+            } else {
+                mean
+            };
         }
-        Ok((radscore, 1.0 / (1.0 + (-eta).exp())))
+        let z = self.zscore.transform(row.view());
+        let radscore = LinearPredictor {
+            intercept: self.radscore.intercept,
+            coefficients: self.radscore.coefficients.clone(),
+        }
+        .predict(z.view());
+        // validated: every selected feature is a LASSO input
+        let selected: Vec<usize> = self
+            .selected_features
+            .iter()
+            .filter_map(|name| self.lasso_inputs.iter().position(|n| n == name))
+            .collect();
+        let probability = LogisticFit {
+            intercept: self.logistic_regression.intercept,
+            coefficients: Array1::from(self.logistic_regression.coefficients.clone()),
+        }
+        .probabilities(z.select(Axis(1), &selected).view());
+        match (radscore.first(), probability.first()) {
+            (Some(&r), Some(&p)) => Ok((r, p)),
+            _ => Err(TrainError::Setting("no score computed".into())),
+        }
     }
 }
 
@@ -403,17 +431,6 @@ pub struct Study {
     pub results: Vec<ModelResult>,
     /// Pairwise DeLong tests.
     pub tests: Vec<PairTest>,
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    // median = middle value, or mean of the two middle values
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
 }
 
 /// Fit a study on a feature table (and optionally a second reader's table). A cohort too
@@ -539,11 +556,8 @@ fn fit_study_on(
             .iter()
             .filter_map(|&i| values[rows[i]][j])
             .collect();
-        let fill = if present.is_empty() {
-            None
-        } else {
-            Some(median(&mut present))
-        };
+        present.sort_by(f64::total_cmp);
+        let fill = (!present.is_empty()).then(|| median_sorted(&present));
         for (i, &r) in rows.iter().enumerate() {
             matrix[[i, j]] = values[r][j].or(fill).unwrap_or(f64::NAN);
         }
@@ -798,15 +812,7 @@ fn radscore_model(
     ytrain: &[bool],
 ) -> RadScore {
     let beta = &lasso.fit.coefficients;
-    // raw-scale coefficients β_j / σ_j and intercept β₀ − Σ β_j μ_j / σ_j
-    let raw_coefficients: Vec<f64> = beta.iter().zip(&z.sd).map(|(b, s)| b / s).collect();
-    let raw_intercept = lasso.fit.intercept
-        - beta
-            .iter()
-            .zip(&z.mean)
-            .zip(&z.sd)
-            .map(|((b, m), s)| b * m / s)
-            .sum::<f64>();
+    let raw = z.unstandardize(lasso.fit.intercept, beta);
     let mut formula = format!("Rad-score = {:.6}", lasso.fit.intercept);
     for (j, name) in names.iter().enumerate() {
         if beta[j] != 0.0 {
@@ -824,8 +830,8 @@ fn radscore_model(
         lambda: lasso.lambda,
         intercept: lasso.fit.intercept,
         coefficients: beta.clone(),
-        raw_intercept,
-        raw_coefficients,
+        raw_intercept: raw.intercept,
+        raw_coefficients: raw.coefficients,
         formula,
         youden_cutoff: youden_cutoff(&train_scores, ytrain),
     }

@@ -25,7 +25,8 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> TrainError {
     }
 }
 
-fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> TrainResult<()> {
+/// Write a CSV file (quoted as needed by the `csv` crate): a header and rows of text.
+pub(crate) fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> TrainResult<()> {
     let mut writer = csv::Writer::from_path(path).map_err(|e| write_error(path, e))?;
     writer
         .write_record(header)
