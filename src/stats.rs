@@ -6,8 +6,8 @@ pub fn sigmoid(eta: f64) -> f64 {
     1.0 / (1.0 + (-eta).exp())
 }
 
-/// Median of sorted values: the middle value, or the mean of the two middle values; NaN when
-/// there is none.
+/// Median of sorted values (`numpy.median`): the middle value, or the mean of the two middle
+/// values; NaN when there is none. Only the middle order statistics are read.
 pub fn median_sorted(sorted: &[f64]) -> f64 {
     let n = sorted.len();
     match n {
@@ -17,17 +17,28 @@ pub fn median_sorted(sorted: &[f64]) -> f64 {
     }
 }
 
-/// Linear-interpolation (R type 7) quantile `q` ∈ [0, 1] of sorted values; NaN when there is
-/// none.
+/// Linear-interpolation quantile `q` ∈ [0, 1] of sorted values (R type 7, numpy's default),
+/// computed as `numpy.quantile` computes it, so that first-order percentiles match PyRadiomics
+/// bit for bit; NaN when there is none. Only the two order statistics around the position are
+/// read, so `sorted` may be sorted only there.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
+    let n = sorted.len();
+    if n == 0 {
         return f64::NAN;
     }
-    // position h = (n − 1) q, value = x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋+1 − x⌊h⌋)
-    let h = (sorted.len() - 1) as f64 * q;
-    let low = (h.floor() as usize).min(sorted.len() - 1);
-    let high = (low + 1).min(sorted.len() - 1);
-    sorted[low] + (h - low as f64) * (sorted[high] - sorted[low])
+    // position h = (n − 1) q between x⌊h⌋ and x⌊h⌋+1, fraction γ = h − ⌊h⌋
+    let position = (n - 1) as f64 * q;
+    let below = position.floor();
+    let gamma = position - below;
+    let low = (below as usize).min(n - 1);
+    let (lo, hi) = (sorted[low], sorted[(low + 1).min(n - 1)]);
+    let diff = hi - lo;
+    // numpy's two-sided lerp: from the nearer end
+    if gamma >= 0.5 {
+        hi - diff * (1.0 - gamma)
+    } else {
+        lo + diff * gamma
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! `V` the area of one pixel (mm², 1 when no spacing is given).
 
 use super::{named, numpy_sum, plogp, Feature};
+use crate::stats::{median_sorted, quantile_sorted};
 
 /// Feature names in output order (PyRadiomics names).
 pub const NAMES: [&str; 18] = [
@@ -55,28 +56,7 @@ fn select_ranks(values: &mut [f64], ranks: &[usize], offset: usize) {
 /// Percentile `q` (0..100) with numpy's linear interpolation; `sorted` must hold the order
 /// statistics of [`percentile_ranks`] in place.
 fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let position = (n - 1) as f64 * (q / 100.0);
-    let below = position.floor();
-    let gamma = position - below;
-    let lo = sorted[below as usize];
-    let hi = sorted[(below as usize + 1).min(n - 1)];
-    let diff = hi - lo;
-    if gamma >= 0.5 {
-        hi - diff * (1.0 - gamma)
-    } else {
-        lo + diff * gamma
-    }
-}
-
-/// Median (`numpy.median`); `sorted` must hold the middle order statistics in place.
-fn median(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    }
+    quantile_sorted(sorted, q / 100.0)
 }
 
 /// Mean of values, summed in numpy's order.
@@ -155,7 +135,7 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
             maximum,
             // Mean: X̄
             average,
-            median(&sorted),
+            median_sorted(&sorted),
             // Interquartile range: P75 - P25
             percentile(&sorted, 75.0) - percentile(&sorted, 25.0),
             // Range: max - min
