@@ -87,13 +87,19 @@ pub fn read_gray_rows<T: From<u16> + Copy + Default>(
     let (width, height) = (info.width as usize, info.height as usize);
     let depth = info.bit_depth;
     let rows = rows.min(height);
+    let table = match depth {
+        BitDepth::One => byte_table::<1, T>(),
+        BitDepth::Two => byte_table::<2, T>(),
+        BitDepth::Four => byte_table::<4, T>(),
+        BitDepth::Eight | BitDepth::Sixteen => Vec::new(),
+    };
     let mut samples = Vec::with_capacity(rows * width);
     for y in 0..rows {
         let row = reader
             .next_row()
             .map_err(|e| decode_error(path, e))?
             .ok_or_else(|| decode_error(path, format!("the image data ends at row {y}")))?;
-        unpack(row.data(), depth, width, &mut samples);
+        unpack(row.data(), depth, width, &table, &mut samples);
     }
     Ok(Some(GrayRows {
         width,
@@ -102,11 +108,12 @@ pub fn read_gray_rows<T: From<u16> + Copy + Default>(
     }))
 }
 
-/// Appends the `width` samples of one raw row.
+/// Appends the `width` samples of one raw row; `table` is the [`byte_table`] of a depth below 8.
 fn unpack<T: From<u16> + Copy + Default>(
     data: &[u8],
     depth: BitDepth,
     width: usize,
+    table: &[[T; 8]],
     out: &mut Vec<T>,
 ) {
     match depth {
@@ -116,28 +123,41 @@ fn unpack<T: From<u16> + Copy + Default>(
                 .take(width)
                 .map(|b| T::from(u16::from_be_bytes([b[0], b[1]]))),
         ),
-        BitDepth::One => unpack_low::<1, T>(data, width, out),
-        BitDepth::Two => unpack_low::<2, T>(data, width, out),
-        BitDepth::Four => unpack_low::<4, T>(data, width, out),
+        BitDepth::One => unpack_low::<1, T>(data, width, table, out),
+        BitDepth::Two => unpack_low::<2, T>(data, width, table, out),
+        BitDepth::Four => unpack_low::<4, T>(data, width, table, out),
     }
 }
 
-/// Appends the `width` samples of a row packed `BITS` per sample (1, 2 or 4), scaled to 0..=255
-/// as the `image` crate scales them (`v · 255 / (2^BITS − 1)`).
-fn unpack_low<const BITS: u16, T: From<u16> + Copy + Default>(
+/// The samples of every byte value of a row packed `BITS` per sample (1, 2 or 4), scaled to
+/// 0..=255 as the `image` crate scales them (`v · 255 / (2^BITS − 1)`): `8 / BITS` samples per
+/// byte, most significant bits first.
+fn byte_table<const BITS: u16, T: From<u16> + Copy + Default>() -> Vec<[T; 8]> {
+    let max = (1u16 << BITS) - 1;
+    let scale = 255 / max;
+    (0..=255u16)
+        .map(|byte| {
+            let mut samples = [T::default(); 8];
+            for (k, sample) in samples.iter_mut().take(usize::from(8 / BITS)).enumerate() {
+                *sample = T::from(((byte >> (8 - BITS * (k as u16 + 1))) & max) * scale);
+            }
+            samples
+        })
+        .collect()
+}
+
+/// Appends the `width` samples of a row packed `BITS` per sample, looked up byte by byte in
+/// `table` ([`byte_table`]).
+fn unpack_low<const BITS: u16, T: Copy + Default>(
     data: &[u8],
     width: usize,
+    table: &[[T; 8]],
     out: &mut Vec<T>,
 ) {
     let per_byte = usize::from(8 / BITS);
-    let max = (1u16 << BITS) - 1;
-    let scale = 255 / max;
     let start = out.len();
     out.resize(start + width, T::default());
     for (chunk, &byte) in out[start..].chunks_mut(per_byte).zip(data) {
-        let byte = u16::from(byte);
-        for (k, sample) in chunk.iter_mut().enumerate() {
-            *sample = T::from(((byte >> (8 - BITS * (k as u16 + 1))) & max) * scale);
-        }
+        chunk.copy_from_slice(&table[usize::from(byte)][..chunk.len()]);
     }
 }
