@@ -7,7 +7,7 @@ mod images;
 mod run;
 
 use images::{speckle, write_gray8, write_mask};
-use run::sonorad;
+use run::{extract_succeeds, sonorad};
 use std::path::Path;
 
 /// A valid 40×30 image with a 10×8 lesion mask in `dir`.
@@ -357,18 +357,10 @@ fn non_finite_pixel_in_a_region() {
     write_mask(&outside, 40, 30, |x, y| {
         (20..30).contains(&x) && (15..25).contains(&y)
     });
-    let out = sonorad(&[
-        "extract",
-        "--backend",
-        "cpu",
+    extract_succeeds(&[
         "--image",
         image.to_str().unwrap(),
         "--mask",
         outside.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

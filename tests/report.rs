@@ -480,17 +480,24 @@ fn a_model_file_whose_parts_disagree_is_an_error_naming_it() {
     };
     let model = read_json(&demo.join("model.json"));
     let clinical = read_json(&demo.join("clinical_model.json"));
+    // a copy of `value` whose `part` lost its last coefficient
+    let without_last = |value: &Value, part: &str| -> Value {
+        let mut copy = value.clone();
+        copy[part]["coefficients"]
+            .as_array_mut()
+            .expect("coefficients")
+            .pop();
+        copy
+    };
+    let read_error = || {
+        TrainedModels::read(&model_path)
+            .expect_err("model files that disagree")
+            .to_string()
+    };
 
     // a Rad-score coefficient removed: model.json is named, not a panic in predict
-    let mut truncated = model.clone();
-    truncated["radscore"]["coefficients"]
-        .as_array_mut()
-        .expect("coefficients")
-        .pop();
-    write_json(&model_path, &truncated);
-    let message = TrainedModels::read(&model_path)
-        .expect_err("truncated model")
-        .to_string();
+    write_json(&model_path, &without_last(&model, "radscore"));
+    let message = read_error();
     assert!(
         message.starts_with(&format!(
             "{}: not a valid sonorad model: ",
@@ -500,15 +507,8 @@ fn a_model_file_whose_parts_disagree_is_an_error_naming_it() {
     );
 
     // a selected feature without a logistic coefficient
-    let mut truncated = model.clone();
-    truncated["logistic_regression"]["coefficients"]
-        .as_array_mut()
-        .expect("coefficients")
-        .pop();
-    write_json(&model_path, &truncated);
-    let message = TrainedModels::read(&model_path)
-        .expect_err("truncated model")
-        .to_string();
+    write_json(&model_path, &without_last(&model, "logistic_regression"));
+    let message = read_error();
     assert!(
         message.contains("logistic_regression.coefficients"),
         "{message}"
@@ -516,15 +516,8 @@ fn a_model_file_whose_parts_disagree_is_an_error_naming_it() {
 
     // a combined model missing a coefficient: clinical_model.json is named
     write_json(&model_path, &model);
-    let mut truncated = clinical.clone();
-    truncated["combined"]["coefficients"]
-        .as_array_mut()
-        .expect("coefficients")
-        .pop();
-    write_json(&clinical_path, &truncated);
-    let message = TrainedModels::read(&model_path)
-        .expect_err("truncated combined model")
-        .to_string();
+    write_json(&clinical_path, &without_last(&clinical, "combined"));
+    let message = read_error();
     assert!(
         message.starts_with(&format!(
             "{}: not a valid sonorad model: combined: ",

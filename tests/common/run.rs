@@ -9,3 +9,16 @@ pub fn sonorad(args: &[&str]) -> Output {
         .output()
         .unwrap()
 }
+
+/// Runs `sonorad extract --backend cpu ARGS`, asserting that it succeeds.
+pub fn extract_succeeds(args: &[&str]) -> Output {
+    let mut all = vec!["extract", "--backend", "cpu"];
+    all.extend_from_slice(args);
+    let out = sonorad(&all);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
