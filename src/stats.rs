@@ -6,6 +6,22 @@ pub fn sigmoid(eta: f64) -> f64 {
     1.0 / (1.0 + (-eta).exp())
 }
 
+/// Linear predictor `β₀ + Σ_j β_j x_j` of one row, summed in column order. Every model scores
+/// a case through this one function, so that a case's score never depends on which other cases
+/// are scored with it (`predict` reproduces `train`'s scores bit for bit).
+pub fn linear_predictor<'a>(
+    intercept: f64,
+    coefficients: impl IntoIterator<Item = &'a f64>,
+    row: impl IntoIterator<Item = &'a f64>,
+) -> f64 {
+    intercept
+        + coefficients
+            .into_iter()
+            .zip(row)
+            .map(|(b, x)| b * x)
+            .sum::<f64>()
+}
+
 /// Median of sorted values (`numpy.median`): the middle value, or the mean of the two middle
 /// values; NaN when there is none. Only the middle order statistics are read.
 pub fn median_sorted(sorted: &[f64]) -> f64 {

@@ -382,8 +382,8 @@ fn predict_scores_flags_and_names_missing_columns() {
     let features = RawTable::read(&dir.join("features.csv")).expect("features");
     let predictions = predict(&models, &features, None).expect("predict");
     assert_eq!(predictions.len(), features.rows.len());
-    // predict reproduces the study: each case's Rad-score (scores.csv, from `train`) and
-    // combined probability (clinical_scores.csv, from the clinical stage)
+    // predict reproduces the study bit for bit: each case's Rad-score (scores.csv, from `train`)
+    // and combined probability (clinical_scores.csv, from the clinical stage)
     let study_scores = RawTable::read(&dir.join("scores.csv")).expect("scores.csv");
     let radscore = study_scores.column("radscore").expect("radscore column");
     let clinical_scores =
@@ -397,19 +397,11 @@ fn predict_scores_flags_and_names_missing_columns() {
         let case = |table: &RawTable| table.ids().iter().position(|id| *id == p.case_id);
         if let Some(row) = case(&study_scores) {
             let expected = value(&study_scores, row, radscore);
-            assert!(
-                (p.radscore - expected).abs() < 1e-9,
-                "{}: Rad-score",
-                p.case_id
-            );
+            assert_eq!(p.radscore, expected, "{}: Rad-score", p.case_id);
         }
         if let Some(row) = case(&clinical_scores) {
             let expected = value(&clinical_scores, row, combined);
-            assert!(
-                (p.probability - expected).abs() < 1e-12,
-                "{}: probability",
-                p.case_id
-            );
+            assert_eq!(p.probability, expected, "{}: probability", p.case_id);
             compared += 1;
         }
     }

@@ -11,6 +11,8 @@
 //!   change. Regenerate it with
 //!   `cargo test --release --test train_busi -- --ignored write_busi_split`, then rerun
 //!   `python tests/oracles/train_oracles.py busi`.
+//! * `predict` with the saved model.json gives every case the Rad-score of scores.csv, bit for
+//!   bit.
 //! * Shuffling the validation labels changes no fitted quantity, only validation metrics.
 //! * The fitted study does not depend on the number of threads.
 
@@ -20,6 +22,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::Value;
+use sonorad::clinical::predict::{predict, TrainedModels};
 use sonorad::train::data::RawTable;
 use sonorad::train::{fit_study, run, Study, StudyConfig, TrainOptions};
 
@@ -105,6 +108,17 @@ fn busi_end_to_end_agrees_with_scikit_learn() {
             "{}: Rad-score {ours} vs glmnet {theirs}",
             row[0]
         );
+    }
+
+    // the saved model scores every case as `train` did, bit for bit
+    let models = TrainedModels::read(&dir.path().join("model.json")).expect("model.json");
+    let features = RawTable::read(&fixture("busi_features.csv")).expect("BUSI features");
+    let predictions = predict(&models, &features, None).expect("predict");
+    assert_eq!(predictions.len(), scores.rows.len());
+    for (p, row) in predictions.iter().zip(&scores.rows) {
+        assert_eq!(p.case_id, row[0]);
+        let trained: f64 = row[radscore].parse().expect("Rad-score");
+        assert_eq!(p.radscore, trained, "{}: predict's Rad-score", p.case_id);
     }
 
     let logistic = study

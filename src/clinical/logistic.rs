@@ -110,12 +110,7 @@ impl Logit {
 
     /// Linear predictor `β₀ + Σ β_j x_j` of one row.
     pub fn linear_predictor(&self, row: &[f64]) -> f64 {
-        self.coefficients[0]
-            + self.coefficients[1..]
-                .iter()
-                .zip(row)
-                .map(|(b, x)| b * x)
-                .sum::<f64>()
+        crate::stats::linear_predictor(self.coefficients[0], &self.coefficients[1..], row)
     }
 
     /// Predicted probability of one row.

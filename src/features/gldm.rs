@@ -3,7 +3,7 @@
 //! `P(i, j)` counts region pixels of gray level `i` with `j - 1` dependent neighbours: neighbours
 //! among the 8 in-plane ones that lie in the region and whose gray level differs by at most
 //! `α = 0` (PyRadiomics' default). `N_z = Σ P` is the number of region pixels. The formulas are
-//! those of [`super::emphasis`] with size = dependence size `j`.
+//! those of `emphasis.rs` with size = dependence size `j`.
 
 use super::emphasis::emphasis;
 use super::{named, Feature};

@@ -7,7 +7,7 @@
 //!
 //! Let `g_i` be the gray level of row `i`, `j` the run length, `N_r = Σ P` the number of runs,
 //! `N_p = Σ_j j p_r(j)` the number of region pixels, `p_g(i) = Σ_j P(i,j)`, `p_r(j) = Σ_i P(i,j)`.
-//! The formulas are those of [`super::emphasis`] with size = run length; names map as
+//! The formulas are those of `emphasis.rs` with size = run length; names map as
 //! ShortRunEmphasis = small size emphasis, RunPercentage = `N_r / N_p`, and so on.
 
 use super::emphasis::emphasis;

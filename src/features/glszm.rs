@@ -2,7 +2,7 @@
 //!
 //! `P(i, j)` counts zones (8-connected groups of region pixels with the same gray level) of gray
 //! level `i` and size `j` pixels. With `N_z = Σ P` zones and `N_p` region pixels the formulas are
-//! those of [`super::emphasis`] with size = zone size (SmallAreaEmphasis = small size emphasis,
+//! those of `emphasis.rs` with size = zone size (SmallAreaEmphasis = small size emphasis,
 //! ZonePercentage = `N_z / N_p`, ...).
 
 use super::emphasis::emphasis;

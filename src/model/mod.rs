@@ -27,7 +27,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::stats::sigmoid;
+use crate::stats::{linear_predictor, sigmoid};
 use crate::train::error::{TrainError, TrainResult};
 use forest::Forest;
 use metrics::auc_fraction;
@@ -230,10 +230,10 @@ pub struct LogisticFit {
 impl LogisticFit {
     /// Probability of the positive class for every row of `x`.
     pub fn probabilities(&self, x: ArrayView2<f64>) -> Vec<f64> {
-        // p = σ(β₀ + x·β)
-        (x.dot(&self.coefficients) + self.intercept)
-            .iter()
-            .map(|&eta| sigmoid(eta))
+        // p_i = σ(β₀ + Σ_j β_j x_ij), row by row
+        x.rows()
+            .into_iter()
+            .map(|row| sigmoid(linear_predictor(self.intercept, &self.coefficients, row)))
             .collect()
     }
 }

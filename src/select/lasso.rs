@@ -40,7 +40,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::zscore::ZScore;
-use crate::stats::sigmoid;
+use crate::stats::{linear_predictor, sigmoid};
 use crate::train::error::{TrainError, TrainResult};
 
 /// Convergence tolerance on the largest weighted squared coefficient change `G_jj δ²`, of a
@@ -100,8 +100,11 @@ pub struct LinearPredictor {
 impl LinearPredictor {
     /// `η_i` for every row of `x`.
     pub fn predict(&self, x: ArrayView2<f64>) -> Array1<f64> {
-        // η = β₀ + X β
-        x.dot(&Array1::from(self.coefficients.clone())) + self.intercept
+        // η_i = β₀ + Σ_j β_j x_ij, row by row
+        x.rows()
+            .into_iter()
+            .map(|row| linear_predictor(self.intercept, &self.coefficients, row))
+            .collect()
     }
 }
 

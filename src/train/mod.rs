@@ -328,8 +328,9 @@ impl ScoringModel {
     /// Rad-score and logistic-regression probability of one case from its raw feature values
     /// (`value(name)`); a missing value is imputed when medians were fitted.
     /// The computation is `train`'s own ([`ZScore::transform`], [`LinearPredictor::predict`],
-    /// [`LogisticFit::probabilities`]); a training case scores as in `scores.csv` up to the
-    /// rounding of the dot product's summation order. A model whose parts disagree
+    /// [`LogisticFit::probabilities`], each case on its own through
+    /// [`crate::stats::linear_predictor`]), so a training case scores exactly as in `scores.csv`.
+    /// A model whose parts disagree
     /// ([`ScoringModel::validate`]) is an error.
     pub fn score(&self, value: &dyn Fn(&str) -> Option<f64>) -> TrainResult<(f64, f64)> {
         self.validate()
