@@ -2,8 +2,12 @@
 //! Expected values: tests/fixtures/report/oracles.json, written by
 //! tests/oracles/report_oracles.py (statsmodels, scipy, pandas; provenance inside).
 
+#[path = "common/json.rs"]
+mod json;
+
 use std::io::Write;
 
+use json::{bools, floats};
 use serde_json::Value;
 use sonorad::clinical::cohort::{categorical_test, mann_whitney};
 use sonorad::clinical::logistic::{Logit, OddsRatio};
@@ -22,22 +26,6 @@ fn oracles() -> Value {
     ))
     .expect("oracle file");
     serde_json::from_str(&text).expect("oracle JSON")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn bools(v: &Value) -> Vec<bool> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_i64() == Some(1))
-        .collect()
 }
 
 fn close(a: f64, b: f64, relative: f64, what: &str) {

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 use sonorad::batch::{write_table, OutputFormat};
+use sonorad::train::data::RawTable;
 use sonorad::train::ScoringModel;
 
 /// Writes every third BUSI case to `dir/features.csv`, after `edit(case number, header, row)`.
@@ -171,17 +172,7 @@ fn a_parquet_feature_table_trains_the_same_study_as_its_csv() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let csv_table = features(dir.path(), |_, _, _| {});
     // the same table as `extract --format parquet` writes it: the id as text, the rest float64
-    let mut reader = csv::Reader::from_path(&csv_table).expect("features.csv");
-    let header: Vec<String> = reader
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    let rows: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.expect("row").iter().map(String::from).collect())
-        .collect();
+    let RawTable { header, rows, .. } = RawTable::read(&csv_table).expect("features.csv");
     let parquet_table = dir.path().join("features.parquet");
     write_table(&parquet_table, OutputFormat::Parquet, &header, 1, &rows).expect("Parquet");
 

@@ -3,6 +3,10 @@
 //! statsmodels, mrmr-selection, an independent fast-DeLong implementation after Sun & Xu 2014,
 //! and Shrout & Fleiss 1979; package versions recorded inside each file).
 
+#[path = "common/json.rs"]
+mod json;
+
+use json::{bools, floats};
 use ndarray::{Array2, Axis};
 use serde_json::Value;
 use sonorad::clinical::logistic::Logit;
@@ -17,26 +21,6 @@ fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/train/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("oracle file");
     serde_json::from_str(&text).expect("oracle JSON")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn bools(v: &Value) -> Vec<bool> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| match x.as_i64() {
-            Some(1) => true,
-            Some(0) => false,
-            _ => panic!("label {x} is not 0/1"),
-        })
-        .collect()
 }
 
 fn matrix(v: &Value) -> Array2<f64> {
