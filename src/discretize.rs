@@ -113,6 +113,26 @@ pub fn digitize(x: f64, edges: &[f64]) -> u32 {
     edges.partition_point(|&e| e <= x) as u32
 }
 
+/// Most integer values given a precomputed gray level (all of 16-bit data).
+const TABLE_LIMIT: f64 = 65536.0;
+
+/// [`digitize`] of each integer `0, 1, ...` up to the last edge (at most [`TABLE_LIMIT`] of
+/// them), found by one walk along the edges.
+fn integer_levels(edges: &[f64]) -> Vec<u32> {
+    let top = edges
+        .last()
+        .map_or(0.0, |&e| e.ceil().clamp(0.0, TABLE_LIMIT));
+    let mut level = 0;
+    (0..top as usize)
+        .map(|v| {
+            while edges.get(level).is_some_and(|&e| e <= v as f64) {
+                level += 1;
+            }
+            level as u32
+        })
+        .collect()
+}
+
 /// A region's discretized gray levels, cropped to its bounding box.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GrayLevels {
@@ -148,9 +168,15 @@ impl GrayLevels {
     ) -> GrayLevels {
         let mut raw = vec![0u32; width * height];
         let mut max_level = 0;
+        let table = integer_levels(edges);
         for ((r, &v), &m) in raw.iter_mut().zip(values).zip(mask) {
             if m {
-                *r = digitize(v, edges);
+                // stored images hold integers: look them up; anything else is searched
+                let whole = v as usize;
+                *r = match table.get(whole) {
+                    Some(&level) if whole as f64 == v => level,
+                    _ => digitize(v, edges),
+                };
                 max_level = max_level.max(*r);
             }
         }
@@ -179,5 +205,49 @@ impl GrayLevels {
             ranks: raw,
             levels,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_integer_table_agrees_with_the_edge_search() {
+        // fractional edges (bin count), edges anchored at 0 (bin width), one edge widened
+        let edge_sets = [
+            vec![3.0, 10.25, 17.5, 24.75, 33.0],
+            vec![0.0, 25.0, 50.0, 75.0, 100.0],
+            vec![41.5, 42.5],
+        ];
+        for edges in &edge_sets {
+            let table = integer_levels(edges);
+            assert_eq!(table.len(), edges[edges.len() - 1].ceil() as usize);
+            for (v, &level) in table.iter().enumerate() {
+                assert_eq!(
+                    level,
+                    digitize(v as f64, edges),
+                    "value {v}, edges {edges:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn whole_and_fractional_values_get_the_levels_of_the_edge_search() {
+        let edges = [2.0, 4.5, 7.0, 9.5];
+        let values = [2.0, 4.0, 4.5, 4.75, 7.0, -0.0, 9.0, 8.999, 3.0];
+        let mask = [true; 9];
+        let g = GrayLevels::new(&values, &mask, 3, 3, &edges);
+        let raw: Vec<u32> = values.iter().map(|&v| digitize(v, &edges)).collect();
+        let mut present = raw.clone();
+        present.sort_unstable();
+        present.dedup();
+        assert_eq!(g.levels, present);
+        let ranks: Vec<u32> = raw
+            .iter()
+            .map(|l| present.iter().position(|p| p == l).unwrap() as u32 + 1)
+            .collect();
+        assert_eq!(g.ranks, ranks);
     }
 }

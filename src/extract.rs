@@ -150,33 +150,53 @@ pub fn load_frame(
     frame: u32,
     settings: &Settings,
 ) -> Result<LoadedCase> {
-    let (file, mask) = read_pair(image_path, mask_path, frame, settings)?;
-    draw_regions(file, mask, settings)
+    let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings)?;
+    draw_regions(file, &mask, tumor, settings)
 }
 
-/// Reads frame `frame` of an image and its mask; a single-frame mask serves every frame. The
-/// mask is read first: when only the original image is used, the image is decoded down to the
-/// last row a region can reach ([`rows_needed`]).
+/// Reads frame `frame` of an image and its mask (a single-frame mask serves every frame) and
+/// finds the tumour in the mask. The mask is read first: when only the original image is used,
+/// the image is decoded down to the last row a region can reach ([`rows_needed`]).
 fn read_pair(
     image_path: &Path,
     mask_path: &Path,
     frame: u32,
     settings: &Settings,
-) -> Result<(ImageFile, LabelMap)> {
+) -> Result<(ImageFile, LabelMap, Region)> {
     let mask = match read_mask_file(mask_path, frame) {
         Err(Error::Decode { message, .. }) if frame > 0 && message.starts_with("frame ") => {
             read_mask_file(mask_path, 0)?
         }
         other => other?,
     };
-    let file = read_image_file_rows(image_path, frame, rows_needed(&mask, settings))?;
-    Ok((file, mask))
+    let tumor = tumor_region(&mask, settings.label)?;
+    let file = read_image_file_rows(image_path, frame, rows_needed(&tumor, settings))?;
+    Ok((file, mask, tumor))
+}
+
+/// The tumour: the mask's non-zero pixels, or those of label `label`; an error naming the mask
+/// when there is none.
+fn tumor_region(mask: &LabelMap, label: Option<u32>) -> Result<Region> {
+    let inside = |v: u32| match label {
+        Some(l) => v == l,
+        None => v != 0,
+    };
+    Region::from_pixels("tumor", &mask.labels, mask.width, mask.height, inside).ok_or_else(|| {
+        Error::EmptyRegion {
+            path: mask.source.clone(),
+            region: "tumor".into(),
+            detail: match label {
+                Some(l) => format!("no pixel has label {l}"),
+                None => "the mask has no non-zero pixel".into(),
+            },
+        }
+    })
 }
 
 /// Rows `0..n` of the image that the regions can touch: the last tumour row plus the widest
 /// ring, when the settings use the original image only and every ring width is known in pixels
 /// before the image is read; otherwise every row (filters read the whole image).
-fn rows_needed(mask: &LabelMap, settings: &Settings) -> usize {
+fn rows_needed(tumor: &Region, settings: &Settings) -> usize {
     let original_only = settings
         .image_types
         .iter()
@@ -186,41 +206,27 @@ fn rows_needed(mask: &LabelMap, settings: &Settings) -> usize {
         .iter()
         .map(|r| r.in_pixels(settings.spacing).ok())
         .try_fold(0.0f64, |m, px| px.map(|px| m.max(px)));
-    let last_row = mask
-        .labels
-        .chunks_exact(mask.width.max(1))
-        .rposition(|row| match settings.label {
-            Some(l) => row.contains(&l),
-            None => row.iter().any(|&v| v != 0),
-        });
-    match (original_only, margin, last_row) {
+    match (original_only, margin) {
         // a ring pixel lies at most `margin` rows below the tumour
         // (a float-to-int cast saturates, so a huge ring asks for every row)
-        (true, Some(margin), Some(last)) => last
-            .saturating_add(1)
-            .saturating_add(margin.ceil() as usize),
+        (true, Some(margin)) => (tumor.y0 + tumor.height).saturating_add(margin.ceil() as usize),
         _ => usize::MAX,
     }
 }
 
-/// Draws the tumour and ring regions of a decoded image and mask.
-pub fn draw_regions(file: ImageFile, mask: LabelMap, settings: &Settings) -> Result<LoadedCase> {
+/// Draws the ring regions around the tumour (found by [`read_pair`]) of a decoded image and its
+/// mask.
+fn draw_regions(
+    file: ImageFile,
+    mask: &LabelMap,
+    tumor: Region,
+    settings: &Settings,
+) -> Result<LoadedCase> {
     let spacing = case_spacing(settings, &file)?;
     let image = file.image;
-    let mask_path = mask.source.clone();
-    let mask_path = mask_path.as_path();
-    crate::io::image::check_same_size(&image, &mask)?;
+    let mask_path = mask.source.as_path();
+    crate::io::image::check_same_size(&image, mask)?;
     let (w, h) = (image.width, image.height);
-    let selected = mask.select(settings.label);
-    let tumor =
-        Region::from_full_mask("tumor", &selected, w, h).ok_or_else(|| Error::EmptyRegion {
-            path: mask_path.to_path_buf(),
-            region: "tumor".into(),
-            detail: match settings.label {
-                Some(l) => format!("no pixel has label {l}"),
-                None => "the mask has no non-zero pixel".into(),
-            },
-        })?;
     let mut regions = Vec::with_capacity(1 + settings.rings.len());
     for width in &settings.rings {
         let name = width.region_name();
@@ -284,6 +290,18 @@ pub fn prepare_region(
             "is one pixel thick ({}x{} bounding box); PyRadiomics requires a 2D region (mask has too few dimensions)",
             region.width, region.height
         )));
+    }
+    let decoded_rows = image.pixels.len() / image.width.max(1);
+    if region.y0 + region.height > decoded_rows {
+        return Err(Error::Decode {
+            path: image.source.clone(),
+            message: format!(
+                "region {} reaches row {}, but only rows 0 to {} were decoded",
+                region.name,
+                region.y0 + region.height - 1,
+                decoded_rows as i64 - 1
+            ),
+        });
     }
     let mut crop = Vec::with_capacity(region.width * region.height);
     let mut values = Vec::with_capacity(n);
@@ -569,10 +587,12 @@ fn prepare_timed(
 ) -> Result<(Option<f64>, Vec<PreparedRegion>)> {
     let settings = settings.for_case(case);
     let frame = case.frame.unwrap_or(0);
-    let (file, mask) = times.time(Stage::Decode, || {
+    let (file, mask, tumor) = times.time(Stage::Decode, || {
         read_pair(&case.image, &case.mask, frame, &settings)
     })?;
-    let loaded = times.time(Stage::Regions, || draw_regions(file, mask, &settings))?;
+    let loaded = times.time(Stage::Regions, || {
+        draw_regions(file, &mask, tumor, &settings)
+    })?;
     let prepared = times.time(Stage::Discretize, || prepare_case(&loaded, &settings))?;
     Ok((loaded.spacing, prepared))
 }

@@ -102,11 +102,26 @@ impl Region {
         width: usize,
         height: usize,
     ) -> Option<Region> {
+        Region::from_pixels(name, mask, width, height, |m| m)
+    }
+
+    /// The region of the pixels of a full image (`width * height`, row-major) for which
+    /// `inside` holds, cropped to its bounding box; `None` when no pixel is inside.
+    pub fn from_pixels<T: Copy>(
+        name: &str,
+        pixels: &[T],
+        width: usize,
+        height: usize,
+        inside: impl Fn(T) -> bool,
+    ) -> Option<Region> {
         let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
-        for y in 0..height {
-            let row = &mask[y * width..(y + 1) * width];
-            if let Some(first) = row.iter().position(|&m| m) {
-                let last = row.iter().rposition(|&m| m).unwrap_or(first);
+        for (y, row) in pixels.chunks_exact(width.max(1)).take(height).enumerate() {
+            // most rows of a full image miss the region: test them whole, without an early exit
+            if !row.iter().fold(false, |any, &m| any | inside(m)) {
+                continue;
+            }
+            if let Some(first) = row.iter().position(|&m| inside(m)) {
+                let last = row.iter().rposition(|&m| inside(m)).unwrap_or(first);
                 x0 = x0.min(first);
                 x1 = x1.max(last);
                 y0 = y0.min(y);
@@ -119,7 +134,8 @@ impl Region {
         let (w, h) = (x1 - x0 + 1, y1 - y0 + 1);
         let mut cropped = Vec::with_capacity(w * h);
         for y in y0..=y1 {
-            cropped.extend_from_slice(&mask[y * width + x0..y * width + x1 + 1]);
+            let row = &pixels[y * width + x0..y * width + x1 + 1];
+            cropped.extend(row.iter().map(|&m| inside(m)));
         }
         Some(Region {
             name: name.to_string(),

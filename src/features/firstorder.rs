@@ -6,7 +6,7 @@
 //! (`numpy.percentile`). Let `X̄` be the mean, `m_k = mean((X - X̄)^k)` the central moments, and
 //! `V` the area of one pixel (mm², 1 when no spacing is given).
 
-use super::{named, numpy_sum, plogp, Feature};
+use super::{named, numpy_sum, numpy_sum_of, plogp, Feature};
 use crate::stats::{median_sorted, quantile_sorted};
 
 /// Feature names in output order (PyRadiomics names).
@@ -53,20 +53,38 @@ fn select_ranks(values: &mut [f64], ranks: &[usize], offset: usize) {
     select_ranks(right, &ranks[middle + 1..], offset + k + 1);
 }
 
-/// Percentile `q` (0..100) with numpy's linear interpolation; `sorted` must hold the order
-/// statistics of [`percentile_ranks`] in place.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    quantile_sorted(sorted, q / 100.0)
+/// Largest value sorted by counting: integer gray values up to 16 bits, as decoded images hold.
+const COUNTING_LIMIT: u32 = 65535;
+
+/// The values sorted by counting when all are integers in `0..=65535` (every stored 8- and
+/// 16-bit image), `None` otherwise.
+fn counting_sort(values: &[f64]) -> Option<Vec<f64>> {
+    let mut top = 0;
+    for &x in values {
+        // (the cast saturates; the bits match only for a whole number, and not for -0)
+        let whole = x as u32;
+        if f64::from(whole).to_bits() != x.to_bits() || whole > COUNTING_LIMIT {
+            return None;
+        }
+        top = top.max(whole);
+    }
+    let mut counts = vec![0u32; top as usize + 1];
+    for &x in values {
+        counts[x as usize] += 1;
+    }
+    let mut sorted = Vec::with_capacity(values.len());
+    for (v, &c) in counts.iter().enumerate() {
+        sorted.resize(sorted.len() + c as usize, v as f64);
+    }
+    Some(sorted)
 }
 
-/// Mean of values, summed in numpy's order.
-fn mean(values: &[f64]) -> f64 {
-    numpy_sum(values) / values.len() as f64
-}
-
-/// All first-order features. `values` are the region's gray values (non-empty), `histogram`
-/// the pixel count of each discretized gray level present, `pixel_area` the area of a pixel.
-pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Feature> {
+/// The values with every order statistic the class reads in place: min, max, the two middle
+/// values and those around each percentile in [`QUANTILES`] (fully sorted when counting applies).
+fn order_statistics(values: &[f64]) -> Vec<f64> {
+    if let Some(sorted) = counting_sort(values) {
+        return sorted;
+    }
     let mut sorted = values.to_vec();
     let count = sorted.len();
     let mut ranks: Vec<usize> = QUANTILES
@@ -77,46 +95,53 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
     ranks.sort_unstable();
     ranks.dedup();
     select_ranks(&mut sorted, &ranks, 0);
-    let n = count as f64;
+    sorted
+}
+
+/// Percentile `q` (0..100) with numpy's linear interpolation; `sorted` must hold the order
+/// statistics of [`percentile_ranks`] in place.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    quantile_sorted(sorted, q / 100.0)
+}
+
+/// Mean of `term(x)` over the values, summed in numpy's order.
+fn mean_of(values: &[f64], term: impl Fn(f64) -> f64 + Copy) -> f64 {
+    numpy_sum_of(values, term) / values.len() as f64
+}
+
+/// All first-order features. `values` are the region's gray values (non-empty), `histogram`
+/// the pixel count of each discretized gray level present, `pixel_area` the area of a pixel.
+pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Feature> {
+    let sorted = order_statistics(values);
+    let n = values.len() as f64;
     let total: f64 = histogram.iter().map(|&c| f64::from(c)).sum();
     let p: Vec<f64> = histogram.iter().map(|&c| f64::from(c) / total).collect();
 
     // Energy: Σ X²
-    let squares: Vec<f64> = values.iter().map(|&x| x * x).collect();
-    let energy = numpy_sum(&squares);
-    let average = mean(values);
-    let deviations: Vec<f64> = values.iter().map(|&x| x - average).collect();
-    let squared: Vec<f64> = deviations.iter().map(|&d| d * d).collect();
-    let m2 = mean(&squared);
-    let m3 = mean(
-        &deviations
-            .iter()
-            .zip(&squared)
-            .map(|(&d, &d2)| d2 * d)
-            .collect::<Vec<_>>(),
-    );
-    let m4 = mean(&squared.iter().map(|&d2| d2 * d2).collect::<Vec<_>>());
+    let energy = numpy_sum_of(values, |x| x * x);
+    let average = mean_of(values, |x| x);
+    let m2 = mean_of(values, |x| (x - average) * (x - average));
+    let m3 = mean_of(values, |x| {
+        let d = x - average;
+        d * d * d
+    });
+    let m4 = mean_of(values, |x| {
+        let d2 = (x - average) * (x - average);
+        d2 * d2
+    });
     let (p10, p90) = (percentile(&sorted, 10.0), percentile(&sorted, 90.0));
     // Robust mean absolute deviation: MAD of the values between the 10th and 90th percentiles.
     // As numpy's nanmean does, excluded values count as 0 in the sums but not in the count.
     let kept = |x: f64| x >= p10 && x <= p90;
     let n_robust = values.iter().filter(|&&x| kept(x)).count() as f64;
-    let robust_mean = numpy_sum(
-        &values
-            .iter()
-            .map(|&x| if kept(x) { x } else { 0.0 })
-            .collect::<Vec<_>>(),
-    ) / n_robust;
-    let robust_deviations: Vec<f64> = values
-        .iter()
-        .map(|&x| {
-            if kept(x) {
-                (x - robust_mean).abs()
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let robust_mean = numpy_sum_of(values, |x| if kept(x) { x } else { 0.0 }) / n_robust;
+    let robust_deviation = numpy_sum_of(values, |x| {
+        if kept(x) {
+            (x - robust_mean).abs()
+        } else {
+            0.0
+        }
+    }) / n_robust;
     let (minimum, maximum) = (sorted[0], sorted[sorted.len() - 1]);
     // Skewness and kurtosis are 0 for a flat region (m2 = 0), as in PyRadiomics.
     let spread = if m2 == 0.0 { 1.0 } else { m2 };
@@ -141,8 +166,8 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
             // Range: max - min
             maximum - minimum,
             // Mean absolute deviation: mean |X - X̄|
-            mean(&deviations.iter().map(|d| d.abs()).collect::<Vec<_>>()),
-            numpy_sum(&robust_deviations) / n_robust,
+            mean_of(values, |x| (x - average).abs()),
+            robust_deviation,
             // Root mean squared: sqrt(Σ X² / N_p)
             (energy / n).sqrt(),
             // Skewness: m3 / m2^1.5
@@ -155,4 +180,46 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
             numpy_sum(&p.iter().map(|&v| v * v).collect::<Vec<_>>()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fully_sorted(values: &[f64]) -> Vec<f64> {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted
+    }
+
+    #[test]
+    fn whole_gray_values_are_sorted_by_counting() {
+        let values: Vec<f64> = (0..1000).map(|k| f64::from((k * 7919) % 263)).collect();
+        assert_eq!(counting_sort(&values), Some(fully_sorted(&values)));
+        assert_eq!(order_statistics(&values), fully_sorted(&values));
+    }
+
+    #[test]
+    fn other_values_fall_back_to_selection() {
+        for odd in [0.5, -1.0, -0.0, 65536.0, f64::NAN] {
+            let mut values: Vec<f64> = (0..200).map(|k| f64::from((k * 31) % 97)).collect();
+            values[17] = odd;
+            assert_eq!(counting_sort(&values), None, "{odd}");
+            let selected = order_statistics(&values);
+            let sorted = fully_sorted(&values);
+            let n = values.len();
+            let mut ranks: Vec<usize> = QUANTILES
+                .iter()
+                .flat_map(|&q| percentile_ranks(n, q))
+                .collect();
+            ranks.extend([0, (n - 1) / 2, n / 2, n - 1]);
+            for k in ranks {
+                assert_eq!(
+                    selected[k].to_bits(),
+                    sorted[k].to_bits(),
+                    "{odd}, rank {k}"
+                );
+            }
+        }
+    }
 }

@@ -62,30 +62,37 @@ pub(crate) fn average_angles<const N: usize>(per_angle: &[[f64; N]]) -> [f64; N]
 /// (the ufunc buffer), each summed pairwise, added to `-0.0`. Matching the order keeps first-order
 /// statistics within a few ulps of PyRadiomics instead of `n ε`.
 pub(crate) fn numpy_sum(values: &[f64]) -> f64 {
-    values
-        .chunks(8192)
-        .fold(-0.0, |total, chunk| total + pairwise_sum(chunk))
+    numpy_sum_of(values, |v| v)
 }
 
-/// numpy's pairwise summation: 8 interleaved partial sums up to 128 values, halving above.
-fn pairwise_sum(a: &[f64]) -> f64 {
+/// [`numpy_sum`] of `term(v)` over the values, as numpy sums the array of terms, without making
+/// that array.
+pub(crate) fn numpy_sum_of(values: &[f64], term: impl Fn(f64) -> f64 + Copy) -> f64 {
+    values
+        .chunks(8192)
+        .fold(-0.0, |total, chunk| total + pairwise_sum(chunk, term))
+}
+
+/// numpy's pairwise summation of `term(v)`: 8 interleaved partial sums up to 128 values,
+/// halving above.
+fn pairwise_sum(a: &[f64], term: impl Fn(f64) -> f64 + Copy) -> f64 {
     let n = a.len();
     if n < 8 {
-        a.iter().fold(-0.0, |s, &v| s + v)
+        a.iter().fold(-0.0, |s, &v| s + term(v))
     } else if n <= 128 {
-        let mut r: [f64; 8] = std::array::from_fn(|j| a[j]);
+        let mut r: [f64; 8] = std::array::from_fn(|j| term(a[j]));
         let whole = n - n % 8;
         for block in a[8..whole].chunks_exact(8) {
             for (acc, &v) in r.iter_mut().zip(block) {
-                *acc += v;
+                *acc += term(v);
             }
         }
         let head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        a[whole..].iter().fold(head, |s, &v| s + v)
+        a[whole..].iter().fold(head, |s, &v| s + term(v))
     } else {
         let half = n / 2;
         let half = half - half % 8;
-        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
+        pairwise_sum(&a[..half], term) + pairwise_sum(&a[half..], term)
     }
 }
 

@@ -192,17 +192,27 @@ fn coordinate_eigenvalues(
     sy: f64,
     sx: f64,
 ) -> (usize, f64, f64) {
-    let coordinates: Vec<(f64, f64)> = (0..height)
-        .flat_map(|y| (0..width).map(move |x| (y, x)))
-        .filter(|&(y, x)| mask[y * width + x])
-        .map(|(y, x)| ((y + 1) as f64 * sy, (x + 1) as f64 * sx))
-        .collect();
-    let n = coordinates.len();
-    let mean_y = coordinates.iter().map(|c| c.0).sum::<f64>() / n as f64;
-    let mean_x = coordinates.iter().map(|c| c.1).sum::<f64>() / n as f64;
+    let coordinates = || {
+        mask.chunks_exact(width.max(1))
+            .take(height)
+            .enumerate()
+            .flat_map(move |(y, row)| {
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, &m)| m)
+                    .map(move |(x, _)| ((y + 1) as f64 * sy, (x + 1) as f64 * sx))
+            })
+    };
+    let (mut n, mut sum_y, mut sum_x) = (0usize, 0.0, 0.0);
+    for (y, x) in coordinates() {
+        n += 1;
+        sum_y += y;
+        sum_x += x;
+    }
+    let (mean_y, mean_x) = (sum_y / n as f64, sum_x / n as f64);
     let root = (n as f64).sqrt();
     let (mut cyy, mut cxx, mut cyx) = (0.0, 0.0, 0.0);
-    for &(y, x) in &coordinates {
+    for (y, x) in coordinates() {
         let (dy, dx) = ((y - mean_y) / root, (x - mean_x) / root);
         cyy += dy * dy;
         cxx += dx * dx;

@@ -23,8 +23,8 @@ pub struct Image {
     pub width: usize,
     /// Height in pixels (rows).
     pub height: usize,
-    /// Gray values, row-major, `height * width` long. Rows past those a caller asked for
-    /// ([`read_image_rows`]) hold NaN.
+    /// Gray values, row-major, `height * width` long, or shorter when a caller asked for fewer
+    /// rows ([`read_image_rows`]): the rows past those decoded are absent.
     pub pixels: Vec<f64>,
     /// Where the image came from (for error messages).
     pub source: PathBuf,
@@ -41,16 +41,6 @@ pub struct LabelMap {
     pub labels: Vec<u32>,
     /// Where the mask came from.
     pub source: PathBuf,
-}
-
-impl LabelMap {
-    /// The region of the mask: pixels equal to `label`, or all non-zero pixels when `label` is `None`.
-    pub fn select(&self, label: Option<u32>) -> Vec<bool> {
-        match label {
-            Some(l) => self.labels.iter().map(|&v| v == l).collect(),
-            None => self.labels.iter().map(|&v| v != 0).collect(),
-        }
-    }
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
@@ -189,17 +179,15 @@ pub fn read_image(path: &Path) -> Result<Image> {
 }
 
 /// [`read_image`] for a caller that needs only rows `0..rows`: a gray PNG stops decoding after
-/// them and the other rows hold NaN; other files are decoded whole.
+/// them and its pixels end there; other files are decoded whole.
 pub fn read_image_rows(path: &Path, rows: usize) -> Result<Image> {
     let bytes = read_bytes(path)?;
     if png_gray::is_png(&bytes) {
         if let Some(gray) = png_gray::read_gray_rows::<f64>(&bytes, path, rows)? {
-            let mut pixels = gray.samples;
-            pixels.resize(gray.width * gray.height, f64::NAN);
             return Ok(Image {
                 width: gray.width,
                 height: gray.height,
-                pixels,
+                pixels: gray.samples,
                 source: path.to_path_buf(),
             });
         }

@@ -148,16 +148,19 @@ fn byte_table<const BITS: u16, T: From<u16> + Copy + Default>() -> Vec<[T; 8]> {
 
 /// Appends the `width` samples of a row packed `BITS` per sample, looked up byte by byte in
 /// `table` ([`byte_table`]).
-fn unpack_low<const BITS: u16, T: Copy + Default>(
+fn unpack_low<const BITS: u16, T: Copy>(
     data: &[u8],
     width: usize,
     table: &[[T; 8]],
     out: &mut Vec<T>,
 ) {
     let per_byte = usize::from(8 / BITS);
-    let start = out.len();
-    out.resize(start + width, T::default());
-    for (chunk, &byte) in out[start..].chunks_mut(per_byte).zip(data) {
-        chunk.copy_from_slice(&table[usize::from(byte)][..chunk.len()]);
+    let (whole, rest) = (width / per_byte, width % per_byte);
+    out.reserve(width);
+    for &byte in data.iter().take(whole) {
+        out.extend_from_slice(&table[usize::from(byte)][..per_byte]);
+    }
+    if let (true, Some(&byte)) = (rest > 0, data.get(whole)) {
+        out.extend_from_slice(&table[usize::from(byte)][..rest]);
     }
 }
