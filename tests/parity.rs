@@ -179,7 +179,12 @@ fn rings_match_pyradiomics() {
         let (image, mask) = (root.join(&source.image), root.join(&source.mask));
         let loaded = load_case(&image, &mask, &settings).unwrap();
         let drawn = loaded.regions[1].to_full_mask(loaded.image.width, loaded.image.height);
-        let committed = read_mask(&root.join(&ring.mask)).unwrap().select(None);
+        let committed: Vec<bool> = read_mask(&root.join(&ring.mask))
+            .unwrap()
+            .labels
+            .iter()
+            .map(|&v| v != 0)
+            .collect();
         assert_eq!(
             drawn, committed,
             "{ring_id}: ring differs from the committed mask"
