@@ -9,7 +9,9 @@
 //! 3. extract a chunk of cases ([`crate::extract::extract_chunk`]), whose size follows the
 //!    memory budget and the size of the images seen so far;
 //! 4. append the chunk's rows to the output and its failures to the errors file, each in one
-//!    write followed by a flush to disk, so that a kill loses at most the chunk in flight;
+//!    write followed by a flush to disk; a writer thread does this while the next chunk is
+//!    extracted, so that a kill loses at most the two chunks in flight (one being extracted,
+//!    one being written), which a resumed run extracts again;
 //! 5. report progress; at the end, a summary with counts and where the time went.
 //!
 //! CSV output is one file that grows chunk by chunk. Parquet output is written as one part file
@@ -735,10 +737,9 @@ pub fn run(
         .map(|(_, c)| c)
         .collect();
     let text_columns = 1 + manifest.extra_columns.len();
-    let mut output = Output::open(options, text_columns)?;
+    let output = Output::open(options, text_columns)?;
     let errors_path = options.errors_path();
-    let mut errors = CsvAppender::open(&errors_path, true)?;
-    errors.append(&[vec!["case_id".into(), "file".into(), "message".into()]])?;
+    let errors = CsvAppender::open(&errors_path, true)?;
     let todo: Vec<Case> = cases
         .iter()
         .filter(|c| !output.done.contains(&c.id))
@@ -746,56 +747,61 @@ pub fn run(
         .collect();
     let skipped = cases.len() - todo.len();
     let times = StageTimes::default();
-    let mut write_seconds = 0.0;
     let mut reporter = Reporter::new(options.progress, cases.len());
     let (mut extracted, mut failed) = (0, 0);
     let budget = options.memory_budget_mib.max(1) * (1 << 20);
-    let mut chunk_size = MIN_CHUNK;
-    let mut at = 0;
-    while at < todo.len() {
-        let chunk = &todo[at..(at + chunk_size).min(todo.len())];
-        at += chunk.len();
-        let results = extract_chunk(chunk, settings, backend, &times);
-        let written = Instant::now();
-        let mut header = None;
-        let mut rows = Vec::new();
-        let mut failures = Vec::new();
-        for (case, result) in chunk.iter().zip(results) {
-            match result {
-                Ok(row) => {
-                    header.get_or_insert_with(|| header_of(&options.id_column, manifest, &row));
-                    rows.push(record_of(case, &row));
-                }
-                Err(e) => {
-                    if options.progress != Progress::Quiet {
-                        reporter.note(&format!("case {}: {e}", case.id));
+    // A chunk is written (and flushed to disk) by the writer thread while the next one is
+    // extracted; the rendezvous channel keeps at most one chunk waiting for the disk.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<ChunkRecords>(0);
+    let write_seconds = std::thread::scope(|scope| -> Result<f64> {
+        let writer = scope.spawn(move || write_chunks(output, errors, receiver));
+        let mut chunk_size = MIN_CHUNK;
+        let mut at = 0;
+        while at < todo.len() {
+            let chunk = &todo[at..(at + chunk_size).min(todo.len())];
+            at += chunk.len();
+            let results = extract_chunk(chunk, settings, backend, &times);
+            let mut records = ChunkRecords::default();
+            for (case, result) in chunk.iter().zip(results) {
+                match result {
+                    Ok(row) => {
+                        records
+                            .header
+                            .get_or_insert_with(|| header_of(&options.id_column, manifest, &row));
+                        records.rows.push(record_of(case, &row));
                     }
-                    failures.push(vec![
-                        case.id.clone(),
-                        error_file(case, &e).display().to_string(),
-                        e.to_string(),
-                    ]);
+                    Err(e) => {
+                        if options.progress != Progress::Quiet {
+                            reporter.note(&format!("case {}: {e}", case.id));
+                        }
+                        records.failures.push(vec![
+                            case.id.clone(),
+                            error_file(case, &e).display().to_string(),
+                            e.to_string(),
+                        ]);
+                    }
                 }
             }
+            extracted += records.rows.len();
+            failed += records.failures.len();
+            if sender.send(records).is_err() {
+                // the writer stopped on an error, which its join reports
+                break;
+            }
+            reporter.update(
+                skipped + extracted + failed,
+                failed,
+                options.progress == Progress::Quiet,
+            );
+            chunk_size = next_chunk_size(chunk, budget);
         }
-        extracted += rows.len();
-        failed += failures.len();
-        if let Some(header) = header {
-            output.append(header, rows)?;
-        }
-        errors.append(&failures)?;
-        write_seconds += written.elapsed().as_secs_f64();
-        reporter.update(
-            skipped + extracted + failed,
-            failed,
-            options.progress == Progress::Quiet,
-        );
-        chunk_size = next_chunk_size(chunk, budget);
-    }
+        drop(sender);
+        writer.join().map_err(|_| Error::Write {
+            path: options.out.clone(),
+            message: "the output writer stopped unexpectedly".into(),
+        })?
+    })?;
     reporter.finish();
-    let written = Instant::now();
-    output.finish()?;
-    write_seconds += written.elapsed().as_secs_f64();
     let mut stage_seconds: Vec<(&'static str, f64)> = Stage::ALL
         .iter()
         .map(|&s| (s.name(), times.seconds(s)))
@@ -810,6 +816,41 @@ pub fn run(
         wall_seconds: start.elapsed().as_secs_f64(),
         stage_seconds,
     })
+}
+
+/// The finished rows and the failures of one chunk, on their way to the disk.
+#[derive(Default)]
+struct ChunkRecords {
+    /// The output header, from the chunk's first extracted case.
+    header: Option<Vec<String>>,
+    rows: Vec<Vec<String>>,
+    failures: Vec<Vec<String>>,
+}
+
+/// The writer thread of [`run`]: the errors file's header, then each chunk's rows and failures
+/// as they come, then the output's last step ([`Output::finish`]). Stops at the first error.
+/// Returns the seconds spent writing.
+fn write_chunks(
+    mut output: Output,
+    mut errors: CsvAppender,
+    chunks: std::sync::mpsc::Receiver<ChunkRecords>,
+) -> Result<f64> {
+    let start = Instant::now();
+    let mut busy = Duration::ZERO;
+    errors.append(&[vec!["case_id".into(), "file".into(), "message".into()]])?;
+    busy += start.elapsed();
+    for chunk in chunks {
+        let started = Instant::now();
+        if let Some(header) = chunk.header {
+            output.append(header, chunk.rows)?;
+        }
+        errors.append(&chunk.failures)?;
+        busy += started.elapsed();
+    }
+    let started = Instant::now();
+    output.finish()?;
+    busy += started.elapsed();
+    Ok(busy.as_secs_f64())
 }
 
 /// Chunk size for the next chunk: the memory budget over the in-flight size of the largest

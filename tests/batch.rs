@@ -166,6 +166,37 @@ fn resume_after_a_kill_gives_the_uninterrupted_table() {
 }
 
 #[test]
+fn resuming_with_other_settings_stops_with_the_column_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 12, 48);
+    let out = dir.path().join("features.csv");
+    assert_eq!(extract(&manifest, &out, &[]).status.code(), Some(0));
+    let mut text_manifest = std::fs::read_to_string(&manifest).unwrap();
+    // one case the first run did not see, so that the resumed run has rows to write
+    let extra = text_manifest
+        .lines()
+        .nth(1)
+        .unwrap()
+        .replacen("case_000000", "late", 1);
+    text_manifest.push_str(&extra);
+    text_manifest.push('\n');
+    std::fs::write(&manifest, text_manifest).unwrap();
+    let before = std::fs::read_to_string(&out).unwrap();
+    // the written output (rings of 5 px) does not take rows with a 3 px ring as well
+    let resumed = extract(&manifest, &out, &["--resume", "--ring", "3px"]);
+    assert_eq!(resumed.status.code(), Some(1), "{}", stderr(&resumed));
+    assert!(
+        stderr(&resumed).contains(&format!(
+            "{}: cannot write: the existing output has other columns than this run produces",
+            out.display()
+        )),
+        "{}",
+        stderr(&resumed)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), before);
+}
+
+#[test]
 fn resume_cuts_a_half_written_line() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = cohort(dir.path(), 5, 48);
