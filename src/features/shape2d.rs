@@ -184,7 +184,10 @@ fn convex_hull(points: &[(i64, i64)]) -> Vec<(i64, i64)> {
 }
 
 /// Pixel count and eigenvalues `(λ_min, λ_max)` of the covariance of the region's physical pixel
-/// coordinates, each centred coordinate divided by `sqrt(N_p)` before the products are summed.
+/// coordinates, `C = (1/N_p) Σ (c − c̄)(c − c̄)ᵀ` (PyRadiomics divides each centred coordinate by
+/// `sqrt(N_p)` before summing the products, which is the same matrix). The sums are exact
+/// integers on pixel indices, e.g. `C_yy = s_y² (N_p Σ y² − (Σ y)²) / N_p²`, so the matrix
+/// carries a few roundings in all rather than some per pixel.
 fn coordinate_eigenvalues(
     mask: &[bool],
     width: usize,
@@ -192,32 +195,30 @@ fn coordinate_eigenvalues(
     sy: f64,
     sx: f64,
 ) -> (usize, f64, f64) {
-    let coordinates = || {
-        mask.chunks_exact(width.max(1))
-            .take(height)
-            .enumerate()
-            .flat_map(move |(y, row)| {
-                row.iter()
-                    .enumerate()
-                    .filter(|(_, &m)| m)
-                    .map(move |(x, _)| ((y + 1) as f64 * sy, (x + 1) as f64 * sx))
-            })
-    };
-    let (mut n, mut sum_y, mut sum_x) = (0usize, 0.0, 0.0);
-    for (y, x) in coordinates() {
-        n += 1;
-        sum_y += y;
-        sum_x += x;
+    // N, Σy, Σx, Σy², Σx², Σxy over the region's pixels (index space)
+    let (mut n, mut s_y, mut s_x, mut s_yy, mut s_xx, mut s_xy) =
+        (0i128, 0i128, 0i128, 0i128, 0i128, 0i128);
+    for (y, row) in mask.chunks_exact(width.max(1)).take(height).enumerate() {
+        // (a row's Σx² needs 128 bits once rows pass 2^21 pixels)
+        let (mut count, mut row_x, mut row_xx) = (0u64, 0u64, 0u128);
+        for (x, &m) in row.iter().enumerate() {
+            let (m, x) = (u64::from(m), x as u64);
+            count += m;
+            row_x += m * x;
+            row_xx += u128::from(m * x * x);
+        }
+        let (y, count) = (y as i128, i128::from(count));
+        n += count;
+        s_y += count * y;
+        s_yy += count * y * y;
+        s_x += i128::from(row_x);
+        s_xx += row_xx as i128;
+        s_xy += y * i128::from(row_x);
     }
-    let (mean_y, mean_x) = (sum_y / n as f64, sum_x / n as f64);
-    let root = (n as f64).sqrt();
-    let (mut cyy, mut cxx, mut cyx) = (0.0, 0.0, 0.0);
-    for (y, x) in coordinates() {
-        let (dy, dx) = ((y - mean_y) / root, (x - mean_x) / root);
-        cyy += dy * dy;
-        cxx += dx * dx;
-        cyx += dy * dx;
-    }
+    let n2 = (n as f64) * (n as f64);
+    let cyy = (n * s_yy - s_y * s_y) as f64 / n2 * (sy * sy);
+    let cxx = (n * s_xx - s_x * s_x) as f64 / n2 * (sx * sx);
+    let cyx = (n * s_xy - s_x * s_y) as f64 / n2 * (sy * sx);
     // Eigenvalues of the symmetric 2×2 matrix [[cyy, cyx], [cyx, cxx]].
     let half_trace = (cyy + cxx) / 2.0;
     let radius = (((cyy - cxx) / 2.0).powi(2) + cyx * cyx).sqrt();
@@ -228,7 +229,7 @@ fn coordinate_eigenvalues(
     } else {
         0.0
     };
-    (n, lambda_min, lambda_max)
+    (n as usize, lambda_min, lambda_max)
 }
 
 #[cfg(test)]
@@ -253,6 +254,33 @@ mod tests {
         assert!((value(&f, "MeshSurface") - 3.5).abs() < 1e-12);
         assert!((value(&f, "MaximumDiameter") - 5.0f64.sqrt()).abs() < 1e-12);
         assert!((value(&f, "Elongation") - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exact_moments_agree_with_the_centred_sums() {
+        let (width, height, sy, sx) = (37, 23, 0.3, 0.7);
+        let mask: Vec<bool> = (0..width * height).map(|k| (k * 7919) % 11 < 6).collect();
+        let points: Vec<(f64, f64)> = (0..width * height)
+            .filter(|&k| mask[k])
+            .map(|k| ((k / width + 1) as f64 * sy, (k % width + 1) as f64 * sx))
+            .collect();
+        let n = points.len() as f64;
+        let (my, mx) = (
+            points.iter().map(|p| p.0).sum::<f64>() / n,
+            points.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let c = |f: &dyn Fn(&(f64, f64)) -> f64| points.iter().map(f).sum::<f64>() / n;
+        let (cyy, cxx, cyx) = (
+            c(&|p| (p.0 - my) * (p.0 - my)),
+            c(&|p| (p.1 - mx) * (p.1 - mx)),
+            c(&|p| (p.0 - my) * (p.1 - mx)),
+        );
+        let radius = (((cyy - cxx) / 2.0).powi(2) + cyx * cyx).sqrt();
+        let (expected_max, expected_min) = ((cyy + cxx) / 2.0 + radius, (cyy + cxx) / 2.0 - radius);
+        let (count, lambda_min, lambda_max) = coordinate_eigenvalues(&mask, width, height, sy, sx);
+        assert_eq!(count, points.len());
+        assert!((lambda_max - expected_max).abs() < 1e-12 * expected_max);
+        assert!((lambda_min - expected_min).abs() < 1e-12 * expected_max);
     }
 
     #[test]
