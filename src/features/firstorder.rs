@@ -79,23 +79,28 @@ fn counting_sort(values: &[f64]) -> Option<Vec<f64>> {
     Some(sorted)
 }
 
-/// The values with every order statistic the class reads in place: min, max, the two middle
-/// values and those around each percentile in [`QUANTILES`] (fully sorted when counting applies).
+/// The values with every order statistic the class reads ([`read_ranks`]) in place (fully sorted
+/// when counting applies).
 fn order_statistics(values: &[f64]) -> Vec<f64> {
     if let Some(sorted) = counting_sort(values) {
         return sorted;
     }
     let mut sorted = values.to_vec();
-    let count = sorted.len();
+    select_ranks(&mut sorted, &read_ranks(values.len()), 0);
+    sorted
+}
+
+/// The order statistics (0-based ranks, sorted, distinct) the class reads from `n` values: min,
+/// max, the two middle values and those around each percentile in [`QUANTILES`].
+fn read_ranks(n: usize) -> Vec<usize> {
     let mut ranks: Vec<usize> = QUANTILES
         .iter()
-        .flat_map(|&q| percentile_ranks(count, q))
+        .flat_map(|&q| percentile_ranks(n, q))
         .collect();
-    ranks.extend([0, (count - 1) / 2, count / 2, count - 1]);
+    ranks.extend([0, (n - 1) / 2, n / 2, n - 1]);
     ranks.sort_unstable();
     ranks.dedup();
-    select_ranks(&mut sorted, &ranks, 0);
-    sorted
+    ranks
 }
 
 /// Percentile `q` (0..100) with numpy's linear interpolation; `sorted` must hold the order
@@ -207,13 +212,7 @@ mod tests {
             assert_eq!(counting_sort(&values), None, "{odd}");
             let selected = order_statistics(&values);
             let sorted = fully_sorted(&values);
-            let n = values.len();
-            let mut ranks: Vec<usize> = QUANTILES
-                .iter()
-                .flat_map(|&q| percentile_ranks(n, q))
-                .collect();
-            ranks.extend([0, (n - 1) / 2, n / 2, n - 1]);
-            for k in ranks {
+            for k in read_ranks(values.len()) {
                 assert_eq!(
                     selected[k].to_bits(),
                     sorted[k].to_bits(),
