@@ -7,7 +7,7 @@
 //! 2. open the output: refuse an existing one unless resuming or forcing; when resuming, drop a
 //!    partial last line and skip the cases already written;
 //! 3. extract a chunk of cases ([`crate::extract::extract_chunk`]), whose size follows the
-//!    memory budget and the size of the images seen so far;
+//!    memory budget and the size of the images seen so far, with at least one case per thread;
 //! 4. append the chunk's rows to the output and its failures to the errors file, each in one
 //!    write followed by a flush to disk; a writer thread does this while the next chunk is
 //!    extracted, so that a kill loses at most the two chunks in flight (one being extracted,
@@ -716,7 +716,7 @@ impl Reporter {
 /// Bytes one case needs in flight, per image pixel (image as f64, labels, regions, ranks,
 /// matrices and rows), used to size chunks from the memory budget.
 const BYTES_PER_PIXEL_IN_FLIGHT: usize = 48;
-/// Chunk size bounds.
+/// Chunk size bounds. A chunk also holds at least one case per thread ([`min_chunk`]).
 const MIN_CHUNK: usize = 8;
 const MAX_CHUNK: usize = 1024;
 
@@ -755,7 +755,7 @@ pub fn run(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<ChunkRecords>(0);
     let write_seconds = std::thread::scope(|scope| -> Result<f64> {
         let writer = scope.spawn(move || write_chunks(output, errors, receiver));
-        let mut chunk_size = MIN_CHUNK;
+        let mut chunk_size = min_chunk();
         let mut at = 0;
         while at < todo.len() {
             let chunk = &todo[at..(at + chunk_size).min(todo.len())];
@@ -853,15 +853,24 @@ fn write_chunks(
     Ok(busy.as_secs_f64())
 }
 
+/// Fewest cases in a chunk: [`MIN_CHUNK`], and at least one per thread. Each thread holds one
+/// case in flight whatever the chunk size, so a smaller chunk would save no memory, only leave
+/// cores idle until the chunk's last case is done.
+fn min_chunk() -> usize {
+    MIN_CHUNK.max(rayon::current_num_threads())
+}
+
 /// Chunk size for the next chunk: the memory budget over the in-flight size of the largest
-/// image of the last chunk (its file size as a lower bound when it cannot be read).
+/// image of the last chunk (its file size as a lower bound when it cannot be read), within
+/// [`min_chunk`] and [`MAX_CHUNK`].
 fn next_chunk_size(chunk: &[Case], budget: usize) -> usize {
     let largest = chunk
         .iter()
         .filter_map(|c| image_pixels(&c.image))
         .max()
         .unwrap_or(512 * 512);
-    (budget / (largest * BYTES_PER_PIXEL_IN_FLIGHT).max(1)).clamp(MIN_CHUNK, MAX_CHUNK)
+    (budget / (largest * BYTES_PER_PIXEL_IN_FLIGHT).max(1))
+        .clamp(min_chunk(), MAX_CHUNK.max(min_chunk()))
 }
 
 /// Pixel count of an image from its header where the format allows it cheaply.

@@ -163,7 +163,8 @@ struct ExtractArgs {
     /// Process only part K of N of the cases (`--shard 3/10`), for job arrays.
     #[arg(long)]
     shard: Option<Shard>,
-    /// Memory budget for the cases in flight, in MiB.
+    /// Memory budget for the cases in flight, in MiB (a chunk still holds at least one case per
+    /// thread).
     #[arg(long, default_value_t = 1024)]
     memory_budget: usize,
     /// No progress output, only the final summary.

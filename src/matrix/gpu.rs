@@ -378,6 +378,7 @@ impl GpuBackend {
 
     /// Builds the GPU matrices of one batch.
     fn run_batch(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
+        let mut trace = Trace::from_env();
         let ctx = &*self.context;
         let fail = |message: String| Error::Backend {
             backend: "gpu".into(),
@@ -425,6 +426,7 @@ impl GpuBackend {
         if gray.is_empty() {
             gray.push(0);
         }
+        trace.lap("pack");
         let device = &ctx.device;
         let queue = &ctx.queue;
         let mut pool = ctx
@@ -577,16 +579,31 @@ impl GpuBackend {
         }
         encoder.copy_buffer_to_buffer(counts, 0, readback, 0, counts_size);
         queue.submit([encoder.finish()]);
+        trace.lap("upload and submit");
         let slice = readback.slice(..counts_size);
         let (sender, receiver) = std::sync::mpsc::channel();
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = sender.send(r);
         });
-        // Zones are a CPU flood fill; compute them while the GPU works.
-        let zones: Vec<_> = regions.par_iter().map(|g| cpu::glszm_of(g)).collect();
-        device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| fail(format!("waiting for the device failed: {e}")))?;
+        let zones_of = || -> Vec<_> { regions.par_iter().map(|g| cpu::glszm_of(g)).collect() };
+        let wait = || {
+            device
+                .poll(wgpu::PollType::wait_indefinitely())
+                .map_err(|e| fail(format!("waiting for the device failed: {e}")))
+        };
+        // Zones are a CPU flood fill, computed while the GPU works; a trace waits for the GPU
+        // first, so that the wait it reports is the device's time alone.
+        let zones = if trace.on() {
+            wait()?;
+            trace.lap("device (kernels, copy, transfers)");
+            let zones = zones_of();
+            trace.lap("zones (CPU)");
+            zones
+        } else {
+            let zones = zones_of();
+            wait()?;
+            zones
+        };
         if let Some(e) = pollster::block_on(oom.pop()) {
             return Err(fail(format!("out of device memory: {e}")));
         }
@@ -609,7 +626,49 @@ impl GpuBackend {
             .collect();
         drop(view);
         readback.unmap();
+        trace.lap("read back and unpack");
+        trace.report(regions.len(), ranks.len(), cells);
         Ok(out)
+    }
+}
+
+/// Wall time of each phase of a batch, printed to stderr when `SONORAD_GPU_TRACE` is set.
+struct Trace {
+    last: Option<std::time::Instant>,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Trace {
+    fn from_env() -> Trace {
+        Trace {
+            last: std::env::var_os("SONORAD_GPU_TRACE").map(|_| std::time::Instant::now()),
+            laps: Vec::new(),
+        }
+    }
+
+    fn on(&self) -> bool {
+        self.last.is_some()
+    }
+
+    /// Ends the phase `name` now.
+    fn lap(&mut self, name: &'static str) {
+        if let Some(last) = self.last.replace(std::time::Instant::now()) {
+            self.laps.push((name, last.elapsed().as_secs_f64() * 1e3));
+        }
+    }
+
+    fn report(&self, regions: usize, pixels: usize, cells: u64) {
+        if self.on() {
+            let laps: Vec<String> = self
+                .laps
+                .iter()
+                .map(|(name, ms)| format!("{name} {ms:.1} ms"))
+                .collect();
+            eprintln!(
+                "gpu batch: {regions} regions, {pixels} box pixels, {cells} count cells: {}",
+                laps.join(", ")
+            );
+        }
     }
 }
 
