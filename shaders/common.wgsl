@@ -3,8 +3,9 @@
 //
 // A batch holds many regions (bounding-box crops, possibly of different images). Their
 // gray-level ranks (0 = outside the region, r >= 1 = the r-th gray level present) are packed one
-// after the other in `ranks`; every region's matrices live at offsets in the single `counts`
-// buffer, which the host clears before the dispatch. All counts are integers added with atomics,
+// after the other in `ranks`, 8 or 16 bits each (`params.rank_bits`: 8 when every rank of the
+// batch fits a byte; little-endian within each word, read by `rank_of`). Every region's matrices
+// live at offsets in the single `counts` buffer, which the host clears before the dispatch. All counts are integers added with atomics,
 // so the result does not depend on thread order and equals the CPU backend bit for bit.
 //
 // Work is split by workgroup: the host gives each region of the batch as many consecutive
@@ -33,10 +34,10 @@ struct Region {
 }
 
 struct Params {
-    groups: u32,    // number of real workgroups (the grid may be rounded up)
-    groups_x: u32,  // width of the 2D dispatch grid
+    groups: u32,     // number of real workgroups (the grid may be rounded up)
+    groups_x: u32,   // width of the 2D dispatch grid
+    rank_bits: u32,  // bits per packed rank: 8 or 16
     pad0: u32,
-    pad1: u32,
 }
 
 @group(0) @binding(0) var<storage, read> regions: array<Region>;
@@ -55,10 +56,18 @@ fn group_index(wg: vec3<u32>) -> u32 {
     return wg.y * params.groups_x + wg.x;
 }
 
-// Rank at (y + dy, x + dx) of a region, 0 outside its bounding box.
+// Rank number `i` of the batch, unpacked from its 8- or 16-bit slot.
+fn rank_of(i: u32) -> u32 {
+    if (params.rank_bits == 8u) {
+        return (ranks[i >> 2u] >> ((i & 3u) * 8u)) & 0xffu;
+    }
+    return (ranks[i >> 1u] >> ((i & 1u) * 16u)) & 0xffffu;
+}
+
+// Rank at (y, x) of a region, 0 outside its bounding box.
 fn rank_at(r: Region, y: i32, x: i32) -> u32 {
     if (y < 0 || x < 0 || y >= i32(r.height) || x >= i32(r.width)) {
         return 0u;
     }
-    return ranks[r.pixel_offset + u32(y) * r.width + u32(x)];
+    return rank_of(r.pixel_offset + u32(y) * r.width + u32(x));
 }

@@ -35,7 +35,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             if (p >= size) {
                 break;
             }
-            let i = ranks[r.pixel_offset + p];
+            let i = rank_of(r.pixel_offset + p);
             if (i == 0u) {
                 continue;
             }

@@ -73,7 +73,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             if (y < 0 || x < 0 || y >= h || x >= w) {
                 break;
             }
-            let rank = ranks[r.pixel_offset + u32(y) * r.width + u32(x)];
+            let rank = rank_of(r.pixel_offset + u32(y) * r.width + u32(x));
             if (rank != 0u) {
                 elements += 1u;
             }

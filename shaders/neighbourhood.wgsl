@@ -68,7 +68,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             if (p >= size) {
                 break;
             }
-            let rank = ranks[r.pixel_offset + p];
+            let rank = rank_of(r.pixel_offset + p);
             if (rank == 0u) {
                 continue;
             }

@@ -102,10 +102,12 @@ pub struct GpuContext {
     pool: Mutex<BufferPool>,
 }
 
-/// Device buffers reused across batches. Each grows (to the next power of two) when a batch
+/// Buffers reused across batches. Each grows (to the next power of two) when a batch
 /// needs more than it holds and is never shrunk, so a run of similar batches allocates once.
 #[derive(Default)]
 struct BufferPool {
+    /// The batch's packed ranks on the host, before their upload.
+    host_ranks: Vec<u8>,
     ranks: Option<wgpu::Buffer>,
     gray: Option<wgpu::Buffer>,
     counts: Option<wgpu::Buffer>,
@@ -297,7 +299,8 @@ struct RegionRecord {
 struct Params {
     groups: u32,
     groups_x: u32,
-    pad: [u32; 2],
+    rank_bits: u32,
+    pad: u32,
 }
 
 /// Sizes of one region's parts of the counts buffer, in u32 cells.
@@ -357,7 +360,8 @@ impl GpuBackend {
         let (mut current, mut pixels, mut cells) = (Vec::new(), 0u64, 0u64);
         for (k, g) in regions.iter().enumerate() {
             let f = Footprint::of(g);
-            if f.pixels > cells_limit || f.cells() > cells_limit {
+            if f.pixels > cells_limit || f.cells() > cells_limit || g.level_count() > MAX_GPU_LEVELS
+            {
                 alone.push(k);
                 continue;
             }
@@ -384,10 +388,10 @@ impl GpuBackend {
             backend: "gpu".into(),
             message,
         };
-        // Pack ranks, gray levels and per-region offsets.
+        // Per-region offsets and gray levels; the ranks are packed below, into the pool.
         let mut records = Vec::with_capacity(regions.len());
-        let (mut ranks, mut gray) = (Vec::new(), Vec::new());
-        let mut cells = 0u64;
+        let mut gray = Vec::new();
+        let (mut pixels, mut cells) = (0usize, 0u64);
         let (mut tile_groups, mut line_groups) = (Vec::new(), Vec::new());
         for (k, g) in regions.iter().enumerate() {
             let f = Footprint::of(g);
@@ -397,7 +401,7 @@ impl GpuBackend {
                 start as u32
             };
             let record = RegionRecord {
-                pixel_offset: ranks.len() as u32,
+                pixel_offset: pixels as u32,
                 width: g.width as u32,
                 height: g.height as u32,
                 levels: g.level_count() as u32,
@@ -412,7 +416,7 @@ impl GpuBackend {
                 first_group: 0,
                 pad: [0; 3],
             };
-            ranks.extend_from_slice(&g.ranks);
+            pixels += g.ranks.len();
             gray.extend_from_slice(&g.levels);
             let tiles = (g.width * g.height).div_ceil(TILE);
             tile_groups.extend(std::iter::repeat_n(k as u32, tiles));
@@ -426,14 +430,17 @@ impl GpuBackend {
         if gray.is_empty() {
             gray.push(0);
         }
-        trace.lap("pack");
-        let device = &ctx.device;
-        let queue = &ctx.queue;
         let mut pool = ctx
             .pool
             .lock()
             .map_err(|_| fail("the GPU buffer pool was poisoned by an earlier failure".into()))?;
         let pool = &mut *pool;
+        let max_levels = regions.iter().map(|g| g.level_count()).max().unwrap_or(0);
+        let rank_bits = rank_bits(max_levels);
+        pack_ranks(regions, rank_bits, &mut pool.host_ranks);
+        trace.lap("pack");
+        let device = &ctx.device;
+        let queue = &ctx.queue;
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
@@ -442,7 +449,7 @@ impl GpuBackend {
             queue,
             &mut pool.ranks,
             "ranks",
-            bytemuck::cast_slice(&ranks),
+            &pool.host_ranks,
             storage,
         );
         let gray_buffer = upload(
@@ -505,7 +512,8 @@ impl GpuBackend {
             let params = Params {
                 groups: n as u32,
                 groups_x: groups_x as u32,
-                pad: [0; 2],
+                rank_bits,
+                pad: 0,
             };
             let regions_buffer = upload(
                 device,
@@ -619,7 +627,7 @@ impl GpuBackend {
             .map_err(|e| fail(format!("cannot read the readback buffer: {e}")))?;
         let all: &[u32] = bytemuck::cast_slice(&view);
         let out = records
-            .iter()
+            .par_iter()
             .zip(regions)
             .zip(zones)
             .map(|((rec, g), glszm)| unpack(all, rec, g, glszm))
@@ -627,9 +635,52 @@ impl GpuBackend {
         drop(view);
         readback.unmap();
         trace.lap("read back and unpack");
-        trace.report(regions.len(), ranks.len(), cells);
+        trace.report(regions.len(), pixels, cells);
         Ok(out)
     }
+}
+
+/// Most gray levels of a region the GPU takes: its ranks must fit 16 bits. (The dense-matrix
+/// limit [`super::MAX_MATRIX_CELLS`] already keeps regions under 4096 levels.)
+const MAX_GPU_LEVELS: usize = u16::MAX as usize;
+
+/// Bits per packed rank (`params.rank_bits` in `shaders/common.wgsl`): 8 when every rank of the
+/// batch fits a byte (ranks run from 0, outside the region, to the level count), else 16.
+fn rank_bits(max_levels: usize) -> u32 {
+    if max_levels <= usize::from(u8::MAX) {
+        8
+    } else {
+        16
+    }
+}
+
+/// Packs the ranks of `regions` one after the other into `out`, `bits` (8 or 16) per rank,
+/// little-endian, padded with zeros to whole 32-bit words; regions are packed in parallel.
+fn pack_ranks(regions: &[&GrayLevels], bits: u32, out: &mut Vec<u8>) {
+    let bytes = bits as usize / 8;
+    let total: usize = regions.iter().map(|g| g.ranks.len()).sum();
+    out.clear();
+    out.resize((total * bytes).next_multiple_of(4).max(4), 0);
+    let mut parts = Vec::with_capacity(regions.len());
+    let mut rest = out.as_mut_slice();
+    for g in regions {
+        let (part, tail) = rest.split_at_mut(g.ranks.len() * bytes);
+        parts.push(part);
+        rest = tail;
+    }
+    parts
+        .into_par_iter()
+        .zip(regions.par_iter())
+        .for_each(|(part, g)| match bytes {
+            1 => part
+                .iter_mut()
+                .zip(&g.ranks)
+                .for_each(|(d, &r)| *d = r as u8),
+            _ => part
+                .chunks_exact_mut(2)
+                .zip(&g.ranks)
+                .for_each(|(d, &r)| d.copy_from_slice(&(r as u16).to_le_bytes())),
+        });
 }
 
 /// Wall time of each phase of a batch, printed to stderr when `SONORAD_GPU_TRACE` is set.
@@ -740,5 +791,57 @@ impl Backend for GpuBackend {
 
     fn gathers_batches(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(ranks: Vec<u32>) -> GrayLevels {
+        let levels = (1..=ranks.iter().copied().max().unwrap_or(0)).collect();
+        GrayLevels {
+            width: ranks.len(),
+            height: 1,
+            ranks,
+            levels,
+        }
+    }
+
+    #[test]
+    fn ranks_take_one_byte_up_to_255_levels() {
+        assert_eq!(rank_bits(0), 8);
+        assert_eq!(rank_bits(255), 8);
+        assert_eq!(rank_bits(256), 16);
+        assert_eq!(rank_bits(MAX_GPU_LEVELS), 16);
+    }
+
+    #[test]
+    fn bytes_pack_little_endian_one_region_after_another() {
+        let (a, b) = (region(vec![1, 0, 255]), region(vec![7, 2]));
+        let mut out = vec![9; 40];
+        pack_ranks(&[&a, &b], 8, &mut out);
+        assert_eq!(out, [1, 0, 255, 7, 2, 0, 0, 0]);
+        let words: &[u32] = bytemuck::cast_slice(&out);
+        assert_eq!(words, [0x07ff_0001, 0x0000_0002]);
+    }
+
+    #[test]
+    fn sixteen_bit_ranks_pack_in_pairs_per_word() {
+        let (a, b) = (region(vec![300, 0, 1]), region(vec![65535]));
+        let mut out = Vec::new();
+        pack_ranks(&[&a, &b], 16, &mut out);
+        let words: Vec<u32> = out
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        assert_eq!(words, [300, 1 | (65535 << 16)]);
+    }
+
+    #[test]
+    fn an_empty_batch_still_uploads_one_word() {
+        let mut out = Vec::new();
+        pack_ranks(&[], 8, &mut out);
+        assert_eq!(out, [0, 0, 0, 0]);
     }
 }
