@@ -5,8 +5,9 @@
 // gray-level ranks (0 = outside the region, r >= 1 = the r-th gray level present) are packed one
 // after the other in `ranks`, 8 or 16 bits each (`params.rank_bits`: 8 when every rank of the
 // batch fits a byte; little-endian within each word, read by `rank_of`). Every region's matrices
-// live at offsets in the single `counts` buffer, which the host clears before the dispatch. All counts are integers added with atomics,
-// so the result does not depend on thread order and equals the CPU backend bit for bit.
+// live at offsets in the single `counts` buffer, which the host clears before the dispatch. All
+// counts are integers added with atomics, so the result does not depend on thread order and
+// equals the CPU backend bit for bit.
 //
 // Work is split by workgroup: the host gives each region of the batch as many consecutive
 // workgroups of a kernel as it needs (one per TILE bounding-box pixels for the pixel kernels, one
