@@ -51,19 +51,5 @@ timed pyradiomics-ring "$python" ../shared/reference/pyradiomics_extract.py \
     --manifest "$work/ring.csv" --spacing 0.1 --out "$work/py_ring.csv"
 
 # Agreement of every value (tumour and ring) to 1e-9 relative.
-"$python" - "$work" <<'EOF'
-import csv, sys
-work = sys.argv[1]
-ours = {r["case_id"]: r for r in csv.DictReader(open(f"{work}/sonorad.csv"))}
-worst, n = 0.0, 0
-for region, name in (("tumor", "py_tumour"), ("ring3mm", "py_ring")):
-    for r in csv.DictReader(open(f"{work}/{name}.csv")):
-        o = ours[r["case_id"]]
-        for k, v in r.items():
-            if k == "case_id":
-                continue
-            a, b = float(o[f"{region}_{k}"]), float(v)
-            d = abs(a - b) / abs(b) if abs(b) > 1e-12 else abs(a - b)
-            worst, n = max(worst, d), n + 1
-print(f"{n} values compared, largest relative difference {worst:.2e}")
-EOF
+"$python" "$(dirname "$0")/compare_pyradiomics.py" "$work/sonorad.csv" \
+    "tumor=$work/py_tumour.csv" "ring3mm=$work/py_ring.csv"

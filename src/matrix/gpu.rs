@@ -658,9 +658,13 @@ fn rank_bits(max_levels: usize) -> u32 {
 /// little-endian, padded with zeros to whole 32-bit words; regions are packed in parallel.
 fn pack_ranks(regions: &[&GrayLevels], bits: u32, out: &mut Vec<u8>) {
     let bytes = bits as usize / 8;
-    let total: usize = regions.iter().map(|g| g.ranks.len()).sum();
-    out.clear();
-    out.resize((total * bytes).next_multiple_of(4).max(4), 0);
+    let used = regions.iter().map(|g| g.ranks.len()).sum::<usize>() * bytes;
+    // Every used byte is written below, so only the padding needs clearing: no serial memset of
+    // the whole buffer on each batch.
+    let len = used.next_multiple_of(4).max(4);
+    out.truncate(len);
+    out.resize(len, 0);
+    out[used..].fill(0);
     let mut parts = Vec::with_capacity(regions.len());
     let mut rest = out.as_mut_slice();
     for g in regions {
@@ -836,6 +840,14 @@ mod tests {
             .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
             .collect();
         assert_eq!(words, [300, 1 | (65535 << 16)]);
+    }
+
+    #[test]
+    fn a_reused_buffer_keeps_no_stale_bytes() {
+        let mut out = Vec::new();
+        pack_ranks(&[&region(vec![9; 11])], 8, &mut out);
+        pack_ranks(&[&region(vec![1, 2, 3, 4, 5])], 8, &mut out);
+        assert_eq!(out, [1, 2, 3, 4, 5, 0, 0, 0]);
     }
 
     #[test]
