@@ -1,5 +1,5 @@
 // Shared declarations of every sonorad matrix kernel (prepended to each shader, after the
-// constants TILE and LINES_PER_GROUP, which the host writes from src/matrix/gpu.rs).
+// constants TILE, LINES_PER_GROUP and SMALL_ZONE, which the host writes from src/matrix/gpu.rs).
 //
 // A batch holds many regions (bounding-box crops, possibly of different images). Their
 // gray-level ranks (0 = outside the region, r >= 1 = the r-th gray level present) are packed one
@@ -29,9 +29,9 @@ struct Region {
     histogram_offset: u32,  // L pixel counts
     flag_offset: u32,       // 4 GLRLM flags: an angle has a line crossing >= 2 region pixels
     first_group: u32,       // first workgroup of this region in the current kernel
-    pad0: u32,
-    pad1: u32,
-    pad2: u32,
+    glszm_offset: u32,      // L * SMALL_ZONE counts of zones of 1 to SMALL_ZONE pixels
+    zone_list_offset: u32,  // counter, then zone_capacity (rank - 1, size) pairs of larger zones
+    zone_capacity: u32,     // room for larger zones: box pixels / (SMALL_ZONE + 1)
 }
 
 struct Params {

@@ -1,5 +1,5 @@
-//! The GPU backend builds exactly the CPU backend's matrices, bit for bit, and hence the same
-//! features.
+//! The GPU backend builds exactly the CPU backend's matrices, bit for bit, GLSZM zones included,
+//! and hence the same features.
 //!
 //! Cases are generated: random sizes up to 2048², random masks (border-touching, multi-part,
 //! holes), bin counts from 8 to 1024, 8- and 16-bit gray values, several regions of different
@@ -221,6 +221,128 @@ fn single_line_angles_are_emptied_like_the_cpu() {
     )
     .unwrap();
     assert_same(&gpu, &[r]);
+}
+
+/// A region of a `w` × `h` image whose pixel (x, y) has gray value `value(x, y)` and belongs to
+/// the region when `inside(x, y)`; binned at width 1 so that every distinct value is a level.
+fn crafted(
+    w: usize,
+    h: usize,
+    value: impl Fn(usize, usize) -> f64,
+    inside: impl Fn(usize, usize) -> bool,
+) -> PreparedRegion {
+    let image = Image {
+        width: w,
+        height: h,
+        pixels: (0..w * h).map(|p| value(p % w, p / w)).collect(),
+        source: "crafted".into(),
+    };
+    let mask: Vec<bool> = (0..w * h).map(|p| inside(p % w, p / w)).collect();
+    let region = Region::from_full_mask("tumor", &mask, w, h).unwrap();
+    prepare_region(&image, &region, Path::new("crafted"), Binning::Width(1.0)).unwrap()
+}
+
+/// Whether (x, y) lies on the arms of a square spiral of corridors one pixel wide, walls one
+/// pixel wide, around the centre of an `n` × `n` image.
+fn on_spiral(n: usize, x: usize, y: usize) -> bool {
+    // the ring (distance from the border) the pixel lies on; even rings are the corridor,
+    // joined to the next even ring through a gap in the odd ring between them
+    let ring = x.min(y).min(n - 1 - x).min(n - 1 - y);
+    if ring.is_multiple_of(2) {
+        // each corridor ring is open at its top-left corner so that it spirals inwards
+        return !(x == ring && y == ring && ring > 0);
+    }
+    // the wall ring has one gap, just right of its top-left corner
+    y == ring && x == ring + 1
+}
+
+/// Zones are 8-connected components of one gray level: shapes where a naive labelling goes
+/// wrong (arms that meet late, a spiral whose one zone winds through the whole image,
+/// diagonal-only chains, checkerboards whose colours are each one zone by their corners, single
+/// pixels, regions touching every border, many large zones of one size), all in one batch.
+#[test]
+fn zone_shapes_match_the_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let n = 61;
+    let spiral = crafted(
+        n,
+        n,
+        |x, y| if on_spiral(n, x, y) { 200.0 } else { 10.0 },
+        |_, _| true,
+    );
+    let u_shape = crafted(
+        40,
+        40,
+        |x, y| {
+            if (!(6..=33).contains(&x) || y > 33) && y > 2 {
+                200.0
+            } else {
+                10.0
+            }
+        },
+        |_, _| true,
+    );
+    // two interleaved combs whose teeth meet only at the far ends
+    let combs = crafted(
+        48,
+        48,
+        |x, y| {
+            if (x % 4 == 0 && y < 46) || y == 47 {
+                9.0
+            } else {
+                3.0
+            }
+        },
+        |_, _| true,
+    );
+    let checkerboard = crafted(30, 30, |x, y| ((x + y) % 2 * 255) as f64, |_, _| true);
+    let diagonals = crafted(
+        50,
+        50,
+        |x, y| {
+            if (x + 2 * y) % 7 == 0 || x == y {
+                80.0
+            } else {
+                20.0
+            }
+        },
+        |_, _| true,
+    );
+    let mut noise = Lcg(7);
+    let values: Vec<f64> = (0..64 * 64).map(|_| noise.below(40) as f64).collect();
+    let scattered = crafted(
+        64,
+        64,
+        |x, y| values[y * 64 + x],
+        |x, y| (x * 7 + y * 3) % 5 != 0,
+    );
+    let stripes = crafted(100, 100, |_, y| (y / 2 % 2) as f64 * 50.0, |_, _| true);
+    let ring = crafted(
+        40,
+        30,
+        |x, y| ((x * 31 + y * 17) % 3) as f64,
+        |x, y| x == 0 || y == 0 || x == 39 || y == 29 || (x + y) % 5 == 0,
+    );
+    let regions = [
+        spiral,
+        u_shape,
+        combs,
+        checkerboard,
+        diagonals,
+        scattered,
+        stripes,
+        ring,
+    ];
+    // the spiral's corridor is one zone of over a thousand pixels, the stripes 25 zones of 200
+    // pixels per level: zones beyond the dense table
+    let spiral_zone = regions[0].gray.ranks.iter().filter(|&&r| r == 2).count();
+    assert!(spiral_zone > 1000, "{spiral_zone}");
+    assert_same(&gpu, &regions);
+    let cpu = CpuBackend
+        .build(&[&regions[0].gray, &regions[6].gray])
+        .unwrap();
+    assert!(cpu[0].glszm.entries.contains(&(1, spiral_zone as u32, 1)));
+    assert_eq!(cpu[1].glszm.entries, [(0, 200, 25), (1, 200, 25)]);
 }
 
 /// The GPU backend keeps its device buffers from batch to batch: a small batch after a large one

@@ -46,11 +46,6 @@ pub fn build_all(g: &GrayLevels) -> Matrices {
     }
 }
 
-/// GLSZM of one region (used by backends that build the other matrices elsewhere).
-pub fn glszm_of(g: &GrayLevels) -> GlszmMatrix {
-    glszm(&Padded::new(g), g.level_count())
-}
-
 /// Ranks of a bounding box surrounded by one pixel of 0 (outside), so that every neighbour of a
 /// region pixel is a valid index.
 struct Padded {

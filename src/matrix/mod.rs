@@ -75,6 +75,12 @@ pub trait Backend: Send + Sync {
     /// (devices with a launch cost), rather than each case built on its own as soon as it is
     /// ready (the CPU, which then runs every stage of a case without waiting for the others).
     fn gathers_batches(&self) -> bool;
+
+    /// Time spent in each phase of the batches built so far, for backends that build in
+    /// batches on a device (`--trace`, `sonorad bench`); `None` for the CPU.
+    fn phase_times(&self) -> Option<gpu::PhaseTimes> {
+        None
+    }
 }
 
 /// Which backend the user asked for.

@@ -1,0 +1,504 @@
+//! The device side of the GPU backend: adapter, device, queue, the seven kernels' pipelines and
+//! the buffers kept from batch to batch, and the three steps of a batch on the device (upload and
+//! submit, wait, read back).
+//!
+//! A [`GpuContext`] is opened once and passed to whatever uses it ([`super::GpuBackend::on`]),
+//! so a run holds one device context, and code that plans or unpacks batches needs none.
+
+use std::sync::Mutex;
+
+use super::layout::{shader_constants, BatchLayout, Params, Split};
+use crate::error::{Error, Result};
+
+const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+const GLCM_SHADER: &str = include_str!("../../../shaders/glcm.wgsl");
+const GLRLM_SHADER: &str = include_str!("../../../shaders/glrlm.wgsl");
+const NEIGHBOURHOOD_SHADER: &str = include_str!("../../../shaders/neighbourhood.wgsl");
+const GLSZM_SHADER: &str = include_str!("../../../shaders/glszm.wgsl");
+
+/// The kernels of a batch in dispatch order: shader, entry point and work split. The four zone
+/// passes must run in this order (`shaders/glszm.wgsl`); a dispatch finishes before the next one
+/// reads what it wrote.
+const KERNELS: [(&str, &str, &str, Split); 7] = [
+    ("glcm", GLCM_SHADER, "main", Split::Tiles),
+    ("neighbourhood", NEIGHBOURHOOD_SHADER, "main", Split::Tiles),
+    ("glrlm", GLRLM_SHADER, "main", Split::Lines),
+    ("zones init", GLSZM_SHADER, "init", Split::Tiles),
+    ("zones merge", GLSZM_SHADER, "merge", Split::Tiles),
+    ("zones count", GLSZM_SHADER, "count", Split::Tiles),
+    ("zones emit", GLSZM_SHADER, "emit", Split::Tiles),
+];
+
+/// Largest dimension of a dispatch grid.
+const MAX_GROUPS_PER_DIMENSION: usize = 65_535;
+/// Upper bound of the device memory one batch may use for each of its large buffers (bytes).
+const MEMORY_BUDGET: u64 = 1 << 30;
+
+/// What `sonorad info` shows about an adapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdapterSummary {
+    /// Adapter name, e.g. `NVIDIA H100 80GB HBM3` or `llvmpipe (LLVM 15.0.6, 256 bits)`.
+    pub name: String,
+    /// Graphics API, e.g. `Vulkan`.
+    pub backend: String,
+    /// Device type: `DiscreteGpu`, `IntegratedGpu`, `VirtualGpu`, `Cpu` (a software driver) ...
+    pub device_type: String,
+    /// Driver name and version.
+    pub driver: String,
+}
+
+impl AdapterSummary {
+    fn of(info: &wgpu::AdapterInfo) -> AdapterSummary {
+        AdapterSummary {
+            name: info.name.clone(),
+            backend: format!("{:?}", info.backend),
+            device_type: format!("{:?}", info.device_type),
+            driver: format!("{} {}", info.driver, info.driver_info)
+                .trim()
+                .to_string(),
+        }
+    }
+
+    /// Whether this is a hardware GPU (not a software rasterizer such as lavapipe).
+    pub fn is_hardware(&self) -> bool {
+        self.device_type != "Cpu" && self.device_type != "Other"
+    }
+}
+
+fn instance() -> wgpu::Instance {
+    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+}
+
+/// Every adapter wgpu sees on this machine.
+pub fn adapters() -> Vec<AdapterSummary> {
+    let instance = instance();
+    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+        .iter()
+        .map(|a| AdapterSummary::of(&a.get_info()))
+        .collect()
+}
+/// Device, queue, pipelines and layout of one adapter.
+pub struct GpuContext {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    adapter: AdapterSummary,
+    layout: wgpu::BindGroupLayout,
+    /// One pipeline per entry of [`KERNELS`].
+    pipelines: Vec<wgpu::ComputePipeline>,
+    /// Largest storage buffer the device binds, bounded by [`MEMORY_BUDGET`].
+    buffer_limit: u64,
+    /// Buffers kept from batch to batch; a batch takes the lock for its whole run.
+    pool: Mutex<BufferPool>,
+}
+
+/// Buffers reused across batches. Each grows (to the next power of two) when a batch
+/// needs more than it holds and is never shrunk, so a run of similar batches allocates once.
+#[derive(Default)]
+pub(super) struct BufferPool {
+    /// The batch's packed ranks on the host, before their upload.
+    pub host_ranks: Vec<u8>,
+    ranks: Option<wgpu::Buffer>,
+    gray: Option<wgpu::Buffer>,
+    counts: Option<wgpu::Buffer>,
+    readback: Option<wgpu::Buffer>,
+    /// Zone labels and sizes, one entry per pixel of the batch.
+    labels: Option<wgpu::Buffer>,
+    sizes: Option<wgpu::Buffer>,
+    /// Per [`Split`]: region records, the region of each workgroup, and the dispatch parameters.
+    split_regions: [Option<wgpu::Buffer>; 2],
+    split_groups: [Option<wgpu::Buffer>; 2],
+    split_params: [Option<wgpu::Buffer>; 2],
+}
+
+/// Returns the buffer in `slot`, replaced by a larger one first when it holds fewer than
+/// `size` bytes.
+fn ensure<'a>(
+    device: &wgpu::Device,
+    slot: &'a mut Option<wgpu::Buffer>,
+    label: &str,
+    size: u64,
+    usage: wgpu::BufferUsages,
+) -> &'a wgpu::Buffer {
+    let size = size.max(16);
+    if slot.as_ref().is_some_and(|b| b.size() < size) {
+        *slot = None;
+    }
+    slot.get_or_insert_with(|| {
+        device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: size.next_power_of_two(),
+            usage,
+            mapped_at_creation: false,
+        })
+    })
+}
+
+/// [`ensure`]s a buffer of at least `bytes.len()` bytes in `slot` and queues `bytes` into it.
+fn upload<'a>(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    slot: &'a mut Option<wgpu::Buffer>,
+    label: &str,
+    bytes: &[u8],
+    usage: wgpu::BufferUsages,
+) -> &'a wgpu::Buffer {
+    let buffer = ensure(device, slot, label, bytes.len() as u64, usage);
+    queue.write_buffer(buffer, 0, bytes);
+    buffer
+}
+
+fn fail(message: String) -> Error {
+    Error::Backend {
+        backend: "gpu".into(),
+        message,
+    }
+}
+
+/// The bind-group layout every kernel shares: region records, workgroup regions, ranks, gray
+/// levels (read), counts (read-write), parameters (uniform), zone labels and sizes (read-write).
+fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    let storage = |binding: u32, read_only: bool| wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    };
+    let uniform = wgpu::BindGroupLayoutEntry {
+        binding: 5,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    };
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("sonorad matrices"),
+        entries: &[
+            storage(0, true),
+            storage(1, true),
+            storage(2, true),
+            storage(3, true),
+            storage(4, false),
+            uniform,
+            storage(6, false),
+            storage(7, false),
+        ],
+    })
+}
+
+/// The compute pipelines of [`KERNELS`], each shader compiled once with the host's constants
+/// and the shared declarations prepended; an error when a shader does not compile.
+fn pipelines(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+) -> Result<Vec<wgpu::ComputePipeline>> {
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some("sonorad matrices"),
+        bind_group_layouts: &[Some(layout)],
+        immediate_size: 0,
+    });
+    let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let mut modules: Vec<(&str, wgpu::ShaderModule)> = Vec::new();
+    let mut out = Vec::with_capacity(KERNELS.len());
+    for (label, source, entry, _) in KERNELS {
+        if !modules.iter().any(|(s, _)| std::ptr::eq(*s, source)) {
+            let code = format!("{}{COMMON}\n{source}", shader_constants());
+            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(code.into()),
+            });
+            modules.push((source, module));
+        }
+        let module = modules
+            .iter()
+            .find(|(s, _)| std::ptr::eq(*s, source))
+            .map(|(_, m)| m)
+            .ok_or_else(|| fail(format!("shader of kernel {label} missing")))?;
+        out.push(
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: Some(&pipeline_layout),
+                module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            }),
+        );
+    }
+    if let Some(e) = pollster::block_on(scope.pop()) {
+        return Err(fail(format!("shader compilation failed: {e}")));
+    }
+    Ok(out)
+}
+
+/// Bind groups and dispatch sizes of one batch, per [`Split`].
+struct Bindings {
+    groups: [(wgpu::BindGroup, usize); 2],
+}
+
+impl GpuContext {
+    /// Opens the preferred adapter (a hardware GPU when there is one), its device and the
+    /// kernels.
+    pub fn open() -> Result<GpuContext> {
+        let instance = instance();
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            force_fallback_adapter: false,
+            compatible_surface: None,
+            apply_limit_buckets: false,
+        }))
+        .map_err(|e| fail(format!("no GPU adapter found ({e})")))?;
+        let limits = adapter.limits();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("sonorad"),
+            required_features: wgpu::Features::empty(),
+            required_limits: limits.clone(),
+            experimental_features: wgpu::ExperimentalFeatures::disabled(),
+            memory_hints: wgpu::MemoryHints::Performance,
+            trace: wgpu::Trace::Off,
+        }))
+        .map_err(|e| fail(format!("cannot open the GPU device: {e}")))?;
+        let layout = bind_group_layout(&device);
+        let pipelines = pipelines(&device, &layout)?;
+        let buffer_limit = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size)
+            .min(MEMORY_BUDGET);
+        Ok(GpuContext {
+            device,
+            queue,
+            adapter: AdapterSummary::of(&adapter.get_info()),
+            layout,
+            pipelines,
+            buffer_limit,
+            pool: Mutex::new(BufferPool::default()),
+        })
+    }
+
+    /// The adapter this context runs on.
+    pub fn adapter(&self) -> &AdapterSummary {
+        &self.adapter
+    }
+
+    /// Most u32 cells one batch buffer may hold.
+    pub(super) fn cells_limit(&self) -> u64 {
+        self.buffer_limit / 4
+    }
+
+    /// The buffer pool, for one batch at a time.
+    pub(super) fn pool(&self) -> Result<std::sync::MutexGuard<'_, BufferPool>> {
+        self.pool
+            .lock()
+            .map_err(|_| fail("the GPU buffer pool was poisoned by an earlier failure".into()))
+    }
+
+    /// Uploads a batch (the ranks already packed in `pool.host_ranks`), records the seven
+    /// kernels and the copy of the counts to the read-back buffer, and submits them as one
+    /// command buffer.
+    pub(super) fn submit(&self, pool: &mut BufferPool, layout: &BatchLayout) -> Result<()> {
+        let counts_size = layout.cells * 4;
+        let bindings = self.bind(pool, layout);
+        let (counts, readback) = match (&pool.counts, &pool.readback) {
+            (Some(c), Some(r)) => (c, r),
+            _ => return Err(fail("the counts buffers were not created".into())),
+        };
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("sonorad matrices"),
+            });
+        encoder.clear_buffer(counts, 0, Some(counts_size));
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("sonorad matrices"),
+                timestamp_writes: None,
+            });
+            for (pipeline, (_, _, _, split)) in self.pipelines.iter().zip(KERNELS) {
+                let (bind_group, n) = &bindings.groups[split as usize];
+                if *n == 0 {
+                    continue;
+                }
+                let groups_x = (*n).clamp(1, MAX_GROUPS_PER_DIMENSION);
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, bind_group, &[]);
+                pass.dispatch_workgroups(groups_x as u32, n.div_ceil(groups_x) as u32, 1);
+            }
+        }
+        encoder.copy_buffer_to_buffer(counts, 0, readback, 0, counts_size);
+        self.queue.submit([encoder.finish()]);
+        Ok(())
+    }
+
+    /// Makes sure every buffer of the batch is large enough, queues the uploads, and builds the
+    /// bind group of each split.
+    fn bind(&self, pool: &mut BufferPool, layout: &BatchLayout) -> Bindings {
+        let (device, queue) = (&self.device, &self.queue);
+        let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+        let counts_size = layout.cells * 4;
+        upload(
+            device,
+            queue,
+            &mut pool.ranks,
+            "ranks",
+            &pool.host_ranks,
+            storage,
+        );
+        let gray = bytemuck::cast_slice(&layout.gray);
+        upload(device, queue, &mut pool.gray, "gray levels", gray, storage);
+        let counts_usage = wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_SRC
+            | wgpu::BufferUsages::COPY_DST;
+        ensure(
+            device,
+            &mut pool.counts,
+            "counts",
+            counts_size,
+            counts_usage,
+        );
+        let read = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
+        ensure(
+            device,
+            &mut pool.readback,
+            "counts readback",
+            counts_size,
+            read,
+        );
+        let pixel_words = layout.pixels as u64 * 4;
+        ensure(
+            device,
+            &mut pool.labels,
+            "zone labels",
+            pixel_words,
+            storage,
+        );
+        ensure(device, &mut pool.sizes, "zone sizes", pixel_words, storage);
+        let groups = Split::ALL.map(|split| {
+            let k = split as usize;
+            let n = layout.groups[k].len();
+            let params = Params {
+                groups: n as u32,
+                groups_x: n.clamp(1, MAX_GROUPS_PER_DIMENSION) as u32,
+                rank_bits: layout.rank_bits,
+                pad: 0,
+            };
+            let records = bytemuck::cast_slice(&layout.records[k]);
+            upload(
+                device,
+                queue,
+                &mut pool.split_regions[k],
+                "regions",
+                records,
+                storage,
+            );
+            let group_regions = bytemuck::cast_slice(&layout.groups[k]);
+            upload(
+                device,
+                queue,
+                &mut pool.split_groups[k],
+                "group regions",
+                group_regions,
+                storage,
+            );
+            let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
+            let params = bytemuck::bytes_of(&params);
+            upload(
+                device,
+                queue,
+                &mut pool.split_params[k],
+                "params",
+                params,
+                uniform,
+            );
+            (self.bind_group(pool, k), n)
+        });
+        Bindings { groups }
+    }
+
+    /// The bind group of split `k` over the pool's buffers (all created by [`Self::bind`]).
+    fn bind_group(&self, pool: &BufferPool, k: usize) -> wgpu::BindGroup {
+        let buffers = [
+            &pool.split_regions[k],
+            &pool.split_groups[k],
+            &pool.ranks,
+            &pool.gray,
+            &pool.counts,
+            &pool.split_params[k],
+            &pool.labels,
+            &pool.sizes,
+        ];
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .filter_map(|(binding, b)| {
+                b.as_ref().map(|b| wgpu::BindGroupEntry {
+                    binding: binding as u32,
+                    resource: b.as_entire_binding(),
+                })
+            })
+            .collect();
+        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("sonorad matrices"),
+            layout: &self.layout,
+            entries: &entries,
+        })
+    }
+
+    /// Waits until the device has finished everything submitted.
+    pub(super) fn wait(&self) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| fail(format!("waiting for the device failed (device lost?): {e}")))
+    }
+
+    /// Maps the first `cells` counts of the read-back buffer and hands them to `read`.
+    pub(super) fn read_back<T>(
+        &self,
+        pool: &BufferPool,
+        cells: u64,
+        read: impl FnOnce(&[u32]) -> T,
+    ) -> Result<T> {
+        let readback = pool
+            .readback
+            .as_ref()
+            .ok_or_else(|| fail("the read-back buffer was not created".into()))?;
+        let slice = readback.slice(..cells * 4);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = sender.send(r);
+        });
+        self.wait()?;
+        receiver
+            .recv()
+            .map_err(|e| fail(format!("read-back lost: {e}")))?
+            .map_err(|e| fail(format!("cannot map the read-back buffer: {e}")))?;
+        let view = slice
+            .get_mapped_range()
+            .map_err(|e| fail(format!("cannot read the read-back buffer: {e}")))?;
+        let out = read(bytemuck::cast_slice(&view));
+        drop(view);
+        readback.unmap();
+        Ok(out)
+    }
+
+    /// Runs `work` (which records and submits device work) inside validation and
+    /// out-of-memory error scopes, and turns an error either reports into [`Error::Backend`].
+    pub(super) fn checked<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let out = work();
+        if let Some(e) = pollster::block_on(memory.pop()) {
+            return Err(fail(format!("out of device memory: {e}")));
+        }
+        if let Some(e) = pollster::block_on(validation.pop()) {
+            return Err(fail(format!("validation error: {e}")));
+        }
+        out
+    }
+}

@@ -1,0 +1,553 @@
+//! The host's side of a GPU batch, free of any device: which regions go into which batch
+//! ([`plan`]), where each region's ranks and counts live ([`BatchLayout`], [`RegionRecord`]), how
+//! ranks are packed for the upload ([`pack_ranks`]) and how the counts read back become the
+//! [`Matrices`] the CPU builds ([`unpack`]). Everything here is unit-tested without a device.
+
+use rayon::prelude::*;
+
+use crate::discretize::GrayLevels;
+use crate::features::glcm::GlcmMatrix;
+use crate::features::gldm::{GldmMatrix, DEPENDENCE_SIZES};
+use crate::features::glrlm::GlrlmMatrix;
+use crate::features::glszm::GlszmMatrix;
+use crate::features::ngtdm::{NgtdmMatrix, MAX_NEIGHBOURS};
+use crate::matrix::Matrices;
+
+/// Bounding-box pixels per workgroup of the pixel kernels (GLCM, neighbourhood, zones).
+pub(super) const TILE: usize = 2048;
+/// Lines per workgroup of the GLRLM kernel.
+pub(super) const LINES_PER_GROUP: usize = 64;
+/// Largest zone size counted in the dense part of a region's GLSZM on the device; larger zones
+/// are listed one by one (`shaders/glszm.wgsl`).
+pub(super) const SMALL_ZONE: usize = 64;
+/// Most gray levels of a region the GPU takes: its ranks must fit 16 bits. (The dense-matrix
+/// limit [`crate::matrix::MAX_MATRIX_CELLS`] already keeps regions under 4096 levels.)
+pub(super) const MAX_GPU_LEVELS: usize = u16::MAX as usize;
+
+/// WGSL declarations of the host's constants, prepended to every shader so that host and
+/// kernels cannot disagree.
+pub(super) fn shader_constants() -> String {
+    format!(
+        "// From src/matrix/gpu/layout.rs.\nconst TILE: u32 = {TILE}u;\nconst LINES_PER_GROUP: u32 = {LINES_PER_GROUP}u;\nconst SMALL_ZONE: u32 = {SMALL_ZONE}u;\n\n"
+    )
+}
+
+/// Per-region record shared with the shaders (`struct Region` in `shaders/common.wgsl`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub(super) struct RegionRecord {
+    pub pixel_offset: u32,
+    pub width: u32,
+    pub height: u32,
+    pub levels: u32,
+    pub level_offset: u32,
+    pub glcm_offset: u32,
+    pub glrlm_offset: u32,
+    pub max_run: u32,
+    pub gldm_offset: u32,
+    pub ngtdm_offset: u32,
+    pub histogram_offset: u32,
+    pub flag_offset: u32,
+    pub first_group: u32,
+    pub glszm_offset: u32,
+    pub zone_list_offset: u32,
+    pub zone_capacity: u32,
+}
+
+/// Dispatch parameters (`struct Params` in `shaders/common.wgsl`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, bytemuck::Pod, bytemuck::Zeroable)]
+pub(super) struct Params {
+    pub groups: u32,
+    pub groups_x: u32,
+    pub rank_bits: u32,
+    pub pad: u32,
+}
+
+/// How a kernel divides a region among workgroups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Split {
+    /// One workgroup per [`TILE`] bounding-box pixels (GLCM, neighbourhood, zones).
+    Tiles,
+    /// One workgroup per [`LINES_PER_GROUP`] lines of the four angles (GLRLM).
+    Lines,
+}
+
+impl Split {
+    /// Both splits, in the order of [`BatchLayout::records`] and [`BatchLayout::groups`].
+    pub const ALL: [Split; 2] = [Split::Tiles, Split::Lines];
+
+    /// Workgroups a region of this size needs.
+    fn groups(self, width: usize, height: usize) -> usize {
+        match self {
+            Split::Tiles => (width * height).div_ceil(TILE),
+            // w + h - 1 lines for each diagonal, w columns, h rows
+            Split::Lines => (3 * width + 3 * height - 2).div_ceil(LINES_PER_GROUP),
+        }
+    }
+}
+
+/// Sizes of one region's parts of the counts buffer, in u32 cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Footprint {
+    pub pixels: u64,
+    pub glcm: u64,
+    pub glrlm: u64,
+    pub gldm: u64,
+    pub ngtdm: u64,
+    pub histogram: u64,
+    /// Dense zone counts, sizes 1 to [`SMALL_ZONE`].
+    pub glszm: u64,
+    /// Room for zones larger than [`SMALL_ZONE`]: each holds more than `SMALL_ZONE` of the box's
+    /// pixels, so there are at most `pixels / (SMALL_ZONE + 1)` of them.
+    pub zone_capacity: u64,
+}
+
+impl Footprint {
+    pub fn of(g: &GrayLevels) -> Footprint {
+        let l = g.level_count() as u64;
+        let max_run = g.width.max(g.height) as u64;
+        let pixels = (g.width * g.height) as u64;
+        Footprint {
+            pixels,
+            glcm: 4 * l * l,
+            glrlm: 4 * l * max_run,
+            gldm: l * DEPENDENCE_SIZES as u64,
+            ngtdm: l + 2 * l * MAX_NEIGHBOURS as u64,
+            histogram: l,
+            glszm: l * SMALL_ZONE as u64,
+            zone_capacity: pixels / (SMALL_ZONE as u64 + 1),
+        }
+    }
+
+    /// Cells of the counts buffer: the matrices, 4 GLRLM angle flags, and the zone list (a
+    /// counter and two cells per large zone).
+    pub fn cells(&self) -> u64 {
+        self.glcm
+            + self.glrlm
+            + self.gldm
+            + self.ngtdm
+            + self.histogram
+            + 4
+            + self.glszm
+            + 1
+            + 2 * self.zone_capacity
+    }
+}
+
+/// Splits region indices into batches whose pixels and counts each fit `cells_limit` u32
+/// cells (the ranks take at most 2 bytes a pixel, the zone labels and sizes 4). Regions that do
+/// not fit even alone, or have more than [`MAX_GPU_LEVELS`] levels, are returned separately
+/// for the CPU.
+pub(super) fn plan(regions: &[&GrayLevels], cells_limit: u64) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let (mut batches, mut alone) = (Vec::new(), Vec::new());
+    let (mut current, mut pixels, mut cells) = (Vec::new(), 0u64, 0u64);
+    for (k, g) in regions.iter().enumerate() {
+        let f = Footprint::of(g);
+        if f.pixels > cells_limit || f.cells() > cells_limit || g.level_count() > MAX_GPU_LEVELS {
+            alone.push(k);
+            continue;
+        }
+        if pixels + f.pixels > cells_limit || cells + f.cells() > cells_limit {
+            batches.push(std::mem::take(&mut current));
+            pixels = 0;
+            cells = 0;
+        }
+        current.push(k);
+        pixels += f.pixels;
+        cells += f.cells();
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    (batches, alone)
+}
+
+/// Where every region of a batch lives on the device.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct BatchLayout {
+    /// The region records of each [`Split`] (they differ only in `first_group`).
+    pub records: [Vec<RegionRecord>; 2],
+    /// The region of each workgroup, for each [`Split`].
+    pub groups: [Vec<u32>; 2],
+    /// Gray level of each rank, every region's after the other's (at least one entry).
+    pub gray: Vec<u32>,
+    /// Bounding-box pixels of the batch.
+    pub pixels: usize,
+    /// Cells of the counts buffer.
+    pub cells: u64,
+    /// Bits per packed rank.
+    pub rank_bits: u32,
+}
+
+impl BatchLayout {
+    /// The layout of `regions`, packed one after the other.
+    pub fn of(regions: &[&GrayLevels]) -> BatchLayout {
+        let mut records = Vec::with_capacity(regions.len());
+        let mut gray = Vec::new();
+        let (mut pixels, mut cells) = (0usize, 0u64);
+        for g in regions {
+            let f = Footprint::of(g);
+            let mut at = |n: u64| {
+                let start = cells;
+                cells += n;
+                start as u32
+            };
+            records.push(RegionRecord {
+                pixel_offset: pixels as u32,
+                width: g.width as u32,
+                height: g.height as u32,
+                levels: g.level_count() as u32,
+                level_offset: gray.len() as u32,
+                glcm_offset: at(f.glcm),
+                glrlm_offset: at(f.glrlm),
+                max_run: g.width.max(g.height) as u32,
+                gldm_offset: at(f.gldm),
+                ngtdm_offset: at(f.ngtdm),
+                histogram_offset: at(f.histogram),
+                flag_offset: at(4),
+                first_group: 0,
+                glszm_offset: at(f.glszm),
+                zone_list_offset: at(1 + 2 * f.zone_capacity),
+                zone_capacity: f.zone_capacity as u32,
+            });
+            pixels += g.ranks.len();
+            gray.extend_from_slice(&g.levels);
+        }
+        if gray.is_empty() {
+            gray.push(0);
+        }
+        let max_levels = regions.iter().map(|g| g.level_count()).max().unwrap_or(0);
+        let split = |split: Split| {
+            let mut recs = records.clone();
+            let mut groups = Vec::new();
+            for (k, (rec, g)) in recs.iter_mut().zip(regions).enumerate() {
+                rec.first_group = groups.len() as u32;
+                groups.extend(std::iter::repeat_n(
+                    k as u32,
+                    split.groups(g.width, g.height),
+                ));
+            }
+            (recs, groups)
+        };
+        let (tile_records, tile_groups) = split(Split::Tiles);
+        let (line_records, line_groups) = split(Split::Lines);
+        BatchLayout {
+            records: [tile_records, line_records],
+            groups: [tile_groups, line_groups],
+            gray,
+            pixels,
+            cells,
+            rank_bits: rank_bits(max_levels),
+        }
+    }
+}
+
+/// Bits per packed rank (`params.rank_bits` in `shaders/common.wgsl`): 8 when every rank of the
+/// batch fits a byte (ranks run from 0, outside the region, to the level count), else 16.
+pub(super) fn rank_bits(max_levels: usize) -> u32 {
+    if max_levels <= usize::from(u8::MAX) {
+        8
+    } else {
+        16
+    }
+}
+
+/// Packs the ranks of `regions` one after the other into `out`, `bits` (8 or 16) per rank,
+/// little-endian, padded with zeros to whole 32-bit words; regions are packed in parallel.
+pub(super) fn pack_ranks(regions: &[&GrayLevels], bits: u32, out: &mut Vec<u8>) {
+    let bytes = bits as usize / 8;
+    let used = regions.iter().map(|g| g.ranks.len()).sum::<usize>() * bytes;
+    // Every used byte is written below, so only the padding needs clearing: no serial memset of
+    // the whole buffer on each batch.
+    let len = used.next_multiple_of(4).max(4);
+    out.truncate(len);
+    out.resize(len, 0);
+    out[used..].fill(0);
+    let mut parts = Vec::with_capacity(regions.len());
+    let mut rest = out.as_mut_slice();
+    for g in regions {
+        let (part, tail) = rest.split_at_mut(g.ranks.len() * bytes);
+        parts.push(part);
+        rest = tail;
+    }
+    parts
+        .into_par_iter()
+        .zip(regions.par_iter())
+        .for_each(|(part, g)| match bytes {
+            1 => part
+                .iter_mut()
+                .zip(&g.ranks)
+                .for_each(|(d, &r)| *d = r as u8),
+            _ => part
+                .chunks_exact_mut(2)
+                .zip(&g.ranks)
+                .for_each(|(d, &r)| d.copy_from_slice(&(r as u16).to_le_bytes())),
+        });
+}
+
+/// Turns a region's part of the counts buffer into [`Matrices`].
+pub(super) fn unpack(all: &[u32], rec: &RegionRecord, g: &GrayLevels) -> Matrices {
+    let l = g.level_count();
+    let part = |offset: u32, len: usize| &all[offset as usize..offset as usize + len];
+    let max_run = rec.max_run as usize;
+    let mut glrlm = GlrlmMatrix::zeros(l, max_run);
+    glrlm
+        .counts
+        .copy_from_slice(part(rec.glrlm_offset, 4 * l * max_run));
+    let flags = part(rec.flag_offset, 4);
+    for (a, &flag) in flags.iter().enumerate() {
+        if flag == 0 {
+            glrlm.counts[a * l * max_run..(a + 1) * l * max_run].fill(0);
+        }
+    }
+    let mut glcm = GlcmMatrix::zeros(l);
+    glcm.counts
+        .copy_from_slice(part(rec.glcm_offset, 4 * l * l));
+    let mut gldm = GldmMatrix::zeros(l);
+    gldm.counts
+        .copy_from_slice(part(rec.gldm_offset, l * DEPENDENCE_SIZES));
+    let mut ngtdm = NgtdmMatrix::zeros(l);
+    let raw = part(rec.ngtdm_offset, l + 2 * l * MAX_NEIGHBOURS);
+    ngtdm.counts.copy_from_slice(&raw[..l]);
+    for (sum, pair) in ngtdm
+        .difference_sums
+        .iter_mut()
+        .zip(raw[l..].chunks_exact(2))
+    {
+        *sum = u64::from(pair[0]) | (u64::from(pair[1]) << 32);
+    }
+    let dense = part(rec.glszm_offset, l * SMALL_ZONE);
+    // Zones above SMALL_ZONE pixels are disjoint sets of more than SMALL_ZONE box pixels, so the
+    // device never counts more than `zone_capacity` of them; the bound only guards the slice.
+    let large_zones = all[rec.zone_list_offset as usize].min(rec.zone_capacity);
+    let large = part(rec.zone_list_offset + 1, 2 * large_zones as usize);
+    Matrices {
+        histogram: part(rec.histogram_offset, l).to_vec(),
+        glcm,
+        glrlm,
+        glszm: zones(l, dense, large),
+        gldm,
+        ngtdm,
+    }
+}
+
+/// The sparse GLSZM, sorted by rank then size, from the device's dense counts of small zones
+/// (`[rank][size - 1]`, `SMALL_ZONE` sizes per rank) and its unordered `(rank, size)` pairs of
+/// the larger zones.
+fn zones(levels: usize, dense: &[u32], large: &[u32]) -> GlszmMatrix {
+    let mut listed: Vec<(u32, u32)> = large.chunks_exact(2).map(|z| (z[0], z[1])).collect();
+    listed.sort_unstable();
+    let mut listed = listed.into_iter().peekable();
+    let mut entries = Vec::new();
+    for (rank, row) in dense.chunks_exact(SMALL_ZONE).enumerate() {
+        let rank = rank as u32;
+        for (size, &count) in (1..).zip(row) {
+            if count > 0 {
+                entries.push((rank, size, count));
+            }
+        }
+        // every listed size is above SMALL_ZONE, so after this rank's dense sizes
+        while let Some((_, size)) = listed.next_if(|z| z.0 == rank) {
+            match entries.last_mut() {
+                Some(last) if last.0 == rank && last.1 == size => last.2 += 1,
+                _ => entries.push((rank, size, 1)),
+            }
+        }
+    }
+    GlszmMatrix { levels, entries }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn region(width: usize, height: usize, ranks: Vec<u32>) -> GrayLevels {
+        let levels = (1..=ranks.iter().copied().max().unwrap_or(0)).collect();
+        GrayLevels {
+            width,
+            height,
+            ranks,
+            levels,
+        }
+    }
+
+    fn row(ranks: Vec<u32>) -> GrayLevels {
+        region(ranks.len(), 1, ranks)
+    }
+
+    /// Field names of a Rust struct, in order, read from its `Debug` output.
+    fn rust_fields(debug: &str) -> Vec<String> {
+        let inner = &debug[debug.find('{').unwrap() + 1..debug.rfind('}').unwrap()];
+        inner
+            .split(',')
+            .filter_map(|f| f.split(':').next())
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .collect()
+    }
+
+    /// Field names of `struct NAME` in `shaders/common.wgsl`, in order, each checked to be u32.
+    fn wgsl_fields(name: &str) -> Vec<String> {
+        let source = include_str!("../../../shaders/common.wgsl");
+        let start = source.find(&format!("struct {name} {{")).unwrap();
+        let body = &source[start..start + source[start..].find('}').unwrap()];
+        body.lines()
+            .skip(1)
+            .filter_map(|line| line.split("//").next())
+            .filter(|f| f.contains(':'))
+            .map(|f| {
+                let (field, ty) = f.split_once(':').unwrap();
+                assert_eq!(ty.trim().trim_end_matches(','), "u32", "{name}.{field}");
+                field.trim().to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_shader_structs_have_the_rust_fields_in_order() {
+        let record = rust_fields(&format!("{:?}", RegionRecord::default()));
+        assert_eq!(wgsl_fields("Region"), record);
+        assert_eq!(std::mem::size_of::<RegionRecord>(), 4 * record.len());
+        let params = rust_fields(&format!("{:?}", Params::default()));
+        assert_eq!(wgsl_fields("Params")[..3], params[..3]);
+        assert_eq!(std::mem::size_of::<Params>(), 16);
+    }
+
+    #[test]
+    fn the_shaders_get_every_host_constant() {
+        let prelude = shader_constants();
+        for line in [
+            format!("const TILE: u32 = {TILE}u;"),
+            format!("const LINES_PER_GROUP: u32 = {LINES_PER_GROUP}u;"),
+            format!("const SMALL_ZONE: u32 = {SMALL_ZONE}u;"),
+        ] {
+            assert!(prelude.contains(&line), "{line}");
+        }
+    }
+
+    #[test]
+    fn ranks_take_one_byte_up_to_255_levels() {
+        assert_eq!(rank_bits(0), 8);
+        assert_eq!(rank_bits(255), 8);
+        assert_eq!(rank_bits(256), 16);
+        assert_eq!(rank_bits(MAX_GPU_LEVELS), 16);
+    }
+
+    #[test]
+    fn bytes_pack_little_endian_one_region_after_another() {
+        let (a, b) = (row(vec![1, 0, 255]), row(vec![7, 2]));
+        let mut out = vec![9; 40];
+        pack_ranks(&[&a, &b], 8, &mut out);
+        assert_eq!(out, [1, 0, 255, 7, 2, 0, 0, 0]);
+        let words: &[u32] = bytemuck::cast_slice(&out);
+        assert_eq!(words, [0x07ff_0001, 0x0000_0002]);
+    }
+
+    #[test]
+    fn sixteen_bit_ranks_pack_in_pairs_per_word() {
+        let (a, b) = (row(vec![300, 0, 1]), row(vec![65535]));
+        let mut out = Vec::new();
+        pack_ranks(&[&a, &b], 16, &mut out);
+        let words: Vec<u32> = out
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        assert_eq!(words, [300, 1 | (65535 << 16)]);
+    }
+
+    #[test]
+    fn a_reused_buffer_keeps_no_stale_bytes() {
+        let mut out = Vec::new();
+        pack_ranks(&[&row(vec![9; 11])], 8, &mut out);
+        pack_ranks(&[&row(vec![1, 2, 3, 4, 5])], 8, &mut out);
+        assert_eq!(out, [1, 2, 3, 4, 5, 0, 0, 0]);
+    }
+
+    #[test]
+    fn an_empty_batch_still_uploads_one_word() {
+        let mut out = Vec::new();
+        pack_ranks(&[], 8, &mut out);
+        assert_eq!(out, [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn regions_are_laid_out_one_after_another_in_both_splits() {
+        let a = region(100, 30, vec![1; 3000]);
+        let b = region(3, 2, vec![1, 2, 0, 2, 1, 1]);
+        let layout = BatchLayout::of(&[&a, &b]);
+        let [tiles, lines] = &layout.records;
+        assert_eq!((tiles[0].pixel_offset, tiles[1].pixel_offset), (0, 3000));
+        assert_eq!((tiles[0].level_offset, tiles[1].level_offset), (0, 1));
+        assert_eq!(layout.gray, [1, 1, 2]);
+        // 3000 pixels take two tiles, 388 lines seven groups of 64
+        assert_eq!(layout.groups[0], [0, 0, 1]);
+        assert_eq!(layout.groups[1], [0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!((tiles[1].first_group, lines[1].first_group), (2, 7));
+        // 3000 box pixels leave room for 46 zones above 64 pixels
+        assert_eq!(tiles[0].zone_capacity, 46);
+        let fa = Footprint::of(&a);
+        assert_eq!(u64::from(tiles[1].glcm_offset), fa.cells());
+        assert_eq!(layout.cells, fa.cells() + Footprint::of(&b).cells());
+        assert_eq!(layout.pixels, 3006);
+    }
+
+    #[test]
+    fn batches_respect_the_cell_limit_and_oversized_regions_go_alone() {
+        let small = region(10, 10, vec![1; 100]);
+        let big = region(100, 100, vec![1; 10_000]);
+        let cells = Footprint::of(&small).cells();
+        let limit = 2 * cells + 1;
+        let (batches, alone) = plan(&[&small, &big, &small, &small, &small], limit);
+        assert_eq!(batches, [vec![0, 2], vec![3, 4]]);
+        assert_eq!(alone, [1]);
+    }
+
+    #[test]
+    fn zones_merge_the_dense_table_and_the_sorted_list() {
+        let levels = 3;
+        let mut dense = vec![0u32; levels * SMALL_ZONE];
+        dense[0] = 4; // rank 0, size 1
+        dense[SMALL_ZONE - 1] = 1; // rank 0, size 64
+        dense[2 * SMALL_ZONE + 1] = 2; // rank 2, size 2
+                                       // unordered large zones: rank 2 size 70 twice, rank 0 size 65, rank 2 size 500
+        let large = [2, 70, 0, 65, 2, 500, 2, 70];
+        let m = zones(levels, &dense, &large);
+        assert_eq!(
+            m.entries,
+            [
+                (0, 1, 4),
+                (0, 64, 1),
+                (0, 65, 1),
+                (2, 2, 2),
+                (2, 70, 2),
+                (2, 500, 1)
+            ]
+        );
+        assert_eq!(m.levels, 3);
+    }
+
+    #[test]
+    fn unpack_reads_every_part_of_a_region() {
+        let g = region(2, 2, vec![1, 2, 2, 1]);
+        let layout = BatchLayout::of(&[&g]);
+        let rec = layout.records[0][0];
+        let mut all = vec![0u32; layout.cells as usize];
+        all[rec.histogram_offset as usize] = 2;
+        all[rec.histogram_offset as usize + 1] = 2;
+        all[rec.glcm_offset as usize + 1] = 5;
+        all[rec.glrlm_offset as usize] = 3; // angle 0, rank 1, run 1
+        all[rec.glrlm_offset as usize + 2 * 2 * 2] = 7; // angle 2: emptied, no flag
+        all[rec.flag_offset as usize] = 1;
+        all[rec.ngtdm_offset as usize + 2] = 0xffff_ffff; // rank 1, 1 neighbour, lo
+        all[rec.ngtdm_offset as usize + 3] = 1; // hi
+        all[rec.glszm_offset as usize] = 4;
+        let m = unpack(&all, &rec, &g);
+        assert_eq!(m.histogram, [2, 2]);
+        assert_eq!(m.glcm.counts[1], 5);
+        assert_eq!(m.glrlm.counts[0], 3);
+        assert!(m.glrlm.counts[8..].iter().all(|&c| c == 0));
+        assert_eq!(m.ngtdm.difference_sums[0], (1 << 33) - 1);
+        assert_eq!(m.glszm.entries, [(0, 1, 4)]);
+    }
+}
