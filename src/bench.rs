@@ -1,9 +1,13 @@
-//! `sonorad bench`: the same regions through the CPU and the GPU backends, side by side.
+//! `sonorad bench`: the same regions through the CPU, GPU and mixed backends, side by side.
 //!
 //! Reports, per backend, regions per second for the matrix stage alone and end to end
 //! (discretized regions → matrices → 102 features, plus file decoding and region drawing when
-//! cases come from a manifest), the GPU/CPU ratios, and the largest difference between the two
-//! backends' matrices, which must be 0.
+//! cases come from a manifest), the ratios to the CPU, and the largest difference between the
+//! backends' matrices, which must be 0. The backends take turns within each round, so that a
+//! change in the machine's speed touches all of them alike. For a backend with a device it also
+//! reports the host's time outside the device per region the device built (packing, uploads,
+//! unpacking: [`crate::matrix::gpu::PhaseTimes`]) as a share of the CPU backend's matrix time
+//! per region, both wall time on all cores, measured in the same rounds.
 
 use std::time::Instant;
 
@@ -15,6 +19,7 @@ use crate::extract::{
     extract_cases, prepare_manifest_case, prepare_region, region_features, PreparedRegion, Settings,
 };
 use crate::io::Case;
+use crate::matrix::gpu::PhaseTimes;
 use crate::matrix::{Backend, Matrices};
 use crate::roi::Region;
 
@@ -27,6 +32,20 @@ pub struct BackendTiming {
     pub matrix_regions_per_second: f64,
     /// Regions per second, end to end (best of the repeats).
     pub end_to_end_regions_per_second: f64,
+    /// Mean wall seconds of the matrix stage per region, over the repeats.
+    pub matrix_seconds_per_region: f64,
+    /// For a backend with a device: the phase times of its batches in the matrix-stage
+    /// repeats.
+    pub phases: Option<PhaseTimes>,
+}
+
+impl BackendTiming {
+    /// Host seconds outside the device per region the device built, when there is a device.
+    pub fn host_seconds_per_region(&self) -> Option<f64> {
+        self.phases
+            .filter(|p| p.regions > 0)
+            .map(|p| p.host_seconds() / p.regions as f64)
+    }
 }
 
 /// Result of a benchmark run.
@@ -48,19 +67,39 @@ impl BenchReport {
     /// The report as a Markdown table.
     pub fn to_markdown(&self) -> String {
         let mut s = format!("{}: {} regions\n\n", self.workload, self.regions);
-        s += "| backend | matrices (regions/s) | end to end (regions/s) |\n|---|---:|---:|\n";
+        s += "| backend | matrices (regions/s) | end to end (regions/s) | matrices vs cpu | end to end vs cpu | host outside the device per region | share of the CPU's matrix time per region |\n|---|---:|---:|---:|---:|---:|---:|\n";
+        let cpu = self.timings.iter().find(|t| t.backend == "cpu");
         for t in &self.timings {
+            let ratio = |f: fn(&BackendTiming) -> f64| {
+                cpu.map_or("".to_string(), |c| format!("{:.2}x", f(t) / f(c)))
+            };
+            let host = t.host_seconds_per_region();
             s += &format!(
-                "| {} | {:.1} | {:.1} |\n",
-                t.backend, t.matrix_regions_per_second, t.end_to_end_regions_per_second
+                "| {} | {:.1} | {:.1} | {} | {} | {} | {} |\n",
+                t.backend,
+                t.matrix_regions_per_second,
+                t.end_to_end_regions_per_second,
+                ratio(|t| t.matrix_regions_per_second),
+                ratio(|t| t.end_to_end_regions_per_second),
+                host.map_or("".into(), |h| format!("{:.1} µs", h * 1e6)),
+                match (host, cpu) {
+                    (Some(h), Some(c)) => {
+                        format!("{:.1}%", 100.0 * h / c.matrix_seconds_per_region)
+                    }
+                    _ => String::new(),
+                },
             );
         }
-        if let [cpu, gpu] = &self.timings[..] {
+        if let Some(c) = cpu {
             s += &format!(
-                "\nGPU/CPU: matrices {:.2}x, end to end {:.2}x\n",
-                gpu.matrix_regions_per_second / cpu.matrix_regions_per_second,
-                gpu.end_to_end_regions_per_second / cpu.end_to_end_regions_per_second
+                "\nCPU backend matrix stage: {:.1} µs per region (wall, all cores, mean of the repeats)\n",
+                c.matrix_seconds_per_region * 1e6
             );
+        }
+        for t in &self.timings {
+            if let Some(p) = &t.phases {
+                s += &format!("{} phases: {}\n", t.backend, p.line());
+            }
         }
         s += &format!(
             "largest matrix difference between backends: {}\n",
@@ -124,20 +163,28 @@ pub fn max_difference(a: &[Matrices], b: &[Matrices]) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs `run` `repeats` times (at least once): the shortest time and the last output.
-fn best_of<T>(repeats: usize, mut run: impl FnMut() -> Result<T>) -> Result<(f64, T)> {
-    let start = Instant::now();
-    let mut last = run()?;
-    let mut best = start.elapsed().as_secs_f64();
-    for _ in 1..repeats {
-        let start = Instant::now();
-        last = run()?;
-        best = best.min(start.elapsed().as_secs_f64());
+/// Runs each of `runs` once per round, taking turns, for `rounds` rounds (at least one): per
+/// run, the shortest time, the summed time and the last output.
+fn take_turns<T>(
+    rounds: usize,
+    runs: &[&dyn Fn() -> Result<T>],
+) -> Result<Vec<(f64, f64, Option<T>)>> {
+    let mut out: Vec<(f64, f64, Option<T>)> =
+        runs.iter().map(|_| (f64::INFINITY, 0.0, None)).collect();
+    for _ in 0..rounds.max(1) {
+        for (run, slot) in runs.iter().zip(&mut out) {
+            let start = Instant::now();
+            let value = run()?;
+            let seconds = start.elapsed().as_secs_f64();
+            slot.0 = slot.0.min(seconds);
+            slot.1 += seconds;
+            slot.2 = Some(value);
+        }
     }
-    Ok((best, last))
+    Ok(out)
 }
 
-/// Benchmarks prepared regions on each backend (CPU first).
+/// Benchmarks prepared regions on each backend (CPU first), the backends taking turns.
 pub fn bench_regions(
     workload: &str,
     regions: &[PreparedRegion],
@@ -146,25 +193,49 @@ pub fn bench_regions(
 ) -> Result<BenchReport> {
     let grays: Vec<&GrayLevels> = regions.iter().map(|r| &r.gray).collect();
     let n = regions.len() as f64;
-    let mut timings = Vec::new();
-    let mut built: Vec<Vec<Matrices>> = Vec::new();
+    let rounds = repeats.max(1);
     for backend in backends {
         backend.build(&grays[..grays.len().min(2)])?;
-        let (matrix_seconds, matrices) = best_of(repeats, || backend.build(&grays))?;
-        let (end_seconds, _) = best_of(repeats, || {
-            let matrices = backend.build(&grays)?;
-            Ok(regions
-                .par_iter()
-                .zip(&matrices)
-                .map(|(r, m)| region_features(r, m, None))
-                .collect::<Vec<_>>())
-        })?;
+    }
+    let before: Vec<Option<PhaseTimes>> = backends.iter().map(|b| b.phase_times()).collect();
+    let matrix_runs: Vec<Box<dyn Fn() -> Result<Vec<Matrices>>>> = backends
+        .iter()
+        .map(|b| Box::new(|| b.build(&grays)) as Box<dyn Fn() -> Result<Vec<Matrices>>>)
+        .collect();
+    let runs: Vec<&dyn Fn() -> Result<Vec<Matrices>>> = matrix_runs.iter().map(|r| &**r).collect();
+    let matrices = take_turns(rounds, &runs)?;
+    let phases: Vec<Option<PhaseTimes>> = backends
+        .iter()
+        .zip(&before)
+        .map(|(b, early)| Some(b.phase_times()?.since(early.as_ref()?)))
+        .collect();
+    let end_runs: Vec<Box<dyn Fn() -> Result<usize>>> = backends
+        .iter()
+        .map(|b| {
+            let grays = &grays;
+            Box::new(move || {
+                let matrices = b.build(grays)?;
+                Ok(regions
+                    .par_iter()
+                    .zip(&matrices)
+                    .map(|(r, m)| region_features(r, m, None).len())
+                    .sum::<usize>())
+            }) as Box<dyn Fn() -> Result<usize>>
+        })
+        .collect();
+    let runs: Vec<&dyn Fn() -> Result<usize>> = end_runs.iter().map(|r| &**r).collect();
+    let end_to_end = take_turns(rounds, &runs)?;
+    let mut timings = Vec::new();
+    let mut built = Vec::new();
+    for (((backend, m), e), phases) in backends.iter().zip(matrices).zip(&end_to_end).zip(phases) {
         timings.push(BackendTiming {
             backend: backend.name().to_string(),
-            matrix_regions_per_second: n / matrix_seconds,
-            end_to_end_regions_per_second: n / end_seconds,
+            matrix_regions_per_second: n / m.0,
+            end_to_end_regions_per_second: n / e.0,
+            matrix_seconds_per_region: m.1 / (rounds as f64 * n),
+            phases,
         });
-        built.push(matrices);
+        built.push(m.2.unwrap_or_default());
     }
     let max_matrix_difference = built
         .windows(2)
@@ -215,12 +286,20 @@ pub fn bench_manifest(
         )));
     }
     let mut report = bench_regions("manifest", &prepared, backends, repeats)?;
-    for (timing, backend) in report.timings.iter_mut().zip(backends) {
-        let (seconds, _) = best_of(repeats, || {
-            extract_cases(&usable, settings, *backend)
-                .into_iter()
-                .collect::<Result<Vec<_>>>()
-        })?;
+    let end_runs: Vec<Box<dyn Fn() -> Result<usize>>> = backends
+        .iter()
+        .map(|b| {
+            let usable = &usable;
+            Box::new(move || {
+                let rows = extract_cases(usable, settings, *b);
+                rows.into_iter()
+                    .collect::<Result<Vec<_>>>()
+                    .map(|r| r.len())
+            }) as Box<dyn Fn() -> Result<usize>>
+        })
+        .collect();
+    let runs: Vec<&dyn Fn() -> Result<usize>> = end_runs.iter().map(|r| &**r).collect();
+    for (timing, (seconds, _, _)) in report.timings.iter_mut().zip(take_turns(repeats, &runs)?) {
         timing.end_to_end_regions_per_second = prepared.len() as f64 / seconds;
     }
     report.workload = format!(

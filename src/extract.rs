@@ -597,29 +597,16 @@ fn prepare_timed(
     Ok((loaded.spacing, prepared))
 }
 
-/// Extracts a chunk of cases, each with its manifest settings, timing every stage. A backend
-/// that gathers batches gets all regions of the chunk in one call; otherwise each case runs
-/// through the whole pipeline on its own core. Results come in case order.
+/// Extracts a chunk of cases, each with its manifest settings, timing every stage: the cases
+/// are prepared on all cores, the backend builds the matrices of all their regions in one call
+/// (and schedules that work itself), and the formulas run on all cores. Results come in case
+/// order.
 pub fn extract_chunk(
     chunk: &[Case],
     settings: &Settings,
     backend: &dyn Backend,
     times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
-    if !backend.gathers_batches() {
-        return chunk
-            .par_iter()
-            .map(|case| {
-                let (spacing, prepared) = prepare_timed(case, settings, times)?;
-                let grays: Vec<&GrayLevels> = prepared.iter().map(|p| &p.gray).collect();
-                let matrices = times.time(Stage::Matrices, || backend.build(&grays))?;
-                let selection = settings.feature_classes.as_deref();
-                Ok(times.time(Stage::Formulas, || {
-                    row(&prepared, &matrices, spacing, selection)
-                }))
-            })
-            .collect();
-    }
     let prepared: Vec<Result<(Option<f64>, Vec<PreparedRegion>)>> = chunk
         .par_iter()
         .map(|case| prepare_timed(case, settings, times))

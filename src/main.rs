@@ -81,9 +81,12 @@ struct BenchArgs {
     /// Peritumoral rings (manifest only).
     #[arg(long = "ring")]
     rings: Vec<RingWidth>,
-    /// Repeats per measurement; the best is kept.
+    /// Rounds; in each, every backend runs once in turn; the best round is kept.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
+    /// Print the phase times of every GPU batch to stderr.
+    #[arg(long)]
+    trace: bool,
 }
 
 #[derive(Args)]
@@ -139,9 +142,15 @@ struct ExtractArgs {
     /// --filters, --bin-width/--bin-count and --label.
     #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label"])]
     params: Option<PathBuf>,
-    /// Matrix backend: auto (a hardware GPU if present, else CPU), cpu or gpu.
+    /// Matrix backend: auto (a hardware GPU together with the CPU threads if present, else
+    /// the CPU), cpu, gpu (the GPU alone) or mixed (GPU and CPU together on any adapter,
+    /// software drivers included).
     #[arg(long, default_value = "auto")]
     backend: BackendChoice,
+    /// Print the phase times of every GPU batch (pack, upload, device, unpack) and their totals
+    /// to stderr.
+    #[arg(long)]
+    trace: bool,
     /// Write every region as a PNG mask into this folder (one subfolder per case for a manifest).
     #[arg(long)]
     write_masks: Option<PathBuf>,
@@ -336,7 +345,8 @@ fn write_masks(dir: &Path, image: &Path, mask: &Path, settings: &Settings) -> Re
 
 fn run_extract(args: ExtractArgs) -> Result<i32> {
     let settings = settings(&args)?;
-    let backend = matrix::create(args.backend, &mut |note| eprintln!("{note}"))?;
+    let options = matrix::BackendOptions { trace: args.trace };
+    let backend = matrix::create(args.backend, options, |note| eprintln!("{note}"))?;
     if let (Some(image), Some(mask)) = (&args.image, &args.mask) {
         if let Some(dir) = &args.write_masks {
             write_masks(dir, image, mask, &settings)?;
@@ -377,6 +387,9 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     }
     let summary = batch::run(&manifest, &settings, backend.as_ref(), &options)?;
     eprintln!("{}", summary.to_text());
+    if let Some(phases) = backend.phase_times().filter(|_| args.trace) {
+        eprintln!("{} backend, GPU totals: {}", backend.name(), phases.line());
+    }
     Ok(if summary.failed > 0 { 2 } else { 0 })
 }
 
@@ -434,7 +447,10 @@ fn run_info() -> Result<i32> {
                 a.name, a.backend, a.device_type
             );
             if a.is_hardware() {
-                println!("--backend auto uses: the GPU ({})", a.name);
+                println!(
+                    "--backend auto uses: the GPU ({}) together with the CPU threads",
+                    a.name
+                );
             } else {
                 println!(
                     "--backend auto uses: the CPU ({} is a software driver)",
@@ -458,22 +474,23 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
         bail!("--bin-width, --spacing and --ring apply to --manifest cases only; generated cases are set by --synthetic, --size and --bin-count");
     }
     let cpu = matrix::cpu::CpuBackend;
-    let gpu = match matrix::gpu::GpuBackend::new() {
+    let options = matrix::BackendOptions { trace: args.trace };
+    let note = |note: &str| eprintln!("{note}");
+    let gpu = match matrix::create(BackendChoice::Gpu, options, note) {
         Ok(g) => Some(g),
         Err(e) => {
             eprintln!("no GPU backend, measuring the CPU only: {e}");
             None
         }
     };
+    let mixed = gpu
+        .as_ref()
+        .and_then(|_| matrix::create(BackendChoice::Mixed, options, note).ok());
     let mut backends: Vec<&dyn matrix::Backend> = vec![&cpu];
-    if let Some(g) = &gpu {
-        eprintln!(
-            "GPU: {} ({}, {})",
-            g.adapter().name,
-            g.adapter().backend,
-            g.adapter().device_type
-        );
-        backends.push(g);
+    backends.extend(gpu.as_deref());
+    backends.extend(mixed.as_deref());
+    for b in &backends {
+        eprintln!("bench backend: {}", b.describe());
     }
     let report = if let Some(manifest) = &args.manifest {
         let binning = match (args.bin_width, args.bin_count) {

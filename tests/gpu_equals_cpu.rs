@@ -378,8 +378,17 @@ fn archive_run_tables_are_identical() {
         ],
         ..Default::default()
     };
+    let mixed = sonorad::matrix::mixed::MixedBackend::new(
+        GpuBackend::new().unwrap(),
+        Box::new(|note| panic!("the device failed: {note}")),
+    );
     let mut tables = Vec::new();
-    for (name, backend) in [("cpu", &CpuBackend as &dyn Backend), ("gpu", &gpu)] {
+    let backends = [
+        ("cpu", &CpuBackend as &dyn Backend),
+        ("gpu", &gpu),
+        ("mixed", &mixed),
+    ];
+    for (name, backend) in backends {
         let mut options = sonorad::batch::BatchOptions::new(dir.path().join(format!("{name}.csv")));
         options.progress = sonorad::batch::Progress::Quiet;
         let summary = sonorad::batch::run(&manifest, &settings, backend, &options).unwrap();
@@ -387,4 +396,47 @@ fn archive_run_tables_are_identical() {
         tables.push(std::fs::read_to_string(&options.out).unwrap());
     }
     assert_eq!(tables[0], tables[1]);
+    assert_eq!(tables[0], tables[2]);
+}
+
+/// `sonorad extract` writes the same bytes with `--backend cpu`, `gpu` and `mixed` (GPU and CPU
+/// threads sharing one queue) on the bundled BUSI sample with a 3 mm ring.
+#[test]
+fn busi_sample_tables_are_identical_on_every_backend() {
+    if gpu().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/busi/manifest.csv"
+    );
+    let mut tables = Vec::new();
+    for backend in ["cpu", "gpu", "mixed"] {
+        let out = dir.path().join(format!("{backend}.csv"));
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_sonorad"))
+            .args([
+                "extract",
+                "--quiet",
+                "--backend",
+                backend,
+                "--manifest",
+                manifest,
+            ])
+            .args(["--ring", "3mm", "--spacing", "0.1", "--trace", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{backend}: {stderr}");
+        if backend != "cpu" {
+            // --trace reports the device's batches and the host's time outside the device
+            assert!(stderr.contains("gpu batch: 1 batch(es)"), "{stderr}");
+            assert!(stderr.contains("GPU totals:"), "{stderr}");
+        }
+        tables.push(std::fs::read(&out).unwrap());
+    }
+    assert!(tables[0].len() > 1000);
+    assert!(tables[0] == tables[1], "gpu table differs from cpu");
+    assert!(tables[0] == tables[2], "mixed table differs from cpu");
 }

@@ -23,12 +23,12 @@ impl Backend for CpuBackend {
         "cpu"
     }
 
-    fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
-        Ok(regions.par_iter().map(|g| build_all(g)).collect())
+    fn describe(&self) -> String {
+        format!("cpu ({} threads)", rayon::current_num_threads())
     }
 
-    fn gathers_batches(&self) -> bool {
-        false
+    fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
+        Ok(regions.par_iter().map(|g| build_all(g)).collect())
     }
 }
 

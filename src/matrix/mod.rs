@@ -7,6 +7,7 @@
 
 pub mod cpu;
 pub mod gpu;
+pub mod mixed;
 
 use crate::discretize::GrayLevels;
 use crate::error::Result;
@@ -65,16 +66,16 @@ pub struct Matrices {
 
 /// Something that builds count matrices for a batch of regions.
 pub trait Backend: Send + Sync {
-    /// Short name for logs and reports (`cpu`, `gpu`).
+    /// Short name for logs and reports (`cpu`, `gpu`, `mixed`).
     fn name(&self) -> &str;
 
-    /// Builds the matrices of each region, in order.
-    fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>>;
+    /// The name with what it runs on: threads, adapter, driver.
+    fn describe(&self) -> String;
 
-    /// Whether regions of many cases should be gathered into one [`Backend::build`] call
-    /// (devices with a launch cost), rather than each case built on its own as soon as it is
-    /// ready (the CPU, which then runs every stage of a case without waiting for the others).
-    fn gathers_batches(&self) -> bool;
+    /// Builds the matrices of each region, in order. The backend schedules the work: the CPU
+    /// spreads regions over its threads, the GPU packs them into batches, the mixed backend
+    /// shares one queue between both.
+    fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>>;
 
     /// Time spent in each phase of the batches built so far, for backends that build in
     /// batches on a device (`--trace`, `sonorad bench`); `None` for the CPU.
@@ -83,16 +84,23 @@ pub trait Backend: Send + Sync {
     }
 }
 
+/// Where a backend reports, once, that the device failed and the CPU took over.
+pub type Note = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Which backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendChoice {
-    /// A hardware GPU when one exists, else the CPU.
+    /// A hardware GPU together with the CPU threads ([`BackendChoice::Mixed`]) when wgpu finds
+    /// one, else the CPU.
     #[default]
     Auto,
     /// The CPU (rayon), always available.
     Cpu,
-    /// The GPU (wgpu); any adapter, software drivers such as lavapipe included.
+    /// The GPU (wgpu) alone; any adapter, software drivers such as lavapipe included.
     Gpu,
+    /// The GPU and the CPU threads from one queue of regions ([`mixed`]), on any adapter,
+    /// software drivers included (what `auto` runs on a hardware GPU).
+    Mixed,
 }
 
 impl std::str::FromStr for BackendChoice {
@@ -103,24 +111,46 @@ impl std::str::FromStr for BackendChoice {
             "auto" => Ok(BackendChoice::Auto),
             "cpu" => Ok(BackendChoice::Cpu),
             "gpu" => Ok(BackendChoice::Gpu),
+            "mixed" => Ok(BackendChoice::Mixed),
             other => Err(crate::error::Error::Setting(format!(
-                "unknown backend '{other}' (expected auto, cpu or gpu)"
+                "unknown backend '{other}' (expected auto, cpu, gpu or mixed)"
             ))),
         }
     }
 }
 
-/// Creates the chosen backend. `Auto` takes a hardware GPU when wgpu finds one and otherwise
-/// the CPU, telling `note` in one line what it chose and why; `Gpu` fails without an adapter.
-pub fn create(choice: BackendChoice, note: &mut dyn FnMut(&str)) -> Result<Box<dyn Backend>> {
+/// What the backend a run creates is told besides its [`BackendChoice`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BackendOptions {
+    /// Print each GPU batch's phase times to stderr (`--trace`).
+    pub trace: bool,
+}
+
+/// Creates the chosen backend. `Auto` takes the GPU together with the CPU threads when wgpu
+/// finds a hardware GPU and otherwise the CPU, telling `note` in one line what it chose and
+/// why; `Gpu` and `Mixed` fail without an adapter. `note` also hears, once, when a device fails
+/// during the run and the CPU takes over.
+pub fn create(
+    choice: BackendChoice,
+    options: BackendOptions,
+    note: impl Fn(&str) + Send + Sync + Clone + 'static,
+) -> Result<Box<dyn Backend>> {
+    let open = || {
+        gpu::GpuBackend::new().map(|b| {
+            b.with_trace(options.trace)
+                .with_note(Box::new(note.clone()))
+        })
+    };
+    let mixed = |gpu| Box::new(mixed::MixedBackend::new(gpu, Box::new(note.clone())));
     match choice {
         BackendChoice::Cpu => Ok(Box::new(cpu::CpuBackend)),
-        BackendChoice::Gpu => Ok(Box::new(gpu::GpuBackend::new()?)),
-        BackendChoice::Auto => match gpu::GpuBackend::new() {
-            Ok(backend) if backend.adapter().is_hardware() => Ok(Box::new(backend)),
+        BackendChoice::Gpu => Ok(Box::new(open()?)),
+        BackendChoice::Mixed => Ok(mixed(open()?)),
+        BackendChoice::Auto => match open() {
+            Ok(backend) if backend.adapter().is_hardware() => Ok(mixed(backend)),
             Ok(backend) => {
                 note(&format!(
-                    "backend auto: using the CPU, the only GPU adapter is a software driver ({}); use --backend gpu to run the shaders on it anyway",
+                    "backend auto: using the CPU, the only GPU adapter is a software driver ({}); use --backend gpu or mixed to run the shaders on it anyway",
                     backend.adapter().name
                 ));
                 Ok(Box::new(cpu::CpuBackend))

@@ -254,8 +254,9 @@ pub(super) fn rank_bits(max_levels: usize) -> u32 {
 }
 
 /// Packs the ranks of `regions` one after the other into `out`, `bits` (8 or 16) per rank,
-/// little-endian, padded with zeros to whole 32-bit words; regions are packed in parallel.
-pub(super) fn pack_ranks(regions: &[&GrayLevels], bits: u32, out: &mut Vec<u8>) {
+/// little-endian, padded with zeros to whole 32-bit words; regions are packed in parallel when
+/// `parallel`.
+pub(super) fn pack_ranks(regions: &[&GrayLevels], bits: u32, out: &mut Vec<u8>, parallel: bool) {
     let bytes = bits as usize / 8;
     let used = regions.iter().map(|g| g.ranks.len()).sum::<usize>() * bytes;
     // Every used byte is written below, so only the padding needs clearing: no serial memset of
@@ -271,19 +272,21 @@ pub(super) fn pack_ranks(regions: &[&GrayLevels], bits: u32, out: &mut Vec<u8>) 
         parts.push(part);
         rest = tail;
     }
-    parts
-        .into_par_iter()
-        .zip(regions.par_iter())
-        .for_each(|(part, g)| match bytes {
-            1 => part
-                .iter_mut()
-                .zip(&g.ranks)
-                .for_each(|(d, &r)| *d = r as u8),
-            _ => part
-                .chunks_exact_mut(2)
-                .zip(&g.ranks)
-                .for_each(|(d, &r)| d.copy_from_slice(&(r as u16).to_le_bytes())),
-        });
+    let pack = |(part, g): (&mut [u8], &&GrayLevels)| match bytes {
+        1 => part
+            .iter_mut()
+            .zip(&g.ranks)
+            .for_each(|(d, &r)| *d = r as u8),
+        _ => part
+            .chunks_exact_mut(2)
+            .zip(&g.ranks)
+            .for_each(|(d, &r)| d.copy_from_slice(&(r as u16).to_le_bytes())),
+    };
+    if parallel {
+        parts.into_par_iter().zip(regions.par_iter()).for_each(pack);
+    } else {
+        parts.into_iter().zip(regions).for_each(pack);
+    }
 }
 
 /// Turns a region's part of the counts buffer into [`Matrices`].
@@ -438,7 +441,7 @@ mod tests {
     fn bytes_pack_little_endian_one_region_after_another() {
         let (a, b) = (row(vec![1, 0, 255]), row(vec![7, 2]));
         let mut out = vec![9; 40];
-        pack_ranks(&[&a, &b], 8, &mut out);
+        pack_ranks(&[&a, &b], 8, &mut out, true);
         assert_eq!(out, [1, 0, 255, 7, 2, 0, 0, 0]);
         let words: &[u32] = bytemuck::cast_slice(&out);
         assert_eq!(words, [0x07ff_0001, 0x0000_0002]);
@@ -448,7 +451,7 @@ mod tests {
     fn sixteen_bit_ranks_pack_in_pairs_per_word() {
         let (a, b) = (row(vec![300, 0, 1]), row(vec![65535]));
         let mut out = Vec::new();
-        pack_ranks(&[&a, &b], 16, &mut out);
+        pack_ranks(&[&a, &b], 16, &mut out, true);
         let words: Vec<u32> = out
             .chunks_exact(4)
             .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
@@ -459,15 +462,15 @@ mod tests {
     #[test]
     fn a_reused_buffer_keeps_no_stale_bytes() {
         let mut out = Vec::new();
-        pack_ranks(&[&row(vec![9; 11])], 8, &mut out);
-        pack_ranks(&[&row(vec![1, 2, 3, 4, 5])], 8, &mut out);
+        pack_ranks(&[&row(vec![9; 11])], 8, &mut out, true);
+        pack_ranks(&[&row(vec![1, 2, 3, 4, 5])], 8, &mut out, false);
         assert_eq!(out, [1, 2, 3, 4, 5, 0, 0, 0]);
     }
 
     #[test]
     fn an_empty_batch_still_uploads_one_word() {
         let mut out = Vec::new();
-        pack_ranks(&[], 8, &mut out);
+        pack_ranks(&[], 8, &mut out, true);
         assert_eq!(out, [0, 0, 0, 0]);
     }
 

@@ -14,11 +14,12 @@ mod context;
 mod layout;
 mod trace;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::{cpu, Backend, Matrices};
+use super::{cpu, Backend, Matrices, Note};
 use crate::discretize::GrayLevels;
 use crate::error::Result;
 pub use context::{adapters, AdapterSummary, GpuContext};
@@ -33,6 +34,10 @@ pub struct GpuBackend {
     trace: bool,
     /// Phase times of every batch built so far.
     totals: Mutex<PhaseTimes>,
+    /// Set when the device failed: the rest of the run is the CPU's.
+    lost: AtomicBool,
+    /// Where a failure of the device is reported.
+    note: Option<Note>,
 }
 
 impl GpuBackend {
@@ -47,6 +52,16 @@ impl GpuBackend {
             context,
             trace: false,
             totals: Mutex::new(PhaseTimes::default()),
+            lost: AtomicBool::new(false),
+            note: None,
+        }
+    }
+
+    /// The same backend, telling `note` once when the device fails and the CPU takes over.
+    pub fn with_note(self, note: Note) -> GpuBackend {
+        GpuBackend {
+            note: Some(note),
+            ..self
         }
     }
 
@@ -60,13 +75,32 @@ impl GpuBackend {
         self.context.adapter()
     }
 
+    /// Builds the matrices of `regions` on the device, batch after batch (regions too large
+    /// for any batch on the CPU); an error when the device fails. The host's share (packing,
+    /// unpacking) runs on all cores when `parallel`, else on the calling thread alone, for a
+    /// caller whose CPU threads are busy with other regions ([`super::mixed`]).
+    pub fn try_build(&self, regions: &[&GrayLevels], parallel: bool) -> Result<Vec<Matrices>> {
+        let mut out: Vec<Option<Matrices>> = vec![None; regions.len()];
+        let (batches, alone) = plan(regions, self.context.cells_limit());
+        for batch in batches {
+            let members: Vec<&GrayLevels> = batch.iter().map(|&k| regions[k]).collect();
+            for (k, m) in batch.into_iter().zip(self.run_batch(&members, parallel)?) {
+                out[k] = Some(m);
+            }
+        }
+        for k in alone {
+            out[k] = Some(cpu::build_all(regions[k]));
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+
     /// Builds the GPU matrices of one batch: pack, upload and submit, wait, read back.
-    fn run_batch(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
+    fn run_batch(&self, regions: &[&GrayLevels], parallel: bool) -> Result<Vec<Matrices>> {
         let ctx = &*self.context;
         let layout = BatchLayout::of(regions);
         let mut clock = BatchClock::start(regions.len(), layout.pixels);
         let mut pool = ctx.pool()?;
-        pack_ranks(regions, layout.rank_bits, &mut pool.host_ranks);
+        pack_ranks(regions, layout.rank_bits, &mut pool.host_ranks, parallel);
         clock.lap(Phase::Pack);
         ctx.checked(|| {
             ctx.submit(&mut pool, &layout)?;
@@ -75,11 +109,20 @@ impl GpuBackend {
         })?;
         clock.lap(Phase::Device);
         let out = ctx.read_back(&pool, layout.cells, |all| {
-            layout.records[0]
-                .par_iter()
-                .zip(regions)
-                .map(|(rec, g)| unpack(all, rec, g))
-                .collect()
+            let records = &layout.records[0];
+            if parallel {
+                records
+                    .par_iter()
+                    .zip(regions)
+                    .map(|(rec, g)| unpack(all, rec, g))
+                    .collect()
+            } else {
+                records
+                    .iter()
+                    .zip(regions)
+                    .map(|(rec, g)| unpack(all, rec, g))
+                    .collect()
+            }
         })?;
         clock.lap(Phase::Unpack);
         let times = clock.finish();
@@ -98,23 +141,32 @@ impl Backend for GpuBackend {
         "gpu"
     }
 
-    fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
-        let mut out: Vec<Option<Matrices>> = vec![None; regions.len()];
-        let (batches, alone) = plan(regions, self.context.cells_limit());
-        for batch in batches {
-            let members: Vec<&GrayLevels> = batch.iter().map(|&k| regions[k]).collect();
-            for (k, m) in batch.into_iter().zip(self.run_batch(&members)?) {
-                out[k] = Some(m);
-            }
-        }
-        for k in alone {
-            out[k] = Some(cpu::build_all(regions[k]));
-        }
-        Ok(out.into_iter().flatten().collect())
+    fn describe(&self) -> String {
+        let a = self.adapter();
+        format!(
+            "gpu ({}, {}, {}, driver {})",
+            a.name, a.backend, a.device_type, a.driver
+        )
     }
 
-    fn gathers_batches(&self) -> bool {
-        true
+    /// [`GpuBackend::try_build`]; when the device fails, the CPU builds these regions and
+    /// every later call, after one note.
+    fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
+        if !self.lost.load(Ordering::Relaxed) {
+            match self.try_build(regions, true) {
+                Ok(out) => return Ok(out),
+                Err(e) => {
+                    if !self.lost.swap(true, Ordering::Relaxed) {
+                        if let Some(note) = &self.note {
+                            note(&format!(
+                                "the GPU failed ({e}); the CPU builds the rest of the run, no case is lost"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(regions.par_iter().map(|g| cpu::build_all(g)).collect())
     }
 
     fn phase_times(&self) -> Option<PhaseTimes> {

@@ -69,6 +69,20 @@ impl PhaseTimes {
         self.pixels += other.pixels;
     }
 
+    /// What was added since `earlier`, a copy of these totals taken before.
+    pub fn since(&self, earlier: &PhaseTimes) -> PhaseTimes {
+        let mut seconds = self.seconds;
+        for (s, e) in seconds.iter_mut().zip(earlier.seconds) {
+            *s -= e;
+        }
+        PhaseTimes {
+            seconds,
+            batches: self.batches - earlier.batches,
+            regions: self.regions - earlier.regions,
+            pixels: self.pixels - earlier.pixels,
+        }
+    }
+
     /// One line: regions, pixels, each phase in ms, and the host time per region.
     pub fn line(&self) -> String {
         let phases: Vec<String> = Phase::ALL
