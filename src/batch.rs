@@ -6,12 +6,14 @@
 //!    has `i mod N = K − 1`);
 //! 2. open the output: refuse an existing one unless resuming or forcing; when resuming, drop a
 //!    partial last line and skip the cases already written;
-//! 3. extract a chunk of cases ([`crate::extract::extract_chunk`]), whose size follows the
-//!    memory budget and the size of the images seen so far, with at least one case per thread;
+//! 3. extract the cases chunk by chunk ([`crate::extract::extract_pipelined`]: the next chunk is
+//!    read, drawn and discretized while the backend builds the current one), each chunk's size
+//!    following the memory budget and the size of the images seen so far, with at least one
+//!    case per thread;
 //! 4. append the chunk's rows to the output and its failures to the errors file, each in one
-//!    write followed by a flush to disk; a writer thread does this while the next chunk is
-//!    extracted, so that a kill loses at most the two chunks in flight (one being extracted,
-//!    one being written), which a resumed run extracts again;
+//!    write followed by a flush to disk; a writer thread does this while the next chunks are
+//!    extracted, so that a kill loses at most the chunks in flight (one being prepared, one
+//!    being built, one being written), which a resumed run extracts again;
 //! 5. report progress; at the end, a summary with counts and where the time went.
 //!
 //! CSV output is one file that grows chunk by chunk. Parquet output is written as one part file
@@ -32,7 +34,7 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use parquet::arrow::ArrowWriter;
 
 use crate::error::{Error, Result};
-use crate::extract::{extract_chunk, FeatureRow, Settings, Stage, StageTimes};
+use crate::extract::{extract_pipelined, FeatureRow, Settings, Stage, StageTimes};
 use crate::io::{Case, Manifest};
 use crate::matrix::Backend;
 use crate::table::format_value;
@@ -755,46 +757,30 @@ pub fn run(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<ChunkRecords>(0);
     let write_seconds = std::thread::scope(|scope| -> Result<f64> {
         let writer = scope.spawn(move || write_chunks(output, errors, receiver));
-        let mut chunk_size = min_chunk();
-        let mut at = 0;
-        while at < todo.len() {
-            let chunk = &todo[at..(at + chunk_size).min(todo.len())];
-            at += chunk.len();
-            let results = extract_chunk(chunk, settings, backend, &times);
-            let mut records = ChunkRecords::default();
-            for (case, result) in chunk.iter().zip(results) {
-                match result {
-                    Ok(row) => {
-                        records
-                            .header
-                            .get_or_insert_with(|| header_of(&options.id_column, manifest, &row));
-                        records.rows.push(record_of(case, &row));
-                    }
-                    Err(e) => {
-                        if options.progress != Progress::Quiet {
-                            reporter.note(&format!("case {}: {e}", case.id));
-                        }
-                        records.failures.push(vec![
-                            case.id.clone(),
-                            error_file(case, &e).display().to_string(),
-                            e.to_string(),
-                        ]);
-                    }
-                }
-            }
-            extracted += records.rows.len();
-            failed += records.failures.len();
-            if sender.send(records).is_err() {
-                // the writer stopped on an error, which its join reports
-                break;
-            }
-            reporter.update(
-                skipped + extracted + failed,
-                failed,
-                options.progress == Progress::Quiet,
-            );
-            chunk_size = next_chunk_size(chunk, budget);
-        }
+        // Two chunks are in flight (one prepared while the other is built): they share the
+        // budget.
+        let size = |chunk: &[Case]| next_chunk_size(chunk, budget / 2);
+        extract_pipelined(
+            &todo,
+            min_chunk(),
+            size,
+            settings,
+            backend,
+            &times,
+            |chunk, results| {
+                let records = chunk_records(chunk, results, manifest, options, &reporter);
+                extracted += records.rows.len();
+                failed += records.failures.len();
+                // a send fails when the writer stopped on an error, which its join reports
+                let sent = sender.send(records).is_ok();
+                reporter.update(
+                    skipped + extracted + failed,
+                    failed,
+                    options.progress == Progress::Quiet,
+                );
+                sent
+            },
+        );
         drop(sender);
         writer.join().map_err(|_| Error::Write {
             path: options.out.clone(),
@@ -816,6 +802,38 @@ pub fn run(
         wall_seconds: start.elapsed().as_secs_f64(),
         stage_seconds,
     })
+}
+
+/// The output rows and the errors-file rows of a finished chunk.
+fn chunk_records(
+    chunk: &[Case],
+    results: Vec<Result<FeatureRow>>,
+    manifest: &Manifest,
+    options: &BatchOptions,
+    reporter: &Reporter,
+) -> ChunkRecords {
+    let mut records = ChunkRecords::default();
+    for (case, result) in chunk.iter().zip(results) {
+        match result {
+            Ok(row) => {
+                records
+                    .header
+                    .get_or_insert_with(|| header_of(&options.id_column, manifest, &row));
+                records.rows.push(record_of(case, &row));
+            }
+            Err(e) => {
+                if options.progress != Progress::Quiet {
+                    reporter.note(&format!("case {}: {e}", case.id));
+                }
+                records.failures.push(vec![
+                    case.id.clone(),
+                    error_file(case, &e).display().to_string(),
+                    e.to_string(),
+                ]);
+            }
+        }
+    }
+    records
 }
 
 /// The finished rows and the failures of one chunk, on their way to the disk.

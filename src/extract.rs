@@ -558,8 +558,9 @@ impl StageTimes {
 /// Number of cases in flight together in [`extract_cases`].
 pub const CASES_PER_BATCH: usize = 256;
 
-/// Extracts many cases: decoding and formulas on all cores, matrices a batch at a time.
-/// Results come in case order; a failed case gives its error and the others go on.
+/// Extracts many cases, [`CASES_PER_BATCH`] at a time, through the same pipeline as an
+/// archive run ([`extract_pipelined`]). Results come in case order; a failed case gives its
+/// error and the others go on.
 pub fn extract_cases(
     cases: &[Case],
     settings: &Settings,
@@ -567,10 +568,52 @@ pub fn extract_cases(
 ) -> Vec<Result<FeatureRow>> {
     let times = StageTimes::default();
     let mut results = Vec::with_capacity(cases.len());
-    for chunk in cases.chunks(CASES_PER_BATCH) {
-        results.append(&mut extract_chunk(chunk, settings, backend, &times));
-    }
+    let size = |_: &[Case]| CASES_PER_BATCH;
+    extract_pipelined(
+        cases,
+        CASES_PER_BATCH,
+        size,
+        settings,
+        backend,
+        &times,
+        |_, rows| {
+            results.extend(rows);
+            true
+        },
+    );
     results
+}
+
+/// Extracts `cases` chunk by chunk, the first chunk of `first` cases, each next one of
+/// `next_size(previous chunk)`: while the backend builds the matrices of one chunk
+/// ([`finish_chunk`]), the next is read, drawn and discretized ([`prepare_chunk`]) on the CPU
+/// threads, so that a device never waits for decoding. Each chunk's results go to `done` in
+/// case order; when `done` returns false, no further chunk is started.
+pub fn extract_pipelined(
+    cases: &[Case],
+    first: usize,
+    next_size: impl Fn(&[Case]) -> usize + Sync,
+    settings: &Settings,
+    backend: &dyn Backend,
+    times: &StageTimes,
+    mut done: impl FnMut(&[Case], Vec<Result<FeatureRow>>) -> bool,
+) {
+    let mut current = 0..first.max(1).min(cases.len());
+    let mut prepared =
+        (!current.is_empty()).then(|| prepare_chunk(&cases[current.clone()], settings, times));
+    while let Some(this) = prepared.take() {
+        let chunk = &cases[current.clone()];
+        let next = current.end..(current.end + next_size(chunk).max(1)).min(cases.len());
+        let (results, upcoming) = rayon::join(
+            || finish_chunk(this, settings, backend, times),
+            || (!next.is_empty()).then(|| prepare_chunk(&cases[next.clone()], settings, times)),
+        );
+        if !done(chunk, results) {
+            return;
+        }
+        current = next;
+        prepared = upcoming;
+    }
 }
 
 /// Reads, draws and discretizes one manifest case with its own settings (spacing, label,
@@ -597,20 +640,49 @@ fn prepare_timed(
     Ok((loaded.spacing, prepared))
 }
 
-/// Extracts a chunk of cases, each with its manifest settings, timing every stage: the cases
-/// are prepared on all cores, the backend builds the matrices of all their regions in one call
-/// (and schedules that work itself), and the formulas run on all cores. Results come in case
-/// order.
+/// Extracts a chunk of cases, each with its manifest settings, timing every stage:
+/// [`prepare_chunk`], then [`finish_chunk`]. Results come in case order.
 pub fn extract_chunk(
     chunk: &[Case],
     settings: &Settings,
     backend: &dyn Backend,
     times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
-    let prepared: Vec<Result<(Option<f64>, Vec<PreparedRegion>)>> = chunk
-        .par_iter()
-        .map(|case| prepare_timed(case, settings, times))
-        .collect();
+    finish_chunk(
+        prepare_chunk(chunk, settings, times),
+        settings,
+        backend,
+        times,
+    )
+}
+
+/// The cases of a chunk read, drawn and discretized, each with its spacing, or its error.
+pub struct PreparedChunk {
+    cases: Vec<Result<(Option<f64>, Vec<PreparedRegion>)>>,
+}
+
+/// Reads, draws and discretizes the cases of a chunk on all cores, each with its manifest
+/// settings. An archive run prepares the next chunk with this while [`finish_chunk`] has the
+/// backend build the current one.
+pub fn prepare_chunk(chunk: &[Case], settings: &Settings, times: &StageTimes) -> PreparedChunk {
+    PreparedChunk {
+        cases: chunk
+            .par_iter()
+            .map(|case| prepare_timed(case, settings, times))
+            .collect(),
+    }
+}
+
+/// The feature rows of a prepared chunk, in case order: the backend builds the matrices of all
+/// its regions in one call (and schedules that work itself), then the formulas run on all
+/// cores.
+pub fn finish_chunk(
+    chunk: PreparedChunk,
+    settings: &Settings,
+    backend: &dyn Backend,
+    times: &StageTimes,
+) -> Vec<Result<FeatureRow>> {
+    let prepared = chunk.cases;
     let grays: Vec<&GrayLevels> = prepared
         .iter()
         .flat_map(|p| {

@@ -440,3 +440,50 @@ fn busi_sample_tables_are_identical_on_every_backend() {
     assert!(tables[0] == tables[1], "gpu table differs from cpu");
     assert!(tables[0] == tables[2], "mixed table differs from cpu");
 }
+
+/// A device lost in the middle of a run (here destroyed, as a driver reset would) leaves the rest
+/// of the run to the CPU: the GPU and mixed backends still return the CPU's matrices, each
+/// tells its note once, and later calls go straight to the CPU.
+#[test]
+fn a_lost_device_hands_the_rest_of_the_run_to_the_cpu() {
+    use sonorad::matrix::gpu::GpuContext;
+    use sonorad::matrix::mixed::MixedBackend;
+    use std::sync::{Arc, Mutex};
+    if gpu().is_none() {
+        return;
+    }
+    let mut rng = Lcg(31);
+    let regions: Vec<PreparedRegion> = (0..6)
+        .map(|k| prepared(&mut rng, 40 + 10 * k, 50, false, Binning::Count(16)))
+        .collect();
+    let grays: Vec<_> = regions.iter().map(|r| &r.gray).collect();
+    let on_cpu = CpuBackend.build(&grays).unwrap();
+    let notes = Arc::new(Mutex::new(Vec::<String>::new()));
+    let listener = |notes: &Arc<Mutex<Vec<String>>>| {
+        let notes = Arc::clone(notes);
+        Box::new(move |m: &str| notes.lock().unwrap().push(m.to_string()))
+    };
+    let context = Arc::new(GpuContext::open().unwrap());
+    let alone = GpuBackend::on(Arc::clone(&context)).with_note(listener(&notes));
+    let mixed = MixedBackend::new(GpuBackend::on(Arc::clone(&context)), listener(&notes));
+    assert!(alone.build(&grays).unwrap() == on_cpu);
+    context.release_device();
+    for backend in [&alone as &dyn Backend, &mixed] {
+        for _ in 0..2 {
+            assert!(
+                backend.build(&grays).unwrap() == on_cpu,
+                "{}",
+                backend.name()
+            );
+        }
+    }
+    let notes = notes.lock().unwrap();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    for note in notes.iter() {
+        assert!(note.starts_with("the GPU failed ("), "{note}");
+        assert!(
+            note.ends_with("the CPU builds the rest of the run, no case is lost"),
+            "{note}"
+        );
+    }
+}

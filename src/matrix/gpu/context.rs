@@ -5,7 +5,7 @@
 //! A [`GpuContext`] is opened once and passed to whatever uses it ([`super::GpuBackend::on`]),
 //! so a run holds one device context, and code that plans or unpacks batches needs none.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::layout::{shader_constants, BatchLayout, Params, Split};
 use crate::error::{Error, Result};
@@ -89,6 +89,9 @@ pub struct GpuContext {
     buffer_limit: u64,
     /// Buffers kept from batch to batch; a batch takes the lock for its whole run.
     pool: Mutex<BufferPool>,
+    /// Errors no error scope caught, and the reason the device was lost, as the device's
+    /// callbacks report them; the next batch fails with them instead of the process aborting.
+    failures: Arc<Mutex<Vec<String>>>,
 }
 
 /// Buffers reused across batches. Each grows (to the next power of two) when a batch
@@ -264,6 +267,19 @@ impl GpuContext {
             trace: wgpu::Trace::Off,
         }))
         .map_err(|e| fail(format!("cannot open the GPU device: {e}")))?;
+        let failures = Arc::new(Mutex::new(Vec::new()));
+        let uncaught = Arc::clone(&failures);
+        device.on_uncaptured_error(Arc::new(move |e| {
+            if let Ok(mut f) = uncaught.lock() {
+                f.push(e.to_string());
+            }
+        }));
+        let lost = Arc::clone(&failures);
+        device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut f) = lost.lock() {
+                f.push(format!("device lost ({reason:?}): {message}"));
+            }
+        });
         let layout = bind_group_layout(&device);
         let pipelines = pipelines(&device, &layout)?;
         let buffer_limit = limits
@@ -278,7 +294,24 @@ impl GpuContext {
             pipelines,
             buffer_limit,
             pool: Mutex::new(BufferPool::default()),
+            failures,
         })
+    }
+
+    /// Destroys the device now, as a driver reset or a removed card would: every later batch
+    /// fails with a device-lost error, and the backends hand the rest of the run to the CPU.
+    /// sonorad itself never calls this; it lets that fallback be tested.
+    pub fn release_device(&self) {
+        self.device.destroy();
+    }
+
+    /// An error when the device was lost or reported an error no scope caught.
+    fn reported_failure(&self) -> Result<()> {
+        match self.failures.lock() {
+            Ok(f) if f.is_empty() => Ok(()),
+            Ok(f) => Err(fail(f.join("; "))),
+            Err(_) => Err(fail("the device's error record was poisoned".into())),
+        }
     }
 
     /// The adapter this context runs on.
@@ -449,12 +482,13 @@ impl GpuContext {
         })
     }
 
-    /// Waits until the device has finished everything submitted.
+    /// Waits until the device has finished everything submitted; an error when the device was
+    /// lost or reported an error meanwhile.
     pub(super) fn wait(&self) -> Result<()> {
         self.device
             .poll(wgpu::PollType::wait_indefinitely())
-            .map(|_| ())
-            .map_err(|e| fail(format!("waiting for the device failed (device lost?): {e}")))
+            .map_err(|e| fail(format!("waiting for the device failed (device lost?): {e}")))?;
+        self.reported_failure()
     }
 
     /// Maps the first `cells` counts of the read-back buffer and hands them to `read`.
@@ -490,6 +524,7 @@ impl GpuContext {
     /// Runs `work` (which records and submits device work) inside validation and
     /// out-of-memory error scopes, and turns an error either reports into [`Error::Backend`].
     pub(super) fn checked<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.reported_failure()?;
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let out = work();
@@ -499,6 +534,7 @@ impl GpuContext {
         if let Some(e) = pollster::block_on(validation.pop()) {
             return Err(fail(format!("validation error: {e}")));
         }
+        self.reported_failure()?;
         out
     }
 }
