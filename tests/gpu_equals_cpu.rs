@@ -15,6 +15,9 @@ use sonorad::matrix::Backend;
 use sonorad::roi::Region;
 use std::path::Path;
 
+#[path = "common/skip.rs"]
+mod skip;
+
 /// The GPU backend, or `None` after a loud message when there is no adapter.
 fn gpu() -> Option<GpuBackend> {
     match GpuBackend::new() {
@@ -31,9 +34,9 @@ fn gpu() -> Option<GpuBackend> {
             if std::env::var("SONORAD_REQUIRE_GPU").is_ok_and(|v| v == "1") {
                 panic!("SONORAD_REQUIRE_GPU=1 but no GPU adapter: {e}");
             }
-            eprintln!(
-                "\n*** SKIPPED: GPU == CPU tests need a GPU adapter and none was found: {e} ***\n"
-            );
+            skip::announce(&format!(
+                "GPU == CPU tests need a GPU adapter and none was found: {e}"
+            ));
             None
         }
     }

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+#[path = "common/skip.rs"]
+mod skip;
+
 use serde_json::Value;
 use sonorad::clinical::error::ClinicalError;
 use sonorad::clinical::predict::{predict, TrainedModels};
@@ -243,9 +246,9 @@ fn report_opens_offline_in_headless_chromium() {
                 "SONORAD_REQUIRE_BROWSER=1 but no chromium on the PATH (apt-get install chromium)"
             );
         }
-        eprintln!(
-            "\n*** SKIPPED report_opens_offline_in_headless_chromium: no chromium on the PATH \
-             (apt-get install chromium; SONORAD_REQUIRE_BROWSER=1 makes this a failure) ***\n"
+        skip::announce(
+            "report_opens_offline_in_headless_chromium: no chromium on the PATH \
+             (apt-get install chromium; SONORAD_REQUIRE_BROWSER=1 makes this a failure)",
         );
         return;
     };
