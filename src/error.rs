@@ -140,6 +140,15 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// Reading or preparing a case panicked, in sonorad or in a decoder it uses, on input no
+    /// check caught: the case is refused and a run goes on.
+    #[error("{path}: internal error while reading this case ({message}); the case is skipped, please report the file")]
+    Panic {
+        /// The case's image file.
+        path: PathBuf,
+        /// The panic's message.
+        message: String,
+    },
     /// Writing output failed.
     #[error("{path}: cannot write: {message}")]
     Write {
@@ -166,6 +175,7 @@ impl Error {
             | Error::Filter { path, .. }
             | Error::Manifest { path, .. }
             | Error::Table { path, .. }
+            | Error::Panic { path, .. }
             | Error::Write { path, .. } => Some(path),
             Error::SizeMismatch { mask, .. } => Some(mask),
             _ => None,

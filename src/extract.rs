@@ -619,7 +619,10 @@ pub fn extract_pipelined(
 /// Reads, draws and discretizes one manifest case with its own settings (spacing, label,
 /// frame), as [`extract_chunk`] does.
 pub fn prepare_manifest_case(case: &Case, settings: &Settings) -> Result<Vec<PreparedRegion>> {
-    prepare_timed(case, settings, &StageTimes::default()).map(|(_, prepared)| prepared)
+    guarded(case, || {
+        prepare_timed(case, settings, &StageTimes::default())
+    })
+    .map(|(_, prepared)| prepared)
 }
 
 /// Reads, draws and discretizes one case (with its own manifest settings), timing each stage.
@@ -668,9 +671,26 @@ pub fn prepare_chunk(chunk: &[Case], settings: &Settings, times: &StageTimes) ->
     PreparedChunk {
         cases: chunk
             .par_iter()
-            .map(|case| prepare_timed(case, settings, times))
+            .map(|case| guarded(case, || prepare_timed(case, settings, times)))
             .collect(),
     }
+}
+
+/// Runs `work` for `case`, turning a panic into [`Error::Panic`] naming the case's image: the
+/// last line of defence, behind the readers' own checks, so that one file that makes a decoder
+/// panic fails its case and not the whole run.
+fn guarded<T>(case: &Case, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Err(Error::Panic {
+            path: case.image.clone(),
+            message,
+        })
+    })
 }
 
 /// The feature rows of a prepared chunk, in case order: the backend builds the matrices of all
@@ -729,5 +749,26 @@ pub fn finish_chunk(
                 })
                 .collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_reading_fails_the_case_naming_its_image() {
+        let case = Case::new("c1", Path::new("scans/c1.dcm"), Path::new("masks/c1.png"));
+        let outcome: Result<()> =
+            guarded(&case, || panic!("slice index starts at 4 but ends at 0"));
+        let error = outcome.unwrap_err();
+        assert_eq!(error.path(), Some(Path::new("scans/c1.dcm")));
+        assert_eq!(
+            error.to_string(),
+            "scans/c1.dcm: internal error while reading this case (slice index starts at 4 but ends at 0); the case is skipped, please report the file"
+        );
+        let formatted: Result<()> = guarded(&case, || panic!("{} bytes", 7));
+        assert!(formatted.unwrap_err().to_string().contains("(7 bytes)"));
+        assert_eq!(guarded(&case, || Ok(5)).unwrap(), 5);
     }
 }

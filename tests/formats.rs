@@ -83,6 +83,29 @@ fn dicom(
     samples_per_pixel: u16,
     extra: Vec<DataElement<InMemDicomObject>>,
 ) {
+    let obj = dicom_object(frames, samples_per_pixel, extra);
+    write_dicom(obj, path, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+}
+
+/// Writes `obj` with a file meta table naming `transfer_syntax`.
+fn write_dicom(obj: InMemDicomObject, path: &Path, transfer_syntax: &str) {
+    let file = obj
+        .with_meta(
+            FileMetaTableBuilder::new()
+                .transfer_syntax(transfer_syntax)
+                .media_storage_sop_class_uid(uids::ULTRASOUND_IMAGE_STORAGE)
+                .media_storage_sop_instance_uid("1.2.826.0.1.3680043.2.1125.1"),
+        )
+        .unwrap();
+    file.write_to_file(path).unwrap();
+}
+
+/// The data set of [`dicom`].
+fn dicom_object(
+    frames: &[Vec<u8>],
+    samples_per_pixel: u16,
+    extra: Vec<DataElement<InMemDicomObject>>,
+) -> InMemDicomObject {
     let mut obj = InMemDicomObject::new_empty();
     let interpretation = if samples_per_pixel == 3 {
         "RGB"
@@ -155,15 +178,7 @@ fn dicom(
         VR::OB,
         PrimitiveValue::from(data),
     ));
-    let file = obj
-        .with_meta(
-            FileMetaTableBuilder::new()
-                .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
-                .media_storage_sop_class_uid(uids::ULTRASOUND_IMAGE_STORAGE)
-                .media_storage_sop_instance_uid("1.2.826.0.1.3680043.2.1125.1"),
-        )
-        .unwrap();
-    file.write_to_file(path).unwrap();
+    obj
 }
 
 /// `SequenceOfUltrasoundRegions` with one region calibrated at `delta_cm` per pixel.
@@ -414,5 +429,105 @@ fn nrrd_bad_sizes_are_refused() {
             err.contains("bad.nrrd: not a readable image") && err.contains(problem),
             "{sizes}: {err}"
         );
+    }
+}
+
+/// Runs `sonorad extract ARGS` (CPU backend), returning exit code and standard error.
+fn extract_status(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args(["extract", "--backend", "cpu"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// DICOM pixel descriptions no decoder can honour (BitsStored 0, above BitsAllocated, 255) are
+/// refused before decoding, with a message naming the file and the attribute.
+#[test]
+fn dicom_with_impossible_bits_stored_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = pixels();
+    let mask = png(dir.path(), "mask.png", &mask);
+    for bits in [0u16, 33, 255] {
+        let path = dir.path().join(format!("bits{bits}.dcm"));
+        let extra = vec![element(
+            tags::BITS_STORED,
+            VR::US,
+            PrimitiveValue::from(bits),
+        )];
+        dicom(&path, std::slice::from_ref(&image), 1, extra);
+        let (code, stderr) = extract_status(&[
+            "--image",
+            path.to_str().unwrap(),
+            "--mask",
+            mask.to_str().unwrap(),
+        ]);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{}: not a readable image: BitsStored {bits} is impossible with BitsAllocated 8",
+                path.display()
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+/// An RLE Lossless DICOM whose fragment is garbage, or empty, must not take down an archive run
+/// (the decoder panics on the garbage one): its header is checked before decoding, the case goes
+/// to the errors file naming the file, and the other cases are extracted.
+#[test]
+fn garbage_rle_dicom_fails_its_case_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = pixels();
+    png(dir.path(), "good.png", &image);
+    png(dir.path(), "mask.png", &mask);
+    let mut garbage = vec![0xffu8; 64];
+    garbage.extend((0..200u32).map(|k| (k * 37 % 251) as u8));
+    for (name, fragment) in [("garbage.dcm", garbage), ("empty.dcm", Vec::new())] {
+        let mut obj = dicom_object(std::slice::from_ref(&image), 1, vec![]);
+        obj.put(DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            dicom_core::value::Value::PixelSequence(dicom_core::value::PixelFragmentSequence::new(
+                Vec::<u32>::new(),
+                vec![fragment],
+            )),
+        ));
+        write_dicom(obj, &dir.path().join(name), uids::RLE_LOSSLESS);
+    }
+    std::fs::write(
+        dir.path().join("cases.csv"),
+        "case_id,image,mask\ngood,good.png,mask.png\ngarbage,garbage.dcm,mask.png\nempty,empty.dcm,mask.png\nalso_good,good.png,mask.png\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let (code, stderr) = extract_status(&[
+        "--quiet",
+        "--manifest",
+        dir.path().join("cases.csv").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let table = std::fs::read_to_string(&out).unwrap();
+    let ids: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["good", "also_good"]);
+    let errors = std::fs::read_to_string(dir.path().join("out.csv.errors.csv")).unwrap();
+    for name in ["garbage", "empty"] {
+        let line = errors
+            .lines()
+            .find(|l| l.starts_with(&format!("{name},")))
+            .unwrap_or_else(|| panic!("{name} missing from the errors file: {errors}"));
+        assert!(line.contains(&format!("{name}.dcm")), "{line}");
+        assert!(!line.contains("internal error"), "{line}");
     }
 }

@@ -133,6 +133,8 @@ fn read_dicom(path: &Path, frame: u32) -> Result<Raster> {
             format!("frame {frame} requested, but the file holds {frames} frame(s)"),
         ));
     }
+    check_pixel_description(path, &object)?;
+    check_rle_fragments(path, &object)?;
     let decoded = object
         .decode_pixel_data_frame(frame)
         .map_err(|e| decode_error(path, format!("cannot decode the DICOM pixel data: {e}")))?;
@@ -166,6 +168,135 @@ fn read_dicom(path: &Path, frame: u32) -> Result<Raster> {
         samples,
         spacing: dicom_spacing(&object),
     })
+}
+
+/// Refuses pixel descriptions no decoder can honour before any pixel is decoded (the decoders
+/// panic on some of them): BitsAllocated must be 1, 8, 16, 32 or 64, BitsStored between 1 and
+/// BitsAllocated, HighBit below BitsAllocated, SamplesPerPixel 1, 3 or 4, and a present
+/// RescaleSlope or RescaleIntercept a finite number.
+fn check_pixel_description(path: &Path, object: &dicom_object::DefaultDicomObject) -> Result<()> {
+    // a present but empty attribute counts as absent, as DICOM allows
+    let number = |tag| {
+        object
+            .get(tag)
+            .map(|e| {
+                e.to_float64()
+                    .map_err(|_| e.to_str().unwrap_or_default().trim().to_string())
+            })
+            .filter(|v| v.as_ref().is_ok() || v.as_ref().is_err_and(|t| !t.is_empty()))
+    };
+    let integer = |tag, name: &str| -> Result<Option<f64>> {
+        match number(tag) {
+            None => Ok(None),
+            Some(Ok(v)) => Ok(Some(v)),
+            Some(Err(text)) => Err(decode_error(
+                path,
+                format!("{name} '{text}' is not a number"),
+            )),
+        }
+    };
+    let allocated = integer(tags::BITS_ALLOCATED, "BitsAllocated")?.unwrap_or(8.0);
+    if ![1.0, 8.0, 16.0, 32.0, 64.0].contains(&allocated) {
+        return Err(decode_error(
+            path,
+            format!("BitsAllocated {allocated} is not 1, 8, 16, 32 or 64"),
+        ));
+    }
+    if let Some(stored) = integer(tags::BITS_STORED, "BitsStored")? {
+        if !(1.0..=allocated).contains(&stored) {
+            return Err(decode_error(
+                path,
+                format!("BitsStored {stored} is impossible with BitsAllocated {allocated}"),
+            ));
+        }
+    }
+    if let Some(high) = integer(tags::HIGH_BIT, "HighBit")? {
+        if !(0.0..allocated).contains(&high) {
+            return Err(decode_error(
+                path,
+                format!("HighBit {high} is impossible with BitsAllocated {allocated}"),
+            ));
+        }
+    }
+    if let Some(samples) = integer(tags::SAMPLES_PER_PIXEL, "SamplesPerPixel")? {
+        if ![1.0, 3.0, 4.0].contains(&samples) {
+            return Err(decode_error(
+                path,
+                format!("SamplesPerPixel {samples} is not 1, 3 or 4"),
+            ));
+        }
+    }
+    for (tag, name) in [
+        (tags::RESCALE_SLOPE, "RescaleSlope"),
+        (tags::RESCALE_INTERCEPT, "RescaleIntercept"),
+    ] {
+        match number(tag) {
+            Some(Ok(v)) if !v.is_finite() => {
+                return Err(decode_error(
+                    path,
+                    format!("{name} {v} is not a finite number"),
+                ))
+            }
+            Some(Err(text)) => {
+                return Err(decode_error(
+                    path,
+                    format!("{name} '{text}' is not a number"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Transfer syntax UID of RLE Lossless.
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
+/// Refuses RLE Lossless pixel data whose fragments do not start with a valid RLE header (the
+/// decoder panics on them): a segment count from 1 to 15, the first segment at byte 64, and
+/// segment offsets increasing within the fragment.
+fn check_rle_fragments(path: &Path, object: &dicom_object::DefaultDicomObject) -> Result<()> {
+    let syntax = object.meta().transfer_syntax().trim_end_matches('\0');
+    if syntax != RLE_LOSSLESS {
+        return Ok(());
+    }
+    let Some(fragments) = object
+        .get(tags::PIXEL_DATA)
+        .and_then(|e| e.value().fragments())
+    else {
+        return Err(decode_error(
+            path,
+            "RLE pixel data is not encapsulated in fragments",
+        ));
+    };
+    for (k, fragment) in fragments.iter().enumerate() {
+        let bad = |why: &str| decode_error(path, format!("RLE fragment {k} {why}"));
+        let word = |i: usize| {
+            fragment
+                .get(4 * i..4 * i + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        let segments = word(0).ok_or_else(|| bad("is shorter than the 64-byte RLE header"))?;
+        if fragment.len() < 64 {
+            return Err(bad("is shorter than the 64-byte RLE header"));
+        }
+        if !(1..=15).contains(&segments) {
+            return Err(bad(&format!(
+                "declares {segments} segments (1 to 15 allowed)"
+            )));
+        }
+        let offsets: Vec<usize> = (1..=segments).filter_map(word).collect();
+        let increasing = offsets.windows(2).all(|w| w[0] < w[1]);
+        if offsets.first() != Some(&64)
+            || !increasing
+            || offsets.iter().any(|&o| o >= fragment.len())
+        {
+            return Err(bad(
+                "has segment offsets outside the fragment or out of order",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Pixel spacing of a DICOM object in mm: ultrasound region calibration first, then
