@@ -176,6 +176,10 @@ struct ExtractArgs {
     /// thread).
     #[arg(long, default_value_t = 1024)]
     memory_budget: usize,
+    /// Most pixels an image or mask may have; a file whose header claims more is refused before
+    /// any pixel is read.
+    #[arg(long, default_value_t = sonorad::io::DEFAULT_MAX_PIXELS)]
+    max_pixels: u64,
     /// No progress output, only the final summary.
     #[arg(long)]
     quiet: bool,
@@ -345,6 +349,7 @@ fn write_masks(dir: &Path, image: &Path, mask: &Path, settings: &Settings) -> Re
 
 fn run_extract(args: ExtractArgs) -> Result<i32> {
     let settings = settings(&args)?;
+    sonorad::io::set_max_pixels(args.max_pixels);
     let options = matrix::BackendOptions { trace: args.trace };
     let backend = matrix::create(args.backend, options, |note| eprintln!("{note}"))?;
     if let (Some(image), Some(mask)) = (&args.image, &args.mask) {

@@ -364,3 +364,129 @@ fn non_finite_pixel_in_a_region() {
         outside.to_str().unwrap(),
     ]);
 }
+
+/// A PNG of a few hundred bytes whose header claims `width` × `height` gray pixels (one IDAT of a
+/// single compressed row).
+fn png_claiming(path: &Path, width: u32, height: u32) {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend(kind);
+        out.extend(data);
+        out.extend(crc.sum().to_be_bytes());
+    }
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    let mut header = Vec::new();
+    header.extend(width.to_be_bytes());
+    header.extend(height.to_be_bytes());
+    header.extend([8, 0, 0, 0, 0]); // 8-bit gray, deflate, no filter, not interlaced
+    chunk(&mut png, b"IHDR", &header);
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut zlib, &[0u8; 64]).unwrap();
+    chunk(&mut png, b"IDAT", &zlib.finish().unwrap());
+    chunk(&mut png, b"IEND", &[]);
+    std::fs::write(path, png).unwrap();
+}
+
+/// A small PNG claiming 100000 × 100000 pixels (or 1 × 4294967295) is refused from its header,
+/// naming the file, as image and as mask, before any pixel buffer is allocated.
+#[test]
+fn png_header_claiming_a_huge_size_is_refused_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    for (name, w, h) in [("wide.png", 100_000, 100_000), ("tall.png", 1, u32::MAX)] {
+        let huge = dir.path().join(name);
+        png_claiming(&huge, w, h);
+        assert!(std::fs::metadata(&huge).unwrap().len() < 400);
+        let expected = format!(
+            "{name}: not a readable image: the header claims {w} x {h} pixels, above the limit of 268435456 pixels (--max-pixels)"
+        );
+        let (code, err) = fails(&["--image", &image, "--mask", huge.to_str().unwrap()]);
+        assert_eq!(code, 1);
+        assert!(err.contains(&expected), "{err}");
+        let (_, err) = fails(&["--image", huge.to_str().unwrap(), "--mask", &mask]);
+        assert!(err.contains(&expected), "{err}");
+    }
+    // the limit is a setting
+    let (_, err) = fails(&["--image", &image, "--mask", &mask, "--max-pixels", "1000"]);
+    assert!(
+        err.contains("mask.png: not a readable image: the header claims 40 x 30 pixels, above the limit of 1000 pixels"),
+        "{err}"
+    );
+}
+
+/// A FIFO (or any file that is not a regular file) named as an image is refused at once instead
+/// of blocking the run forever; a detached NRRD header pointing at /dev/zero is refused naming
+/// the header.
+#[test]
+fn pipes_and_devices_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    let fifo = dir.path().join("scan.png");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let (_, err) = fails(&["--image", fifo.to_str().unwrap(), "--mask", &mask]);
+        assert!(
+            err.contains("scan.png: not a readable image: not a regular file (a pipe or a device); images and masks must be regular files"),
+            "{err}"
+        );
+        let (_, err) = fails(&["--image", &image, "--mask", fifo.to_str().unwrap()]);
+        assert!(
+            err.contains("scan.png: not a readable image: not a regular file"),
+            "{err}"
+        );
+    }
+    let header = dir.path().join("zero.nhdr");
+    std::fs::write(
+        &header,
+        "NRRD0004\ntype: uchar\ndimension: 2\nsizes: 40 30\nencoding: raw\ndata file: /dev/zero\n\n",
+    )
+    .unwrap();
+    let (_, err) = fails(&["--image", header.to_str().unwrap(), "--mask", &mask]);
+    assert!(
+        err.contains("zero.nhdr: not a readable image: NRRD data file /dev/zero: /dev/zero: not a readable image: not a regular file"),
+        "{err}"
+    );
+}
+
+/// A gzip bomb behind an NRRD header of 128 × 96 bytes inflates no further than the 12,288
+/// bytes the header calls for (it used to inflate whole); a NIfTI header claiming 20000 × 20000
+/// is refused before its volume is read.
+#[test]
+fn compressed_data_inflates_only_as_far_as_the_header_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut zeros = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![0u8; 1 << 20];
+    for _ in 0..1024 {
+        std::io::Write::write_all(&mut zeros, &block).unwrap();
+    }
+    let mut file =
+        b"NRRD0004\ntype: uchar\ndimension: 2\nsizes: 128 96\nencoding: gzip\n\n".to_vec();
+    file.extend(zeros.finish().unwrap());
+    let bomb = dir.path().join("bomb.nrrd");
+    std::fs::write(&bomb, file).unwrap();
+    let image = sonorad::io::read_image_file(&bomb, 0).unwrap().image;
+    assert_eq!((image.width, image.height), (128, 96));
+    assert!(image.pixels.iter().all(|&v| v == 0.0));
+
+    let mut header = vec![0u8; 352];
+    header[..4].copy_from_slice(&348i32.to_le_bytes());
+    for (k, d) in [2i16, 20000, 20000, 1, 1, 1, 1, 1].iter().enumerate() {
+        header[40 + 2 * k..42 + 2 * k].copy_from_slice(&d.to_le_bytes());
+    }
+    header[70..72].copy_from_slice(&2i16.to_le_bytes()); // uint8
+    header[72..74].copy_from_slice(&8i16.to_le_bytes());
+    header[108..112].copy_from_slice(&352f32.to_le_bytes());
+    header[344..348].copy_from_slice(b"n+1\0");
+    let nifti = dir.path().join("huge.nii");
+    std::fs::write(&nifti, header).unwrap();
+    let err = sonorad::io::read_image_file(&nifti, 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("huge.nii: not a readable image: the header claims 20000 x 20000 pixels"),
+        "{err}"
+    );
+}

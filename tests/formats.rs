@@ -413,11 +413,11 @@ fn nrrd_bad_sizes_are_refused() {
         ),
         (
             "18446744073709551615 18446744073709551615",
-            "NRRD sizes [18446744073709551615, 18446744073709551615] are too large",
+            "the header claims 18446744073709551615 x 18446744073709551615 pixels, above the limit of 268435456 pixels (--max-pixels)",
         ),
         (
             "4294967295 4294967295",
-            "NRRD image of 18446744065119617025 samples is too large",
+            "the header claims 4294967295 x 4294967295 pixels, above the limit",
         ),
         ("40 30", "NRRD data holds 0 bytes, 9600 needed"),
     ] {

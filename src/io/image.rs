@@ -44,6 +44,7 @@ pub struct LabelMap {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    super::check_regular_file(path)?;
     std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -63,10 +64,14 @@ fn decode(path: &Path, bytes: Vec<u8>) -> Result<DynamicImage> {
             message: "unknown image format (expected PNG, JPEG, BMP or TIFF)".into(),
         });
     }
-    reader.decode().map_err(|e| Error::Decode {
+    let failed = |e: image::ImageError| Error::Decode {
         path: path.to_path_buf(),
         message: e.to_string(),
-    })
+    };
+    let decoder = reader.into_decoder().map_err(failed)?;
+    let (width, height) = image::ImageDecoder::dimensions(&decoder);
+    super::check_pixel_count(path, u64::from(width), u64::from(height))?;
+    DynamicImage::from_decoder(decoder).map_err(failed)
 }
 
 /// Luminance of an RGB triple, in the order the reference computes it.
@@ -107,6 +112,7 @@ pub fn read_image_file(path: &Path, frame: u32) -> Result<ImageFile> {
 /// [`read_image_file`] for a caller that needs only rows `0..rows`: a gray PNG stops decoding
 /// there (the other rows hold NaN); other files are read whole.
 pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<ImageFile> {
+    super::check_regular_file(path)?;
     let Some(format) = medical_format(path) else {
         if frame != 0 {
             return Err(Error::Decode {
@@ -145,6 +151,7 @@ pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<Imag
 /// Reads a mask file of any supported format (first channel; values must be non-negative
 /// integers).
 pub fn read_mask_file(path: &Path, frame: u32) -> Result<LabelMap> {
+    super::check_regular_file(path)?;
     let Some(format) = medical_format(path) else {
         return read_mask(path);
     };

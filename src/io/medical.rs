@@ -218,6 +218,9 @@ fn check_pixel_description(path: &Path, object: &dicom_object::DefaultDicomObjec
             ));
         }
     }
+    let rows = integer(tags::ROWS, "Rows")?.unwrap_or(0.0);
+    let columns = integer(tags::COLUMNS, "Columns")?.unwrap_or(0.0);
+    crate::io::check_pixel_count(path, columns as u64, rows as u64)?;
     if let Some(samples) = integer(tags::SAMPLES_PER_PIXEL, "SamplesPerPixel")? {
         if ![1.0, 3.0, 4.0].contains(&samples) {
             return Err(decode_error(
@@ -330,6 +333,12 @@ fn dicom_spacing(object: &dicom_object::DefaultDicomObject) -> Option<[f64; 2]> 
 
 fn read_nifti(path: &Path) -> Result<Raster> {
     use nifti::{NiftiObject, NiftiVolume};
+    // the header alone first: its dimensions are checked before the volume is allocated
+    let header = nifti::NiftiHeader::from_file(path)
+        .map_err(|e| decode_error(path, format!("not a readable NIfTI file: {e}")))?;
+    let [_, x, y, rest @ ..] = header.dim;
+    let others: u64 = rest.iter().map(|&d| u64::from(d.max(1))).product();
+    crate::io::check_pixel_count(path, u64::from(x), u64::from(y).saturating_mul(others))?;
     let object = nifti::ReaderOptions::new()
         .read_file(path)
         .map_err(|e| decode_error(path, format!("not a readable NIfTI file: {e}")))?;
@@ -532,35 +541,14 @@ fn read_nrrd(path: &Path) -> Result<Raster> {
             ))
         }
     };
-    let encoded = match &header.data_file {
-        Some(file) => std::fs::read(file).map_err(|source| Error::Read {
-            path: file.clone(),
-            source,
-        })?,
-        None => bytes[header.header_bytes..].to_vec(),
-    };
-    let raw = match header.encoding.as_str() {
-        "raw" => encoded,
-        "gzip" | "gz" => {
-            let mut out = Vec::new();
-            flate2::read::GzDecoder::new(encoded.as_slice())
-                .read_to_end(&mut out)
-                .map_err(|e| decode_error(path, format!("NRRD gzip data: {e}")))?;
-            out
-        }
-        other => {
-            return Err(decode_error(
-                path,
-                format!("NRRD encoding '{other}' is not supported (raw, gzip)"),
-            ))
-        }
-    };
-    let count = width
-        .checked_mul(height)
-        .and_then(|n| n.checked_mul(channels))
-        .ok_or_else(|| {
-            decode_error(path, format!("NRRD sizes {:?} are too large", header.sizes))
-        })?;
+    crate::io::check_pixel_count(
+        path,
+        width as u64,
+        (height as u64).saturating_mul(channels as u64),
+    )?;
+    let count = width * height * channels;
+    let needed = count.saturating_mul(nrrd_sample_size(path, &header.kind)?);
+    let raw = nrrd_data(path, &header, &bytes, needed)?;
     let samples = nrrd_samples(path, &header.kind, &raw, count, header.big_endian)?;
     let spacing = header.spacing.as_deref().and_then(|s| match s {
         [dx, dy] | [_, dx, dy] if dx.is_finite() && dy.is_finite() && *dx > 0.0 && *dy > 0.0 => {
@@ -577,9 +565,44 @@ fn read_nrrd(path: &Path) -> Result<Raster> {
     })
 }
 
-/// Decodes `count` samples of NRRD type `kind`.
-fn nrrd_samples(path: &Path, kind: &str, raw: &[u8], count: usize, big: bool) -> Result<Vec<f64>> {
-    let size = match kind {
+/// At most the first `needed` bytes of an NRRD file's data (attached after the header, or in
+/// its detached data file, which must be a regular file), inflated when gzip-encoded: never
+/// more than the header's sizes call for, however large the file or its inflation. Errors name
+/// the header `path`.
+fn nrrd_data(path: &Path, header: &NrrdHeader, bytes: &[u8], needed: usize) -> Result<Vec<u8>> {
+    let limit = needed as u64;
+    let encoded: Box<dyn Read + '_> = match &header.data_file {
+        Some(file) => {
+            crate::io::check_regular_file(file).map_err(|e| {
+                decode_error(path, format!("NRRD data file {}: {e}", file.display()))
+            })?;
+            let opened = std::fs::File::open(file).map_err(|e| {
+                decode_error(path, format!("NRRD data file {}: {e}", file.display()))
+            })?;
+            Box::new(opened)
+        }
+        None => Box::new(&bytes[header.header_bytes..]),
+    };
+    let mut raw = Vec::new();
+    let read = match header.encoding.as_str() {
+        "raw" => encoded.take(limit).read_to_end(&mut raw),
+        "gzip" | "gz" => flate2::read::GzDecoder::new(encoded)
+            .take(limit)
+            .read_to_end(&mut raw),
+        other => {
+            return Err(decode_error(
+                path,
+                format!("NRRD encoding '{other}' is not supported (raw, gzip)"),
+            ))
+        }
+    };
+    read.map_err(|e| decode_error(path, format!("NRRD data: {e}")))?;
+    Ok(raw)
+}
+
+/// Bytes per sample of NRRD type `kind`.
+fn nrrd_sample_size(path: &Path, kind: &str) -> Result<usize> {
+    Ok(match kind {
         "uchar" | "unsigned char" | "uint8" | "uint8_t" | "signed char" | "int8" | "int8_t" => 1,
         "ushort" | "unsigned short" | "uint16" | "uint16_t" | "short" | "int16" | "int16_t" => 2,
         "uint" | "unsigned int" | "uint32" | "uint32_t" | "int" | "int32" | "int32_t" | "float" => {
@@ -592,7 +615,12 @@ fn nrrd_samples(path: &Path, kind: &str, raw: &[u8], count: usize, big: bool) ->
                 format!("NRRD type '{other}' is not supported"),
             ))
         }
-    };
+    })
+}
+
+/// Decodes `count` samples of NRRD type `kind`.
+fn nrrd_samples(path: &Path, kind: &str, raw: &[u8], count: usize, big: bool) -> Result<Vec<f64>> {
+    let size = nrrd_sample_size(path, kind)?;
     let needed = count
         .checked_mul(size)
         .ok_or_else(|| decode_error(path, format!("NRRD image of {count} samples is too large")))?;

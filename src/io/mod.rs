@@ -10,3 +10,62 @@ pub use self::image::{
     PixelSpacing,
 };
 pub use manifest::{pair_folders, read_manifest, read_manifest_table, Case, Manifest};
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{Error, Result};
+
+/// Default most pixels an image or mask may have (2^28, a 16384² image), checked from the
+/// file's header before any pixel buffer is allocated, so that a small file claiming a huge
+/// size cannot exhaust memory.
+pub const DEFAULT_MAX_PIXELS: u64 = 1 << 28;
+
+static MAX_PIXELS: AtomicU64 = AtomicU64::new(DEFAULT_MAX_PIXELS);
+
+/// Sets the pixel limit every reader applies (`extract --max-pixels`); at least 1.
+pub fn set_max_pixels(pixels: u64) {
+    MAX_PIXELS.store(pixels.max(1), Ordering::Relaxed);
+}
+
+/// The pixel limit every reader applies.
+pub fn max_pixels() -> u64 {
+    MAX_PIXELS.load(Ordering::Relaxed)
+}
+
+/// An error naming `path` when an image of `width` × `height` pixels (as its header says) is
+/// above [`max_pixels`].
+pub(crate) fn check_pixel_count(path: &Path, width: u64, height: u64) -> Result<()> {
+    let pixels = width.saturating_mul(height);
+    if pixels > max_pixels() {
+        return Err(Error::Decode {
+            path: path.to_path_buf(),
+            message: format!(
+                "the header claims {width} x {height} pixels, above the limit of {} pixels (--max-pixels)",
+                max_pixels()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// An error naming `path` unless it is a regular file (or a link to one): a FIFO, a device such
+/// as `/dev/zero` or a folder would block or never end.
+pub(crate) fn check_regular_file(path: &Path) -> Result<()> {
+    let metadata = std::fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let kind = if metadata.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file (a pipe or a device)"
+    };
+    Err(Error::Decode {
+        path: path.to_path_buf(),
+        message: format!("{kind}; images and masks must be regular files"),
+    })
+}

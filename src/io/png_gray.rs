@@ -84,6 +84,7 @@ pub fn read_gray_rows<T: From<u16> + Copy + Default>(
     if info.color_type != ColorType::Grayscale || info.interlaced {
         return Ok(None);
     }
+    crate::io::check_pixel_count(path, u64::from(info.width), u64::from(info.height))?;
     let (width, height) = (info.width as usize, info.height as usize);
     let depth = info.bit_depth;
     let rows = rows.min(height);
