@@ -731,6 +731,7 @@ pub fn run(
     options: &BatchOptions,
 ) -> Result<BatchSummary> {
     let start = Instant::now();
+    check_output_paths(manifest, options)?;
     let cases: Vec<&Case> = manifest
         .cases
         .iter()
@@ -860,6 +861,14 @@ fn write_chunks(
     for chunk in chunks {
         let started = Instant::now();
         if let Some(header) = chunk.header {
+            if let Some(name) = repeated_column(&header) {
+                return Err(Error::Table {
+                    path: output.path.clone(),
+                    message: format!(
+                        "column '{name}' would appear twice (a pass-through column of the manifest named like the id or a feature column); rename it"
+                    ),
+                });
+            }
             output.append(header, chunk.rows)?;
         }
         errors.append(&chunk.failures)?;
@@ -869,6 +878,50 @@ fn write_chunks(
     output.finish()?;
     busy += started.elapsed();
     Ok(busy.as_secs_f64())
+}
+
+/// The first column name that `header` holds twice.
+fn repeated_column(header: &[String]) -> Option<&str> {
+    let mut seen = HashSet::with_capacity(header.len());
+    header
+        .iter()
+        .find(|name| !seen.insert(name.as_str()))
+        .map(String::as_str)
+}
+
+/// Refuses output paths that would overwrite an input or each other: the errors file equal to
+/// the output, or the output equal to the manifest it is made from.
+fn check_output_paths(manifest: &Manifest, options: &BatchOptions) -> Result<()> {
+    // a file that need not exist yet: its folder resolved, then its name
+    let resolved = |p: &Path| -> PathBuf {
+        let folder = p
+            .parent()
+            .filter(|f| !f.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        match (folder.canonicalize(), p.file_name()) {
+            (Ok(f), Some(name)) => f.join(name),
+            _ => p.to_path_buf(),
+        }
+    };
+    let same = |a: &Path, b: &Path| resolved(a) == resolved(b);
+    let refuse = |message: String| {
+        Err(Error::Setting(format!(
+            "{}: {message}",
+            options.out.display()
+        )))
+    };
+    if same(&options.errors_path(), &options.out) {
+        return refuse(
+            "the errors file (--errors) and the output (--out) are the same file".into(),
+        );
+    }
+    if let Some(source) = manifest.source.as_deref().filter(|m| same(m, &options.out)) {
+        return refuse(format!(
+            "the output is the manifest {} itself; choose another --out",
+            source.display()
+        ));
+    }
+    Ok(())
 }
 
 /// Fewest cases in a chunk: [`MIN_CHUNK`], and at least one per thread. Each thread holds one

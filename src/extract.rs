@@ -68,6 +68,25 @@ impl Settings {
                 )));
             }
         }
+        // each kind of image type once: two would repeat feature columns
+        let kinds: Vec<_> = self
+            .image_types
+            .iter()
+            .map(|t| std::mem::discriminant(&t.image_type))
+            .collect();
+        for (k, kind) in kinds.iter().enumerate() {
+            if kinds[..k].contains(kind) {
+                let given = format!("{:?}", self.image_types[k].image_type);
+                let name = given
+                    .split([' ', '('])
+                    .next()
+                    .unwrap_or_default()
+                    .to_lowercase();
+                return Err(Error::Setting(format!(
+                    "image type '{name}' is given twice (its feature columns would repeat)"
+                )));
+            }
+        }
         let mut names: Vec<String> = self.rings.iter().map(RingWidth::region_name).collect();
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {

@@ -372,7 +372,8 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     if let Some(dir) = &args.write_masks {
         for c in &manifest.cases {
             let case_settings = settings.for_case(c);
-            if let Err(e) = write_masks(&dir.join(&c.id), &c.image, &c.mask, &case_settings) {
+            let folder = dir.join(sonorad::io::manifest::file_name_of_id(&c.id));
+            if let Err(e) = write_masks(&folder, &c.image, &c.mask, &case_settings) {
                 eprintln!("case {}: {e:#}", c.id);
             }
         }

@@ -486,3 +486,128 @@ fn manifest_label_column_selects_the_region_per_case() {
     }
     assert_ne!(rows[0][at], rows[1][at]);
 }
+
+/// Outputs that would overwrite an input or each other are refused before anything is
+/// written: `--errors` equal to `--out` (also spelled differently), `--out` equal to the
+/// manifest even with `--force`.
+#[test]
+fn outputs_that_would_overwrite_an_input_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 2, 48);
+    let before = std::fs::read(&manifest).unwrap();
+    let out = dir.path().join("features.csv");
+    let same = format!("{}/./features.csv", dir.path().display());
+    let run = extract(&manifest, &out, &["--errors", &same]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stderr(&run).contains(
+            "features.csv: the errors file (--errors) and the output (--out) are the same file"
+        ),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!out.exists());
+    let run = extract(&manifest, &manifest, &["--force"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stderr(&run).contains("the output is the manifest")
+            && stderr(&run).contains("choose another --out"),
+        "{}",
+        stderr(&run)
+    );
+    assert_eq!(std::fs::read(&manifest).unwrap(), before);
+}
+
+/// Names that would repeat are errors naming the duplicate: an image type given twice, a
+/// pass-through column named like a feature column, two images of one folder with one stem.
+#[test]
+fn duplicate_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 2, 48);
+    let out = dir.path().join("features.csv");
+    let run = extract(&manifest, &out, &["--filters", "original,square,original"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stderr(&run)
+            .contains("image type 'original' is given twice (its feature columns would repeat)"),
+        "{}",
+        stderr(&run)
+    );
+    let edited = std::fs::read_to_string(&manifest).unwrap().replacen(
+        ",age,",
+        ",tumor_original_firstorder_Mean,",
+        1,
+    );
+    std::fs::write(&manifest, edited).unwrap();
+    let run = extract(&manifest, &out, &[]);
+    assert_ne!(run.status.code(), Some(0));
+    assert!(
+        stderr(&run).contains("column 'tumor_original_firstorder_Mean' would appear twice"),
+        "{}",
+        stderr(&run)
+    );
+    let images = dir.path().join("images");
+    std::fs::copy(
+        images.join("case_000000.png"),
+        images.join("case_000000.bmp"),
+    )
+    .unwrap();
+    let run = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--images",
+        &text(&images),
+        "--masks",
+        &text(&dir.path().join("masks")),
+        "--out",
+        &text(&dir.path().join("pairs.csv")),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stderr(&run).contains("case_000000.bmp and ")
+            && stderr(&run).contains("would both be case 'case_000000'; rename one"),
+        "{}",
+        stderr(&run)
+    );
+}
+
+/// `--write-masks` turns case ids into folder names that cannot leave the target folder.
+#[test]
+fn case_ids_cannot_write_masks_outside_the_folder() {
+    use sonorad::io::manifest::file_name_of_id;
+    assert_eq!(file_name_of_id("case_001"), "case_001");
+    assert_eq!(file_name_of_id("a.b-c"), "a.b-c");
+    for hostile in ["/tmp/x", "../../x", "..", ".", "", "a/b", "a\\b", "C:x"] {
+        let name = file_name_of_id(hostile);
+        assert!(!name.contains(['/', '\\', ':']), "{hostile} -> {name}");
+        assert!(!name.chars().all(|c| c == '.'), "{hostile} -> {name}");
+        assert!(name.len() > 8, "{hostile} -> {name}");
+    }
+    assert_ne!(file_name_of_id("a/b"), file_name_of_id("a_b"));
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 2, 48);
+    let edited =
+        std::fs::read_to_string(&manifest)
+            .unwrap()
+            .replacen("case_000000,", "../../escaped,", 1);
+    std::fs::write(&manifest, edited).unwrap();
+    let masks = dir.path().join("out").join("masks");
+    let run = extract(
+        &manifest,
+        &dir.path().join("out.csv"),
+        &["--write-masks", &text(&masks)],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let written: Vec<String> = std::fs::read_dir(&masks)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(
+        written.iter().any(|n| n.starts_with(".._.._escaped-")),
+        "{written:?}"
+    );
+    assert!(!dir.path().join("escaped").exists());
+}

@@ -51,6 +51,32 @@ pub struct Manifest {
     pub cases: Vec<Case>,
     /// Columns copied unchanged to the output, after the id column.
     pub extra_columns: Vec<String>,
+    /// The CSV file the cases were read from (`None` for folder pairs).
+    pub source: Option<PathBuf>,
+}
+
+/// A case id as a file or folder name (for `--write-masks`): every character other than an
+/// ASCII letter, digit, `.`, `_` or `-` becomes `_`, and an id changed that way, or one that is
+/// empty or all dots, gets `-` and 8 hex digits of its SHA-256 appended, so that no id can name
+/// a path outside the target folder and two ids never share a name.
+pub fn file_name_of_id(id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe == id && !id.chars().all(|c| c == '.') {
+        return safe;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(id.as_bytes());
+    let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{safe}-{hex}")
 }
 
 /// Reads a manifest and returns its cases (see [`read_manifest_table`]).
@@ -154,6 +180,7 @@ pub fn read_manifest_table(path: &Path, id_column: &str) -> Result<Manifest> {
     Ok(Manifest {
         cases,
         extra_columns: extra_at.iter().map(|&k| headers[k].to_string()).collect(),
+        source: Some(path.to_path_buf()),
     })
 }
 
@@ -216,6 +243,16 @@ pub fn pair_folders(images: &Path, masks: &Path, mask_suffix: &str) -> Result<Ma
             .find(|(s, _)| *s == wanted)
             .map(|(_, p)| p.clone())
             .unwrap_or_else(|| masks.join(format!("{wanted}.<png|dcm|nii|...>")));
+        if let Some(twin) = cases.iter().find(|c: &&Case| c.id == stem) {
+            return Err(Error::Manifest {
+                path: images.to_path_buf(),
+                message: format!(
+                    "{} and {} would both be case '{stem}'; rename one",
+                    twin.image.display(),
+                    image.display()
+                ),
+            });
+        }
         cases.push(Case::new(stem, image, mask));
     }
     if cases.is_empty() {
@@ -227,6 +264,7 @@ pub fn pair_folders(images: &Path, masks: &Path, mask_suffix: &str) -> Result<Ma
     Ok(Manifest {
         cases,
         extra_columns: Vec::new(),
+        source: None,
     })
 }
 
