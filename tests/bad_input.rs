@@ -490,3 +490,48 @@ fn compressed_data_inflates_only_as_far_as_the_header_says() {
         "{err}"
     );
 }
+
+/// A thin 16-bit image (34 × 485, `--bin-count 64`) whose GLCM makes the general eigensolver of
+/// MCC iterate without end used to hang `extract` on both backends. The solver is now bounded
+/// and falls back to the symmetric route: the case finishes within seconds with PyRadiomics'
+/// values (MCC 0.9999999999999647 and Idmn 0.950129384273491, from
+/// `tests/fixtures/regressions/mcc_hang/README.md`) to 1e-9.
+#[test]
+fn an_mcc_that_never_converged_now_finishes_with_pyradiomics_value() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/regressions/mcc_hang"
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args(["extract", "--backend", "cpu", "--bin-count", "64"])
+        .args(["--image", &format!("{dir}/image.png")])
+        .args(["--mask", &format!("{dir}/mask.png")])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("extract still running after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    let value = |name: &str| -> f64 {
+        let line = table.lines().find(|l| l.starts_with(name)).unwrap();
+        line.split(',').nth(1).unwrap().parse().unwrap()
+    };
+    for (name, expected) in [
+        ("tumor_original_glcm_MCC,", 0.9999999999999647),
+        ("tumor_original_glcm_Idmn,", 0.950129384273491),
+    ] {
+        let got = value(name);
+        assert!(
+            (got - expected).abs() <= 1e-9 * expected.abs(),
+            "{name} {got}"
+        );
+    }
+}

@@ -241,15 +241,19 @@ fn angle_features(p: &[f64], l: usize, gray: &[u32], ng: u32) -> [f64; 24] {
 /// Largest matrix side for which MCC uses the general eigensolver on `Q` itself.
 const MCC_GENERAL_LIMIT: usize = 256;
 
+/// QR iterations the general eigensolver may take per gray level before MCC falls back to the
+/// symmetric route (LAPACK's `geev`, which numpy calls, allows 30 per eigenvalue).
+const MCC_ITERATIONS_PER_LEVEL: usize = 30;
+
 /// Maximal correlation coefficient: `sqrt` of the second largest eigenvalue of
 /// `Q(i,j) = Σ_k p(i,k) p(j,k) / (p_x(i) p_y(k) + ε)`.
 ///
 /// Up to 256 gray levels the eigenvalues of `Q` are computed directly (general solver, sorted as
-/// numpy sorts complex numbers). Beyond, where that takes seconds per angle, `Q` without `ε` is
-/// used through its symmetric similar matrix `S = M Mᵀ`, `M = D_x^{-1/2} P D_y^{-1/2}`
-/// (`Q = D_x^{-1/2} S D_x^{1/2}`), whose real eigenvalues a symmetric solver finds quickly; rows
-/// with `p_x = 0` are zero in `Q` and contribute eigenvalue 0. A tiny negative eigenvalue from
-/// rounding gives 0, as the real part of numpy's complex square root does.
+/// numpy sorts complex numbers), within [`MCC_ITERATIONS_PER_LEVEL`] iterations per level; when
+/// that does not converge (near-degenerate eigenvalues of thin regions), and beyond 256 levels,
+/// where the general solver takes seconds per angle, MCC comes from
+/// [`symmetric_mcc`] instead. A tiny negative eigenvalue from rounding gives 0, as the real part
+/// of numpy's complex square root does.
 fn maximal_correlation_coefficient(p: &[f64], px: &[f64], py: &[f64], l: usize) -> f64 {
     if l < 2 {
         return 1.0;
@@ -258,11 +262,22 @@ fn maximal_correlation_coefficient(p: &[f64], px: &[f64], py: &[f64], l: usize) 
         let weights = DMatrix::<f64>::from_fn(l, l, |i, k| p[i * l + k] / (px[i] * py[k] + EPS));
         let pairs = DMatrix::<f64>::from_fn(l, l, |k, j| p[j * l + k]);
         let q = weights * pairs;
-        let mut complex: Vec<nalgebra::Complex<f64>> =
-            q.complex_eigenvalues().iter().copied().collect();
-        complex.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
-        return complex[l - 2].sqrt().re;
+        let bound = MCC_ITERATIONS_PER_LEVEL * l;
+        if let Some(schur) = nalgebra::Schur::try_new(q, f64::EPSILON, bound) {
+            let mut complex: Vec<nalgebra::Complex<f64>> =
+                schur.complex_eigenvalues().iter().copied().collect();
+            complex.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
+            return complex[l - 2].sqrt().re;
+        }
     }
+    symmetric_mcc(p, px, py, l)
+}
+
+/// MCC from `Q` without `ε` through its symmetric similar matrix `S = M Mᵀ`,
+/// `M = D_x^{-1/2} P D_y^{-1/2}` (`Q = D_x^{-1/2} S D_x^{1/2}`), whose real eigenvalues a
+/// symmetric solver finds quickly and always; rows with `p_x = 0` are zero in `Q` and contribute
+/// eigenvalue 0.
+fn symmetric_mcc(p: &[f64], px: &[f64], py: &[f64], l: usize) -> f64 {
     let rows: Vec<usize> = (0..l).filter(|&i| px[i] > 0.0).collect();
     let columns: Vec<usize> = (0..l).filter(|&k| py[k] > 0.0).collect();
     let m = DMatrix::<f64>::from_fn(rows.len(), columns.len(), |a, b| {
