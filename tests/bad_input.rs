@@ -535,3 +535,66 @@ fn an_mcc_that_never_converged_now_finishes_with_pyradiomics_value() {
         );
     }
 }
+
+/// Every truncation of a JPEG is an error naming the file: the decoder itself fills missing scan
+/// data with gray and reports nothing.
+#[test]
+fn truncated_jpegs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mask) = good_case(dir.path());
+    let jpeg = dir.path().join("scan.jpg");
+    image::save_buffer(
+        &jpeg,
+        &speckle(40, 30, 3),
+        40,
+        30,
+        image::ExtendedColorType::L8,
+    )
+    .unwrap();
+    let bytes = std::fs::read(&jpeg).unwrap();
+    extract_succeeds(&["--image", jpeg.to_str().unwrap(), "--mask", &mask]);
+    let cut = dir.path().join("cut.jpg");
+    for keep in [
+        bytes.len() / 4,
+        bytes.len() / 2,
+        bytes.len() - 2,
+        bytes.len() - 1,
+    ] {
+        std::fs::write(&cut, &bytes[..keep]).unwrap();
+        let (code, err) = fails(&["--image", cut.to_str().unwrap(), "--mask", &mask]);
+        assert_eq!(code, 1);
+        assert!(
+            err.contains("cut.jpg: not a readable image: the JPEG file does not end with its end-of-image marker (truncated)"),
+            "{keep} bytes: {err}"
+        );
+    }
+}
+
+/// A PNG whose zlib stream carries a wrong Adler-32 checksum (chunk CRC recomputed, so only the
+/// checksum is wrong) is refused, as zlib refuses it.
+#[test]
+fn png_with_a_bad_adler32_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    let mut bytes = std::fs::read(&mask).unwrap();
+    // the last IDAT chunk ends 12 bytes (IEND) + 4 (its CRC) before the end of the file; its
+    // data ends with the 4-byte Adler-32
+    let iend = bytes.len() - 12;
+    let crc_at = iend - 4;
+    bytes[crc_at - 1] ^= 0x55;
+    let length_at = (0..crc_at)
+        .rev()
+        .find(|&k| &bytes[k + 4..k + 8] == b"IDAT")
+        .unwrap();
+    let mut crc = flate2::Crc::new();
+    crc.update(&bytes[length_at + 4..crc_at]);
+    bytes[crc_at..iend].copy_from_slice(&crc.sum().to_be_bytes());
+    let bad = dir.path().join("bad_adler.png");
+    std::fs::write(&bad, &bytes).unwrap();
+    let (code, err) = fails(&["--image", &image, "--mask", bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("bad_adler.png: not a readable image: Corrupt deflate stream. WrongChecksum"),
+        "{err}"
+    );
+}

@@ -52,6 +52,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn decode(path: &Path, bytes: Vec<u8>) -> Result<DynamicImage> {
+    check_jpeg_complete(path, &bytes)?;
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| Error::Decode {
@@ -72,6 +73,23 @@ fn decode(path: &Path, bytes: Vec<u8>) -> Result<DynamicImage> {
     let (width, height) = image::ImageDecoder::dimensions(&decoder);
     super::check_pixel_count(path, u64::from(width), u64::from(height))?;
     DynamicImage::from_decoder(decoder).map_err(failed)
+}
+
+/// A JPEG file (it starts with the SOI marker FF D8) must end with the EOI marker FF D9 (trailing
+/// zero bytes allowed): the decoder fills a cut file's missing scan data with gray and reports
+/// no error, so a truncated JPEG would otherwise give the features of an image that is not there.
+fn check_jpeg_complete(path: &Path, bytes: &[u8]) -> Result<()> {
+    if !bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        return Ok(());
+    }
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |k| k + 1);
+    if bytes[..end].ends_with(&[0xff, 0xd9]) {
+        return Ok(());
+    }
+    Err(Error::Decode {
+        path: path.to_path_buf(),
+        message: "the JPEG file does not end with its end-of-image marker (truncated)".into(),
+    })
 }
 
 /// Luminance of an RGB triple, in the order the reference computes it.

@@ -9,6 +9,9 @@
 //!
 //! A file is checked to the end of its chunk structure (IEND present, no chunk cut short) before
 //! any row is read, so a truncated file is an error even when the rows it lacks are not needed.
+//! Chunk CRCs are verified as chunks are read, and the image data's Adler-32 checksum when every
+//! row is decoded (a mask always; an image whose regions reach its last row); an image decoded
+//! only down to the rows its regions need leaves the checksum of the rest unread.
 
 use std::io::Cursor;
 use std::path::Path;
@@ -79,6 +82,8 @@ pub fn read_gray_rows<T: From<u16> + Copy + Default>(
     check_complete(bytes, path)?;
     let mut decoder = Decoder::new(Cursor::new(bytes));
     decoder.set_transformations(Transformations::IDENTITY);
+    // chunk CRCs, and the zlib stream's Adler-32 once every row is read
+    decoder.ignore_checksums(false);
     let mut reader = decoder.read_info().map_err(|e| decode_error(path, e))?;
     let info = reader.info();
     if info.color_type != ColorType::Grayscale || info.interlaced {
@@ -101,6 +106,10 @@ pub fn read_gray_rows<T: From<u16> + Copy + Default>(
             .map_err(|e| decode_error(path, e))?
             .ok_or_else(|| decode_error(path, format!("the image data ends at row {y}")))?;
         unpack(row.data(), depth, width, &table, &mut samples);
+    }
+    if rows == height {
+        // the end of the image data: its Adler-32 checksum is verified here
+        reader.finish().map_err(|e| decode_error(path, e))?;
     }
     Ok(Some(GrayRows {
         width,
