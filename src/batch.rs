@@ -541,6 +541,11 @@ impl Output {
                         std::fs::remove_file(out).map_err(|e| write_error(out, e))?;
                     }
                 }
+                if resume && out.exists() && parts.exists() {
+                    // A run killed after its joined table was renamed into place but before its
+                    // parts were removed: the table holds every part's rows, so the parts go.
+                    std::fs::remove_dir_all(&parts).map_err(|e| write_error(&parts, e))?;
+                }
                 std::fs::create_dir_all(&parts).map_err(|e| write_error(&parts, e))?;
                 if resume && out.exists() {
                     // A finished table becomes the first part again.
@@ -740,7 +745,9 @@ pub fn run(
         .map(|(_, c)| c)
         .collect();
     let text_columns = 1 + manifest.extra_columns.len();
+    check_recorded_settings(settings, options)?;
     let output = Output::open(options, text_columns)?;
+    record_settings(settings, options)?;
     let errors_path = options.errors_path();
     let errors = CsvAppender::open(&errors_path, true)?;
     let todo: Vec<Case> = cases
@@ -878,6 +885,54 @@ fn write_chunks(
     output.finish()?;
     busy += started.elapsed();
     Ok(busy.as_secs_f64())
+}
+
+/// Where the settings of an output are recorded: `<out>.settings.txt`.
+fn settings_path(options: &BatchOptions) -> PathBuf {
+    with_suffix(&options.out, ".settings.txt")
+}
+
+/// The settings an output is made with, as recorded beside it: the sonorad version, the
+/// extraction settings and the id column.
+fn settings_record(settings: &Settings, options: &BatchOptions) -> String {
+    format!(
+        "sonorad {}
+id column: {}
+{settings:#?}
+",
+        env!("CARGO_PKG_VERSION"),
+        options.id_column
+    )
+}
+
+/// Before a resume: an error when the output was made with other settings than this run's, so
+/// that rows computed two ways never share a table. An output without a record (made before
+/// records were kept) is resumed as before.
+fn check_recorded_settings(settings: &Settings, options: &BatchOptions) -> Result<()> {
+    let path = settings_path(options);
+    if !options.resume || !path.exists() {
+        return Ok(());
+    }
+    let recorded = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    if recorded == settings_record(settings, options) {
+        return Ok(());
+    }
+    Err(Error::Table {
+        path: options.out.clone(),
+        message: format!(
+            "was made with other settings (recorded in {}); resume it with the same settings, or give --force to start over",
+            path.display()
+        ),
+    })
+}
+
+/// Records this run's settings beside its output.
+fn record_settings(settings: &Settings, options: &BatchOptions) -> Result<()> {
+    let path = settings_path(options);
+    std::fs::write(&path, settings_record(settings, options)).map_err(|e| write_error(&path, e))
 }
 
 /// The first column name that `header` holds twice.

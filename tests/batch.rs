@@ -165,12 +165,20 @@ fn resume_after_a_kill_gives_the_uninterrupted_table() {
     );
 }
 
+/// A resumed run must compute its rows as the output's rows were computed: the settings are
+/// recorded beside the output (`<out>.settings.txt`) and a resume with others (another ring,
+/// another bin width with the same columns) is refused, the output untouched. An output without
+/// a record still refuses rows with other columns.
 #[test]
-fn resuming_with_other_settings_stops_with_the_column_mismatch() {
+fn resuming_with_other_settings_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = cohort(dir.path(), 12, 48);
     let out = dir.path().join("features.csv");
     assert_eq!(extract(&manifest, &out, &[]).status.code(), Some(0));
+    let record = dir.path().join("features.csv.settings.txt");
+    assert!(std::fs::read_to_string(&record)
+        .unwrap()
+        .contains("Width(\n"));
     let mut text_manifest = std::fs::read_to_string(&manifest).unwrap();
     // one case the first run did not see, so that the resumed run has rows to write
     let extra = text_manifest
@@ -182,18 +190,81 @@ fn resuming_with_other_settings_stops_with_the_column_mismatch() {
     text_manifest.push('\n');
     std::fs::write(&manifest, text_manifest).unwrap();
     let before = std::fs::read_to_string(&out).unwrap();
-    // the written output (rings of 5 px) does not take rows with a 3 px ring as well
+    for other in [&["--ring", "3px"][..], &["--bin-width", "10"][..]] {
+        let mut args = vec!["--resume"];
+        args.extend_from_slice(other);
+        let resumed = extract(&manifest, &out, &args);
+        assert_eq!(resumed.status.code(), Some(1), "{}", stderr(&resumed));
+        assert!(
+            stderr(&resumed).contains(&format!(
+                "{}: was made with other settings (recorded in {}); resume it with the same settings, or give --force to start over",
+                out.display(),
+                record.display()
+            )),
+            "{}",
+            stderr(&resumed)
+        );
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), before);
+    }
+    // the same settings resume
+    let resumed = extract(&manifest, &out, &["--resume"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    let after = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(after.lines().count(), before.lines().count() + 1);
+    // without a record (an output of an older sonorad), the columns still have to match
+    std::fs::remove_file(&record).unwrap();
+    let mut text_manifest = std::fs::read_to_string(&manifest).unwrap();
+    text_manifest.push_str(&extra.replacen("late", "later", 1));
+    text_manifest.push('\n');
+    std::fs::write(&manifest, text_manifest).unwrap();
     let resumed = extract(&manifest, &out, &["--resume", "--ring", "3px"]);
     assert_eq!(resumed.status.code(), Some(1), "{}", stderr(&resumed));
     assert!(
-        stderr(&resumed).contains(&format!(
-            "{}: cannot write: the existing output has other columns than this run produces",
-            out.display()
-        )),
+        stderr(&resumed)
+            .contains("cannot write: the existing output has other columns than this run produces"),
         "{}",
         stderr(&resumed)
     );
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), before);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), after);
+}
+
+/// A Parquet run killed after its joined table was renamed into place but before its parts
+/// were removed leaves both; `--resume` keeps the table and drops the stale parts instead of
+/// reading every row twice.
+#[test]
+fn a_parquet_run_killed_in_its_finish_resumes_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 8, 48);
+    let full = std::fs::read_to_string(&manifest).unwrap();
+    let lines: Vec<&str> = full.lines().collect();
+    let half = |range: std::ops::Range<usize>, name: &str| {
+        let path = dir.path().join(name);
+        let mut text = lines[0].to_string() + "\n";
+        for line in &lines[range] {
+            text += line;
+            text += "\n";
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (first, second) = (half(1..5, "first.csv"), half(5..9, "second.csv"));
+    let out = dir.path().join("features.parquet");
+    assert_eq!(extract(&manifest, &out, &[]).status.code(), Some(0));
+    let parts = dir.path().join("features.parquet.parts");
+    std::fs::create_dir_all(&parts).unwrap();
+    for (k, half) in [first, second].iter().enumerate() {
+        let part = dir.path().join(format!("half{k}.parquet"));
+        assert_eq!(extract(half, &part, &[]).status.code(), Some(0));
+        std::fs::rename(&part, parts.join(format!("part-00000{k}.parquet"))).unwrap();
+    }
+    let resumed = extract(&manifest, &out, &["--resume"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    let (_, rows) = read_table(&out).unwrap();
+    let mut ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((rows.len(), ids.len()), (8, 8));
+    assert!(!parts.exists());
 }
 
 #[test]
