@@ -287,13 +287,35 @@ fn drop_partial_line(path: &Path) -> Result<()> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .map_err(|e| write_error(path, e))?;
-    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let keep = complete_records_end(&bytes);
     if keep < bytes.len() {
         file.set_len(keep as u64)
             .and_then(|()| file.seek(SeekFrom::End(0)).map(|_| ()))
             .map_err(|e| write_error(path, e))?;
     }
     Ok(())
+}
+
+/// Bytes of `csv` up to the end of its last complete record: one that parses, has as many
+/// fields as the header and ends with a newline. A record cut by a kill, even inside a quoted
+/// field holding a newline (a case id), is after that point: the cut leaves it short of fields
+/// or of its final newline (the last field is a feature value, never quoted).
+fn complete_records_end(csv: &[u8]) -> usize {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv);
+    let mut record = csv::ByteRecord::new();
+    let (mut end, mut fields) = (0, None);
+    while let Ok(true) = reader.read_byte_record(&mut record) {
+        let at = reader.position().byte() as usize;
+        let width = *fields.get_or_insert(record.len());
+        if record.len() != width || at == 0 || csv.get(at - 1) != Some(&b'\n') {
+            break;
+        }
+        end = at;
+    }
+    end
 }
 
 /// Header and ids of an existing CSV feature table.

@@ -682,3 +682,30 @@ fn case_ids_cannot_write_masks_outside_the_folder() {
     );
     assert!(!dir.path().join("escaped").exists());
 }
+
+/// A CSV output cut by a kill inside a quoted case id that holds a newline resumes: the cut
+/// record is dropped as a whole (it used to leave a record of one field that stopped the
+/// resume).
+#[test]
+fn resume_drops_a_record_cut_inside_a_quoted_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 4, 48);
+    let out = dir.path().join("features.csv");
+    assert_eq!(extract(&manifest, &out, &[]).status.code(), Some(0));
+    let complete = std::fs::read_to_string(&out).unwrap();
+    for partial in ["\"new\n", "\"new\ncase\",0,5", "\"new\ncase\",0,5,0.1"] {
+        std::fs::write(&out, format!("{complete}{partial}")).unwrap();
+        let resumed = extract(&manifest, &out, &["--resume"]);
+        assert_eq!(
+            resumed.status.code(),
+            Some(0),
+            "{partial:?}: {}",
+            stderr(&resumed)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            complete,
+            "{partial:?}"
+        );
+    }
+}
