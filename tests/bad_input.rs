@@ -598,3 +598,41 @@ fn png_with_a_bad_adler32_is_refused() {
         "{err}"
     );
 }
+
+/// A small image padded to 64 MiB (a sparse file: a valid header, then zeros) is refused from its
+/// size and header before it is read, naming the file.
+#[test]
+fn a_file_far_larger_than_its_pixels_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    let padded = dir.path().join("padded.png");
+    std::fs::copy(&image, &padded).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&padded)
+        .unwrap();
+    file.set_len(64 << 20).unwrap();
+    let (code, err) = fails(&["--image", padded.to_str().unwrap(), "--mask", &mask]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("padded.png: not a readable image: the file holds 67108864 bytes, more than its 40 x 30 pixels can need (16786816); refused unread"),
+        "{err}"
+    );
+}
+
+/// An NRRD file of 1 GiB (a sparse file) whose header asks for 40 × 30 bytes is read as far as
+/// those bytes: the header alone first, then the data streamed (the whole file used to be read).
+#[test]
+fn an_nrrd_file_is_read_only_as_far_as_its_header_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.nrrd");
+    let header = "NRRD0004\ntype: uchar\ndimension: 2\nsizes: 40 30\nencoding: raw\n\n";
+    let mut bytes = header.as_bytes().to_vec();
+    bytes.extend((0..1200u32).map(|k| (k % 251) as u8));
+    std::fs::write(&path, &bytes).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(1 << 30).unwrap();
+    let image = sonorad::io::read_image_file(&path, 0).unwrap().image;
+    assert_eq!((image.width, image.height), (40, 30));
+    assert_eq!(image.pixels[1199], f64::from(1199 % 251));
+}

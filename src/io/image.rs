@@ -43,12 +43,43 @@ pub struct LabelMap {
     pub source: PathBuf,
 }
 
+/// Reads a raster image file whole, after checking from its header (read alone) that the file
+/// is no larger than its pixels can need: a few hundred bytes of header must not make sonorad
+/// read a gigabyte of padding.
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     super::check_regular_file(path)?;
+    let size = std::fs::metadata(path)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    let header = ImageReader::open(path)
+        .ok()
+        .and_then(|r| r.with_guessed_format().ok())
+        .and_then(|r| r.into_dimensions().ok());
+    if let Some((width, height)) = header {
+        super::check_pixel_count(path, u64::from(width), u64::from(height))?;
+        let most = most_file_bytes(u64::from(width) * u64::from(height));
+        if size > most {
+            return Err(Error::Decode {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the file holds {size} bytes, more than its {width} x {height} pixels can need ({most}); refused unread"
+                ),
+            });
+        }
+    }
     std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Most bytes a raster file of `pixels` pixels can sensibly hold: 8 bytes a pixel (16-bit RGBA
+/// stored raw, more than any compression leaves), plus 16 MiB of headers, profiles and metadata.
+fn most_file_bytes(pixels: u64) -> u64 {
+    pixels.saturating_mul(8).saturating_add(16 << 20)
 }
 
 fn decode(path: &Path, bytes: Vec<u8>) -> Result<DynamicImage> {

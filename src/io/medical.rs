@@ -525,12 +525,25 @@ fn parse_nrrd_header(path: &Path, bytes: &[u8]) -> Result<NrrdHeader> {
     Ok(header)
 }
 
+/// Most bytes an NRRD header may take; the header is read alone, the data streamed after it.
+const NRRD_HEADER_LIMIT: u64 = 1 << 20;
+
 fn read_nrrd(path: &Path) -> Result<Raster> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let read_error = |source| Error::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    let header = parse_nrrd_header(path, &bytes)?;
+    };
+    let mut prefix = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(NRRD_HEADER_LIMIT).read_to_end(&mut prefix))
+        .map_err(read_error)?;
+    let header = parse_nrrd_header(path, &prefix)?;
+    if header.data_file.is_none() && header.header_bytes as u64 >= NRRD_HEADER_LIMIT {
+        return Err(decode_error(
+            path,
+            format!("the NRRD header does not end (blank line) within its first {NRRD_HEADER_LIMIT} bytes"),
+        ));
+    }
     let (channels, width, height) = match header.sizes.as_slice() {
         [w, h] => (1, *w, *h),
         [c @ (3 | 4), w, h] => (*c, *w, *h),
@@ -548,7 +561,7 @@ fn read_nrrd(path: &Path) -> Result<Raster> {
     )?;
     let count = width * height * channels;
     let needed = count.saturating_mul(nrrd_sample_size(path, &header.kind)?);
-    let raw = nrrd_data(path, &header, &bytes, needed)?;
+    let raw = nrrd_data(path, &header, needed)?;
     let samples = nrrd_samples(path, &header.kind, &raw, count, header.big_endian)?;
     let spacing = header.spacing.as_deref().and_then(|s| match s {
         [dx, dy] | [_, dx, dy] if dx.is_finite() && dy.is_finite() && *dx > 0.0 && *dy > 0.0 => {
@@ -566,10 +579,10 @@ fn read_nrrd(path: &Path) -> Result<Raster> {
 }
 
 /// At most the first `needed` bytes of an NRRD file's data (attached after the header, or in
-/// its detached data file, which must be a regular file), inflated when gzip-encoded: never
-/// more than the header's sizes call for, however large the file or its inflation. Errors name
-/// the header `path`.
-fn nrrd_data(path: &Path, header: &NrrdHeader, bytes: &[u8], needed: usize) -> Result<Vec<u8>> {
+/// its detached data file, which must be a regular file), streamed from the file and inflated
+/// when gzip-encoded: never more than the header's sizes call for, however large the file or its
+/// inflation. Errors name the header `path`.
+fn nrrd_data(path: &Path, header: &NrrdHeader, needed: usize) -> Result<Vec<u8>> {
     let limit = needed as u64;
     let encoded: Box<dyn Read + '_> = match &header.data_file {
         Some(file) => {
@@ -581,7 +594,18 @@ fn nrrd_data(path: &Path, header: &NrrdHeader, bytes: &[u8], needed: usize) -> R
             })?;
             Box::new(opened)
         }
-        None => Box::new(&bytes[header.header_bytes..]),
+        None => {
+            let mut file = std::fs::File::open(path).map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            std::io::Seek::seek(
+                &mut file,
+                std::io::SeekFrom::Start(header.header_bytes as u64),
+            )
+            .map_err(|e| decode_error(path, format!("NRRD data: {e}")))?;
+            Box::new(file)
+        }
     };
     let mut raw = Vec::new();
     let read = match header.encoding.as_str() {
