@@ -549,3 +549,30 @@ fn predict_names_the_case_and_feature_without_a_value() {
         )
     );
 }
+
+/// A hand-edited `model.json` whose Rad-score coefficients are 1e308 (finite, but the score
+/// overflows) is an error naming the case, not an exit 0 with -inf Rad-scores.
+#[test]
+fn predict_refuses_a_rad_score_that_overflows() {
+    let dir = demo_dir();
+    let mut models = TrainedModels::read(&dir.join("model.json")).expect("models");
+    for b in models.scoring.radscore.coefficients.iter_mut() {
+        if *b != 0.0 {
+            *b = 1e308 * b.signum();
+        }
+    }
+    for b in models.scoring.radscore.raw_coefficients.iter_mut() {
+        if *b != 0.0 {
+            *b = 1e308 * b.signum();
+        }
+    }
+    let features = RawTable::read(&dir.join("features.csv")).expect("features");
+    let message = predict(&models, &features, None)
+        .expect_err("an overflowing Rad-score")
+        .to_string();
+    assert!(
+        message.contains("column 'Rad-score': the model gives a Rad-score of")
+            && message.ends_with("its coefficients are out of range for these values"),
+        "{message}"
+    );
+}

@@ -332,3 +332,57 @@ fn missing_values_are_imputed_with_training_medians() {
     let model = json(&dir.path().join("dropped/model.json"));
     assert_eq!(model["imputation_medians"], serde_json::json!({}));
 }
+
+/// A feature column without any value is left out with a note (it used to make every case
+/// incomplete, and the study stopped with "0 positive and 0 negative" cases); a split column
+/// that puts every case in training is an error, not a study without validation.
+#[test]
+fn an_empty_feature_column_and_an_empty_validation_cohort() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let empty = "tumor_original_glcm_Contrast";
+    let table = features(dir.path(), |_, header, row| {
+        row[column(header, empty)] = "nan".into();
+    });
+    let output = train(&table, &dir.path().join("study"), &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "1 feature column(s) without a value in any case, left out: {empty}"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("case(s) with missing feature values"),
+        "{stdout}"
+    );
+
+    // the same table with a split column after the id that puts every case in training
+    let all_training = dir.path().join("all_training.csv");
+    let text: String = std::fs::read_to_string(features(dir.path(), |_, _, _| {}))
+        .expect("table")
+        .lines()
+        .enumerate()
+        .map(|(k, line)| {
+            let (id, rest) = line.split_once(',').expect("id column");
+            let cell = if k == 0 { "split" } else { "train" };
+            format!("{id},{cell},{rest}\n")
+        })
+        .collect();
+    std::fs::write(&all_training, text).expect("write");
+    let output = train(
+        &all_training,
+        &dir.path().join("no_validation"),
+        &["--split-column", "split"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the validation cohort is empty (every case is in training)"),
+        "{stderr}"
+    );
+}

@@ -163,6 +163,17 @@ pub fn predict(
                     },
                     other => ClinicalError::Train(other),
                 })?;
+        if !radscore.is_finite() {
+            // finite coefficients can still overflow (a hand-edited model with 1e308)
+            return Err(ClinicalError::Value {
+                path: features.path.clone(),
+                case: id.clone(),
+                column: "Rad-score".into(),
+                message: format!(
+                    "the model gives a Rad-score of {radscore} for this case; its coefficients are out of range for these values"
+                ),
+            });
+        }
         let (probability, cutoff) = match &models.clinical {
             Some(model) => {
                 let mut terms = vec![radscore];

@@ -41,6 +41,47 @@ use crate::stats::median_sorted;
 use data::{is_feature_column, Cohort, RawTable};
 use error::{TrainError, TrainResult};
 
+/// Leaves out the candidate feature columns without a value in any case (a filter that failed
+/// everywhere, say), with a note naming them, so that one empty column does not exclude every
+/// case as "incomplete"; `values` loses those columns too.
+fn drop_empty_columns(
+    table: &RawTable,
+    candidates: Vec<usize>,
+    values: &mut [Vec<Option<f64>>],
+    notes: &mut Vec<String>,
+) -> Vec<usize> {
+    let filled: Vec<bool> = (0..candidates.len())
+        .map(|j| values.iter().any(|row| row[j].is_some()))
+        .collect();
+    if filled.iter().all(|&f| f) {
+        return candidates;
+    }
+    let empty: Vec<&str> = candidates
+        .iter()
+        .zip(&filled)
+        .filter(|(_, &f)| !f)
+        .map(|(&c, _)| table.header[c].as_str())
+        .collect();
+    notes.push(format!(
+        "{} feature column(s) without a value in any case, left out: {}",
+        empty.len(),
+        empty.join(", ")
+    ));
+    for row in values.iter_mut() {
+        let mut j = 0;
+        row.retain(|_| {
+            j += 1;
+            filled[j - 1]
+        });
+    }
+    candidates
+        .into_iter()
+        .zip(&filled)
+        .filter(|(_, &f)| f)
+        .map(|(c, _)| c)
+        .collect()
+}
+
 /// What to do with rows that have missing feature values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -475,10 +516,6 @@ fn fit_study_on(
             "no feature columns (names containing _original_, _log-sigma-, _wavelet-, ...)",
         ));
     }
-    let candidate_names: Vec<String> = candidates
-        .iter()
-        .map(|&c| table.header[c].clone())
-        .collect();
     let mut values: Vec<Vec<Option<f64>>> = Vec::with_capacity(table.rows.len());
     for r in 0..table.rows.len() {
         values.push(
@@ -488,6 +525,14 @@ fn fit_study_on(
                 .collect::<TrainResult<_>>()?,
         );
     }
+    let candidates = drop_empty_columns(table, candidates, &mut values, &mut notes);
+    if candidates.is_empty() {
+        return Err(table.error("no feature column has a value in any case"));
+    }
+    let candidate_names: Vec<String> = candidates
+        .iter()
+        .map(|&c| table.header[c].clone())
+        .collect();
     let ids = table.ids();
 
     // Missing values: report, then drop rows or keep them for imputation.
@@ -534,6 +579,14 @@ fn fit_study_on(
     let validation: Vec<usize> = (0..rows.len())
         .filter(|&i| cohorts[i] == Cohort::Validation)
         .collect();
+    if validation.is_empty() {
+        return Err(TrainError::TooFewCases {
+            step: "split".into(),
+            message: "the validation cohort is empty (every case is in training); a study needs \
+                      validation cases to report on"
+                .into(),
+        });
+    }
     let ytrain: Vec<bool> = training.iter().map(|&i| y[i]).collect();
     let positives = ytrain.iter().filter(|&&v| v).count();
     if positives < config.lasso_folds || ytrain.len() - positives < config.lasso_folds {
