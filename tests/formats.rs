@@ -531,3 +531,39 @@ fn garbage_rle_dicom_fails_its_case_and_the_batch_goes_on() {
         assert!(!line.contains("internal error"), "{line}");
     }
 }
+
+/// A DICOM file whose pixel data declares 0x7fffffff bytes (the file holds a few hundred) is
+/// refused from its element lengths before the parser allocates them, naming the file; so is
+/// one whose elements are misaligned (a VR the standard does not know).
+#[test]
+fn dicom_with_a_bogus_element_length_is_refused_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, _) = pixels();
+    let path = dir.path().join("bogus.dcm");
+    dicom(&path, std::slice::from_ref(&image), 1, vec![]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let pixel_data = bytes
+        .windows(8)
+        .position(|w| w == [0xe0, 0x7f, 0x10, 0x00, b'O', b'B', 0, 0])
+        .unwrap();
+    bytes[pixel_data + 8..pixel_data + 12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let err = read_image_file(&path, 0).unwrap_err().to_string();
+    assert!(
+        err.contains("bogus.dcm: not a readable image: DICOM element (7FE0,0010) declares 2147483647 bytes, but only"),
+        "{err}"
+    );
+    let modality = bytes
+        .windows(4)
+        .position(|w| w == [0x08, 0x00, 0x60, 0x00])
+        .unwrap();
+    bytes[modality + 4..modality + 6].copy_from_slice(b"TI");
+    std::fs::write(&path, &bytes).unwrap();
+    let err = read_image_file(&path, 0).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "bogus.dcm: not a readable image: DICOM data at byte {modality} is not an element"
+        )),
+        "{err}"
+    );
+}

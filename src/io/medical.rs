@@ -121,6 +121,11 @@ fn only_frame_zero(path: &Path, frame: u32) -> Result<()> {
 const ULTRASOUND_UNIT_CM: u16 = 3;
 
 fn read_dicom(path: &Path, frame: u32) -> Result<Raster> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    check_element_lengths(path, &bytes)?;
     let object = dicom_object::open_file(path)
         .map_err(|e| decode_error(path, format!("not a readable DICOM file: {e}")))?;
     let frames = object
@@ -168,6 +173,180 @@ fn read_dicom(path: &Path, frame: u32) -> Result<Raster> {
         samples,
         spacing: dicom_spacing(&object),
     })
+}
+
+/// Transfer syntax UIDs whose data set is not plain explicit VR little endian.
+const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
+const EXPLICIT_VR_BIG_ENDIAN: &str = "1.2.840.10008.1.2.2";
+const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1.99";
+
+/// How a DICOM data set encodes its elements.
+#[derive(Clone, Copy, PartialEq)]
+enum Encoding {
+    Explicit { big_endian: bool },
+    Implicit,
+}
+
+/// Refuses a DICOM file in which an element declares more bytes than the file holds: the parser
+/// would allocate and zero that many bytes (gigabytes for a bogus length) before finding the
+/// file too short. The elements are walked without decoding them, the file meta group and then
+/// the data set in its transfer syntax (a deflated data set is left to the parser); anything
+/// the walk does not understand is left to the parser too.
+fn check_element_lengths(path: &Path, bytes: &[u8]) -> Result<()> {
+    if bytes.get(128..132) != Some(b"DICM") {
+        return Ok(());
+    }
+    let meta = Encoding::Explicit { big_endian: false };
+    let (after_meta, syntax) = walk_elements(path, bytes, 132, meta, true)?;
+    // the parser finds the end of the meta group from its group length (0002,0000): where that
+    // and the elements disagree, it would read the data set from the wrong byte
+    let declared = (bytes.get(132..136) == Some(&[2, 0, 0, 0][..])
+        && bytes.get(136..138) == Some(b"UL"))
+    .then(|| bytes.get(140..144))
+    .flatten()
+    .map(|b| 144 + u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    if declared.is_some_and(|end| end != after_meta) {
+        return Err(decode_error(
+            path,
+            "the DICOM file meta group's length (0002,0000) does not match its elements",
+        ));
+    }
+    let encoding = match syntax.trim_end_matches(['\0', ' ']) {
+        DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN => return Ok(()),
+        IMPLICIT_VR_LITTLE_ENDIAN => Encoding::Implicit,
+        EXPLICIT_VR_BIG_ENDIAN => Encoding::Explicit { big_endian: true },
+        _ => meta,
+    };
+    walk_elements(path, bytes, after_meta, encoding, false).map(|_| ())
+}
+
+/// The header of one element: tag, VR (explicit encodings), value length and header size.
+struct ElementHeader {
+    group: u16,
+    element: u16,
+    vr: Option<[u8; 2]>,
+    length: u32,
+    size: usize,
+}
+
+/// VRs whose explicit header has 2 reserved bytes and a 4-byte length.
+const LONG_VRS: [&[u8; 2]; 13] = [
+    b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT", b"SV", b"UV",
+];
+
+/// Every VR of the DICOM standard (PS3.5 6.2); a parser reads any other as UN, with a 4-byte
+/// length taken from the value's bytes.
+const KNOWN_VRS: [&[u8; 2]; 34] = [
+    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB",
+    b"OD", b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM",
+    b"UC", b"UI", b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
+];
+
+/// The element header at `at`, `None` where the bytes are no element header (too few bytes, or
+/// a VR the standard does not know).
+fn element_header(bytes: &[u8], at: usize, encoding: Encoding) -> Option<ElementHeader> {
+    let big = encoding == (Encoding::Explicit { big_endian: true });
+    let u16_at = |k: usize| {
+        let b = bytes.get(k..k + 2)?;
+        Some(if big {
+            u16::from_be_bytes([b[0], b[1]])
+        } else {
+            u16::from_le_bytes([b[0], b[1]])
+        })
+    };
+    let u32_at = |k: usize| {
+        let b = bytes.get(k..k + 4)?;
+        let word = [b[0], b[1], b[2], b[3]];
+        Some(if big {
+            u32::from_be_bytes(word)
+        } else {
+            u32::from_le_bytes(word)
+        })
+    };
+    let (group, element) = (u16_at(at)?, u16_at(at + 2)?);
+    // items and delimiters, and every element of an implicit encoding: a 4-byte length, no VR
+    if group == 0xfffe || encoding == Encoding::Implicit {
+        let length = u32_at(at + 4)?;
+        return Some(ElementHeader {
+            group,
+            element,
+            vr: None,
+            length,
+            size: 8,
+        });
+    }
+    let vr: [u8; 2] = bytes.get(at + 4..at + 6)?.try_into().ok()?;
+    if !KNOWN_VRS.contains(&&vr) {
+        return None;
+    }
+    let (length, size) = if LONG_VRS.contains(&&vr) {
+        (u32_at(at + 8)?, 12)
+    } else {
+        (u32::from(u16_at(at + 6)?), 8)
+    };
+    Some(ElementHeader {
+        group,
+        element,
+        vr: Some(vr),
+        length,
+        size,
+    })
+}
+
+/// Walks the elements of `bytes` from `at` (only group 2 when `meta_only`), checking that each
+/// is an element header and each defined length fits the bytes left; sequences and items are
+/// walked into, the fragments of encapsulated pixel data skipped. Returns where the walk
+/// stopped and the transfer syntax UID when it passed one.
+fn walk_elements(
+    path: &Path,
+    bytes: &[u8],
+    mut at: usize,
+    encoding: Encoding,
+    meta_only: bool,
+) -> Result<(usize, String)> {
+    let mut syntax = String::new();
+    let mut fragments = false;
+    while bytes.len().saturating_sub(at) >= 8 {
+        let Some(h) = element_header(bytes, at, encoding) else {
+            return Err(decode_error(
+                path,
+                format!("DICOM data at byte {at} is not an element (broken or misaligned file)"),
+            ));
+        };
+        if meta_only && h.group != 2 {
+            break;
+        }
+        at += h.size;
+        let undefined = h.length == u32::MAX;
+        match (h.group, h.element) {
+            // a sequence or pixel-data delimiter
+            (0xfffe, 0xe0dd) => fragments = false,
+            (0x7fe0, 0x0010) if undefined => fragments = true,
+            _ if undefined => continue,
+            _ => {}
+        }
+        let left = bytes.len() - at;
+        if h.length as usize > left {
+            return Err(decode_error(
+                path,
+                format!(
+                    "DICOM element ({:04X},{:04X}) declares {} bytes, but only {left} follow in the file",
+                    h.group, h.element, h.length
+                ),
+            ));
+        }
+        if h.group == 0xfffe && !fragments {
+            // an item of a sequence: its elements are walked
+            continue;
+        }
+        if (h.group, h.element) == (2, 0x10) {
+            syntax = String::from_utf8_lossy(&bytes[at..at + h.length as usize]).into_owned();
+        }
+        if h.vr != Some(*b"SQ") {
+            at += h.length as usize;
+        }
+    }
+    Ok((at, syntax))
 }
 
 /// Refuses pixel descriptions no decoder can honour before any pixel is decoded (the decoders
