@@ -567,3 +567,23 @@ fn dicom_with_a_bogus_element_length_is_refused_before_allocating() {
         "{err}"
     );
 }
+
+/// A `.nii.gz` whose gzip CRC-32 is wrong is refused naming the file (the NIfTI reader stops
+/// after the volume and never reached the checksum), as Python's gzip refuses it.
+#[test]
+fn nifti_gz_with_a_bad_crc_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, _) = pixels();
+    let path = dir.path().join("scan.nii.gz");
+    nifti(&path, &image, [0.1, 0.1], true);
+    read_image_file(&path, 0).expect("the intact file reads");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let crc = bytes.len() - 8;
+    bytes[crc] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = read_image_file(&path, 0).unwrap_err().to_string();
+    assert!(
+        err.contains("scan.nii.gz: not a readable image: gzip stream:"),
+        "{err}"
+    );
+}

@@ -175,6 +175,39 @@ fn read_dicom(path: &Path, frame: u32) -> Result<Raster> {
     })
 }
 
+/// For a `.nii.gz`: inflates the stream to its end (at most the bytes the header implies, plus
+/// 1 MiB of extensions), so that gzip verifies its CRC-32 and length, which the NIfTI reader,
+/// stopping after the volume, never reaches; a corrupt or over-long stream is refused.
+fn check_gzip_checksum(path: &Path, header: &nifti::NiftiHeader) -> Result<()> {
+    let gzipped = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
+    if !gzipped {
+        return Ok(());
+    }
+    let voxels: u64 = header.dim[1..=usize::from(header.dim[0].clamp(1, 7))]
+        .iter()
+        .map(|&d| u64::from(d.max(1)))
+        .product();
+    let bytes = voxels.saturating_mul(u64::from(header.bitpix.max(8) as u16 / 8));
+    let limit = (header.vox_offset.max(352.0) as u64)
+        .saturating_add(bytes)
+        .saturating_add(1 << 20);
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut stream =
+        flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file)).take(limit + 1);
+    let inflated = std::io::copy(&mut stream, &mut std::io::sink())
+        .map_err(|e| decode_error(path, format!("gzip stream: {e}")))?;
+    if inflated > limit {
+        return Err(decode_error(
+            path,
+            format!("the gzip stream holds more than the {limit} bytes its NIfTI header implies"),
+        ));
+    }
+    Ok(())
+}
+
 /// Transfer syntax UIDs whose data set is not plain explicit VR little endian.
 const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
 const EXPLICIT_VR_BIG_ENDIAN: &str = "1.2.840.10008.1.2.2";
@@ -518,6 +551,7 @@ fn read_nifti(path: &Path) -> Result<Raster> {
     let [_, x, y, rest @ ..] = header.dim;
     let others: u64 = rest.iter().map(|&d| u64::from(d.max(1))).product();
     crate::io::check_pixel_count(path, u64::from(x), u64::from(y).saturating_mul(others))?;
+    check_gzip_checksum(path, &header)?;
     let object = nifti::ReaderOptions::new()
         .read_file(path)
         .map_err(|e| decode_error(path, format!("not a readable NIfTI file: {e}")))?;
