@@ -17,25 +17,18 @@ use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 const W: u32 = 24;
 const H: u32 = 20;
 
-struct Lcg(u64);
+#[path = "common/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+/// A random index below `n`.
+fn pick(rng: &mut Lcg, n: usize) -> usize {
+    rng.below(n as u64) as usize
 }
 
 fn gray(seed: u64) -> Vec<u8> {
     let mut rng = Lcg(seed);
-    (0..W * H).map(|_| rng.below(256) as u8).collect()
+    (0..W * H).map(|_| pick(&mut rng, 256) as u8).collect()
 }
 
 fn saved(dir: &Path, name: &str, data: &[u8], color: image::ExtendedColorType) -> PathBuf {
@@ -127,27 +120,27 @@ fn nrrd(dir: &Path, gzip: bool) -> PathBuf {
 /// One random mutation of `seed`.
 fn mutate(seed: &[u8], rng: &mut Lcg) -> Vec<u8> {
     let mut bytes = seed.to_vec();
-    for _ in 0..1 + rng.below(4) {
+    for _ in 0..1 + pick(rng, 4) {
         if bytes.is_empty() {
             break;
         }
-        let at = rng.below(bytes.len());
-        match rng.below(6) {
-            0 => bytes[at] ^= 1 << rng.below(8),
-            1 => bytes[at] = [0, 255][rng.below(2)],
+        let at = pick(rng, bytes.len());
+        match pick(rng, 6) {
+            0 => bytes[at] ^= 1 << pick(rng, 8),
+            1 => bytes[at] = [0, 255][pick(rng, 2)],
             2 => {
                 let extreme: [u32; 6] = [0, 1, 0x7fff_ffff, 0xffff_ffff, 0x0001_0000, 0x8000];
-                let value = extreme[rng.below(6)].to_le_bytes();
+                let value = extreme[pick(rng, 6)].to_le_bytes();
                 let end = (at + 4).min(bytes.len());
                 bytes[at..end].copy_from_slice(&value[..end - at]);
             }
             3 => bytes.truncate(at),
             4 => {
-                let len = rng.below(64).min(bytes.len() - at);
+                let len = pick(rng, 64).min(bytes.len() - at);
                 let stretch = bytes[at..at + len].to_vec();
                 bytes.splice(at..at, stretch);
             }
-            _ => bytes[at] = rng.below(256) as u8,
+            _ => bytes[at] = pick(rng, 256) as u8,
         }
     }
     bytes

@@ -42,19 +42,12 @@ fn gpu() -> Option<GpuBackend> {
     }
 }
 
-struct Lcg(u64);
+#[path = "common/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+    /// A number in `[0, 1)`.
     fn unit(&mut self) -> f64 {
         self.next() as f64 / (1u64 << 31) as f64
     }
@@ -432,9 +425,12 @@ fn busi_sample_tables_are_identical_on_every_backend() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(run.status.success(), "{backend}: {stderr}");
-        if backend != "cpu" {
-            // --trace reports the device's batches and the host's time outside the device
+        // --trace reports the device's batches and the host's time outside the device (the
+        // mixed backend's CPU threads may leave its GPU no batch of so few regions)
+        if backend == "gpu" {
             assert!(stderr.contains("gpu batch: 1 batch(es)"), "{stderr}");
+        }
+        if backend != "cpu" {
             assert!(stderr.contains("GPU totals:"), "{stderr}");
         }
         tables.push(std::fs::read(&out).unwrap());
@@ -446,7 +442,9 @@ fn busi_sample_tables_are_identical_on_every_backend() {
 
 /// A device lost in the middle of a run (here destroyed, as a driver reset would) leaves the rest
 /// of the run to the CPU: the GPU and mixed backends still return the CPU's matrices, each
-/// tells its note once, and later calls go straight to the CPU.
+/// tells its note at most once (the GPU backend exactly once; the mixed backend's CPU threads
+/// may drain a short queue before its feeder tries the device), and later calls go straight to
+/// the CPU.
 #[test]
 fn a_lost_device_hands_the_rest_of_the_run_to_the_cpu() {
     use sonorad::matrix::gpu::GpuContext;
@@ -456,23 +454,24 @@ fn a_lost_device_hands_the_rest_of_the_run_to_the_cpu() {
         return;
     }
     let mut rng = Lcg(31);
-    let regions: Vec<PreparedRegion> = (0..6)
-        .map(|k| prepared(&mut rng, 40 + 10 * k, 50, false, Binning::Count(16)))
+    let regions: Vec<PreparedRegion> = (0..24)
+        .map(|k| prepared(&mut rng, 40 + 10 * (k % 6), 50, false, Binning::Count(16)))
         .collect();
     let grays: Vec<_> = regions.iter().map(|r| &r.gray).collect();
     let on_cpu = CpuBackend.build(&grays).unwrap();
-    let notes = Arc::new(Mutex::new(Vec::<String>::new()));
-    let listener = |notes: &Arc<Mutex<Vec<String>>>| {
+    type Notes = Arc<Mutex<Vec<String>>>;
+    let listener = |notes: &Notes| {
         let notes = Arc::clone(notes);
         Box::new(move |m: &str| notes.lock().unwrap().push(m.to_string()))
     };
+    let (alone_notes, mixed_notes): (Notes, Notes) = Default::default();
     let context = Arc::new(GpuContext::open().unwrap());
-    let alone = GpuBackend::on(Arc::clone(&context)).with_note(listener(&notes));
-    let mixed = MixedBackend::new(GpuBackend::on(Arc::clone(&context)), listener(&notes));
+    let alone = GpuBackend::on(Arc::clone(&context)).with_note(listener(&alone_notes));
+    let mixed = MixedBackend::new(GpuBackend::on(Arc::clone(&context)), listener(&mixed_notes));
     assert!(alone.build(&grays).unwrap() == on_cpu);
     context.release_device();
     for backend in [&alone as &dyn Backend, &mixed] {
-        for _ in 0..2 {
+        for _ in 0..3 {
             assert!(
                 backend.build(&grays).unwrap() == on_cpu,
                 "{}",
@@ -480,9 +479,10 @@ fn a_lost_device_hands_the_rest_of_the_run_to_the_cpu() {
             );
         }
     }
-    let notes = notes.lock().unwrap();
-    assert_eq!(notes.len(), 2, "{notes:?}");
-    for note in notes.iter() {
+    let (alone_notes, mixed_notes) = (alone_notes.lock().unwrap(), mixed_notes.lock().unwrap());
+    assert_eq!(alone_notes.len(), 1, "{alone_notes:?}");
+    assert!(mixed_notes.len() <= 1, "{mixed_notes:?}");
+    for note in alone_notes.iter().chain(mixed_notes.iter()) {
         assert!(note.starts_with("the GPU failed ("), "{note}");
         assert!(
             note.ends_with("the CPU builds the rest of the run, no case is lost"),

@@ -6,21 +6,9 @@
 
 use sonorad::roi::{ring, squared_distance_transform, Region, RingWidth};
 
-/// Deterministic pseudo-random generator (64-bit LCG).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+#[path = "common/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
 /// A mask of a few random blobs (possibly touching the border, possibly several parts).
 fn random_mask(rng: &mut Lcg, width: usize, height: usize) -> Vec<bool> {
