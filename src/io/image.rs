@@ -54,10 +54,18 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
             source,
         })?
         .len();
-    let header = ImageReader::open(path)
-        .ok()
-        .and_then(|r| r.with_guessed_format().ok())
-        .and_then(|r| r.into_dimensions().ok());
+    // a file within the bound of an image of no pixels needs no look at its header (the
+    // decoders check the pixel count themselves), so ordinary files are opened once
+    let header = (size > most_file_bytes(0))
+        .then(|| {
+            ImageReader::open(path)
+                .ok()?
+                .with_guessed_format()
+                .ok()?
+                .into_dimensions()
+                .ok()
+        })
+        .flatten();
     if let Some((width, height)) = header {
         super::check_pixel_count(path, u64::from(width), u64::from(height))?;
         let most = most_file_bytes(u64::from(width) * u64::from(height));

@@ -126,7 +126,10 @@ fn read_dicom(path: &Path, frame: u32) -> Result<Raster> {
         source,
     })?;
     check_element_lengths(path, &bytes)?;
-    let object = dicom_object::open_file(path)
+    // parsed from the bytes already read (the preamble, when there is one, detected)
+    let object = dicom_object::OpenFileOptions::new()
+        .read_preamble(dicom_object::file::ReadPreamble::Auto)
+        .from_reader(bytes.as_slice())
         .map_err(|e| decode_error(path, format!("not a readable DICOM file: {e}")))?;
     let frames = object
         .get(tags::NUMBER_OF_FRAMES)
