@@ -629,7 +629,10 @@ fn run_train(args: TrainArgs) -> Result<i32> {
         },
         notes: args.note,
     };
-    report::run(&study, &options, &report_options)?;
+    let outcome = report::run(&study, &options, &report_options)?;
+    if let Some(why) = &outcome.clinical_skipped {
+        eprintln!("warning: {why}");
+    }
     print!("{}", train::report::markdown(&study));
     eprintln!(
         "outputs written to {} (report: {})",

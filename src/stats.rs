@@ -1,5 +1,8 @@
 //! Small numeric helpers shared by the statistics, clinical and evaluation stages: the
-//! logistic function, the median and the type-7 quantile.
+//! logistic function, the median and the type-7 quantile, and the logistic-regression solver
+//! ([`logistic`]).
+
+pub mod logistic;
 
 /// The logistic function `σ(η) = 1 / (1 + e^{−η})`: the probability of a log-odds.
 pub fn sigmoid(eta: f64) -> f64 {

@@ -386,3 +386,243 @@ fn an_empty_feature_column_and_an_empty_validation_cohort() {
         "{stderr}"
     );
 }
+
+/// Runs `sonorad` with `args`; a run still going after `limit` is killed and fails the test
+/// (a hang guard, not a speed measurement).
+fn run_bounded(args: &[&std::ffi::OsStr], limit: std::time::Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sonorad runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            child.kill().expect("kill");
+            panic!("sonorad {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn train_finishes_on_the_separable_generated_cohort() {
+    // issue 21: `generate --cases 200 --size 128`, `extract`, `train` with defaults spun for
+    // minutes inside linfa-logistic's line search (the generated textures separate the classes)
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let cohort = dir.path().join("cohort");
+    let features = dir.path().join("features.csv");
+    let out = dir.path().join("study");
+    let minute = std::time::Duration::from_secs(60);
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let steps: [Vec<std::ffi::OsString>; 3] = [
+        vec![
+            os("generate"),
+            os("--cases"),
+            os("200"),
+            os("--size"),
+            os("128"),
+            os("--out"),
+            cohort.clone().into(),
+        ],
+        vec![
+            os("extract"),
+            os("--manifest"),
+            cohort.join("manifest.csv").into(),
+            os("--backend"),
+            os("cpu"),
+            os("--quiet"),
+            os("--out"),
+            features.clone().into(),
+        ],
+        vec![
+            os("train"),
+            os("--features"),
+            features.clone().into(),
+            os("--outcome"),
+            os("outcome"),
+            os("--out"),
+            out.clone().into(),
+        ],
+    ];
+    for step in &steps {
+        let args: Vec<&std::ffi::OsStr> = step.iter().map(|a| a.as_os_str()).collect();
+        let output = run_bounded(&args, 2 * minute);
+        assert!(
+            output.status.success(),
+            "{step:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // issue 22: the feature table as the clinical table (as `demo` uses it) failed with
+    // "singular information matrix" and wrote no report; the Rad-score separates the outcome
+    let with_clinical = dir.path().join("with_clinical");
+    let args: Vec<std::ffi::OsString> = vec![
+        os("train"),
+        os("--features"),
+        features.clone().into(),
+        os("--outcome"),
+        os("outcome"),
+        os("--clinical"),
+        features.clone().into(),
+        os("--out"),
+        with_clinical.clone().into(),
+    ];
+    let output = run_bounded(
+        &args.iter().map(|a| a.as_os_str()).collect::<Vec<_>>(),
+        minute,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: The clinical and combined models were not fitted: logistic regression \
+             'combined': complete or quasi-complete separation"
+        ),
+        "{stderr}"
+    );
+    assert!(with_clinical.join("report.html").exists());
+
+    let mut reader = csv::Reader::from_path(out.join("metrics.csv")).expect("metrics.csv");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let auc = column(&header, "auc");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    for name in [
+        "logistic_regression",
+        "svm_rbf",
+        "knn",
+        "random_forest",
+        "gradient_boosting",
+        "mlp",
+    ] {
+        let aucs: Vec<f64> = rows
+            .iter()
+            .filter(|r| &r[0] == name)
+            .map(|r| r[auc].parse().expect("an AUC"))
+            .collect();
+        assert_eq!(aucs.len(), 2, "{name}: a training and a validation row");
+        // the classes are separable: every model ranks the cases well
+        assert!(aucs.iter().all(|&a| a > 0.9), "{name}: AUC {aucs:?}");
+    }
+}
+
+/// Every third BUSI case with a clinical table: `age`, `age_months` = 12 × age (aliased with
+/// age) and `sep`, which is the outcome itself (separates it).
+fn clinical_table(dir: &Path) -> (PathBuf, PathBuf) {
+    let table = features(dir, |_, _, _| {});
+    let raw = RawTable::read(&table).expect("features");
+    let malignant = raw.column("malignant").expect("outcome");
+    let clinical = dir.join("clinical.csv");
+    let mut text = String::from("case_id,age,age_months,sep\n");
+    for (k, row) in raw.rows.iter().enumerate() {
+        let age = 30 + (k * 37) % 41;
+        let sep = if row[malignant] == "1" { "yes" } else { "no" };
+        text += &format!("{},{age},{},{sep}\n", row[0], 12 * age);
+    }
+    std::fs::write(&clinical, text).expect("clinical.csv");
+    (table, clinical)
+}
+
+#[test]
+fn an_aliased_clinical_term_is_na_and_a_separating_variable_is_reported() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (table, clinical) = clinical_table(dir.path());
+    let out = dir.path().join("aliased");
+    let output = train(
+        &table,
+        &out,
+        &[
+            "--clinical",
+            clinical.to_str().expect("path"),
+            "--clinical-vars",
+            "age,age_months",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(
+        report.contains("clinical model: 1 aliased (a linear combination of the terms before; not estimated, NA as in R&#39;s glm): age_months")
+            || report.contains("clinical model: 1 aliased (a linear combination of the terms before; not estimated, NA as in R's glm): age_months"),
+        "aliasing note"
+    );
+    assert!(
+        report.contains("combined model: 1 aliased"),
+        "combined aliasing note"
+    );
+    assert!(
+        report.contains("sep: complete or quasi-complete separation of the outcome in training"),
+        "separation note"
+    );
+    assert!(report.contains("NA (aliased)"));
+    // the clinical model equals the model on age alone
+    let model: Value = json(&out.join("clinical_model.json"));
+    let alone = dir.path().join("alone");
+    let output = train(
+        &table,
+        &alone,
+        &[
+            "--clinical",
+            clinical.to_str().expect("path"),
+            "--clinical-vars",
+            "age",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reference: Value = json(&alone.join("clinical_model.json"));
+    let coefficients = |v: &Value| -> Vec<f64> {
+        v["clinical"]["coefficients"]
+            .as_array()
+            .expect("coefficients")
+            .iter()
+            .map(|c| c.as_f64().expect("number"))
+            .collect()
+    };
+    assert_eq!(model["clinical"]["aliased"], serde_json::json!([1]));
+    let (ours, expected) = (coefficients(&model), coefficients(&reference));
+    assert_eq!(ours.len(), 3);
+    assert_eq!(ours[2], 0.0);
+    for j in 0..2 {
+        assert!(
+            (ours[j] - expected[j]).abs() < 1e-9,
+            "{ours:?} vs {expected:?}"
+        );
+    }
+
+    // the separating variable as the clinical model: reported, and the rest still written
+    let out = dir.path().join("separated");
+    let output = train(
+        &table,
+        &out,
+        &[
+            "--clinical",
+            clinical.to_str().expect("path"),
+            "--clinical-vars",
+            "sep",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: The clinical and combined models were not fitted: logistic regression 'clinical': complete or quasi-complete separation"),
+        "{stderr}"
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(report.contains("The radiomics results below are complete."));
+    assert!(out.join("metrics.csv").exists() && out.join("model.json").exists());
+    assert!(!out.join("clinical_model.json").exists());
+}

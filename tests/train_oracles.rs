@@ -9,6 +9,7 @@ mod json;
 use json::{bools, floats};
 use ndarray::{Array2, Axis};
 use serde_json::Value;
+use sonorad::clinical::error::ClinicalError;
 use sonorad::clinical::logistic::Logit;
 use sonorad::model::fit_logistic;
 use sonorad::model::forest::DecisionTree;
@@ -211,8 +212,95 @@ fn unpenalized_logistic_matches_statsmodels() {
 }
 
 #[test]
+fn an_aliased_predictor_is_left_out_as_r_does() {
+    // x plus a fifth column x₀ + 2 x₂ − 1: R's glm reports it NA and fits the rest as before
+    let oracle = fixture("logistic.json");
+    let x = matrix(&oracle["x"]);
+    let y = bools(&oracle["y"]);
+    let rows: Vec<Vec<f64>> = x
+        .rows()
+        .into_iter()
+        .map(|r| {
+            let mut row = r.to_vec();
+            row.push(r[0] + 2.0 * r[2] - 1.0);
+            row
+        })
+        .collect();
+    let fit = Logit::fit("aliased", &rows, &y).expect("fit");
+    assert_eq!(fit.aliased, vec![4]);
+    assert_eq!((fit.coefficients[5], fit.standard_errors[5]), (0.0, 0.0));
+    within(
+        fit.coefficients[0],
+        number(&oracle["intercept"]),
+        1e-6,
+        "intercept",
+    );
+    for (j, (&b, &e)) in fit.coefficients[1..5]
+        .iter()
+        .zip(&floats(&oracle["coefficients"]))
+        .enumerate()
+    {
+        within(b, e, 1e-6, &format!("coefficient {j}"));
+    }
+    let terms: Vec<String> = (0..5).map(|j| format!("x{j}")).collect();
+    let odds = fit.odds_ratios(&terms);
+    assert!(odds[4].aliased && odds[4].odds_ratio.is_nan());
+    assert!(!odds[0].aliased && odds[0].odds_ratio.is_finite());
+}
+
+#[test]
+fn a_separated_outcome_is_reported_as_separation() {
+    let rows: Vec<Vec<f64>> = (0..40)
+        .map(|i| vec![f64::from(i), f64::from(i % 3)])
+        .collect();
+    let y: Vec<bool> = (0..40).map(|i| i >= 20).collect();
+    let error = Logit::fit("separated", &rows, &y).expect_err("no finite MLE");
+    assert!(
+        matches!(&error, ClinicalError::Separation { model } if model == "separated"),
+        "{error}"
+    );
+    // quasi-complete: the classes share one value only (cases 19 and 20 both at 19)
+    let mut rows = rows;
+    rows[20][0] = 19.0;
+    assert!(matches!(
+        Logit::fit("quasi", &rows, &y),
+        Err(ClinicalError::Separation { .. })
+    ));
+}
+
+#[test]
+fn penalized_logistic_converges_on_separable_data_to_a_stationary_point() {
+    // the generated cohort of issue 21 made linfa-logistic's L-BFGS spin forever; Newton stops
+    let x = Array2::from_shape_fn((60, 3), |(i, j)| ((i * (j + 3)) % 11) as f64 - 5.0);
+    let y: Vec<bool> = (0..60).map(|i| x[[i, 0]] + 0.5 * x[[i, 1]] > 0.0).collect();
+    for c in [0.01, 1.0, 100.0, 1e6] {
+        let fit = fit_logistic(x.view(), &y, c).expect("converges");
+        // gradient of Σ log-loss + ½‖w‖²/C vanishes: Xᵀ(y − p) = w / C, Σ(y − p) = 0
+        let p = fit.probabilities(x.view());
+        let residual: Vec<f64> = (0..60).map(|i| y[i] as u8 as f64 - p[i]).collect();
+        let scale = 1.0 + fit.coefficients.iter().fold(0.0f64, |m, b| m.max(b.abs())) / c;
+        within(
+            residual.iter().sum::<f64>() / scale,
+            0.0,
+            1e-7,
+            "intercept score",
+        );
+        for j in 0..3 {
+            let score: f64 = (0..60).map(|i| x[[i, j]] * residual[i]).sum();
+            within(
+                (score - fit.coefficients[j] / c) / scale,
+                0.0,
+                1e-7,
+                &format!("score {j} at C = {c}"),
+            );
+        }
+    }
+}
+
+#[test]
 fn penalized_logistic_does_not_depend_on_the_first_row() {
-    // linfa-logistic calls the class of the first row "positive"; the fit must not depend on it
+    // the fit must not depend on the order of the cases (linfa-logistic, used before, called
+    // the class of the first row "positive")
     let oracle = fixture("logistic.json");
     let x = matrix(&oracle["x"]);
     let y = bools(&oracle["y"]);

@@ -55,6 +55,16 @@ pub enum ClinicalError {
         /// Why.
         message: String,
     },
+    /// The outcome is separated by a model's predictors: no finite maximum-likelihood fit.
+    #[error(
+        "logistic regression '{model}': complete or quasi-complete separation (fitted \
+         probabilities numerically 0 or 1): the predictors predict the outcome perfectly in \
+         training, so the maximum-likelihood coefficients are infinite"
+    )]
+    Separation {
+        /// Which model.
+        model: String,
+    },
     /// A figure could not be drawn.
     #[error("figure {figure}: {message}")]
     Figure {

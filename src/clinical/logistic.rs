@@ -1,12 +1,13 @@
-//! Unpenalized logistic regression by Newton–Raphson (IRLS), with the observed-information
-//! covariance `(Xᵀ W X)⁻¹`, Wald tests and odds ratios.
+//! Unpenalized logistic regression as R's `glm` fits it (aliased terms, Newton–Raphson), with
+//! the observed-information covariance `(Xᵀ W X)⁻¹`, Wald tests and odds ratios.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use super::error::{ClinicalError, ClinicalResult};
 use crate::evaluate::distributions::normal_two_sided;
 use crate::model::metrics::Z_975;
+use crate::stats::logistic::{self, NewtonError};
 use crate::stats::sigmoid;
 
 /// A fitted logistic regression `P(y = 1) = σ(β₀ + Σ β_j x_j)`.
@@ -20,6 +21,10 @@ pub struct Logit {
     pub log_likelihood: f64,
     /// Newton iterations used.
     pub iterations: usize,
+    /// Predictors (0-based, intercept not counted) that are linear combinations of earlier
+    /// ones: left out of the fit, coefficient and standard error 0 (R: `NA`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliased: Vec<usize>,
 }
 
 /// One coefficient's odds ratio, Wald 95% CI and p value.
@@ -39,12 +44,18 @@ pub struct OddsRatio {
     pub ci_high: f64,
     /// Two-sided Wald p of `z = β / SE`.
     pub p: f64,
+    /// The term is aliased (a linear combination of earlier terms): not estimated, every
+    /// number NaN (R: `NA`).
+    pub aliased: bool,
 }
 
 impl Logit {
-    /// Fit on `rows` (predictor values, no intercept column) and outcomes. Newton steps
-    /// `β ← β + (Xᵀ W X)⁻¹ Xᵀ (y − p)`, `W = diag(p (1 − p))`, until the largest step is below
-    /// 1e-10 (at most 100); a separated or rank-deficient design is an error naming `model`.
+    /// Maximum-likelihood fit on `rows` (predictor values, no intercept column) and outcomes,
+    /// as R's `glm(family = binomial)` fits it: predictors that are linear combinations of
+    /// earlier ones are aliased (coefficient and standard error 0 here, `NA` in R) and listed
+    /// in `aliased`; the rest are fitted by the bounded Newton–Raphson of
+    /// [`crate::stats::logistic`] to a largest step below 1e-10. A separated outcome is
+    /// [`ClinicalError::Separation`]; every other failure names `model` too.
     pub fn fit(model: &str, rows: &[Vec<f64>], outcome: &[bool]) -> ClinicalResult<Logit> {
         let n = rows.len();
         let k = rows.first().map_or(0, Vec::len) + 1;
@@ -52,59 +63,37 @@ impl Logit {
             model: model.into(),
             message,
         };
-        if n <= k {
-            return Err(fail(format!("{n} cases for {k} coefficients")));
-        }
         // design matrix with a leading column of ones
         let x = DMatrix::from_fn(n, k, |i, j| if j == 0 { 1.0 } else { rows[i][j - 1] });
-        let y = DVector::from_fn(n, |i, _| outcome[i] as u8 as f64);
-        let mut beta = DVector::<f64>::zeros(k);
-        let mut information = DMatrix::<f64>::zeros(k, k);
-        let mut iterations = 0;
-        for iteration in 1..=100 {
-            iterations = iteration;
-            let p = (&x * &beta).map(sigmoid);
-            // observed information Xᵀ W X
-            let weights = p.map(|v| v * (1.0 - v));
-            let weighted = DMatrix::from_fn(n, k, |i, j| x[(i, j)] * weights[i]);
-            information = x.transpose() * weighted;
-            // score Xᵀ (y − p)
-            let score = x.transpose() * (&y - &p);
-            let step = information
-                .clone()
-                .cholesky()
-                .ok_or_else(|| fail("singular information matrix (collinear predictors?)".into()))?
-                .solve(&score);
-            beta += &step;
-            if step.amax() < 1e-10 {
-                break;
-            }
+        let aliased = logistic::aliased_columns(&x);
+        let kept: Vec<usize> = (0..k).filter(|j| !aliased.contains(j)).collect();
+        if n <= kept.len() {
+            return Err(fail(format!("{n} cases for {} coefficients", kept.len())));
         }
-        if beta.iter().any(|b| !b.is_finite() || b.abs() > 30.0) {
-            return Err(fail(
-                "coefficients diverge (complete or quasi-complete separation)".into(),
-            ));
-        }
-        let covariance = information
+        let fit = logistic::fit(&x.select_columns(&kept), outcome, 0.0).map_err(|e| match e {
+            NewtonError::Separation => ClinicalError::Separation {
+                model: model.into(),
+            },
+            other => fail(other.to_string()),
+        })?;
+        let covariance = fit
+            .information
             .cholesky()
-            .ok_or_else(|| fail("singular information matrix".into()))?
+            .ok_or_else(|| fail(NewtonError::Singular.to_string()))?
             .inverse();
-        let p = (&x * &beta).map(sigmoid);
-        // log-likelihood Σ y ln p + (1 − y) ln(1 − p)
-        let log_likelihood = (0..n)
-            .map(|i| {
-                if outcome[i] {
-                    p[i].ln()
-                } else {
-                    (1.0 - p[i]).ln()
-                }
-            })
-            .sum();
+        let mut coefficients = vec![0.0; k];
+        let mut standard_errors = vec![0.0; k];
+        for (position, &j) in kept.iter().enumerate() {
+            coefficients[j] = fit.beta[position];
+            standard_errors[j] = covariance[(position, position)].sqrt();
+        }
         Ok(Logit {
-            coefficients: beta.iter().copied().collect(),
-            standard_errors: (0..k).map(|j| covariance[(j, j)].sqrt()).collect(),
-            log_likelihood,
-            iterations,
+            coefficients,
+            standard_errors,
+            log_likelihood: fit.log_likelihood,
+            iterations: fit.iterations,
+            // predictor indices: the intercept, column 0, is never aliased (n > 0)
+            aliased: aliased.iter().filter(|&&j| j > 0).map(|j| j - 1).collect(),
         })
     }
 
@@ -124,6 +113,18 @@ impl Logit {
             .iter()
             .enumerate()
             .map(|(j, term)| {
+                if self.aliased.contains(&j) {
+                    return OddsRatio {
+                        term: term.clone(),
+                        coefficient: f64::NAN,
+                        standard_error: f64::NAN,
+                        odds_ratio: f64::NAN,
+                        ci_low: f64::NAN,
+                        ci_high: f64::NAN,
+                        p: f64::NAN,
+                        aliased: true,
+                    };
+                }
                 let b = self.coefficients[j + 1];
                 let se = self.standard_errors[j + 1];
                 OddsRatio {
@@ -134,6 +135,7 @@ impl Logit {
                     ci_low: (b - Z_975 * se).exp(),
                     ci_high: (b + Z_975 * se).exp(),
                     p: normal_two_sided(b / se),
+                    aliased: false,
                 }
             })
             .collect()

@@ -115,6 +115,15 @@ impl ClinicalModel {
                     }
                 ));
             }
+            if let Some(&j) = logit
+                .aliased
+                .iter()
+                .find(|&&j| j + 1 >= n || logit.coefficients[j + 1] != 0.0)
+            {
+                return Err(format!(
+                    "{what}: aliased term {j} is not a term with coefficient 0"
+                ));
+            }
         }
         Ok(())
     }
@@ -275,7 +284,18 @@ pub fn fit(
                 }
             }
         }
-        let fit = Logit::fit(&variable.name, &x, &y)?;
+        let fit = match Logit::fit(&variable.name, &x, &y) {
+            Ok(fit) => fit,
+            Err(ClinicalError::Separation { .. }) => {
+                notes.push(format!(
+                    "{}: complete or quasi-complete separation of the outcome in training (no \
+                     finite odds ratio); left out of the univariate table and the clinical model",
+                    variable.name
+                ));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let terms = fit.odds_ratios(&variable.terms());
         univariate.push(Univariate {
             variable: variable.name.clone(),
@@ -296,12 +316,15 @@ pub fn fit(
             .map(|n| table.variable(n))
             .collect::<ClinicalResult<_>>()?,
         None => {
-            let significant: Vec<usize> = (0..univariate.len())
-                .filter(|&v| univariate[v].p < 0.05)
-                .collect();
+            let significant: Vec<usize> = univariate
+                .iter()
+                .filter(|u| u.p < 0.05)
+                .map(|u| table.variable(&u.variable))
+                .collect::<ClinicalResult<_>>()?;
             if significant.is_empty() {
-                let best = (0..univariate.len())
-                    .min_by(|&a, &b| univariate[a].p.total_cmp(&univariate[b].p))
+                let best = univariate
+                    .iter()
+                    .min_by(|a, b| a.p.total_cmp(&b.p))
                     .ok_or_else(|| {
                         ClinicalError::Setting(format!(
                             "{}: no clinical variable",
@@ -311,9 +334,9 @@ pub fn fit(
                 notes.push(format!(
                     "no variable has univariate p < 0.05; the clinical model uses the one with \
                      the smallest p, {}",
-                    univariate[best].variable
+                    best.variable
                 ));
-                vec![best]
+                vec![table.variable(&best.variable)?]
             } else {
                 significant
             }
@@ -366,6 +389,20 @@ pub fn fit(
     let combined = Logit::fit("combined", &subset(&combined_design, &train_rows), &ytrain)?;
     let mut combined_terms = vec!["radscore".to_string()];
     combined_terms.extend(terms.iter().cloned());
+    for (name, fit, names) in [
+        ("clinical", &clinical, &terms),
+        ("combined", &combined, &combined_terms),
+    ] {
+        if !fit.aliased.is_empty() {
+            let aliased: Vec<&str> = fit.aliased.iter().map(|&j| names[j].as_str()).collect();
+            notes.push(format!(
+                "{name} model: {} aliased (a linear combination of the terms before; not \
+                 estimated, NA as in R's glm): {}",
+                aliased.len(),
+                aliased.join(", ")
+            ));
+        }
+    }
 
     // Probabilities of the three models.
     let clinical_p: Vec<f64> = design.iter().map(|d| clinical.probability(d)).collect();
@@ -494,24 +531,31 @@ pub fn fit(
     let mut ranges = feature_ranges;
     let train_radscores = train_rows.iter().map(|&k| combined_design[k][0]);
     ranges.insert("radscore".into(), range_of(train_radscores));
-    let mut predictors = vec![NomogramPredictor::Continuous {
-        name: "Rad-score".into(),
-        coefficient: combined.coefficients[1],
-        min: ranges["radscore"].0,
-        max: ranges["radscore"].1,
-    }];
+    // an aliased numeric term (coefficient NA) gets no axis
+    let estimated = |term: usize| !combined.aliased.contains(&(term - 1));
+    let mut predictors = Vec::new();
+    if estimated(1) {
+        predictors.push(NomogramPredictor::Continuous {
+            name: "Rad-score".into(),
+            coefficient: combined.coefficients[1],
+            min: ranges["radscore"].0,
+            max: ranges["radscore"].1,
+        });
+    }
     let mut term = 2;
     for (v, variable) in chosen.iter().zip(&variables) {
         match &variable.kind {
             VariableKind::Numeric => {
                 let r = range_of(train_rows.iter().map(|&k| combined_design[k][term - 1]));
                 ranges.insert(variable.name.clone(), r);
-                predictors.push(NomogramPredictor::Continuous {
-                    name: variable.name.clone(),
-                    coefficient: combined.coefficients[term],
-                    min: r.0,
-                    max: r.1,
-                });
+                if estimated(term) {
+                    predictors.push(NomogramPredictor::Continuous {
+                        name: variable.name.clone(),
+                        coefficient: combined.coefficients[term],
+                        min: r.0,
+                        max: r.1,
+                    });
+                }
                 term += 1;
             }
             VariableKind::Categorical { levels, reference } => {

@@ -5,7 +5,7 @@
 //!
 //! | Model | Implementation | Grid (tuned by mean CV AUC; ties to the earlier entry) |
 //! | --- | --- | --- |
-//! | logistic regression | `linfa-logistic` (L-BFGS), L2 penalty `½‖w‖²/C` on Σ log-loss | C ∈ {0.01, 0.1, 1, 10, 100} |
+//! | logistic regression | Newton–Raphson ([`crate::stats::logistic`]), L2 penalty `½‖w‖²/C` on Σ log-loss | C ∈ {0.01, 0.1, 1, 10, 100} |
 //! | SVM, RBF kernel | `linfa-svm` (SMO), Platt-scaled probabilities | C ∈ {0.1, 1, 10} × γ ∈ {0.01, 0.1, 1}, kernel `exp(−γ‖x − x'‖²)` |
 //! | k-nearest neighbours | `linfa-nn` k-d tree, Euclidean; score = share of positive neighbours | k ∈ {3, 5, 9, 15} |
 //! | random forest | [`forest`] (bagged CART Gini trees, 200 trees, bootstrap of n cases, a random feature subset per tree; score = mean leaf share of positives) | max depth ∈ {3, unlimited} × feature share ∈ {√p/p, 0.5} |
@@ -19,15 +19,15 @@ pub mod mlp;
 use forust_ml::{GradientBooster, Matrix};
 use linfa::prelude::*;
 use linfa::Dataset;
-use linfa_logistic::{FittedLogisticRegression, LogisticRegression};
 use linfa_nn::distance::L2Dist;
 use linfa_nn::{CommonNearestNeighbour, NearestNeighbour};
 use linfa_svm::Svm;
+use nalgebra::DMatrix;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::stats::{linear_predictor, sigmoid};
+use crate::stats::{linear_predictor, logistic, sigmoid};
 use crate::train::error::{TrainError, TrainResult};
 use forest::Forest;
 use metrics::auc_fraction;
@@ -37,7 +37,7 @@ use mlp::Mlp;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
-    /// Logistic regression (linfa-logistic).
+    /// Logistic regression (L2-penalized, Newton–Raphson).
     LogisticRegression,
     /// Support vector machine with RBF kernel and Platt scaling (linfa-svm).
     Svm,
@@ -238,32 +238,33 @@ impl LogisticFit {
     }
 }
 
-/// L2-penalized logistic regression with linfa-logistic (L-BFGS): minimizes
-/// `−Σ log σ(±η_i) + (α/2)‖w‖²` with `α = 1 / C` (scikit-learn's `C`, which must be positive
-/// and finite), to a gradient norm of 10⁻⁸. The unpenalized (maximum-likelihood) fit is
+/// L2-penalized logistic regression: minimizes `−Σ log σ(±η_i) + (α/2)‖w‖²` with `α = 1 / C`
+/// (scikit-learn's `C`, which must be positive and finite; the intercept is not penalized) by
+/// the bounded Newton solver of [`crate::stats::logistic`]. The problem is strictly convex, so
+/// separable data converge too. The unpenalized (maximum-likelihood) fit is
 /// [`crate::clinical::logistic::Logit::fit`].
 ///
-/// linfa-logistic models the class of the first row as its "positive" class; the fit returned
-/// here is always oriented to `true`.
+/// linfa-logistic's L-BFGS was used here first; its line search (argmin's Moré–Thuente) has no
+/// iteration bound and spun forever on a NaN cost from near-separable folds.
 pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], c: f64) -> TrainResult<LogisticFit> {
     if !(c > 0.0 && c.is_finite()) {
         return Err(TrainError::Setting(format!(
             "logistic regression C must be positive and finite, not {c}"
         )));
     }
-    let dataset = Dataset::new(x.to_owned(), Array1::from(y.to_vec()));
-    let fitted: FittedLogisticRegression<f64, bool> = LogisticRegression::default()
-        // α = 1 / C
-        .alpha(1.0 / c)
-        .gradient_tolerance(1e-8)
-        .max_iterations(2000)
-        .fit(&dataset)
+    // design with a leading intercept column
+    let design = DMatrix::from_fn(x.nrows(), x.ncols() + 1, |i, j| {
+        if j == 0 {
+            1.0
+        } else {
+            x[[i, j - 1]]
+        }
+    });
+    let fit = logistic::fit(&design, y, 1.0 / c)
         .map_err(|e| fit_error(ModelKind::LogisticRegression.name(), e))?;
-    // σ(−η) = 1 − σ(η): negate when linfa's positive class is `false`
-    let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
     Ok(LogisticFit {
-        intercept: sign * fitted.intercept(),
-        coefficients: fitted.params() * sign,
+        intercept: fit.beta[0],
+        coefficients: fit.beta.iter().skip(1).copied().collect(),
     })
 }
 

@@ -98,6 +98,11 @@ fn odds_rows(terms: &[OddsRatio]) -> Vec<Vec<String>> {
     terms
         .iter()
         .map(|t| {
+            if t.aliased {
+                let mut row = vec![escape(&t.term), "NA (aliased)".to_string()];
+                row.extend(std::iter::repeat_n("NA".to_string(), 4));
+                return row;
+            }
             vec![
                 escape(&t.term),
                 number(t.coefficient),
@@ -117,15 +122,26 @@ fn odds_csv(terms: &[OddsRatio], variable: Option<&str>) -> Vec<Vec<String>> {
         .iter()
         .map(|t| {
             let mut row: Vec<String> = variable.map(String::from).into_iter().collect();
-            row.extend([
-                t.term.clone(),
-                t.coefficient.to_string(),
-                t.standard_error.to_string(),
-                t.odds_ratio.to_string(),
-                t.ci_low.to_string(),
-                t.ci_high.to_string(),
-                t.p.to_string(),
-            ]);
+            row.push(t.term.clone());
+            // an aliased term is not estimated: NA, as R prints it
+            let text = |v: f64| {
+                if t.aliased {
+                    "NA".into()
+                } else {
+                    v.to_string()
+                }
+            };
+            row.extend(
+                [
+                    t.coefficient,
+                    t.standard_error,
+                    t.odds_ratio,
+                    t.ci_low,
+                    t.ci_high,
+                    t.p,
+                ]
+                .map(text),
+            );
             row
         })
         .collect()
@@ -409,14 +425,25 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Clini
     write_file(&dir.join(CLINICAL_MODEL_FILE), &(json + "\n"))
 }
 
+/// What the report stage fitted besides the study.
+#[derive(Debug)]
+pub struct ReportOutcome {
+    /// The clinical stage, when a clinical table was given and its models could be fitted.
+    pub clinical: Option<ClinicalStudy>,
+    /// Why the clinical and combined models were not fitted although a clinical table was
+    /// given (separation, too few cases); the same words open the report's notes.
+    pub clinical_skipped: Option<String>,
+}
+
 /// Run the report stage on a fitted study: clinical and combined models (with a clinical
 /// table), their CSV tables and `clinical_model.json`, the figures and `report.html`, all in
-/// `train.out`. Returns the clinical stage when one was fitted.
+/// `train.out`. A clinical model that cannot be fitted (separation, too few cases) is reported
+/// in the notes and the rest of the report is still written.
 pub fn run(
     study: &Study,
     train: &TrainOptions,
     options: &ReportOptions,
-) -> ClinicalResult<Option<ClinicalStudy>> {
+) -> ClinicalResult<ReportOutcome> {
     let dir = &train.out;
     let figures_dir = dir.join("figures");
     std::fs::create_dir_all(&figures_dir).map_err(|e| ClinicalError::Write {
@@ -432,12 +459,25 @@ pub fn run(
         }
         None => None,
     };
+    let mut clinical_skipped = None;
     let clinical_study = match &clinical_table {
         Some(t) => {
             let ranges = clinical::feature_ranges(&features, study)?;
-            let c = clinical::fit(study, t, &options.clinical_options, ranges)?;
-            write_clinical_outputs(dir, study, &c)?;
-            Some(c)
+            match clinical::fit(study, t, &options.clinical_options, ranges) {
+                Ok(c) => {
+                    write_clinical_outputs(dir, study, &c)?;
+                    Some(c)
+                }
+                // a model R could not fit either: reported, and the rest still written
+                Err(e @ (ClinicalError::Separation { .. } | ClinicalError::Fit { .. })) => {
+                    clinical_skipped = Some(format!(
+                        "The clinical and combined models were not fitted: {e}. The radiomics \
+                         results below are complete."
+                    ));
+                    None
+                }
+                Err(e) => return Err(e),
+            }
         }
         None => None,
     };
@@ -447,6 +487,7 @@ pub fn run(
     let mut notes: String = options
         .notes
         .iter()
+        .chain(&clinical_skipped)
         .chain(&study.notes)
         .chain(clinical_study.iter().flat_map(|c| &c.notes))
         .map(|n| format!("<p class=\"note\">{}</p>", escape(n)))
@@ -1057,5 +1098,8 @@ pub fn run(
 
     let page = html::page("sonorad radiomics report", &sections);
     write_file(&dir.join("report.html"), &page)?;
-    Ok(clinical_study)
+    Ok(ReportOutcome {
+        clinical: clinical_study,
+        clinical_skipped,
+    })
 }
