@@ -915,8 +915,13 @@ fn settings_path(options: &BatchOptions) -> PathBuf {
 }
 
 /// The settings an output is made with, as recorded beside it: the sonorad version, the
-/// extraction settings and the id column.
+/// extraction settings and the id column. The case time budget is left out: it decides which
+/// cases finish, not how a row is computed, so a resume may raise it.
 fn settings_record(settings: &Settings, options: &BatchOptions) -> String {
+    let settings = Settings {
+        case_time_budget: None,
+        ..settings.clone()
+    };
     format!(
         "sonorad {}
 id column: {}

@@ -149,6 +149,17 @@ pub enum Error {
         /// The panic's message.
         message: String,
     },
+    /// A case used up its time budget (`Settings::case_time_budget`): it is refused and a
+    /// run goes on.
+    #[error("{path}: the case exceeded its time budget of {seconds} s (after {stage}); the case is skipped (raise --case-time-budget to allow more)")]
+    TimeBudget {
+        /// The case's image file.
+        path: PathBuf,
+        /// The budget in seconds.
+        seconds: f64,
+        /// The last step finished when the budget was found spent.
+        stage: String,
+    },
     /// Writing output failed.
     #[error("{path}: cannot write: {message}")]
     Write {
@@ -176,6 +187,7 @@ impl Error {
             | Error::Manifest { path, .. }
             | Error::Table { path, .. }
             | Error::Panic { path, .. }
+            | Error::TimeBudget { path, .. }
             | Error::Write { path, .. } => Some(path),
             Error::SizeMismatch { mask, .. } => Some(mask),
             _ => None,

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -37,6 +38,12 @@ pub struct Settings {
     /// Feature classes and features to write (a parameter file's `featureClass`); `None`
     /// writes all 102 per region and image type.
     pub feature_classes: Option<Vec<FeatureClassSelection>>,
+    /// Most time one case may take in its own steps (reading, regions, discretization and
+    /// features; not the matrices, which a backend builds for a whole chunk at once), checked
+    /// after each step: a case over budget fails with [`Error::TimeBudget`] and the run goes
+    /// on. Every step is itself bounded, so a case overruns by at most one step. `None`: no
+    /// budget.
+    pub case_time_budget: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -50,6 +57,7 @@ impl Default for Settings {
             rings: Vec::new(),
             image_types: vec![EnabledImageType::new(ImageType::Original)],
             feature_classes: None,
+            case_time_budget: None,
         }
     }
 }
@@ -86,6 +94,11 @@ impl Settings {
                     "image type '{name}' is given twice (its feature columns would repeat)"
                 )));
             }
+        }
+        if self.case_time_budget.is_some_and(|b| b.is_zero()) {
+            return Err(Error::Setting(
+                "the case time budget must be positive".into(),
+            ));
         }
         let mut names: Vec<String> = self.rings.iter().map(RingWidth::region_name).collect();
         names.sort();
@@ -376,6 +389,7 @@ pub const ORIGINAL: &str = "original";
 fn case_images<'a>(
     case: &'a LoadedCase,
     settings: &Settings,
+    clock: &CaseClock,
 ) -> Result<Vec<(String, Binning, Cow<'a, Image>)>> {
     let s = case.spacing.unwrap_or(1.0);
     let spacing = PixelSpacing { row: s, column: s };
@@ -400,6 +414,7 @@ fn case_images<'a>(
             let binning = enabled.binning.unwrap_or(settings.binning);
             (f.name, binning, Cow::Owned(f.image))
         }));
+        clock.check("filtering")?;
     }
     Ok(images)
 }
@@ -407,7 +422,20 @@ fn case_images<'a>(
 /// Discretizes every region of a loaded case in every enabled image type: for each region (the
 /// tumour, then the rings), one prepared region per image.
 pub fn prepare_case(case: &LoadedCase, settings: &Settings) -> Result<Vec<PreparedRegion>> {
-    let images = case_images(case, settings)?;
+    prepare_case_within(
+        case,
+        settings,
+        &CaseClock::start(&case.image.source, settings),
+    )
+}
+
+/// [`prepare_case`], checking the case's clock after every filter and region.
+fn prepare_case_within(
+    case: &LoadedCase,
+    settings: &Settings,
+    clock: &CaseClock,
+) -> Result<Vec<PreparedRegion>> {
+    let images = case_images(case, settings, clock)?;
     let mut prepared = Vec::with_capacity(case.regions.len() * images.len());
     for region in &case.regions {
         for (name, binning, image) in &images {
@@ -415,8 +443,53 @@ pub fn prepare_case(case: &LoadedCase, settings: &Settings) -> Result<Vec<Prepar
             p.image_type.clone_from(name);
             prepared.push(p);
         }
+        clock.check("discretizing")?;
     }
     Ok(prepared)
+}
+
+/// The time a case has spent in its own steps, against [`Settings::case_time_budget`].
+struct CaseClock {
+    /// The case's image file, named by the error.
+    image: PathBuf,
+    budget: Option<Duration>,
+    /// Time spent before `since` (in earlier steps, before the chunk's matrices).
+    spent: Duration,
+    since: Instant,
+}
+
+impl CaseClock {
+    /// A clock for a case starting now.
+    fn start(image: &Path, settings: &Settings) -> CaseClock {
+        CaseClock::resume(image, settings, Duration::ZERO)
+    }
+
+    /// A clock for a case that has already spent `spent`, running from now.
+    fn resume(image: &Path, settings: &Settings, spent: Duration) -> CaseClock {
+        CaseClock {
+            image: image.to_path_buf(),
+            budget: settings.case_time_budget,
+            spent,
+            since: Instant::now(),
+        }
+    }
+
+    /// Time spent so far.
+    fn spent(&self) -> Duration {
+        self.spent + self.since.elapsed()
+    }
+
+    /// An [`Error::TimeBudget`] if the budget is spent, naming the step just finished.
+    fn check(&self, step: &str) -> Result<()> {
+        match self.budget {
+            Some(budget) if self.spent() > budget => Err(Error::TimeBudget {
+                path: self.image.clone(),
+                seconds: budget.as_secs_f64(),
+                stage: step.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The 9 shape features of a region, from its mask.
@@ -484,7 +557,8 @@ fn row(
     matrices: &[Matrices],
     spacing: Option<f64>,
     selection: Option<&[FeatureClassSelection]>,
-) -> FeatureRow {
+    clock: &CaseClock,
+) -> Result<FeatureRow> {
     let wanted = |f: &Feature| {
         selection.is_none_or(|classes| {
             classes
@@ -511,8 +585,9 @@ fn row(
                 .filter(wanted)
                 .map(|f| (column_name(name, &p.image_type, &f), f.value)),
         );
+        clock.check("computing features")?;
     }
-    out
+    Ok(out)
 }
 
 /// The stages of the pipeline whose time [`StageTimes`] adds up.
@@ -641,25 +716,31 @@ pub fn prepare_manifest_case(case: &Case, settings: &Settings) -> Result<Vec<Pre
     guarded(case, || {
         prepare_timed(case, settings, &StageTimes::default())
     })
-    .map(|(_, prepared)| prepared)
+    .map(|prepared| prepared.regions)
 }
 
 /// Reads, draws and discretizes one case (with its own manifest settings), timing each stage.
-fn prepare_timed(
-    case: &Case,
-    settings: &Settings,
-    times: &StageTimes,
-) -> Result<(Option<f64>, Vec<PreparedRegion>)> {
+fn prepare_timed(case: &Case, settings: &Settings, times: &StageTimes) -> Result<PreparedCase> {
     let settings = settings.for_case(case);
+    let clock = CaseClock::start(&case.image, &settings);
     let frame = case.frame.unwrap_or(0);
     let (file, mask, tumor) = times.time(Stage::Decode, || {
         read_pair(&case.image, &case.mask, frame, &settings)
     })?;
+    clock.check("reading")?;
     let loaded = times.time(Stage::Regions, || {
         draw_regions(file, &mask, tumor, &settings)
     })?;
-    let prepared = times.time(Stage::Discretize, || prepare_case(&loaded, &settings))?;
-    Ok((loaded.spacing, prepared))
+    clock.check("drawing the regions")?;
+    let regions = times.time(Stage::Discretize, || {
+        prepare_case_within(&loaded, &settings, &clock)
+    })?;
+    Ok(PreparedCase {
+        image: case.image.clone(),
+        spacing: loaded.spacing,
+        regions,
+        spent: clock.spent(),
+    })
 }
 
 /// Extracts a chunk of cases, each with its manifest settings, timing every stage:
@@ -678,9 +759,21 @@ pub fn extract_chunk(
     )
 }
 
-/// The cases of a chunk read, drawn and discretized, each with its spacing, or its error.
+/// The cases of a chunk read, drawn and discretized, or their errors.
 pub struct PreparedChunk {
-    cases: Vec<Result<(Option<f64>, Vec<PreparedRegion>)>>,
+    cases: Vec<Result<PreparedCase>>,
+}
+
+/// One case read, drawn and discretized.
+struct PreparedCase {
+    /// The case's image file.
+    image: PathBuf,
+    /// Pixel spacing in mm, if known.
+    spacing: Option<f64>,
+    /// Every region in every image type.
+    regions: Vec<PreparedRegion>,
+    /// Time the case spent so far, against its budget.
+    spent: Duration,
 }
 
 /// Reads, draws and discretizes the cases of a chunk on all cores, each with its manifest
@@ -724,10 +817,7 @@ pub fn finish_chunk(
     let prepared = chunk.cases;
     let grays: Vec<&GrayLevels> = prepared
         .iter()
-        .flat_map(|p| {
-            p.iter()
-                .flat_map(|(_, regions)| regions.iter().map(|r| &r.gray))
-        })
+        .flat_map(|p| p.iter().flat_map(|c| c.regions.iter().map(|r| &r.gray)))
         .collect();
     match times.time(Stage::Matrices, || backend.build(&grays)) {
         Ok(matrices) => {
@@ -735,21 +825,22 @@ pub fn finish_chunk(
             let mut at = 0;
             for p in &prepared {
                 offsets.push(at);
-                at += p.as_ref().map_or(0, |(_, regions)| regions.len());
+                at += p.as_ref().map_or(0, |c| c.regions.len());
             }
             prepared
                 .into_par_iter()
                 .zip(offsets)
                 .map(|(p, offset)| {
-                    p.map(|(spacing, regions)| {
-                        times.time(Stage::Formulas, || {
-                            row(
-                                &regions,
-                                &matrices[offset..offset + regions.len()],
-                                spacing,
-                                settings.feature_classes.as_deref(),
-                            )
-                        })
+                    let case = p?;
+                    let clock = CaseClock::resume(&case.image, settings, case.spent);
+                    times.time(Stage::Formulas, || {
+                        row(
+                            &case.regions,
+                            &matrices[offset..offset + case.regions.len()],
+                            case.spacing,
+                            settings.feature_classes.as_deref(),
+                            &clock,
+                        )
                     })
                 })
                 .collect()
@@ -774,6 +865,27 @@ pub fn finish_chunk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_case_clock_fails_the_case_once_its_budget_is_spent() {
+        let settings = Settings {
+            case_time_budget: Some(Duration::from_secs(2)),
+            ..Settings::default()
+        };
+        let image = Path::new("scans/c1.png");
+        let fresh = CaseClock::resume(image, &settings, Duration::from_millis(1500));
+        assert!(fresh.check("reading").is_ok());
+        let spent = CaseClock::resume(image, &settings, Duration::from_millis(2001));
+        let error = spent.check("filtering").unwrap_err();
+        assert_eq!(error.path(), Some(image));
+        assert_eq!(
+            error.to_string(),
+            "scans/c1.png: the case exceeded its time budget of 2 s (after filtering); the case is skipped (raise --case-time-budget to allow more)"
+        );
+        // no budget: never spent
+        let unbounded = CaseClock::resume(image, &Settings::default(), Duration::MAX / 2);
+        assert!(unbounded.check("computing features").is_ok());
+    }
 
     #[test]
     fn a_panic_while_reading_fails_the_case_naming_its_image() {

@@ -180,6 +180,11 @@ struct ExtractArgs {
     /// any pixel is read.
     #[arg(long, default_value_t = sonorad::io::DEFAULT_MAX_PIXELS)]
     max_pixels: u64,
+    /// Most seconds one case may take in its own steps (reading, regions, filters,
+    /// discretization, features), checked after each: a case over budget goes to the errors
+    /// file and the run goes on.
+    #[arg(long, default_value_t = 600.0)]
+    case_time_budget: f64,
     /// No progress output, only the final summary.
     #[arg(long)]
     quiet: bool,
@@ -271,6 +276,7 @@ fn settings(args: &ExtractArgs) -> Result<Settings> {
         label: args.label,
         spacing: args.spacing,
         rings: args.rings.clone(),
+        case_time_budget: Some(case_time_budget(args.case_time_budget)?),
         ..Settings::default()
     };
     if let Some(path) = &args.params {
@@ -295,6 +301,18 @@ fn settings(args: &ExtractArgs) -> Result<Settings> {
     }
     s.validate()?;
     Ok(s)
+}
+
+/// `--case-time-budget` as a duration: a positive, finite number of seconds.
+fn case_time_budget(seconds: f64) -> Result<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--case-time-budget must be a positive number of seconds, not {seconds}"
+            )
+        })
 }
 
 /// The image type of a `--filters` entry.

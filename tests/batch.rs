@@ -709,3 +709,61 @@ fn resume_drops_a_record_cut_inside_a_quoted_id() {
         );
     }
 }
+
+#[test]
+fn a_case_over_its_time_budget_is_recorded_and_the_rest_goes_on() {
+    // six 64² cases take milliseconds; one 2048² case with wavelet and LoG images takes
+    // seconds, far beyond a 0.5 s budget (checked after every filter and region)
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 6, 64);
+    sonorad::synth::write_cohort(&dir.path().join("huge"), 1, 2048, 3).unwrap();
+    let mut text_manifest = std::fs::read_to_string(&manifest).unwrap();
+    text_manifest
+        .push_str("huge,huge/images/case_000000.png,huge/masks/case_000000_mask.png,1,50,no\n");
+    std::fs::write(&manifest, text_manifest).unwrap();
+    let out = dir.path().join("features.csv");
+    let run = extract(
+        &manifest,
+        &out,
+        &[
+            "--filters",
+            "original,wavelet,log",
+            "--case-time-budget",
+            "0.5",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("6 of 7 cases extracted, 1 failed"),
+        "{}",
+        stderr(&run)
+    );
+    let (_, rows) = read_table(&out).unwrap();
+    assert_eq!(rows.len(), 6);
+    let (_, errors) = read_table(&dir.path().join("features.csv.errors.csv")).unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0][0], "huge");
+    assert!(
+        errors[0][1].ends_with("huge/images/case_000000.png"),
+        "{:?}",
+        errors[0]
+    );
+    assert!(
+        errors[0][2].contains("the case exceeded its time budget of 0.5 s (after "),
+        "{:?}",
+        errors[0]
+    );
+
+    // a budget that is no number of seconds is refused before any case is read
+    let run = extract(
+        &manifest,
+        &dir.path().join("x.csv"),
+        &["--case-time-budget", "0"],
+    );
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        stderr(&run).contains("--case-time-budget must be a positive number of seconds, not 0"),
+        "{}",
+        stderr(&run)
+    );
+}

@@ -123,13 +123,15 @@ fn nice_ticks(low: f64, high: f64) -> Vec<f64> {
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
     let first = (low / step).ceil() * step;
-    let mut ticks = Vec::new();
-    let mut v = first;
-    while v <= high + step * 1e-9 {
-        ticks.push(v);
-        v += step;
+    // about five ticks; counted rather than stepped, so that a step below the rounding unit of
+    // huge values cannot loop forever
+    let count = ((high + step * 1e-9 - first) / step).floor();
+    if !(0.0..=10.0).contains(&count) {
+        return vec![low, high];
     }
-    ticks
+    (0..=count as usize)
+        .map(|k| first + k as f64 * step)
+        .collect()
 }
 
 fn format_tick(v: f64) -> String {

@@ -234,9 +234,7 @@ mod tests {
     fn one_binary_predictor_gives_the_log_odds_ratio() {
         // 2×2 table: x = 0 → 3 of 8 positive, x = 1 → 6 of 8 positive; the MLE is closed form
         let x: Vec<f64> = [[0.0; 8], [1.0; 8]].concat();
-        let y: Vec<bool> = (0..16)
-            .map(|i| i < 3 || (8..14).contains(&i))
-            .collect();
+        let y: Vec<bool> = (0..16).map(|i| i < 3 || (8..14).contains(&i)).collect();
         let fit = fit(&design(&x), &y, 0.0).expect("fit");
         let intercept = (3.0f64 / 5.0).ln();
         let slope = (6.0f64 / 2.0).ln() - intercept;
