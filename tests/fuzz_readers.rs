@@ -4,7 +4,7 @@
 //! read as an image and as a mask, for `SONORAD_FUZZ_SECONDS` seconds per format (default 5;
 //! `.ci/run` sets 60). Every read must return, with a value or an error naming the file:
 //! no panic (counted under `catch_unwind`), no abort (the test process would die), and each
-//! read in bounded time (the loop's rate is printed).
+//! read in bounded time (the loop's rate is printed), and peak resident memory under 1 GiB.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,8 @@ const H: u32 = 20;
 
 #[path = "common/lcg.rs"]
 mod lcg;
+#[path = "common/skip.rs"]
+mod skip;
 use lcg::Lcg;
 
 /// A random index below `n`.
@@ -251,4 +253,37 @@ fn every_reader_survives_mutated_files() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+    assert_peak_memory_below(1 << 30);
+}
+
+/// The process's peak memory stays below `limit` bytes, both resident (Linux `VmHWM`) and
+/// reserved (`VmPeak`, which also counts an allocation never touched, such as a zeroed buffer
+/// for a size a header claims): no mutated header may make a reader allocate what its small file
+/// cannot hold. Elsewhere the check is skipped, visibly.
+fn assert_peak_memory_below(limit: u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |field: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (kib("VmHWM:"), kib("VmPeak:")) {
+        (Some(resident), Some(reserved)) => {
+            eprintln!(
+                "fuzz: peak memory {} MiB resident, {} MiB reserved",
+                resident / 1024,
+                reserved / 1024
+            );
+            for (what, value) in [("resident", resident), ("reserved", reserved)] {
+                assert!(
+                    value * 1024 < limit,
+                    "peak {what} memory {} MiB, limit {} MiB",
+                    value / 1024,
+                    limit >> 20
+                );
+            }
+        }
+        _ => skip::announce("peak memory check: no VmHWM/VmPeak in /proc/self/status here"),
+    }
 }
