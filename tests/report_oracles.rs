@@ -283,7 +283,8 @@ fn cohort_tests_match_scipy() {
     close(p, t["fisher_p"].as_f64().expect("p"), 1e-8, "Fisher p");
 }
 
-/// rms rule: each predictor's contribution β·x ranges over its training range (a categorical
+/// rms rule: each predictor's contribution β·x ranges over its axis (here the training range is
+/// already a pretty() range) (a categorical
 /// predictor over its levels, reference 0); the widest range spans 100 points, so
 /// scale = 100 / max_j range_j and a value scores scale·(β x − min β x). Total points T map to
 /// η = η₀ + T/scale, η₀ = intercept + Σ min contributions, and p = 1/(1 + e^{−η}).
@@ -309,7 +310,7 @@ fn nomogram_points_follow_rms_rule() {
             levels: vec![("no".into(), 0.0), ("yes".into(), 0.9)],
         },
     ];
-    let chart = nomogram(-4.2, &predictors);
+    let chart = nomogram(-4.2, &predictors, &[-3.0, 2.0]);
     close(
         chart.scale,
         o["scale"].as_f64().expect("scale"),

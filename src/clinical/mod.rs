@@ -575,7 +575,11 @@ pub fn fit(
             }
         }
     }
-    let chart = nomogram(combined.coefficients[0], &predictors);
+    let train_lp: Vec<f64> = train_rows
+        .iter()
+        .map(|&k| combined.linear_predictor(&combined_design[k]))
+        .collect();
+    let chart = nomogram(combined.coefficients[0], &predictors, &train_lp);
 
     let model = ClinicalModel {
         variables,

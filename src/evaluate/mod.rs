@@ -6,3 +6,4 @@ pub mod calibration;
 pub mod dca;
 pub mod distributions;
 pub mod nomogram;
+pub mod pretty;

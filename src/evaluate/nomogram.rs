@@ -7,10 +7,17 @@
 //! and a value scores `scale · (β x − min β x)`. Total points `T` map back to the linear
 //! predictor `η = η_min + T / scale` (η_min: the intercept plus every predictor's minimum
 //! contribution) and to the probability `1 / (1 + e^{−η})`.
-//! Here a continuous predictor's range is its observed training range.
+//!
+//! Axes as `rms::nomogram(fit, fun = plogis)` draws them with a `datadist` of the training data
+//! (rms 6.5): a continuous predictor spans `pretty(training range, nint = 10)`, so the ranges
+//! above are taken over those values; the total-points axis is `pretty(c(0, max), 10)`; the
+//! linear-predictor axis `pretty(range of the training linear predictors, 10)`; the
+//! probability axis `pretty(σ(that range), 10)`, each tick placed by rms' interpolated
+//! inverse of σ.
 
 use serde::Serialize;
 
+use super::pretty::{pretty, sequence};
 use crate::stats::sigmoid;
 
 /// A predictor of the model, as the nomogram needs it.
@@ -44,26 +51,6 @@ impl NomogramPredictor {
             | NomogramPredictor::Categorical { name, .. } => name,
         }
     }
-
-    /// Smallest and largest contribution `β x` to the linear predictor.
-    fn contribution_range(&self) -> (f64, f64) {
-        match self {
-            NomogramPredictor::Continuous {
-                coefficient,
-                min,
-                max,
-                ..
-            } => {
-                let (a, b) = (coefficient * min, coefficient * max);
-                (a.min(b), a.max(b))
-            }
-            NomogramPredictor::Categorical { levels, .. } => levels
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, b)| {
-                    (lo.min(*b), hi.max(*b))
-                }),
-        }
-    }
 }
 
 /// One tick of an axis: a label and its position in points.
@@ -95,8 +82,11 @@ pub struct Nomogram {
     pub eta_at_zero: f64,
     /// Predictor axes.
     pub predictors: Vec<PredictorAxis>,
-    /// Largest possible total points.
-    pub max_total: f64,
+    /// Total-points axis: `pretty(0, Σ max points, nint)`.
+    pub total_points: Vec<f64>,
+    /// Linear-predictor axis: `pretty(range of the training linear predictors, nint)`, with
+    /// the total points of each value.
+    pub linear_predictor: Vec<Tick>,
     /// Probability axis: probabilities with their total points.
     pub probability: Vec<Tick>,
 }
@@ -109,31 +99,6 @@ impl Nomogram {
     }
 }
 
-/// Evenly spaced "nice" tick values covering `[low, high]` (about five).
-fn nice_ticks(low: f64, high: f64) -> Vec<f64> {
-    if high <= low {
-        return vec![low];
-    }
-    let raw = (high - low) / 5.0;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    // step: 1, 2 or 5 × 10^k
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude);
-    let first = (low / step).ceil() * step;
-    // about five ticks; counted rather than stepped, so that a step below the rounding unit of
-    // huge values cannot loop forever
-    let count = ((high + step * 1e-9 - first) / step).floor();
-    if !(0.0..=10.0).contains(&count) {
-        return vec![low, high];
-    }
-    (0..=count as usize)
-        .map(|k| first + k as f64 * step)
-        .collect()
-}
-
 fn format_tick(v: f64) -> String {
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -144,68 +109,131 @@ fn format_tick(v: f64) -> String {
     }
 }
 
-/// Build the nomogram of `intercept + Σ predictors` (see the module rule).
-pub fn nomogram(intercept: f64, predictors: &[NomogramPredictor]) -> Nomogram {
-    let ranges: Vec<(f64, f64)> = predictors
+/// rms' `nint`: about this many intervals on every continuous axis.
+pub const NINT: usize = 10;
+
+/// Build the nomogram of `intercept + Σ predictors` as `rms::nomogram(fit, fun = plogis)` does
+/// (see the module rule); `linear_predictors` are the training cases' linear predictors, whose
+/// range sets the linear-predictor and probability axes.
+pub fn nomogram(
+    intercept: f64,
+    predictors: &[NomogramPredictor],
+    linear_predictors: &[f64],
+) -> Nomogram {
+    let values: Vec<Vec<(String, f64)>> = predictors.iter().map(axis_values).collect();
+    // each predictor's contribution range over its axis values
+    let ranges: Vec<(f64, f64)> = values
         .iter()
-        .map(NomogramPredictor::contribution_range)
+        .map(|axis| {
+            axis.iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, c)| {
+                    (lo.min(*c), hi.max(*c))
+                })
+        })
         .collect();
     // widest contribution range → 100 points
     let widest = ranges.iter().map(|(lo, hi)| hi - lo).fold(0.0, f64::max);
-    let scale = if widest > 0.0 { 100.0 / widest } else { 0.0 };
+    let scale = if widest > 0.0 {
+        MAX_SCALE / widest
+    } else {
+        0.0
+    };
     let axes = predictors
         .iter()
+        .zip(&values)
         .zip(&ranges)
-        .map(|(p, &(lo, hi))| {
-            let ticks = match p {
-                NomogramPredictor::Continuous {
-                    coefficient,
-                    min,
-                    max,
-                    ..
-                } => nice_ticks(*min, *max)
-                    .into_iter()
-                    .map(|v| Tick {
-                        label: format_tick(v),
-                        points: scale * (coefficient * v - lo),
-                    })
-                    .collect(),
-                NomogramPredictor::Categorical { levels, .. } => levels
-                    .iter()
-                    .map(|(level, b)| Tick {
-                        label: level.clone(),
-                        points: scale * (b - lo),
-                    })
-                    .collect(),
-            };
-            PredictorAxis {
-                name: p.name().into(),
-                ticks,
-                span: scale * (hi - lo),
-            }
+        .map(|((p, axis), &(lo, hi))| PredictorAxis {
+            name: p.name().into(),
+            ticks: axis
+                .iter()
+                .map(|(label, c)| Tick {
+                    label: label.clone(),
+                    points: scale * (c - lo),
+                })
+                .collect(),
+            span: scale * (hi - lo),
         })
         .collect();
     // η at zero points: intercept plus every minimum contribution
     let eta_at_zero = intercept + ranges.iter().map(|(lo, _)| lo).sum::<f64>();
-    let max_total: f64 = ranges.iter().map(|(lo, hi)| scale * (hi - lo)).sum();
-    let probability = [
-        0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99,
-    ]
-    .iter()
-    .filter_map(|&p: &f64| {
-        // total points of probability p: T = scale (logit p − η₀)
-        let total = scale * ((p / (1.0 - p)).ln() - eta_at_zero);
-        (scale > 0.0 && (0.0..=max_total).contains(&total)).then(|| Tick {
-            label: format_tick(p),
-            points: total,
-        })
-    })
-    .collect();
+    let lp_range = linear_predictors
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let lp_at = pretty(lp_range.0, lp_range.1, NINT);
+    let points_of = |eta: f64| scale * (eta - eta_at_zero);
+    let sum_max = if predictors.len() == 1 {
+        MAX_SCALE
+    } else {
+        lp_at
+            .iter()
+            .map(|&eta| points_of(eta))
+            .fold(MAX_SCALE, f64::max)
+    };
     Nomogram {
         scale,
         eta_at_zero,
         predictors: axes,
-        max_total,
-        probability,
+        total_points: pretty(0.0, sum_max, NINT),
+        linear_predictor: lp_at
+            .iter()
+            .map(|&eta| Tick {
+                label: format_tick(eta),
+                points: points_of(eta),
+            })
+            .collect(),
+        probability: probability_axis(&lp_at, &points_of),
     }
+}
+
+/// rms' `maxscale`: points of the widest predictor.
+const MAX_SCALE: f64 = 100.0;
+
+/// A predictor's axis values with their contributions `β x`: a continuous predictor over
+/// `pretty(training range, nint)`, a categorical one over its levels.
+fn axis_values(predictor: &NomogramPredictor) -> Vec<(String, f64)> {
+    match predictor {
+        NomogramPredictor::Continuous {
+            coefficient,
+            min,
+            max,
+            ..
+        } => pretty(*min, *max, NINT)
+            .into_iter()
+            .map(|v| (format_tick(v), coefficient * v))
+            .collect(),
+        NomogramPredictor::Categorical { levels, .. } => levels.clone(),
+    }
+}
+
+/// The probability axis as rms makes it for `fun = plogis`: ticks at
+/// `pretty(σ(range of the linear-predictor axis), nint)`, each placed at the linear predictor
+/// found by linear interpolation of σ over 1000 equally spaced values of that range (rms'
+/// inverse of `fun`); ticks outside the range are left out.
+fn probability_axis(lp_at: &[f64], points_of: &dyn Fn(f64) -> f64) -> Vec<Tick> {
+    let (Some(&low), Some(&high)) = (lp_at.first(), lp_at.last()) else {
+        return Vec::new();
+    };
+    let grid: Vec<f64> = sequence(low, high, 1000);
+    let probabilities: Vec<f64> = grid.iter().map(|&eta| sigmoid(eta)).collect();
+    pretty(sigmoid(low), sigmoid(high), NINT)
+        .into_iter()
+        .filter_map(|p| {
+            // approx(σ(grid), grid, p): the segment holding p
+            let k = probabilities.partition_point(|&q| q < p);
+            let eta = if k < probabilities.len() && probabilities[k] == p {
+                grid[k]
+            } else if k == 0 || k == probabilities.len() {
+                return None;
+            } else {
+                let (p0, p1) = (probabilities[k - 1], probabilities[k]);
+                grid[k - 1] + (grid[k] - grid[k - 1]) * (p - p0) / (p1 - p0)
+            };
+            Some(Tick {
+                label: format_tick(p),
+                points: points_of(eta),
+            })
+        })
+        .collect()
 }

@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
 use crate::clinical::error::{ClinicalError, ClinicalResult};
-use crate::evaluate::nomogram::Nomogram;
+use crate::evaluate::nomogram::{Nomogram, Tick};
 
 /// One line of a line chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,7 +154,7 @@ impl Figure {
             Figure::Lines { .. } => (720, 540),
             Figure::Bars { bars, .. } => (820, 160 + 26 * bars.len() as u32),
             Figure::Nomogram { nomogram, .. } => {
-                (980, 130 + 70 * (nomogram.predictors.len() as u32 + 2))
+                (980, 130 + 70 * (nomogram.predictors.len() as u32 + 3))
             }
         }
     }
@@ -395,27 +395,30 @@ fn draw_nomogram<DB: DrawingBackend>(
             .collect();
         ruler(y, &axis.name, &ticks, (0.0, axis.span))?;
     }
-    // total points on its own scale 0..max_total, drawn over the same width
+    // total points on its own scale 0..last total tick, drawn over the same width
     y += 70;
-    let per_total = 100.0 / nomogram.max_total.max(1e-9);
-    let step = if nomogram.max_total > 200.0 {
-        50.0
-    } else {
-        20.0
-    };
-    let totals: Vec<(f64, String)> = (0..=(nomogram.max_total / step).floor() as usize)
-        .map(|k| {
-            let v = k as f64 * step;
-            (v * per_total, format!("{v:.0}"))
-        })
+    let top = nomogram.total_points.last().copied().unwrap_or(100.0);
+    let per_total = 100.0 / top.max(1e-9);
+    let totals: Vec<(f64, String)> = nomogram
+        .total_points
+        .iter()
+        .map(|&v| (v * per_total, format!("{v}")))
         .collect();
     ruler(y, "Total points", &totals, (0.0, 100.0))?;
+    let on_total = |ticks: &[Tick]| -> Vec<(f64, String)> {
+        ticks
+            .iter()
+            .map(|t| (t.points * per_total, t.label.clone()))
+            .collect()
+    };
     y += 70;
-    let probability: Vec<(f64, String)> = nomogram
-        .probability
-        .iter()
-        .map(|t| (t.points * per_total, t.label.clone()))
-        .collect();
+    let lp = on_total(&nomogram.linear_predictor);
+    let line = extent(&lp);
+    if line.0 <= line.1 {
+        ruler(y, "Linear predictor", &lp, line)?;
+    }
+    y += 70;
+    let probability = on_total(&nomogram.probability);
     let line = extent(&probability);
     if line.0 <= line.1 {
         ruler(y, "Predicted probability", &probability, line)?;

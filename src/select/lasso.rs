@@ -24,11 +24,13 @@
 //!
 //! λ path: `λ_max = max_j |Σ_i x_ij (y_i − ȳ)| / n` (the smallest λ with all β_j = 0), then
 //! `n_lambda` values log-spaced down to `λ_max × ratio`, ratio 10⁻⁴ if `n ≥ p` and 0.01
-//! otherwise. As glmnet, the full-data path stops early once the deviance ratio exceeds 0.999
-//! or grows by less than 10⁻⁵ relatively (after 5 values).
+//! otherwise. As glmnet's binomial path, it stops early, from the 5th λ on, once the deviance
+//! ratio exceeds 0.999 or grows by less than 10⁻⁵ ([`glmnet_path`]).
 //!
-//! Cross-validation (cv.glmnet, binomial deviance): every fold is fitted over the same λ values
-//! (the folds in parallel, each independently of the others);
+//! Cross-validation (cv.glmnet, binomial deviance): by default every fold is fitted over its
+//! own λ path and read at the full-data λ by linear interpolation, as `cv.glmnet` does; or
+//! every fold at the full-data λ ([`CvLambdas`]). The folds run in parallel, each
+//! independently of the others;
 //! held-out probabilities are clipped to [10⁻⁵, 1 − 10⁻⁵]; `cvm` is the case-weighted mean of
 //! the fold deviances and `cvsd = √(Σ_f N_f (dev_f − cvm)² / N / (F − 1))`. `lambda.min` is the
 //! largest λ attaining the minimum `cvm`; `lambda.1se` the largest λ whose `cvm` is within one
@@ -468,22 +470,28 @@ pub struct LassoCv {
     pub fit: LinearPredictor,
 }
 
-/// Cross-validated LASSO logistic regression: the λ path on all of `x`, `y`, then the fold
-/// fits given by `folds` (the fold index of each row, `0..n_folds`).
-pub fn lasso_cv(
+/// How the folds of the cross-validation are fitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CvLambdas {
+    /// Each fold over its own λ sequence (from its own λ_max, with its own early stop), its
+    /// coefficients linearly interpolated in λ at the full-data values (clamped to the fold's
+    /// range): what `cv.glmnet(x, y, family = "binomial", foldid = ...)` does.
+    #[default]
+    Fold,
+    /// Every fold at the full-data λ values: `cv.glmnet(..., lambda = <full-data path>)`.
+    Full,
+}
+
+/// The full-data path as glmnet computes it: `n_lambda` log-spaced λ from λ_max, stopping, as
+/// glmnet's binomial path does, from the 5th λ on, after the first fit whose deviance ratio
+/// `1 − D/D_null` exceeds 0.999 or grew by less than 10⁻⁵ (absolute) over the previous one.
+/// Returns the λ values kept, their fits and deviance ratios.
+pub fn glmnet_path(
     x: ArrayView2<f64>,
     y: &[bool],
-    folds: &[usize],
     n_lambda: usize,
-    rule: LambdaRule,
-) -> TrainResult<LassoCv> {
-    let n_folds = folds.iter().max().map_or(0, |m| m + 1);
-    if n_folds < 2 {
-        return Err(TrainError::TooFewCases {
-            step: "LASSO cross-validation".into(),
-            message: "needs at least two folds".into(),
-        });
-    }
+) -> (Vec<f64>, Vec<LinearPredictor>, Vec<f64>) {
     let yf = as_float(y);
     let all_lambdas = lambda_sequence(x, y, n_lambda);
     // null deviance: the intercept-only model
@@ -496,14 +504,62 @@ pub fn lasso_cv(
     let path = path_until(x, y, &all_lambdas, |fit| {
         // deviance ratio = 1 − D / D_null
         let ratio = 1.0 - deviance(fit, x, &yf) / null_deviance;
-        let k = deviance_ratio.len();
-        let stalled =
-            k >= 5 && (ratio - deviance_ratio[k - 1]) < 1e-5 * ratio.abs().max(f64::MIN_POSITIVE);
+        // glmnet: from the mnlam = 5th λ on (1-based), devmax = 0.999, fdev = 10⁻⁵
+        let stop = deviance_ratio.len() >= 4
+            && (ratio > 0.999 || ratio - deviance_ratio[deviance_ratio.len() - 1] < 1e-5);
         deviance_ratio.push(ratio);
-        ratio > 0.999 || stalled
+        stop
     });
     let kept = path.len();
-    let lambdas = all_lambdas[..kept].to_vec();
+    (all_lambdas[..kept].to_vec(), path, deviance_ratio)
+}
+
+/// The fit at `s` from a path over decreasing `lambdas`, as glmnet's `lambda.interp` reads a
+/// path: linear in λ between the two neighbouring values, `s` clamped to the path's range.
+pub fn interpolate(lambdas: &[f64], path: &[LinearPredictor], s: f64) -> LinearPredictor {
+    let last = lambdas.len() - 1;
+    let s = s.clamp(lambdas[last], lambdas[0]);
+    // the first λ at or below s: right neighbour; the one before it: left
+    let right = lambdas.iter().position(|&l| l <= s).unwrap_or(last);
+    if right == 0 || lambdas[right] == s {
+        return path[right].clone();
+    }
+    let left = right - 1;
+    // weight of the left fit: (s − λ_right) / (λ_left − λ_right)
+    let frac = (s - lambdas[right]) / (lambdas[left] - lambdas[right]);
+    let mix = |a: f64, b: f64| a * frac + b * (1.0 - frac);
+    LinearPredictor {
+        intercept: mix(path[left].intercept, path[right].intercept),
+        coefficients: path[left]
+            .coefficients
+            .iter()
+            .zip(&path[right].coefficients)
+            .map(|(&a, &b)| mix(a, b))
+            .collect(),
+    }
+}
+
+/// Cross-validated LASSO logistic regression: the λ path on all of `x`, `y`
+/// ([`glmnet_path`]), then the fold fits given by `folds` (the fold index of each row,
+/// `0..n_folds`), aligned with the full-data λ as `alignment` says.
+pub fn lasso_cv(
+    x: ArrayView2<f64>,
+    y: &[bool],
+    folds: &[usize],
+    n_lambda: usize,
+    rule: LambdaRule,
+    alignment: CvLambdas,
+) -> TrainResult<LassoCv> {
+    let n_folds = folds.iter().max().map_or(0, |m| m + 1);
+    if n_folds < 2 {
+        return Err(TrainError::TooFewCases {
+            step: "LASSO cross-validation".into(),
+            message: "needs at least two folds".into(),
+        });
+    }
+    let yf = as_float(y);
+    let (lambdas, path, deviance_ratio) = glmnet_path(x, y, n_lambda);
+    let kept = path.len();
 
     // the folds are fitted in parallel; each is independent of the others
     let fold_results: Vec<(usize, Vec<f64>)> = (0..n_folds)
@@ -521,7 +577,18 @@ pub fn lasso_cv(
             let xtr = x.select(Axis(0), &train);
             let xte = x.select(Axis(0), &test);
             let yte: Vec<f64> = test.iter().map(|&i| yf[i]).collect();
-            let deviances = lasso_path(xtr.view(), &ytr, &lambdas)
+            let fits = match alignment {
+                CvLambdas::Fold => {
+                    // the fold's own path, read at the full-data λ values
+                    let (fold_lambdas, fold_path, _) = glmnet_path(xtr.view(), &ytr, n_lambda);
+                    lambdas
+                        .iter()
+                        .map(|&l| interpolate(&fold_lambdas, &fold_path, l))
+                        .collect()
+                }
+                CvLambdas::Full => lasso_path(xtr.view(), &ytr, &lambdas),
+            };
+            let deviances = fits
                 .iter()
                 // fold deviance = mean per-case deviance of the held-out cases
                 .map(|fit| clipped_deviance(fit, xte.view(), &yte) / test.len() as f64)

@@ -34,7 +34,7 @@ use crate::model::metrics::{
 };
 use crate::model::{tune, Fitted, Hyperparameters, LogisticFit, ModelKind, Tuning};
 use crate::select::icc::icc_2_1;
-use crate::select::lasso::{lasso_cv, LambdaRule, LassoCv, LinearPredictor};
+use crate::select::lasso::{lasso_cv, CvLambdas, LambdaRule, LassoCv, LinearPredictor};
 use crate::select::mrmr::{mrmr, Mrmr};
 use crate::select::zscore::ZScore;
 use crate::stats::median_sorted;
@@ -119,6 +119,7 @@ impl std::str::FromStr for Missing {
 /// | `tuning_folds` | 5 | classifier tuning folds |
 /// | `n_lambda` | 100 | length of the λ path |
 /// | `missing` | `"drop"` | `"drop"` or `"impute"` |
+/// | `cv_lambdas` | `"fold"` | LASSO CV folds over their own λ paths, as `cv.glmnet` (`"fold"`), or at the full-data λ (`"full"`) |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StudyConfig {
@@ -140,6 +141,8 @@ pub struct StudyConfig {
     pub n_lambda: usize,
     /// Missing-value handling.
     pub missing: Missing,
+    /// λ values of the LASSO's cross-validation folds.
+    pub cv_lambdas: CvLambdas,
 }
 
 impl Default for StudyConfig {
@@ -154,6 +157,7 @@ impl Default for StudyConfig {
             tuning_folds: 5,
             n_lambda: 100,
             missing: Missing::Drop,
+            cv_lambdas: CvLambdas::Fold,
         }
     }
 }
@@ -718,6 +722,7 @@ fn fit_study_on(
         &lasso_folds,
         config.n_lambda,
         config.lambda,
+        config.cv_lambdas,
     )?;
     let mut selected: Vec<usize> = (0..lasso_inputs.len())
         .filter(|&j| lasso.fit.coefficients[j] != 0.0)
