@@ -1,6 +1,6 @@
 //! Small numeric helpers shared by the statistics, clinical and evaluation stages: the
-//! logistic function, the median and the type-7 quantile, and the logistic-regression solver
-//! ([`logistic`]).
+//! logistic function, the median and the type-7 quantile, R's `approx`, and the
+//! logistic-regression solver ([`logistic`]).
 
 pub mod logistic;
 
@@ -58,6 +58,54 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     } else {
         lo + diff * gamma
     }
+}
+
+/// How [`approx`] merges the values of tied `x`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ties {
+    /// The first value (`ties = function(x) x[1]`, as rms' `calibrate`).
+    First,
+    /// The mean (`ties = mean`, as `print.calibrate`).
+    Mean,
+}
+
+/// R's `approx(x, y, xout, ties)$y` with `rule = 1`: linear interpolation in `(x, y)`, `x`
+/// sorted (stably) and tied `x` merged as `ties` says; NaN outside `[min x, max x]` (R's NA)
+/// and where `x` or `y` is NaN.
+pub fn approx(x: &[f64], y: &[f64], ties: Ties, xout: &[f64]) -> Vec<f64> {
+    let mut pairs: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+        .map(|(&a, &b)| (a, b))
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut ux: Vec<f64> = Vec::new();
+    let mut uy: Vec<f64> = Vec::new();
+    let mut start = 0;
+    while start < pairs.len() {
+        let end = start + pairs[start..].partition_point(|p| p.0 == pairs[start].0);
+        ux.push(pairs[start].0);
+        uy.push(match ties {
+            Ties::First => pairs[start].1,
+            Ties::Mean => pairs[start..end].iter().map(|p| p.1).sum::<f64>() / (end - start) as f64,
+        });
+        start = end;
+    }
+    xout.iter()
+        .map(|&v| {
+            if ux.is_empty() || v.is_nan() || v < ux[0] || v > ux[ux.len() - 1] {
+                return f64::NAN;
+            }
+            // the interval [x_i, x_j] holding v
+            let j = ux.partition_point(|&u| u < v).min(ux.len() - 1);
+            if ux[j] == v || j == 0 {
+                return uy[j];
+            }
+            let i = j - 1;
+            uy[i] + (uy[j] - uy[i]) * ((v - ux[i]) / (ux[j] - ux[i]))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -102,6 +102,80 @@ fn report_holds_every_section_figure_and_no_url() {
     }
 }
 
+/// The figures' numbers are written beside them: every nomogram axis, every calibration curve
+/// and every ROC curve, and they are the numbers the report shows.
+#[test]
+fn figure_data_is_exported_as_csv() {
+    let dir = demo_dir();
+    let read = |name: &str| -> Vec<Vec<String>> {
+        let mut reader = csv::Reader::from_path(dir.join(name)).expect(name);
+        reader
+            .records()
+            .map(|r| r.expect("row").iter().map(String::from).collect())
+            .collect()
+    };
+    let nomogram = read("nomogram.csv");
+    let axes: Vec<&str> = nomogram.iter().map(|r| r[0].as_str()).collect();
+    for axis in [
+        "Points",
+        "Rad-score",
+        "Total points",
+        "Linear predictor",
+        "Predicted probability",
+    ] {
+        assert!(axes.contains(&axis), "nomogram axis {axis}");
+    }
+    // the widest predictor spans exactly 100 points, as in the figure
+    let widest = nomogram
+        .iter()
+        .filter(|r| r[1] == "points" && r[0] != "Points")
+        .map(|r| r[3].parse::<f64>().expect("position"))
+        .fold(0.0, f64::max);
+    assert!((widest - 100.0).abs() < 1e-9, "{widest}");
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    let model: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("clinical_model.json")).expect("model"),
+    )
+    .expect("JSON");
+    assert!(model["combined"]["coefficients"].is_array());
+    assert!(html.contains("points per unit of linear predictor"));
+
+    let calibration = read("calibration_curves.csv");
+    for (model, curve) in [
+        ("clinical", "bias_corrected"),
+        ("combined", "bias_corrected"),
+        ("combined", "apparent"),
+        ("radiomics", "lowess"),
+        ("radiomics", "deciles"),
+    ] {
+        let rows = calibration
+            .iter()
+            .filter(|r| r[0] == model && r[1] == "training" && r[2] == curve)
+            .count();
+        assert!(rows > 0, "{model} {curve}");
+    }
+    // bias-corrected points carry how many resamples reached them (at most 1000)
+    assert!(calibration
+        .iter()
+        .filter(|r| r[2] == "bias_corrected")
+        .all(|r| r[5].parse::<usize>().is_ok_and(|n| n <= 1000)));
+
+    let roc = read("roc_curves.csv");
+    for cohort in ["training", "validation"] {
+        let curve: Vec<&Vec<String>> = roc
+            .iter()
+            .filter(|r| r[0] == cohort && r[1] == "combined")
+            .collect();
+        assert_eq!(
+            curve[0][2..],
+            ["inf", "0", "0"],
+            "{cohort}: starts at (0, 0)"
+        );
+        let last = curve.last().expect("points");
+        assert_eq!(last[3..], ["1", "1"], "{cohort}: ends at (1, 1)");
+    }
+}
+
 /// The first of `chromium`, `chromium-browser`, `google-chrome` on the PATH.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -497,16 +497,13 @@ pub fn fit(
                         let x: Vec<Vec<f64>> =
                             draw.iter().map(|&k| train_matrix[k].clone()).collect();
                         let y: Vec<bool> = draw.iter().map(|&k| l[k]).collect();
-                        let fit = Logit::fit(name, &x, &y).ok()?;
+                        // as rms: a resample whose fit fails or aliases a term is skipped
+                        let fit = Logit::fit(name, &x, &y)
+                            .ok()
+                            .filter(|f| f.aliased.is_empty())?;
                         Some(train_matrix.iter().map(|r| fit.probability(r)).collect())
                     };
-                    Some(bootstrap_calibration(
-                        &p,
-                        &l,
-                        &refit,
-                        options.resamples,
-                        options.seed,
-                    ))
+                    bootstrap_calibration(&p, &l, &refit, options.resamples, options.seed)
                 }
                 _ => None,
             };

@@ -18,7 +18,7 @@
 use serde::Serialize;
 
 use super::pretty::{pretty, sequence};
-use crate::stats::sigmoid;
+use crate::stats::{approx, sigmoid, Ties};
 
 /// A predictor of the model, as the nomogram needs it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,30 +210,24 @@ fn axis_values(predictor: &NomogramPredictor) -> Vec<(String, f64)> {
 /// The probability axis as rms makes it for `fun = plogis`: ticks at
 /// `pretty(σ(range of the linear-predictor axis), nint)`, each placed at the linear predictor
 /// found by linear interpolation of σ over 1000 equally spaced values of that range (rms'
-/// inverse of `fun`); ticks outside the range are left out.
+/// inverse of `fun`, `approx(..., ties = mean)`, so a tick at 1 sits at the mean of the values
+/// where σ rounds to 1); ticks outside the range are left out.
 fn probability_axis(lp_at: &[f64], points_of: &dyn Fn(f64) -> f64) -> Vec<Tick> {
     let (Some(&low), Some(&high)) = (lp_at.first(), lp_at.last()) else {
         return Vec::new();
     };
     let grid: Vec<f64> = sequence(low, high, 1000);
     let probabilities: Vec<f64> = grid.iter().map(|&eta| sigmoid(eta)).collect();
-    pretty(sigmoid(low), sigmoid(high), NINT)
-        .into_iter()
-        .filter_map(|p| {
-            // approx(σ(grid), grid, p): the segment holding p
-            let k = probabilities.partition_point(|&q| q < p);
-            let eta = if k < probabilities.len() && probabilities[k] == p {
-                grid[k]
-            } else if k == 0 || k == probabilities.len() {
-                return None;
-            } else {
-                let (p0, p1) = (probabilities[k - 1], probabilities[k]);
-                grid[k - 1] + (grid[k] - grid[k - 1]) * (p - p0) / (p1 - p0)
-            };
-            Some(Tick {
-                label: format_tick(p),
-                points: points_of(eta),
-            })
+    let ticks = pretty(sigmoid(low), sigmoid(high), NINT);
+    // approx(σ(grid), grid, ticks, ties = mean): σ is flat (tied) where it rounds to 0 or 1
+    let etas = approx(&probabilities, &grid, Ties::Mean, &ticks);
+    ticks
+        .iter()
+        .zip(etas)
+        .filter(|(_, eta)| !eta.is_nan())
+        .map(|(&p, eta)| Tick {
+            label: format_tick(p),
+            points: points_of(eta),
         })
         .collect()
 }

@@ -18,7 +18,8 @@ use crate::clinical::error::{ClinicalError, ClinicalResult};
 use crate::clinical::logistic::OddsRatio;
 use crate::clinical::predict::CLINICAL_MODEL_FILE;
 use crate::clinical::variables::{ClinicalTable, VariableKind};
-use crate::clinical::{self, ClinicalOptions, ClinicalStudy};
+use crate::clinical::{self, Calibration, ClinicalOptions, ClinicalStudy};
+use crate::evaluate::nomogram::Nomogram;
 use crate::train::data::{Cohort, RawTable};
 use crate::train::{Study, TrainOptions};
 use figures::{Figure, Series};
@@ -69,13 +70,170 @@ fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> ClinicalResu
     Ok(crate::train::report::write_csv(path, header, rows)?)
 }
 
-/// ROC curve points (false-positive rate, sensitivity) of scores.
-pub fn roc_points(scores: &[f64], labels: &[bool]) -> Vec<(f64, f64)> {
+/// One model's ROC curve on one cohort, as the report draws it and `roc_curves.csv` holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RocCurve {
+    /// Model name.
+    pub model: String,
+    /// Cohort.
+    pub cohort: Cohort,
+    /// AUC of the model on the cohort.
+    pub auc: f64,
+    /// Points (threshold, false-positive rate, sensitivity), from (∞, 0, 0): a case is called
+    /// positive when its score is at or above the threshold.
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// The ROC curves of every radiomics model and, with a clinical stage, of the clinical and
+/// combined models, training cohort first.
+pub fn roc_curves(study: &Study, clinical: Option<&ClinicalStudy>) -> Vec<RocCurve> {
+    let mut curves = Vec::new();
+    for cohort in [Cohort::Training, Cohort::Validation] {
+        let rows: Vec<usize> = (0..study.cases.len())
+            .filter(|&i| study.cases[i].cohort == cohort)
+            .collect();
+        let labels: Vec<bool> = rows.iter().map(|&i| study.cases[i].outcome).collect();
+        for r in &study.results {
+            let s: Vec<f64> = rows.iter().map(|&i| r.scores[i]).collect();
+            curves.push(RocCurve {
+                model: r.model.clone(),
+                cohort,
+                auc: match cohort {
+                    Cohort::Training => r.training.auc,
+                    Cohort::Validation => r.validation.auc,
+                },
+                points: roc_points(&s, &labels),
+            });
+        }
+        if let Some(c) = clinical {
+            let rows: Vec<usize> = (0..c.cases.len())
+                .filter(|&k| c.cohorts[k] == cohort)
+                .collect();
+            let labels: Vec<bool> = rows.iter().map(|&k| c.outcomes[k]).collect();
+            for m in c.models.iter().filter(|m| m.model != "radiomics") {
+                let s: Vec<f64> = rows.iter().map(|&k| m.probabilities[k]).collect();
+                curves.push(RocCurve {
+                    model: m.model.clone(),
+                    cohort,
+                    auc: match cohort {
+                        Cohort::Training => m.training.auc,
+                        Cohort::Validation => m.validation.auc,
+                    },
+                    points: roc_points(&s, &labels),
+                });
+            }
+        }
+    }
+    curves
+}
+
+/// `roc_curves.csv`: every point of every curve.
+fn write_roc_curves(dir: &Path, curves: &[RocCurve]) -> ClinicalResult<()> {
+    let rows: Vec<Vec<String>> = curves
+        .iter()
+        .flat_map(|c| {
+            c.points.iter().map(move |&(threshold, fpr, tpr)| {
+                vec![
+                    c.cohort.name().to_string(),
+                    c.model.clone(),
+                    threshold.to_string(),
+                    fpr.to_string(),
+                    tpr.to_string(),
+                ]
+            })
+        })
+        .collect();
+    write_csv(
+        &dir.join("roc_curves.csv"),
+        &["cohort", "model", "threshold", "fpr", "tpr"],
+        &rows,
+    )
+}
+
+/// The rows of `calibration_curves.csv`: per model and cohort the decile groups (`n` cases
+/// each), the lowess curve, and on training the bootstrap apparent, bias-corrected (`n`: the
+/// resamples reaching the point) and optimism curves, as the calibration figures draw them.
+fn calibration_curve_rows(calibration: &[Calibration]) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for k in calibration {
+        let mut push = |curve: &str, x: f64, y: f64, n: String| {
+            rows.push(vec![
+                k.model.clone(),
+                k.cohort.name().to_string(),
+                curve.to_string(),
+                x.to_string(),
+                y.to_string(),
+                n,
+            ]);
+        };
+        for g in &k.groups {
+            push("deciles", g.predicted, g.observed, g.n.to_string());
+        }
+        for (&x, &y) in k.smooth.0.iter().zip(&k.smooth.1) {
+            push("lowess", x, y, String::new());
+        }
+        if let Some(b) = &k.bootstrap {
+            for (i, &x) in b.grid.iter().enumerate() {
+                push("apparent", x, b.apparent[i], String::new());
+                push("bias_corrected", x, b.corrected[i], b.counts[i].to_string());
+                push("optimism", x, b.optimism[i], b.counts[i].to_string());
+            }
+        }
+    }
+    rows
+}
+
+/// The rows of `nomogram.csv`: every tick of every axis, its label and its position, on the
+/// 0–100 points scale (the Points and predictor axes) or on the total-points scale (the
+/// Total points, Linear predictor and probability axes), as the nomogram figure draws them.
+fn nomogram_rows(n: &Nomogram) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut push = |axis: &str, scale: &str, label: String, position: f64| {
+        rows.push(vec![
+            axis.to_string(),
+            scale.to_string(),
+            label,
+            position.to_string(),
+        ]);
+    };
+    for k in 0..=10 {
+        push("Points", "points", (10 * k).to_string(), 10.0 * k as f64);
+    }
+    for axis in &n.predictors {
+        for t in &axis.ticks {
+            push(&axis.name, "points", t.label.clone(), t.points);
+        }
+    }
+    for &t in &n.total_points {
+        push("Total points", "total_points", t.to_string(), t);
+    }
+    for t in &n.linear_predictor {
+        push(
+            "Linear predictor",
+            "total_points",
+            t.label.clone(),
+            t.points,
+        );
+    }
+    for t in &n.probability {
+        push(
+            "Predicted probability",
+            "total_points",
+            t.label.clone(),
+            t.points,
+        );
+    }
+    rows
+}
+
+/// ROC curve points (threshold, false-positive rate, sensitivity) of scores, one per distinct
+/// score from the highest, after the start (∞, 0, 0).
+pub fn roc_points(scores: &[f64], labels: &[bool]) -> Vec<(f64, f64, f64)> {
     let positives = labels.iter().filter(|&&l| l).count().max(1) as f64;
     let negatives = labels.iter().filter(|&&l| !l).count().max(1) as f64;
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-    let mut points = vec![(0.0, 0.0)];
+    let mut points = vec![(f64::INFINITY, 0.0, 0.0)];
     let (mut tp, mut fp) = (0.0, 0.0);
     let mut k = 0;
     while k < order.len() {
@@ -89,7 +247,7 @@ pub fn roc_points(scores: &[f64], labels: &[bool]) -> Vec<(f64, f64)> {
             }
             k += 1;
         }
-        points.push((fp / negatives, tp / positives));
+        points.push((s, fp / negatives, tp / positives));
     }
     points
 }
@@ -388,20 +546,49 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Clini
         .calibration
         .iter()
         .map(|k| {
-            vec![
+            let mut row = vec![
                 k.model.clone(),
                 k.cohort.name().into(),
                 k.hosmer_lemeshow.statistic.to_string(),
                 k.hosmer_lemeshow.df.to_string(),
                 k.hosmer_lemeshow.p.to_string(),
                 k.brier.to_string(),
-            ]
+            ];
+            match &k.bootstrap {
+                Some(b) => row.extend([
+                    b.resamples.to_string(),
+                    b.mean_absolute_error.to_string(),
+                    b.grid_mean_absolute_error.to_string(),
+                ]),
+                None => row.extend([String::new(), String::new(), String::new()]),
+            }
+            row
         })
         .collect();
     write_csv(
         &dir.join("calibration.csv"),
-        &["model", "cohort", "hl_statistic", "hl_df", "hl_p", "brier"],
+        &[
+            "model",
+            "cohort",
+            "hl_statistic",
+            "hl_df",
+            "hl_p",
+            "brier",
+            "bootstrap_resamples",
+            "mean_absolute_error_cases",
+            "mean_absolute_error_grid",
+        ],
         &calibration,
+    )?;
+    write_csv(
+        &dir.join("calibration_curves.csv"),
+        &["model", "cohort", "curve", "predicted", "observed", "n"],
+        &calibration_curve_rows(&c.calibration),
+    )?;
+    write_csv(
+        &dir.join("nomogram.csv"),
+        &["axis", "scale", "label", "position"],
+        &nomogram_rows(&c.nomogram),
     )?;
     let mut dca = Vec::new();
     for (cohort, curves) in &c.decision_curves {
@@ -768,47 +955,20 @@ pub fn run(
     ));
 
     // ROC curves: all radiomics models, plus clinical and combined.
-    let case_index = |cohort: Cohort| -> Vec<usize> {
-        (0..study.cases.len())
-            .filter(|&i| study.cases[i].cohort == cohort)
-            .collect()
-    };
+    let rocs = roc_curves(study, clinical_study.as_ref());
+    write_roc_curves(dir, &rocs)?;
     let mut roc_html = String::new();
     for cohort in [Cohort::Training, Cohort::Validation] {
-        let rows = case_index(cohort);
-        let labels: Vec<bool> = rows.iter().map(|&i| study.cases[i].outcome).collect();
-        let mut series: Vec<Series> = study
-            .results
+        let mut series: Vec<Series> = rocs
             .iter()
-            .map(|r| {
-                let s: Vec<f64> = rows.iter().map(|&i| r.scores[i]).collect();
-                let auc = match cohort {
-                    Cohort::Training => r.training.auc,
-                    Cohort::Validation => r.validation.auc,
-                };
+            .filter(|c| c.cohort == cohort)
+            .map(|c| {
                 Series::line(
-                    &format!("{} (AUC {:.3})", r.model, auc),
-                    roc_points(&s, &labels),
+                    &format!("{} (AUC {:.3})", c.model, c.auc),
+                    c.points.iter().map(|&(_, fpr, tpr)| (fpr, tpr)).collect(),
                 )
             })
             .collect();
-        if let Some(c) = &clinical_study {
-            let rows: Vec<usize> = (0..c.cases.len())
-                .filter(|&k| c.cohorts[k] == cohort)
-                .collect();
-            let labels: Vec<bool> = rows.iter().map(|&k| c.outcomes[k]).collect();
-            for m in c.models.iter().filter(|m| m.model != "radiomics") {
-                let s: Vec<f64> = rows.iter().map(|&k| m.probabilities[k]).collect();
-                let auc = match cohort {
-                    Cohort::Training => m.training.auc,
-                    Cohort::Validation => m.validation.auc,
-                };
-                series.push(Series::line(
-                    &format!("{} (AUC {:.3})", m.model, auc),
-                    roc_points(&s, &labels),
-                ));
-            }
-        }
         series.push(diagonal());
         let figure = lines(
             &format!("ROC curves, {} cohort", cohort.name()),
@@ -921,8 +1081,9 @@ pub fn run(
                     number(k.brier),
                     k.bootstrap.as_ref().map_or("–".into(), |b| {
                         format!(
-                            "{} ({} resamples)",
+                            "{} over cases, {} over the grid ({} resamples)",
                             number(b.mean_absolute_error),
+                            number(b.grid_mean_absolute_error),
                             b.resamples
                         )
                     }),
@@ -937,7 +1098,7 @@ pub fn run(
                 "df",
                 "p",
                 "Brier",
-                "bias-corrected mean |error|",
+                "bias-corrected mean |error| (rms print.calibrate: over cases)",
             ],
             &calibration_rows,
         );
@@ -979,10 +1140,13 @@ pub fn run(
                     series.push(
                         Series::line(
                             &format!("{} bias-corrected", k.model),
+                            // as rms' plot: missing points left out, the axes at 0..1
                             b.grid
                                 .iter()
                                 .copied()
                                 .zip(b.corrected.iter().copied())
+                                .filter(|(_, c)| !c.is_nan())
+                                .map(|(g, c)| (g, c.clamp(0.0, 1.0)))
                                 .collect(),
                         )
                         .in_colour(colour)

@@ -150,38 +150,39 @@ pub fn fit(x: &DMatrix<f64>, y: &[bool], alpha: f64) -> Result<NewtonFit, Newton
             halvings += 1;
         }
         if !(value.is_finite() && value <= current) {
-            // no descent along the Newton direction: at the optimum to rounding, or stuck
-            return finish(x, y, beta, alpha, iteration);
+            // no descent along the Newton direction: at the optimum to rounding, unless the
+            // fitted probabilities already reached 0 or 1 on the way to infinity (separation)
+            if alpha == 0.0 && has_extreme_probability(&(x * &beta)) {
+                return Err(NewtonError::Separation);
+            }
+            return Ok(finish(x, y, beta, alpha, iteration));
         }
         beta = candidate;
         current = value;
         if step.amax() < STEP_TOLERANCE {
-            return finish(x, y, beta, alpha, iteration);
+            // converged: an extreme fitted probability here is only R's warning
+            return Ok(finish(x, y, beta, alpha, iteration));
         }
     }
     Err(failure(x, &beta, NewtonError::NoConvergence))
 }
 
-/// A converged (or no longer improvable) fit, unless an unpenalized fit reached fitted
-/// probabilities of 0 or 1: separation.
+/// The fit at its optimum `beta`.
 fn finish(
     x: &DMatrix<f64>,
     y: &[bool],
     beta: DVector<f64>,
     alpha: f64,
     iterations: usize,
-) -> Result<NewtonFit, NewtonError> {
+) -> NewtonFit {
     let eta = x * &beta;
-    if alpha == 0.0 && has_extreme_probability(&eta) {
-        return Err(NewtonError::Separation);
-    }
     let (information, _) = information_and_score(x, y, &beta, alpha);
-    Ok(NewtonFit {
+    NewtonFit {
         log_likelihood: log_likelihood(&eta, y),
         beta,
         information,
         iterations,
-    })
+    }
 }
 
 /// The reason of a failed fit: separation when the fitted probabilities already reached 0 or
