@@ -30,6 +30,8 @@ pub struct Series {
     pub dashed: bool,
     /// Palette colour; `None`: the next colour not yet taken by a series without one.
     pub colour: Option<usize>,
+    /// Error bars `(x, low, high)`, drawn as vertical segments with caps in the series' colour.
+    pub bars: Vec<(f64, f64, f64)>,
 }
 
 impl Series {
@@ -42,6 +44,7 @@ impl Series {
             reference: false,
             dashed: false,
             colour: None,
+            bars: Vec::new(),
         }
     }
 
@@ -67,6 +70,11 @@ impl Series {
             dashed: true,
             ..self
         }
+    }
+
+    /// The same series with error bars `(x, low, high)`.
+    pub fn with_bars(self, bars: Vec<(f64, f64, f64)>) -> Self {
+        Series { bars, ..self }
     }
 
     /// The same series in palette colour `k`.
@@ -95,8 +103,11 @@ pub enum Figure {
         y_range: (f64, f64),
         /// The lines.
         series: Vec<Series>,
-        /// Vertical marker lines (x, label).
+        /// Vertical marker lines (x, label), dashed and labelled at the top of the plot.
         verticals: Vec<(f64, String)>,
+        /// Labels along the top edge (x, text), as glmnet's plots show the number of non-zero
+        /// coefficients; the first is prefixed by `top_title`.
+        top_labels: Vec<(f64, String)>,
     },
     /// Horizontal bars (feature weights).
     Bars {
@@ -129,20 +140,35 @@ fn register() {
     });
 }
 
+/// The Okabe–Ito colour-blind-safe palette without its yellow (too pale on white): blue,
+/// vermillion, bluish green, reddish purple, orange, sky blue, black. Series beyond seven reuse
+/// the colours dashed ([`Figure::Lines`]).
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(0, 0, 0),
+];
+
 fn palette(i: usize) -> RGBColor {
-    const COLORS: [RGBColor; 10] = [
-        RGBColor(31, 119, 180),
-        RGBColor(255, 127, 14),
-        RGBColor(44, 160, 44),
-        RGBColor(214, 39, 40),
-        RGBColor(148, 103, 189),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(127, 127, 127),
-        RGBColor(188, 189, 34),
-        RGBColor(23, 190, 207),
-    ];
-    COLORS[i % COLORS.len()]
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Width added on the right of a line chart for a legend outside the plot: room for its
+/// longest label.
+fn outside_legend_width(figure: &Figure) -> u32 {
+    let Figure::Lines { series, .. } = figure else {
+        return 0;
+    };
+    let longest = series
+        .iter()
+        .map(|s| s.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    (longest as u32 * 15 / 2 + 60).clamp(200, 560)
 }
 
 type DrawResult<E> = Result<(), DrawingAreaErrorKind<E>>;
@@ -151,7 +177,10 @@ impl Figure {
     /// Pixel size of the figure.
     pub fn size(&self) -> (u32, u32) {
         match self {
-            Figure::Lines { .. } => (720, 540),
+            Figure::Lines { .. } => match legend_place(self) {
+                LegendPlace::Outside => (720 + outside_legend_width(self), 540),
+                LegendPlace::Inside(_) => (720, 540),
+            },
             Figure::Bars { bars, .. } => (820, 160 + 26 * bars.len() as u32),
             Figure::Nomogram { nomogram, .. } => {
                 (980, 130 + 70 * (nomogram.predictors.len() as u32 + 3))
@@ -162,89 +191,7 @@ impl Figure {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB::ErrorType> {
         area.fill(&WHITE)?;
         match self {
-            Figure::Lines {
-                title,
-                x_label,
-                y_label,
-                x_range,
-                y_range,
-                series,
-                verticals,
-            } => {
-                let mut chart = ChartBuilder::on(area)
-                    .caption(title, ("sans-serif", 22))
-                    .margin(14)
-                    .x_label_area_size(44)
-                    .y_label_area_size(60)
-                    .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
-                chart
-                    .configure_mesh()
-                    .x_desc(x_label)
-                    .y_desc(y_label)
-                    .label_style(("sans-serif", 14))
-                    .axis_desc_style(("sans-serif", 16))
-                    .light_line_style(RGBColor(235, 235, 235))
-                    .draw()?;
-                for (x, label) in verticals {
-                    chart
-                        .draw_series(LineSeries::new(
-                            [(*x, y_range.0), (*x, y_range.1)],
-                            RGBColor(150, 150, 150).stroke_width(1),
-                        ))?
-                        .label(label.as_str())
-                        .legend(|(x, y)| {
-                            PathElement::new([(x, y), (x + 18, y)], RGBColor(150, 150, 150))
-                        });
-                }
-                let mut next_colour = 0;
-                for s in series {
-                    let style = if s.reference {
-                        RGBColor(90, 90, 90).stroke_width(1)
-                    } else {
-                        let colour = s.colour.unwrap_or_else(|| {
-                            next_colour += 1;
-                            next_colour - 1
-                        });
-                        palette(colour).stroke_width(2)
-                    };
-                    let clipped = s.points.iter().copied().filter(|(x, y)| {
-                        x.is_finite()
-                            && y.is_finite()
-                            && (y_range.0..=y_range.1).contains(y)
-                            && (x_range.0..=x_range.1).contains(x)
-                    });
-                    let legend_style = style;
-                    if s.markers {
-                        chart
-                            .draw_series(clipped.map(|p| Circle::new(p, 4, style.filled())))?
-                            .label(s.label.as_str())
-                            .legend(move |(x, y)| {
-                                Circle::new((x + 9, y), 4, legend_style.filled())
-                            });
-                    } else if s.dashed {
-                        chart
-                            .draw_series(DashedLineSeries::new(clipped, 6, 4, style))?
-                            .label(s.label.as_str())
-                            .legend(move |(x, y)| {
-                                DashedPathElement::new([(x, y), (x + 18, y)], 6, 4, legend_style)
-                            });
-                    } else {
-                        chart
-                            .draw_series(LineSeries::new(clipped, style))?
-                            .label(s.label.as_str())
-                            .legend(move |(x, y)| {
-                                PathElement::new([(x, y), (x + 18, y)], legend_style)
-                            });
-                    }
-                }
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .label_font(("sans-serif", 13))
-                    .position(SeriesLabelPosition::LowerRight)
-                    .draw()?;
-            }
+            Figure::Lines { .. } => draw_lines(area, self)?,
             Figure::Bars {
                 title,
                 x_label,
@@ -325,6 +272,296 @@ impl Figure {
         }
         Ok(svg)
     }
+}
+
+/// Where a line chart's legend goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LegendPlace {
+    /// In a corner of the plot free of data.
+    Inside(Corner),
+    /// To the right of the plot.
+    Outside,
+}
+
+/// A corner of the plot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Corner {
+    LowerRight,
+    UpperRight,
+    UpperLeft,
+    LowerLeft,
+}
+
+/// The legend's place: inside, in the first corner (lower right, upper right, upper left, lower
+/// left) whose legend-sized box no series passes through, for at most six entries; otherwise
+/// outside on the right, so that a legend never covers data.
+fn legend_place(figure: &Figure) -> LegendPlace {
+    let Figure::Lines {
+        x_range,
+        y_range,
+        series,
+        verticals,
+        ..
+    } = figure
+    else {
+        return LegendPlace::Outside;
+    };
+    let labelled: Vec<&Series> = series.iter().filter(|s| !s.label.is_empty()).collect();
+    if labelled.len() > 6 {
+        return LegendPlace::Outside;
+    }
+    // the legend's share of the plot (about 620 × 430 pixels)
+    let longest = labelled
+        .iter()
+        .map(|s| s.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let width = (longest as f64 * 7.5 + 50.0) / 620.0;
+    let height = (labelled.len() as f64 * 20.0 + 16.0) / 430.0;
+    // every series sampled densely, in plot units 0..1
+    let unit = |(x, y): (f64, f64)| {
+        (
+            (x - x_range.0) / (x_range.1 - x_range.0),
+            (y - y_range.0) / (y_range.1 - y_range.0),
+        )
+    };
+    let mut samples = Vec::new();
+    for s in series {
+        let points: Vec<(f64, f64)> = s.points.iter().map(|&p| unit(p)).collect();
+        samples.extend(points.iter().copied());
+        if !s.markers {
+            for w in points.windows(2) {
+                samples.extend((1..20).map(|k| {
+                    let t = k as f64 / 20.0;
+                    (
+                        w[0].0 + t * (w[1].0 - w[0].0),
+                        w[0].1 + t * (w[1].1 - w[0].1),
+                    )
+                }));
+            }
+        }
+        samples.extend(
+            s.bars
+                .iter()
+                .flat_map(|&(x, lo, hi)| [unit((x, lo)), unit((x, hi))]),
+        );
+    }
+    // the vertical marker lines and their labels are data too
+    for (x, _) in verticals {
+        samples.extend(
+            (0..=20).map(|k| unit((*x, y_range.0 + (y_range.1 - y_range.0) * k as f64 / 20.0))),
+        );
+    }
+    let corners = [
+        (Corner::LowerRight, (1.0 - width, 1.0), (0.0, height)),
+        (Corner::UpperRight, (1.0 - width, 1.0), (1.0 - height, 1.0)),
+        (Corner::UpperLeft, (0.0, width), (1.0 - height, 1.0)),
+        (Corner::LowerLeft, (0.0, width), (0.0, height)),
+    ];
+    corners
+        .into_iter()
+        .find(|(_, (x0, x1), (y0, y1))| {
+            !samples
+                .iter()
+                .any(|&(u, v)| u >= x0 - 0.02 && u <= x1 + 0.02 && v >= y0 - 0.02 && v <= y1 + 0.02)
+        })
+        .map_or(LegendPlace::Outside, |(corner, _, _)| {
+            LegendPlace::Inside(corner)
+        })
+}
+
+/// The style of a series: palette colour (the next free one when it has none), dashed beyond
+/// the palette's seven colours; reference lines thin dark grey.
+fn series_style(s: &Series, next_colour: &mut usize) -> (ShapeStyle, bool) {
+    if s.reference {
+        return (RGBColor(90, 90, 90).stroke_width(1), true);
+    }
+    let colour = s.colour.unwrap_or_else(|| {
+        *next_colour += 1;
+        *next_colour - 1
+    });
+    let dashed = s.dashed || (colour / PALETTE.len()) % 2 == 1;
+    (palette(colour).stroke_width(2), dashed)
+}
+
+/// A line chart: mesh, vertical marker lines labelled at the top, top labels, the series
+/// (lines, dashed lines, markers, error bars) and the legend where [`legend_place`] puts it.
+fn draw_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    figure: &Figure,
+) -> DrawResult<DB::ErrorType> {
+    let Figure::Lines {
+        title,
+        x_label,
+        y_label,
+        x_range,
+        y_range,
+        series,
+        verticals,
+        top_labels,
+    } = figure
+    else {
+        return Ok(());
+    };
+    let place = legend_place(figure);
+    let (plot_area, legend_area) = match place {
+        LegendPlace::Outside => {
+            let (w, _) = area.dim_in_pixel();
+            let (a, b) = area.split_horizontally(w - outside_legend_width(figure));
+            (a, Some(b))
+        }
+        LegendPlace::Inside(_) => (area.clone(), None),
+    };
+    // the title above, then the top labels' band, then the plot
+    let (w, _) = plot_area.dim_in_pixel();
+    plot_area.draw(&Text::new(
+        title.clone(),
+        (w as i32 / 2, 12),
+        ("sans-serif", 22)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(14)
+        .margin_top(if top_labels.is_empty() { 48 } else { 66 })
+        .x_label_area_size(44)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()?;
+    let small = |h: HPos, v: VPos| {
+        ("sans-serif", 13)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(h, v))
+    };
+    for (k, (x, label)) in verticals.iter().enumerate() {
+        let dark = RGBColor(60, 60, 60).stroke_width(1);
+        chart.draw_series(DashedLineSeries::new(
+            [(*x, y_range.0), (*x, y_range.1)],
+            4,
+            3,
+            dark,
+        ))?;
+        // alternate sides so that two close lines keep apart labels
+        let (pos, shift) = if k % 2 == 0 {
+            (small(HPos::Right, VPos::Top), -0.006)
+        } else {
+            (small(HPos::Left, VPos::Top), 0.006)
+        };
+        let y = y_range.1 - 0.01 * (y_range.1 - y_range.0);
+        chart.draw_series(std::iter::once(Text::new(
+            label.clone(),
+            (x + shift * (x_range.1 - x_range.0), y),
+            pos,
+        )))?;
+    }
+    for (x, label) in top_labels {
+        let (px, _) = chart.backend_coord(&(*x, y_range.1));
+        let (_, top) = chart.backend_coord(&(*x, y_range.1));
+        plot_area.draw(&Text::new(
+            label.clone(),
+            (px, top - 6),
+            ("sans-serif", 12)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
+        ))?;
+    }
+    let mut next_colour = 0;
+    let mut entries = Vec::new();
+    for s in series {
+        let (style, dashed) = series_style(s, &mut next_colour);
+        let inside = |&(x, y): &(f64, f64)| {
+            x.is_finite()
+                && y.is_finite()
+                && (y_range.0..=y_range.1).contains(&y)
+                && (x_range.0..=x_range.1).contains(&x)
+        };
+        let clipped = s.points.iter().copied().filter(inside);
+        for &(x, lo, hi) in &s.bars {
+            let (lo, hi) = (lo.max(y_range.0), hi.min(y_range.1));
+            let cap = 0.004 * (x_range.1 - x_range.0);
+            let grey = RGBColor(150, 150, 150).stroke_width(1);
+            chart.draw_series([
+                PathElement::new([(x, lo), (x, hi)], grey),
+                PathElement::new([(x - cap, lo), (x + cap, lo)], grey),
+                PathElement::new([(x - cap, hi), (x + cap, hi)], grey),
+            ])?;
+        }
+        if s.markers {
+            chart.draw_series(clipped.map(|p| Circle::new(p, 3, style.filled())))?;
+        } else if dashed {
+            chart.draw_series(DashedLineSeries::new(clipped, 6, 4, style))?;
+        } else {
+            chart.draw_series(LineSeries::new(clipped, style))?;
+        }
+        if !s.label.is_empty() {
+            entries.push((s.label.clone(), style, s.markers, dashed));
+        }
+    }
+    match (place, legend_area) {
+        (LegendPlace::Outside, Some(legend)) => draw_legend(&legend, &entries, (8, 50)),
+        (LegendPlace::Inside(corner), _) => {
+            let (x0, y0) = chart.backend_coord(&(x_range.0, y_range.1));
+            let (x1, y1) = chart.backend_coord(&(x_range.1, y_range.0));
+            let longest = entries
+                .iter()
+                .map(|e| e.0.chars().count())
+                .max()
+                .unwrap_or(0) as i32;
+            let (w, h) = (longest * 15 / 2 + 50, entries.len() as i32 * 20 + 16);
+            let origin = match corner {
+                Corner::UpperLeft => (x0 + 8, y0 + 8),
+                Corner::UpperRight => (x1 - w - 8, y0 + 8),
+                Corner::LowerLeft => (x0 + 8, y1 - h - 8),
+                _ => (x1 - w - 8, y1 - h - 8),
+            };
+            plot_area.draw(&Rectangle::new(
+                [origin, (origin.0 + w, origin.1 + h)],
+                WHITE.mix(0.9).filled(),
+            ))?;
+            plot_area.draw(&Rectangle::new(
+                [origin, (origin.0 + w, origin.1 + h)],
+                RGBColor(180, 180, 180),
+            ))?;
+            draw_legend(&plot_area, &entries, (origin.0 + 8, origin.1 + 8))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Legend entries from `origin` downwards: a sample of each style and its label.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, ShapeStyle, bool, bool)],
+    origin: (i32, i32),
+) -> DrawResult<DB::ErrorType> {
+    let text = ("sans-serif", 13)
+        .into_font()
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    for (k, (label, style, markers, dashed)) in entries.iter().enumerate() {
+        let y = origin.1 + 10 + 20 * k as i32;
+        let (x0, x1) = (origin.0, origin.0 + 26);
+        if *markers {
+            area.draw(&Circle::new((x0 + 13, y), 4, style.filled()))?;
+        } else if *dashed {
+            area.draw(&DashedPathElement::new([(x0, y), (x1, y)], 6, 4, *style))?;
+        } else {
+            area.draw(&PathElement::new([(x0, y), (x1, y)], *style))?;
+        }
+        area.draw(&Text::new(label.clone(), (x1 + 8, y), text.clone()))?;
+    }
+    Ok(())
 }
 
 /// Nomogram layout: a points ruler on top, one ruler per predictor, then total points and

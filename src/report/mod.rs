@@ -442,6 +442,7 @@ fn lines(
         y_range,
         series,
         verticals: Vec::new(),
+        top_labels: Vec::new(),
     }
 }
 
@@ -775,9 +776,17 @@ pub fn run(
         })
         .collect();
     let verticals = vec![
-        (log_lambda(lasso.lambda_min), "λ min".to_string()),
-        (log_lambda(lasso.lambda_1se), "λ 1se".to_string()),
+        (log_lambda(lasso.lambda_min), "λ.min".to_string()),
+        (log_lambda(lasso.lambda_1se), "λ.1se".to_string()),
     ];
+    // as glmnet's plots: the number of non-zero coefficients along the top, every 10th λ
+    let top_labels: Vec<(f64, String)> = lasso
+        .lambdas
+        .iter()
+        .zip(&lasso.nonzero)
+        .step_by(10)
+        .map(|(l, n)| (log_lambda(*l), n.to_string()))
+        .collect();
     let lasso_path = Figure::Lines {
         title: "LASSO coefficient path".into(),
         x_label: "ln λ".into(),
@@ -786,6 +795,7 @@ pub fn run(
         y_range: (-coefficient_extent * 1.05, coefficient_extent * 1.05),
         series: path_series,
         verticals: verticals.clone(),
+        top_labels: top_labels.clone(),
     };
     let cv_high = lasso
         .cvm
@@ -801,33 +811,36 @@ pub fn run(
         .map(|(m, s)| m - s)
         .filter(|v| v.is_finite())
         .fold(f64::INFINITY, f64::min);
+    // as plot(cv.glmnet): the mean deviance as red points with ±1 SE error bars
     let cv_curve = Figure::Lines {
         title: "LASSO cross-validation".into(),
         x_label: "ln λ".into(),
         y_label: "binomial deviance".into(),
         x_range,
-        y_range: (cv_low * 0.98, cv_high * 1.02),
-        series: vec![
-            Series::line(
-                "mean CV deviance",
-                lasso
-                    .lambdas
-                    .iter()
-                    .zip(&lasso.cvm)
-                    .map(|(l, m)| (log_lambda(*l), *m))
-                    .collect(),
-            ),
-            Series::markers(
-                "± 1 SE",
-                lasso
-                    .lambdas
-                    .iter()
-                    .zip(lasso.cvm.iter().zip(&lasso.cvsd))
-                    .flat_map(|(l, (m, s))| [(log_lambda(*l), m + s), (log_lambda(*l), m - s)])
-                    .collect(),
-            ),
-        ],
+        y_range: (
+            cv_low - 0.03 * (cv_high - cv_low),
+            cv_high + 0.03 * (cv_high - cv_low),
+        ),
+        series: vec![Series::markers(
+            "mean CV deviance ± 1 SE",
+            lasso
+                .lambdas
+                .iter()
+                .zip(&lasso.cvm)
+                .map(|(l, m)| (log_lambda(*l), *m))
+                .collect(),
+        )
+        .in_colour(1)
+        .with_bars(
+            lasso
+                .lambdas
+                .iter()
+                .zip(lasso.cvm.iter().zip(&lasso.cvsd))
+                .map(|(l, (m, s))| (log_lambda(*l), m - s, m + s))
+                .collect(),
+        )],
         verticals,
+        top_labels,
     };
     let weights: Vec<(String, f64)> = study
         .model
@@ -878,8 +891,8 @@ pub fn run(
             weights.len(),
             escape(&study.model.radscore.formula),
             table(&["mRMR rank", "feature", "mRMR score", "LASSO coefficient"], &mrmr_rows),
-            html::figure("lasso-path", &lasso_path.render(&figures_dir, "lasso_path")?, "LASSO coefficient path against ln λ; vertical lines at λ min and λ 1se."),
-            html::figure("lasso-cv", &cv_curve.render(&figures_dir, "lasso_cv")?, "Ten-fold cross-validated binomial deviance (mean ± 1 SE)."),
+            html::figure("lasso-path", &lasso_path.render(&figures_dir, "lasso_path")?, "LASSO coefficient path against ln λ (as plot(glmnet, xvar = \"lambda\")); dashed lines at λ.min and λ.1se; along the top, the number of non-zero coefficients."),
+            html::figure("lasso-cv", &cv_curve.render(&figures_dir, "lasso_cv")?, "Ten-fold cross-validated binomial deviance (as plot(cv.glmnet)): mean with ±1 SE error bars; dashed lines at λ.min and λ.1se; along the top, the number of non-zero coefficients."),
             html::figure("feature-weights", &weights_figure.render(&figures_dir, "feature_weights")?, "Non-zero LASSO coefficients of the Rad-score."),
         ),
     ));
