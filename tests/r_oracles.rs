@@ -251,6 +251,11 @@ fn bootstrap_calibration_agrees_with_rms_calibrate() {
             "{model}: a corrected value at every grid point"
         );
         let mean = differences.iter().sum::<f64>() / 50.0;
+        eprintln!(
+            "{model}: mean |ours − rms| = {mean:.4}, MAE {:.4} vs {:.4}",
+            ours.mean_absolute_error,
+            o["mean_absolute_error"].as_f64().unwrap()
+        );
         assert!(mean < 0.02, "{model}: mean |ours − rms| = {mean}");
         // resamples reaching each grid point: the same share as rms, up to noise
         for (k, (&count, r)) in ours.counts.iter().zip(floats(&o["n"])).enumerate() {

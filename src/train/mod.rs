@@ -497,6 +497,8 @@ pub fn fit_study(
     })
 }
 
+/// The study's steps in order: candidates, missing values, split, imputation, constant and ICC
+/// filters, z-score and mRMR, LASSO and the Rad-score, the classifiers, the DeLong tests.
 fn fit_study_on(
     table: &RawTable,
     outcome: &str,
@@ -507,15 +509,116 @@ fn fit_study_on(
     config.check().map_err(TrainError::Setting)?;
     let mut notes = Vec::new();
     let labels = table.outcome(outcome)?;
+    let candidates = read_candidates(table, outcome, split_column, &mut notes)?;
+    let ids = table.ids();
+    let rows = complete_rows(&candidates.values, &ids, config.missing, &mut notes);
+    let y: Vec<bool> = rows.iter().map(|&r| labels[r]).collect();
+    let split = split_cases(table, split_column, &rows, &y, config)?;
+    let ytrain: Vec<bool> = split.training.iter().map(|&i| y[i]).collect();
+    let filled = impute(
+        &candidates,
+        &rows,
+        &split.training,
+        config.missing,
+        &mut notes,
+    );
+    let mut keep = filled.keep.clone();
+    drop_constant(
+        &filled.matrix,
+        &split.training,
+        &candidates.names,
+        &mut keep,
+        &mut notes,
+    );
+    let icc = match second_reader {
+        Some(second) => {
+            let training_ids: Vec<String> = split
+                .training
+                .iter()
+                .map(|&i| ids[rows[i]].clone())
+                .collect();
+            let report = icc_filter(
+                second,
+                &keep,
+                &candidates.names,
+                &filled.matrix,
+                &training_ids,
+                &split.training,
+                config.icc_threshold,
+            )?;
+            keep.retain(|&j| report.kept.contains(&candidates.names[j]));
+            notes.push(icc_note(&report));
+            Some(report)
+        }
+        None => None,
+    };
+    if keep.is_empty() {
+        return Err(TrainError::NoFeatures {
+            step: "the missing-value, constant and ICC filters".into(),
+        });
+    }
+    let ranked = rank_features(
+        &filled.matrix,
+        &keep,
+        &candidates.names,
+        &split,
+        &ytrain,
+        config,
+    )?;
+    let lasso = select_lasso(&ranked, &split, &ytrain, config, &mut notes)?;
+    let classifiers = fit_classifiers(&ranked, &lasso, &split, &y, &ytrain, config)?;
+    let tests = pairwise_tests(&classifiers.results, &y, &split.training, &split.validation);
+    let cases = study_cases(&ids, &rows, &split, &y, &lasso.folds, &classifiers.folds);
+    Ok(Study {
+        notes,
+        cases,
+        candidates: candidates.names,
+        icc,
+        mrmr_inputs: ranked.mrmr_inputs,
+        mrmr: ranked.ranking,
+        tuning: classifiers.tuning,
+        model: ScoringModel {
+            outcome: outcome.into(),
+            imputation_medians: filled.medians,
+            lasso_inputs: ranked.lasso_inputs,
+            zscore: ranked.lasso_z,
+            radscore: lasso.radscore,
+            selected_features: lasso.selected_names,
+            logistic_regression: classifiers.logistic_regression,
+            classifiers: classifiers.summaries,
+            seed: config.seed,
+        },
+        lasso: lasso.cv,
+        results: classifiers.results,
+        tests,
+    })
+}
+
+/// The candidate feature columns of a table and their values (row by row, `None` missing).
+struct Candidates {
+    /// Column names.
+    names: Vec<String>,
+    /// Values of every table row.
+    values: Vec<Vec<Option<f64>>>,
+}
+
+/// Step 1: the feature columns (names holding an image type, not the outcome or split column),
+/// those without any value dropped with a note.
+fn read_candidates(
+    table: &RawTable,
+    outcome: &str,
+    split_column: Option<&str>,
+    notes: &mut Vec<String>,
+) -> TrainResult<Candidates> {
     let excluded = [Some(outcome), split_column];
-    let candidates: Vec<usize> = (0..table.header.len())
+    let columns: Vec<usize> = (0..table.header.len())
         .filter(|&c| {
             c > 0
                 && is_feature_column(&table.header[c])
                 && !excluded.contains(&Some(table.header[c].as_str()))
         })
         .collect();
-    if candidates.is_empty() {
+    if columns.is_empty() {
         return Err(table.error(
             "no feature columns (names containing _original_, _log-sigma-, _wavelet-, ...)",
         ));
@@ -523,23 +626,30 @@ fn fit_study_on(
     let mut values: Vec<Vec<Option<f64>>> = Vec::with_capacity(table.rows.len());
     for r in 0..table.rows.len() {
         values.push(
-            candidates
+            columns
                 .iter()
                 .map(|&c| table.value(r, c))
                 .collect::<TrainResult<_>>()?,
         );
     }
-    let candidates = drop_empty_columns(table, candidates, &mut values, &mut notes);
-    if candidates.is_empty() {
+    let columns = drop_empty_columns(table, columns, &mut values, notes);
+    if columns.is_empty() {
         return Err(table.error("no feature column has a value in any case"));
     }
-    let candidate_names: Vec<String> = candidates
-        .iter()
-        .map(|&c| table.header[c].clone())
-        .collect();
-    let ids = table.ids();
+    Ok(Candidates {
+        names: columns.iter().map(|&c| table.header[c].clone()).collect(),
+        values,
+    })
+}
 
-    // Missing values: report, then drop rows or keep them for imputation.
+/// Step 2: the rows analysed. Rows with missing values are listed in a note, then dropped
+/// or kept for imputation.
+fn complete_rows(
+    values: &[Vec<Option<f64>>],
+    ids: &[String],
+    missing: Missing,
+    notes: &mut Vec<String>,
+) -> Vec<usize> {
     let incomplete: Vec<usize> = (0..values.len())
         .filter(|&r| values[r].iter().any(Option::is_none))
         .collect();
@@ -547,42 +657,57 @@ fn fit_study_on(
         let listed: Vec<String> = incomplete
             .iter()
             .map(|&r| {
-                let missing = values[r].iter().filter(|v| v.is_none()).count();
-                format!("{} ({missing})", ids[r])
+                let count = values[r].iter().filter(|v| v.is_none()).count();
+                format!("{} ({count})", ids[r])
             })
             .collect();
         notes.push(format!(
             "{} case(s) with missing feature values (count in brackets), {}: {}",
             incomplete.len(),
-            match config.missing {
+            match missing {
                 Missing::Drop => "excluded",
                 Missing::Impute => "imputed with training medians",
             },
             listed.join(", ")
         ));
     }
-    let rows: Vec<usize> = match config.missing {
+    match missing {
         Missing::Drop => (0..values.len())
             .filter(|r| !incomplete.contains(r))
             .collect(),
         Missing::Impute => (0..values.len()).collect(),
-    };
-    let y: Vec<bool> = rows.iter().map(|&r| labels[r]).collect();
+    }
+}
 
-    // Split.
+/// The cohorts of the analysed rows (indices into them).
+struct Split {
+    /// Cohort of each analysed row.
+    cohorts: Vec<Cohort>,
+    /// Training rows.
+    training: Vec<usize>,
+    /// Validation rows.
+    validation: Vec<usize>,
+}
+
+/// Step 3: the split column's cohorts, or a stratified random split; an empty validation
+/// cohort, or a training class smaller than the LASSO folds, is an error.
+fn split_cases(
+    table: &RawTable,
+    split_column: Option<&str>,
+    rows: &[usize],
+    y: &[bool],
+    config: &StudyConfig,
+) -> TrainResult<Split> {
     let cohorts: Vec<Cohort> = match split_column {
         Some(column) => {
             let all = table.split(column)?;
             rows.iter().map(|&r| all[r]).collect()
         }
-        None => split::stratified_split(&y, config.validation_fraction, config.seed),
+        None => split::stratified_split(y, config.validation_fraction, config.seed),
     };
-    let training: Vec<usize> = (0..rows.len())
-        .filter(|&i| cohorts[i] == Cohort::Training)
-        .collect();
-    let validation: Vec<usize> = (0..rows.len())
-        .filter(|&i| cohorts[i] == Cohort::Validation)
-        .collect();
+    let in_cohort =
+        |c: Cohort| -> Vec<usize> { (0..rows.len()).filter(|&i| cohorts[i] == c).collect() };
+    let (training, validation) = (in_cohort(Cohort::Training), in_cohort(Cohort::Validation));
     if validation.is_empty() {
         return Err(TrainError::TooFewCases {
             step: "split".into(),
@@ -591,51 +716,88 @@ fn fit_study_on(
                 .into(),
         });
     }
-    let ytrain: Vec<bool> = training.iter().map(|&i| y[i]).collect();
-    let positives = ytrain.iter().filter(|&&v| v).count();
-    if positives < config.lasso_folds || ytrain.len() - positives < config.lasso_folds {
+    let positives = training.iter().filter(|&&i| y[i]).count();
+    let negatives = training.len() - positives;
+    if positives < config.lasso_folds || negatives < config.lasso_folds {
         return Err(TrainError::TooFewCases {
             step: "split".into(),
             message: format!(
-                "the training cohort has {positives} positive and {} negative cases; each class \
-                 needs at least lasso_folds = {}",
-                ytrain.len() - positives,
+                "the training cohort has {positives} positive and {negatives} negative cases; \
+                 each class needs at least lasso_folds = {}",
                 config.lasso_folds
             ),
         });
     }
+    Ok(Split {
+        cohorts,
+        training,
+        validation,
+    })
+}
 
-    // Imputation with training medians; a feature missing in every training case is dropped.
-    let mut keep: Vec<usize> = (0..candidates.len()).collect();
+/// The analysed rows' feature matrix with missing values filled.
+struct Filled {
+    /// Rows × candidates; a value missing everywhere in training stays NaN.
+    matrix: Array2<f64>,
+    /// Candidates kept (all but those missing in every training case, when imputing).
+    keep: Vec<usize>,
+    /// Training median of each imputed feature.
+    medians: BTreeMap<String, f64>,
+}
+
+/// Step 4: the matrix of the analysed rows, missing values replaced by training medians; with
+/// imputation, a feature missing in every training case is dropped with a note.
+fn impute(
+    candidates: &Candidates,
+    rows: &[usize],
+    training: &[usize],
+    missing: Missing,
+    notes: &mut Vec<String>,
+) -> Filled {
+    let n = candidates.names.len();
+    let mut keep: Vec<usize> = (0..n).collect();
     let mut medians = BTreeMap::new();
-    let mut matrix = Array2::<f64>::zeros((rows.len(), candidates.len()));
-    for j in 0..candidates.len() {
+    let mut matrix = Array2::<f64>::zeros((rows.len(), n));
+    for j in 0..n {
         let mut present: Vec<f64> = training
             .iter()
-            .filter_map(|&i| values[rows[i]][j])
+            .filter_map(|&i| candidates.values[rows[i]][j])
             .collect();
         present.sort_by(f64::total_cmp);
         let fill = (!present.is_empty()).then(|| median_sorted(&present));
         for (i, &r) in rows.iter().enumerate() {
-            matrix[[i, j]] = values[r][j].or(fill).unwrap_or(f64::NAN);
+            matrix[[i, j]] = candidates.values[r][j].or(fill).unwrap_or(f64::NAN);
         }
-        if config.missing == Missing::Impute {
+        if missing == Missing::Impute {
             match fill {
                 Some(m) => {
-                    medians.insert(candidate_names[j].clone(), m);
+                    medians.insert(candidates.names[j].clone(), m);
                 }
                 None => keep.retain(|&k| k != j),
             }
         }
     }
-    if keep.len() < candidates.len() {
+    if keep.len() < n {
         notes.push(format!(
             "{} feature(s) missing in every training case, dropped",
-            candidates.len() - keep.len()
+            n - keep.len()
         ));
     }
+    Filled {
+        matrix,
+        keep,
+        medians,
+    }
+}
 
-    // Constant features on training.
+/// Step 5: features constant on training are dropped from `keep`, with a note naming them.
+fn drop_constant(
+    matrix: &Array2<f64>,
+    training: &[usize],
+    names: &[String],
+    keep: &mut Vec<usize>,
+    notes: &mut Vec<String>,
+) {
     let constant: Vec<usize> = keep
         .iter()
         .copied()
@@ -650,55 +812,56 @@ fn fit_study_on(
             constant.len(),
             constant
                 .iter()
-                .map(|&j| candidate_names[j].as_str())
+                .map(|&j| names[j].as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
         keep.retain(|j| !constant.contains(j));
     }
+}
 
-    // ICC(2,1) reproducibility filter on training cases present in both tables.
-    let icc = match second_reader {
-        Some(second) => {
-            let report = icc_filter(
-                second,
-                &keep,
-                &candidate_names,
-                &matrix,
-                &training
-                    .iter()
-                    .map(|&i| ids[rows[i]].clone())
-                    .collect::<Vec<_>>(),
-                &training,
-                config.icc_threshold,
-            )?;
-            keep.retain(|&j| report.kept.contains(&candidate_names[j]));
-            notes.push(format!(
-                "ICC(2,1) filter on {} training cases: {} of {} features kept (≥ {}); {} absent \
-                 from the second table dropped",
-                report.cases,
-                report.kept.len(),
-                report.values.len(),
-                config.icc_threshold,
-                report.absent.len()
-            ));
-            Some(report)
-        }
-        None => None,
-    };
-    if keep.is_empty() {
-        return Err(TrainError::NoFeatures {
-            step: "the missing-value, constant and ICC filters".into(),
-        });
-    }
-    let mrmr_inputs: Vec<String> = keep.iter().map(|&j| candidate_names[j].clone()).collect();
-    let x = matrix.select(Axis(1), &keep);
-    let xtrain = x.select(Axis(0), &training);
+/// The note of step 6, the ICC(2,1) filter.
+fn icc_note(report: &IccReport) -> String {
+    format!(
+        "ICC(2,1) filter on {} training cases: {} of {} features kept (≥ {}); {} absent from \
+         the second table dropped",
+        report.cases,
+        report.kept.len(),
+        report.values.len(),
+        report.threshold,
+        report.absent.len()
+    )
+}
 
-    // z-score and mRMR.
+/// The features after mRMR.
+struct Ranked {
+    /// Features entering mRMR.
+    mrmr_inputs: Vec<String>,
+    /// mRMR ranking (indices into `mrmr_inputs`).
+    ranking: Mrmr,
+    /// Features kept by mRMR, in rank order: the LASSO's inputs.
+    lasso_inputs: Vec<String>,
+    /// Training z-score of the LASSO inputs.
+    lasso_z: ZScore,
+    /// The LASSO inputs z-scored, every analysed row.
+    z_all: Array2<f64>,
+}
+
+/// Step 7: z-score with training means and SDs, then mRMR on training.
+fn rank_features(
+    matrix: &Array2<f64>,
+    keep: &[usize],
+    names: &[String],
+    split: &Split,
+    ytrain: &[bool],
+    config: &StudyConfig,
+) -> TrainResult<Ranked> {
+    let mrmr_inputs: Vec<String> = keep.iter().map(|&j| names[j].clone()).collect();
+    let x = matrix.select(Axis(1), keep);
+    let xtrain = x.select(Axis(0), &split.training);
     let zscore = ZScore::fit(xtrain.view());
     let ztrain = zscore.transform(xtrain.view());
-    let ranking = mrmr(ztrain.view(), &ytrain, config.mrmr_k);
+    let ranking = mrmr(ztrain.view(), ytrain, config.mrmr_k);
     if ranking.order.is_empty() {
         return Err(TrainError::NoFeatures {
             step: "mRMR (no feature has a positive F statistic)".into(),
@@ -710,61 +873,115 @@ fn fit_study_on(
         .map(|&j| mrmr_inputs[j].clone())
         .collect();
     let lasso_z = zscore.select(&ranking.order);
-    let zl_all = lasso_z.transform(x.select(Axis(1), &ranking.order).view());
-    let zl_train = zl_all.select(Axis(0), &training);
+    let z_all = lasso_z.transform(x.select(Axis(1), &ranking.order).view());
+    Ok(Ranked {
+        mrmr_inputs,
+        ranking,
+        lasso_inputs,
+        lasso_z,
+        z_all,
+    })
+}
 
-    // LASSO with stratified CV folds.
-    let lasso_folds =
-        split::stratified_folds(&ytrain, config.lasso_folds, config.seed.wrapping_add(1));
-    let lasso = lasso_cv(
-        zl_train.view(),
-        &ytrain,
-        &lasso_folds,
+/// The LASSO step's outcome.
+struct LassoStep {
+    /// LASSO fold of each training row.
+    folds: Vec<usize>,
+    /// The cross-validated LASSO.
+    cv: LassoCv,
+    /// Columns of the LASSO inputs the classifiers use.
+    selected: Vec<usize>,
+    /// Their names.
+    selected_names: Vec<String>,
+    /// Rad-score of every analysed row.
+    radscores: Vec<f64>,
+    /// The Rad-score model.
+    radscore: RadScore,
+}
+
+/// Step 8: LASSO with stratified CV folds on training; the Rad-score of every row. When the
+/// LASSO keeps nothing, the classifiers use the mRMR features (with a note).
+fn select_lasso(
+    ranked: &Ranked,
+    split: &Split,
+    ytrain: &[bool],
+    config: &StudyConfig,
+    notes: &mut Vec<String>,
+) -> TrainResult<LassoStep> {
+    let z_train = ranked.z_all.select(Axis(0), &split.training);
+    let folds = split::stratified_folds(ytrain, config.lasso_folds, config.seed.wrapping_add(1));
+    let cv = lasso_cv(
+        z_train.view(),
+        ytrain,
+        &folds,
         config.n_lambda,
         config.lambda,
         config.cv_lambdas,
     )?;
-    let mut selected: Vec<usize> = (0..lasso_inputs.len())
-        .filter(|&j| lasso.fit.coefficients[j] != 0.0)
+    let mut selected: Vec<usize> = (0..ranked.lasso_inputs.len())
+        .filter(|&j| cv.fit.coefficients[j] != 0.0)
         .collect();
     if selected.is_empty() {
         notes.push(
             "LASSO kept no feature at the chosen λ: the classifiers use the mRMR features".into(),
         );
-        selected = (0..lasso_inputs.len()).collect();
+        selected = (0..ranked.lasso_inputs.len()).collect();
     }
-    let selected_names: Vec<String> = selected.iter().map(|&j| lasso_inputs[j].clone()).collect();
-
-    // Rad-score on every case.
-    let radscores = lasso.fit.predict(zl_all.view()).to_vec();
+    let selected_names = selected
+        .iter()
+        .map(|&j| ranked.lasso_inputs[j].clone())
+        .collect();
+    let radscores = cv.fit.predict(ranked.z_all.view()).to_vec();
     let radscore = radscore_model(
-        &lasso,
-        &lasso_inputs,
-        &lasso_z,
+        &cv,
+        &ranked.lasso_inputs,
+        &ranked.lasso_z,
         &radscores,
-        &training,
-        &ytrain,
+        &split.training,
+        ytrain,
     );
-
-    // Classifiers on the selected z-scored features.
-    let zs_all = zl_all.select(Axis(1), &selected);
-    let zs_train = zs_all.select(Axis(0), &training);
-    let tuning_folds =
-        split::stratified_folds(&ytrain, config.tuning_folds, config.seed.wrapping_add(2));
-    let mut results = vec![model_result(
-        "radscore",
+    Ok(LassoStep {
+        folds,
+        cv,
+        selected,
+        selected_names,
         radscores,
-        &y,
-        &training,
-        &validation,
-        radscore.youden_cutoff,
-    )];
-    // the six families are tuned and fitted in parallel, each from the study seed alone
+        radscore,
+    })
+}
+
+/// The classifiers step's outcome.
+struct Classifiers {
+    /// Tuning fold of each training row.
+    folds: Vec<usize>,
+    /// Per-model results, the Rad-score first.
+    results: Vec<ModelResult>,
+    /// Tuning of each family.
+    tuning: Vec<Tuning>,
+    /// Chosen hyperparameters and cutoffs.
+    summaries: Vec<ClassifierSummary>,
+    /// The logistic regression, for scoring new cases.
+    logistic_regression: LogisticModel,
+}
+
+/// Step 9: the six families tuned by CV AUC and fitted on the selected z-scored features, in
+/// parallel, each from the study seed alone; their scores and metrics beside the Rad-score's.
+fn fit_classifiers(
+    ranked: &Ranked,
+    lasso: &LassoStep,
+    split: &Split,
+    y: &[bool],
+    ytrain: &[bool],
+    config: &StudyConfig,
+) -> TrainResult<Classifiers> {
+    let zs_all = ranked.z_all.select(Axis(1), &lasso.selected);
+    let zs_train = zs_all.select(Axis(0), &split.training);
+    let folds = split::stratified_folds(ytrain, config.tuning_folds, config.seed.wrapping_add(2));
     let fits: Vec<TrainResult<ClassifierFit>> = ModelKind::ALL
         .par_iter()
         .map(|&kind| {
-            let tuned = tune(kind, zs_train.view(), &ytrain, &tuning_folds, config.seed)?;
-            let fitted = Fitted::fit(&tuned.best, zs_train.view(), &ytrain, config.seed)?;
+            let tuned = tune(kind, zs_train.view(), ytrain, &folds, config.seed)?;
+            let fitted = Fitted::fit(&tuned.best, zs_train.view(), ytrain, config.seed)?;
             let logistic = match &fitted {
                 Fitted::LogisticRegression(m) => Some(LogisticModel {
                     intercept: m.intercept,
@@ -779,20 +996,28 @@ fn fit_study_on(
             })
         })
         .collect();
+    let mut results = vec![model_result(
+        "radscore",
+        lasso.radscores.clone(),
+        y,
+        &split.training,
+        &split.validation,
+        lasso.radscore.youden_cutoff,
+    )];
     let mut tuning = Vec::new();
-    let mut classifiers = Vec::new();
+    let mut summaries = Vec::new();
     let mut logistic = None;
     for (kind, fit) in ModelKind::ALL.into_iter().zip(fits) {
         let fit = fit?;
-        let train_scores: Vec<f64> = training.iter().map(|&i| fit.scores[i]).collect();
-        let cutoff = youden_cutoff(&train_scores, &ytrain);
+        let train_scores: Vec<f64> = split.training.iter().map(|&i| fit.scores[i]).collect();
+        let cutoff = youden_cutoff(&train_scores, ytrain);
         let cv_auc = fit
             .tuned
             .grid
             .iter()
             .find(|(h, _)| *h == fit.tuned.best)
             .map_or(f64::NAN, |(_, a)| *a);
-        classifiers.push(ClassifierSummary {
+        summaries.push(ClassifierSummary {
             model: kind.name().into(),
             hyperparameters: fit.tuned.best,
             cv_auc,
@@ -801,9 +1026,9 @@ fn fit_study_on(
         results.push(model_result(
             kind.name(),
             fit.scores,
-            &y,
-            &training,
-            &validation,
+            y,
+            &split.training,
+            &split.validation,
             cutoff,
         ));
         tuning.push(fit.tuned);
@@ -813,46 +1038,39 @@ fn fit_study_on(
         model: ModelKind::LogisticRegression.name().into(),
         message: "not fitted".into(),
     })?;
+    Ok(Classifiers {
+        folds,
+        results,
+        tuning,
+        summaries,
+        logistic_regression,
+    })
+}
 
-    let tests = pairwise_tests(&results, &y, &training, &validation);
+/// Step 10: every analysed case with its cohort, outcome and folds.
+fn study_cases(
+    ids: &[String],
+    rows: &[usize],
+    split: &Split,
+    y: &[bool],
+    lasso_folds: &[usize],
+    tuning_folds: &[usize],
+) -> Vec<Case> {
     let mut lasso_fold_of = vec![None; rows.len()];
     let mut tuning_fold_of = vec![None; rows.len()];
-    for (t, &i) in training.iter().enumerate() {
+    for (t, &i) in split.training.iter().enumerate() {
         lasso_fold_of[i] = Some(lasso_folds[t]);
         tuning_fold_of[i] = Some(tuning_folds[t]);
     }
-    let cases = (0..rows.len())
+    (0..rows.len())
         .map(|i| Case {
             id: ids[rows[i]].clone(),
-            cohort: cohorts[i],
+            cohort: split.cohorts[i],
             outcome: y[i],
             lasso_fold: lasso_fold_of[i],
             tuning_fold: tuning_fold_of[i],
         })
-        .collect();
-    Ok(Study {
-        notes,
-        cases,
-        candidates: candidate_names,
-        icc,
-        mrmr_inputs,
-        mrmr: ranking,
-        tuning,
-        model: ScoringModel {
-            outcome: outcome.into(),
-            imputation_medians: medians,
-            lasso_inputs,
-            zscore: lasso_z,
-            radscore,
-            selected_features: selected_names,
-            logistic_regression,
-            classifiers,
-            seed: config.seed,
-        },
-        lasso,
-        results,
-        tests,
-    })
+        .collect()
 }
 
 /// One tuned and fitted classifier family.
