@@ -225,7 +225,9 @@ fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// Fit the clinical stage on a fitted study. `feature_ranges` (from [`feature_ranges`]) is
-/// stored in the scoring model for `predict`'s range flags.
+/// stored in the scoring model for `predict`'s range flags. The steps: match the clinical rows,
+/// univariate analyses, the model's variables, complete cases, the clinical and combined fits,
+/// the three models' probabilities, DeLong tests, calibration and decision curves, nomogram.
 pub fn fit(
     study: &Study,
     table: &ClinicalTable,
@@ -246,7 +248,64 @@ pub fn fit(
         .first()
         .ok_or_else(|| ClinicalError::Setting("the study has no Rad-score".into()))?
         .scores;
-    // clinical row of each study case
+    let rows = clinical_rows(study, table, &mut notes);
+    let univariate = univariate_analyses(study, table, &rows, &mut notes)?;
+    let chosen = model_variables(options, &univariate, table, &mut notes)?;
+    let variables: Vec<Variable> = chosen.iter().map(|&v| table.variables[v].clone()).collect();
+    let terms: Vec<String> = variables.iter().flat_map(Variable::terms).collect();
+    let analysed = complete_cases(study, table, &rows, &chosen, radscores, &mut notes)?;
+    let ytrain = analysed.labels(&analysed.train_rows);
+    let clinical = Logit::fit("clinical", &analysed.training(&analysed.design), &ytrain)?;
+    let combined = Logit::fit(
+        "combined",
+        &analysed.training(&analysed.combined_design),
+        &ytrain,
+    )?;
+    let mut combined_terms = vec!["radscore".to_string()];
+    combined_terms.extend(terms.iter().cloned());
+    notes.extend(alias_note("clinical", &clinical, &terms));
+    notes.extend(alias_note("combined", &combined, &combined_terms));
+    let models = model_probabilities(&analysed, &clinical, &combined);
+    let tests = pairwise_delong(&analysed, &models);
+    let (calibration, decision_curves) = calibrations(&analysed, &models, options);
+    let (nomogram, ranges) = combined_nomogram(
+        &analysed,
+        &combined,
+        (&chosen, &variables),
+        table,
+        feature_ranges,
+    );
+    let model = ClinicalModel {
+        variables,
+        combined_cutoff: models[2].cutoff,
+        clinical_cutoff: models[0].cutoff,
+        clinical: clinical.clone(),
+        combined: combined.clone(),
+        ranges,
+    };
+    Ok(ClinicalStudy {
+        notes,
+        cases: analysed.cases,
+        cohorts: analysed.cohorts,
+        outcomes: analysed.outcomes,
+        univariate,
+        multivariable: clinical.odds_ratios(&terms),
+        combined: combined.odds_ratios(&combined_terms),
+        models,
+        tests,
+        calibration,
+        decision_curves,
+        nomogram,
+        model,
+    })
+}
+
+/// The clinical-table row of each study case; cases without one are listed in a note.
+fn clinical_rows(
+    study: &Study,
+    table: &ClinicalTable,
+    notes: &mut Vec<String>,
+) -> Vec<Option<usize>> {
     let rows: Vec<Option<usize>> = study
         .cases
         .iter()
@@ -267,11 +326,20 @@ pub fn fit(
             unmatched.join(", ")
         ));
     }
+    rows
+}
+
+/// A univariate logistic regression of each variable on the training cases with a value; a
+/// variable that separates the outcome is left out with a note.
+fn univariate_analyses(
+    study: &Study,
+    table: &ClinicalTable,
+    rows: &[Option<usize>],
+    notes: &mut Vec<String>,
+) -> ClinicalResult<Vec<Univariate>> {
     let training: Vec<usize> = (0..study.cases.len())
         .filter(|&i| study.cases[i].cohort == Cohort::Training && rows[i].is_some())
         .collect();
-
-    // Univariate analyses on training.
     let mut univariate = Vec::new();
     for (v, variable) in table.variables.iter().enumerate() {
         let mut x = Vec::new();
@@ -308,50 +376,101 @@ pub fn fit(
             terms,
         });
     }
+    Ok(univariate)
+}
 
-    // Variables of the multivariable model.
-    let chosen: Vec<usize> = match &options.variables {
-        Some(names) => names
-            .iter()
-            .map(|n| table.variable(n))
-            .collect::<ClinicalResult<_>>()?,
-        None => {
-            let significant: Vec<usize> = univariate
-                .iter()
-                .filter(|u| u.p < 0.05)
-                .map(|u| table.variable(&u.variable))
-                .collect::<ClinicalResult<_>>()?;
-            if significant.is_empty() {
-                let best = univariate
-                    .iter()
-                    .min_by(|a, b| a.p.total_cmp(&b.p))
-                    .ok_or_else(|| {
-                        ClinicalError::Setting(format!(
-                            "{}: no clinical variable",
-                            table.path.display()
-                        ))
-                    })?;
-                notes.push(format!(
-                    "no variable has univariate p < 0.05; the clinical model uses the one with \
-                     the smallest p, {}",
-                    best.variable
-                ));
-                vec![table.variable(&best.variable)?]
-            } else {
-                significant
-            }
-        }
-    };
-    let variables: Vec<Variable> = chosen.iter().map(|&v| table.variables[v].clone()).collect();
-    let terms: Vec<String> = variables.iter().flat_map(Variable::terms).collect();
+/// The variables of the multivariable model (indices into the table's variables): those given,
+/// or those with univariate p < 0.05, or else the one with the smallest p (with a note).
+fn model_variables(
+    options: &ClinicalOptions,
+    univariate: &[Univariate],
+    table: &ClinicalTable,
+    notes: &mut Vec<String>,
+) -> ClinicalResult<Vec<usize>> {
+    if let Some(names) = &options.variables {
+        return names.iter().map(|n| table.variable(n)).collect();
+    }
+    let significant: Vec<usize> = univariate
+        .iter()
+        .filter(|u| u.p < 0.05)
+        .map(|u| table.variable(&u.variable))
+        .collect::<ClinicalResult<_>>()?;
+    if !significant.is_empty() {
+        return Ok(significant);
+    }
+    let best = univariate
+        .iter()
+        .min_by(|a, b| a.p.total_cmp(&b.p))
+        .ok_or_else(|| {
+            ClinicalError::Setting(format!("{}: no clinical variable", table.path.display()))
+        })?;
+    notes.push(format!(
+        "no variable has univariate p < 0.05; the clinical model uses the one with the smallest \
+         p, {}",
+        best.variable
+    ));
+    Ok(vec![table.variable(&best.variable)?])
+}
 
-    // Complete cases for the chosen variables.
+/// The cases of the clinical and combined models, with their designs.
+struct Analysed {
+    /// Indices into `study.cases`.
+    cases: Vec<usize>,
+    /// Cohort of each.
+    cohorts: Vec<Cohort>,
+    /// Outcome of each.
+    outcomes: Vec<bool>,
+    /// The clinical terms of each.
+    design: Vec<Vec<f64>>,
+    /// The Rad-score, then the clinical terms.
+    combined_design: Vec<Vec<f64>>,
+    /// Training cases (indices into `cases`).
+    train_rows: Vec<usize>,
+    /// Validation cases.
+    validation_rows: Vec<usize>,
+}
+
+impl Analysed {
+    /// `values` at `rows`.
+    fn pick(&self, values: &[f64], rows: &[usize]) -> Vec<f64> {
+        rows.iter().map(|&k| values[k]).collect()
+    }
+
+    /// The outcomes at `rows`.
+    fn labels(&self, rows: &[usize]) -> Vec<bool> {
+        rows.iter().map(|&k| self.outcomes[k]).collect()
+    }
+
+    /// The training rows of a design.
+    fn training(&self, design: &[Vec<f64>]) -> Vec<Vec<f64>> {
+        self.train_rows.iter().map(|&k| design[k].clone()).collect()
+    }
+
+    /// Training and validation rows, with their cohort.
+    fn cohorts(&self) -> [(Cohort, &[usize]); 2] {
+        [
+            (Cohort::Training, &self.train_rows),
+            (Cohort::Validation, &self.validation_rows),
+        ]
+    }
+}
+
+/// The study cases with a clinical row and a value of every chosen variable; the others are
+/// listed in a note.
+fn complete_cases(
+    study: &Study,
+    table: &ClinicalTable,
+    rows: &[Option<usize>],
+    chosen: &[usize],
+    radscores: &[f64],
+    notes: &mut Vec<String>,
+) -> ClinicalResult<Analysed> {
     let mut cases = Vec::new();
     let mut design = Vec::new();
     let mut incomplete = Vec::new();
     for (i, case) in study.cases.iter().enumerate() {
         let Some(row) = rows[i] else { continue };
-        match table.design_row(row, &chosen)? {
+        match table.design_row(row, chosen)? {
             Some(d) => {
                 cases.push(i);
                 design.push(d);
@@ -378,46 +497,49 @@ pub fn fit(
                 .collect()
         })
         .collect();
-    let train_rows: Vec<usize> = (0..cases.len())
-        .filter(|&k| cohorts[k] == Cohort::Training)
-        .collect();
-    let subset = |m: &[Vec<f64>], rows: &[usize]| -> Vec<Vec<f64>> {
-        rows.iter().map(|&k| m[k].clone()).collect()
-    };
-    let ytrain: Vec<bool> = train_rows.iter().map(|&k| outcomes[k]).collect();
-    let clinical = Logit::fit("clinical", &subset(&design, &train_rows), &ytrain)?;
-    let combined = Logit::fit("combined", &subset(&combined_design, &train_rows), &ytrain)?;
-    let mut combined_terms = vec!["radscore".to_string()];
-    combined_terms.extend(terms.iter().cloned());
-    for (name, fit, names) in [
-        ("clinical", &clinical, &terms),
-        ("combined", &combined, &combined_terms),
-    ] {
-        if !fit.aliased.is_empty() {
-            let aliased: Vec<&str> = fit.aliased.iter().map(|&j| names[j].as_str()).collect();
-            notes.push(format!(
-                "{name} model: {} aliased (a linear combination of the terms before; not \
-                 estimated, NA as in R's glm): {}",
-                aliased.len(),
-                aliased.join(", ")
-            ));
-        }
-    }
+    let in_cohort =
+        |c: Cohort| -> Vec<usize> { (0..cases.len()).filter(|&k| cohorts[k] == c).collect() };
+    Ok(Analysed {
+        train_rows: in_cohort(Cohort::Training),
+        validation_rows: in_cohort(Cohort::Validation),
+        cases,
+        cohorts,
+        outcomes,
+        design,
+        combined_design,
+    })
+}
 
-    // Probabilities of the three models.
-    let clinical_p: Vec<f64> = design.iter().map(|d| clinical.probability(d)).collect();
-    let radiomics_p: Vec<f64> = cases.iter().map(|&i| sigmoid(radscores[i])).collect();
-    let combined_p: Vec<f64> = combined_design
+/// The note naming a model's aliased terms, if any.
+fn alias_note(name: &str, fit: &Logit, terms: &[String]) -> Option<String> {
+    (!fit.aliased.is_empty()).then(|| {
+        let aliased: Vec<&str> = fit.aliased.iter().map(|&j| terms[j].as_str()).collect();
+        format!(
+            "{name} model: {} aliased (a linear combination of the terms before; not estimated, \
+             NA as in R's glm): {}",
+            aliased.len(),
+            aliased.join(", ")
+        )
+    })
+}
+
+/// The clinical, radiomics (σ(Rad-score)) and combined probabilities of every analysed case,
+/// with each model's training Youden cutoff and its metrics on both cohorts.
+fn model_probabilities(
+    analysed: &Analysed,
+    clinical: &Logit,
+    combined: &Logit,
+) -> Vec<ModelProbabilities> {
+    let a = analysed;
+    let clinical_p: Vec<f64> = a.design.iter().map(|d| clinical.probability(d)).collect();
+    let radiomics_p: Vec<f64> = a.combined_design.iter().map(|d| sigmoid(d[0])).collect();
+    let combined_p: Vec<f64> = a
+        .combined_design
         .iter()
         .map(|d| combined.probability(d))
         .collect();
-    let in_cohort = |cohort: Cohort| -> Vec<usize> {
-        (0..cases.len()).filter(|&k| cohorts[k] == cohort).collect()
-    };
-    let pick = |v: &[f64], rows: &[usize]| -> Vec<f64> { rows.iter().map(|&k| v[k]).collect() };
-    let labels = |rows: &[usize]| -> Vec<bool> { rows.iter().map(|&k| outcomes[k]).collect() };
-    let validation_rows = in_cohort(Cohort::Validation);
-    let models: Vec<ModelProbabilities> = [
+    let ytrain = a.labels(&a.train_rows);
+    [
         ("clinical", clinical_p),
         ("radiomics", radiomics_p),
         ("combined", combined_p),
@@ -425,31 +547,30 @@ pub fn fit(
     .into_iter()
     .map(|(name, p)| {
         // training Youden cutoff of the probability
-        let cutoff = youden_cutoff(&pick(&p, &train_rows), &ytrain);
+        let cutoff = youden_cutoff(&a.pick(&p, &a.train_rows), &ytrain);
         ModelProbabilities {
             model: name.into(),
-            training: CohortMetrics::new(&pick(&p, &train_rows), &ytrain, cutoff),
+            training: CohortMetrics::new(&a.pick(&p, &a.train_rows), &ytrain, cutoff),
             validation: CohortMetrics::new(
-                &pick(&p, &validation_rows),
-                &labels(&validation_rows),
+                &a.pick(&p, &a.validation_rows),
+                &a.labels(&a.validation_rows),
                 cutoff,
             ),
             cutoff,
             probabilities: p,
         }
     })
-    .collect();
+    .collect()
+}
 
-    // Pairwise DeLong tests.
+/// Pairwise DeLong tests of the three models on each cohort.
+fn pairwise_delong(analysed: &Analysed, models: &[ModelProbabilities]) -> Vec<PairTest> {
     let mut tests = Vec::new();
-    for (cohort, rows) in [
-        (Cohort::Training, &train_rows),
-        (Cohort::Validation, &validation_rows),
-    ] {
-        let l = labels(rows);
+    for (cohort, rows) in analysed.cohorts() {
+        let labels = analysed.labels(rows);
         let components: Vec<Option<DelongComponents>> = models
             .iter()
-            .map(|m| DelongComponents::new(&pick(&m.probabilities, rows), &l))
+            .map(|m| DelongComponents::new(&analysed.pick(&m.probabilities, rows), &labels))
             .collect();
         for a in 0..models.len() {
             for b in a + 1..models.len() {
@@ -464,70 +585,104 @@ pub fn fit(
             }
         }
     }
+    tests
+}
 
-    // Calibration and decision curves.
+/// Calibration of each model on each cohort (the bootstrap curve for the refittable models on
+/// training), and the decision curves of each cohort.
+fn calibrations(
+    analysed: &Analysed,
+    models: &[ModelProbabilities],
+    options: &ClinicalOptions,
+) -> (Vec<Calibration>, Vec<(Cohort, DecisionCurves)>) {
     let mut calibration = Vec::new();
     let mut curves = Vec::new();
-    for (cohort, rows) in [
-        (Cohort::Training, &train_rows),
-        (Cohort::Validation, &validation_rows),
-    ] {
+    for (cohort, rows) in analysed.cohorts() {
         if rows.is_empty() {
             continue;
         }
-        let l = labels(rows);
-        for m in &models {
-            let p = pick(&m.probabilities, rows);
-            let y: Vec<f64> = l.iter().map(|&v| v as u8 as f64).collect();
-            let grid = range_of(p.iter().copied());
-            let grid: Vec<f64> = (0..50)
-                .map(|k| grid.0 + (grid.1 - grid.0) * k as f64 / 49.0)
-                .collect();
-            let smooth = lowess_at(&p, &y, LOWESS_SPAN, &grid);
-            // bootstrap refits of the logistic models on the training cohort
-            let refit_design = match m.model.as_str() {
-                "clinical" => Some((&design, "clinical")),
-                "combined" => Some((&combined_design, "combined")),
-                _ => None,
-            };
-            let bootstrap = match (cohort, refit_design) {
-                (Cohort::Training, Some((matrix, name))) => {
-                    let train_matrix = subset(matrix, rows);
-                    let refit = |draw: &[usize]| -> Option<Vec<f64>> {
-                        let x: Vec<Vec<f64>> =
-                            draw.iter().map(|&k| train_matrix[k].clone()).collect();
-                        let y: Vec<bool> = draw.iter().map(|&k| l[k]).collect();
-                        // as rms: a resample whose fit fails or aliases a term is skipped
-                        let fit = Logit::fit(name, &x, &y)
-                            .ok()
-                            .filter(|f| f.aliased.is_empty())?;
-                        Some(train_matrix.iter().map(|r| fit.probability(r)).collect())
-                    };
-                    bootstrap_calibration(&p, &l, &refit, options.resamples, options.seed)
-                }
-                _ => None,
-            };
-            calibration.push(Calibration {
-                model: m.model.clone(),
-                cohort,
-                groups: quantile_groups(&p, &l, 10),
-                smooth: (grid, smooth),
-                bootstrap,
-                hosmer_lemeshow: hosmer_lemeshow(&p, &l, 10),
-                brier: brier_score(&p, &l),
-            });
+        let labels = analysed.labels(rows);
+        for m in models {
+            let p = analysed.pick(&m.probabilities, rows);
+            calibration.push(calibrate(analysed, m, cohort, &p, &labels, options));
         }
         let named: Vec<(String, Vec<f64>)> = models
             .iter()
-            .map(|m| (m.model.clone(), pick(&m.probabilities, rows)))
+            .map(|m| (m.model.clone(), analysed.pick(&m.probabilities, rows)))
             .collect();
-        curves.push((cohort, decision_curves(&named, &l)));
+        curves.push((cohort, decision_curves(&named, &labels)));
     }
+    (calibration, curves)
+}
 
-    // Nomogram of the combined model, ranges for predict.
+/// One model's calibration on one cohort: decile groups, the lowess curve on 50 points over the
+/// predictions' range, Hosmer–Lemeshow, Brier, and on training the bootstrap bias-corrected
+/// curve of a refittable (clinical or combined) model.
+fn calibrate(
+    analysed: &Analysed,
+    model: &ModelProbabilities,
+    cohort: Cohort,
+    p: &[f64],
+    labels: &[bool],
+    options: &ClinicalOptions,
+) -> Calibration {
+    let y: Vec<f64> = labels.iter().map(|&v| v as u8 as f64).collect();
+    let (low, high) = range_of(p.iter().copied());
+    let grid: Vec<f64> = (0..50)
+        .map(|k| low + (high - low) * k as f64 / 49.0)
+        .collect();
+    let smooth = lowess_at(p, &y, LOWESS_SPAN, &grid);
+    let refit_design = match model.model.as_str() {
+        "clinical" => Some(&analysed.design),
+        "combined" => Some(&analysed.combined_design),
+        _ => None,
+    };
+    let bootstrap = match (cohort, refit_design) {
+        (Cohort::Training, Some(design)) => {
+            let train_matrix = analysed.training(design);
+            let refit = |draw: &[usize]| -> Option<Vec<f64>> {
+                let x: Vec<Vec<f64>> = draw.iter().map(|&k| train_matrix[k].clone()).collect();
+                let y: Vec<bool> = draw.iter().map(|&k| labels[k]).collect();
+                // as rms: a resample whose fit fails or aliases a term is skipped
+                let fit = Logit::fit(&model.model, &x, &y)
+                    .ok()
+                    .filter(|f| f.aliased.is_empty())?;
+                Some(train_matrix.iter().map(|r| fit.probability(r)).collect())
+            };
+            bootstrap_calibration(p, labels, &refit, options.resamples, options.seed)
+        }
+        _ => None,
+    };
+    Calibration {
+        model: model.model.clone(),
+        cohort,
+        groups: quantile_groups(p, labels, 10),
+        smooth: (grid, smooth),
+        bootstrap,
+        hosmer_lemeshow: hosmer_lemeshow(p, labels, 10),
+        brier: brier_score(p, labels),
+    }
+}
+
+/// The nomogram of the combined model, and the training ranges `predict` flags against
+/// (`feature_ranges`, the Rad-score's and each numeric clinical variable's).
+fn combined_nomogram(
+    analysed: &Analysed,
+    combined: &Logit,
+    (chosen, variables): (&[usize], &[Variable]),
+    table: &ClinicalTable,
+    feature_ranges: BTreeMap<String, (f64, f64)>,
+) -> (Nomogram, BTreeMap<String, (f64, f64)>) {
+    let column = |j: usize| {
+        range_of(
+            analysed
+                .train_rows
+                .iter()
+                .map(|&k| analysed.combined_design[k][j]),
+        )
+    };
     let mut ranges = feature_ranges;
-    let train_radscores = train_rows.iter().map(|&k| combined_design[k][0]);
-    ranges.insert("radscore".into(), range_of(train_radscores));
+    ranges.insert("radscore".into(), column(0));
     // an aliased numeric term (coefficient NA) gets no axis
     let estimated = |term: usize| !combined.aliased.contains(&(term - 1));
     let mut predictors = Vec::new();
@@ -540,10 +695,10 @@ pub fn fit(
         });
     }
     let mut term = 2;
-    for (v, variable) in chosen.iter().zip(&variables) {
+    for (v, variable) in chosen.iter().zip(variables) {
         match &variable.kind {
             VariableKind::Numeric => {
-                let r = range_of(train_rows.iter().map(|&k| combined_design[k][term - 1]));
+                let r = column(term - 1);
                 ranges.insert(variable.name.clone(), r);
                 if estimated(term) {
                     predictors.push(NomogramPredictor::Continuous {
@@ -572,33 +727,13 @@ pub fn fit(
             }
         }
     }
-    let train_lp: Vec<f64> = train_rows
+    let train_lp: Vec<f64> = analysed
+        .train_rows
         .iter()
-        .map(|&k| combined.linear_predictor(&combined_design[k]))
+        .map(|&k| combined.linear_predictor(&analysed.combined_design[k]))
         .collect();
-    let chart = nomogram(combined.coefficients[0], &predictors, &train_lp);
-
-    let model = ClinicalModel {
-        variables,
-        combined_cutoff: models[2].cutoff,
-        clinical_cutoff: models[0].cutoff,
-        clinical: clinical.clone(),
-        combined: combined.clone(),
+    (
+        nomogram(combined.coefficients[0], &predictors, &train_lp),
         ranges,
-    };
-    Ok(ClinicalStudy {
-        notes,
-        cases,
-        cohorts,
-        outcomes,
-        univariate,
-        multivariable: clinical.odds_ratios(&terms),
-        combined: combined.odds_ratios(&combined_terms),
-        models,
-        tests,
-        calibration,
-        decision_curves: curves,
-        nomogram: chart,
-        model,
-    })
+    )
 }
