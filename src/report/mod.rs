@@ -613,44 +613,20 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Clini
     write_file(&dir.join(CLINICAL_MODEL_FILE), &(json + "\n"))
 }
 
-/// What the report stage fitted besides the study.
-#[derive(Debug)]
-pub struct ReportOutcome {
-    /// The clinical stage, when a clinical table was given and its models could be fitted.
-    pub clinical: Option<ClinicalStudy>,
-    /// Why the clinical and combined models were not fitted although a clinical table was
-    /// given (separation, too few cases); the same words open the report's notes.
-    pub clinical_skipped: Option<String>,
-}
-
-/// Run the report stage on a fitted study: clinical and combined models (with a clinical
-/// table), their CSV tables and `clinical_model.json`, the figures and `report.html`, all in
-/// `train.out`. A clinical model that cannot be fitted (separation, too few cases) is reported
-/// in the notes and the rest of the report is still written.
-pub fn run(
+/// The clinical stage of the report, when a clinical table is given: the fitted stage (its
+/// CSV files written), or why its models could not be fitted (separation, too few cases: the
+/// rest of the report is still written).
+fn fit_clinical(
     study: &Study,
-    train: &TrainOptions,
     options: &ReportOptions,
-) -> ClinicalResult<ReportOutcome> {
-    let dir = &train.out;
-    let figures_dir = dir.join("figures");
-    std::fs::create_dir_all(&figures_dir).map_err(|e| ClinicalError::Write {
-        path: figures_dir.clone(),
-        message: e.to_string(),
-    })?;
-    let features = RawTable::read(&train.features)?;
-    let clinical_table = match &options.clinical {
-        Some(path) => {
-            let mut exclude = vec![train.outcome.as_str()];
-            exclude.extend(train.split_column.as_deref());
-            Some(ClinicalTable::read(path, &exclude)?)
-        }
-        None => None,
-    };
+    features: &RawTable,
+    clinical_table: Option<&ClinicalTable>,
+    dir: &Path,
+) -> ClinicalResult<(Option<ClinicalStudy>, Option<String>)> {
     let mut clinical_skipped = None;
-    let clinical_study = match &clinical_table {
+    let clinical_study = match clinical_table {
         Some(t) => {
-            let ranges = clinical::feature_ranges(&features, study)?;
+            let ranges = clinical::feature_ranges(features, study)?;
             match clinical::fit(study, t, &options.clinical_options, ranges) {
                 Ok(c) => {
                     write_clinical_outputs(dir, study, &c)?;
@@ -669,13 +645,21 @@ pub fn run(
         }
         None => None,
     };
-    let mut sections = Vec::new();
+    Ok((clinical_study, clinical_skipped))
+}
 
-    // Overview, notes, settings, version, checksums.
+/// The notes: `--note` text, why a clinical stage was skipped, the study's and the clinical
+/// stage's notes.
+fn notes_section(
+    options: &ReportOptions,
+    clinical_skipped: Option<&String>,
+    study: &Study,
+    clinical_study: Option<&ClinicalStudy>,
+) -> String {
     let mut notes: String = options
         .notes
         .iter()
-        .chain(&clinical_skipped)
+        .chain(clinical_skipped)
         .chain(&study.notes)
         .chain(clinical_study.iter().flat_map(|c| &c.notes))
         .map(|n| format!("<p class=\"note\">{}</p>", escape(n)))
@@ -683,7 +667,11 @@ pub fn run(
     if notes.is_empty() {
         notes = "<p>No case or feature was excluded.</p>".into();
     }
-    sections.push(section("notes", "Notes", &notes));
+    section("notes", "Notes", &notes)
+}
+
+/// Software version, settings and the SHA-256 of every input.
+fn settings_section(train: &TrainOptions, options: &ReportOptions) -> ClinicalResult<String> {
     let mut inputs = vec![("features", train.features.clone())];
     if let Some(p) = &train.icc_features {
         inputs.push(("second reader features", p.clone()));
@@ -710,7 +698,7 @@ pub fn run(
         options.clinical_options.resamples,
         options.clinical_options.seed
     );
-    sections.push(section(
+    Ok(section(
         "settings",
         "Software, settings and inputs",
         &format!(
@@ -729,14 +717,12 @@ pub fn run(
             escape(&clinical_settings),
             table(&["input", "file", "SHA-256"], &checksum_rows)
         ),
-    ));
-    sections.push(section(
-        "cohort",
-        "Cohort",
-        &cohort_section(study, clinical_table.as_ref()),
-    ));
+    ))
+}
 
-    // Feature selection and the Rad-score.
+/// Feature selection and the Rad-score: counts, formula, mRMR table, LASSO path and CV
+/// figures, feature weights.
+fn selection_section(study: &Study, figures_dir: &Path) -> ClinicalResult<String> {
     let lasso = &study.lasso;
     let log_lambda = |l: f64| l.ln();
     let x_range = (
@@ -877,7 +863,7 @@ pub fn run(
             ]
         })
         .collect();
-    sections.push(section(
+    Ok(section(
         "selection",
         "Feature selection and Rad-score",
         &format!(
@@ -891,13 +877,53 @@ pub fn run(
             weights.len(),
             escape(&study.model.radscore.formula),
             table(&["mRMR rank", "feature", "mRMR score", "LASSO coefficient"], &mrmr_rows),
-            html::figure("lasso-path", &lasso_path.render(&figures_dir, "lasso_path")?, "LASSO coefficient path against ln λ (as plot(glmnet, xvar = \"lambda\")); dashed lines at λ.min and λ.1se; along the top, the number of non-zero coefficients."),
-            html::figure("lasso-cv", &cv_curve.render(&figures_dir, "lasso_cv")?, "Ten-fold cross-validated binomial deviance (as plot(cv.glmnet)): mean with ±1 SE error bars; dashed lines at λ.min and λ.1se; along the top, the number of non-zero coefficients."),
-            html::figure("feature-weights", &weights_figure.render(&figures_dir, "feature_weights")?, "Non-zero LASSO coefficients of the Rad-score."),
+            html::figure("lasso-path", &lasso_path.render(figures_dir, "lasso_path")?, "LASSO coefficient path against ln λ (as plot(glmnet, xvar = \"lambda\")); dashed lines at λ.min and λ.1se; along the top, the number of non-zero coefficients."),
+            html::figure("lasso-cv", &cv_curve.render(figures_dir, "lasso_cv")?, "Ten-fold cross-validated binomial deviance (as plot(cv.glmnet)): mean with ±1 SE error bars; dashed lines at λ.min and λ.1se; along the top, the number of non-zero coefficients."),
+            html::figure("feature-weights", &weights_figure.render(figures_dir, "feature_weights")?, "Non-zero LASSO coefficients of the Rad-score."),
         ),
-    ));
+    ))
+}
 
-    // Radiomics models.
+/// Columns of a metrics table.
+const METRIC_HEADER: [&str; 11] = [
+    "model",
+    "cohort",
+    "n",
+    "AUC (95% CI, DeLong)",
+    "cutoff",
+    "accuracy",
+    "sensitivity",
+    "specificity",
+    "PPV",
+    "NPV",
+    "F1",
+];
+
+/// Columns of a DeLong table.
+const DELONG_HEADER: [&str; 7] = [
+    "cohort", "model A", "model B", "AUC A", "AUC B", "z", "DeLong p",
+];
+
+/// The rows of a DeLong table.
+fn delong_rows(tests: &[crate::train::PairTest]) -> Vec<Vec<String>> {
+    tests
+        .iter()
+        .map(|t| {
+            vec![
+                t.cohort.name().into(),
+                escape(&t.model_a),
+                escape(&t.model_b),
+                number(t.test.auc_a),
+                number(t.test.auc_b),
+                number(t.test.z),
+                p_value(t.test.p),
+            ]
+        })
+        .collect()
+}
+
+/// The radiomics models: metrics of the Rad-score and the six classifiers, DeLong tests.
+fn models_section(study: &Study) -> String {
     let metric_rows: Vec<Vec<String>> = study
         .results
         .iter()
@@ -924,51 +950,28 @@ pub fn run(
             })
         })
         .collect();
-    let metric_header = [
-        "model",
-        "cohort",
-        "n",
-        "AUC (95% CI, DeLong)",
-        "cutoff",
-        "accuracy",
-        "sensitivity",
-        "specificity",
-        "PPV",
-        "NPV",
-        "F1",
-    ];
-    let delong_rows = |tests: &[crate::train::PairTest]| -> Vec<Vec<String>> {
-        tests
-            .iter()
-            .map(|t| {
-                vec![
-                    t.cohort.name().into(),
-                    escape(&t.model_a),
-                    escape(&t.model_b),
-                    number(t.test.auc_a),
-                    number(t.test.auc_b),
-                    number(t.test.z),
-                    p_value(t.test.p),
-                ]
-            })
-            .collect()
-    };
-    let delong_header = [
-        "cohort", "model A", "model B", "AUC A", "AUC B", "z", "DeLong p",
-    ];
-    sections.push(section(
+    section(
         "radiomics-models",
         "Radiomics models",
         &format!(
             "<p>Rad-score and six classifiers on the LASSO-selected features; metrics at each \
              model's training Youden cutoff.</p>{}<h3>Pairwise DeLong tests</h3>{}",
-            table(&metric_header, &metric_rows),
-            table(&delong_header, &delong_rows(&study.tests))
+            table(&METRIC_HEADER, &metric_rows),
+            table(&DELONG_HEADER, &delong_rows(&study.tests))
         ),
-    ));
+    )
+}
 
+/// ROC curves of every model on each cohort (all radiomics models, plus the clinical and
+/// combined ones); their points are written to `roc_curves.csv`.
+fn roc_section(
+    study: &Study,
+    clinical_study: Option<&ClinicalStudy>,
+    dir: &Path,
+    figures_dir: &Path,
+) -> ClinicalResult<String> {
     // ROC curves: all radiomics models, plus clinical and combined.
-    let rocs = roc_curves(study, clinical_study.as_ref());
+    let rocs = roc_curves(study, clinical_study);
     write_roc_curves(dir, &rocs)?;
     let mut roc_html = String::new();
     for cohort in [Cohort::Training, Cohort::Validation] {
@@ -994,62 +997,70 @@ pub fn run(
         let name = format!("roc_{}", cohort.name());
         roc_html.push_str(&html::figure(
             &name.replace('_', "-"),
-            &figure.render(&figures_dir, &name)?,
+            &figure.render(figures_dir, &name)?,
             &format!("ROC curves of every model on the {} cohort.", cohort.name()),
         ));
     }
-    sections.push(section("roc", "ROC curves", &roc_html));
+    Ok(section("roc", "ROC curves", &roc_html))
+}
 
-    if let Some(c) = &clinical_study {
-        // Clinical and combined models.
-        let mut univariate_rows = Vec::new();
-        for u in &c.univariate {
-            for mut row in odds_rows(&u.terms) {
-                row.insert(
-                    0,
-                    format!(
-                        "{} (n = {}{})",
-                        escape(&u.variable),
-                        u.n,
-                        u.reference
-                            .as_ref()
-                            .map_or(String::new(), |r| format!(", reference {}", escape(r)))
-                    ),
-                );
-                univariate_rows.push(row);
-            }
+/// The clinical stage's sections: clinical model, combined model and comparison, calibration,
+/// decision curves, nomogram.
+fn clinical_sections(
+    c: &ClinicalStudy,
+    options: &ReportOptions,
+    figures_dir: &Path,
+) -> ClinicalResult<Vec<String>> {
+    let mut sections = Vec::new();
+    // Clinical and combined models.
+    let mut univariate_rows = Vec::new();
+    for u in &c.univariate {
+        for mut row in odds_rows(&u.terms) {
+            row.insert(
+                0,
+                format!(
+                    "{} (n = {}{})",
+                    escape(&u.variable),
+                    u.n,
+                    u.reference
+                        .as_ref()
+                        .map_or(String::new(), |r| format!(", reference {}", escape(r)))
+                ),
+            );
+            univariate_rows.push(row);
         }
-        let mut univariate_header = vec!["variable"];
-        univariate_header.extend(ODDS_HEADER);
-        let comparison_rows: Vec<Vec<String>> = c
-            .models
-            .iter()
-            .flat_map(|m| {
-                [("training", &m.training), ("validation", &m.validation)].map(|(cohort, x)| {
-                    vec![
-                        m.model.clone(),
-                        cohort.into(),
-                        x.n.to_string(),
-                        format!(
-                            "{} ({} – {})",
-                            number(x.auc),
-                            number(x.auc_ci_low),
-                            number(x.auc_ci_high)
-                        ),
-                        format!("{:.1}%", 100.0 * m.cutoff),
-                        number(x.accuracy),
-                        number(x.sensitivity),
-                        number(x.specificity),
-                        number(x.ppv),
-                        number(x.npv),
-                        number(x.f1),
-                    ]
-                })
+    }
+    let mut univariate_header = vec!["variable"];
+    univariate_header.extend(ODDS_HEADER);
+    let comparison_rows: Vec<Vec<String>> = c
+        .models
+        .iter()
+        .flat_map(|m| {
+            [("training", &m.training), ("validation", &m.validation)].map(|(cohort, x)| {
+                vec![
+                    m.model.clone(),
+                    cohort.into(),
+                    x.n.to_string(),
+                    format!(
+                        "{} ({} – {})",
+                        number(x.auc),
+                        number(x.auc_ci_low),
+                        number(x.auc_ci_high)
+                    ),
+                    format!("{:.1}%", 100.0 * m.cutoff),
+                    number(x.accuracy),
+                    number(x.sensitivity),
+                    number(x.specificity),
+                    number(x.ppv),
+                    number(x.npv),
+                    number(x.f1),
+                ]
             })
-            .collect();
-        let mut comparison_header = metric_header;
-        comparison_header[4] = "cutoff (probability)";
-        sections.push(section(
+        })
+        .collect();
+    let mut comparison_header = METRIC_HEADER;
+    comparison_header[4] = "cutoff (probability)";
+    sections.push(section(
             "clinical",
             "Clinical model",
             &format!(
@@ -1066,7 +1077,7 @@ pub fn run(
                 table(&ODDS_HEADER, &odds_rows(&c.multivariable)),
             ),
         ));
-        sections.push(section(
+    sections.push(section(
             "combined",
             "Combined model and model comparison",
             &format!(
@@ -1076,201 +1087,268 @@ pub fn run(
                  <h3>Clinical, radiomics and combined models</h3>{}<h3>Pairwise DeLong tests</h3>{}",
                 table(&ODDS_HEADER, &odds_rows(&c.combined)),
                 table(&comparison_header, &comparison_rows),
-                table(&delong_header, &delong_rows(&c.tests)),
+                table(&DELONG_HEADER, &delong_rows(&c.tests)),
             ),
         ));
 
-        // Calibration.
-        let calibration_rows: Vec<Vec<String>> = c
-            .calibration
-            .iter()
-            .map(|k| {
-                vec![
-                    k.model.clone(),
-                    k.cohort.name().into(),
-                    number(k.hosmer_lemeshow.statistic),
-                    k.hosmer_lemeshow.df.to_string(),
-                    p_value(k.hosmer_lemeshow.p),
-                    number(k.brier),
-                    k.bootstrap.as_ref().map_or("–".into(), |b| {
-                        format!(
-                            "{} over cases, {} over the grid ({} resamples)",
-                            number(b.mean_absolute_error),
-                            number(b.grid_mean_absolute_error),
-                            b.resamples
-                        )
-                    }),
-                ]
-            })
-            .collect();
-        let mut calibration_html = table(
-            &[
-                "model",
-                "cohort",
-                "Hosmer–Lemeshow χ²",
-                "df",
-                "p",
-                "Brier",
-                "bias-corrected mean |error| (rms print.calibrate: over cases)",
-            ],
-            &calibration_rows,
-        );
-        calibration_html.push_str(
-            "<p>Hosmer–Lemeshow: g = 10 groups cut at the deciles of the predicted probability, \
+    // Calibration.
+    let calibration_rows: Vec<Vec<String>> = c
+        .calibration
+        .iter()
+        .map(|k| {
+            vec![
+                k.model.clone(),
+                k.cohort.name().into(),
+                number(k.hosmer_lemeshow.statistic),
+                k.hosmer_lemeshow.df.to_string(),
+                p_value(k.hosmer_lemeshow.p),
+                number(k.brier),
+                k.bootstrap.as_ref().map_or("–".into(), |b| {
+                    format!(
+                        "{} over cases, {} over the grid ({} resamples)",
+                        number(b.mean_absolute_error),
+                        number(b.grid_mean_absolute_error),
+                        b.resamples
+                    )
+                }),
+            ]
+        })
+        .collect();
+    let mut calibration_html = table(
+        &[
+            "model",
+            "cohort",
+            "Hosmer–Lemeshow χ²",
+            "df",
+            "p",
+            "Brier",
+            "bias-corrected mean |error| (rms print.calibrate: over cases)",
+        ],
+        &calibration_rows,
+    );
+    calibration_html.push_str(
+        "<p>Hosmer–Lemeshow: g = 10 groups cut at the deciles of the predicted probability, \
              df = g − 2. Curves: decile groups (points), lowess (f = 2/3, no robustness \
              iterations), and for the training cohort the bootstrap bias-corrected curve \
              (optimism over refits on resamples, as rms' calibrate).</p>",
-        );
-        for cohort in [Cohort::Training, Cohort::Validation] {
-            let mut series = Vec::new();
-            // one colour per model: deciles as points, lowess solid, bias-corrected dashed
-            for (colour, k) in c
-                .calibration
-                .iter()
-                .filter(|k| k.cohort == cohort)
-                .enumerate()
-            {
-                series.push(
-                    Series::markers(
-                        &format!("{} deciles", k.model),
-                        k.groups.iter().map(|g| (g.predicted, g.observed)).collect(),
-                    )
-                    .in_colour(colour),
-                );
+    );
+    for cohort in [Cohort::Training, Cohort::Validation] {
+        let mut series = Vec::new();
+        // one colour per model: deciles as points, lowess solid, bias-corrected dashed
+        for (colour, k) in c
+            .calibration
+            .iter()
+            .filter(|k| k.cohort == cohort)
+            .enumerate()
+        {
+            series.push(
+                Series::markers(
+                    &format!("{} deciles", k.model),
+                    k.groups.iter().map(|g| (g.predicted, g.observed)).collect(),
+                )
+                .in_colour(colour),
+            );
+            series.push(
+                Series::line(
+                    &format!("{} lowess", k.model),
+                    k.smooth
+                        .0
+                        .iter()
+                        .copied()
+                        .zip(k.smooth.1.iter().copied())
+                        .collect(),
+                )
+                .in_colour(colour),
+            );
+            if let Some(b) = &k.bootstrap {
                 series.push(
                     Series::line(
-                        &format!("{} lowess", k.model),
-                        k.smooth
-                            .0
+                        &format!("{} bias-corrected", k.model),
+                        // as rms' plot: missing points left out, the axes at 0..1
+                        b.grid
                             .iter()
                             .copied()
-                            .zip(k.smooth.1.iter().copied())
+                            .zip(b.corrected.iter().copied())
+                            .filter(|(_, c)| !c.is_nan())
+                            .map(|(g, c)| (g, c.clamp(0.0, 1.0)))
                             .collect(),
                     )
-                    .in_colour(colour),
+                    .in_colour(colour)
+                    .dashed(),
                 );
-                if let Some(b) = &k.bootstrap {
-                    series.push(
-                        Series::line(
-                            &format!("{} bias-corrected", k.model),
-                            // as rms' plot: missing points left out, the axes at 0..1
-                            b.grid
-                                .iter()
-                                .copied()
-                                .zip(b.corrected.iter().copied())
-                                .filter(|(_, c)| !c.is_nan())
-                                .map(|(g, c)| (g, c.clamp(0.0, 1.0)))
-                                .collect(),
-                        )
-                        .in_colour(colour)
-                        .dashed(),
-                    );
-                }
             }
-            series.push(diagonal());
-            let figure = lines(
-                &format!("Calibration, {} cohort", cohort.name()),
-                "predicted probability",
-                "observed proportion",
-                (0.0, 1.0),
-                (0.0, 1.0),
-                series,
-            );
-            let name = format!("calibration_{}", cohort.name());
-            calibration_html.push_str(&html::figure(
-                &name.replace('_', "-"),
-                &figure.render(&figures_dir, &name)?,
-                &format!("Calibration curves on the {} cohort.", cohort.name()),
-            ));
         }
-        sections.push(section("calibration", "Calibration", &calibration_html));
+        series.push(diagonal());
+        let figure = lines(
+            &format!("Calibration, {} cohort", cohort.name()),
+            "predicted probability",
+            "observed proportion",
+            (0.0, 1.0),
+            (0.0, 1.0),
+            series,
+        );
+        let name = format!("calibration_{}", cohort.name());
+        calibration_html.push_str(&html::figure(
+            &name.replace('_', "-"),
+            &figure.render(figures_dir, &name)?,
+            &format!("Calibration curves on the {} cohort.", cohort.name()),
+        ));
+    }
+    sections.push(section("calibration", "Calibration", &calibration_html));
 
-        // Decision curves.
-        let mut dca_html = String::from(
+    // Decision curves.
+    let mut dca_html = String::from(
             "<p>Net benefit = TP/n − FP/n · pt/(1 − pt), a case treated when its probability is \
              at least the threshold pt (0.01 … 0.99); treat-all and treat-none (0) for reference.</p>",
         );
-        for (cohort, curves) in &c.decision_curves {
-            let mut series: Vec<Series> = curves
-                .models
-                .iter()
-                .map(|(name, nb)| {
-                    Series::line(
-                        name,
-                        curves
-                            .thresholds
-                            .iter()
-                            .copied()
-                            .zip(nb.iter().copied())
-                            .collect(),
-                    )
-                })
-                .collect();
-            series.push(Series::line(
-                "treat all",
-                curves
-                    .thresholds
-                    .iter()
-                    .copied()
-                    .zip(curves.treat_all.iter().copied())
-                    .collect(),
-            ));
-            series.push(Series::reference(
-                "treat none",
-                vec![(0.0, 0.0), (1.0, 0.0)],
-            ));
-            let prevalence = curves.treat_all.first().copied().unwrap_or(0.5).max(0.05);
-            let figure = lines(
-                &format!("Decision curves, {} cohort", cohort.name()),
-                "threshold probability",
-                "net benefit",
-                (0.0, 1.0),
-                (-0.05, prevalence * 1.1),
-                series,
-            );
-            let name = format!("dca_{}", cohort.name());
-            dca_html.push_str(&html::figure(
-                &name.replace('_', "-"),
-                &figure.render(&figures_dir, &name)?,
-                &format!("Decision curves on the {} cohort.", cohort.name()),
-            ));
-        }
-        sections.push(section("dca", "Decision curve analysis", &dca_html));
-
-        // Nomogram.
-        let figure = Figure::Nomogram {
-            title: "Nomogram of the combined model".into(),
-            nomogram: c.nomogram.clone(),
-        };
-        let nomogram_rows: Vec<Vec<String>> = c
-            .nomogram
-            .predictors
+    for (cohort, curves) in &c.decision_curves {
+        let mut series: Vec<Series> = curves
+            .models
             .iter()
-            .map(|a| {
-                vec![
-                    escape(&a.name),
-                    number(a.span),
-                    a.ticks
+            .map(|(name, nb)| {
+                Series::line(
+                    name,
+                    curves
+                        .thresholds
                         .iter()
-                        .map(|t| format!("{} → {}", escape(&t.label), number(t.points)))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ]
+                        .copied()
+                        .zip(nb.iter().copied())
+                        .collect(),
+                )
             })
             .collect();
-        sections.push(section(
+        series.push(Series::line(
+            "treat all",
+            curves
+                .thresholds
+                .iter()
+                .copied()
+                .zip(curves.treat_all.iter().copied())
+                .collect(),
+        ));
+        series.push(Series::reference(
+            "treat none",
+            vec![(0.0, 0.0), (1.0, 0.0)],
+        ));
+        let prevalence = curves.treat_all.first().copied().unwrap_or(0.5).max(0.05);
+        let figure = lines(
+            &format!("Decision curves, {} cohort", cohort.name()),
+            "threshold probability",
+            "net benefit",
+            (0.0, 1.0),
+            (-0.05, prevalence * 1.1),
+            series,
+        );
+        let name = format!("dca_{}", cohort.name());
+        dca_html.push_str(&html::figure(
+            &name.replace('_', "-"),
+            &figure.render(figures_dir, &name)?,
+            &format!("Decision curves on the {} cohort.", cohort.name()),
+        ));
+    }
+    sections.push(section("dca", "Decision curve analysis", &dca_html));
+
+    // Nomogram.
+    let figure = Figure::Nomogram {
+        title: "Nomogram of the combined model".into(),
+        nomogram: c.nomogram.clone(),
+    };
+    let nomogram_rows: Vec<Vec<String>> = c
+        .nomogram
+        .predictors
+        .iter()
+        .map(|a| {
+            vec![
+                escape(&a.name),
+                number(a.span),
+                a.ticks
+                    .iter()
+                    .map(|t| format!("{} → {}", escape(&t.label), number(t.points)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+        })
+        .collect();
+    sections.push(section(
             "nomogram",
             "Nomogram",
             &format!(
                 "<p>As R's rms: each predictor's points are proportional to its contribution to \
                  the linear predictor; the predictor with the widest range of contribution spans \
-                 100 points ({} points per unit of linear predictor). Continuous axes span the \
-                 training range.</p>{}{}",
+                 100 points ({} points per unit of linear predictor). Continuous axes span \
+                 pretty(training range, 10), as rms::nomogram draws them.</p>{}{}",
                 number(c.nomogram.scale),
                 table(&["predictor", "points spanned", "value → points"], &nomogram_rows),
-                html::figure("nomogram", &figure.render(&figures_dir, "nomogram")?, "Nomogram: read each predictor's points, add them, read the probability under the total."),
+                html::figure("nomogram", &figure.render(figures_dir, "nomogram")?, "Nomogram: read each predictor's points, add them, read the probability under the total."),
             ),
         ));
+    Ok(sections)
+}
+
+/// What the report stage fitted besides the study.
+#[derive(Debug)]
+pub struct ReportOutcome {
+    /// The clinical stage, when a clinical table was given and its models could be fitted.
+    pub clinical: Option<ClinicalStudy>,
+    /// Why the clinical and combined models were not fitted although a clinical table was
+    /// given (separation, too few cases); the same words open the report's notes.
+    pub clinical_skipped: Option<String>,
+}
+
+/// Run the report stage on a fitted study: clinical and combined models (with a clinical
+/// table), their CSV tables and `clinical_model.json`, the figures and `report.html`, all in
+/// `train.out`. A clinical model that cannot be fitted (separation, too few cases) is reported
+/// in the notes and the rest of the report is still written.
+pub fn run(
+    study: &Study,
+    train: &TrainOptions,
+    options: &ReportOptions,
+) -> ClinicalResult<ReportOutcome> {
+    let dir = &train.out;
+    let figures_dir = dir.join("figures");
+    std::fs::create_dir_all(&figures_dir).map_err(|e| ClinicalError::Write {
+        path: figures_dir.clone(),
+        message: e.to_string(),
+    })?;
+    let features = RawTable::read(&train.features)?;
+    let clinical_table = match &options.clinical {
+        Some(path) => {
+            let mut exclude = vec![train.outcome.as_str()];
+            exclude.extend(train.split_column.as_deref());
+            Some(ClinicalTable::read(path, &exclude)?)
+        }
+        None => None,
+    };
+    let (clinical_study, clinical_skipped) =
+        fit_clinical(study, options, &features, clinical_table.as_ref(), dir)?;
+    let mut sections = Vec::new();
+
+    sections.push(notes_section(
+        options,
+        clinical_skipped.as_ref(),
+        study,
+        clinical_study.as_ref(),
+    ));
+    sections.push(settings_section(train, options)?);
+    sections.push(section(
+        "cohort",
+        "Cohort",
+        &cohort_section(study, clinical_table.as_ref()),
+    ));
+
+    sections.push(selection_section(study, &figures_dir)?);
+
+    sections.push(models_section(study));
+
+    sections.push(roc_section(
+        study,
+        clinical_study.as_ref(),
+        dir,
+        &figures_dir,
+    )?);
+
+    if let Some(c) = &clinical_study {
+        sections.extend(clinical_sections(c, options, &figures_dir)?);
     }
 
     let page = html::page("sonorad radiomics report", &sections);
