@@ -1011,8 +1011,17 @@ fn clinical_sections(
     options: &ReportOptions,
     figures_dir: &Path,
 ) -> ClinicalResult<Vec<String>> {
-    let mut sections = Vec::new();
-    // Clinical and combined models.
+    Ok(vec![
+        clinical_model_section(c, options)?,
+        combined_section(c)?,
+        calibration_section(c, figures_dir)?,
+        dca_section(c, figures_dir)?,
+        nomogram_section(c, figures_dir)?,
+    ])
+}
+
+/// The clinical model section: univariate analyses and the multivariable model.
+fn clinical_model_section(c: &ClinicalStudy, options: &ReportOptions) -> ClinicalResult<String> {
     let mut univariate_rows = Vec::new();
     for u in &c.univariate {
         for mut row in odds_rows(&u.terms) {
@@ -1032,6 +1041,27 @@ fn clinical_sections(
     }
     let mut univariate_header = vec!["variable"];
     univariate_header.extend(ODDS_HEADER);
+    Ok(section(
+            "clinical",
+            "Clinical model",
+            &format!(
+                "<p>Logistic regression (Newton–Raphson, observed-information covariance); OR = e^β, \
+                 Wald 95% CI e^(β ± 1.96 SE), Wald p. Categorical variables are dummy-coded against \
+                 the stated reference level. The multivariable model uses {}.</p>\
+                 <h3>Univariate (training cohort)</h3>{}<h3>Multivariable clinical model</h3>{}",
+                options
+                    .clinical_options
+                    .variables
+                    .as_ref()
+                    .map_or("the variables with univariate p &lt; 0.05".to_string(), |v| format!("the variables given: {}", escape(&v.join(", ")))),
+                table(&univariate_header, &univariate_rows),
+                table(&ODDS_HEADER, &odds_rows(&c.multivariable)),
+            ),
+        ))
+}
+
+/// The combined model and the comparison of the clinical, radiomics and combined models.
+fn combined_section(c: &ClinicalStudy) -> ClinicalResult<String> {
     let comparison_rows: Vec<Vec<String>> = c
         .models
         .iter()
@@ -1060,24 +1090,7 @@ fn clinical_sections(
         .collect();
     let mut comparison_header = METRIC_HEADER;
     comparison_header[4] = "cutoff (probability)";
-    sections.push(section(
-            "clinical",
-            "Clinical model",
-            &format!(
-                "<p>Logistic regression (Newton–Raphson, observed-information covariance); OR = e^β, \
-                 Wald 95% CI e^(β ± 1.96 SE), Wald p. Categorical variables are dummy-coded against \
-                 the stated reference level. The multivariable model uses {}.</p>\
-                 <h3>Univariate (training cohort)</h3>{}<h3>Multivariable clinical model</h3>{}",
-                options
-                    .clinical_options
-                    .variables
-                    .as_ref()
-                    .map_or("the variables with univariate p &lt; 0.05".to_string(), |v| format!("the variables given: {}", escape(&v.join(", ")))),
-                table(&univariate_header, &univariate_rows),
-                table(&ODDS_HEADER, &odds_rows(&c.multivariable)),
-            ),
-        ));
-    sections.push(section(
+    Ok(section(
             "combined",
             "Combined model and model comparison",
             &format!(
@@ -1089,9 +1102,11 @@ fn clinical_sections(
                 table(&comparison_header, &comparison_rows),
                 table(&DELONG_HEADER, &delong_rows(&c.tests)),
             ),
-        ));
+        ))
+}
 
-    // Calibration.
+/// Calibration: Hosmer–Lemeshow, Brier, bootstrap errors and the calibration figures.
+fn calibration_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<String> {
     let calibration_rows: Vec<Vec<String>> = c
         .calibration
         .iter()
@@ -1194,9 +1209,11 @@ fn clinical_sections(
             &format!("Calibration curves on the {} cohort.", cohort.name()),
         ));
     }
-    sections.push(section("calibration", "Calibration", &calibration_html));
+    Ok(section("calibration", "Calibration", &calibration_html))
+}
 
-    // Decision curves.
+/// Decision curves of each cohort.
+fn dca_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<String> {
     let mut dca_html = String::from(
             "<p>Net benefit = TP/n − FP/n · pt/(1 − pt), a case treated when its probability is \
              at least the threshold pt (0.01 … 0.99); treat-all and treat-none (0) for reference.</p>",
@@ -1246,9 +1263,11 @@ fn clinical_sections(
             &format!("Decision curves on the {} cohort.", cohort.name()),
         ));
     }
-    sections.push(section("dca", "Decision curve analysis", &dca_html));
+    Ok(section("dca", "Decision curve analysis", &dca_html))
+}
 
-    // Nomogram.
+/// The nomogram of the combined model, its table and figure.
+fn nomogram_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<String> {
     let figure = Figure::Nomogram {
         title: "Nomogram of the combined model".into(),
         nomogram: c.nomogram.clone(),
@@ -1269,7 +1288,7 @@ fn clinical_sections(
             ]
         })
         .collect();
-    sections.push(section(
+    Ok(section(
             "nomogram",
             "Nomogram",
             &format!(
@@ -1281,8 +1300,7 @@ fn clinical_sections(
                 table(&["predictor", "points spanned", "value → points"], &nomogram_rows),
                 html::figure("nomogram", &figure.render(figures_dir, "nomogram")?, "Nomogram: read each predictor's points, add them, read the probability under the total."),
             ),
-        ));
-    Ok(sections)
+        ))
 }
 
 /// What the report stage fitted besides the study.
@@ -1321,32 +1339,23 @@ pub fn run(
     };
     let (clinical_study, clinical_skipped) =
         fit_clinical(study, options, &features, clinical_table.as_ref(), dir)?;
-    let mut sections = Vec::new();
-
-    sections.push(notes_section(
-        options,
-        clinical_skipped.as_ref(),
-        study,
-        clinical_study.as_ref(),
-    ));
-    sections.push(settings_section(train, options)?);
-    sections.push(section(
-        "cohort",
-        "Cohort",
-        &cohort_section(study, clinical_table.as_ref()),
-    ));
-
-    sections.push(selection_section(study, &figures_dir)?);
-
-    sections.push(models_section(study));
-
-    sections.push(roc_section(
-        study,
-        clinical_study.as_ref(),
-        dir,
-        &figures_dir,
-    )?);
-
+    let mut sections = vec![
+        notes_section(
+            options,
+            clinical_skipped.as_ref(),
+            study,
+            clinical_study.as_ref(),
+        ),
+        settings_section(train, options)?,
+        section(
+            "cohort",
+            "Cohort",
+            &cohort_section(study, clinical_table.as_ref()),
+        ),
+        selection_section(study, &figures_dir)?,
+        models_section(study),
+        roc_section(study, clinical_study.as_ref(), dir, &figures_dir)?,
+    ];
     if let Some(c) = &clinical_study {
         sections.extend(clinical_sections(c, options, &figures_dir)?);
     }
