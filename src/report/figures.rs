@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -437,6 +438,40 @@ fn draw_lines<DB: DrawingBackend>(
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()?;
+    draw_markings(
+        &mut chart,
+        &plot_area,
+        verticals,
+        top_labels,
+        (*x_range, *y_range),
+    )?;
+    let entries = draw_all_series(&mut chart, series, (*x_range, *y_range))?;
+    match (place, legend_area) {
+        (LegendPlace::Outside, Some(legend)) => draw_legend(&legend, &entries, (8, 50)),
+        (LegendPlace::Inside(corner), _) => {
+            let top_left = chart.backend_coord(&(x_range.0, y_range.1));
+            let bottom_right = chart.backend_coord(&(x_range.1, y_range.0));
+            draw_inside_legend(&plot_area, (top_left, bottom_right), corner, &entries)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A line chart's coordinate system.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A legend entry: label, style, markers, dashed.
+type LegendEntry = (String, ShapeStyle, bool, bool);
+
+/// The vertical marker lines (dashed, labelled at the top, labels on alternating sides) and
+/// the labels along the top edge.
+fn draw_markings<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    plot_area: &DrawingArea<DB, Shift>,
+    verticals: &[(f64, String)],
+    top_labels: &[(f64, String)],
+    (x_range, y_range): ((f64, f64), (f64, f64)),
+) -> DrawResult<DB::ErrorType> {
     let small = |h: HPos, v: VPos| {
         ("sans-serif", 13)
             .into_font()
@@ -476,6 +511,16 @@ fn draw_lines<DB: DrawingBackend>(
                 .pos(Pos::new(HPos::Center, VPos::Bottom)),
         ))?;
     }
+    Ok(())
+}
+
+/// Every series (error bars, then markers, dashed or solid line, clipped to the plot), with
+/// the legend entries of the labelled ones.
+fn draw_all_series<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    series: &[Series],
+    (x_range, y_range): ((f64, f64), (f64, f64)),
+) -> Result<Vec<LegendEntry>, DrawingAreaErrorKind<DB::ErrorType>> {
     let mut next_colour = 0;
     let mut entries = Vec::new();
     for s in series {
@@ -508,41 +553,44 @@ fn draw_lines<DB: DrawingBackend>(
             entries.push((s.label.clone(), style, s.markers, dashed));
         }
     }
-    match (place, legend_area) {
-        (LegendPlace::Outside, Some(legend)) => draw_legend(&legend, &entries, (8, 50)),
-        (LegendPlace::Inside(corner), _) => {
-            let (x0, y0) = chart.backend_coord(&(x_range.0, y_range.1));
-            let (x1, y1) = chart.backend_coord(&(x_range.1, y_range.0));
-            let longest = entries
-                .iter()
-                .map(|e| e.0.chars().count())
-                .max()
-                .unwrap_or(0) as i32;
-            let (w, h) = (longest * 15 / 2 + 50, entries.len() as i32 * 20 + 16);
-            let origin = match corner {
-                Corner::UpperLeft => (x0 + 8, y0 + 8),
-                Corner::UpperRight => (x1 - w - 8, y0 + 8),
-                Corner::LowerLeft => (x0 + 8, y1 - h - 8),
-                _ => (x1 - w - 8, y1 - h - 8),
-            };
-            plot_area.draw(&Rectangle::new(
-                [origin, (origin.0 + w, origin.1 + h)],
-                WHITE.mix(0.9).filled(),
-            ))?;
-            plot_area.draw(&Rectangle::new(
-                [origin, (origin.0 + w, origin.1 + h)],
-                RGBColor(180, 180, 180),
-            ))?;
-            draw_legend(&plot_area, &entries, (origin.0 + 8, origin.1 + 8))
-        }
-        _ => Ok(()),
-    }
+    Ok(entries)
+}
+
+/// A legend in a corner of the plot (`frame`: its top-left and bottom-right pixels), on a
+/// white box with a grey border.
+fn draw_inside_legend<DB: DrawingBackend>(
+    plot_area: &DrawingArea<DB, Shift>,
+    ((x0, y0), (x1, y1)): ((i32, i32), (i32, i32)),
+    corner: Corner,
+    entries: &[LegendEntry],
+) -> DrawResult<DB::ErrorType> {
+    let longest = entries
+        .iter()
+        .map(|e| e.0.chars().count())
+        .max()
+        .unwrap_or(0) as i32;
+    let (w, h) = (longest * 15 / 2 + 50, entries.len() as i32 * 20 + 16);
+    let origin = match corner {
+        Corner::UpperLeft => (x0 + 8, y0 + 8),
+        Corner::UpperRight => (x1 - w - 8, y0 + 8),
+        Corner::LowerLeft => (x0 + 8, y1 - h - 8),
+        Corner::LowerRight => (x1 - w - 8, y1 - h - 8),
+    };
+    plot_area.draw(&Rectangle::new(
+        [origin, (origin.0 + w, origin.1 + h)],
+        WHITE.mix(0.9).filled(),
+    ))?;
+    plot_area.draw(&Rectangle::new(
+        [origin, (origin.0 + w, origin.1 + h)],
+        RGBColor(180, 180, 180),
+    ))?;
+    draw_legend(plot_area, entries, (origin.0 + 8, origin.1 + 8))
 }
 
 /// Legend entries from `origin` downwards: a sample of each style and its label.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    entries: &[(String, ShapeStyle, bool, bool)],
+    entries: &[LegendEntry],
     origin: (i32, i32),
 ) -> DrawResult<DB::ErrorType> {
     let text = ("sans-serif", 13)

@@ -543,6 +543,17 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Clini
         &["cohort", "model_a", "model_b", "z", "p"],
         &tests,
     )?;
+    write_evaluation_outputs(dir, c)?;
+    let json = serde_json::to_string_pretty(&c.model).map_err(|e| ClinicalError::Write {
+        path: dir.join(CLINICAL_MODEL_FILE),
+        message: e.to_string(),
+    })?;
+    write_file(&dir.join(CLINICAL_MODEL_FILE), &(json + "\n"))
+}
+
+/// The evaluation CSV files: `calibration.csv`, `calibration_curves.csv`, `nomogram.csv`,
+/// `decision_curves.csv`.
+fn write_evaluation_outputs(dir: &Path, c: &ClinicalStudy) -> ClinicalResult<()> {
     let calibration: Vec<Vec<String>> = c
         .calibration
         .iter()
@@ -606,11 +617,7 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Clini
     let mut header = vec!["cohort", "threshold", "treat_all"];
     header.extend(c.models.iter().map(|m| m.model.as_str()));
     write_csv(&dir.join("decision_curves.csv"), &header, &dca)?;
-    let json = serde_json::to_string_pretty(&c.model).map_err(|e| ClinicalError::Write {
-        path: dir.join(CLINICAL_MODEL_FILE),
-        message: e.to_string(),
-    })?;
-    write_file(&dir.join(CLINICAL_MODEL_FILE), &(json + "\n"))
+    Ok(())
 }
 
 /// The clinical stage of the report, when a clinical table is given: the fitted stage (its
