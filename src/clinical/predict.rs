@@ -102,14 +102,12 @@ fn locate<'a>(
         })
 }
 
-/// Score every row of `features` (joined with `clinical` on the case id when given).
-pub fn predict(
-    models: &TrainedModels,
+/// Every feature column the Rad-score (non-zero coefficients) and the logistic model read, by
+/// name and index; a missing one is an error naming the table.
+fn feature_columns(
+    scoring: &ScoringModel,
     features: &RawTable,
-    clinical: Option<&RawTable>,
-) -> ClinicalResult<Vec<Prediction>> {
-    let scoring = &models.scoring;
-    // every feature the Rad-score and the logistic model read must be a column
+) -> ClinicalResult<Vec<(String, usize)>> {
     let mut needed: Vec<&String> = scoring
         .lasso_inputs
         .iter()
@@ -119,7 +117,7 @@ pub fn predict(
         .collect();
     needed.extend(&scoring.selected_features);
     needed.dedup();
-    let feature_columns: Vec<(String, usize)> = needed
+    needed
         .iter()
         .map(|n| {
             features
@@ -132,7 +130,50 @@ pub fn predict(
                     column: (*n).clone(),
                 })
         })
-        .collect::<ClinicalResult<_>>()?;
+        .collect()
+}
+
+/// The Rad-score of one case from its feature values; a value missing without an imputation
+/// median, or a Rad-score that overflows, is an error naming the case.
+fn radscore_of(
+    scoring: &ScoringModel,
+    values: &std::collections::BTreeMap<String, f64>,
+    features: &RawTable,
+    id: &str,
+) -> ClinicalResult<f64> {
+    let (radscore, _) = scoring
+        .score(&|name| values.get(name).copied())
+        .map_err(|e| match e {
+            TrainError::NoValue { feature } => ClinicalError::Value {
+                path: features.path.clone(),
+                case: id.to_string(),
+                column: feature,
+                message: "no value, and the model holds no imputation median for it".into(),
+            },
+            other => ClinicalError::Train(other),
+        })?;
+    if !radscore.is_finite() {
+        // finite coefficients can still overflow (a hand-edited model with 1e308)
+        return Err(ClinicalError::Value {
+                path: features.path.clone(),
+                case: id.to_string(),
+                column: "Rad-score".into(),
+                message: format!(
+                    "the model gives a Rad-score of {radscore} for this case; its coefficients are out of range for these values"
+                ),
+            });
+    }
+    Ok(radscore)
+}
+
+/// Score every row of `features` (joined with `clinical` on the case id when given).
+pub fn predict(
+    models: &TrainedModels,
+    features: &RawTable,
+    clinical: Option<&RawTable>,
+) -> ClinicalResult<Vec<Prediction>> {
+    let scoring = &models.scoring;
+    let feature_columns = feature_columns(scoring, features)?;
     let variable_columns = match &models.clinical {
         Some(m) => m
             .variables
@@ -151,29 +192,7 @@ pub fn predict(
                 values.insert(name.clone(), v);
             }
         }
-        let (radscore, _) =
-            scoring
-                .score(&|name| values.get(name).copied())
-                .map_err(|e| match e {
-                    TrainError::NoValue { feature } => ClinicalError::Value {
-                        path: features.path.clone(),
-                        case: id.clone(),
-                        column: feature,
-                        message: "no value, and the model holds no imputation median for it".into(),
-                    },
-                    other => ClinicalError::Train(other),
-                })?;
-        if !radscore.is_finite() {
-            // finite coefficients can still overflow (a hand-edited model with 1e308)
-            return Err(ClinicalError::Value {
-                path: features.path.clone(),
-                case: id.clone(),
-                column: "Rad-score".into(),
-                message: format!(
-                    "the model gives a Rad-score of {radscore} for this case; its coefficients are out of range for these values"
-                ),
-            });
-        }
+        let radscore = radscore_of(scoring, &values, features, &id)?;
         let (probability, cutoff) = match &models.clinical {
             Some(model) => {
                 let mut terms = vec![radscore];
