@@ -36,6 +36,16 @@ impl Default for Binning {
 }
 
 impl Binning {
+    /// PyRadiomics' rule for the two settings: a bin count wins over a bin width, and neither
+    /// gives the default width 25. The one place the command line and parameter files apply it.
+    pub fn from_settings(width: Option<f64>, count: Option<usize>) -> Binning {
+        match (width, count) {
+            (_, Some(count)) => Binning::Count(count),
+            (Some(width), None) => Binning::Width(width),
+            (None, None) => Binning::default(),
+        }
+    }
+
     /// Checks the setting: the width must be positive and finite, the count at least 1 and at
     /// most [`MAX_BINS`].
     pub fn validate(&self) -> Result<()> {

@@ -23,8 +23,6 @@ use crate::roi::{ring, Region, RingWidth};
 /// Extraction settings shared by all cases of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Gray-level discretization.
-    pub binning: Binning,
     /// Mask label of the tumour; `None` means every non-zero mask pixel.
     pub label: Option<u32>,
     /// Pixel spacing in mm (square pixels); `None` means unknown (features in pixel units).
@@ -32,7 +30,7 @@ pub struct Settings {
     /// Peritumoral rings to extract besides the tumour.
     pub rings: Vec<RingWidth>,
     /// Image types whose texture and first-order features are extracted (`original`, LoG,
-    /// wavelet, ...), each with its discretization. Shape features come from the mask and are
+    /// wavelet, ...), each with its own discretization. Shape features come from the mask and are
     /// always extracted, named `original`, as PyRadiomics does.
     pub image_types: Vec<EnabledImageType>,
     /// Feature classes and features to write (a parameter file's `featureClass`); `None`
@@ -51,11 +49,13 @@ impl Default for Settings {
     /// all features.
     fn default() -> Settings {
         Settings {
-            binning: Binning::default(),
             label: None,
             spacing: None,
             rings: Vec::new(),
-            image_types: vec![EnabledImageType::new(ImageType::Original)],
+            image_types: vec![EnabledImageType::new(
+                ImageType::Original,
+                Binning::default(),
+            )],
             feature_classes: None,
             case_time_budget: None,
         }
@@ -65,9 +65,8 @@ impl Default for Settings {
 impl Settings {
     /// Checks the settings before any file is read.
     pub fn validate(&self) -> Result<()> {
-        self.binning.validate()?;
-        for binning in self.image_types.iter().filter_map(|t| t.binning.as_ref()) {
-            binning.validate()?;
+        for enabled in &self.image_types {
+            enabled.binning.validate()?;
         }
         if let Some(s) = self.spacing {
             if !(s.is_finite() && s > 0.0) {
@@ -119,21 +118,21 @@ impl Settings {
     }
 }
 
-/// An enabled image type and, where it differs from the run's, its own discretization.
+/// An enabled image type with its discretization.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnabledImageType {
     /// The filter and its settings.
     pub image_type: ImageType,
-    /// Its discretization; `None` uses [`Settings::binning`].
-    pub binning: Option<Binning>,
+    /// The discretization of its images.
+    pub binning: Binning,
 }
 
 impl EnabledImageType {
-    /// An image type with the run's discretization.
-    pub fn new(image_type: ImageType) -> EnabledImageType {
+    /// An image type discretized by `binning`.
+    pub fn new(image_type: ImageType, binning: Binning) -> EnabledImageType {
         EnabledImageType {
             image_type,
-            binning: None,
+            binning,
         }
     }
 }
@@ -398,7 +397,7 @@ fn case_images<'a>(
         if enabled.image_type == ImageType::Original {
             images.push((
                 ORIGINAL.to_string(),
-                enabled.binning.unwrap_or(settings.binning),
+                enabled.binning,
                 Cow::Borrowed(&case.image),
             ));
             continue;
@@ -411,7 +410,7 @@ fn case_images<'a>(
             });
         }
         images.extend(output.images.into_iter().map(|f| {
-            let binning = enabled.binning.unwrap_or(settings.binning);
+            let binning = enabled.binning;
             (f.name, binning, Cow::Owned(f.image))
         }));
         clock.check("filtering")?;

@@ -266,41 +266,29 @@ fn main() {
 }
 
 fn settings(args: &ExtractArgs) -> Result<Settings> {
-    let binning = match (args.bin_width, args.bin_count) {
-        (_, Some(n)) => Binning::Count(n),
-        (Some(w), None) => Binning::Width(w),
-        (None, None) => Binning::default(),
-    };
-    let mut s = Settings {
-        binning,
+    let settings = Settings {
         label: args.label,
         spacing: args.spacing,
         rings: args.rings.clone(),
         case_time_budget: Some(case_time_budget(args.case_time_budget)?),
         ..Settings::default()
     };
-    if let Some(path) = &args.params {
-        let params = Params::read(path)?;
-        s.binning = params.binning;
-        s.label = params.label;
-        s.image_types = params
-            .image_types
-            .into_iter()
-            .map(|t| EnabledImageType {
-                binning: (t.binning != params.binning).then_some(t.binning),
-                image_type: t.image_type,
-            })
-            .collect();
-        s.feature_classes = Some(params.feature_classes);
-    } else {
-        s.image_types = args
-            .filters
-            .iter()
-            .map(|name| Ok(EnabledImageType::new(image_type(name, args)?)))
-            .collect::<Result<_>>()?;
-    }
-    s.validate()?;
-    Ok(s)
+    let settings = match &args.params {
+        Some(path) => Params::read(path)?.apply(settings),
+        None => {
+            let binning = Binning::from_settings(args.bin_width, args.bin_count);
+            Settings {
+                image_types: args
+                    .filters
+                    .iter()
+                    .map(|name| Ok(EnabledImageType::new(image_type(name, args)?, binning)))
+                    .collect::<Result<_>>()?,
+                ..settings
+            }
+        }
+    };
+    settings.validate()?;
+    Ok(settings)
 }
 
 /// `--case-time-budget` as a duration: a positive, finite number of seconds.
@@ -517,13 +505,9 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
         eprintln!("bench backend: {}", b.describe());
     }
     let report = if let Some(manifest) = &args.manifest {
-        let binning = match (args.bin_width, args.bin_count) {
-            (_, Some(n)) => Binning::Count(n),
-            (Some(w), None) => Binning::Width(w),
-            (None, None) => Binning::default(),
-        };
+        let binning = Binning::from_settings(args.bin_width, args.bin_count);
         let settings = Settings {
-            binning,
+            image_types: vec![EnabledImageType::new(ImageType::Original, binning)],
             spacing: args.spacing,
             rings: args.rings.clone(),
             ..Settings::default()

@@ -39,14 +39,15 @@ use std::path::Path;
 use serde_norway::{Mapping, Value};
 
 use crate::discretize::Binning;
+use crate::extract::{EnabledImageType, Settings};
 use crate::features;
 use crate::filters::{ImageType, Sigma, Wavelet, WaveletSettings};
 
 /// A parsed, checked parameter file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Params {
-    /// Enabled image types in file order, each with its effective settings.
-    pub image_types: Vec<ImageTypeParams>,
+    /// Enabled image types in file order, each with its effective settings and binning.
+    pub image_types: Vec<EnabledImageType>,
     /// Enabled feature classes in file order, each with its features.
     pub feature_classes: Vec<FeatureClassSelection>,
     /// Discretization of the `setting` section (default: bin width 25).
@@ -55,13 +56,17 @@ pub struct Params {
     pub label: Option<u32>,
 }
 
-/// One enabled image type with the settings that apply to it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImageTypeParams {
-    /// The filter and its settings (`setting` merged with the image type's own).
-    pub image_type: ImageType,
-    /// Discretization for this image type's images.
-    pub binning: Binning,
+impl Params {
+    /// `settings` with what the file decides: its image types (each with its binning), its
+    /// feature classes and its label.
+    pub fn apply(self, settings: Settings) -> Settings {
+        Settings {
+            image_types: self.image_types,
+            feature_classes: Some(self.feature_classes),
+            label: self.label,
+            ..settings
+        }
+    }
 }
 
 /// A 2D feature class of PyRadiomics.
@@ -399,13 +404,9 @@ impl Values {
         }
     }
 
-    /// PyRadiomics' binning: a bin count wins over a bin width (default width 25).
+    /// The binning these values give ([`Binning::from_settings`]).
     fn binning(&self) -> Binning {
-        match (self.bin_count, self.bin_width) {
-            (Some(count), _) => Binning::Count(count),
-            (None, Some(width)) => Binning::Width(width),
-            (None, None) => Binning::default(),
-        }
+        Binning::from_settings(self.bin_width, self.bin_count)
     }
 }
 
@@ -498,10 +499,10 @@ impl Checker {
             }
         }
         if image_types.is_empty() {
-            image_types.push(ImageTypeParams {
-                image_type: ImageType::Original,
-                binning: general.binning(),
-            });
+            image_types.push(EnabledImageType::new(
+                ImageType::Original,
+                general.binning(),
+            ));
         }
         if feature_classes.is_empty() {
             feature_classes = FeatureClass::ALL
@@ -611,7 +612,7 @@ impl Checker {
         );
     }
 
-    fn image_types(&mut self, map: &Mapping, general: &Values) -> Vec<ImageTypeParams> {
+    fn image_types(&mut self, map: &Mapping, general: &Values) -> Vec<EnabledImageType> {
         let mut out = Vec::new();
         for (name, value) in self.entries(map, "imageType") {
             let key = format!("imageType.{name}");
@@ -665,10 +666,7 @@ impl Checker {
                     continue;
                 }
             };
-            out.push(ImageTypeParams {
-                image_type,
-                binning: values.binning(),
-            });
+            out.push(EnabledImageType::new(image_type, values.binning()));
         }
         out
     }

@@ -369,8 +369,14 @@ fn archive_run_tables_are_identical() {
     let settings = sonorad::extract::Settings {
         rings: vec!["4px".parse().unwrap()],
         image_types: vec![
-            sonorad::extract::EnabledImageType::new(sonorad::filters::ImageType::Original),
-            sonorad::extract::EnabledImageType::new(sonorad::filters::ImageType::Square),
+            sonorad::extract::EnabledImageType::new(
+                sonorad::filters::ImageType::Original,
+                Binning::default(),
+            ),
+            sonorad::extract::EnabledImageType::new(
+                sonorad::filters::ImageType::Square,
+                Binning::default(),
+            ),
         ],
         ..Default::default()
     };

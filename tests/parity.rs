@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use sonorad::discretize::Binning;
-use sonorad::extract::{extract_case, load_case, Settings};
+use sonorad::extract::{extract_case, load_case, EnabledImageType, Settings};
+use sonorad::filters::ImageType;
 use sonorad::io::read_mask;
 use sonorad::matrix::cpu::CpuBackend;
 use sonorad::roi::RingWidth;
@@ -41,17 +42,16 @@ fn cases() -> Vec<Case> {
         .map(|row| {
             let row = row.unwrap();
             let get = |k: &str| row.get(k).filter(|v| !v.is_empty()).cloned();
-            let binning = match (get("bin_width"), get("bin_count")) {
-                (_, Some(n)) => Binning::Count(n.parse().unwrap()),
-                (Some(w), None) => Binning::Width(w.parse().unwrap()),
-                (None, None) => Binning::default(),
-            };
+            let binning = Binning::from_settings(
+                get("bin_width").map(|w| w.parse().unwrap()),
+                get("bin_count").map(|n| n.parse().unwrap()),
+            );
             Case {
                 id: row["case_id"].clone(),
                 image: row["image"].clone(),
                 mask: row["mask"].clone(),
                 settings: Settings {
-                    binning,
+                    image_types: vec![EnabledImageType::new(ImageType::Original, binning)],
                     label: get("label").map(|v| v.parse().unwrap()),
                     spacing: get("spacing").map(|v| v.parse().unwrap()),
                     ..Settings::default()
