@@ -79,18 +79,13 @@ impl Settings {
         let kinds: Vec<_> = self
             .image_types
             .iter()
-            .map(|t| std::mem::discriminant(&t.image_type))
+            .map(|t| t.image_type.kind())
             .collect();
         for (k, kind) in kinds.iter().enumerate() {
             if kinds[..k].contains(kind) {
-                let given = format!("{:?}", self.image_types[k].image_type);
-                let name = given
-                    .split([' ', '('])
-                    .next()
-                    .unwrap_or_default()
-                    .to_lowercase();
                 return Err(Error::Setting(format!(
-                    "image type '{name}' is given twice (its feature columns would repeat)"
+                    "image type '{}' is given twice (its feature columns would repeat)",
+                    kind.cli_name()
                 )));
             }
         }

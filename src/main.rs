@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use sonorad::batch::{self, BatchOptions, OutputFormat, Progress, Shard};
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, EnabledImageType, Settings};
-use sonorad::filters::{ImageType, Sigma, Wavelet, WaveletSettings};
+use sonorad::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
 use sonorad::matrix::{self, BackendChoice};
 use sonorad::params::Params;
@@ -305,24 +305,21 @@ fn case_time_budget(seconds: f64) -> Result<std::time::Duration> {
 
 /// The image type of a `--filters` entry.
 fn image_type(name: &str, args: &ExtractArgs) -> Result<ImageType> {
-    Ok(match name.trim() {
-        "original" => ImageType::Original,
-        "log" => ImageType::LoG {
-            sigmas: args.log_sigma.iter().map(|&s| Sigma::mm(s)).collect(),
-        },
-        "wavelet" => ImageType::Wavelet(WaveletSettings {
+    let name = name.trim();
+    let Some(kind) = ImageKind::from_cli_name(name) else {
+        bail!(
+            "--filters: unknown image type '{name}' ({})",
+            ImageKind::names(ImageKind::cli_name)
+        )
+    };
+    Ok(kind.with(&FilterOptions {
+        sigmas: args.log_sigma.iter().map(|&s| Sigma::mm(s)).collect(),
+        wavelet: WaveletSettings {
             wavelet: Wavelet::from_name(&args.wavelet)?,
             ..WaveletSettings::default()
-        }),
-        "square" => ImageType::Square,
-        "squareroot" => ImageType::SquareRoot,
-        "logarithm" => ImageType::Logarithm,
-        "exponential" => ImageType::Exponential,
-        "gradient" => ImageType::Gradient { use_spacing: true },
-        other => bail!(
-            "--filters: unknown image type '{other}' (original, log, wavelet, square, squareroot, logarithm, exponential, gradient)"
-        ),
-    })
+        },
+        gradient_use_spacing: true,
+    }))
 }
 
 fn open_output(out: &Option<PathBuf>) -> Result<(Box<dyn Write>, PathBuf)> {

@@ -41,7 +41,7 @@ use serde_norway::{Mapping, Value};
 use crate::discretize::Binning;
 use crate::extract::{EnabledImageType, Settings};
 use crate::features;
-use crate::filters::{ImageType, Sigma, Wavelet, WaveletSettings};
+use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 
 /// A parsed, checked parameter file.
 #[derive(Debug, Clone, PartialEq)]
@@ -631,24 +631,17 @@ impl Checker {
                 }
             };
             let values = general.overridden_by(&custom);
-            let image_type = match name.as_str() {
-                "Original" => ImageType::Original,
-                "LoG" => ImageType::LoG {
+            let image_type = match ImageKind::from_pyradiomics_name(&name) {
+                Some(kind) => kind.with(&FilterOptions {
                     sigmas: values.sigma.clone().unwrap_or_default(),
-                },
-                "Wavelet" => ImageType::Wavelet(WaveletSettings {
-                    wavelet: values.wavelet.unwrap_or_default(),
-                    level: values.level.unwrap_or(1),
-                    start_level: values.start_level.unwrap_or(0),
+                    wavelet: WaveletSettings {
+                        wavelet: values.wavelet.unwrap_or_default(),
+                        level: values.level.unwrap_or(1),
+                        start_level: values.start_level.unwrap_or(0),
+                    },
+                    gradient_use_spacing: values.gradient_use_spacing.unwrap_or(true),
                 }),
-                "Square" => ImageType::Square,
-                "SquareRoot" => ImageType::SquareRoot,
-                "Logarithm" => ImageType::Logarithm,
-                "Exponential" => ImageType::Exponential,
-                "Gradient" => ImageType::Gradient {
-                    use_spacing: values.gradient_use_spacing.unwrap_or(true),
-                },
-                other if UNSUPPORTED_IMAGE_TYPES.contains(&other) => {
+                None if UNSUPPORTED_IMAGE_TYPES.contains(&name.as_str()) => {
                     self.problem(
                         &key,
                         ProblemKind::Unsupported,
@@ -656,12 +649,14 @@ impl Checker {
                     );
                     continue;
                 }
-                _ => {
+                None => {
                     self.problem(
                         &key,
                         ProblemKind::Unknown,
-                        "unknown image type (expected Original, LoG, Wavelet, Square, \
-                         SquareRoot, Logarithm, Exponential, Gradient)",
+                        format!(
+                            "unknown image type (expected {})",
+                            ImageKind::names(ImageKind::pyradiomics_name)
+                        ),
                     );
                     continue;
                 }

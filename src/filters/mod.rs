@@ -124,6 +124,117 @@ pub enum FilterError {
     },
 }
 
+/// The kinds of image type, each with its two names: the command line's (`--filters log`) and
+/// PyRadiomics' (`imageType: LoG`). The one list of image-type names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    /// The image itself.
+    Original,
+    /// Laplacian of Gaussian.
+    LoG,
+    /// Stationary wavelet transform.
+    Wavelet,
+    /// Square.
+    Square,
+    /// Square root.
+    SquareRoot,
+    /// Logarithm.
+    Logarithm,
+    /// Exponential.
+    Exponential,
+    /// Gradient magnitude.
+    Gradient,
+}
+
+impl ImageKind {
+    /// Every kind, in PyRadiomics' order.
+    pub const ALL: [ImageKind; 8] = [
+        ImageKind::Original,
+        ImageKind::LoG,
+        ImageKind::Wavelet,
+        ImageKind::Square,
+        ImageKind::SquareRoot,
+        ImageKind::Logarithm,
+        ImageKind::Exponential,
+        ImageKind::Gradient,
+    ];
+
+    /// The command line's name.
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            ImageKind::Original => "original",
+            ImageKind::LoG => "log",
+            ImageKind::Wavelet => "wavelet",
+            ImageKind::Square => "square",
+            ImageKind::SquareRoot => "squareroot",
+            ImageKind::Logarithm => "logarithm",
+            ImageKind::Exponential => "exponential",
+            ImageKind::Gradient => "gradient",
+        }
+    }
+
+    /// PyRadiomics' name (a parameter file's `imageType` key).
+    pub fn pyradiomics_name(self) -> &'static str {
+        match self {
+            ImageKind::Original => "Original",
+            ImageKind::LoG => "LoG",
+            ImageKind::Wavelet => "Wavelet",
+            ImageKind::Square => "Square",
+            ImageKind::SquareRoot => "SquareRoot",
+            ImageKind::Logarithm => "Logarithm",
+            ImageKind::Exponential => "Exponential",
+            ImageKind::Gradient => "Gradient",
+        }
+    }
+
+    /// The kind of a command-line name.
+    pub fn from_cli_name(name: &str) -> Option<ImageKind> {
+        ImageKind::ALL.into_iter().find(|k| k.cli_name() == name)
+    }
+
+    /// The kind of a PyRadiomics name.
+    pub fn from_pyradiomics_name(name: &str) -> Option<ImageKind> {
+        ImageKind::ALL
+            .into_iter()
+            .find(|k| k.pyradiomics_name() == name)
+    }
+
+    /// Every name of one style, comma-separated, for messages.
+    pub fn names(name: fn(ImageKind) -> &'static str) -> String {
+        ImageKind::ALL.map(name).join(", ")
+    }
+
+    /// The image type of this kind with the filter settings of `options`.
+    pub fn with(self, options: &FilterOptions) -> ImageType {
+        match self {
+            ImageKind::Original => ImageType::Original,
+            ImageKind::LoG => ImageType::LoG {
+                sigmas: options.sigmas.clone(),
+            },
+            ImageKind::Wavelet => ImageType::Wavelet(options.wavelet),
+            ImageKind::Square => ImageType::Square,
+            ImageKind::SquareRoot => ImageType::SquareRoot,
+            ImageKind::Logarithm => ImageType::Logarithm,
+            ImageKind::Exponential => ImageType::Exponential,
+            ImageKind::Gradient => ImageType::Gradient {
+                use_spacing: options.gradient_use_spacing,
+            },
+        }
+    }
+}
+
+/// The filter settings image types take theirs from (a command line's flags, a parameter
+/// file's `setting` merged with an image type's own).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterOptions {
+    /// LoG sigmas.
+    pub sigmas: Vec<Sigma>,
+    /// Wavelet, level and start level.
+    pub wavelet: WaveletSettings,
+    /// Gradient: divide by the pixel spacing.
+    pub gradient_use_spacing: bool,
+}
+
 /// One image type as PyRadiomics' `imageType` settings enable it, with its settings.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ImageType {
@@ -153,6 +264,20 @@ pub enum ImageType {
 }
 
 impl ImageType {
+    /// Its kind.
+    pub fn kind(&self) -> ImageKind {
+        match self {
+            ImageType::Original => ImageKind::Original,
+            ImageType::LoG { .. } => ImageKind::LoG,
+            ImageType::Wavelet(_) => ImageKind::Wavelet,
+            ImageType::Square => ImageKind::Square,
+            ImageType::SquareRoot => ImageKind::SquareRoot,
+            ImageType::Logarithm => ImageKind::Logarithm,
+            ImageType::Exponential => ImageKind::Exponential,
+            ImageType::Gradient { .. } => ImageKind::Gradient,
+        }
+    }
+
     /// Every image this image type derives from `image`, in PyRadiomics' order, and the
     /// images PyRadiomics would skip (a LoG sigma too large for the image, ...) as errors.
     pub fn apply(&self, image: &Image, spacing: PixelSpacing) -> FilterOutput {
