@@ -40,26 +40,13 @@ use crate::matrix::Backend;
 use crate::table::format_value;
 
 /// Output table format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OutputFormat {
     /// Comma-separated values, one row per case.
     #[default]
     Csv,
     /// Apache Parquet: the id and pass-through columns as strings, features as float64.
     Parquet,
-}
-
-impl FromStr for OutputFormat {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<OutputFormat> {
-        match s {
-            "csv" => Ok(OutputFormat::Csv),
-            "parquet" => Ok(OutputFormat::Parquet),
-            other => Err(Error::Setting(format!(
-                "output format '{other}' is not one of csv, parquet"
-            ))),
-        }
-    }
 }
 
 impl OutputFormat {

@@ -15,7 +15,9 @@ use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
 use sonorad::matrix::{self, BackendChoice};
 use sonorad::params::Params;
 use sonorad::roi::RingWidth;
+use sonorad::select::lasso::LambdaRule;
 use sonorad::table;
+use sonorad::train::Missing;
 
 #[derive(Parser)]
 #[command(
@@ -145,7 +147,7 @@ struct ExtractArgs {
     /// Matrix backend: auto (a hardware GPU together with the CPU threads if present, else
     /// the CPU), cpu, gpu (the GPU alone) or mixed (GPU and CPU together on any adapter,
     /// software drivers included).
-    #[arg(long, default_value = "auto")]
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
     /// Print the phase times of every GPU batch (pack, upload, device, unpack) and their totals
     /// to stderr.
@@ -158,7 +160,7 @@ struct ExtractArgs {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Output format of a manifest run (default: from the extension, `.parquet` → parquet).
-    #[arg(long)]
+    #[arg(long, value_enum)]
     format: Option<OutputFormat>,
     /// Per-case errors file (default `<out>.errors.csv`).
     #[arg(long)]
@@ -218,7 +220,7 @@ struct MergeArgs {
     #[arg(long)]
     out: PathBuf,
     /// Output format (default: from the extension).
-    #[arg(long)]
+    #[arg(long, value_enum)]
     format: Option<OutputFormat>,
     /// Shard outputs to join.
     #[arg(required = true)]
@@ -559,14 +561,14 @@ struct TrainArgs {
     #[arg(long)]
     icc_features: Option<PathBuf>,
     /// Rows with missing feature values: drop, or impute with training medians (default drop).
-    #[arg(long)]
-    missing: Option<String>,
+    #[arg(long, value_enum)]
+    missing: Option<Missing>,
     /// Features kept by mRMR (default 20).
     #[arg(long)]
     mrmr_k: Option<usize>,
     /// LASSO λ: min or 1se (default 1se).
-    #[arg(long)]
-    lambda: Option<String>,
+    #[arg(long, value_enum)]
+    lambda: Option<LambdaRule>,
     /// Clinical table joined on the case id (first column): univariate and multivariable
     /// clinical models, the combined Rad-score + clinical model and its nomogram.
     #[arg(long)]
@@ -601,14 +603,14 @@ fn run_train(args: TrainArgs) -> Result<i32> {
     if let Some(v) = args.seed {
         config.seed = v;
     }
-    if let Some(v) = &args.missing {
-        config.missing = v.parse()?;
+    if let Some(v) = args.missing {
+        config.missing = v;
     }
     if let Some(v) = args.mrmr_k {
         config.mrmr_k = v;
     }
-    if let Some(v) = &args.lambda {
-        config.lambda = v.parse()?;
+    if let Some(v) = args.lambda {
+        config.lambda = v;
     }
     let options = TrainOptions {
         features: args.features,

@@ -88,7 +88,7 @@ pub trait Backend: Send + Sync {
 pub type Note = Box<dyn Fn(&str) + Send + Sync>;
 
 /// Which backend the user asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum BackendChoice {
     /// A hardware GPU together with the CPU threads ([`BackendChoice::Mixed`]) when wgpu finds
     /// one, else the CPU.
@@ -101,22 +101,6 @@ pub enum BackendChoice {
     /// The GPU and the CPU threads from one queue of regions ([`mixed`]), on any adapter,
     /// software drivers included (what `auto` runs on a hardware GPU).
     Mixed,
-}
-
-impl std::str::FromStr for BackendChoice {
-    type Err = crate::error::Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "auto" => Ok(BackendChoice::Auto),
-            "cpu" => Ok(BackendChoice::Cpu),
-            "gpu" => Ok(BackendChoice::Gpu),
-            "mixed" => Ok(BackendChoice::Mixed),
-            other => Err(crate::error::Error::Setting(format!(
-                "unknown backend '{other}' (expected auto, cpu, gpu or mixed)"
-            ))),
-        }
-    }
 }
 
 /// What the backend a run creates is told besides its [`BackendChoice`].

@@ -57,13 +57,15 @@ const SUPPORT_SLACK: f64 = 1e-12;
 const PROBABILITY_MIN: f64 = 1e-5;
 
 /// Which cross-validated λ to keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 pub enum LambdaRule {
     /// The λ with the smallest mean CV deviance (`lambda.min`).
     #[serde(rename = "min")]
+    #[value(name = "min")]
     Min,
     /// The largest λ within one standard error of the minimum (`lambda.1se`).
     #[serde(rename = "1se")]
+    #[value(name = "1se")]
     OneSe,
 }
 
@@ -73,19 +75,6 @@ impl LambdaRule {
         match self {
             LambdaRule::Min => "min",
             LambdaRule::OneSe => "1se",
-        }
-    }
-}
-
-impl std::str::FromStr for LambdaRule {
-    type Err = TrainError;
-    fn from_str(s: &str) -> TrainResult<Self> {
-        match s {
-            "min" => Ok(LambdaRule::Min),
-            "1se" => Ok(LambdaRule::OneSe),
-            other => Err(TrainError::Setting(format!(
-                "lambda rule must be 'min' or '1se', not '{other}'"
-            ))),
         }
     }
 }

@@ -83,26 +83,13 @@ fn drop_empty_columns(
 }
 
 /// What to do with rows that have missing feature values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Missing {
     /// Exclude the rows.
     Drop,
     /// Replace each missing value with the training median of its feature.
     Impute,
-}
-
-impl std::str::FromStr for Missing {
-    type Err = TrainError;
-    fn from_str(s: &str) -> TrainResult<Self> {
-        match s {
-            "drop" => Ok(Missing::Drop),
-            "impute" => Ok(Missing::Impute),
-            other => Err(TrainError::Setting(format!(
-                "--missing must be 'drop' or 'impute', not '{other}'"
-            ))),
-        }
-    }
 }
 
 /// Study settings; a `study.toml` holds any subset of them (the names below), and command-line
