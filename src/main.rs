@@ -457,7 +457,7 @@ fn run_info() -> Result<i32> {
                 "--backend gpu uses: {} ({}, {})",
                 a.name, a.backend, a.device_type
             );
-            if a.is_hardware() {
+            if matrix::auto_choice(Some(a)) == BackendChoice::Mixed {
                 println!(
                     "--backend auto uses: the GPU ({}) together with the CPU threads",
                     a.name

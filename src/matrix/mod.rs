@@ -110,6 +110,16 @@ pub struct BackendOptions {
     pub trace: bool,
 }
 
+/// `--backend auto`'s policy, in one place: the GPU together with the CPU threads (mixed) on a
+/// hardware adapter; the CPU on a software driver (lavapipe is slower than the CPU threads) or
+/// without an adapter.
+pub fn auto_choice(adapter: Option<&gpu::AdapterSummary>) -> BackendChoice {
+    match adapter {
+        Some(a) if a.is_hardware() => BackendChoice::Mixed,
+        _ => BackendChoice::Cpu,
+    }
+}
+
 /// Creates the chosen backend. `Auto` takes the GPU together with the CPU threads when wgpu
 /// finds a hardware GPU and otherwise the CPU, telling `note` in one line what it chose and
 /// why; `Gpu` and `Mixed` fail without an adapter. `note` also hears, once, when a device fails
@@ -131,7 +141,9 @@ pub fn create(
         BackendChoice::Gpu => Ok(Box::new(open()?)),
         BackendChoice::Mixed => Ok(mixed(open()?)),
         BackendChoice::Auto => match open() {
-            Ok(backend) if backend.adapter().is_hardware() => Ok(mixed(backend)),
+            Ok(backend) if auto_choice(Some(backend.adapter())) == BackendChoice::Mixed => {
+                Ok(mixed(backend))
+            }
             Ok(backend) => {
                 note(&format!(
                     "backend auto: using the CPU, the only GPU adapter is a software driver ({}); use --backend gpu or mixed to run the shaders on it anyway",
