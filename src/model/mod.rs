@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::stats::{linear_predictor, logistic, sigmoid};
-use crate::train::error::{TrainError, TrainResult};
+
 use forest::Forest;
 use metrics::auc_fraction;
 use mlp::Mlp;
@@ -210,8 +210,35 @@ pub enum Fitted {
     Mlp(Mlp),
 }
 
-fn fit_error(model: &str, e: impl std::fmt::Display) -> TrainError {
-    TrainError::Fit {
+/// What can go wrong fitting or tuning a classifier.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A classifier's fit failed.
+    #[error("{model}: fitting failed: {message}")]
+    Fit {
+        /// The model.
+        model: String,
+        /// What the crate said.
+        message: String,
+    },
+    /// A hyperparameter is out of range.
+    #[error("invalid setting: {0}")]
+    Setting(String),
+    /// A fold too small for a step.
+    #[error("{step}: {message}")]
+    TooFewCases {
+        /// The step.
+        step: String,
+        /// What is missing.
+        message: String,
+    },
+}
+
+/// Result alias of the classifiers.
+pub type ModelResult<T> = std::result::Result<T, ModelError>;
+
+fn fit_error(model: &str, e: impl std::fmt::Display) -> ModelError {
+    ModelError::Fit {
         model: model.into(),
         message: e.to_string(),
     }
@@ -246,9 +273,9 @@ impl LogisticFit {
 ///
 /// linfa-logistic's L-BFGS was used here first; its line search (argmin's Moré–Thuente) has no
 /// iteration bound and spun forever on a NaN cost from near-separable folds.
-pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], c: f64) -> TrainResult<LogisticFit> {
+pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], c: f64) -> ModelResult<LogisticFit> {
     if !(c > 0.0 && c.is_finite()) {
-        return Err(TrainError::Setting(format!(
+        return Err(ModelError::Setting(format!(
             "logistic regression C must be positive and finite, not {c}"
         )));
     }
@@ -275,7 +302,7 @@ impl Fitted {
         x: ArrayView2<f64>,
         y: &[bool],
         seed: u64,
-    ) -> TrainResult<Fitted> {
+    ) -> ModelResult<Fitted> {
         match *h {
             Hyperparameters::LogisticRegression { c } => {
                 Ok(Fitted::LogisticRegression(fit_logistic(x, y, c)?))
@@ -401,10 +428,10 @@ pub fn tune(
     y: &[bool],
     folds: &[usize],
     seed: u64,
-) -> TrainResult<Tuning> {
+) -> ModelResult<Tuning> {
     let n_folds = folds.iter().max().map_or(0, |m| m + 1);
     let points = kind.grid();
-    let fold_auc = |h: &Hyperparameters, f: usize| -> TrainResult<f64> {
+    let fold_auc = |h: &Hyperparameters, f: usize| -> ModelResult<f64> {
         let train: Vec<usize> = (0..y.len()).filter(|&i| folds[i] != f).collect();
         let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
         let ytr: Vec<bool> = train.iter().map(|&i| y[i]).collect();
@@ -413,19 +440,19 @@ pub fn tune(
         let scores = model.scores(x.select(Axis(0), &test).view());
         let (num, den) = auc_fraction(&scores, &yte);
         if den == 0 {
-            return Err(TrainError::TooFewCases {
+            return Err(ModelError::TooFewCases {
                 step: format!("tuning {}", kind.name()),
                 message: format!("fold {f} lacks a class"),
             });
         }
         Ok(num as f64 / den as f64)
     };
-    let aucs: Vec<TrainResult<f64>> = (0..points.len() * n_folds)
+    let aucs: Vec<ModelResult<f64>> = (0..points.len() * n_folds)
         .into_par_iter()
         .map(|task| fold_auc(&points[task / n_folds], task % n_folds))
         .collect();
     // the first failure in (grid point, fold) order
-    let aucs: Vec<f64> = aucs.into_iter().collect::<TrainResult<_>>()?;
+    let aucs: Vec<f64> = aucs.into_iter().collect::<ModelResult<_>>()?;
     let grid: Vec<(Hyperparameters, f64)> = points
         .into_iter()
         .zip(aucs.chunks(n_folds.max(1)))

@@ -42,8 +42,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::zscore::ZScore;
+use super::SelectError;
 use crate::stats::{linear_predictor, sigmoid};
-use crate::train::error::{TrainError, TrainResult};
 
 /// Convergence tolerance on the largest weighted squared coefficient change `G_jj δ²`, of a
 /// Newton (IRLS) step and of a coordinate-descent sweep.
@@ -538,10 +538,10 @@ pub fn lasso_cv(
     n_lambda: usize,
     rule: LambdaRule,
     alignment: CvLambdas,
-) -> TrainResult<LassoCv> {
+) -> Result<LassoCv, SelectError> {
     let n_folds = folds.iter().max().map_or(0, |m| m + 1);
     if n_folds < 2 {
-        return Err(TrainError::TooFewCases {
+        return Err(SelectError::TooFewCases {
             step: "LASSO cross-validation".into(),
             message: "needs at least two folds".into(),
         });
@@ -558,7 +558,7 @@ pub fn lasso_cv(
             let test: Vec<usize> = (0..y.len()).filter(|&i| folds[i] == f).collect();
             let ytr: Vec<bool> = train.iter().map(|&i| y[i]).collect();
             if test.is_empty() || ytr.iter().all(|&v| v) || ytr.iter().all(|&v| !v) {
-                return Err(TrainError::TooFewCases {
+                return Err(SelectError::TooFewCases {
                     step: "LASSO cross-validation".into(),
                     message: format!("fold {f} leaves a training part with a single class"),
                 });
@@ -584,7 +584,7 @@ pub fn lasso_cv(
                 .collect();
             Ok((test.len(), deviances))
         })
-        .collect::<TrainResult<_>>()?;
+        .collect::<Result<_, SelectError>>()?;
     let (fold_sizes, fold_deviance): (Vec<usize>, Vec<Vec<f64>>) = fold_results.into_iter().unzip();
     let total = y.len() as f64;
     let cvm: Vec<f64> = (0..kept)

@@ -6,3 +6,16 @@ pub mod icc;
 pub mod lasso;
 pub mod mrmr;
 pub mod zscore;
+
+/// What can go wrong in feature selection.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    /// A cohort or fold too small for a step.
+    #[error("{step}: {message}")]
+    TooFewCases {
+        /// The step.
+        step: String,
+        /// What is missing.
+        message: String,
+    },
+}

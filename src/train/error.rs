@@ -101,6 +101,12 @@ pub enum TrainError {
     /// A Parquet table could not be read (the message names the file).
     #[error(transparent)]
     Parquet(#[from] crate::Error),
+    /// Feature selection failed.
+    #[error(transparent)]
+    Select(#[from] crate::select::SelectError),
+    /// A classifier failed.
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
     /// A classifier crate failed to fit.
     #[error("{model}: fitting failed: {message}")]
     Fit {

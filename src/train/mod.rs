@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::metrics::{
     delong_test, youden_cutoff, CohortMetrics, DelongComponents, DelongTest,
 };
-use crate::model::{tune, Fitted, Hyperparameters, LogisticFit, ModelKind, Tuning};
+use crate::model::{tune, Fitted, Hyperparameters, LogisticFit, ModelError, ModelKind, Tuning};
 use crate::select::icc::icc_2_1;
 use crate::select::lasso::{lasso_cv, CvLambdas, LambdaRule, LassoCv, LinearPredictor};
 use crate::select::mrmr::{mrmr, Mrmr};
@@ -476,7 +476,10 @@ pub fn fit_study(
     config: &StudyConfig,
 ) -> TrainResult<Study> {
     fit_study_on(table, outcome, split_column, second_reader, config).map_err(|e| match e {
-        TrainError::TooFewCases { .. } | TrainError::NoFeatures { .. } => TrainError::Study {
+        TrainError::TooFewCases { .. }
+        | TrainError::NoFeatures { .. }
+        | TrainError::Select(_)
+        | TrainError::Model(ModelError::TooFewCases { .. }) => TrainError::Study {
             path: table.path.clone(),
             source: Box::new(e),
         },
