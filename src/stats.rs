@@ -25,6 +25,33 @@ pub fn linear_predictor<'a>(
             .sum::<f64>()
 }
 
+/// A linear model `η = intercept + Σ_j coefficient_j x_j` on its inputs' scale: the LASSO's
+/// fits, the Rad-score's linear predictor and the logistic regression of the classifiers
+/// (`P(y = 1 | x) = σ(η)`) are all this one type.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LinearModel {
+    /// Intercept β₀.
+    pub intercept: f64,
+    /// Coefficients β_j, one per input column.
+    pub coefficients: Vec<f64>,
+}
+
+impl LinearModel {
+    /// `η_i` for every row of `x`, each through [`linear_predictor`].
+    pub fn predict(&self, x: ndarray::ArrayView2<f64>) -> ndarray::Array1<f64> {
+        x.rows()
+            .into_iter()
+            .map(|row| linear_predictor(self.intercept, &self.coefficients, row))
+            .collect()
+    }
+
+    /// `σ(η_i)` for every row of `x`: the probability of the positive class of a logistic
+    /// regression.
+    pub fn probabilities(&self, x: ndarray::ArrayView2<f64>) -> Vec<f64> {
+        self.predict(x).iter().map(|&eta| sigmoid(eta)).collect()
+    }
+}
+
 /// Median of sorted values (`numpy.median`): the middle value, or the mean of the two middle
 /// values; NaN when there is none. Only the middle order statistics are read.
 pub fn median_sorted(sorted: &[f64]) -> f64 {

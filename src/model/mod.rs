@@ -27,7 +27,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::stats::{linear_predictor, logistic, sigmoid};
+use crate::stats::{logistic, sigmoid, LinearModel};
 
 use forest::Forest;
 use metrics::auc_fraction;
@@ -190,7 +190,7 @@ pub enum Hyperparameters {
 /// A fitted classifier.
 pub enum Fitted {
     /// Logistic regression.
-    LogisticRegression(LogisticFit),
+    LogisticRegression(LinearModel),
     /// SVM with Platt scaling.
     Svm(Svm<f64, Pr>),
     /// kNN: the training cases and k.
@@ -244,27 +244,6 @@ fn fit_error(model: &str, e: impl std::fmt::Display) -> ModelError {
     }
 }
 
-/// A fitted logistic regression, oriented to the positive class:
-/// `P(y = 1 | x) = σ(intercept + Σ_j coefficient_j x_j)`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogisticFit {
-    /// Intercept.
-    pub intercept: f64,
-    /// One coefficient per column.
-    pub coefficients: Array1<f64>,
-}
-
-impl LogisticFit {
-    /// Probability of the positive class for every row of `x`.
-    pub fn probabilities(&self, x: ArrayView2<f64>) -> Vec<f64> {
-        // p_i = σ(β₀ + Σ_j β_j x_ij), row by row
-        x.rows()
-            .into_iter()
-            .map(|row| sigmoid(linear_predictor(self.intercept, &self.coefficients, row)))
-            .collect()
-    }
-}
-
 /// L2-penalized logistic regression: minimizes `−Σ log σ(±η_i) + (α/2)‖w‖²` with `α = 1 / C`
 /// (scikit-learn's `C`, which must be positive and finite; the intercept is not penalized) by
 /// the bounded Newton solver of [`crate::stats::logistic`]. The problem is strictly convex, so
@@ -273,7 +252,7 @@ impl LogisticFit {
 ///
 /// linfa-logistic's L-BFGS was used here first; its line search (argmin's Moré–Thuente) has no
 /// iteration bound and spun forever on a NaN cost from near-separable folds.
-pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], c: f64) -> ModelResult<LogisticFit> {
+pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], c: f64) -> ModelResult<LinearModel> {
     if !(c > 0.0 && c.is_finite()) {
         return Err(ModelError::Setting(format!(
             "logistic regression C must be positive and finite, not {c}"
@@ -289,7 +268,7 @@ pub fn fit_logistic(x: ArrayView2<f64>, y: &[bool], c: f64) -> ModelResult<Logis
     });
     let fit = logistic::fit(&design, y, 1.0 / c)
         .map_err(|e| fit_error(ModelKind::LogisticRegression.name(), e))?;
-    Ok(LogisticFit {
+    Ok(LinearModel {
         intercept: fit.beta[0],
         coefficients: fit.beta.iter().skip(1).copied().collect(),
     })

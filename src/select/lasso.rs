@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use super::zscore::ZScore;
 use super::SelectError;
-use crate::stats::{linear_predictor, sigmoid};
+use crate::stats::{sigmoid, LinearModel};
 
 /// Convergence tolerance on the largest weighted squared coefficient change `G_jj δ²`, of a
 /// Newton (IRLS) step and of a coordinate-descent sweep.
@@ -79,26 +79,6 @@ impl LambdaRule {
     }
 }
 
-/// A fitted linear predictor `η = intercept + Σ coefficient_j x_j` on the input scale.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LinearPredictor {
-    /// Intercept β₀.
-    pub intercept: f64,
-    /// Coefficients β_j, one per input column.
-    pub coefficients: Vec<f64>,
-}
-
-impl LinearPredictor {
-    /// `η_i` for every row of `x`.
-    pub fn predict(&self, x: ArrayView2<f64>) -> Array1<f64> {
-        // η_i = β₀ + Σ_j β_j x_ij, row by row
-        x.rows()
-            .into_iter()
-            .map(|row| linear_predictor(self.intercept, &self.coefficients, row))
-            .collect()
-    }
-}
-
 /// Internally standardized copy of the training matrix: [`ZScore`] constants, and columns
 /// without spread set to zero.
 struct Standardized {
@@ -119,7 +99,7 @@ impl Standardized {
     }
 
     /// Coefficients of the standardized problem mapped back to the input scale.
-    fn unstandardize(&self, intercept: f64, beta: &[f64]) -> LinearPredictor {
+    fn unstandardize(&self, intercept: f64, beta: &[f64]) -> LinearModel {
         self.scale.unstandardize(intercept, beta)
     }
 }
@@ -348,12 +328,12 @@ fn null_intercept(y: &[f64]) -> f64 {
 }
 
 /// LASSO logistic regression of `y` on `x` at one λ (glmnet's objective and standardization).
-pub fn lasso_logistic(x: ArrayView2<f64>, y: &[bool], lambda: f64) -> LinearPredictor {
+pub fn lasso_logistic(x: ArrayView2<f64>, y: &[bool], lambda: f64) -> LinearModel {
     lasso_path(x, y, &[lambda]).remove(0)
 }
 
 /// LASSO fits over a decreasing sequence of λ values, each warm-started from the previous one.
-pub fn lasso_path(x: ArrayView2<f64>, y: &[bool], lambdas: &[f64]) -> Vec<LinearPredictor> {
+pub fn lasso_path(x: ArrayView2<f64>, y: &[bool], lambdas: &[f64]) -> Vec<LinearModel> {
     path_until(x, y, lambdas, |_| false)
 }
 
@@ -362,8 +342,8 @@ fn path_until(
     x: ArrayView2<f64>,
     y: &[bool],
     lambdas: &[f64],
-    mut stop: impl FnMut(&LinearPredictor) -> bool,
-) -> Vec<LinearPredictor> {
+    mut stop: impl FnMut(&LinearModel) -> bool,
+) -> Vec<LinearModel> {
     let s = Standardized::new(x);
     let yf = as_float(y);
     let mut b0 = null_intercept(&yf);
@@ -411,7 +391,7 @@ pub fn lambda_sequence(x: ArrayView2<f64>, y: &[bool], n_lambda: usize) -> Vec<f
 
 /// Binomial deviance `−2 Σ [y log p + (1 − y) log(1 − p)] = 2 Σ [log(1 + e^η) − y η]` of a fit
 /// on `x`, `y` (finite however extreme the probabilities).
-fn deviance(fit: &LinearPredictor, x: ArrayView2<f64>, y: &[f64]) -> f64 {
+fn deviance(fit: &LinearModel, x: ArrayView2<f64>, y: &[f64]) -> f64 {
     fit.predict(x)
         .iter()
         .zip(y)
@@ -421,7 +401,7 @@ fn deviance(fit: &LinearPredictor, x: ArrayView2<f64>, y: &[f64]) -> f64 {
 
 /// cv.glmnet's binomial deviance of held-out cases: probabilities clipped to
 /// [10⁻⁵, 1 − 10⁻⁵].
-fn clipped_deviance(fit: &LinearPredictor, x: ArrayView2<f64>, y: &[f64]) -> f64 {
+fn clipped_deviance(fit: &LinearModel, x: ArrayView2<f64>, y: &[f64]) -> f64 {
     fit.predict(x)
         .iter()
         .zip(y)
@@ -438,7 +418,7 @@ pub struct LassoCv {
     /// The λ values (decreasing), truncated where the full-data path stopped.
     pub lambdas: Vec<f64>,
     /// Fits on all training cases, one per λ.
-    pub path: Vec<LinearPredictor>,
+    pub path: Vec<LinearModel>,
     /// Deviance ratio (1 − deviance / null deviance) of each full-data fit.
     pub deviance_ratio: Vec<f64>,
     /// Mean cross-validated binomial deviance per λ.
@@ -456,7 +436,7 @@ pub struct LassoCv {
     /// The chosen λ.
     pub lambda: f64,
     /// The fit at the chosen λ (on all training cases).
-    pub fit: LinearPredictor,
+    pub fit: LinearModel,
 }
 
 /// How the folds of the cross-validation are fitted.
@@ -480,11 +460,11 @@ pub fn glmnet_path(
     x: ArrayView2<f64>,
     y: &[bool],
     n_lambda: usize,
-) -> (Vec<f64>, Vec<LinearPredictor>, Vec<f64>) {
+) -> (Vec<f64>, Vec<LinearModel>, Vec<f64>) {
     let yf = as_float(y);
     let all_lambdas = lambda_sequence(x, y, n_lambda);
     // null deviance: the intercept-only model
-    let null = LinearPredictor {
+    let null = LinearModel {
         intercept: null_intercept(&yf),
         coefficients: vec![0.0; x.ncols()],
     };
@@ -505,7 +485,7 @@ pub fn glmnet_path(
 
 /// The fit at `s` from a path over decreasing `lambdas`, as glmnet's `lambda.interp` reads a
 /// path: linear in λ between the two neighbouring values, `s` clamped to the path's range.
-pub fn interpolate(lambdas: &[f64], path: &[LinearPredictor], s: f64) -> LinearPredictor {
+pub fn interpolate(lambdas: &[f64], path: &[LinearModel], s: f64) -> LinearModel {
     let last = lambdas.len() - 1;
     let s = s.clamp(lambdas[last], lambdas[0]);
     // the first λ at or below s: right neighbour; the one before it: left
@@ -517,7 +497,7 @@ pub fn interpolate(lambdas: &[f64], path: &[LinearPredictor], s: f64) -> LinearP
     // weight of the left fit: (s − λ_right) / (λ_left − λ_right)
     let frac = (s - lambdas[right]) / (lambdas[left] - lambdas[right]);
     let mix = |a: f64, b: f64| a * frac + b * (1.0 - frac);
-    LinearPredictor {
+    LinearModel {
         intercept: mix(path[left].intercept, path[right].intercept),
         coefficients: path[left]
             .coefficients

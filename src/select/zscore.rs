@@ -6,7 +6,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::lasso::LinearPredictor;
+use crate::stats::LinearModel;
 
 /// Mean and standard deviation of each feature, fitted on training rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,7 +48,7 @@ impl ZScore {
     /// A linear predictor on standardized columns, `β₀ + Σ β_j z_j`, mapped to the raw scale:
     /// `β_j / σ_j` and `β₀ − Σ β_j μ_j / σ_j` (subtracted in column order). A column with
     /// σ = 0 gets coefficient 0 and leaves the intercept alone.
-    pub fn unstandardize(&self, intercept: f64, coefficients: &[f64]) -> LinearPredictor {
+    pub fn unstandardize(&self, intercept: f64, coefficients: &[f64]) -> LinearModel {
         let mut b0 = intercept;
         let mut raw = vec![0.0; coefficients.len()];
         for (j, (&b, (&mu, &sigma))) in coefficients
@@ -62,7 +62,7 @@ impl ZScore {
                 b0 -= b * mu / sigma;
             }
         }
-        LinearPredictor {
+        LinearModel {
             intercept: b0,
             coefficients: raw,
         }

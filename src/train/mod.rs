@@ -25,19 +25,19 @@ pub mod split;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::metrics::{
     delong_test, youden_cutoff, CohortMetrics, DelongComponents, DelongTest,
 };
-use crate::model::{tune, Fitted, Hyperparameters, LogisticFit, ModelError, ModelKind, Tuning};
+use crate::model::{tune, Fitted, Hyperparameters, ModelError, ModelKind, Tuning};
 use crate::select::icc::icc_2_1;
-use crate::select::lasso::{lasso_cv, CvLambdas, LambdaRule, LassoCv, LinearPredictor};
+use crate::select::lasso::{lasso_cv, CvLambdas, LambdaRule, LassoCv};
 use crate::select::mrmr::{mrmr, Mrmr};
 use crate::select::zscore::ZScore;
-use crate::stats::median_sorted;
+use crate::stats::{median_sorted, LinearModel};
 use data::{is_feature_column, Cohort, RawTable};
 use error::{TrainError, TrainResult};
 
@@ -256,7 +256,7 @@ pub struct ScoringModel {
     /// Features the classifiers use (non-zero LASSO coefficients; the mRMR features if none).
     pub selected_features: Vec<String>,
     /// The fitted logistic regression on the z-scored selected features.
-    pub logistic_regression: LogisticModel,
+    pub logistic_regression: LinearModel,
     /// Each classifier: chosen hyperparameters and training Youden cutoff.
     pub classifiers: Vec<ClassifierSummary>,
     /// Seed the classifiers were fitted with.
@@ -280,15 +280,6 @@ pub struct RadScore {
     pub formula: String,
     /// Training Youden cutoff of the Rad-score.
     pub youden_cutoff: f64,
-}
-
-/// A logistic regression on z-scored selected features.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogisticModel {
-    /// Intercept.
-    pub intercept: f64,
-    /// Coefficients, in `selected_features` order.
-    pub coefficients: Vec<f64>,
 }
 
 /// A tuned classifier.
@@ -359,8 +350,8 @@ impl ScoringModel {
 
     /// Rad-score and logistic-regression probability of one case from its raw feature values
     /// (`value(name)`); a missing value is imputed when medians were fitted.
-    /// The computation is `train`'s own ([`ZScore::transform`], [`LinearPredictor::predict`],
-    /// [`LogisticFit::probabilities`], each case on its own through
+    /// The computation is `train`'s own ([`ZScore::transform`], [`LinearModel::predict`],
+    /// [`LinearModel::probabilities`], each case on its own through
     /// [`crate::stats::linear_predictor`]), so a training case scores exactly as in `scores.csv`.
     /// A model whose parts disagree
     /// ([`ScoringModel::validate`]) is an error.
@@ -388,7 +379,7 @@ impl ScoringModel {
             };
         }
         let z = self.zscore.transform(row.view());
-        let radscore = LinearPredictor {
+        let radscore = LinearModel {
             intercept: self.radscore.intercept,
             coefficients: self.radscore.coefficients.clone(),
         }
@@ -399,11 +390,9 @@ impl ScoringModel {
             .iter()
             .filter_map(|name| self.lasso_inputs.iter().position(|n| n == name))
             .collect();
-        let probability = LogisticFit {
-            intercept: self.logistic_regression.intercept,
-            coefficients: Array1::from(self.logistic_regression.coefficients.clone()),
-        }
-        .probabilities(z.select(Axis(1), &selected).view());
+        let probability = self
+            .logistic_regression
+            .probabilities(z.select(Axis(1), &selected).view());
         match (radscore.first(), probability.first()) {
             (Some(&r), Some(&p)) => Ok((r, p)),
             _ => Err(TrainError::Setting("no score computed".into())),
@@ -951,7 +940,7 @@ struct Classifiers {
     /// Chosen hyperparameters and cutoffs.
     summaries: Vec<ClassifierSummary>,
     /// The logistic regression, for scoring new cases.
-    logistic_regression: LogisticModel,
+    logistic_regression: LinearModel,
 }
 
 /// Step 9: the six families tuned by CV AUC and fitted on the selected z-scored features, in
@@ -973,10 +962,7 @@ fn fit_classifiers(
             let tuned = tune(kind, zs_train.view(), ytrain, &folds, config.seed)?;
             let fitted = Fitted::fit(&tuned.best, zs_train.view(), ytrain, config.seed)?;
             let logistic = match &fitted {
-                Fitted::LogisticRegression(m) => Some(LogisticModel {
-                    intercept: m.intercept,
-                    coefficients: m.coefficients.to_vec(),
-                }),
+                Fitted::LogisticRegression(m) => Some(m.clone()),
                 _ => None,
             };
             Ok(ClassifierFit {
@@ -1067,7 +1053,7 @@ fn study_cases(
 struct ClassifierFit {
     tuned: Tuning,
     scores: Vec<f64>,
-    logistic: Option<LogisticModel>,
+    logistic: Option<LinearModel>,
 }
 
 fn radscore_model(
