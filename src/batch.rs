@@ -35,7 +35,7 @@ use parquet::arrow::ArrowWriter;
 
 use crate::error::{Error, Result};
 use crate::extract::{extract_pipelined, FeatureRow, Settings, Stage, StageTimes};
-use crate::io::{Case, Manifest};
+use crate::io::{Manifest, ManifestRow};
 use crate::matrix::Backend;
 use crate::table::format_value;
 
@@ -218,7 +218,7 @@ fn read_error(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 /// The file a case's error is about: the path the error names, else the case's image.
-fn error_file(case: &Case, error: &Error) -> PathBuf {
+fn error_file(case: &ManifestRow, error: &Error) -> PathBuf {
     error
         .path()
         .map_or_else(|| case.image.clone(), Path::to_path_buf)
@@ -746,7 +746,7 @@ pub fn run(
 ) -> Result<BatchSummary> {
     let start = Instant::now();
     check_output_paths(manifest, options)?;
-    let cases: Vec<&Case> = manifest
+    let cases: Vec<&ManifestRow> = manifest
         .cases
         .iter()
         .enumerate()
@@ -759,7 +759,7 @@ pub fn run(
     record_settings(settings, options)?;
     let errors_path = options.errors_path();
     let errors = CsvAppender::open(&errors_path, true)?;
-    let todo: Vec<Case> = cases
+    let todo: Vec<ManifestRow> = cases
         .iter()
         .filter(|c| !output.done.contains(&c.id))
         .map(|&c| c.clone())
@@ -776,7 +776,7 @@ pub fn run(
         let writer = scope.spawn(move || write_chunks(output, errors, receiver));
         // Two chunks are in flight (one prepared while the other is built): they share the
         // budget.
-        let size = |chunk: &[Case]| next_chunk_size(chunk, budget / 2);
+        let size = |chunk: &[ManifestRow]| next_chunk_size(chunk, budget / 2);
         extract_pipelined(
             &todo,
             min_chunk(),
@@ -823,7 +823,7 @@ pub fn run(
 
 /// The output rows and the errors-file rows of a finished chunk.
 fn chunk_records(
-    chunk: &[Case],
+    chunk: &[ManifestRow],
     results: Vec<Result<FeatureRow>>,
     manifest: &Manifest,
     options: &BatchOptions,
@@ -1003,7 +1003,7 @@ fn min_chunk() -> usize {
 /// Chunk size for the next chunk: the memory budget over the in-flight size of the largest
 /// image of the last chunk (its file size as a lower bound when it cannot be read), within
 /// [`min_chunk`] and [`MAX_CHUNK`].
-fn next_chunk_size(chunk: &[Case], budget: usize) -> usize {
+fn next_chunk_size(chunk: &[ManifestRow], budget: usize) -> usize {
     let largest = chunk
         .iter()
         .filter_map(|c| image_pixels(&c.image))
@@ -1032,7 +1032,7 @@ fn header_of(id_column: &str, manifest: &Manifest, row: &FeatureRow) -> Vec<Stri
     header
 }
 
-fn record_of(case: &Case, row: &FeatureRow) -> Vec<String> {
+fn record_of(case: &ManifestRow, row: &FeatureRow) -> Vec<String> {
     let mut record = vec![case.id.clone()];
     record.extend(case.extra.iter().cloned());
     record.extend(row.iter().map(|(_, v)| format_value(*v)));

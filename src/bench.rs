@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::extract::{
     extract_cases, prepare_manifest_case, prepare_region, region_features, PreparedRegion, Settings,
 };
-use crate::io::Case;
+use crate::io::ManifestRow;
 use crate::matrix::gpu::PhaseTimes;
 use crate::matrix::{Backend, Matrices};
 use crate::roi::Region;
@@ -256,7 +256,7 @@ pub fn bench_regions(
 /// regions, matrices, formulas) with [`extract_cases`]. A case that cannot be prepared is left
 /// out and listed in [`BenchReport::failed`]; an error when no case is left.
 pub fn bench_manifest(
-    cases: &[Case],
+    cases: &[ManifestRow],
     settings: &Settings,
     backends: &[&dyn Backend],
     repeats: usize,

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
 use crate::filters::ImageType;
 use crate::io::image::read_image_file_rows;
-use crate::io::{read_mask_file, Case, Image, ImageFile, LabelMap, PixelSpacing};
+use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing};
 use crate::matrix::{Backend, Matrices};
 use crate::params::FeatureClassSelection;
 use crate::roi::{ring, Region, RingWidth};
@@ -104,7 +104,7 @@ impl Settings {
 
     /// The settings of one case: its manifest `spacing` and `label`, where given, replace the
     /// run's.
-    pub fn for_case(&self, case: &Case) -> Settings {
+    pub fn for_case(&self, case: &ManifestRow) -> Settings {
         Settings {
             spacing: case.spacing.or(self.spacing),
             label: case.label.or(self.label),
@@ -538,7 +538,7 @@ pub fn extract_case(
     settings: &Settings,
     backend: &dyn Backend,
 ) -> Result<FeatureRow> {
-    let case = Case::new("", image_path, mask_path);
+    let case = ManifestRow::new("", image_path, mask_path);
     let mut rows = extract_chunk(&[case], settings, backend, &StageTimes::default());
     rows.pop()
         .unwrap_or_else(|| Err(Error::Setting("no case to extract".into())))
@@ -650,13 +650,13 @@ pub const CASES_PER_BATCH: usize = 256;
 /// archive run ([`extract_pipelined`]). Results come in case order; a failed case gives its
 /// error and the others go on.
 pub fn extract_cases(
-    cases: &[Case],
+    cases: &[ManifestRow],
     settings: &Settings,
     backend: &dyn Backend,
 ) -> Vec<Result<FeatureRow>> {
     let times = StageTimes::default();
     let mut results = Vec::with_capacity(cases.len());
-    let size = |_: &[Case]| CASES_PER_BATCH;
+    let size = |_: &[ManifestRow]| CASES_PER_BATCH;
     extract_pipelined(
         cases,
         CASES_PER_BATCH,
@@ -678,13 +678,13 @@ pub fn extract_cases(
 /// threads, so that a device never waits for decoding. Each chunk's results go to `done` in
 /// case order; when `done` returns false, no further chunk is started.
 pub fn extract_pipelined(
-    cases: &[Case],
+    cases: &[ManifestRow],
     first: usize,
-    next_size: impl Fn(&[Case]) -> usize + Sync,
+    next_size: impl Fn(&[ManifestRow]) -> usize + Sync,
     settings: &Settings,
     backend: &dyn Backend,
     times: &StageTimes,
-    mut done: impl FnMut(&[Case], Vec<Result<FeatureRow>>) -> bool,
+    mut done: impl FnMut(&[ManifestRow], Vec<Result<FeatureRow>>) -> bool,
 ) {
     let mut current = 0..first.max(1).min(cases.len());
     let mut prepared =
@@ -706,7 +706,10 @@ pub fn extract_pipelined(
 
 /// Reads, draws and discretizes one manifest case with its own settings (spacing, label,
 /// frame), as [`extract_chunk`] does.
-pub fn prepare_manifest_case(case: &Case, settings: &Settings) -> Result<Vec<PreparedRegion>> {
+pub fn prepare_manifest_case(
+    case: &ManifestRow,
+    settings: &Settings,
+) -> Result<Vec<PreparedRegion>> {
     guarded(case, || {
         prepare_timed(case, settings, &StageTimes::default())
     })
@@ -714,7 +717,11 @@ pub fn prepare_manifest_case(case: &Case, settings: &Settings) -> Result<Vec<Pre
 }
 
 /// Reads, draws and discretizes one case (with its own manifest settings), timing each stage.
-fn prepare_timed(case: &Case, settings: &Settings, times: &StageTimes) -> Result<PreparedCase> {
+fn prepare_timed(
+    case: &ManifestRow,
+    settings: &Settings,
+    times: &StageTimes,
+) -> Result<PreparedCase> {
     let settings = settings.for_case(case);
     let clock = CaseClock::start(&case.image, &settings);
     let frame = case.frame.unwrap_or(0);
@@ -740,7 +747,7 @@ fn prepare_timed(case: &Case, settings: &Settings, times: &StageTimes) -> Result
 /// Extracts a chunk of cases, each with its manifest settings, timing every stage:
 /// [`prepare_chunk`], then [`finish_chunk`]. Results come in case order.
 pub fn extract_chunk(
-    chunk: &[Case],
+    chunk: &[ManifestRow],
     settings: &Settings,
     backend: &dyn Backend,
     times: &StageTimes,
@@ -773,7 +780,11 @@ struct PreparedCase {
 /// Reads, draws and discretizes the cases of a chunk on all cores, each with its manifest
 /// settings. An archive run prepares the next chunk with this while [`finish_chunk`] has the
 /// backend build the current one.
-pub fn prepare_chunk(chunk: &[Case], settings: &Settings, times: &StageTimes) -> PreparedChunk {
+pub fn prepare_chunk(
+    chunk: &[ManifestRow],
+    settings: &Settings,
+    times: &StageTimes,
+) -> PreparedChunk {
     PreparedChunk {
         cases: chunk
             .par_iter()
@@ -785,7 +796,7 @@ pub fn prepare_chunk(chunk: &[Case], settings: &Settings, times: &StageTimes) ->
 /// Runs `work` for `case`, turning a panic into [`Error::Panic`] naming the case's image: the
 /// last line of defence, behind the readers' own checks, so that one file that makes a decoder
 /// panic fails its case and not the whole run.
-fn guarded<T>(case: &Case, work: impl FnOnce() -> Result<T>) -> Result<T> {
+fn guarded<T>(case: &ManifestRow, work: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
@@ -883,7 +894,7 @@ mod tests {
 
     #[test]
     fn a_panic_while_reading_fails_the_case_naming_its_image() {
-        let case = Case::new("c1", Path::new("scans/c1.dcm"), Path::new("masks/c1.png"));
+        let case = ManifestRow::new("c1", Path::new("scans/c1.dcm"), Path::new("masks/c1.png"));
         let outcome: Result<()> =
             guarded(&case, || panic!("slice index starts at 4 but ends at 0"));
         let error = outcome.unwrap_err();

@@ -12,7 +12,7 @@ pub const KNOWN_COLUMNS: [&str; 5] = ["image", "mask", "spacing", "label", "fram
 
 /// One case of a manifest.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Case {
+pub struct ManifestRow {
     /// The case identifier (value of the id column).
     pub id: String,
     /// Image path, resolved against the manifest's folder.
@@ -29,10 +29,14 @@ pub struct Case {
     pub extra: Vec<String>,
 }
 
-impl Case {
+impl ManifestRow {
     /// A case with an image and a mask and nothing else.
-    pub fn new(id: impl Into<String>, image: impl Into<PathBuf>, mask: impl Into<PathBuf>) -> Case {
-        Case {
+    pub fn new(
+        id: impl Into<String>,
+        image: impl Into<PathBuf>,
+        mask: impl Into<PathBuf>,
+    ) -> ManifestRow {
+        ManifestRow {
             id: id.into(),
             image: image.into(),
             mask: mask.into(),
@@ -48,7 +52,7 @@ impl Case {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
     /// Cases in manifest order.
-    pub cases: Vec<Case>,
+    pub cases: Vec<ManifestRow>,
     /// Columns copied unchanged to the output, after the id column.
     pub extra_columns: Vec<String>,
     /// The CSV file the cases were read from (`None` for folder pairs).
@@ -80,7 +84,7 @@ pub fn file_name_of_id(id: &str) -> String {
 }
 
 /// Reads a manifest and returns its cases (see [`read_manifest_table`]).
-pub fn read_manifest(path: &Path, id_column: &str) -> Result<Vec<Case>> {
+pub fn read_manifest(path: &Path, id_column: &str) -> Result<Vec<ManifestRow>> {
     Ok(read_manifest_table(path, id_column)?.cases)
 }
 
@@ -161,7 +165,7 @@ pub fn read_manifest_table(path: &Path, id_column: &str) -> Result<Manifest> {
                 })
             })
             .transpose()?;
-        cases.push(Case {
+        cases.push(ManifestRow {
             id,
             image: base.join(field(image_at, "image")?),
             mask: base.join(field(mask_at, "mask")?),
@@ -243,7 +247,7 @@ pub fn pair_folders(images: &Path, masks: &Path, mask_suffix: &str) -> Result<Ma
             .find(|(s, _)| *s == wanted)
             .map(|(_, p)| p.clone())
             .unwrap_or_else(|| masks.join(format!("{wanted}.<png|dcm|nii|...>")));
-        if let Some(twin) = cases.iter().find(|c: &&Case| c.id == stem) {
+        if let Some(twin) = cases.iter().find(|c: &&ManifestRow| c.id == stem) {
             return Err(Error::Manifest {
                 path: images.to_path_buf(),
                 message: format!(
@@ -253,7 +257,7 @@ pub fn pair_folders(images: &Path, masks: &Path, mask_suffix: &str) -> Result<Ma
                 ),
             });
         }
-        cases.push(Case::new(stem, image, mask));
+        cases.push(ManifestRow::new(stem, image, mask));
     }
     if cases.is_empty() {
         return Err(Error::Manifest {

@@ -9,7 +9,7 @@ pub use self::image::{
     read_image, read_image_file, read_mask, read_mask_file, Image, ImageFile, LabelMap,
     PixelSpacing,
 };
-pub use manifest::{pair_folders, read_manifest, read_manifest_table, Case, Manifest};
+pub use manifest::{pair_folders, read_manifest, read_manifest_table, Manifest, ManifestRow};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

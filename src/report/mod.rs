@@ -310,7 +310,7 @@ fn odds_csv(terms: &[OddsRatio], variable: Option<&str>) -> Vec<Vec<String>> {
 fn cohort_section(study: &Study, clinical: Option<&ClinicalTable>) -> String {
     let mut rows = Vec::new();
     for cohort in [Cohort::Training, Cohort::Validation] {
-        let cases: Vec<&crate::train::Case> =
+        let cases: Vec<&crate::train::StudyCase> =
             study.cases.iter().filter(|c| c.cohort == cohort).collect();
         let positive = cases.iter().filter(|c| c.outcome).count();
         rows.push(vec![

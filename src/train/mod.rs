@@ -210,7 +210,7 @@ pub struct TrainOptions {
 
 /// One case of the study.
 #[derive(Debug, Clone, Serialize)]
-pub struct Case {
+pub struct StudyCase {
     /// Case id.
     pub id: String,
     /// Cohort.
@@ -434,7 +434,7 @@ pub struct Study {
     /// Notes on what was dropped or imputed, and why.
     pub notes: Vec<String>,
     /// The cases used, with cohort and folds.
-    pub cases: Vec<Case>,
+    pub cases: Vec<StudyCase>,
     /// Candidate feature columns of the table.
     pub candidates: Vec<String>,
     /// ICC filter, when run.
@@ -1031,7 +1031,7 @@ fn study_cases(
     y: &[bool],
     lasso_folds: &[usize],
     tuning_folds: &[usize],
-) -> Vec<Case> {
+) -> Vec<StudyCase> {
     let mut lasso_fold_of = vec![None; rows.len()];
     let mut tuning_fold_of = vec![None; rows.len()];
     for (t, &i) in split.training.iter().enumerate() {
@@ -1039,7 +1039,7 @@ fn study_cases(
         tuning_fold_of[i] = Some(tuning_folds[t]);
     }
     (0..rows.len())
-        .map(|i| Case {
+        .map(|i| StudyCase {
             id: ids[rows[i]].clone(),
             cohort: split.cohorts[i],
             outcome: y[i],
