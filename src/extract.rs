@@ -644,9 +644,9 @@ impl StageTimes {
 }
 
 /// Number of cases in flight together in [`extract_cases`].
-pub const CASES_PER_BATCH: usize = 256;
+pub const CASES_PER_CHUNK: usize = 256;
 
-/// Extracts many cases, [`CASES_PER_BATCH`] at a time, through the same pipeline as an
+/// Extracts many cases, [`CASES_PER_CHUNK`] at a time, through the same pipeline as an
 /// archive run ([`extract_pipelined`]). Results come in case order; a failed case gives its
 /// error and the others go on.
 pub fn extract_cases(
@@ -656,10 +656,10 @@ pub fn extract_cases(
 ) -> Vec<Result<FeatureRow>> {
     let times = StageTimes::default();
     let mut results = Vec::with_capacity(cases.len());
-    let size = |_: &[ManifestRow]| CASES_PER_BATCH;
+    let size = |_: &[ManifestRow]| CASES_PER_CHUNK;
     extract_pipelined(
         cases,
-        CASES_PER_BATCH,
+        CASES_PER_CHUNK,
         size,
         settings,
         backend,

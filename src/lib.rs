@@ -1,13 +1,31 @@
 //! sonorad: a radiomics engine for 2D ultrasound.
 //!
-//! The data flow follows the modules: [`io`] reads images, masks and manifests; [`roi`] draws
-//! the tumour and peritumoral ring regions; [`discretize`] bins gray values as PyRadiomics does;
-//! [`matrix`] builds count matrices on a backend; [`features`] turns matrices into PyRadiomics
-//! 3.0.1 features; [`extract`] runs the whole pipeline for one case or a manifest; [`table`]
-//! writes the results.
+//! The data flow follows the modules, each importing only those before it.
+//!
+//! Extraction:
+//! - [`io`] reads images, masks (PNG … DICOM, NIfTI, NRRD) and manifests ([`io::ManifestRow`]);
+//! - [`roi`] draws the tumour and peritumoral ring regions;
+//! - [`filters`] derives PyRadiomics' image types (LoG, wavelet, …) and owns their names;
+//! - [`discretize`] bins gray values as PyRadiomics does;
+//! - [`matrix`] builds the count matrices on a backend (CPU, GPU through wgpu, or both);
+//! - [`features`] turns matrices into PyRadiomics 3.0.1 features, one class per file;
+//! - [`extract`] runs that pipeline for a case or a chunk of cases ([`extract::Settings`] is
+//!   the one checked configuration; [`params`] adapts a PyRadiomics parameter file to it);
+//! - [`archive`] runs a manifest chunk by chunk into a resumable table (CSV or Parquet), with
+//!   shards and merge; [`table`] formats values.
+//!
+//! Statistics (a feature table in, a study out):
+//! - [`stats`] holds the shared numerics (the logistic-regression solver, R's `approx`, the one
+//!   [`stats::LinearModel`]);
+//! - [`select`] the ICC filter, z-score, mRMR and LASSO; [`model`] the six classifiers and
+//!   their metrics; [`evaluate`] calibration, decision curves, the nomogram and R's `pretty`;
+//! - [`train`] fits a study as named steps; [`clinical`] the clinical and combined models and
+//!   `predict`; [`report`] the HTML report and its figures, and the `demo`.
+//!
+//! Around them: [`mod@bench`] (backend benchmarks), [`synth`] (generated cohorts), [`error`].
 #![deny(missing_docs)]
 
-pub mod batch;
+pub mod archive;
 pub mod bench;
 pub mod clinical;
 pub mod discretize;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use sonorad::batch::{self, BatchOptions, OutputFormat, Progress, Shard};
+use sonorad::archive::{self, ArchiveOptions, OutputFormat, Progress, Shard};
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, EnabledImageType, Settings};
 use sonorad::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
@@ -383,7 +383,7 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
             }
         }
     }
-    let mut options = BatchOptions::new(out);
+    let mut options = ArchiveOptions::new(out);
     if let Some(format) = args.format {
         options.format = format;
     }
@@ -396,7 +396,7 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     if args.quiet {
         options.progress = Progress::Quiet;
     }
-    let summary = batch::run(&manifest, &settings, backend.as_ref(), &options)?;
+    let summary = archive::run(&manifest, &settings, backend.as_ref(), &options)?;
     eprintln!("{}", summary.to_text());
     if let Some(phases) = backend.phase_times().filter(|_| args.trace) {
         eprintln!("{} backend, GPU totals: {}", backend.name(), phases.line());
@@ -422,7 +422,7 @@ fn run_merge(args: MergeArgs) -> Result<i32> {
     let format = args
         .format
         .unwrap_or_else(|| OutputFormat::of_path(&args.out));
-    let summary = batch::merge(&manifest, &args.shards, &args.out, format)?;
+    let summary = archive::merge(&manifest, &args.shards, &args.out, format)?;
     eprintln!(
         "{} rows merged from {} shard outputs into {}",
         summary.rows,

@@ -391,9 +391,10 @@ fn archive_run_tables_are_identical() {
         ("mixed", &mixed),
     ];
     for (name, backend) in backends {
-        let mut options = sonorad::batch::BatchOptions::new(dir.path().join(format!("{name}.csv")));
-        options.progress = sonorad::batch::Progress::Quiet;
-        let summary = sonorad::batch::run(&manifest, &settings, backend, &options).unwrap();
+        let mut options =
+            sonorad::archive::ArchiveOptions::new(dir.path().join(format!("{name}.csv")));
+        options.progress = sonorad::archive::Progress::Quiet;
+        let summary = sonorad::archive::run(&manifest, &settings, backend, &options).unwrap();
         assert_eq!(summary.extracted, 12);
         tables.push(std::fs::read_to_string(&options.out).unwrap());
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sonorad::batch::{write_table, OutputFormat};
+use sonorad::archive::{write_table, OutputFormat};
 use sonorad::train::data::RawTable;
 use sonorad::train::ScoringModel;
 

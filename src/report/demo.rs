@@ -4,7 +4,7 @@
 //!    clinical variables `age` and `lvi`, relate to the outcome; the generated textures
 //!    separate the classes perfectly, so 15% of the outcomes are flipped at random (label
 //!    noise, stated in the report) to give models that are good but not perfect;
-//! 2. extraction ([`crate::batch::run`]): tumour and a 3 mm ring at 0.1 mm per pixel;
+//! 2. extraction ([`crate::archive::run`]): tumour and a 3 mm ring at 0.1 mm per pixel;
 //! 3. the statistics stage ([`crate::train::run`]);
 //! 4. the clinical and combined models and the report ([`super::run`]), with `age` and `lvi`
 //!    read from the feature table (the manifest's pass-through columns).
@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::ReportOptions;
-use crate::batch::{self, BatchOptions, Progress};
+use crate::archive::{self, ArchiveOptions, Progress};
 use crate::clinical::error::{ClinicalError, ClinicalResult};
 use crate::clinical::ClinicalOptions;
 use crate::extract::Settings;
@@ -103,10 +103,10 @@ pub fn run(options: &DemoOptions) -> ClinicalResult<PathBuf> {
         ..Settings::default()
     };
     let features = options.out.join("features.csv");
-    let mut batch_options = BatchOptions::new(&features);
-    batch_options.force = true;
-    batch_options.progress = Progress::Quiet;
-    batch::run(&manifest, &settings, &CpuBackend, &batch_options)?;
+    let mut archive_options = ArchiveOptions::new(&features);
+    archive_options.force = true;
+    archive_options.progress = Progress::Quiet;
+    archive::run(&manifest, &settings, &CpuBackend, &archive_options)?;
     let train_options = TrainOptions {
         features: features.clone(),
         outcome: "outcome".into(),

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sonorad::batch::read_table;
+use sonorad::archive::read_table;
 
 fn sonorad(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sonorad"))

@@ -103,7 +103,7 @@ pub enum Progress {
 
 /// Options of an archive run.
 #[derive(Debug, Clone)]
-pub struct BatchOptions {
+pub struct ArchiveOptions {
     /// Output table.
     pub out: PathBuf,
     /// Its format.
@@ -124,11 +124,11 @@ pub struct BatchOptions {
     pub id_column: String,
 }
 
-impl BatchOptions {
+impl ArchiveOptions {
     /// Options with defaults: CSV, errors next to the output, 1 GiB budget.
-    pub fn new(out: impl Into<PathBuf>) -> BatchOptions {
+    pub fn new(out: impl Into<PathBuf>) -> ArchiveOptions {
         let out = out.into();
-        BatchOptions {
+        ArchiveOptions {
             format: OutputFormat::of_path(&out),
             out,
             errors: None,
@@ -514,7 +514,7 @@ struct Output {
 
 impl Output {
     /// Opens (or, with resume, reopens) the output of a run.
-    fn open(options: &BatchOptions, text_columns: usize) -> Result<Output> {
+    fn open(options: &ArchiveOptions, text_columns: usize) -> Result<Output> {
         let out = &options.out;
         let parts = with_suffix(out, ".parts");
         let exists = out.exists() || parts.exists();
@@ -742,7 +742,7 @@ pub fn run(
     manifest: &Manifest,
     settings: &Settings,
     backend: &dyn Backend,
-    options: &BatchOptions,
+    options: &ArchiveOptions,
 ) -> Result<BatchSummary> {
     let start = Instant::now();
     check_output_paths(manifest, options)?;
@@ -826,7 +826,7 @@ fn chunk_records(
     chunk: &[ManifestRow],
     results: Vec<Result<FeatureRow>>,
     manifest: &Manifest,
-    options: &BatchOptions,
+    options: &ArchiveOptions,
     reporter: &Reporter,
 ) -> ChunkRecords {
     let mut records = ChunkRecords::default();
@@ -897,14 +897,14 @@ fn write_chunks(
 }
 
 /// Where the settings of an output are recorded: `<out>.settings.txt`.
-fn settings_path(options: &BatchOptions) -> PathBuf {
+fn settings_path(options: &ArchiveOptions) -> PathBuf {
     with_suffix(&options.out, ".settings.txt")
 }
 
 /// The settings an output is made with, as recorded beside it: the sonorad version, the
 /// extraction settings and the id column. The case time budget is left out: it decides which
 /// cases finish, not how a row is computed, so a resume may raise it.
-fn settings_record(settings: &Settings, options: &BatchOptions) -> String {
+fn settings_record(settings: &Settings, options: &ArchiveOptions) -> String {
     let settings = Settings {
         case_time_budget: None,
         ..settings.clone()
@@ -922,7 +922,7 @@ id column: {}
 /// Before a resume: an error when the output was made with other settings than this run's, so
 /// that rows computed two ways never share a table. An output without a record (made before
 /// records were kept) is resumed as before.
-fn check_recorded_settings(settings: &Settings, options: &BatchOptions) -> Result<()> {
+fn check_recorded_settings(settings: &Settings, options: &ArchiveOptions) -> Result<()> {
     let path = settings_path(options);
     if !options.resume || !path.exists() {
         return Ok(());
@@ -944,7 +944,7 @@ fn check_recorded_settings(settings: &Settings, options: &BatchOptions) -> Resul
 }
 
 /// Records this run's settings beside its output.
-fn record_settings(settings: &Settings, options: &BatchOptions) -> Result<()> {
+fn record_settings(settings: &Settings, options: &ArchiveOptions) -> Result<()> {
     let path = settings_path(options);
     std::fs::write(&path, settings_record(settings, options)).map_err(|e| write_error(&path, e))
 }
@@ -960,7 +960,7 @@ fn repeated_column(header: &[String]) -> Option<&str> {
 
 /// Refuses output paths that would overwrite an input or each other: the errors file equal to
 /// the output, or the output equal to the manifest it is made from.
-fn check_output_paths(manifest: &Manifest, options: &BatchOptions) -> Result<()> {
+fn check_output_paths(manifest: &Manifest, options: &ArchiveOptions) -> Result<()> {
     // a file that need not exist yet: its folder resolved, then its name
     let resolved = |p: &Path| -> PathBuf {
         let folder = p
