@@ -620,7 +620,7 @@ fn run_train(args: TrainArgs) -> Result<i32> {
         config,
         out: args.out,
     };
-    let study = train::run(&options)?;
+    let trained = train::run(&options)?;
     let report_options = ReportOptions {
         clinical: args.clinical,
         clinical_options: ClinicalOptions {
@@ -630,11 +630,11 @@ fn run_train(args: TrainArgs) -> Result<i32> {
         },
         notes: args.note,
     };
-    let outcome = report::run(&study, &options, &report_options)?;
+    let outcome = report::run(&trained, &options, &report_options)?;
     if let Some(why) = &outcome.clinical_skipped {
         eprintln!("warning: {why}");
     }
-    print!("{}", train::report::markdown(&study));
+    print!("{}", train::report::markdown(&trained.study));
     eprintln!(
         "outputs written to {} (report: {})",
         options.out.display(),

@@ -50,6 +50,7 @@ fn run_busi(out: &Path) -> Study {
         out: out.into(),
     })
     .expect("BUSI study")
+    .study
 }
 
 fn strings(v: &Value) -> Vec<String> {

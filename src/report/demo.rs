@@ -118,9 +118,9 @@ pub fn run(options: &DemoOptions) -> ClinicalResult<PathBuf> {
         },
         out: options.out.clone(),
     };
-    let study = train::run(&train_options)?;
+    let trained = train::run(&train_options)?;
     super::run(
-        &study,
+        &trained,
         &train_options,
         &ReportOptions {
             clinical: Some(features),

@@ -21,7 +21,7 @@ use crate::clinical::variables::{ClinicalTable, VariableKind};
 use crate::clinical::{self, Calibration, ClinicalOptions, ClinicalStudy};
 use crate::evaluate::nomogram::Nomogram;
 use crate::train::data::{Cohort, RawTable};
-use crate::train::{Study, TrainOptions};
+use crate::train::{Study, TrainOptions, Trained};
 use figures::{Figure, Series};
 use html::{escape, number, p_value, section, table};
 
@@ -1325,17 +1325,17 @@ pub struct ReportOutcome {
 /// `train.out`. A clinical model that cannot be fitted (separation, too few cases) is reported
 /// in the notes and the rest of the report is still written.
 pub fn run(
-    study: &Study,
+    trained: &Trained,
     train: &TrainOptions,
     options: &ReportOptions,
 ) -> ClinicalResult<ReportOutcome> {
+    let (study, features) = (&trained.study, &trained.features);
     let dir = &train.out;
     let figures_dir = dir.join("figures");
     std::fs::create_dir_all(&figures_dir).map_err(|e| ClinicalError::Write {
         path: figures_dir.clone(),
         message: e.to_string(),
     })?;
-    let features = RawTable::read(&train.features)?;
     let clinical_table = match &options.clinical {
         Some(path) => {
             let mut exclude = vec![train.outcome.as_str()];
@@ -1345,7 +1345,7 @@ pub fn run(
         None => None,
     };
     let (clinical_study, clinical_skipped) =
-        fit_clinical(study, options, &features, clinical_table.as_ref(), dir)?;
+        fit_clinical(study, options, features, clinical_table.as_ref(), dir)?;
     let mut sections = vec![
         notes_section(
             options,

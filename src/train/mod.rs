@@ -1207,9 +1207,19 @@ fn icc_filter(
     })
 }
 
+/// A fitted study with the feature table it was fitted on, read once and shared with the
+/// report stage.
+#[derive(Debug)]
+pub struct Trained {
+    /// The study.
+    pub study: Study,
+    /// The feature table.
+    pub features: RawTable,
+}
+
 /// Run `sonorad train`: read the tables, fit the study, write `metrics.csv`, `delong.csv`,
 /// `selection.json`, `model.json`, `split.csv` and `scores.csv` into the output folder.
-pub fn run(options: &TrainOptions) -> TrainResult<Study> {
+pub fn run(options: &TrainOptions) -> TrainResult<Trained> {
     let table = RawTable::read(&options.features)?;
     let second = options
         .icc_features
@@ -1224,5 +1234,8 @@ pub fn run(options: &TrainOptions) -> TrainResult<Study> {
         &options.config,
     )?;
     report::write(&study, &options.config, &options.out)?;
-    Ok(study)
+    Ok(Trained {
+        study,
+        features: table,
+    })
 }
