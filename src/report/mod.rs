@@ -727,9 +727,10 @@ fn settings_section(train: &TrainOptions, options: &ReportOptions) -> ClinicalRe
     ))
 }
 
-/// Feature selection and the Rad-score: counts, formula, mRMR table, LASSO path and CV
-/// figures, feature weights.
-fn selection_section(study: &Study, figures_dir: &Path) -> ClinicalResult<String> {
+/// The LASSO figures as glmnet's plots draw them: the coefficient path against ln λ and the
+/// cross-validated deviance, both with λ.min and λ.1se marked and the number of non-zero
+/// coefficients along the top.
+fn lasso_figures(study: &Study) -> (Figure, Figure) {
     let lasso = &study.lasso;
     let log_lambda = |l: f64| l.ln();
     let x_range = (
@@ -835,6 +836,14 @@ fn selection_section(study: &Study, figures_dir: &Path) -> ClinicalResult<String
         verticals,
         top_labels,
     };
+    (lasso_path, cv_curve)
+}
+
+/// Feature selection and the Rad-score: counts, formula, mRMR table, LASSO path and CV
+/// figures, feature weights.
+fn selection_section(study: &Study, figures_dir: &Path) -> ClinicalResult<String> {
+    let lasso = &study.lasso;
+    let (lasso_path, cv_curve) = lasso_figures(study);
     let weights: Vec<(String, f64)> = study
         .model
         .lasso_inputs
