@@ -530,26 +530,29 @@ fn clinical_table(dir: &Path) -> (PathBuf, PathBuf) {
     (table, clinical)
 }
 
+/// `train --clinical CLINICAL --clinical-vars VARIABLES`, which must succeed; its stderr.
+fn train_with(table: &Path, out: &Path, clinical: &Path, variables: &str) -> String {
+    let output = train(
+        table,
+        out,
+        &[
+            "--clinical",
+            clinical.to_str().expect("path"),
+            "--clinical-vars",
+            variables,
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    stderr
+}
+
 #[test]
 fn an_aliased_clinical_term_is_na_and_a_separating_variable_is_reported() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let (table, clinical) = clinical_table(dir.path());
     let out = dir.path().join("aliased");
-    let output = train(
-        &table,
-        &out,
-        &[
-            "--clinical",
-            clinical.to_str().expect("path"),
-            "--clinical-vars",
-            "age,age_months",
-        ],
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    train_with(&table, &out, &clinical, "age,age_months");
     let report = std::fs::read_to_string(out.join("report.html")).expect("report");
     assert!(
         report.contains("clinical model: 1 aliased (a linear combination of the terms before; not estimated, NA as in R&#39;s glm): age_months")
@@ -568,21 +571,7 @@ fn an_aliased_clinical_term_is_na_and_a_separating_variable_is_reported() {
     // the clinical model equals the model on age alone
     let model: Value = json(&out.join("clinical_model.json"));
     let alone = dir.path().join("alone");
-    let output = train(
-        &table,
-        &alone,
-        &[
-            "--clinical",
-            clinical.to_str().expect("path"),
-            "--clinical-vars",
-            "age",
-        ],
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    train_with(&table, &alone, &clinical, "age");
     let reference: Value = json(&alone.join("clinical_model.json"));
     let coefficients = |v: &Value| -> Vec<f64> {
         v["clinical"]["coefficients"]
@@ -605,18 +594,7 @@ fn an_aliased_clinical_term_is_na_and_a_separating_variable_is_reported() {
 
     // the separating variable as the clinical model: reported, and the rest still written
     let out = dir.path().join("separated");
-    let output = train(
-        &table,
-        &out,
-        &[
-            "--clinical",
-            clinical.to_str().expect("path"),
-            "--clinical-vars",
-            "sep",
-        ],
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let stderr = train_with(&table, &out, &clinical, "sep");
     assert!(
         stderr.contains("warning: The clinical and combined models were not fitted: logistic regression 'clinical': complete or quasi-complete separation"),
         "{stderr}"

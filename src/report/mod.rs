@@ -446,6 +446,32 @@ fn lines(
     }
 }
 
+/// A unit-square figure of one cohort with the diagonal (ROC, calibration), rendered as
+/// `<stem>_<cohort>` and wrapped for the report with its caption.
+fn cohort_figure(
+    figures_dir: &Path,
+    (stem, title, cohort): (&str, &str, Cohort),
+    (x_label, y_label): (&str, &str),
+    mut series: Vec<Series>,
+    caption: &str,
+) -> ClinicalResult<String> {
+    series.push(diagonal());
+    let figure = lines(
+        &format!("{title}, {} cohort", cohort.name()),
+        x_label,
+        y_label,
+        (0.0, 1.0),
+        (0.0, 1.0),
+        series,
+    );
+    let name = format!("{stem}_{}", cohort.name());
+    Ok(html::figure(
+        &name.replace('_', "-"),
+        &figure.render(figures_dir, &name)?,
+        caption,
+    ))
+}
+
 fn diagonal() -> Series {
     Series::reference("reference", vec![(0.0, 0.0), (1.0, 1.0)])
 }
@@ -991,7 +1017,7 @@ fn roc_section(
     write_roc_curves(dir, &rocs)?;
     let mut roc_html = String::new();
     for cohort in [Cohort::Training, Cohort::Validation] {
-        let mut series: Vec<Series> = rocs
+        let series: Vec<Series> = rocs
             .iter()
             .filter(|c| c.cohort == cohort)
             .map(|c| {
@@ -1001,21 +1027,13 @@ fn roc_section(
                 )
             })
             .collect();
-        series.push(diagonal());
-        let figure = lines(
-            &format!("ROC curves, {} cohort", cohort.name()),
-            "1 − specificity",
-            "sensitivity",
-            (0.0, 1.0),
-            (0.0, 1.0),
+        roc_html.push_str(&cohort_figure(
+            figures_dir,
+            ("roc", "ROC curves", cohort),
+            ("1 − specificity", "sensitivity"),
             series,
-        );
-        let name = format!("roc_{}", cohort.name());
-        roc_html.push_str(&html::figure(
-            &name.replace('_', "-"),
-            &figure.render(figures_dir, &name)?,
             &format!("ROC curves of every model on the {} cohort.", cohort.name()),
-        ));
+        )?);
     }
     Ok(section("roc", "ROC curves", &roc_html))
 }
@@ -1209,21 +1227,13 @@ fn calibration_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<
                 );
             }
         }
-        series.push(diagonal());
-        let figure = lines(
-            &format!("Calibration, {} cohort", cohort.name()),
-            "predicted probability",
-            "observed proportion",
-            (0.0, 1.0),
-            (0.0, 1.0),
+        calibration_html.push_str(&cohort_figure(
+            figures_dir,
+            ("calibration", "Calibration", cohort),
+            ("predicted probability", "observed proportion"),
             series,
-        );
-        let name = format!("calibration_{}", cohort.name());
-        calibration_html.push_str(&html::figure(
-            &name.replace('_', "-"),
-            &figure.render(figures_dir, &name)?,
             &format!("Calibration curves on the {} cohort.", cohort.name()),
-        ));
+        )?);
     }
     Ok(section("calibration", "Calibration", &calibration_html))
 }
