@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::error::{TrainError, TrainResult};
-use crate::archive::{read_table, OutputFormat};
+use crate::table::{read_table, OutputFormat};
 
 /// Image-type tokens that mark a feature column (see the module doc).
 const IMAGE_TYPES: [&str; 6] = [
