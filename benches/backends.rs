@@ -11,7 +11,7 @@
 //! Without a GPU adapter the GPU half is skipped and says so on stderr.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sonorad::bench::synthetic_region;
+use sonorad::commands::bench::synthetic_region;
 use sonorad::discretize::{Binning, GrayLevels};
 use sonorad::extract::PreparedRegion;
 use sonorad::matrix::cpu::CpuBackend;

@@ -19,15 +19,16 @@
 //!   [`stats::LinearModel`]);
 //! - [`select`] the ICC filter, z-score, mRMR and LASSO; [`model`] the six classifiers and
 //!   their metrics; [`evaluate`] calibration, decision curves, the nomogram and R's `pretty`;
-//! - [`train`] fits a study as named steps; [`clinical`] the clinical and combined models and
-//!   `predict`; [`report`] the HTML report and its figures, and the `demo`.
+//! - [`train`] fits a study as named steps; [`clinical`] the clinical and combined models;
+//!   [`report`] the HTML report and its figures.
 //!
-//! Around them: [`mod@bench`] (backend benchmarks), [`synth`] (generated cohorts), [`error`].
+//! Above them, [`commands`]: the demo chain, `predict` and the backend benchmark. Around them:
+//! [`synth`] (generated cohorts), [`error`].
 #![deny(missing_docs)]
 
 pub mod archive;
-pub mod bench;
 pub mod clinical;
+pub mod commands;
 pub mod discretize;
 pub mod error;
 pub mod evaluate;

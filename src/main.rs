@@ -513,18 +513,18 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
         };
         settings.validate()?;
         let cases = read_manifest(manifest, &args.id_column)?;
-        sonorad::bench::bench_manifest(&cases, &settings, &backends, args.repeats)?
+        sonorad::commands::bench::bench_manifest(&cases, &settings, &backends, args.repeats)?
     } else {
         let binning = Binning::Count(args.bin_count.unwrap_or(32));
         binning.validate()?;
         let regions = (0..args.synthetic)
-            .map(|seed| sonorad::bench::synthetic_region(args.size, seed as u64, binning))
+            .map(|seed| sonorad::commands::bench::synthetic_region(args.size, seed as u64, binning))
             .collect::<sonorad::Result<Vec<_>>>()?;
         let workload = format!(
             "{} generated {}x{} images, {:?}",
             args.synthetic, args.size, args.size, binning
         );
-        sonorad::bench::bench_regions(&workload, &regions, &backends, args.repeats)?
+        sonorad::commands::bench::bench_regions(&workload, &regions, &backends, args.repeats)?
     };
     print!("{}", report.to_markdown());
     Ok(if report.max_matrix_difference != 0 {
@@ -660,7 +660,7 @@ struct PredictArgs {
 }
 
 fn run_predict(args: PredictArgs) -> Result<i32> {
-    use sonorad::clinical::predict::{predict, write_predictions, TrainedModels};
+    use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
     use sonorad::train::data::RawTable;
     let models = TrainedModels::read(&args.model)?;
     let features = RawTable::read(&args.features)?;
@@ -693,7 +693,7 @@ struct DemoArgs {
 }
 
 fn run_demo(args: DemoArgs) -> Result<i32> {
-    use sonorad::report::demo::{self, DemoOptions};
+    use sonorad::commands::demo::{self, DemoOptions};
     let options = DemoOptions {
         cases: args.cases,
         seed: args.seed,

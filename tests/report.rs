@@ -16,8 +16,8 @@ mod skip;
 
 use serde_json::Value;
 use sonorad::clinical::error::ClinicalError;
-use sonorad::clinical::predict::{predict, TrainedModels};
-use sonorad::report::demo::{self, DemoOptions};
+use sonorad::commands::demo::{self, DemoOptions};
+use sonorad::commands::predict::{predict, TrainedModels};
 use sonorad::train::data::RawTable;
 
 /// Sections every report with clinical data holds (their `id`s).

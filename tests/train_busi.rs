@@ -22,7 +22,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::Value;
-use sonorad::clinical::predict::{predict, TrainedModels};
+use sonorad::commands::predict::{predict, TrainedModels};
 use sonorad::train::data::RawTable;
 use sonorad::train::{fit_study, run, Study, StudyConfig, TrainOptions};
 

@@ -18,7 +18,6 @@
 pub mod cohort;
 pub mod error;
 pub mod logistic;
-pub mod predict;
 pub mod variables;
 
 use std::collections::BTreeMap;
@@ -38,6 +37,9 @@ use crate::train::{PairTest, Study};
 use error::{ClinicalError, ClinicalResult};
 use logistic::{Logit, OddsRatio};
 use variables::{ClinicalTable, Variable, VariableKind};
+
+/// File name of the combined model beside `model.json`.
+pub const CLINICAL_MODEL_FILE: &str = "clinical_model.json";
 
 /// Settings of the clinical stage.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,6 @@
 //! `DIR/report.html` ([`html`]) holding the cohort table, every table and figure, the Rad-score
 //! formula, the settings, the software version and the SHA-256 of every input.
 
-pub mod demo;
 pub mod figures;
 pub mod html;
 
@@ -16,8 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::clinical::cohort::{categorical_test, mann_whitney, median_iqr};
 use crate::clinical::error::{ClinicalError, ClinicalResult};
 use crate::clinical::logistic::OddsRatio;
-use crate::clinical::predict::CLINICAL_MODEL_FILE;
 use crate::clinical::variables::{ClinicalTable, VariableKind};
+use crate::clinical::CLINICAL_MODEL_FILE;
 use crate::clinical::{self, Calibration, ClinicalOptions, ClinicalStudy};
 use crate::evaluate::nomogram::Nomogram;
 use crate::train::data::{Cohort, RawTable};

@@ -8,16 +8,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::error::{ClinicalError, ClinicalResult};
-use super::variables::VariableKind;
-use super::ClinicalModel;
+use crate::clinical::error::{ClinicalError, ClinicalResult};
+use crate::clinical::variables::VariableKind;
+use crate::clinical::{ClinicalModel, CLINICAL_MODEL_FILE};
 use crate::stats::sigmoid;
 use crate::train::data::{is_missing, RawTable};
 use crate::train::error::TrainError;
 use crate::train::ScoringModel;
-
-/// File name of the combined model beside `model.json`.
-pub const CLINICAL_MODEL_FILE: &str = "clinical_model.json";
 
 /// One scored case.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@
 //!    noise, stated in the report) to give models that are good but not perfect;
 //! 2. extraction ([`crate::archive::run`]): tumour and a 3 mm ring at 0.1 mm per pixel;
 //! 3. the statistics stage ([`crate::train::run`]);
-//! 4. the clinical and combined models and the report ([`super::run`]), with `age` and `lvi`
+//! 4. the clinical and combined models and the report ([`crate::report::run`]), with `age` and `lvi`
 //!    read from the feature table (the manifest's pass-through columns).
 
 use std::path::{Path, PathBuf};
@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::ReportOptions;
 use crate::archive::{self, ArchiveOptions, Progress};
 use crate::clinical::error::{ClinicalError, ClinicalResult};
 use crate::clinical::ClinicalOptions;
 use crate::extract::Settings;
 use crate::io::read_manifest_table;
 use crate::matrix::cpu::CpuBackend;
+use crate::report::{self, ReportOptions};
 use crate::roi::RingWidth;
 use crate::train::{self, StudyConfig, TrainOptions};
 
@@ -119,7 +119,7 @@ pub fn run(options: &DemoOptions) -> ClinicalResult<PathBuf> {
         out: options.out.clone(),
     };
     let trained = train::run(&train_options)?;
-    super::run(
+    report::run(
         &trained,
         &train_options,
         &ReportOptions {

@@ -1,0 +1,8 @@
+//! Commands above the library's stages, each a use of them end to end: the demo chain
+//! ([`demo`]), scoring new cases with a trained model ([`predict`]) and the backend benchmark
+//! ([`mod@bench`]). The `sonorad` binary and, to come, the Python module are thin shells over
+//! these and the stages.
+
+pub mod bench;
+pub mod demo;
+pub mod predict;
