@@ -595,11 +595,12 @@ fn settings_path(options: &ArchiveOptions) -> PathBuf {
 }
 
 /// The settings an output is made with, as recorded beside it: the sonorad version, the
-/// extraction settings and the id column. The case time budget is left out: it decides which
-/// cases finish, not how a row is computed, so a resume may raise it.
+/// extraction settings and the id column. The case time budget and the mask folder are left
+/// out: they decide which cases finish and what else is written, not how a row is computed.
 fn settings_record(settings: &Settings, options: &ArchiveOptions) -> String {
     let settings = Settings {
         case_time_budget: None,
+        mask_folder: None,
         ..settings.clone()
     };
     format!(

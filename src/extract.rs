@@ -42,6 +42,11 @@ pub struct Settings {
     /// on. Every step is itself bounded, so a case overruns by at most one step. `None`: no
     /// budget.
     pub case_time_budget: Option<Duration>,
+    /// Folder to write every region of every case into as a PNG mask (`--write-masks`), while
+    /// the case is extracted: a case of a manifest into the subfolder named by its id
+    /// ([`crate::io::manifest::file_name_of_id`]), a single image (empty id) into the folder
+    /// itself. `None`: no masks written.
+    pub mask_folder: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -58,6 +63,7 @@ impl Default for Settings {
             )],
             feature_classes: None,
             case_time_budget: None,
+            mask_folder: None,
         }
     }
 }
@@ -733,6 +739,9 @@ fn prepare_timed(
         draw_regions(file, &mask, tumor, &settings)
     })?;
     clock.check("drawing the regions")?;
+    if let Some(folder) = &settings.mask_folder {
+        write_region_masks(folder, case, &loaded)?;
+    }
     let regions = times.time(Stage::Discretize, || {
         prepare_case_within(&loaded, &settings, &clock)
     })?;
@@ -742,6 +751,28 @@ fn prepare_timed(
         regions,
         spent: clock.spent(),
     })
+}
+
+/// Writes every region of a drawn case as a PNG mask of the image's size, into `folder` for a
+/// single image (empty id) or into its subfolder named by the case id.
+fn write_region_masks(folder: &Path, case: &ManifestRow, loaded: &LoadedCase) -> Result<()> {
+    let dir = if case.id.is_empty() {
+        folder.to_path_buf()
+    } else {
+        folder.join(crate::io::manifest::file_name_of_id(&case.id))
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Write {
+        path: dir.clone(),
+        message: format!("cannot create folder: {e}"),
+    })?;
+    for r in &loaded.regions {
+        r.write_png(
+            &dir.join(format!("{}.png", r.name)),
+            loaded.image.width,
+            loaded.image.height,
+        )?;
+    }
+    Ok(())
 }
 
 /// Extracts a chunk of cases, each with its manifest settings, timing every stage:

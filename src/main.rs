@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -273,6 +273,7 @@ fn settings(args: &ExtractArgs) -> Result<Settings> {
         spacing: args.spacing,
         rings: args.rings.clone(),
         case_time_budget: Some(case_time_budget(args.case_time_budget)?),
+        mask_folder: args.write_masks.clone(),
         ..Settings::default()
     };
     let settings = match &args.params {
@@ -338,29 +339,12 @@ fn open_output(out: &Option<PathBuf>) -> Result<(Box<dyn Write>, PathBuf)> {
     }
 }
 
-fn write_masks(dir: &Path, image: &Path, mask: &Path, settings: &Settings) -> Result<()> {
-    let loaded = extract::load_case(image, mask, settings)?;
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("{}: cannot create folder", dir.display()))?;
-    for r in &loaded.regions {
-        r.write_png(
-            &dir.join(format!("{}.png", r.name)),
-            loaded.image.width,
-            loaded.image.height,
-        )?;
-    }
-    Ok(())
-}
-
 fn run_extract(args: ExtractArgs) -> Result<i32> {
     let settings = settings(&args)?;
     sonorad::io::set_max_pixels(args.max_pixels);
     let options = matrix::BackendOptions { trace: args.trace };
     let backend = matrix::create(args.backend, options, |note| eprintln!("{note}"))?;
     if let (Some(image), Some(mask)) = (&args.image, &args.mask) {
-        if let Some(dir) = &args.write_masks {
-            write_masks(dir, image, mask, &settings)?;
-        }
         let row = extract::extract_case(image, mask, &settings, backend.as_ref())?;
         let (out, path) = open_output(&args.out)?;
         table::write_long(out, &row, &path)?;
@@ -374,15 +358,6 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     let Some(out) = &args.out else {
         bail!("a manifest or folder run needs --out FILE");
     };
-    if let Some(dir) = &args.write_masks {
-        for c in &manifest.cases {
-            let case_settings = settings.for_case(c);
-            let folder = dir.join(sonorad::io::manifest::file_name_of_id(&c.id));
-            if let Err(e) = write_masks(&folder, &c.image, &c.mask, &case_settings) {
-                eprintln!("case {}: {e:#}", c.id);
-            }
-        }
-    }
     let mut options = ArchiveOptions::new(out);
     if let Some(format) = args.format {
         options.format = format;
