@@ -17,6 +17,47 @@ use parquet::arrow::ArrowWriter;
 
 use crate::error::{Error, Result};
 use crate::extract::FeatureRow;
+use crate::filters::ImageKind;
+
+/// A feature column's name, parsed: `<region>_<image type>_<class>_<Feature>` as `extract`
+/// (and PyRadiomics, with `lbp-` image types) names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureColumn<'a> {
+    /// Region (`tumor`, `ring3mm`, …).
+    pub region: &'a str,
+    /// Image type (`original`, `log-sigma-1-0-mm-3D`, `wavelet-LH`, …).
+    pub image_type: &'a str,
+    /// Feature class (`firstorder`, `glcm`, …).
+    pub class: &'a str,
+    /// Feature name (`Contrast`, …).
+    pub feature: &'a str,
+}
+
+impl<'a> FeatureColumn<'a> {
+    /// The parts of a feature column's name, or `None` for any other column (the id, the
+    /// outcome, clinical or pass-through columns). The image type is the first token after the
+    /// region that is an image type's command-line name ([`ImageKind::cli_name`]: `original`,
+    /// `square`, …) or starts `log-sigma-`, `wavelet-` or `lbp-`; a class and a name follow it.
+    pub fn parse(name: &'a str) -> Option<FeatureColumn<'a>> {
+        /// Prefixes of the parameterized image types' names.
+        const PREFIXES: [&str; 3] = ["log-sigma-", "wavelet-", "lbp-"];
+        let is_image_type = |t: &str| {
+            ImageKind::ALL
+                .iter()
+                .any(|k| !matches!(k, ImageKind::LoG | ImageKind::Wavelet) && k.cli_name() == t)
+                || PREFIXES.iter().any(|p| t.starts_with(p))
+        };
+        let tokens: Vec<&str> = name.split('_').collect();
+        let i = (1..tokens.len().saturating_sub(2)).find(|&i| is_image_type(tokens[i]))?;
+        let offset = |k: usize| tokens[..k].iter().map(|t| t.len() + 1).sum::<usize>();
+        Some(FeatureColumn {
+            region: &name[..offset(i) - 1],
+            image_type: tokens[i],
+            class: tokens[i + 1],
+            feature: &name[offset(i + 2)..],
+        })
+    }
+}
 
 /// Formats a value so that it parses back to the same `f64`.
 pub fn format_value(v: f64) -> String {

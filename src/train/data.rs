@@ -12,28 +12,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::error::{TrainError, TrainResult};
-use crate::table::{read_table, OutputFormat};
+use crate::table::{read_table, FeatureColumn, OutputFormat};
 
-/// Image-type tokens that mark a feature column (see the module doc).
-const IMAGE_TYPES: [&str; 6] = [
-    "original",
-    "square",
-    "squareroot",
-    "logarithm",
-    "exponential",
-    "gradient",
-];
-/// Image-type prefixes (parameterized image types).
-const IMAGE_TYPE_PREFIXES: [&str; 3] = ["log-sigma-", "wavelet-", "lbp-"];
-
-/// Whether a column name is a radiomic feature under the documented rule.
+/// Whether a column name is a radiomic feature under the documented rule
+/// ([`FeatureColumn::parse`]).
 pub fn is_feature_column(name: &str) -> bool {
-    let tokens: Vec<&str> = name.split('_').collect();
-    // <region>_<image type>_<class>_<Feature>: the image type is neither first nor last
-    tokens.len() >= 3
-        && tokens[1..tokens.len() - 1].iter().any(|t| {
-            IMAGE_TYPES.contains(t) || IMAGE_TYPE_PREFIXES.iter().any(|p| t.starts_with(p))
-        })
+    FeatureColumn::parse(name).is_some()
 }
 
 /// A table (CSV or Parquet) held as text.
@@ -276,5 +260,18 @@ mod tests {
         assert!(!is_feature_column("case_id"));
         assert!(!is_feature_column("age_original"));
         assert!(!is_feature_column("mask_pixels"));
+        // the parts
+        let parsed = FeatureColumn::parse("ring3mm_log-sigma-1-0-mm-3D_firstorder_Mean");
+        assert_eq!(
+            parsed,
+            Some(FeatureColumn {
+                region: "ring3mm",
+                image_type: "log-sigma-1-0-mm-3D",
+                class: "firstorder",
+                feature: "Mean",
+            })
+        );
+        // an image type needs a class and a name after it
+        assert_eq!(FeatureColumn::parse("lesion_original_size"), None);
     }
 }
