@@ -35,7 +35,7 @@ use crate::io::{Manifest, ManifestRow};
 use crate::matrix::Backend;
 use crate::table::{
     drop_partial_line, format_value, open_parquet, read_csv_table, read_error, read_parquet_table,
-    with_suffix, write_parquet, CsvAppender, ParquetOut,
+    with_suffix, write_error, write_parquet, CsvAppender, ParquetOut,
 };
 pub use crate::table::{read_table, write_table, OutputFormat};
 
@@ -173,13 +173,6 @@ impl RunSummary {
             rate,
             stages.join(", ")
         )
-    }
-}
-
-fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Write {
-        path: path.to_path_buf(),
-        message: e.to_string(),
     }
 }
 

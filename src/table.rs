@@ -70,7 +70,7 @@ pub fn format_value(v: f64) -> String {
     }
 }
 
-fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
+pub(crate) fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Write {
         path: path.to_path_buf(),
         message: e.to_string(),

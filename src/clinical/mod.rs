@@ -449,7 +449,7 @@ impl Analysed {
     }
 
     /// Training and validation rows, with their cohort.
-    fn cohorts(&self) -> [(Cohort, &[usize]); 2] {
+    fn cohort_rows(&self) -> [(Cohort, &[usize]); 2] {
         [
             (Cohort::Training, &self.train_rows),
             (Cohort::Validation, &self.validation_rows),
@@ -568,7 +568,7 @@ fn model_probabilities(
 /// Pairwise DeLong tests of the three models on each cohort.
 fn pairwise_delong(analysed: &Analysed, models: &[ModelProbabilities]) -> Vec<PairTest> {
     let mut tests = Vec::new();
-    for (cohort, rows) in analysed.cohorts() {
+    for (cohort, rows) in analysed.cohort_rows() {
         let labels = analysed.labels(rows);
         let components: Vec<Option<DelongComponents>> = models
             .iter()
@@ -599,7 +599,7 @@ fn calibrations(
 ) -> (Vec<Calibration>, Vec<(Cohort, DecisionCurves)>) {
     let mut calibration = Vec::new();
     let mut curves = Vec::new();
-    for (cohort, rows) in analysed.cohorts() {
+    for (cohort, rows) in analysed.cohort_rows() {
         if rows.is_empty() {
             continue;
         }

@@ -445,22 +445,21 @@ fn lines(
     }
 }
 
-/// A unit-square figure of one cohort with the diagonal (ROC, calibration), rendered as
-/// `<stem>_<cohort>` and wrapped for the report with its caption.
+/// A line figure of one cohort (ROC, calibration, decision curves) over `y_range` and x in
+/// 0..1, rendered as `<stem>_<cohort>` and wrapped for the report with its caption.
 fn cohort_figure(
     figures_dir: &Path,
     (stem, title, cohort): (&str, &str, Cohort),
-    (x_label, y_label): (&str, &str),
-    mut series: Vec<Series>,
+    (x_label, y_label, y_range): (&str, &str, (f64, f64)),
+    series: Vec<Series>,
     caption: &str,
 ) -> ClinicalResult<String> {
-    series.push(diagonal());
     let figure = lines(
         &format!("{title}, {} cohort", cohort.name()),
         x_label,
         y_label,
         (0.0, 1.0),
-        (0.0, 1.0),
+        y_range,
         series,
     );
     let name = format!("{stem}_{}", cohort.name());
@@ -1016,7 +1015,7 @@ fn roc_section(
     write_roc_curves(dir, &rocs)?;
     let mut roc_html = String::new();
     for cohort in [Cohort::Training, Cohort::Validation] {
-        let series: Vec<Series> = rocs
+        let mut series: Vec<Series> = rocs
             .iter()
             .filter(|c| c.cohort == cohort)
             .map(|c| {
@@ -1026,10 +1025,11 @@ fn roc_section(
                 )
             })
             .collect();
+        series.push(diagonal());
         roc_html.push_str(&cohort_figure(
             figures_dir,
             ("roc", "ROC curves", cohort),
-            ("1 − specificity", "sensitivity"),
+            ("1 − specificity", "sensitivity", (0.0, 1.0)),
             series,
             &format!("ROC curves of every model on the {} cohort.", cohort.name()),
         )?);
@@ -1226,10 +1226,11 @@ fn calibration_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<
                 );
             }
         }
+        series.push(diagonal());
         calibration_html.push_str(&cohort_figure(
             figures_dir,
             ("calibration", "Calibration", cohort),
-            ("predicted probability", "observed proportion"),
+            ("predicted probability", "observed proportion", (0.0, 1.0)),
             series,
             &format!("Calibration curves on the {} cohort.", cohort.name()),
         )?);
@@ -1273,20 +1274,17 @@ fn dca_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<String> 
             vec![(0.0, 0.0), (1.0, 0.0)],
         ));
         let prevalence = curves.treat_all.first().copied().unwrap_or(0.5).max(0.05);
-        let figure = lines(
-            &format!("Decision curves, {} cohort", cohort.name()),
-            "threshold probability",
-            "net benefit",
-            (0.0, 1.0),
-            (-0.05, prevalence * 1.1),
+        dca_html.push_str(&cohort_figure(
+            figures_dir,
+            ("dca", "Decision curves", *cohort),
+            (
+                "threshold probability",
+                "net benefit",
+                (-0.05, prevalence * 1.1),
+            ),
             series,
-        );
-        let name = format!("dca_{}", cohort.name());
-        dca_html.push_str(&html::figure(
-            &name.replace('_', "-"),
-            &figure.render(figures_dir, &name)?,
             &format!("Decision curves on the {} cohort.", cohort.name()),
-        ));
+        )?);
     }
     Ok(section("dca", "Decision curve analysis", &dca_html))
 }
