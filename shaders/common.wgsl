@@ -1,45 +1,21 @@
 // Shared declarations of every sonorad matrix kernel (prepended to each shader, after the
-// constants TILE, LINES_PER_GROUP and SMALL_ZONE, which the host writes from src/matrix/gpu.rs).
+// constants and records.wgsl).
 //
 // A batch holds many regions (bounding-box crops, possibly of different images). Their
-// gray-level ranks (0 = outside the region, r >= 1 = the r-th gray level present) are packed one
-// after the other in `ranks`, 8 or 16 bits each (`params.rank_bits`: 8 when every rank of the
-// batch fits a byte; little-endian within each word, read by `rank_of`). Every region's matrices
-// live at offsets in the single `counts` buffer, which the host clears before the dispatch. All
-// counts are integers added with atomics, so the result does not depend on thread order and
-// equals the CPU backend bit for bit.
+// gray-level ranks (0 = outside the region, r >= 1 = the r-th gray level present) lie one after
+// the other in `ranks`, each region starting at a multiple of 4 pixels, 8 or 16 bits each
+// (`params.rank_bits`: 8 when every rank of the batch fits a byte; little-endian within each
+// word, read by `rank_of`). The host uploads the ranks of regions it discretized itself; the
+// others are written on the device by shaders/discretize.wgsl before these kernels run. Every
+// region's matrices live at offsets in the single `counts` buffer, which the host clears before
+// the dispatch. All counts are integers added with atomics, so the result does not depend on
+// thread order and equals the CPU backend bit for bit.
 //
 // Work is split by workgroup: the host gives each region of the batch as many consecutive
 // workgroups of a kernel as it needs (one per TILE bounding-box pixels for the pixel kernels, one
 // per LINES_PER_GROUP lines for the run-length kernel), records the region of every workgroup in
 // `group_region` and the region's first workgroup in `first_group`; a workgroup then works on its
 // own share of that one region.
-
-struct Region {
-    pixel_offset: u32,      // first rank of the region in `ranks`
-    width: u32,             // bounding-box width
-    height: u32,            // bounding-box height
-    levels: u32,            // L, number of gray levels present
-    level_offset: u32,      // first entry in `gray` (gray level of each rank)
-    glcm_offset: u32,       // 4 * L * L co-occurrence counts
-    glrlm_offset: u32,      // 4 * L * max_run run counts
-    max_run: u32,           // longest possible run: max(width, height)
-    gldm_offset: u32,       // L * 9 dependence counts
-    ngtdm_offset: u32,      // L pixel counts, then L * 8 (lo, hi) pairs of 64-bit sums
-    histogram_offset: u32,  // L pixel counts
-    flag_offset: u32,       // 4 GLRLM flags: an angle has a line crossing >= 2 region pixels
-    first_group: u32,       // first workgroup of this region in the current kernel
-    glszm_offset: u32,      // L * SMALL_ZONE counts of zones of 1 to SMALL_ZONE pixels
-    zone_list_offset: u32,  // counter, then zone_capacity (rank - 1, size) pairs of larger zones
-    zone_capacity: u32,     // room for larger zones: box pixels / (SMALL_ZONE + 1)
-}
-
-struct Params {
-    groups: u32,     // number of real workgroups (the grid may be rounded up)
-    groups_x: u32,   // width of the 2D dispatch grid
-    rank_bits: u32,  // bits per packed rank: 8 or 16
-    pad0: u32,
-}
 
 @group(0) @binding(0) var<storage, read> regions: array<Region>;
 // Region of each workgroup of this kernel.

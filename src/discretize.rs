@@ -13,9 +13,13 @@
 //! Only the region's values are used to find the edges. `Ng`, the number of gray levels, is the
 //! *maximum* level present, not the count of distinct levels.
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::io::Image;
+use crate::roi::Region;
 
 /// Most bins a region may be discretized into (2^16: every value of 16-bit data at bin width 1).
 pub const MAX_BINS: usize = 1 << 16;
@@ -150,10 +154,195 @@ pub struct GrayLevels {
     pub width: usize,
     /// Bounding-box height.
     pub height: usize,
-    /// Rank of each pixel's gray level among the levels present (1-based); 0 outside the region.
-    pub ranks: Vec<u32>,
+    /// Rank of each pixel's gray level among the levels present (1-based), 0 outside the
+    /// region: stored per pixel, or as a lookup of the case's stored values.
+    pub ranks: Ranks,
     /// Gray level of each rank: `levels[r - 1]` is the level of rank `r`. Sorted, distinct.
     pub levels: Vec<u32>,
+}
+
+/// How a region's ranks are held.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ranks {
+    /// The rank of every bounding-box pixel, row-major, 0 outside the region.
+    Computed(Vec<u32>),
+    /// A lookup from the stored integer value to the rank: the ranks are made where they are
+    /// used (the GPU makes them on the device from the case's [`StoredCrop`], uploaded once).
+    Lookup(Lookup),
+}
+
+/// A region's ranks as a lookup of its case's stored integer values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    /// The case's stored values and region membership.
+    pub source: Arc<StoredCrop>,
+    /// Column of the region's bounding box in the crop.
+    pub x: usize,
+    /// Row of the region's bounding box in the crop.
+    pub y: usize,
+    /// The region's membership bit in the crop's entries.
+    pub bit: u32,
+    /// Smallest stored value (crop value, after `base`) in the region.
+    pub min: u32,
+    /// Rank of each stored value `min + i` present in the region (0 for values absent from
+    /// it, which no region pixel holds).
+    pub table: Vec<u32>,
+}
+
+/// A case's gray values over the union of its regions' bounding boxes, kept as stored integers
+/// with each pixel's region membership: what the GPU uploads once per case and discretizes
+/// with each region's [`Lookup`] table. Only images whose values there are whole numbers
+/// spanning at most 65,536 values have one; others are discretized on the host (WGSL has no
+/// f64 arithmetic, and PyRadiomics bins in f64).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCrop {
+    /// Column of the crop's left edge in the image.
+    pub x0: usize,
+    /// Row of the crop's top edge in the image.
+    pub y0: usize,
+    /// Crop width.
+    pub width: usize,
+    /// Crop height.
+    pub height: usize,
+    /// The image value of stored value 0: every stored value is `image value - base`.
+    pub base: f64,
+    /// Stored value and membership bit of each crop pixel, row-major.
+    pub entries: Entries,
+}
+
+/// A [`StoredCrop`]'s entries: the stored value in the low bits, region `k`'s membership bit
+/// above it (bit `8 + k` or `16 + k`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entries {
+    /// Values below 256, at most 8 regions.
+    Narrow(Vec<u16>),
+    /// Values below 65,536, at most 16 regions.
+    Wide(Vec<u32>),
+}
+
+/// Most regions a [`StoredCrop`] records with narrow and with wide entries.
+const NARROW_REGIONS: usize = 8;
+const WIDE_REGIONS: usize = 16;
+
+impl Entries {
+    /// How many 32-bit words the entries take packed as the device reads them (narrow ones two
+    /// to a word, little-endian, the last padded with zero).
+    pub fn words(&self) -> usize {
+        match self {
+            Entries::Narrow(e) => e.len().div_ceil(2),
+            Entries::Wide(e) => e.len(),
+        }
+    }
+
+    /// Writes the entries into `out` (`self.words()` long), packed as the device reads them.
+    pub fn write_words(&self, out: &mut [u32]) {
+        match self {
+            Entries::Narrow(e) => {
+                for (w, pair) in out.iter_mut().zip(e.chunks(2)) {
+                    *w = u32::from(pair[0]) | pair.get(1).map_or(0, |&h| u32::from(h) << 16);
+                }
+            }
+            Entries::Wide(e) => out.copy_from_slice(e),
+        }
+    }
+
+    /// Whether entries take 32 bits.
+    pub fn is_wide(&self) -> bool {
+        matches!(self, Entries::Wide(_))
+    }
+}
+
+impl StoredCrop {
+    /// The crop of `image` under `regions` (bounding boxes within the decoded rows), or `None`
+    /// when a value there is not a whole number within ±2^31, the values span more than 65,536
+    /// integers, or there are more than 16 regions.
+    pub fn of(image: &Image, regions: &[&Region]) -> Option<StoredCrop> {
+        let x0 = regions.iter().map(|r| r.x0).min()?;
+        let y0 = regions.iter().map(|r| r.y0).min()?;
+        let x1 = regions.iter().map(|r| r.x0 + r.width).max()?;
+        let y1 = regions.iter().map(|r| r.y0 + r.height).max()?;
+        if regions.len() > WIDE_REGIONS || y1 * image.width > image.pixels.len() {
+            return None;
+        }
+        let (width, height) = (x1 - x0, y1 - y0);
+        let rows = || (y0..y1).map(|y| &image.pixels[y * image.width + x0..y * image.width + x1]);
+        let (mut lo, mut hi, mut whole) = (i32::MAX, i32::MIN, true);
+        for row in rows() {
+            for &v in row {
+                // a saturating cast: NaN, infinities, fractions and huge values fail the round trip
+                let w = v as i32;
+                whole &= f64::from(w) == v;
+                (lo, hi) = (lo.min(w), hi.max(w));
+            }
+        }
+        if !whole {
+            return None;
+        }
+        let span = i64::from(hi) - i64::from(lo);
+        if span > 65535 {
+            return None;
+        }
+        let stored = move |v: &f64| (*v as i32 - lo) as u32;
+        let entries = if span > 255 || regions.len() > NARROW_REGIONS {
+            let mut e = Vec::with_capacity(width * height);
+            rows().for_each(|row| e.extend(row.iter().map(stored)));
+            mark_regions(&mut e, width, (x0, y0), regions, |k| 1 << (16 + k));
+            Entries::Wide(e)
+        } else {
+            let mut e = Vec::with_capacity(width * height);
+            rows().for_each(|row| e.extend(row.iter().map(|v| stored(v) as u16)));
+            mark_regions(&mut e, width, (x0, y0), regions, |k| 1 << (8 + k));
+            Entries::Narrow(e)
+        };
+        Some(StoredCrop {
+            x0,
+            y0,
+            width,
+            height,
+            base: f64::from(lo),
+            entries,
+        })
+    }
+}
+
+/// Sets region `k`'s bit (`bit(k)`) in the crop entries (row-major, `width` wide, at `origin`
+/// in the image) of every pixel of region `k`.
+fn mark_regions<T: Copy + std::ops::BitOrAssign>(
+    entries: &mut [T],
+    width: usize,
+    (x0, y0): (usize, usize),
+    regions: &[&Region],
+    bit: impl Fn(usize) -> T,
+) {
+    for (k, r) in regions.iter().enumerate() {
+        let bit = bit(k);
+        for (y, mask) in r.mask.chunks_exact(r.width).enumerate() {
+            let start = (r.y0 - y0 + y) * width + r.x0 - x0;
+            for (e, &inside) in entries[start..start + r.width].iter_mut().zip(mask) {
+                if inside {
+                    *e |= bit;
+                }
+            }
+        }
+    }
+}
+
+impl Lookup {
+    /// Writes the ranks of one row of crop entries (`value_bits` bits of value, membership
+    /// bits above).
+    #[inline]
+    fn write_row<T: Copy + Into<u32>>(&self, out: &mut [u32], entries: &[T], value_bits: u32) {
+        let value_mask = (1u32 << value_bits) - 1;
+        let member = 1u32 << (value_bits + self.bit);
+        for (o, &e) in out.iter_mut().zip(entries) {
+            let e: u32 = e.into();
+            *o = if e & member != 0 {
+                self.table[((e & value_mask) - self.min) as usize]
+            } else {
+                0
+            };
+        }
+    }
 }
 
 impl GrayLevels {
@@ -165,6 +354,11 @@ impl GrayLevels {
     /// Number of distinct gray levels present.
     pub fn level_count(&self) -> usize {
         self.levels.len()
+    }
+
+    /// Bounding-box pixels.
+    pub fn pixels(&self) -> usize {
+        self.width * self.height
     }
 
     /// Discretizes the masked pixels of a bounding-box crop (`values` and `mask` row-major,
@@ -212,8 +406,111 @@ impl GrayLevels {
         GrayLevels {
             width,
             height,
-            ranks: raw,
+            ranks: Ranks::Computed(raw),
             levels,
+        }
+    }
+
+    /// Discretizes region `bit` of `source` (bounding box `width × height` at column `x`, row
+    /// `y` of the crop), whose image values are `values`, with the given bin edges: only the
+    /// region's distinct stored values are binned, and no per-pixel rank is made.
+    ///
+    /// Binning is monotone in the value, so walking the present stored values upwards meets
+    /// their levels in ascending order, and each new level is the next rank.
+    pub fn looked_up(
+        source: Arc<StoredCrop>,
+        bit: u32,
+        (x, y): (usize, usize),
+        (width, height): (usize, usize),
+        values: &[f64],
+        edges: &[f64],
+    ) -> GrayLevels {
+        let stored = |v: f64| (v - source.base) as u32;
+        let min = values.iter().map(|&v| stored(v)).min().unwrap_or(0);
+        let max = values.iter().map(|&v| stored(v)).max().unwrap_or(0);
+        let mut table = vec![0u32; (max - min) as usize + 1];
+        for &v in values {
+            table[(stored(v) - min) as usize] = 1;
+        }
+        let mut levels: Vec<u32> = Vec::new();
+        for (i, t) in table.iter_mut().enumerate() {
+            if *t == 0 {
+                continue;
+            }
+            let level = digitize(source.base + f64::from(min) + i as f64, edges);
+            if levels.last() != Some(&level) {
+                levels.push(level);
+            }
+            *t = levels.len() as u32;
+        }
+        GrayLevels {
+            width,
+            height,
+            ranks: Ranks::Lookup(Lookup {
+                source,
+                x,
+                y,
+                bit,
+                min,
+                table,
+            }),
+            levels,
+        }
+    }
+
+    /// Writes the rank of bounding-box pixel `(y, x)` to `out[offset + y * stride + x]` for
+    /// every pixel, 0 outside the region.
+    pub fn write_ranks(&self, out: &mut [u32], stride: usize, offset: usize) {
+        let rows = out[offset..]
+            .chunks_mut(stride)
+            .take(self.height)
+            .map(|row| &mut row[..self.width]);
+        match &self.ranks {
+            Ranks::Computed(ranks) => {
+                for (row, src) in rows.zip(ranks.chunks_exact(self.width)) {
+                    row.copy_from_slice(src);
+                }
+            }
+            Ranks::Lookup(l) => {
+                let s = &l.source;
+                let at = |y: usize| (l.y + y) * s.width + l.x;
+                match &s.entries {
+                    Entries::Narrow(e) => {
+                        for (y, row) in rows.enumerate() {
+                            let src = &e[at(y)..at(y) + self.width];
+                            l.write_row(row, src, 8);
+                        }
+                    }
+                    Entries::Wide(e) => {
+                        for (y, row) in rows.enumerate() {
+                            let src = &e[at(y)..at(y) + self.width];
+                            l.write_row(row, src, 16);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same gray levels with every rank made on the host ([`Ranks::Computed`]): what a
+    /// region of a filtered image goes to the device as, for measuring both routes.
+    pub fn with_host_ranks(&self) -> GrayLevels {
+        GrayLevels {
+            ranks: Ranks::Computed(self.ranks().into_owned()),
+            levels: self.levels.clone(),
+            ..*self
+        }
+    }
+
+    /// The rank of every bounding-box pixel, row-major, 0 outside the region.
+    pub fn ranks(&self) -> Cow<'_, [u32]> {
+        match &self.ranks {
+            Ranks::Computed(ranks) => Cow::Borrowed(ranks),
+            Ranks::Lookup(_) => {
+                let mut out = vec![0u32; self.pixels()];
+                self.write_ranks(&mut out, self.width, 0);
+                Cow::Owned(out)
+            }
         }
     }
 }
@@ -258,6 +555,122 @@ mod tests {
             .iter()
             .map(|l| present.iter().position(|p| p == l).unwrap() as u32 + 1)
             .collect();
-        assert_eq!(g.ranks, ranks);
+        assert_eq!(g.ranks(), ranks);
+    }
+
+    use crate::io::Image;
+    use crate::roi::Region;
+
+    fn image(width: usize, height: usize, pixels: Vec<f64>) -> Image {
+        Image {
+            width,
+            height,
+            pixels,
+            source: "test".into(),
+        }
+    }
+
+    fn full(name: &str, x0: usize, y0: usize, width: usize, height: usize) -> Region {
+        Region {
+            name: name.into(),
+            x0,
+            y0,
+            width,
+            height,
+            mask: vec![true; width * height],
+        }
+    }
+
+    /// A region's image values, row-major (its mask is full).
+    fn values_of(image: &Image, r: &Region) -> Vec<f64> {
+        (r.y0..r.y0 + r.height)
+            .flat_map(|y| &image.pixels[y * image.width + r.x0..y * image.width + r.x0 + r.width])
+            .copied()
+            .collect()
+    }
+
+    #[test]
+    fn looked_up_ranks_and_levels_equal_the_computed_ones() {
+        let mut state = 12345u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        // 8-bit, 16-bit and signed (CT-like) value ranges, every binning style
+        let ranges = [
+            (0.0, 255.0),
+            (0.0, 65535.0),
+            (-1024.0, 3071.0),
+            (1000.0, 1001.0),
+        ];
+        let binnings = [
+            Binning::Width(25.0),
+            Binning::Width(1.0),
+            Binning::Width(7.5),
+            Binning::Count(32),
+            Binning::Count(1024),
+        ];
+        for (lo, hi) in ranges {
+            let (w, h) = (23, 17);
+            let pixels = (0..w * h)
+                .map(|_| (lo + next() * (hi - lo)).round())
+                .collect();
+            let img = image(w, h, pixels);
+            // a tumour with a hole, and an overlapping ring-like region around it
+            let mut tumor = full("tumor", 5, 4, 9, 7);
+            tumor.mask[30] = false;
+            let ring = full("ring", 2, 1, 18, 14);
+            let crop = Arc::new(StoredCrop::of(&img, &[&tumor, &ring]).unwrap());
+            assert_eq!(crop.entries.is_wide(), hi - lo > 255.0);
+            for binning in binnings {
+                for (bit, r) in [(0, &tumor), (1, &ring)] {
+                    let mut values = values_of(&img, r);
+                    let box_values = values.clone();
+                    if bit == 0 {
+                        values.remove(30);
+                    }
+                    let edges = binning.edges(&values, "test".as_ref()).unwrap();
+                    let at = (r.x0 - crop.x0, r.y0 - crop.y0);
+                    let looked = GrayLevels::looked_up(
+                        crop.clone(),
+                        bit,
+                        at,
+                        (r.width, r.height),
+                        &values,
+                        &edges,
+                    );
+                    let computed = GrayLevels::new(&box_values, &r.mask, r.width, r.height, &edges);
+                    let what = format!("{lo}..{hi}, {binning:?}, {}", r.name);
+                    assert_eq!(looked.levels, computed.levels, "{what}");
+                    assert_eq!(looked.ranks(), computed.ranks(), "{what}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_whole_values_in_a_16_bit_span_of_at_most_16_regions_are_stored() {
+        let r = full("tumor", 0, 0, 2, 2);
+        assert!(StoredCrop::of(&image(2, 2, vec![1.0, 2.0, 3.0, 4.0]), &[&r]).is_some());
+        for bad in [
+            vec![1.0, 2.5, 3.0, 4.0],
+            vec![1.0, f64::NAN, 3.0, 4.0],
+            vec![0.0, 1.0, 2.0, 65536.0],
+        ] {
+            assert!(
+                StoredCrop::of(&image(2, 2, bad.clone()), &[&r]).is_none(),
+                "{bad:?}"
+            );
+        }
+        let seventeen: Vec<&Region> = std::iter::repeat_n(&r, 17).collect();
+        assert!(StoredCrop::of(&image(2, 2, vec![1.0; 4]), &seventeen).is_none());
+        // nine regions need 32-bit entries even for 8-bit values
+        let nine: Vec<&Region> = std::iter::repeat_n(&r, 9).collect();
+        let crop = StoredCrop::of(&image(2, 2, vec![1.0; 4]), &nine).unwrap();
+        assert!(crop.entries.is_wide());
+        // a region past the decoded rows has no crop
+        assert!(StoredCrop::of(&image(2, 1, vec![1.0; 2]), &[&r]).is_none());
     }
 }

@@ -6,11 +6,12 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::discretize::{Binning, GrayLevels};
+use crate::discretize::{Binning, GrayLevels, StoredCrop};
 use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
 use crate::filters::ImageType;
@@ -299,20 +300,70 @@ pub struct PreparedRegion {
     pub image_type: String,
 }
 
-/// Checks a region as PyRadiomics' `checkMask` does, then discretizes it.
+/// Checks a region as PyRadiomics' `checkMask` does, then discretizes it (as a lookup of the
+/// image's stored values when they are whole numbers, see [`StoredCrop`]).
 pub fn prepare_region(
     image: &Image,
     region: &Region,
     mask_path: &Path,
     binning: Binning,
 ) -> Result<PreparedRegion> {
+    let source = StoredCrop::of(image, &[region]).map(|crop| (Arc::new(crop), 0));
+    prepare_region_on(image, region, mask_path, binning, source)
+}
+
+/// [`prepare_region`], with the region's stored values and membership bit in a crop shared by
+/// the case's regions when there is one.
+fn prepare_region_on(
+    image: &Image,
+    region: &Region,
+    mask_path: &Path,
+    binning: Binning,
+    source: Option<(Arc<StoredCrop>, u32)>,
+) -> Result<PreparedRegion> {
+    check_region(image, region, mask_path)?;
+    let values = region_values(image, region)?;
+    let edges = binning.edges(&values, &image.source)?;
+    let (w, h) = (region.width, region.height);
+    let gray = match source {
+        Some((crop, bit)) => {
+            let at = (region.x0 - crop.x0, region.y0 - crop.y0);
+            GrayLevels::looked_up(crop, bit, at, (w, h), &values, &edges)
+        }
+        None => {
+            let crop = region_crop(image, region);
+            GrayLevels::new(&crop, &region.mask, w, h, &edges)
+        }
+    };
+    let cells = crate::matrix::dense_cells(&gray);
+    if cells > crate::matrix::MAX_MATRIX_CELLS {
+        return Err(Error::MatrixSize {
+            path: mask_path.to_path_buf(),
+            region: region.name.clone(),
+            detail: format!(
+                "has {} gray levels; its co-occurrence and run-length matrices would need {cells} counts, above the limit of {}; use a larger bin width or a smaller bin count",
+                gray.level_count(),
+                crate::matrix::MAX_MATRIX_CELLS
+            ),
+        });
+    }
+    Ok(PreparedRegion {
+        region: region.clone(),
+        gray,
+        values,
+        image_type: ORIGINAL.to_string(),
+    })
+}
+
+/// PyRadiomics' `checkMask` on a region (more than one pixel, two-dimensional), and that the
+/// region lies within the decoded rows of the image.
+fn check_region(image: &Image, region: &Region, mask_path: &Path) -> Result<()> {
     let degenerate = |detail: String| Error::DegenerateRegion {
         path: mask_path.to_path_buf(),
         region: region.name.clone(),
         detail,
     };
-    let n = region.pixel_count();
-    if n == 1 {
+    if region.pixel_count() == 1 {
         return Err(degenerate(
             "has a single pixel; PyRadiomics cannot extract features for a single voxel".into(),
         ));
@@ -335,49 +386,54 @@ pub fn prepare_region(
             ),
         });
     }
-    let mut crop = Vec::with_capacity(region.width * region.height);
-    let mut values = Vec::with_capacity(n);
-    for y in 0..region.height {
-        let row = (region.y0 + y) * image.width + region.x0;
-        crop.extend_from_slice(&image.pixels[row..row + region.width]);
-    }
-    for (at, (&v, &m)) in crop.iter().zip(&region.mask).enumerate() {
-        if !m {
-            continue;
-        }
-        if !v.is_finite() {
-            return Err(Error::PixelValue {
-                path: image.source.clone(),
-                region: region.name.clone(),
-                detail: format!(
-                    "holds a pixel value of {v} (column {}, row {}); only finite values can be binned",
-                    region.x0 + at % region.width,
-                    region.y0 + at / region.width
-                ),
-            });
-        }
-        values.push(v);
-    }
-    let edges = binning.edges(&values, &image.source)?;
-    let gray = GrayLevels::new(&crop, &region.mask, region.width, region.height, &edges);
-    let cells = crate::matrix::dense_cells(&gray);
-    if cells > crate::matrix::MAX_MATRIX_CELLS {
-        return Err(Error::MatrixSize {
-            path: mask_path.to_path_buf(),
-            region: region.name.clone(),
-            detail: format!(
-                "has {} gray levels; its co-occurrence and run-length matrices would need {cells} counts, above the limit of {}; use a larger bin width or a smaller bin count",
-                gray.level_count(),
-                crate::matrix::MAX_MATRIX_CELLS
-            ),
-        });
-    }
-    Ok(PreparedRegion {
-        region: region.clone(),
-        gray,
-        values,
-        image_type: ORIGINAL.to_string(),
+    Ok(())
+}
+
+/// The image rows of a region's bounding box.
+fn region_rows<'a>(image: &'a Image, region: &'a Region) -> impl Iterator<Item = &'a [f64]> {
+    (region.y0..region.y0 + region.height).map(|y| {
+        let row = y * image.width + region.x0;
+        &image.pixels[row..row + region.width]
     })
+}
+
+/// The image values of a region's bounding box, row-major.
+fn region_crop(image: &Image, region: &Region) -> Vec<f64> {
+    region_rows(image, region).flatten().copied().collect()
+}
+
+/// The gray values of a region's pixels, row-major; an error naming the image when one is not
+/// finite.
+fn region_values(image: &Image, region: &Region) -> Result<Vec<f64>> {
+    let mut values = Vec::with_capacity(region.pixel_count());
+    let rows = region_rows(image, region).zip(region.mask.chunks_exact(region.width));
+    for (row, mask) in rows {
+        values.extend(row.iter().zip(mask).filter(|(_, &m)| m).map(|(&v, _)| v));
+    }
+    if let Some(at) = values.iter().position(|v| !v.is_finite()) {
+        return Err(non_finite(image, region, at));
+    }
+    Ok(values)
+}
+
+/// The error for the `at`-th pixel of a region (row-major), which is not finite.
+fn non_finite(image: &Image, region: &Region, at: usize) -> Error {
+    let (p, _) = (0..)
+        .zip(&region.mask)
+        .filter(|(_, &m)| m)
+        .nth(at)
+        .unwrap_or((0, &true));
+    let v =
+        image.pixels[(region.y0 + p / region.width) * image.width + region.x0 + p % region.width];
+    Error::PixelValue {
+        path: image.source.clone(),
+        region: region.name.clone(),
+        detail: format!(
+            "holds a pixel value of {v} (column {}, row {}); only finite values can be binned",
+            region.x0 + p % region.width,
+            region.y0 + p / region.width
+        ),
+    }
 }
 
 /// Name of the unfiltered image type.
@@ -436,10 +492,18 @@ fn prepare_case_within(
     clock: &CaseClock,
 ) -> Result<Vec<PreparedRegion>> {
     let images = case_images(case, settings, clock)?;
+    let regions: Vec<&Region> = case.regions.iter().collect();
+    // the stored values of the case's original image, shared by its regions
+    let stored = StoredCrop::of(&case.image, &regions).map(Arc::new);
     let mut prepared = Vec::with_capacity(case.regions.len() * images.len());
-    for region in &case.regions {
+    for (bit, region) in (0..).zip(&case.regions) {
         for (name, binning, image) in &images {
-            let mut p = prepare_region(image, region, &case.mask_path, *binning)?;
+            // only the original image is borrowed; filtered images hold f64 values
+            let source = match (&stored, image) {
+                (Some(crop), Cow::Borrowed(_)) => Some((Arc::clone(crop), bit)),
+                _ => None,
+            };
+            let mut p = prepare_region_on(image, region, &case.mask_path, *binning, source)?;
             p.image_type.clone_from(name);
             prepared.push(p);
         }

@@ -3,7 +3,8 @@
 //!
 //! Cases are generated: random sizes up to 2048², random masks (border-touching, multi-part,
 //! holes), bin counts from 8 to 1024, 8- and 16-bit gray values, several regions of different
-//! sizes in one batch. Without a GPU adapter the tests print a loud SKIPPED line; with
+//! sizes in one batch, regions discretized on the device (from stored values) and by the host
+//! (filtered and fractional values) in one batch. Without a GPU adapter the tests print a loud SKIPPED line; with
 //! `SONORAD_REQUIRE_GPU=1` (set by `.ci/run`, where lavapipe provides an adapter) they fail instead.
 
 use sonorad::discretize::Binning;
@@ -331,7 +332,7 @@ fn zone_shapes_match_the_cpu() {
     ];
     // the spiral's corridor is one zone of over a thousand pixels, the stripes 25 zones of 200
     // pixels per level: zones beyond the dense table
-    let spiral_zone = regions[0].gray.ranks.iter().filter(|&&r| r == 2).count();
+    let spiral_zone = regions[0].gray.ranks().iter().filter(|&&r| r == 2).count();
     assert!(spiral_zone > 1000, "{spiral_zone}");
     assert_same(&gpu, &regions);
     let cpu = CpuBackend
@@ -356,6 +357,94 @@ fn reused_buffers_hold_no_stale_counts() {
     assert_same(&gpu, &large);
     assert_same(&gpu, &small);
     assert_same(&gpu, &large[..1]);
+}
+
+/// One batch holds regions discretized on the device from stored values (each case's tumour
+/// and ring sharing one crop; 8-bit values in 16-bit entries, 16-bit values in 32-bit ones) and
+/// regions the host discretized (a filtered image, an image with fractional values).
+#[test]
+fn host_and_device_discretized_regions_share_a_batch() {
+    use sonorad::discretize::Ranks;
+    let Some(gpu) = gpu() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_path = sonorad::synth::write_cohort(dir.path(), 3, 120, 7).unwrap();
+    let manifest = sonorad::io::read_manifest_table(&manifest_path, "case_id").unwrap();
+    let settings = sonorad::extract::Settings {
+        rings: vec!["5px".parse().unwrap()],
+        image_types: vec![
+            sonorad::extract::EnabledImageType::new(
+                sonorad::filters::ImageType::Original,
+                Binning::Width(10.0),
+            ),
+            sonorad::extract::EnabledImageType::new(
+                sonorad::filters::ImageType::Square,
+                Binning::Count(16),
+            ),
+        ],
+        ..Default::default()
+    };
+    let mut regions = Vec::new();
+    for case in &manifest.cases {
+        let loaded = sonorad::extract::load_case(&case.image, &case.mask, &settings).unwrap();
+        let prepared = sonorad::extract::prepare_case(&loaded, &settings).unwrap();
+        // tumour original, tumour square, ring original, ring square
+        let source = |k: usize| match &prepared[k].gray.ranks {
+            Ranks::Lookup(l) => Some(std::sync::Arc::as_ptr(&l.source)),
+            Ranks::Computed(_) => None,
+        };
+        assert!(
+            source(0).is_some() && source(0) == source(2),
+            "one crop per case"
+        );
+        assert!(
+            source(1).is_none() && source(3).is_none(),
+            "filtered: host ranks"
+        );
+        regions.extend(prepared);
+    }
+    let mut rng = Lcg(41);
+    let wide = prepared(&mut rng, 150, 90, true, Binning::Count(1024));
+    assert!(matches!(&wide.gray.ranks, Ranks::Lookup(l) if l.source.entries.is_wide()));
+    regions.push(wide);
+    let (image, mask) = random_case(&mut rng, 80, 60, false);
+    let image = Image {
+        pixels: image.pixels.iter().map(|v| v / 4.0).collect(),
+        ..image
+    };
+    let region = Region::from_full_mask("tumor", &mask, 80, 60).unwrap();
+    let fractional = prepare_region(
+        &image,
+        &region,
+        Path::new("fractional"),
+        Binning::Width(0.5),
+    )
+    .unwrap();
+    assert!(matches!(fractional.gray.ranks, Ranks::Computed(_)));
+    regions.push(fractional);
+    assert_same(&gpu, &regions);
+}
+
+/// Many batches in one call, two in flight at a time (one uploaded while the other is on the
+/// device, read back in order), give the CPU's matrices in the callers' order.
+#[test]
+fn overlapping_batches_keep_every_region_in_place() {
+    let Some(gpu) = gpu() else { return };
+    let gpu = gpu.with_batch_cells(16_000);
+    let mut rng = Lcg(59);
+    let regions: Vec<PreparedRegion> = (0..14)
+        .map(|k| {
+            prepared(
+                &mut rng,
+                60 + 7 * k,
+                50 + 5 * k,
+                k % 3 == 0,
+                Binning::Count(12),
+            )
+        })
+        .collect();
+    assert_same(&gpu, &regions);
+    let batches = gpu.phase_times().unwrap().batches;
+    assert!(batches >= 8, "{batches} batches");
 }
 
 /// A whole archive run (regions of many cases gathered into GPU batches, rings, a filtered image

@@ -30,8 +30,9 @@ pub struct BackendTiming {
     pub backend: String,
     /// Regions per second, matrix stage only (best of the repeats).
     pub matrix_regions_per_second: f64,
-    /// Regions per second, end to end (best of the repeats).
-    pub end_to_end_regions_per_second: f64,
+    /// Regions per second, end to end (best of the repeats); `None` for the matrix-stage-only
+    /// row of the GPU on host-made ranks.
+    pub end_to_end_regions_per_second: Option<f64>,
     /// Mean wall seconds of the matrix stage per region, over the repeats.
     pub matrix_seconds_per_region: f64,
     /// For a backend with a device: the phase times of its batches in the matrix-stage
@@ -70,16 +71,18 @@ impl BenchReport {
         s += "| backend | matrices (regions/s) | end to end (regions/s) | matrices vs cpu | end to end vs cpu | host outside the device per region | share of the CPU's matrix time per region |\n|---|---:|---:|---:|---:|---:|---:|\n";
         let cpu = self.timings.iter().find(|t| t.backend == "cpu");
         for t in &self.timings {
-            let ratio = |f: fn(&BackendTiming) -> f64| {
-                cpu.map_or("".to_string(), |c| format!("{:.2}x", f(t) / f(c)))
+            let ratio = |f: fn(&BackendTiming) -> Option<f64>| match (cpu.and_then(f), f(t)) {
+                (Some(c), Some(v)) => format!("{:.2}x", v / c),
+                _ => String::new(),
             };
             let host = t.host_seconds_per_region();
             s += &format!(
-                "| {} | {:.1} | {:.1} | {} | {} | {} | {} |\n",
+                "| {} | {:.1} | {} | {} | {} | {} | {} |\n",
                 t.backend,
                 t.matrix_regions_per_second,
-                t.end_to_end_regions_per_second,
-                ratio(|t| t.matrix_regions_per_second),
+                t.end_to_end_regions_per_second
+                    .map_or("".into(), |e| format!("{e:.1}")),
+                ratio(|t| Some(t.matrix_regions_per_second)),
                 ratio(|t| t.end_to_end_regions_per_second),
                 host.map_or("".into(), |h| format!("{:.1} µs", h * 1e6)),
                 match (host, cpu) {
@@ -184,7 +187,34 @@ fn take_turns<T>(
     Ok(out)
 }
 
-/// Benchmarks prepared regions on each backend (CPU first), the backends taking turns.
+/// One measured row: a backend over a list of regions.
+struct Entry<'a> {
+    name: String,
+    backend: &'a dyn Backend,
+    regions: Vec<&'a GrayLevels>,
+    /// Phase times of the device batches this row's matrix-stage runs made.
+    phases: std::cell::RefCell<Option<PhaseTimes>>,
+}
+
+impl Entry<'_> {
+    /// The backend's matrices of this row's regions, adding the phase times of its batches.
+    fn build(&self) -> Result<Vec<Matrices>> {
+        let before = self.backend.phase_times();
+        let out = self.backend.build(&self.regions)?;
+        if let (Some(b), Some(a)) = (before, self.backend.phase_times()) {
+            let mut phases = self.phases.borrow_mut();
+            phases
+                .get_or_insert_with(PhaseTimes::default)
+                .add(&a.since(&b));
+        }
+        Ok(out)
+    }
+}
+
+/// Benchmarks prepared regions on each backend (CPU first), the backends taking turns. When the
+/// GPU backend is among them and some regions' ranks are made on the device (from stored
+/// values), a last row, `gpu, host ranks`, runs its matrix stage on the same regions with
+/// every rank made by the host, so both routes are measured side by side.
 pub fn bench_regions(
     workload: &str,
     regions: &[PreparedRegion],
@@ -192,23 +222,32 @@ pub fn bench_regions(
     repeats: usize,
 ) -> Result<BenchReport> {
     let grays: Vec<&GrayLevels> = regions.iter().map(|r| &r.gray).collect();
+    let host: Vec<GrayLevels> = grays.iter().map(|g| g.with_host_ranks()).collect();
+    let entry = |name: &str, backend, regions| Entry {
+        name: name.to_string(),
+        backend,
+        regions,
+        phases: Default::default(),
+    };
+    let mut entries: Vec<Entry> = backends
+        .iter()
+        .map(|&b| entry(b.name(), b, grays.clone()))
+        .collect();
+    let gpu = backends.iter().find(|b| b.name() == "gpu");
+    if let (Some(&gpu), true) = (gpu, host.iter().zip(&grays).any(|(h, g)| h != *g)) {
+        entries.push(entry("gpu, host ranks", gpu, host.iter().collect()));
+    }
     let n = regions.len() as f64;
     let rounds = repeats.max(1);
     for backend in backends {
         backend.build(&grays[..grays.len().min(2)])?;
     }
-    let before: Vec<Option<PhaseTimes>> = backends.iter().map(|b| b.phase_times()).collect();
-    let matrix_runs: Vec<Box<dyn Fn() -> Result<Vec<Matrices>>>> = backends
+    let matrix_runs: Vec<Box<dyn Fn() -> Result<Vec<Matrices>>>> = entries
         .iter()
-        .map(|b| Box::new(|| b.build(&grays)) as Box<dyn Fn() -> Result<Vec<Matrices>>>)
+        .map(|e| Box::new(|| e.build()) as Box<dyn Fn() -> Result<Vec<Matrices>>>)
         .collect();
     let runs: Vec<&dyn Fn() -> Result<Vec<Matrices>>> = matrix_runs.iter().map(|r| &**r).collect();
     let matrices = take_turns(rounds, &runs)?;
-    let phases: Vec<Option<PhaseTimes>> = backends
-        .iter()
-        .zip(&before)
-        .map(|(b, early)| Some(b.phase_times()?.since(early.as_ref()?)))
-        .collect();
     let end_runs: Vec<Box<dyn Fn() -> Result<usize>>> = backends
         .iter()
         .map(|b| {
@@ -224,16 +263,18 @@ pub fn bench_regions(
         })
         .collect();
     let runs: Vec<&dyn Fn() -> Result<usize>> = end_runs.iter().map(|r| &**r).collect();
-    let end_to_end = take_turns(rounds, &runs)?;
+    let mut end_to_end = take_turns(rounds, &runs)?
+        .into_iter()
+        .map(|e| Some(n / e.0));
     let mut timings = Vec::new();
     let mut built = Vec::new();
-    for (((backend, m), e), phases) in backends.iter().zip(matrices).zip(&end_to_end).zip(phases) {
+    for (e, m) in entries.iter().zip(matrices) {
         timings.push(BackendTiming {
-            backend: backend.name().to_string(),
+            backend: e.name.clone(),
             matrix_regions_per_second: n / m.0,
-            end_to_end_regions_per_second: n / e.0,
+            end_to_end_regions_per_second: end_to_end.next().flatten(),
             matrix_seconds_per_region: m.1 / (rounds as f64 * n),
-            phases,
+            phases: *e.phases.borrow(),
         });
         built.push(m.2.unwrap_or_default());
     }
@@ -300,7 +341,7 @@ pub fn bench_manifest(
         .collect();
     let runs: Vec<&dyn Fn() -> Result<usize>> = end_runs.iter().map(|r| &**r).collect();
     for (timing, (seconds, _, _)) in report.timings.iter_mut().zip(take_turns(repeats, &runs)?) {
-        timing.end_to_end_regions_per_second = prepared.len() as f64 / seconds;
+        timing.end_to_end_regions_per_second = Some(prepared.len() as f64 / seconds);
     }
     report.workload = format!(
         "{} cases from a manifest (end to end includes decoding)",

@@ -37,7 +37,7 @@ pub fn build_all(g: &GrayLevels) -> Matrices {
     let padded = Padded::new(g);
     let (glcm, gldm, ngtdm) = neighbourhoods(&padded, g);
     Matrices {
-        histogram: histogram(g),
+        histogram: histogram(&padded, g.level_count()),
         glcm,
         glrlm: glrlm(&padded, g),
         glszm: glszm(&padded, g.level_count()),
@@ -59,9 +59,7 @@ impl Padded {
     fn new(g: &GrayLevels) -> Padded {
         let width = g.width + 2;
         let mut ranks = vec![0u32; width * (g.height + 2)];
-        for (y, row) in g.ranks.chunks_exact(g.width).enumerate() {
-            ranks[(y + 1) * width + 1..(y + 1) * width + 1 + g.width].copy_from_slice(row);
-        }
+        g.write_ranks(&mut ranks, width, width + 1);
         Padded { width, ranks }
     }
 
@@ -80,10 +78,10 @@ impl Padded {
     }
 }
 
-/// Pixel count of each gray-level rank.
-pub fn histogram(g: &GrayLevels) -> Vec<u32> {
-    let mut h = vec![0u32; g.level_count()];
-    for &r in g.ranks.iter().filter(|&&r| r > 0) {
+/// Pixel count of each of the `levels` gray-level ranks.
+fn histogram(padded: &Padded, levels: usize) -> Vec<u32> {
+    let mut h = vec![0u32; levels];
+    for (_, r) in padded.region_pixels() {
         h[r as usize - 1] += 1;
     }
     h
@@ -115,7 +113,7 @@ fn glrlm(padded: &Padded, g: &GrayLevels) -> GlrlmMatrix {
             angle[(r as usize - 1) * max_run + run - 1] += 1;
             longest = longest.max(run);
         }
-        if longest < 2 && !line_with_two_pixels(g, angle_step) {
+        if longest < 2 && !line_with_two_pixels(padded, g, angle_step) {
             angle.fill(0);
         }
     }
@@ -124,7 +122,7 @@ fn glrlm(padded: &Padded, g: &GrayLevels) -> GlrlmMatrix {
 
 /// Whether some line along `(dy, dx)` through the bounding box holds two region pixels (only
 /// asked when every run has length 1).
-fn line_with_two_pixels(g: &GrayLevels, (dy, dx): (isize, isize)) -> bool {
+fn line_with_two_pixels(padded: &Padded, g: &GrayLevels, (dy, dx): (isize, isize)) -> bool {
     let (w, h) = (g.width as isize, g.height as isize);
     // lines are numbered by the coordinate that stays constant along them
     let line = |x: isize, y: isize| -> usize {
@@ -136,13 +134,13 @@ fn line_with_two_pixels(g: &GrayLevels, (dy, dx): (isize, isize)) -> bool {
         }
     };
     let mut pixels = vec![0u32; (w + h + 1) as usize];
-    for (k, &r) in g.ranks.iter().enumerate() {
-        if r > 0 {
-            let count = &mut pixels[line(k as isize % w, k as isize / w)];
-            *count += 1;
-            if *count > 1 {
-                return true;
-            }
+    let pw = padded.width as isize;
+    for (p, _) in padded.region_pixels() {
+        let (x, y) = (p as isize % pw - 1, p as isize / pw - 1);
+        let count = &mut pixels[line(x, y)];
+        *count += 1;
+        if *count > 1 {
+            return true;
         }
     }
     false
@@ -227,12 +225,13 @@ fn neighbourhoods(padded: &Padded, g: &GrayLevels) -> (GlcmMatrix, GldmMatrix, N
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discretize::Ranks;
 
     fn levels(width: usize, height: usize, ranks: Vec<u32>, levels: Vec<u32>) -> GrayLevels {
         GrayLevels {
             width,
             height,
-            ranks,
+            ranks: Ranks::Computed(ranks),
             levels,
         }
     }

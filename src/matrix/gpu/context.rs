@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use super::layout::{shader_constants, BatchLayout, Params, Split};
 use crate::error::{Error, Result};
 
+const RECORDS: &str = include_str!("../../../shaders/records.wgsl");
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+const DISCRETIZE_SHADER: &str = include_str!("../../../shaders/discretize.wgsl");
 const GLCM_SHADER: &str = include_str!("../../../shaders/glcm.wgsl");
 const GLRLM_SHADER: &str = include_str!("../../../shaders/glrlm.wgsl");
 const NEIGHBOURHOOD_SHADER: &str = include_str!("../../../shaders/neighbourhood.wgsl");
@@ -85,10 +87,14 @@ pub struct GpuContext {
     layout: wgpu::BindGroupLayout,
     /// One pipeline per entry of [`KERNELS`].
     pipelines: Vec<wgpu::ComputePipeline>,
+    /// The bind-group layout and pipeline of `shaders/discretize.wgsl`, which runs first.
+    discretize_layout: wgpu::BindGroupLayout,
+    discretize: wgpu::ComputePipeline,
     /// Largest storage buffer the device binds, bounded by [`MEMORY_BUDGET`].
     buffer_limit: u64,
-    /// Buffers kept from batch to batch; a batch takes the lock for its whole run.
-    pool: Mutex<BufferPool>,
+    /// Two sets of buffers kept from batch to batch, so that one batch is uploaded while the
+    /// other is on the device; a build call takes the lock for its whole run.
+    pools: Mutex<[BufferPool; 2]>,
     /// Errors no error scope caught, and the reason the device was lost, as the device's
     /// callbacks report them; the next batch fails with them instead of the process aborting.
     failures: Arc<Mutex<Vec<String>>>,
@@ -98,9 +104,13 @@ pub struct GpuContext {
 /// needs more than it holds and is never shrunk, so a run of similar batches allocates once.
 #[derive(Default)]
 pub(super) struct BufferPool {
-    /// The batch's packed ranks on the host, before their upload.
+    /// The batch's packed ranks on the host (of the regions it discretized), before their
+    /// upload.
     pub host_ranks: Vec<u8>,
+    /// The batch's stored crops and rank tables on the host, before their upload.
+    pub host_lookups: Vec<u32>,
     ranks: Option<wgpu::Buffer>,
+    lookups: Option<wgpu::Buffer>,
     gray: Option<wgpu::Buffer>,
     counts: Option<wgpu::Buffer>,
     readback: Option<wgpu::Buffer>,
@@ -157,10 +167,9 @@ fn fail(message: String) -> Error {
     }
 }
 
-/// The bind-group layout every kernel shares: region records, workgroup regions, ranks, gray
-/// levels (read), counts (read-write), parameters (uniform), zone labels and sizes (read-write).
-fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
-    let storage = |binding: u32, read_only: bool| wgpu::BindGroupLayoutEntry {
+/// A compute-stage storage buffer binding.
+fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
         ty: wgpu::BindingType::Buffer {
@@ -169,80 +178,124 @@ fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
             min_binding_size: None,
         },
         count: None,
-    };
-    let uniform = wgpu::BindGroupLayoutEntry {
-        binding: 5,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    };
+    }
+}
+
+/// The parameters' uniform binding (5 in every layout).
+const PARAMS_ENTRY: wgpu::BindGroupLayoutEntry = wgpu::BindGroupLayoutEntry {
+    binding: 5,
+    visibility: wgpu::ShaderStages::COMPUTE,
+    ty: wgpu::BindingType::Buffer {
+        ty: wgpu::BufferBindingType::Uniform,
+        has_dynamic_offset: false,
+        min_binding_size: None,
+    },
+    count: None,
+};
+
+/// The bind-group layout every matrix kernel shares: region records, workgroup regions, ranks,
+/// gray levels (read), counts (read-write), parameters (uniform), zone labels and sizes
+/// (read-write).
+fn bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    let s = storage_entry;
     device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
         label: Some("sonorad matrices"),
         entries: &[
-            storage(0, true),
-            storage(1, true),
-            storage(2, true),
-            storage(3, true),
-            storage(4, false),
-            uniform,
-            storage(6, false),
-            storage(7, false),
+            s(0, true),
+            s(1, true),
+            s(2, true),
+            s(3, true),
+            s(4, false),
+            PARAMS_ENTRY,
+            s(6, false),
+            s(7, false),
         ],
     })
 }
 
-/// The compute pipelines of [`KERNELS`], each shader compiled once with the host's constants
-/// and the shared declarations prepended; an error when a shader does not compile.
-fn pipelines(
+/// The bind-group layout of `shaders/discretize.wgsl`: region records, workgroup regions (read),
+/// ranks (written), stored crops and tables (read), parameters (uniform).
+fn discretize_bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout {
+    let s = storage_entry;
+    device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some("sonorad discretize"),
+        entries: &[
+            s(0, true),
+            s(1, true),
+            s(2, false),
+            s(3, true),
+            PARAMS_ENTRY,
+        ],
+    })
+}
+
+/// A compute pipeline of `entry` in `module` over the bind-group `layout`.
+fn pipeline(
     device: &wgpu::Device,
     layout: &wgpu::BindGroupLayout,
-) -> Result<Vec<wgpu::ComputePipeline>> {
+    module: &wgpu::ShaderModule,
+    label: &str,
+    entry: &str,
+) -> wgpu::ComputePipeline {
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some("sonorad matrices"),
+        label: Some(label),
         bind_group_layouts: &[Some(layout)],
         immediate_size: 0,
     });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: Some(&pipeline_layout),
+        module,
+        entry_point: Some(entry),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
+/// A shader module: the host's constants, the shared records, then `parts`.
+fn module(device: &wgpu::Device, label: &str, parts: &[&str]) -> wgpu::ShaderModule {
+    let code = format!("{}{RECORDS}\n{}", shader_constants(), parts.join("\n"));
+    device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(code.into()),
+    })
+}
+
+/// The compute pipelines of [`KERNELS`] (each shader compiled once, with the shared
+/// declarations of `shaders/common.wgsl`) and of `shaders/discretize.wgsl`; an error when a
+/// shader does not compile.
+fn pipelines(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    discretize_layout: &wgpu::BindGroupLayout,
+) -> Result<(Vec<wgpu::ComputePipeline>, wgpu::ComputePipeline)> {
     let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
     let mut modules: Vec<(&str, wgpu::ShaderModule)> = Vec::new();
     let mut out = Vec::with_capacity(KERNELS.len());
     for (label, source, entry, _) in KERNELS {
         if !modules.iter().any(|(s, _)| std::ptr::eq(*s, source)) {
-            let code = format!("{}{COMMON}\n{source}", shader_constants());
-            let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(label),
-                source: wgpu::ShaderSource::Wgsl(code.into()),
-            });
-            modules.push((source, module));
+            modules.push((source, module(device, label, &[COMMON, source])));
         }
         let module = modules
             .iter()
             .find(|(s, _)| std::ptr::eq(*s, source))
             .map(|(_, m)| m)
             .ok_or_else(|| fail(format!("shader of kernel {label} missing")))?;
-        out.push(
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(label),
-                layout: Some(&pipeline_layout),
-                module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            }),
-        );
+        out.push(pipeline(device, layout, module, label, entry));
     }
+    let discretize = module(device, "discretize", &[DISCRETIZE_SHADER]);
+    let discretize = pipeline(device, discretize_layout, &discretize, "discretize", "main");
     if let Some(e) = pollster::block_on(scope.pop()) {
         return Err(fail(format!("shader compilation failed: {e}")));
     }
-    Ok(out)
+    Ok((out, discretize))
 }
 
-/// Bind groups and dispatch sizes of one batch, per [`Split`].
+/// Bind groups and dispatch sizes of one batch, per [`Split`], and the bind group of the
+/// discretization (over the tiles' records and workgroups).
 struct Bindings {
     groups: [(wgpu::BindGroup, usize); 2],
+    discretize: wgpu::BindGroup,
 }
 
 impl GpuContext {
@@ -281,7 +334,8 @@ impl GpuContext {
             }
         });
         let layout = bind_group_layout(&device);
-        let pipelines = pipelines(&device, &layout)?;
+        let discretize_layout = discretize_bind_group_layout(&device);
+        let (pipelines, discretize) = pipelines(&device, &layout, &discretize_layout)?;
         let buffer_limit = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size)
@@ -292,8 +346,10 @@ impl GpuContext {
             adapter: AdapterSummary::of(&adapter.get_info()),
             layout,
             pipelines,
+            discretize_layout,
+            discretize,
             buffer_limit,
-            pool: Mutex::new(BufferPool::default()),
+            pools: Mutex::new(Default::default()),
             failures,
         })
     }
@@ -324,17 +380,21 @@ impl GpuContext {
         self.buffer_limit / 4
     }
 
-    /// The buffer pool, for one batch at a time.
-    pub(super) fn pool(&self) -> Result<std::sync::MutexGuard<'_, BufferPool>> {
-        self.pool
+    /// The two buffer pools, for one build call at a time.
+    pub(super) fn pools(&self) -> Result<std::sync::MutexGuard<'_, [BufferPool; 2]>> {
+        self.pools
             .lock()
             .map_err(|_| fail("the GPU buffer pool was poisoned by an earlier failure".into()))
     }
 
-    /// Uploads a batch (the ranks already packed in `pool.host_ranks`), records the seven
-    /// kernels and the copy of the counts to the read-back buffer, and submits them as one
-    /// command buffer.
-    pub(super) fn submit(&self, pool: &mut BufferPool, layout: &BatchLayout) -> Result<()> {
+    /// Uploads a batch (the host's ranks, crops and tables already in `pool`), records the
+    /// discretization, the seven kernels and the copy of the counts to the read-back buffer,
+    /// and submits them as one command buffer, whose index it returns.
+    pub(super) fn submit(
+        &self,
+        pool: &mut BufferPool,
+        layout: &BatchLayout,
+    ) -> Result<wgpu::SubmissionIndex> {
         let counts_size = layout.cells * 4;
         let bindings = self.bind(pool, layout);
         let (counts, readback) = match (&pool.counts, &pool.readback) {
@@ -352,20 +412,26 @@ impl GpuContext {
                 label: Some("sonorad matrices"),
                 timestamp_writes: None,
             });
-            for (pipeline, (_, _, _, split)) in self.pipelines.iter().zip(KERNELS) {
-                let (bind_group, n) = &bindings.groups[split as usize];
-                if *n == 0 {
-                    continue;
+            let mut dispatch = |pipeline, bind_group, n: usize| {
+                if n == 0 {
+                    return;
                 }
-                let groups_x = (*n).clamp(1, MAX_GROUPS_PER_DIMENSION);
+                let groups_x = n.clamp(1, MAX_GROUPS_PER_DIMENSION);
                 pass.set_pipeline(pipeline);
                 pass.set_bind_group(0, bind_group, &[]);
                 pass.dispatch_workgroups(groups_x as u32, n.div_ceil(groups_x) as u32, 1);
+            };
+            if layout.looked_up {
+                let tiles = bindings.groups[Split::Tiles as usize].1;
+                dispatch(&self.discretize, &bindings.discretize, tiles);
+            }
+            for (pipeline, (_, _, _, split)) in self.pipelines.iter().zip(KERNELS) {
+                let (bind_group, n) = &bindings.groups[split as usize];
+                dispatch(pipeline, bind_group, *n);
             }
         }
         encoder.copy_buffer_to_buffer(counts, 0, readback, 0, counts_size);
-        self.queue.submit([encoder.finish()]);
-        Ok(())
+        Ok(self.queue.submit([encoder.finish()]))
     }
 
     /// Makes sure every buffer of the batch is large enough, queues the uploads, and builds the
@@ -374,12 +440,17 @@ impl GpuContext {
         let (device, queue) = (&self.device, &self.queue);
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let counts_size = layout.cells * 4;
+        let rank_bytes =
+            (layout.pixels as u64 * u64::from(layout.rank_bits / 8)).next_multiple_of(4);
+        let ranks = ensure(device, &mut pool.ranks, "ranks", rank_bytes, storage);
+        queue.write_buffer(ranks, 0, &pool.host_ranks);
+        let lookups = bytemuck::cast_slice(&pool.host_lookups);
         upload(
             device,
             queue,
-            &mut pool.ranks,
-            "ranks",
-            &pool.host_ranks,
+            &mut pool.lookups,
+            "lookups",
+            lookups,
             storage,
         );
         let gray = bytemuck::cast_slice(&layout.gray);
@@ -450,7 +521,35 @@ impl GpuContext {
             );
             (self.bind_group(pool, k), n)
         });
-        Bindings { groups }
+        let discretize = self.discretize_bind_group(pool);
+        Bindings { groups, discretize }
+    }
+
+    /// The bind group of the discretization over the pool's buffers (the tiles' records and
+    /// workgroups).
+    fn discretize_bind_group(&self, pool: &BufferPool) -> wgpu::BindGroup {
+        let k = Split::Tiles as usize;
+        let buffers = [
+            (0, &pool.split_regions[k]),
+            (1, &pool.split_groups[k]),
+            (2, &pool.ranks),
+            (3, &pool.lookups),
+            (5, &pool.split_params[k]),
+        ];
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .filter_map(|(binding, b)| {
+                b.as_ref().map(|b| wgpu::BindGroupEntry {
+                    binding: *binding,
+                    resource: b.as_entire_binding(),
+                })
+            })
+            .collect();
+        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("sonorad discretize"),
+            layout: &self.discretize_layout,
+            entries: &entries,
+        })
     }
 
     /// The bind group of split `k` over the pool's buffers (all created by [`Self::bind`]).
@@ -482,20 +581,25 @@ impl GpuContext {
         })
     }
 
-    /// Waits until the device has finished everything submitted; an error when the device was
-    /// lost or reported an error meanwhile.
-    pub(super) fn wait(&self) -> Result<()> {
+    /// Waits until the device has finished `submission` (not any later one); an error when the
+    /// device was lost or reported an error meanwhile.
+    pub(super) fn wait(&self, submission: &wgpu::SubmissionIndex) -> Result<()> {
         self.device
-            .poll(wgpu::PollType::wait_indefinitely())
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(submission.clone()),
+                timeout: None,
+            })
             .map_err(|e| fail(format!("waiting for the device failed (device lost?): {e}")))?;
         self.reported_failure()
     }
 
-    /// Maps the first `cells` counts of the read-back buffer and hands them to `read`.
+    /// Maps the first `cells` counts of the read-back buffer of `pool` (whose batch was
+    /// `submission`) and hands them to `read`.
     pub(super) fn read_back<T>(
         &self,
         pool: &BufferPool,
         cells: u64,
+        submission: &wgpu::SubmissionIndex,
         read: impl FnOnce(&[u32]) -> T,
     ) -> Result<T> {
         let readback = pool
@@ -507,7 +611,7 @@ impl GpuContext {
         slice.map_async(wgpu::MapMode::Read, move |r| {
             let _ = sender.send(r);
         });
-        self.wait()?;
+        self.wait(submission)?;
         receiver
             .recv()
             .map_err(|e| fail(format!("read-back lost: {e}")))?

@@ -1,11 +1,15 @@
 //! The host's side of a GPU batch, free of any device: which regions go into which batch
-//! ([`plan`]), where each region's ranks and counts live ([`BatchLayout`], [`RegionRecord`]), how
-//! ranks are packed for the upload ([`pack_ranks`]) and how the counts read back become the
-//! [`Matrices`] the CPU builds ([`unpack`]). Everything here is unit-tested without a device.
+//! ([`plan`]), where each region's ranks, stored values, tables and counts live
+//! ([`BatchLayout`], [`RegionRecord`]), what is uploaded ([`pack_ranks`] for regions the host
+//! discretized, [`fill_lookups`] for the stored crops and tables of the others) and how the
+//! counts read back become the [`Matrices`] the CPU builds ([`unpack`]). Everything here is
+//! unit-tested without a device.
+
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::discretize::GrayLevels;
+use crate::discretize::{GrayLevels, Lookup, Ranks};
 use crate::features::glcm::GlcmMatrix;
 use crate::features::gldm::{GldmMatrix, DEPENDENCE_SIZES};
 use crate::features::glrlm::GlrlmMatrix;
@@ -23,16 +27,25 @@ pub(super) const SMALL_ZONE: usize = 64;
 /// Most gray levels of a region the GPU takes: its ranks must fit 16 bits. (The dense-matrix
 /// limit [`crate::matrix::MAX_MATRIX_CELLS`] already keeps regions under 4096 levels.)
 pub(super) const MAX_GPU_LEVELS: usize = u16::MAX as usize;
+/// `source_offset` of a region whose ranks the host made and uploaded.
+pub(super) const NO_SOURCE: u32 = u32::MAX;
+/// Every region's ranks start at a multiple of this many pixels, so that packed words (4 ranks
+/// of 8 bits, 2 of 16) never hold two regions and the device writes whole words.
+const PIXEL_ALIGN: usize = 4;
+const _: () = assert!(
+    TILE.is_multiple_of(PIXEL_ALIGN),
+    "tiles must hold whole words of ranks"
+);
 
 /// WGSL declarations of the host's constants, prepended to every shader so that host and
 /// kernels cannot disagree.
 pub(super) fn shader_constants() -> String {
     format!(
-        "// From src/matrix/gpu/layout.rs.\nconst TILE: u32 = {TILE}u;\nconst LINES_PER_GROUP: u32 = {LINES_PER_GROUP}u;\nconst SMALL_ZONE: u32 = {SMALL_ZONE}u;\n\n"
+        "// From src/matrix/gpu/layout.rs.\nconst TILE: u32 = {TILE}u;\nconst LINES_PER_GROUP: u32 = {LINES_PER_GROUP}u;\nconst SMALL_ZONE: u32 = {SMALL_ZONE}u;\nconst NO_SOURCE: u32 = {NO_SOURCE}u;\n\n"
     )
 }
 
-/// Per-region record shared with the shaders (`struct Region` in `shaders/common.wgsl`).
+/// Per-region record shared with the shaders (`struct Region` in `shaders/records.wgsl`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub(super) struct RegionRecord {
@@ -52,9 +65,17 @@ pub(super) struct RegionRecord {
     pub glszm_offset: u32,
     pub zone_list_offset: u32,
     pub zone_capacity: u32,
+    pub source_offset: u32,
+    pub source_width: u32,
+    pub source_x: u32,
+    pub source_y: u32,
+    pub source_wide: u32,
+    pub mask_bit: u32,
+    pub lut_offset: u32,
+    pub lut_min: u32,
 }
 
-/// Dispatch parameters (`struct Params` in `shaders/common.wgsl`).
+/// Dispatch parameters (`struct Params` in `shaders/records.wgsl`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, bytemuck::Pod, bytemuck::Zeroable)]
 pub(super) struct Params {
@@ -172,20 +193,66 @@ pub(super) struct BatchLayout {
     pub groups: [Vec<u32>; 2],
     /// Gray level of each rank, every region's after the other's (at least one entry).
     pub gray: Vec<u32>,
-    /// Bounding-box pixels of the batch.
+    /// Bounding-box pixels of the batch, each region's rounded up to [`PIXEL_ALIGN`].
     pub pixels: usize,
+    /// Pixels up to the end of the last region the host discretized: the uploaded ranks.
+    pub host_pixels: usize,
+    /// Words of the lookups buffer: each stored crop once, and each looked-up region's table.
+    pub lookup_words: usize,
+    /// Whether each region's lookups part starts with its crop (the crop's first region).
+    pub owns_source: Vec<bool>,
+    /// Whether any region's ranks are made on the device.
+    pub looked_up: bool,
     /// Cells of the counts buffer.
     pub cells: u64,
     /// Bits per packed rank.
     pub rank_bits: u32,
 }
 
+/// Where a looked-up region's crop and table lie in the lookups buffer.
+struct LookupPlacer {
+    /// Word offset of every crop placed so far, by its address.
+    placed: HashMap<*const crate::discretize::StoredCrop, u32>,
+    words: usize,
+}
+
+impl LookupPlacer {
+    /// Places `l`'s crop (unless an earlier region placed it) and then its table; sets the
+    /// record's source and table fields, and returns whether the crop was placed here.
+    fn place(&mut self, l: &Lookup, rec: &mut RegionRecord) -> bool {
+        let key = std::sync::Arc::as_ptr(&l.source);
+        let mut owns = false;
+        let words = &mut self.words;
+        let offset = *self.placed.entry(key).or_insert_with(|| {
+            owns = true;
+            let at = *words;
+            *words += l.source.entries.words();
+            at as u32
+        });
+        rec.source_offset = offset;
+        rec.source_width = l.source.width as u32;
+        rec.source_x = l.x as u32;
+        rec.source_y = l.y as u32;
+        rec.source_wide = u32::from(l.source.entries.is_wide());
+        rec.mask_bit = l.bit;
+        rec.lut_offset = self.words as u32;
+        rec.lut_min = l.min;
+        self.words += l.table.len();
+        owns
+    }
+}
+
 impl BatchLayout {
     /// The layout of `regions`, packed one after the other.
     pub fn of(regions: &[&GrayLevels]) -> BatchLayout {
         let mut records = Vec::with_capacity(regions.len());
+        let mut owns_source = Vec::with_capacity(regions.len());
         let mut gray = Vec::new();
-        let (mut pixels, mut cells) = (0usize, 0u64);
+        let (mut pixels, mut host_pixels, mut cells) = (0usize, 0usize, 0u64);
+        let mut placer = LookupPlacer {
+            placed: HashMap::new(),
+            words: 0,
+        };
         for g in regions {
             let f = Footprint::of(g);
             let mut at = |n: u64| {
@@ -193,7 +260,7 @@ impl BatchLayout {
                 cells += n;
                 start as u32
             };
-            records.push(RegionRecord {
+            let mut rec = RegionRecord {
                 pixel_offset: pixels as u32,
                 width: g.width as u32,
                 height: g.height as u32,
@@ -210,8 +277,19 @@ impl BatchLayout {
                 glszm_offset: at(f.glszm),
                 zone_list_offset: at(1 + 2 * f.zone_capacity),
                 zone_capacity: f.zone_capacity as u32,
+                source_offset: NO_SOURCE,
+                ..RegionRecord::default()
+            };
+            let end = pixels + g.pixels();
+            owns_source.push(match &g.ranks {
+                Ranks::Computed(_) => {
+                    host_pixels = end;
+                    false
+                }
+                Ranks::Lookup(l) => placer.place(l, &mut rec),
             });
-            pixels += g.ranks.len();
+            records.push(rec);
+            pixels = end.next_multiple_of(PIXEL_ALIGN);
             gray.extend_from_slice(&g.levels);
         }
         if gray.is_empty() {
@@ -237,6 +315,10 @@ impl BatchLayout {
             groups: [tile_groups, line_groups],
             gray,
             pixels,
+            host_pixels,
+            lookup_words: placer.words,
+            looked_up: placer.words > 0,
+            owns_source,
             cells,
             rank_bits: rank_bits(max_levels),
         }
@@ -253,39 +335,112 @@ pub(super) fn rank_bits(max_levels: usize) -> u32 {
     }
 }
 
-/// Packs the ranks of `regions` one after the other into `out`, `bits` (8 or 16) per rank,
-/// little-endian, padded with zeros to whole 32-bit words; regions are packed in parallel when
-/// `parallel`.
-pub(super) fn pack_ranks(regions: &[&GrayLevels], bits: u32, out: &mut Vec<u8>, parallel: bool) {
-    let bytes = bits as usize / 8;
-    let used = regions.iter().map(|g| g.ranks.len()).sum::<usize>() * bytes;
-    // Every used byte is written below, so only the padding needs clearing: no serial memset of
-    // the whole buffer on each batch.
-    let len = used.next_multiple_of(4).max(4);
-    out.truncate(len);
-    out.resize(len, 0);
-    out[used..].fill(0);
-    let mut parts = Vec::with_capacity(regions.len());
-    let mut rest = out.as_mut_slice();
-    for g in regions {
-        let (part, tail) = rest.split_at_mut(g.ranks.len() * bytes);
+/// Splits `out` into one part per `(start, len)` span (in ascending, disjoint order); what lies
+/// between and after the parts is zeroed.
+fn parts<T: Copy + Default>(
+    out: &mut [T],
+    spans: impl Iterator<Item = (usize, usize)>,
+) -> Vec<&mut [T]> {
+    let mut parts = Vec::new();
+    let (mut rest, mut at) = (out, 0);
+    for (start, len) in spans {
+        let (gap, tail) = std::mem::take(&mut rest).split_at_mut(start - at);
+        gap.fill(T::default());
+        let (part, tail) = tail.split_at_mut(len);
         parts.push(part);
         rest = tail;
+        at = start + len;
     }
-    let pack = |(part, g): (&mut [u8], &&GrayLevels)| match bytes {
-        1 => part
-            .iter_mut()
-            .zip(&g.ranks)
-            .for_each(|(d, &r)| *d = r as u8),
-        _ => part
-            .chunks_exact_mut(2)
-            .zip(&g.ranks)
-            .for_each(|(d, &r)| d.copy_from_slice(&(r as u16).to_le_bytes())),
+    rest.fill(T::default());
+    parts
+}
+
+/// Packs the ranks of the regions the host discretized into `out` at their pixel offsets,
+/// `layout.rank_bits` (8 or 16) per rank, little-endian, zeros elsewhere, up to the end of the
+/// last such region in whole 32-bit words; regions are packed in parallel when `parallel`.
+pub(super) fn pack_ranks(
+    regions: &[&GrayLevels],
+    layout: &BatchLayout,
+    out: &mut Vec<u8>,
+    parallel: bool,
+) {
+    let bytes = layout.rank_bits as usize / 8;
+    let records = &layout.records[0];
+    let len = (layout.host_pixels * bytes).next_multiple_of(4).max(4);
+    out.resize(len, 0);
+    // regions past the last computed one hold no uploaded ranks
+    let n = records
+        .iter()
+        .take_while(|r| (r.pixel_offset as usize) < layout.host_pixels)
+        .count();
+    let computed = |k: usize| match &regions[k].ranks {
+        Ranks::Computed(ranks) => Some(ranks),
+        Ranks::Lookup(_) => None,
+    };
+    let spans = (0..n).map(|k| {
+        let start = records[k].pixel_offset as usize * bytes;
+        (start, computed(k).map_or(0, |r| r.len() * bytes))
+    });
+    let parts = parts(out, spans);
+    let pack = |(part, k): (&mut [u8], usize)| {
+        let Some(ranks) = computed(k) else { return };
+        match bytes {
+            1 => part.iter_mut().zip(ranks).for_each(|(d, &r)| *d = r as u8),
+            _ => part
+                .chunks_exact_mut(2)
+                .zip(ranks)
+                .for_each(|(d, &r)| d.copy_from_slice(&(r as u16).to_le_bytes())),
+        }
     };
     if parallel {
-        parts.into_par_iter().zip(regions.par_iter()).for_each(pack);
+        parts.into_par_iter().zip(0..n).for_each(pack);
     } else {
-        parts.into_iter().zip(regions).for_each(pack);
+        parts.into_iter().zip(0..n).for_each(pack);
+    }
+}
+
+/// Writes the lookups buffer of a batch into `out`: each looked-up region's stored crop (when
+/// it is the crop's first region) and its table, at the offsets of its record.
+pub(super) fn fill_lookups(
+    regions: &[&GrayLevels],
+    layout: &BatchLayout,
+    out: &mut Vec<u32>,
+    parallel: bool,
+) {
+    out.resize(layout.lookup_words.max(1), 0);
+    let records = &layout.records[0];
+    let lookup = |k: usize| match &regions[k].ranks {
+        Ranks::Lookup(l) => Some(l),
+        Ranks::Computed(_) => None,
+    };
+    let crop_words = |k: usize| match lookup(k) {
+        Some(l) if layout.owns_source[k] => l.source.entries.words(),
+        _ => 0,
+    };
+    // parts follow the region order; a region the host discretized has an empty one
+    let mut end = 0;
+    let spans = (0..regions.len()).map(|k| match lookup(k) {
+        Some(l) => {
+            let start = records[k].lut_offset as usize - crop_words(k);
+            end = records[k].lut_offset as usize + l.table.len();
+            (start, end - start)
+        }
+        None => (end, 0),
+    });
+    let parts = parts(out, spans);
+    let fill = |(part, k): (&mut [u32], usize)| {
+        if let Some(l) = lookup(k) {
+            let (crop, table) = part.split_at_mut(crop_words(k));
+            if !crop.is_empty() {
+                l.source.entries.write_words(crop);
+            }
+            table.copy_from_slice(&l.table);
+        }
+    };
+    if parallel {
+        parts.into_par_iter().zip(0..regions.len()).for_each(fill);
+    } else {
+        parts.into_iter().zip(0..regions.len()).for_each(fill);
     }
 }
 
@@ -370,9 +525,14 @@ mod tests {
         GrayLevels {
             width,
             height,
-            ranks,
+            ranks: Ranks::Computed(ranks),
             levels,
         }
+    }
+
+    /// `regions` packed as the GPU backend packs them.
+    fn packed(regions: &[&GrayLevels], out: &mut Vec<u8>, parallel: bool) {
+        pack_ranks(regions, &BatchLayout::of(regions), out, parallel);
     }
 
     fn row(ranks: Vec<u32>) -> GrayLevels {
@@ -390,9 +550,9 @@ mod tests {
             .collect()
     }
 
-    /// Field names of `struct NAME` in `shaders/common.wgsl`, in order, each checked to be u32.
+    /// Field names of `struct NAME` in `shaders/records.wgsl`, in order, each checked to be u32.
     fn wgsl_fields(name: &str) -> Vec<String> {
-        let source = include_str!("../../../shaders/common.wgsl");
+        let source = include_str!("../../../shaders/records.wgsl");
         let start = source.find(&format!("struct {name} {{")).unwrap();
         let body = &source[start..start + source[start..].find('}').unwrap()];
         body.lines()
@@ -438,39 +598,39 @@ mod tests {
     }
 
     #[test]
-    fn bytes_pack_little_endian_one_region_after_another() {
+    fn bytes_pack_little_endian_each_region_from_a_whole_word() {
         let (a, b) = (row(vec![1, 0, 255]), row(vec![7, 2]));
         let mut out = vec![9; 40];
-        pack_ranks(&[&a, &b], 8, &mut out, true);
-        assert_eq!(out, [1, 0, 255, 7, 2, 0, 0, 0]);
+        packed(&[&a, &b], &mut out, true);
+        assert_eq!(out, [1, 0, 255, 0, 7, 2, 0, 0]);
         let words: &[u32] = bytemuck::cast_slice(&out);
-        assert_eq!(words, [0x07ff_0001, 0x0000_0002]);
+        assert_eq!(words, [0x00ff_0001, 0x0000_0207]);
     }
 
     #[test]
     fn sixteen_bit_ranks_pack_in_pairs_per_word() {
         let (a, b) = (row(vec![300, 0, 1]), row(vec![65535]));
         let mut out = Vec::new();
-        pack_ranks(&[&a, &b], 16, &mut out, true);
+        packed(&[&a, &b], &mut out, true);
         let words: Vec<u32> = out
             .chunks_exact(4)
             .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
             .collect();
-        assert_eq!(words, [300, 1 | (65535 << 16)]);
+        assert_eq!(words, [300, 1, 65535]);
     }
 
     #[test]
     fn a_reused_buffer_keeps_no_stale_bytes() {
         let mut out = Vec::new();
-        pack_ranks(&[&row(vec![9; 11])], 8, &mut out, true);
-        pack_ranks(&[&row(vec![1, 2, 3, 4, 5])], 8, &mut out, false);
+        packed(&[&row(vec![9; 11])], &mut out, true);
+        packed(&[&row(vec![1, 2, 3, 4, 5])], &mut out, false);
         assert_eq!(out, [1, 2, 3, 4, 5, 0, 0, 0]);
     }
 
     #[test]
     fn an_empty_batch_still_uploads_one_word() {
         let mut out = Vec::new();
-        pack_ranks(&[], 8, &mut out, true);
+        packed(&[], &mut out, true);
         assert_eq!(out, [0, 0, 0, 0]);
     }
 
@@ -492,7 +652,8 @@ mod tests {
         let fa = Footprint::of(&a);
         assert_eq!(u64::from(tiles[1].glcm_offset), fa.cells());
         assert_eq!(layout.cells, fa.cells() + Footprint::of(&b).cells());
-        assert_eq!(layout.pixels, 3006);
+        // each region starts at a whole word of 8-bit ranks
+        assert_eq!(layout.pixels, 3008);
     }
 
     #[test]
@@ -528,6 +689,82 @@ mod tests {
             ]
         );
         assert_eq!(m.levels, 3);
+    }
+
+    /// A tumour (left 2×3 block) and its ring (the right column) of one 3×3 image, discretized
+    /// as lookups of one shared crop at bin width 10.
+    fn looked_up_pair() -> (GrayLevels, GrayLevels) {
+        use crate::discretize::{Binning, StoredCrop};
+        use std::sync::Arc;
+        let image = crate::io::Image {
+            width: 3,
+            height: 3,
+            pixels: vec![5.0, 15.0, 40.0, 25.0, 5.0, 41.0, 15.0, 25.0, 90.0],
+            source: "test".into(),
+        };
+        let block = |name: &str, x0, width| crate::roi::Region {
+            name: name.into(),
+            x0,
+            y0: 0,
+            width,
+            height: 3,
+            mask: vec![true; width * 3],
+        };
+        let (tumor, ring) = (block("tumor", 0, 2), block("ring", 2, 1));
+        let crop = Arc::new(StoredCrop::of(&image, &[&tumor, &ring]).unwrap());
+        let edges = |v: &[f64]| Binning::Width(10.0).edges(v, "test".as_ref()).unwrap();
+        let (tv, rv) = ([5.0, 15.0, 25.0, 5.0, 15.0, 25.0], [40.0, 41.0, 90.0]);
+        let t = GrayLevels::looked_up(crop.clone(), 0, (0, 0), (2, 3), &tv, &edges(&tv));
+        let r = GrayLevels::looked_up(crop, 1, (2, 0), (1, 3), &rv, &edges(&rv));
+        (t, r)
+    }
+
+    #[test]
+    fn a_shared_crop_goes_up_once_and_only_host_ranks_are_packed() {
+        let c = row(vec![1, 2]);
+        let (t, r) = looked_up_pair();
+        let regions = [&c, &t, &r];
+        let layout = BatchLayout::of(&regions);
+        let recs = &layout.records[0];
+        assert_eq!(layout.host_pixels, 2);
+        assert_eq!(recs[0].source_offset, NO_SOURCE);
+        assert_eq!((recs[1].source_offset, recs[2].source_offset), (0, 0));
+        assert_eq!((recs[1].mask_bit, recs[2].mask_bit), (0, 1));
+        assert_eq!((recs[2].source_x, recs[2].source_width), (2, 3));
+        assert_eq!(layout.owns_source, [false, true, false]);
+        let Ranks::Lookup(lt) = &t.ranks else {
+            panic!()
+        };
+        let Ranks::Lookup(lr) = &r.ranks else {
+            panic!()
+        };
+        let crop_words = lt.source.entries.words();
+        let mut words = vec![0; crop_words];
+        lt.source.entries.write_words(&mut words);
+        assert_eq!(recs[1].lut_offset as usize, crop_words);
+        assert_eq!(recs[2].lut_offset as usize, crop_words + lt.table.len());
+        assert_eq!((recs[1].lut_min, recs[2].lut_min), (0, 35));
+        let mut lookups = vec![7; 100];
+        fill_lookups(&regions, &layout, &mut lookups, true);
+        let expected: Vec<u32> = [&words, &lt.table, &lr.table]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        assert_eq!(lookups, expected);
+        let mut ranks = Vec::new();
+        pack_ranks(&regions, &layout, &mut ranks, false);
+        assert_eq!(ranks, [1, 2, 0, 0]);
+    }
+
+    #[test]
+    fn a_batch_without_lookups_uploads_one_zero_word() {
+        let c = row(vec![1, 2]);
+        let layout = BatchLayout::of(&[&c]);
+        assert!(!layout.looked_up);
+        let mut lookups = Vec::new();
+        fill_lookups(&[&c], &layout, &mut lookups, false);
+        assert_eq!(lookups, [0]);
     }
 
     #[test]

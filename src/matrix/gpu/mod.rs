@@ -1,11 +1,15 @@
 //! GPU backend: wgpu compute shaders build all seven count matrices of a whole batch of regions
 //! (histogram, GLCM, GLRLM, GLSZM, GLDM, NGTDM) with one submission per batch.
 //!
-//! A batch's regions are laid out one after the other ([`layout`]: device-free, unit-tested),
-//! their ranks packed 8 or 16 bits a pixel and uploaded once, and seven kernels run in one
-//! compute pass ([`context`]): `shaders/glcm.wgsl`, `shaders/neighbourhood.wgsl`,
-//! `shaders/glrlm.wgsl` and the four passes of `shaders/glszm.wgsl`, whose parallel union-find
-//! labels the zones on the device. Only the counts come back, and are unpacked into the same
+//! A batch's regions are laid out one after the other ([`layout`]: device-free, unit-tested).
+//! A region of an image with whole-number values goes up as its case's stored values and
+//! region membership (once per case, shared by the tumour and its rings) with a table from
+//! stored value to rank, and `shaders/discretize.wgsl` makes its ranks on the device; the
+//! ranks of other regions (filtered, float images: WGSL has no f64) are made by the host and
+//! uploaded packed 8 or 16 bits a pixel. Then seven kernels run in the same compute pass
+//! ([`context`]): `shaders/glcm.wgsl`, `shaders/neighbourhood.wgsl`, `shaders/glrlm.wgsl` and
+//! the four passes of `shaders/glszm.wgsl`, whose parallel union-find labels the zones on the
+//! device. Only the counts come back, and are unpacked into the same
 //! [`Matrices`] the CPU builds. Batches are planned under a memory budget taken from the
 //! adapter's limits; a region too large for any batch on its own is built by the CPU builder,
 //! which gives the same integers.
@@ -20,10 +24,11 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::{cpu, Backend, Matrices, Note};
-use crate::discretize::GrayLevels;
+use crate::discretize::{GrayLevels, Ranks};
 use crate::error::Result;
+use context::BufferPool;
 pub use context::{adapters, AdapterSummary, GpuContext};
-use layout::{pack_ranks, plan, unpack, BatchLayout};
+use layout::{fill_lookups, pack_ranks, plan, unpack, BatchLayout};
 use trace::BatchClock;
 pub use trace::{Phase, PhaseTimes};
 
@@ -38,6 +43,8 @@ pub struct GpuBackend {
     lost: AtomicBool,
     /// Where a failure of the device is reported.
     note: Option<Note>,
+    /// Most u32 cells of a batch's counts (and pixels), below what the device allows.
+    batch_cells: Option<u64>,
 }
 
 impl GpuBackend {
@@ -54,6 +61,7 @@ impl GpuBackend {
             totals: Mutex::new(PhaseTimes::default()),
             lost: AtomicBool::new(false),
             note: None,
+            batch_cells: None,
         }
     }
 
@@ -70,23 +78,44 @@ impl GpuBackend {
         GpuBackend { trace: on, ..self }
     }
 
+    /// The same backend, cutting batches at `cells` counts (or pixels) at most: many small
+    /// batches instead of a few large ones, to measure the overlap of batches or to test it.
+    pub fn with_batch_cells(self, cells: u64) -> GpuBackend {
+        GpuBackend {
+            batch_cells: Some(cells),
+            ..self
+        }
+    }
+
     /// The adapter in use.
     pub fn adapter(&self) -> &AdapterSummary {
         self.context.adapter()
     }
 
     /// Builds the matrices of `regions` on the device, batch after batch (regions too large
-    /// for any batch on the CPU); an error when the device fails. The host's share (packing,
+    /// for any batch on the CPU); an error when the device fails. Two batches are in flight:
+    /// the host packs and uploads batch k + 1 while the device builds batch k, then reads back
+    /// and unpacks batch k while the device builds batch k + 1. The host's share (packing,
     /// unpacking) runs on all cores when `parallel`, else on the calling thread alone, for a
     /// caller whose CPU threads are busy with other regions ([`super::mixed`]).
     pub fn try_build(&self, regions: &[&GrayLevels], parallel: bool) -> Result<Vec<Matrices>> {
         let mut out: Vec<Option<Matrices>> = vec![None; regions.len()];
-        let (batches, alone) = plan(regions, self.context.cells_limit());
-        for batch in batches {
-            let members: Vec<&GrayLevels> = batch.iter().map(|&k| regions[k]).collect();
-            for (k, m) in batch.into_iter().zip(self.run_batch(&members, parallel)?) {
-                out[k] = Some(m);
+        let limit = self.context.cells_limit();
+        let (batches, alone) = plan(regions, self.batch_cells.map_or(limit, |c| c.min(limit)));
+        let mut pools = self.context.pools()?;
+        let mut in_flight: Option<InFlight> = None;
+        for (b, mut members) in batches.into_iter().enumerate() {
+            // regions with host-made ranks first: their ranks are one upload from offset 0
+            members.sort_by_key(|&k| matches!(regions[k].ranks, Ranks::Lookup(_)));
+            let slot = b % 2;
+            let next = self.submit_batch(&mut pools[slot], slot, members, regions, parallel)?;
+            if let Some(done) = in_flight.replace(next) {
+                let pool = &pools[done.slot];
+                self.finish_batch(pool, done, regions, &mut out, parallel)?;
             }
+        }
+        if let Some(done) = in_flight {
+            self.finish_batch(&pools[done.slot], done, regions, &mut out, parallel)?;
         }
         for k in alone {
             out[k] = Some(cpu::build_all(regions[k]));
@@ -94,36 +123,67 @@ impl GpuBackend {
         Ok(out.into_iter().flatten().collect())
     }
 
-    /// Builds the GPU matrices of one batch: pack, upload and submit, wait, read back.
-    fn run_batch(&self, regions: &[&GrayLevels], parallel: bool) -> Result<Vec<Matrices>> {
+    /// Packs the host's ranks and the stored crops and tables of the batch of `regions` listed
+    /// in `members` into `pool`, uploads them and submits the batch.
+    fn submit_batch(
+        &self,
+        pool: &mut BufferPool,
+        slot: usize,
+        members: Vec<usize>,
+        regions: &[&GrayLevels],
+        parallel: bool,
+    ) -> Result<InFlight> {
         let ctx = &*self.context;
-        let layout = BatchLayout::of(regions);
-        let mut clock = BatchClock::start(regions.len(), layout.pixels);
-        let mut pool = ctx.pool()?;
-        pack_ranks(regions, layout.rank_bits, &mut pool.host_ranks, parallel);
+        let grays: Vec<&GrayLevels> = members.iter().map(|&k| regions[k]).collect();
+        let layout = BatchLayout::of(&grays);
+        let mut clock = BatchClock::start(grays.len(), layout.pixels);
+        pack_ranks(&grays, &layout, &mut pool.host_ranks, parallel);
+        fill_lookups(&grays, &layout, &mut pool.host_lookups, parallel);
         clock.lap(Phase::Pack);
-        ctx.checked(|| {
-            ctx.submit(&mut pool, &layout)?;
-            clock.lap(Phase::Upload);
-            ctx.wait()
-        })?;
+        let submission = ctx.checked(|| ctx.submit(pool, &layout))?;
+        clock.lap(Phase::Upload);
+        Ok(InFlight {
+            slot,
+            members,
+            layout,
+            submission,
+            clock,
+        })
+    }
+
+    /// Waits for a submitted batch, reads its counts back from `pool` and unpacks each member's
+    /// matrices into `out`.
+    fn finish_batch(
+        &self,
+        pool: &BufferPool,
+        done: InFlight,
+        regions: &[&GrayLevels],
+        out: &mut [Option<Matrices>],
+        parallel: bool,
+    ) -> Result<()> {
+        let ctx = &*self.context;
+        let InFlight {
+            members,
+            layout,
+            submission,
+            mut clock,
+            ..
+        } = done;
+        clock.resume();
+        ctx.wait(&submission)?;
         clock.lap(Phase::Device);
-        let out = ctx.read_back(&pool, layout.cells, |all| {
-            let records = &layout.records[0];
+        let records = &layout.records[0];
+        let built: Vec<Matrices> = ctx.read_back(pool, layout.cells, &submission, |all| {
+            let one = |(rec, &k): (&_, &usize)| unpack(all, rec, regions[k]);
             if parallel {
-                records
-                    .par_iter()
-                    .zip(regions)
-                    .map(|(rec, g)| unpack(all, rec, g))
-                    .collect()
+                records.par_iter().zip(&members).map(one).collect()
             } else {
-                records
-                    .iter()
-                    .zip(regions)
-                    .map(|(rec, g)| unpack(all, rec, g))
-                    .collect()
+                records.iter().zip(&members).map(one).collect()
             }
         })?;
+        for (k, m) in members.into_iter().zip(built) {
+            out[k] = Some(m);
+        }
         clock.lap(Phase::Unpack);
         let times = clock.finish();
         if self.trace {
@@ -132,8 +192,19 @@ impl GpuBackend {
         if let Ok(mut totals) = self.totals.lock() {
             totals.add(&times);
         }
-        Ok(out)
+        Ok(())
     }
+}
+
+/// A batch submitted to the device and not yet read back.
+struct InFlight {
+    /// Which of the two buffer pools holds it.
+    slot: usize,
+    /// Indices of its regions in the build call's list, in batch order.
+    members: Vec<usize>,
+    layout: BatchLayout,
+    submission: wgpu::SubmissionIndex,
+    clock: BatchClock,
 }
 
 impl Backend for GpuBackend {

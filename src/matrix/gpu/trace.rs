@@ -127,6 +127,12 @@ impl BatchClock {
         self.last = now;
     }
 
+    /// Restarts the clock after the host worked on another batch: the time since the last lap
+    /// belongs to no phase of this one.
+    pub fn resume(&mut self) {
+        self.last = Instant::now();
+    }
+
     pub fn finish(self) -> PhaseTimes {
         self.times
     }
