@@ -206,7 +206,7 @@ pub struct StoredCrop {
     pub height: usize,
     /// The image value of stored value 0: every stored value is `image value - base`.
     pub base: f64,
-    /// Stored value and membership bit of each crop pixel, row-major.
+    /// Stored value and membership bits of each crop pixel, row-major.
     pub entries: Entries,
 }
 
@@ -225,25 +225,18 @@ const NARROW_REGIONS: usize = 8;
 const WIDE_REGIONS: usize = 16;
 
 impl Entries {
-    /// How many 32-bit words the entries take packed as the device reads them (narrow ones two
-    /// to a word, little-endian, the last padded with zero).
-    pub fn words(&self) -> usize {
+    /// The entries as the device reads them: little-endian, narrow ones two to a 32-bit word
+    /// (a narrow crop holds an even number of entries, the last one padding when needed).
+    pub fn bytes(&self) -> &[u8] {
         match self {
-            Entries::Narrow(e) => e.len().div_ceil(2),
-            Entries::Wide(e) => e.len(),
+            Entries::Narrow(e) => bytemuck::cast_slice(e),
+            Entries::Wide(e) => bytemuck::cast_slice(e),
         }
     }
 
-    /// Writes the entries into `out` (`self.words()` long), packed as the device reads them.
-    pub fn write_words(&self, out: &mut [u32]) {
-        match self {
-            Entries::Narrow(e) => {
-                for (w, pair) in out.iter_mut().zip(e.chunks(2)) {
-                    *w = u32::from(pair[0]) | pair.get(1).map_or(0, |&h| u32::from(h) << 16);
-                }
-            }
-            Entries::Wide(e) => out.copy_from_slice(e),
-        }
+    /// How many 32-bit words [`Self::bytes`] fills.
+    pub fn words(&self) -> usize {
+        self.bytes().len() / 4
     }
 
     /// Whether entries take 32 bits.
@@ -289,9 +282,13 @@ impl StoredCrop {
             mark_regions(&mut e, width, (x0, y0), regions, |k| 1 << (16 + k));
             Entries::Wide(e)
         } else {
-            let mut e = Vec::with_capacity(width * height);
+            let mut e = Vec::with_capacity(width * height + 1);
             rows().for_each(|row| e.extend(row.iter().map(|v| stored(v) as u16)));
             mark_regions(&mut e, width, (x0, y0), regions, |k| 1 << (8 + k));
+            // whole words for the upload
+            if e.len() % 2 == 1 {
+                e.push(0);
+            }
             Entries::Narrow(e)
         };
         Some(StoredCrop {

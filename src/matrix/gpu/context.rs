@@ -107,8 +107,9 @@ pub(super) struct BufferPool {
     /// The batch's packed ranks on the host (of the regions it discretized), before their
     /// upload.
     pub host_ranks: Vec<u8>,
-    /// The batch's stored crops and rank tables on the host, before their upload.
-    pub host_lookups: Vec<u32>,
+    /// The batch's rank tables on the host, before their upload (the stored crops go up from
+    /// their own memory).
+    pub host_tables: Vec<u32>,
     ranks: Option<wgpu::Buffer>,
     lookups: Option<wgpu::Buffer>,
     gray: Option<wgpu::Buffer>,
@@ -444,15 +445,12 @@ impl GpuContext {
             (layout.pixels as u64 * u64::from(layout.rank_bits / 8)).next_multiple_of(4);
         let ranks = ensure(device, &mut pool.ranks, "ranks", rank_bytes, storage);
         queue.write_buffer(ranks, 0, &pool.host_ranks);
-        let lookups = bytemuck::cast_slice(&pool.host_lookups);
-        upload(
-            device,
-            queue,
-            &mut pool.lookups,
-            "lookups",
-            lookups,
-            storage,
-        );
+        let lookup_bytes = (layout.lookup_words.max(1) * 4) as u64;
+        let lookups = ensure(device, &mut pool.lookups, "lookups", lookup_bytes, storage);
+        queue.write_buffer(lookups, 0, bytemuck::cast_slice(&pool.host_tables));
+        for (crop, offset) in &layout.crops {
+            queue.write_buffer(lookups, *offset as u64 * 4, crop.entries.bytes());
+        }
         let gray = bytemuck::cast_slice(&layout.gray);
         upload(device, queue, &mut pool.gray, "gray levels", gray, storage);
         let counts_usage = wgpu::BufferUsages::STORAGE

@@ -1,15 +1,17 @@
 //! The host's side of a GPU batch, free of any device: which regions go into which batch
 //! ([`plan`]), where each region's ranks, stored values, tables and counts live
 //! ([`BatchLayout`], [`RegionRecord`]), what is uploaded ([`pack_ranks`] for regions the host
-//! discretized, [`fill_lookups`] for the stored crops and tables of the others) and how the
-//! counts read back become the [`Matrices`] the CPU builds ([`unpack`]). Everything here is
+//! discretized, [`fill_tables`] for the rank tables of the others, whose stored crops go up
+//! straight from their own memory) and how the counts read back become the [`Matrices`] the
+//! CPU builds ([`unpack`]). Everything here is
 //! unit-tested without a device.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::discretize::{GrayLevels, Lookup, Ranks};
+use crate::discretize::{GrayLevels, Lookup, Ranks, StoredCrop};
 use crate::features::glcm::GlcmMatrix;
 use crate::features::gldm::{GldmMatrix, DEPENDENCE_SIZES};
 use crate::features::glrlm::GlrlmMatrix;
@@ -197,10 +199,13 @@ pub(super) struct BatchLayout {
     pub pixels: usize,
     /// Pixels up to the end of the last region the host discretized: the uploaded ranks.
     pub host_pixels: usize,
-    /// Words of the lookups buffer: each stored crop once, and each looked-up region's table.
+    /// Words of the lookups buffer: every looked-up region's table, one after the other from
+    /// word 0, then each stored crop once.
     pub lookup_words: usize,
-    /// Whether each region's lookups part starts with its crop (the crop's first region).
-    pub owns_source: Vec<bool>,
+    /// Words of the tables at the start of the lookups buffer.
+    pub table_words: usize,
+    /// Each stored crop of the batch and its first word in the lookups buffer.
+    pub crops: Vec<(Arc<StoredCrop>, usize)>,
     /// Whether any region's ranks are made on the device.
     pub looked_up: bool,
     /// Cells of the counts buffer.
@@ -209,36 +214,53 @@ pub(super) struct BatchLayout {
     pub rank_bits: u32,
 }
 
-/// Where a looked-up region's crop and table lie in the lookups buffer.
+/// Where looked-up regions' tables and crops lie in the lookups buffer: tables from word 0,
+/// crops after all tables (their offsets are made absolute once the tables' size is known).
+#[derive(Default)]
 struct LookupPlacer {
-    /// Word offset of every crop placed so far, by its address.
-    placed: HashMap<*const crate::discretize::StoredCrop, u32>,
-    words: usize,
+    /// Index in `crops` of every crop placed so far, by its address.
+    placed: HashMap<*const StoredCrop, usize>,
+    crops: Vec<(Arc<StoredCrop>, usize)>,
+    crop_words: usize,
+    table_words: usize,
 }
 
 impl LookupPlacer {
-    /// Places `l`'s crop (unless an earlier region placed it) and then its table; sets the
-    /// record's source and table fields, and returns whether the crop was placed here.
-    fn place(&mut self, l: &Lookup, rec: &mut RegionRecord) -> bool {
-        let key = std::sync::Arc::as_ptr(&l.source);
-        let mut owns = false;
-        let words = &mut self.words;
-        let offset = *self.placed.entry(key).or_insert_with(|| {
-            owns = true;
-            let at = *words;
-            *words += l.source.entries.words();
-            at as u32
-        });
-        rec.source_offset = offset;
+    /// Places `l`'s table, and its crop unless an earlier region placed it; sets the record's
+    /// source (relative to the crops' area) and table fields.
+    fn place(&mut self, l: &Lookup, rec: &mut RegionRecord) {
+        let crops = &mut self.crops;
+        let crop_words = &mut self.crop_words;
+        let k = *self
+            .placed
+            .entry(Arc::as_ptr(&l.source))
+            .or_insert_with(|| {
+                crops.push((Arc::clone(&l.source), *crop_words));
+                *crop_words += l.source.entries.words();
+                crops.len() - 1
+            });
+        rec.source_offset = self.crops[k].1 as u32;
         rec.source_width = l.source.width as u32;
         rec.source_x = l.x as u32;
         rec.source_y = l.y as u32;
         rec.source_wide = u32::from(l.source.entries.is_wide());
         rec.mask_bit = l.bit;
-        rec.lut_offset = self.words as u32;
+        rec.lut_offset = self.table_words as u32;
         rec.lut_min = l.min;
-        self.words += l.table.len();
-        owns
+        self.table_words += l.table.len();
+    }
+
+    /// Moves the crops after the tables: every looked-up record's source offset and every
+    /// crop's offset grow by the tables' size.
+    fn finish(mut self, records: &mut [RegionRecord]) -> Self {
+        let shift = self.table_words;
+        for rec in records.iter_mut().filter(|r| r.source_offset != NO_SOURCE) {
+            rec.source_offset += shift as u32;
+        }
+        for crop in &mut self.crops {
+            crop.1 += shift;
+        }
+        self
     }
 }
 
@@ -246,13 +268,9 @@ impl BatchLayout {
     /// The layout of `regions`, packed one after the other.
     pub fn of(regions: &[&GrayLevels]) -> BatchLayout {
         let mut records = Vec::with_capacity(regions.len());
-        let mut owns_source = Vec::with_capacity(regions.len());
         let mut gray = Vec::new();
         let (mut pixels, mut host_pixels, mut cells) = (0usize, 0usize, 0u64);
-        let mut placer = LookupPlacer {
-            placed: HashMap::new(),
-            words: 0,
-        };
+        let mut placer = LookupPlacer::default();
         for g in regions {
             let f = Footprint::of(g);
             let mut at = |n: u64| {
@@ -281,13 +299,10 @@ impl BatchLayout {
                 ..RegionRecord::default()
             };
             let end = pixels + g.pixels();
-            owns_source.push(match &g.ranks {
-                Ranks::Computed(_) => {
-                    host_pixels = end;
-                    false
-                }
+            match &g.ranks {
+                Ranks::Computed(_) => host_pixels = end,
                 Ranks::Lookup(l) => placer.place(l, &mut rec),
-            });
+            }
             records.push(rec);
             pixels = end.next_multiple_of(PIXEL_ALIGN);
             gray.extend_from_slice(&g.levels);
@@ -295,6 +310,7 @@ impl BatchLayout {
         if gray.is_empty() {
             gray.push(0);
         }
+        let placer = placer.finish(&mut records);
         let max_levels = regions.iter().map(|g| g.level_count()).max().unwrap_or(0);
         let split = |split: Split| {
             let mut recs = records.clone();
@@ -316,9 +332,10 @@ impl BatchLayout {
             gray,
             pixels,
             host_pixels,
-            lookup_words: placer.words,
-            looked_up: placer.words > 0,
-            owns_source,
+            lookup_words: placer.table_words + placer.crop_words,
+            table_words: placer.table_words,
+            looked_up: !placer.crops.is_empty(),
+            crops: placer.crops,
             cells,
             rank_bits: rank_bits(max_levels),
         }
@@ -399,48 +416,18 @@ pub(super) fn pack_ranks(
     }
 }
 
-/// Writes the lookups buffer of a batch into `out`: each looked-up region's stored crop (when
-/// it is the crop's first region) and its table, at the offsets of its record.
-pub(super) fn fill_lookups(
-    regions: &[&GrayLevels],
-    layout: &BatchLayout,
-    out: &mut Vec<u32>,
-    parallel: bool,
-) {
-    out.resize(layout.lookup_words.max(1), 0);
-    let records = &layout.records[0];
-    let lookup = |k: usize| match &regions[k].ranks {
-        Ranks::Lookup(l) => Some(l),
-        Ranks::Computed(_) => None,
-    };
-    let crop_words = |k: usize| match lookup(k) {
-        Some(l) if layout.owns_source[k] => l.source.entries.words(),
-        _ => 0,
-    };
-    // parts follow the region order; a region the host discretized has an empty one
-    let mut end = 0;
-    let spans = (0..regions.len()).map(|k| match lookup(k) {
-        Some(l) => {
-            let start = records[k].lut_offset as usize - crop_words(k);
-            end = records[k].lut_offset as usize + l.table.len();
-            (start, end - start)
+/// Writes the rank tables of a batch's looked-up regions into `out`, one after the other as
+/// their records place them (the start of the lookups buffer; the crops follow on the device).
+pub(super) fn fill_tables(regions: &[&GrayLevels], layout: &BatchLayout, out: &mut Vec<u32>) {
+    out.clear();
+    out.reserve(layout.table_words.max(1));
+    for g in regions {
+        if let Ranks::Lookup(l) = &g.ranks {
+            out.extend_from_slice(&l.table);
         }
-        None => (end, 0),
-    });
-    let parts = parts(out, spans);
-    let fill = |(part, k): (&mut [u32], usize)| {
-        if let Some(l) = lookup(k) {
-            let (crop, table) = part.split_at_mut(crop_words(k));
-            if !crop.is_empty() {
-                l.source.entries.write_words(crop);
-            }
-            table.copy_from_slice(&l.table);
-        }
-    };
-    if parallel {
-        parts.into_par_iter().zip(0..regions.len()).for_each(fill);
-    } else {
-        parts.into_iter().zip(0..regions.len()).for_each(fill);
+    }
+    if out.is_empty() {
+        out.push(0);
     }
 }
 
@@ -728,42 +715,46 @@ mod tests {
         let recs = &layout.records[0];
         assert_eq!(layout.host_pixels, 2);
         assert_eq!(recs[0].source_offset, NO_SOURCE);
-        assert_eq!((recs[1].source_offset, recs[2].source_offset), (0, 0));
-        assert_eq!((recs[1].mask_bit, recs[2].mask_bit), (0, 1));
-        assert_eq!((recs[2].source_x, recs[2].source_width), (2, 3));
-        assert_eq!(layout.owns_source, [false, true, false]);
         let Ranks::Lookup(lt) = &t.ranks else {
             panic!()
         };
         let Ranks::Lookup(lr) = &r.ranks else {
             panic!()
         };
-        let crop_words = lt.source.entries.words();
-        let mut words = vec![0; crop_words];
-        lt.source.entries.write_words(&mut words);
-        assert_eq!(recs[1].lut_offset as usize, crop_words);
-        assert_eq!(recs[2].lut_offset as usize, crop_words + lt.table.len());
+        // the tables first, then the one shared crop
+        let tables = lt.table.len() + lr.table.len();
+        assert_eq!(layout.table_words, tables);
+        assert_eq!(recs[1].source_offset as usize, tables);
+        assert_eq!(recs[2].source_offset as usize, tables);
+        assert_eq!(layout.crops.len(), 1);
+        assert_eq!(layout.crops[0].1, tables);
+        assert_eq!(layout.lookup_words, tables + lt.source.entries.words());
+        assert_eq!((recs[1].mask_bit, recs[2].mask_bit), (0, 1));
+        assert_eq!((recs[2].source_x, recs[2].source_width), (2, 3));
+        assert_eq!(
+            (recs[1].lut_offset, recs[2].lut_offset),
+            (0, lt.table.len() as u32)
+        );
         assert_eq!((recs[1].lut_min, recs[2].lut_min), (0, 35));
         let mut lookups = vec![7; 100];
-        fill_lookups(&regions, &layout, &mut lookups, true);
-        let expected: Vec<u32> = [&words, &lt.table, &lr.table]
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect();
-        assert_eq!(lookups, expected);
+        fill_tables(&regions, &layout, &mut lookups);
+        assert_eq!(lookups, [lt.table.clone(), lr.table.clone()].concat());
+        // 9 narrow entries and one of padding; the ring's pixel (2, 0) holds 40 - 5 = 35 and
+        // its bit, bit 9 (8 + region 1)
+        assert_eq!(lt.source.entries.bytes().len(), 20);
+        assert_eq!(&lt.source.entries.bytes()[4..6], &[35, 2]);
         let mut ranks = Vec::new();
         pack_ranks(&regions, &layout, &mut ranks, false);
         assert_eq!(ranks, [1, 2, 0, 0]);
     }
 
     #[test]
-    fn a_batch_without_lookups_uploads_one_zero_word() {
+    fn a_batch_without_lookups_uploads_one_zero_table_word() {
         let c = row(vec![1, 2]);
         let layout = BatchLayout::of(&[&c]);
         assert!(!layout.looked_up);
         let mut lookups = Vec::new();
-        fill_lookups(&[&c], &layout, &mut lookups, false);
+        fill_tables(&[&c], &layout, &mut lookups);
         assert_eq!(lookups, [0]);
     }
 

@@ -28,7 +28,7 @@ use crate::discretize::{GrayLevels, Ranks};
 use crate::error::Result;
 use context::BufferPool;
 pub use context::{adapters, AdapterSummary, GpuContext};
-use layout::{fill_lookups, pack_ranks, plan, unpack, BatchLayout};
+use layout::{fill_tables, pack_ranks, plan, unpack, BatchLayout};
 use trace::BatchClock;
 pub use trace::{Phase, PhaseTimes};
 
@@ -123,8 +123,8 @@ impl GpuBackend {
         Ok(out.into_iter().flatten().collect())
     }
 
-    /// Packs the host's ranks and the stored crops and tables of the batch of `regions` listed
-    /// in `members` into `pool`, uploads them and submits the batch.
+    /// Packs the host's ranks and the rank tables of the batch of `regions` listed in
+    /// `members` into `pool`, uploads them with the batch's stored crops and submits the batch.
     fn submit_batch(
         &self,
         pool: &mut BufferPool,
@@ -138,7 +138,7 @@ impl GpuBackend {
         let layout = BatchLayout::of(&grays);
         let mut clock = BatchClock::start(grays.len(), layout.pixels);
         pack_ranks(&grays, &layout, &mut pool.host_ranks, parallel);
-        fill_lookups(&grays, &layout, &mut pool.host_lookups, parallel);
+        fill_tables(&grays, &layout, &mut pool.host_tables);
         clock.lap(Phase::Pack);
         let submission = ctx.checked(|| ctx.submit(pool, &layout))?;
         clock.lap(Phase::Upload);
