@@ -6,14 +6,15 @@
 //!    has `i mod N = K − 1`);
 //! 2. open the output: refuse an existing one unless resuming or forcing; when resuming, drop a
 //!    partial last line and skip the cases already written;
-//! 3. extract the cases chunk by chunk ([`crate::extract::extract_pipelined`]: the next chunk is
-//!    read, drawn and discretized while the backend builds the current one), each chunk's size
+//! 3. extract the cases chunk by chunk ([`crate::extract::extract_pipelined`]: while the backend
+//!    builds one chunk's matrices, the previous chunk's formulas run and the next chunk is read,
+//!    drawn and discretized), each chunk's size
 //!    following the memory budget and the size of the images seen so far, with at least one
 //!    case per thread;
 //! 4. append the chunk's rows to the output and its failures to the errors file, each in one
 //!    write followed by a flush to disk; a writer thread does this while the next chunks are
 //!    extracted, so that a kill loses at most the chunks in flight (one being prepared, one
-//!    being built, one being written), which a resumed run extracts again;
+//!    being built, one in its formulas, one being written), which a resumed run extracts again;
 //! 5. report progress; at the end, a summary with counts and where the time went.
 //!
 //! CSV output is one file that grows chunk by chunk. Parquet output is written as one part file
@@ -460,9 +461,9 @@ pub fn run(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<ChunkRecords>(0);
     let write_seconds = std::thread::scope(|scope| -> Result<f64> {
         let writer = scope.spawn(move || write_chunks(output, errors, receiver));
-        // Two chunks are in flight (one prepared while the other is built): they share the
-        // budget.
-        let size = |chunk: &[ManifestRow]| next_chunk_size(chunk, budget / 2);
+        // Three chunks are in flight (one prepared while the next is built and the one before
+        // goes through its formulas): they share the budget.
+        let size = |chunk: &[ManifestRow]| next_chunk_size(chunk, budget / 3);
         extract_pipelined(
             &todo,
             min_chunk(),

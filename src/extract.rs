@@ -743,10 +743,11 @@ pub fn extract_cases(
 }
 
 /// Extracts `cases` chunk by chunk, the first chunk of `first` cases, each next one of
-/// `next_size(previous chunk)`: while the backend builds the matrices of one chunk
-/// ([`finish_chunk`]), the next is read, drawn and discretized ([`prepare_chunk`]) on the CPU
-/// threads, so that a device never waits for decoding. Each chunk's results go to `done` in
-/// case order; when `done` returns false, no further chunk is started.
+/// `next_size(previous chunk)`, as a three-stage pipeline: while the backend builds the matrices
+/// of chunk k + 1 ([`build_chunk`]), the formulas of chunk k run ([`chunk_rows`]) and chunk
+/// k + 2 is read, drawn and discretized ([`prepare_chunk`]), all on the same thread pool, so
+/// that a device waits neither for decoding nor for the formulas. Each chunk's results go to
+/// `done` in case order; when `done` returns false, no further chunk is started.
 pub fn extract_pipelined(
     cases: &[ManifestRow],
     first: usize,
@@ -756,20 +757,33 @@ pub fn extract_pipelined(
     times: &StageTimes,
     mut done: impl FnMut(&[ManifestRow], Vec<Result<FeatureRow>>) -> bool,
 ) {
-    let mut current = 0..first.max(1).min(cases.len());
+    let chunk_after = |r: &std::ops::Range<usize>| {
+        r.end..(r.end + next_size(&cases[r.clone()]).max(1)).min(cases.len())
+    };
+    let first = 0..first.max(1).min(cases.len());
     let mut prepared =
-        (!current.is_empty()).then(|| prepare_chunk(&cases[current.clone()], settings, times));
-    while let Some(this) = prepared.take() {
-        let chunk = &cases[current.clone()];
-        let next = current.end..(current.end + next_size(chunk).max(1)).min(cases.len());
-        let (results, upcoming) = rayon::join(
-            || finish_chunk(this, settings, backend, times),
-            || (!next.is_empty()).then(|| prepare_chunk(&cases[next.clone()], settings, times)),
+        (!first.is_empty()).then(|| (first.clone(), prepare_chunk(&cases[first], settings, times)));
+    let mut built: Option<(std::ops::Range<usize>, BuiltChunk)> = None;
+    while prepared.is_some() || built.is_some() {
+        let next = prepared.as_ref().map(|(r, _)| chunk_after(r));
+        let ((rows, now_built), upcoming) = rayon::join(
+            || {
+                rayon::join(
+                    || built.map(|(r, b)| (r, chunk_rows(b, settings, times))),
+                    || prepared.map(|(r, p)| (r, build_chunk(p, backend, times))),
+                )
+            },
+            || {
+                next.filter(|n| !n.is_empty())
+                    .map(|n| (n.clone(), prepare_chunk(&cases[n], settings, times)))
+            },
         );
-        if !done(chunk, results) {
-            return;
+        if let Some((r, rows)) = rows {
+            if !done(&cases[r], rows) {
+                return;
+            }
         }
-        current = next;
+        built = now_built;
         prepared = upcoming;
     }
 }
@@ -840,19 +854,15 @@ fn write_region_masks(folder: &Path, case: &ManifestRow, loaded: &LoadedCase) ->
 }
 
 /// Extracts a chunk of cases, each with its manifest settings, timing every stage:
-/// [`prepare_chunk`], then [`finish_chunk`]. Results come in case order.
+/// [`prepare_chunk`], [`build_chunk`], then [`chunk_rows`]. Results come in case order.
 pub fn extract_chunk(
     chunk: &[ManifestRow],
     settings: &Settings,
     backend: &dyn Backend,
     times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
-    finish_chunk(
-        prepare_chunk(chunk, settings, times),
-        settings,
-        backend,
-        times,
-    )
+    let prepared = prepare_chunk(chunk, settings, times);
+    chunk_rows(build_chunk(prepared, backend, times), settings, times)
 }
 
 /// The cases of a chunk read, drawn and discretized, or their errors.
@@ -873,8 +883,8 @@ struct PreparedCase {
 }
 
 /// Reads, draws and discretizes the cases of a chunk on all cores, each with its manifest
-/// settings. An archive run prepares the next chunk with this while [`finish_chunk`] has the
-/// backend build the current one.
+/// settings. An archive run prepares chunk k + 2 with this while [`build_chunk`] has the
+/// backend build chunk k + 1 and [`chunk_rows`] runs the formulas of chunk k.
 pub fn prepare_chunk(
     chunk: &[ManifestRow],
     settings: &Settings,
@@ -905,21 +915,39 @@ fn guarded<T>(case: &ManifestRow, work: impl FnOnce() -> Result<T>) -> Result<T>
     })
 }
 
-/// The feature rows of a prepared chunk, in case order: the backend builds the matrices of all
-/// its regions in one call (and schedules that work itself), then the formulas run on all
-/// cores.
-pub fn finish_chunk(
-    chunk: PreparedChunk,
-    settings: &Settings,
-    backend: &dyn Backend,
-    times: &StageTimes,
-) -> Vec<Result<FeatureRow>> {
-    let prepared = chunk.cases;
-    let grays: Vec<&GrayLevels> = prepared
+/// A prepared chunk with the matrices of all its regions, or the backend's error.
+pub struct BuiltChunk {
+    cases: Vec<Result<PreparedCase>>,
+    matrices: std::result::Result<Vec<Matrices>, Error>,
+    /// The backend's name, for its error.
+    backend: String,
+}
+
+/// Has the backend build the matrices of all regions of a prepared chunk in one call (it
+/// schedules that work itself).
+pub fn build_chunk(chunk: PreparedChunk, backend: &dyn Backend, times: &StageTimes) -> BuiltChunk {
+    let grays: Vec<&GrayLevels> = chunk
+        .cases
         .iter()
         .flat_map(|p| p.iter().flat_map(|c| c.regions.iter().map(|r| &r.gray)))
         .collect();
-    match times.time(Stage::Matrices, || backend.build(&grays)) {
+    let matrices = times.time(Stage::Matrices, || backend.build(&grays));
+    BuiltChunk {
+        cases: chunk.cases,
+        matrices,
+        backend: backend.name().to_string(),
+    }
+}
+
+/// The feature rows of a built chunk, in case order, the formulas on all cores; every case of
+/// a chunk whose matrices failed gets the backend's error.
+pub fn chunk_rows(
+    chunk: BuiltChunk,
+    settings: &Settings,
+    times: &StageTimes,
+) -> Vec<Result<FeatureRow>> {
+    let prepared = chunk.cases;
+    match chunk.matrices {
         Ok(matrices) => {
             let mut offsets = Vec::with_capacity(prepared.len());
             let mut at = 0;
@@ -952,7 +980,7 @@ pub fn finish_chunk(
                 .map(|p| {
                     p.and_then(|_| {
                         Err(Error::Backend {
-                            backend: backend.name().to_string(),
+                            backend: chunk.backend.clone(),
                             message: message.clone(),
                         })
                     })
