@@ -636,10 +636,14 @@ struct PredictArgs {
 
 fn run_predict(args: PredictArgs) -> Result<i32> {
     use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
-    use sonorad::train::data::RawTable;
+    use sonorad::table::FeatureTable;
     let models = TrainedModels::read(&args.model)?;
-    let features = RawTable::read(&args.features)?;
-    let clinical = args.clinical.as_deref().map(RawTable::read).transpose()?;
+    let features = FeatureTable::read(&args.features)?;
+    let clinical = args
+        .clinical
+        .as_deref()
+        .map(FeatureTable::read)
+        .transpose()?;
     let predictions = predict(&models, &features, clinical.as_ref())?;
     match &args.out {
         Some(path) => {

@@ -18,7 +18,7 @@ use serde_json::Value;
 use sonorad::clinical::error::ClinicalError;
 use sonorad::commands::demo::{self, DemoOptions};
 use sonorad::commands::predict::{predict, TrainedModels};
-use sonorad::train::data::RawTable;
+use sonorad::table::FeatureTable;
 
 /// Sections every report with clinical data holds (their `id`s).
 const SECTIONS: [&str; 11] = [
@@ -456,22 +456,22 @@ fn predict_scores_flags_and_names_missing_columns() {
     let dir = demo_dir();
     let models = TrainedModels::read(&dir.join("model.json")).expect("models");
     let clinical = models.clinical.as_ref().expect("combined model");
-    let features = RawTable::read(&dir.join("features.csv")).expect("features");
+    let features = FeatureTable::read(&dir.join("features.csv")).expect("features");
     let predictions = predict(&models, &features, None).expect("predict");
-    assert_eq!(predictions.len(), features.rows.len());
+    assert_eq!(predictions.len(), features.len());
     // predict reproduces the study bit for bit: each case's Rad-score (scores.csv, from `train`)
     // and combined probability (clinical_scores.csv, from the clinical stage)
-    let study_scores = RawTable::read(&dir.join("scores.csv")).expect("scores.csv");
+    let study_scores = FeatureTable::read(&dir.join("scores.csv")).expect("scores.csv");
     let radscore = study_scores.column("radscore").expect("radscore column");
     let clinical_scores =
-        RawTable::read(&dir.join("clinical_scores.csv")).expect("clinical_scores.csv");
+        FeatureTable::read(&dir.join("clinical_scores.csv")).expect("clinical_scores.csv");
     let combined = clinical_scores.column("combined").expect("combined column");
-    let value = |table: &RawTable, row: usize, column: usize| {
+    let value = |table: &FeatureTable, row: usize, column: usize| {
         table.value(row, column).expect("number").expect("value")
     };
     let mut compared = 0;
     for p in &predictions {
-        let case = |table: &RawTable| table.ids().iter().position(|id| *id == p.case_id);
+        let case = |table: &FeatureTable| table.ids.iter().position(|id| *id == p.case_id);
         if let Some(row) = case(&study_scores) {
             let expected = value(&study_scores, row, radscore);
             assert_eq!(p.radscore, expected, "{}: Rad-score", p.case_id);
@@ -482,7 +482,7 @@ fn predict_scores_flags_and_names_missing_columns() {
             compared += 1;
         }
     }
-    assert_eq!(compared, clinical_scores.rows.len());
+    assert_eq!(compared, clinical_scores.len());
     assert!(
         compared * 10 >= predictions.len() * 9,
         "{compared} cases compared"
@@ -506,7 +506,7 @@ fn predict_scores_flags_and_names_missing_columns() {
         .expect("a Rad-score feature");
     let column = features.column(&feature).expect("column");
     let mut shifted = features.clone();
-    shifted.rows[0][column] = "1e12".into();
+    set_feature(&mut shifted, 0, column, 1e12);
     let flagged = predict(&models, &shifted, None).expect("predict");
     assert!(
         flagged[0].out_of_range.contains(&feature),
@@ -600,17 +600,25 @@ fn a_model_file_whose_parts_disagree_is_an_error_naming_it() {
     TrainedModels::read(&model_path).expect("the demo's models");
 }
 
+/// Sets a feature value of a read table (NaN: missing).
+fn set_feature(table: &mut FeatureTable, row: usize, column: usize, value: f64) {
+    match &mut table.columns[column - 1] {
+        sonorad::table::Column::Feature(values) => values[row] = value,
+        sonorad::table::Column::Text(_) => panic!("column {column} is not a feature"),
+    }
+}
+
 #[test]
 fn predict_names_the_case_and_feature_without_a_value() {
     let dir = demo_dir();
     let models = TrainedModels::read(&dir.join("model.json")).expect("models");
-    let mut features = RawTable::read(&dir.join("features.csv")).expect("features");
+    let mut features = FeatureTable::read(&dir.join("features.csv")).expect("features");
     // the demo study drops incomplete cases, so its model holds no imputation median
     assert!(models.scoring.imputation_medians.is_empty());
     let feature = models.scoring.selected_features[0].clone();
     let column = features.column(&feature).expect("column");
-    features.rows[2][column] = "NA".into();
-    let case = features.rows[2][0].clone();
+    set_feature(&mut features, 2, column, f64::NAN);
+    let case = features.ids[2].clone();
     let message = predict(&models, &features, None)
         .expect_err("a missing value")
         .to_string();
@@ -640,7 +648,7 @@ fn predict_refuses_a_rad_score_that_overflows() {
             *b = 1e308 * b.signum();
         }
     }
-    let features = RawTable::read(&dir.join("features.csv")).expect("features");
+    let features = FeatureTable::read(&dir.join("features.csv")).expect("features");
     let message = predict(&models, &features, None)
         .expect_err("an overflowing Rad-score")
         .to_string();

@@ -23,7 +23,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::Value;
 use sonorad::commands::predict::{predict, TrainedModels};
-use sonorad::train::data::RawTable;
+use sonorad::table::{Column, FeatureTable};
 use sonorad::train::{fit_study, run, Study, StudyConfig, TrainOptions};
 
 const OUTCOME: &str = "malignant";
@@ -97,28 +97,33 @@ fn busi_end_to_end_agrees_with_scikit_learn() {
     // PixelSurface correlate to 1 − 1e-11 here, so the LASSO optimum is flat along their
     // difference (glmnet puts the weight on one, sonorad on the other; sonorad's objective is
     // lower by 1e-7). The linear predictor is determined; it agrees to 0.002 on a range of 50.
-    let scores = RawTable::read(&dir.path().join("scores.csv")).expect("scores.csv");
+    let scores = FeatureTable::read(&dir.path().join("scores.csv")).expect("scores.csv");
     let radscore = scores.column("radscore").expect("radscore column");
     let expected = oracle["radscore"].as_object().expect("radscore map");
-    assert_eq!(scores.rows.len(), expected.len());
-    for row in &scores.rows {
-        let ours: f64 = row[radscore].parse().expect("Rad-score");
-        let theirs = expected[&row[0]].as_f64().expect("glmnet Rad-score");
+    assert_eq!(scores.len(), expected.len());
+    for (row, id) in scores.ids.iter().enumerate() {
+        let ours = scores
+            .value(row, radscore)
+            .expect("Rad-score")
+            .expect("a value");
+        let theirs = expected[id].as_f64().expect("glmnet Rad-score");
         assert!(
             (ours - theirs).abs() <= 0.01,
-            "{}: Rad-score {ours} vs glmnet {theirs}",
-            row[0]
+            "{id}: Rad-score {ours} vs glmnet {theirs}"
         );
     }
 
     // the saved model scores every case as `train` did, bit for bit
     let models = TrainedModels::read(&dir.path().join("model.json")).expect("model.json");
-    let features = RawTable::read(&fixture("busi_features.csv")).expect("BUSI features");
+    let features = FeatureTable::read(&fixture("busi_features.csv")).expect("BUSI features");
     let predictions = predict(&models, &features, None).expect("predict");
-    assert_eq!(predictions.len(), scores.rows.len());
-    for (p, row) in predictions.iter().zip(&scores.rows) {
-        assert_eq!(p.case_id, row[0]);
-        let trained: f64 = row[radscore].parse().expect("Rad-score");
+    assert_eq!(predictions.len(), scores.len());
+    for (row, p) in predictions.iter().enumerate() {
+        assert_eq!(p.case_id, scores.ids[row]);
+        let trained = scores
+            .value(row, radscore)
+            .expect("Rad-score")
+            .expect("a value");
         assert_eq!(p.radscore, trained, "{}: predict's Rad-score", p.case_id);
     }
 
@@ -139,37 +144,32 @@ fn busi_end_to_end_agrees_with_scikit_learn() {
 
 /// The BUSI table with a `cohort` split column taken from busi_split.csv, and the validation
 /// labels optionally permuted among the validation cases.
-fn table_with_split(permute_validation: bool) -> RawTable {
-    let mut table = RawTable::read(&fixture("busi_features.csv")).expect("BUSI features");
-    let split = RawTable::read(&fixture("busi_split.csv")).expect("busi_split.csv");
+fn table_with_split(permute_validation: bool) -> FeatureTable {
+    let mut table = FeatureTable::read(&fixture("busi_features.csv")).expect("BUSI features");
+    let split = FeatureTable::read(&fixture("busi_split.csv")).expect("busi_split.csv");
     let cohort_column = split.column("cohort").expect("cohort column");
     let outcome = table.column(OUTCOME).expect("outcome column");
-    let ids = table.ids();
     let cohort_of = |id: &str| -> String {
-        split
-            .rows
-            .iter()
-            .find(|r| r[0] == id)
-            .map(|r| r[cohort_column].clone())
-            .expect("every case is in the split")
+        let row = split.ids.iter().position(|s| s == id);
+        let row = row.expect("every case is in the split");
+        split.text(row, cohort_column).into_owned()
     };
-    table.header.push("cohort".into());
-    for (row, id) in table.rows.iter_mut().zip(&ids) {
-        row.push(cohort_of(id));
-    }
+    let cohorts: Vec<String> = table.ids.iter().map(|id| cohort_of(id)).collect();
     if permute_validation {
-        let validation: Vec<usize> = (0..table.rows.len())
-            .filter(|&r| table.rows[r].last().map(String::as_str) == Some("validation"))
+        let validation: Vec<usize> = (0..table.len())
+            .filter(|&r| cohorts[r] == "validation")
             .collect();
-        let mut labels: Vec<String> = validation
-            .iter()
-            .map(|&r| table.rows[r][outcome].clone())
-            .collect();
-        labels.shuffle(&mut StdRng::seed_from_u64(7));
-        for (&r, label) in validation.iter().zip(labels) {
-            table.rows[r][outcome] = label;
+        let Column::Text(labels) = &mut table.columns[outcome - 1] else {
+            panic!("the outcome is a text column")
+        };
+        let mut permuted: Vec<String> = validation.iter().map(|&r| labels[r].clone()).collect();
+        permuted.shuffle(&mut StdRng::seed_from_u64(7));
+        for (&r, label) in validation.iter().zip(permuted) {
+            labels[r] = label;
         }
     }
+    table.header.push("cohort".into());
+    table.columns.push(Column::Text(cohorts));
     table
 }
 

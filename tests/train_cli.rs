@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 use sonorad::archive::{write_table, OutputFormat};
-use sonorad::train::data::RawTable;
+use sonorad::table::FeatureTable;
 use sonorad::train::ScoringModel;
 
 /// Writes every third BUSI case to `dir/features.csv`, after `edit(case number, header, row)`.
@@ -172,7 +172,7 @@ fn a_parquet_feature_table_trains_the_same_study_as_its_csv() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let csv_table = features(dir.path(), |_, _, _| {});
     // the same table as `extract --format parquet` writes it: the id as text, the rest float64
-    let RawTable { header, rows, .. } = RawTable::read(&csv_table).expect("features.csv");
+    let (header, rows) = sonorad::table::read_table(&csv_table).expect("features.csv");
     let parquet_table = dir.path().join("features.parquet");
     write_table(&parquet_table, OutputFormat::Parquet, &header, 1, &rows).expect("Parquet");
 
@@ -517,14 +517,18 @@ fn train_finishes_on_the_separable_generated_cohort() {
 /// age) and `sep`, which is the outcome itself (separates it).
 fn clinical_table(dir: &Path) -> (PathBuf, PathBuf) {
     let table = features(dir, |_, _, _| {});
-    let raw = RawTable::read(&table).expect("features");
+    let raw = FeatureTable::read(&table).expect("features");
     let malignant = raw.column("malignant").expect("outcome");
     let clinical = dir.join("clinical.csv");
     let mut text = String::from("case_id,age,age_months,sep\n");
-    for (k, row) in raw.rows.iter().enumerate() {
+    for (k, id) in raw.ids.iter().enumerate() {
         let age = 30 + (k * 37) % 41;
-        let sep = if row[malignant] == "1" { "yes" } else { "no" };
-        text += &format!("{},{age},{},{sep}\n", row[0], 12 * age);
+        let sep = if raw.text(k, malignant) == "1" {
+            "yes"
+        } else {
+            "no"
+        };
+        text += &format!("{id},{age},{},{sep}\n", 12 * age);
     }
     std::fs::write(&clinical, text).expect("clinical.csv");
     (table, clinical)

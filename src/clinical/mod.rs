@@ -32,7 +32,8 @@ use crate::evaluate::dca::{decision_curves, DecisionCurves};
 use crate::evaluate::nomogram::{nomogram, Nomogram, NomogramPredictor};
 use crate::model::metrics::{delong_test, youden_cutoff, CohortMetrics, DelongComponents};
 use crate::stats::sigmoid;
-use crate::train::data::{Cohort, RawTable};
+use crate::table::FeatureTable;
+use crate::train::data::Cohort;
 use crate::train::{PairTest, Study};
 use error::{ClinicalError, ClinicalResult};
 use logistic::{Logit, OddsRatio};
@@ -199,10 +200,10 @@ pub struct ClinicalStudy {
 /// Training range (min, max) of every LASSO input feature of the study, read from the feature
 /// table the study was fitted on.
 pub fn feature_ranges(
-    features: &RawTable,
+    features: &FeatureTable,
     study: &Study,
 ) -> ClinicalResult<BTreeMap<String, (f64, f64)>> {
-    let ids = features.ids();
+    let ids = &features.ids;
     let mut ranges = BTreeMap::new();
     for name in &study.model.lasso_inputs {
         let column = features.column(name)?;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ClinicalError, ClinicalResult};
-use crate::train::data::{is_feature_column, is_missing, RawTable};
+use crate::table::{is_missing, Column, FeatureTable};
 
 /// How a clinical variable enters a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,23 +96,25 @@ impl ClinicalTable {
     /// categorical like text columns. A column without any value is left out and listed in
     /// `empty`.
     pub fn read(path: &Path, exclude: &[&str]) -> ClinicalResult<Self> {
-        Self::from_raw(&RawTable::read(path)?, exclude)
+        Self::from_raw(&FeatureTable::read(path)?, exclude)
     }
 
     /// Build from an already read table (see [`ClinicalTable::read`]).
-    pub fn from_raw(table: &RawTable, exclude: &[&str]) -> ClinicalResult<Self> {
+    pub fn from_raw(table: &FeatureTable, exclude: &[&str]) -> ClinicalResult<Self> {
+        let text = |c: usize| match &table.columns[c - 1] {
+            Column::Text(cells) => cells.as_slice(),
+            Column::Feature(_) => &[],
+        };
         let present_cells = |c: usize| -> Vec<&str> {
-            table
-                .rows
+            text(c)
                 .iter()
-                .map(|r| r[c].as_str())
+                .map(String::as_str)
                 .filter(|v| !is_missing(v))
                 .collect()
         };
+        // radiomics feature columns are never clinical variables
         let (columns, empty_columns): (Vec<usize>, Vec<usize>) = (1..table.header.len())
-            .filter(|&c| {
-                !exclude.contains(&table.header[c].as_str()) && !is_feature_column(&table.header[c])
-            })
+            .filter(|&c| !exclude.contains(&table.header[c].as_str()) && !table.is_feature(c))
             .partition(|&c| !present_cells(c).is_empty());
         let mut variables = Vec::new();
         for &c in &columns {
@@ -138,19 +140,20 @@ impl ClinicalTable {
                 kind,
             });
         }
-        let cells = table
-            .rows
-            .iter()
+        let cells = (0..table.len())
             .map(|r| {
                 columns
                     .iter()
-                    .map(|&c| (!is_missing(&r[c])).then(|| r[c].trim().to_string()))
+                    .map(|&c| {
+                        let cell = &text(c)[r];
+                        (!is_missing(cell)).then(|| cell.trim().to_string())
+                    })
                     .collect()
             })
             .collect();
         Ok(ClinicalTable {
             path: table.path.clone(),
-            ids: table.ids(),
+            ids: table.ids.clone(),
             variables,
             cells,
             empty: empty_columns
@@ -206,15 +209,15 @@ impl ClinicalTable {
 mod tests {
     use super::*;
 
-    fn table(rows: &[[&str; 4]]) -> RawTable {
-        RawTable {
+    fn table(rows: &[[&str; 4]]) -> FeatureTable {
+        FeatureTable {
             path: PathBuf::from("clinical.csv"),
             header: ["case_id", "age", "notes", "stage"]
                 .map(String::from)
                 .to_vec(),
-            rows: rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.to_string()).collect())
+            ids: rows.iter().map(|r| r[0].to_string()).collect(),
+            columns: (1..4)
+                .map(|c| Column::Text(rows.iter().map(|r| r[c].to_string()).collect()))
                 .collect(),
         }
     }

@@ -12,7 +12,7 @@ use crate::clinical::error::{ClinicalError, ClinicalResult};
 use crate::clinical::variables::VariableKind;
 use crate::clinical::{ClinicalModel, CLINICAL_MODEL_FILE};
 use crate::stats::sigmoid;
-use crate::train::data::{is_missing, RawTable};
+use crate::table::{is_missing, FeatureTable};
 use crate::train::error::TrainError;
 use crate::train::ScoringModel;
 
@@ -80,9 +80,9 @@ impl TrainedModels {
 /// Where a column is found: the clinical table first, then the feature table.
 fn locate<'a>(
     name: &str,
-    features: &'a RawTable,
-    clinical: Option<&'a RawTable>,
-) -> ClinicalResult<(&'a RawTable, usize)> {
+    features: &'a FeatureTable,
+    clinical: Option<&'a FeatureTable>,
+) -> ClinicalResult<(&'a FeatureTable, usize)> {
     if let Some(c) = clinical {
         if let Some(i) = c.header.iter().position(|h| h == name) {
             return Ok((c, i));
@@ -103,7 +103,7 @@ fn locate<'a>(
 /// name and index; a missing one is an error naming the table.
 fn feature_columns(
     scoring: &ScoringModel,
-    features: &RawTable,
+    features: &FeatureTable,
 ) -> ClinicalResult<Vec<(String, usize)>> {
     let mut needed: Vec<&String> = scoring
         .lasso_inputs
@@ -135,7 +135,7 @@ fn feature_columns(
 fn radscore_of(
     scoring: &ScoringModel,
     values: &std::collections::BTreeMap<String, f64>,
-    features: &RawTable,
+    features: &FeatureTable,
     id: &str,
 ) -> ClinicalResult<f64> {
     let (radscore, _) = scoring
@@ -166,8 +166,8 @@ fn radscore_of(
 /// Score every row of `features` (joined with `clinical` on the case id when given).
 pub fn predict(
     models: &TrainedModels,
-    features: &RawTable,
-    clinical: Option<&RawTable>,
+    features: &FeatureTable,
+    clinical: Option<&FeatureTable>,
 ) -> ClinicalResult<Vec<Prediction>> {
     let scoring = &models.scoring;
     let feature_columns = feature_columns(scoring, features)?;
@@ -179,9 +179,9 @@ pub fn predict(
             .collect::<ClinicalResult<Vec<_>>>()?,
         None => Vec::new(),
     };
-    let clinical_ids = clinical.map(RawTable::ids);
+    let clinical_ids = clinical.map(|c| &c.ids);
     let mut out = Vec::new();
-    for (row, id) in features.ids().into_iter().enumerate() {
+    for (row, id) in features.ids.iter().enumerate() {
         let mut out_of_range = Vec::new();
         let mut values = std::collections::BTreeMap::new();
         for (name, column) in &feature_columns {
@@ -189,7 +189,7 @@ pub fn predict(
                 values.insert(name.clone(), v);
             }
         }
-        let radscore = radscore_of(scoring, &values, features, &id)?;
+        let radscore = radscore_of(scoring, &values, features, id)?;
         let (probability, cutoff) = match &models.clinical {
             Some(model) => {
                 let mut terms = vec![radscore];
@@ -201,7 +201,7 @@ pub fn predict(
                     } else {
                         clinical_ids
                             .as_ref()
-                            .and_then(|ids| ids.iter().position(|c| *c == id))
+                            .and_then(|ids| ids.iter().position(|c| c == id))
                     };
                     let value_error = |message: String| ClinicalError::Value {
                         path: table.path.clone(),
@@ -210,7 +210,7 @@ pub fn predict(
                         message,
                     };
                     let raw = table_row
-                        .map(|r| table.rows[r][*column].clone())
+                        .map(|r| table.text(r, *column).into_owned())
                         .filter(|raw| !is_missing(raw))
                         .ok_or_else(|| value_error("missing value".into()))?;
                     let encoded = variable.encode(&raw).map_err(value_error)?;
@@ -231,7 +231,7 @@ pub fn predict(
             flag(&model.ranges, "radscore", radscore, &mut out_of_range);
         }
         out.push(Prediction {
-            case_id: id,
+            case_id: id.clone(),
             radscore,
             probability,
             high_risk: probability >= cutoff,

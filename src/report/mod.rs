@@ -19,7 +19,8 @@ use crate::clinical::variables::{ClinicalTable, VariableKind};
 use crate::clinical::CLINICAL_MODEL_FILE;
 use crate::clinical::{self, Calibration, ClinicalOptions, ClinicalStudy};
 use crate::evaluate::nomogram::Nomogram;
-use crate::train::data::{Cohort, RawTable};
+use crate::table::FeatureTable;
+use crate::train::data::Cohort;
 use crate::train::{Study, TrainOptions, Trained};
 use figures::{Figure, Series};
 use html::{escape, number, p_value, section, table};
@@ -650,7 +651,7 @@ fn write_evaluation_outputs(dir: &Path, c: &ClinicalStudy) -> ClinicalResult<()>
 fn fit_clinical(
     study: &Study,
     options: &ReportOptions,
-    features: &RawTable,
+    features: &FeatureTable,
     clinical_table: Option<&ClinicalTable>,
     dir: &Path,
 ) -> ClinicalResult<(Option<ClinicalStudy>, Option<String>)> {

@@ -38,14 +38,15 @@ use crate::select::lasso::{lasso_cv, CvLambdas, LambdaRule, LassoCv};
 use crate::select::mrmr::{mrmr, Mrmr};
 use crate::select::zscore::ZScore;
 use crate::stats::{median_sorted, LinearModel};
-use data::{is_feature_column, Cohort, RawTable};
+use crate::table::FeatureTable;
+use data::Cohort;
 use error::{TrainError, TrainResult};
 
 /// Leaves out the candidate feature columns without a value in any case (a filter that failed
 /// everywhere, say), with a note naming them, so that one empty column does not exclude every
 /// case as "incomplete"; `values` loses those columns too.
 fn drop_empty_columns(
-    table: &RawTable,
+    table: &FeatureTable,
     candidates: Vec<usize>,
     values: &mut [Vec<Option<f64>>],
     notes: &mut Vec<String>,
@@ -458,10 +459,10 @@ pub struct Study {
 /// Fit a study on a feature table (and optionally a second reader's table). A cohort too
 /// small for a step, or no feature left after one, is an error naming the feature table.
 pub fn fit_study(
-    table: &RawTable,
+    table: &FeatureTable,
     outcome: &str,
     split_column: Option<&str>,
-    second_reader: Option<&RawTable>,
+    second_reader: Option<&FeatureTable>,
     config: &StudyConfig,
 ) -> TrainResult<Study> {
     fit_study_on(table, outcome, split_column, second_reader, config).map_err(|e| match e {
@@ -479,17 +480,17 @@ pub fn fit_study(
 /// The study's steps in order: candidates, missing values, split, imputation, constant and ICC
 /// filters, z-score and mRMR, LASSO and the Rad-score, the classifiers, the DeLong tests.
 fn fit_study_on(
-    table: &RawTable,
+    table: &FeatureTable,
     outcome: &str,
     split_column: Option<&str>,
-    second_reader: Option<&RawTable>,
+    second_reader: Option<&FeatureTable>,
     config: &StudyConfig,
 ) -> TrainResult<Study> {
     config.check().map_err(TrainError::Setting)?;
     let mut notes = Vec::new();
-    let labels = table.outcome(outcome)?;
+    let labels = data::outcome(table, outcome)?;
     let candidates = read_candidates(table, outcome, split_column, &mut notes)?;
-    let ids = table.ids();
+    let ids = table.ids.clone();
     let rows = complete_rows(&candidates.values, &ids, config.missing, &mut notes);
     let y: Vec<bool> = rows.iter().map(|&r| labels[r]).collect();
     let split = split_cases(table, split_column, &rows, &y, config)?;
@@ -584,36 +585,34 @@ struct Candidates {
 /// Step 1: the feature columns (names holding an image type, not the outcome or split column),
 /// those without any value dropped with a note.
 fn read_candidates(
-    table: &RawTable,
+    table: &FeatureTable,
     outcome: &str,
     split_column: Option<&str>,
     notes: &mut Vec<String>,
 ) -> TrainResult<Candidates> {
     let excluded = [Some(outcome), split_column];
-    let columns: Vec<usize> = (0..table.header.len())
-        .filter(|&c| {
-            c > 0
-                && is_feature_column(&table.header[c])
-                && !excluded.contains(&Some(table.header[c].as_str()))
-        })
+    let columns: Vec<usize> = (1..table.header.len())
+        .filter(|&c| table.is_feature(c) && !excluded.contains(&Some(table.header[c].as_str())))
         .collect();
     if columns.is_empty() {
-        return Err(table.error(
-            "no feature columns (names containing _original_, _log-sigma-, _wavelet-, ...)",
-        ));
+        return Err(table
+            .error("no feature columns (names containing _original_, _log-sigma-, _wavelet-, ...)")
+            .into());
     }
-    let mut values: Vec<Vec<Option<f64>>> = Vec::with_capacity(table.rows.len());
-    for r in 0..table.rows.len() {
+    let mut values: Vec<Vec<Option<f64>>> = Vec::with_capacity(table.len());
+    for r in 0..table.len() {
         values.push(
             columns
                 .iter()
-                .map(|&c| table.value(r, c))
+                .map(|&c| table.value(r, c).map_err(TrainError::from))
                 .collect::<TrainResult<_>>()?,
         );
     }
     let columns = drop_empty_columns(table, columns, &mut values, notes);
     if columns.is_empty() {
-        return Err(table.error("no feature column has a value in any case"));
+        return Err(table
+            .error("no feature column has a value in any case")
+            .into());
     }
     Ok(Candidates {
         names: columns.iter().map(|&c| table.header[c].clone()).collect(),
@@ -671,7 +670,7 @@ struct Split {
 /// Step 3: the split column's cohorts, or a stratified random split; an empty validation
 /// cohort, or a training class smaller than the LASSO folds, is an error.
 fn split_cases(
-    table: &RawTable,
+    table: &FeatureTable,
     split_column: Option<&str>,
     rows: &[usize],
     y: &[bool],
@@ -679,7 +678,7 @@ fn split_cases(
 ) -> TrainResult<Split> {
     let cohorts: Vec<Cohort> = match split_column {
         Some(column) => {
-            let all = table.split(column)?;
+            let all = data::split(table, column)?;
             rows.iter().map(|&r| all[r]).collect()
         }
         None => split::stratified_split(y, config.validation_fraction, config.seed),
@@ -1150,7 +1149,7 @@ fn pairwise_tests(
 /// ICC(2,1) of every kept feature between the primary values and a second reader's table, on
 /// the training cases present in both.
 fn icc_filter(
-    second: &RawTable,
+    second: &FeatureTable,
     keep: &[usize],
     names: &[String],
     matrix: &Array2<f64>,
@@ -1158,7 +1157,7 @@ fn icc_filter(
     training: &[usize],
     threshold: f64,
 ) -> TrainResult<IccReport> {
-    let second_ids = second.ids();
+    let second_ids = &second.ids;
     let pairs: Vec<(usize, usize)> = training
         .iter()
         .zip(training_ids)
@@ -1214,17 +1213,17 @@ pub struct Trained {
     /// The study.
     pub study: Study,
     /// The feature table.
-    pub features: RawTable,
+    pub features: FeatureTable,
 }
 
 /// Run `sonorad train`: read the tables, fit the study, write `metrics.csv`, `delong.csv`,
 /// `selection.json`, `model.json`, `split.csv` and `scores.csv` into the output folder.
 pub fn run(options: &TrainOptions) -> TrainResult<Trained> {
-    let table = RawTable::read(&options.features)?;
+    let table = FeatureTable::read(&options.features)?;
     let second = options
         .icc_features
         .as_deref()
-        .map(RawTable::read)
+        .map(FeatureTable::read)
         .transpose()?;
     let study = fit_study(
         &table,

@@ -19,6 +19,9 @@ use crate::error::{Error, Result};
 use crate::extract::FeatureRow;
 use crate::filters::ImageKind;
 
+mod feature_table;
+pub use feature_table::{is_missing, Column, FeatureTable};
+
 /// A feature column's name, parsed: `<region>_<image type>_<class>_<Feature>` as `extract`
 /// (and PyRadiomics, with `lbp-` image types) names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
