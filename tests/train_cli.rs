@@ -572,6 +572,13 @@ fn an_aliased_clinical_term_is_na_and_a_separating_variable_is_reported() {
         "separation note"
     );
     assert!(report.contains("NA (aliased)"));
+    // in the CSV the aliased term is missing, spelt `nan` as in every table sonorad writes
+    let table_csv = std::fs::read_to_string(out.join("clinical_multivariable.csv")).expect("csv");
+    let aliased = table_csv
+        .lines()
+        .find(|l| l.starts_with("age_months,"))
+        .expect("the aliased term's row");
+    assert_eq!(aliased, "age_months,nan,nan,nan,nan,nan,nan");
     // the clinical model equals the model on age alone
     let model: Value = json(&out.join("clinical_model.json"));
     let alone = dir.path().join("alone");

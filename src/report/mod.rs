@@ -19,7 +19,7 @@ use crate::clinical::variables::{ClinicalTable, VariableKind};
 use crate::clinical::CLINICAL_MODEL_FILE;
 use crate::clinical::{self, Calibration, ClinicalOptions, ClinicalStudy};
 use crate::evaluate::nomogram::Nomogram;
-use crate::table::FeatureTable;
+use crate::table::{format_number, FeatureTable};
 use crate::train::data::Cohort;
 use crate::train::{Study, TrainOptions, Trained};
 use figures::{Figure, Series};
@@ -281,12 +281,12 @@ fn odds_csv(terms: &[OddsRatio], variable: Option<&str>) -> Vec<Vec<String>> {
         .map(|t| {
             let mut row: Vec<String> = variable.map(String::from).into_iter().collect();
             row.push(t.term.clone());
-            // an aliased term is not estimated: NA, as R prints it
+            // an aliased term is not estimated: missing (R prints NA)
             let text = |v: f64| {
                 if t.aliased {
-                    "NA".into()
+                    format_number(f64::NAN)
                 } else {
-                    v.to_string()
+                    format_number(v)
                 }
             };
             row.extend(

@@ -3,7 +3,8 @@
 //! whole, written whole, or appended to record by record for a resumable archive run.
 //!
 //! Values are written with Rust's shortest round-trip formatting, so reading them back gives the
-//! same `f64` bit for bit. NaN is written `nan`, infinities `inf` / `-inf`.
+//! same `f64` bit for bit. NaN, the one missing value, is written `nan` in every table and
+//! study output, infinities `inf` / `-inf` ([`format_value`], [`format_number`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -59,6 +60,17 @@ impl<'a> FeatureColumn<'a> {
             class: tokens[i + 1],
             feature: &name[offset(i + 2)..],
         })
+    }
+}
+
+/// A number in a study output (metrics, scores, coefficients): Rust's shortest display form
+/// (`1`, `0.25`), and the feature table's spelling of a missing or infinite value (`nan`,
+/// `inf`, `-inf`), so that every CSV sonorad writes spells "missing" one way.
+pub fn format_number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        format_value(v)
     }
 }
 

@@ -8,15 +8,7 @@ use serde_json::json;
 
 use super::error::{TrainError, TrainResult};
 use super::{Study, StudyConfig};
-
-/// A number as written in the CSV outputs: shortest round-trip form, `NA` when undefined.
-fn number(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        "NA".into()
-    }
-}
+use crate::table::format_number as number;
 
 fn write_error(path: &Path, e: impl std::fmt::Display) -> TrainError {
     TrainError::Write {
