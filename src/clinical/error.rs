@@ -1,11 +1,11 @@
-//! Errors of the clinical, combined-model, prediction, report and demo stages.
+//! Errors of the clinical, combined-model and prediction stages.
 
 use std::path::PathBuf;
 
 /// Result alias of these stages.
 pub type ClinicalResult<T> = std::result::Result<T, ClinicalError>;
 
-/// What can go wrong from a clinical table to a report.
+/// What can go wrong from a clinical table to the combined model and its predictions.
 #[derive(Debug, thiserror::Error)]
 pub enum ClinicalError {
     /// A file could not be written.
@@ -64,14 +64,6 @@ pub enum ClinicalError {
     Separation {
         /// Which model.
         model: String,
-    },
-    /// A figure could not be drawn.
-    #[error("figure {figure}: {message}")]
-    Figure {
-        /// Figure file name.
-        figure: String,
-        /// What the plotting backend said.
-        message: String,
     },
     /// The statistics stage failed.
     #[error(transparent)]

@@ -15,11 +15,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::archive::{self, ArchiveOptions, Progress};
-use crate::clinical::error::{ClinicalError, ClinicalResult};
 use crate::clinical::ClinicalOptions;
 use crate::extract::Settings;
 use crate::io::read_manifest_table;
 use crate::matrix::cpu::CpuBackend;
+use crate::report::error::{ReportError, ReportResult};
 use crate::report::{self, ReportOptions};
 use crate::roi::RingWidth;
 use crate::train::{self, StudyConfig, TrainOptions};
@@ -53,8 +53,8 @@ impl DemoOptions {
 pub const LABEL_NOISE: f64 = 0.15;
 
 /// Flip each case's `outcome` in the manifest with probability `share`; returns how many.
-fn add_label_noise(manifest: &Path, share: f64, seed: u64) -> ClinicalResult<usize> {
-    let read_error = |e: &dyn std::fmt::Display| ClinicalError::Read {
+fn add_label_noise(manifest: &Path, share: f64, seed: u64) -> ReportResult<usize> {
+    let read_error = |e: &dyn std::fmt::Display| ReportError::Read {
         path: manifest.into(),
         message: e.to_string(),
     };
@@ -64,10 +64,7 @@ fn add_label_noise(manifest: &Path, share: f64, seed: u64) -> ClinicalResult<usi
     let column = header
         .split(',')
         .position(|h| h == "outcome")
-        .ok_or_else(|| ClinicalError::MissingColumn {
-            path: manifest.into(),
-            column: "outcome".into(),
-        })?;
+        .ok_or_else(|| read_error(&"missing column 'outcome'"))?;
     let mut rng = StdRng::seed_from_u64(seed.wrapping_add(7));
     let mut flipped = 0;
     let mut out = String::from(header) + "\n";
@@ -82,7 +79,7 @@ fn add_label_noise(manifest: &Path, share: f64, seed: u64) -> ClinicalResult<usi
         out.push_str(&cells.join(","));
         out.push('\n');
     }
-    std::fs::write(manifest, out).map_err(|e| ClinicalError::Write {
+    std::fs::write(manifest, out).map_err(|e| ReportError::Write {
         path: manifest.into(),
         message: e.to_string(),
     })?;
@@ -90,7 +87,7 @@ fn add_label_noise(manifest: &Path, share: f64, seed: u64) -> ClinicalResult<usi
 }
 
 /// Run the demo; returns the path of `report.html`.
-pub fn run(options: &DemoOptions) -> ClinicalResult<PathBuf> {
+pub fn run(options: &DemoOptions) -> ReportResult<PathBuf> {
     let cohort = options.out.join("cohort");
     let manifest_path =
         crate::synth::write_cohort(&cohort, options.cases, options.size, options.seed)?;

@@ -13,7 +13,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
-use crate::clinical::error::{ClinicalError, ClinicalResult};
+use super::error::{ReportError, ReportResult};
 use crate::evaluate::nomogram::{Nomogram, Tick};
 
 /// One line of a line chart.
@@ -247,10 +247,10 @@ impl Figure {
     }
 
     /// Draw as an SVG document (returned) and write `name.svg` and `name.png` into `dir`.
-    pub fn render(&self, dir: &Path, name: &str) -> ClinicalResult<String> {
+    pub fn render(&self, dir: &Path, name: &str) -> ReportResult<String> {
         register();
         let (w, h) = self.size();
-        let failure = |e: String| ClinicalError::Figure {
+        let failure = |e: String| ReportError::Figure {
             figure: name.into(),
             message: e,
         };
@@ -261,7 +261,7 @@ impl Figure {
             area.present().map_err(|e| failure(e.to_string()))?;
         }
         let svg_path = dir.join(format!("{name}.svg"));
-        std::fs::write(&svg_path, &svg).map_err(|e| ClinicalError::Write {
+        std::fs::write(&svg_path, &svg).map_err(|e| ReportError::Write {
             path: svg_path,
             message: e.to_string(),
         })?;

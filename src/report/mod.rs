@@ -4,6 +4,7 @@
 //! `DIR/report.html` ([`html`]) holding the cohort table, every table and figure, the Rad-score
 //! formula, the settings, the software version and the SHA-256 of every input.
 
+pub mod error;
 pub mod figures;
 pub mod html;
 
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::clinical::cohort::{categorical_test, mann_whitney, median_iqr};
-use crate::clinical::error::{ClinicalError, ClinicalResult};
+use crate::clinical::error::ClinicalError;
 use crate::clinical::logistic::OddsRatio;
 use crate::clinical::variables::{ClinicalTable, VariableKind};
 use crate::clinical::CLINICAL_MODEL_FILE;
@@ -22,6 +23,7 @@ use crate::evaluate::nomogram::Nomogram;
 use crate::table::{format_number, FeatureTable};
 use crate::train::data::Cohort;
 use crate::train::{Study, TrainOptions, Trained};
+use error::{ReportError, ReportResult};
 use figures::{Figure, Series};
 use html::{escape, number, p_value, section, table};
 
@@ -37,8 +39,8 @@ pub struct ReportOptions {
 }
 
 /// SHA-256 of a file, as lowercase hex.
-pub fn sha256(path: &Path) -> ClinicalResult<String> {
-    let read_error = |e: std::io::Error| ClinicalError::Read {
+pub fn sha256(path: &Path) -> ReportResult<String> {
+    let read_error = |e: std::io::Error| ReportError::Read {
         path: path.into(),
         message: e.to_string(),
     };
@@ -59,14 +61,14 @@ pub fn sha256(path: &Path) -> ClinicalResult<String> {
         .collect())
 }
 
-fn write_file(path: &Path, text: &str) -> ClinicalResult<()> {
-    std::fs::write(path, text).map_err(|e| ClinicalError::Write {
+fn write_file(path: &Path, text: &str) -> ReportResult<()> {
+    std::fs::write(path, text).map_err(|e| ReportError::Write {
         path: path.into(),
         message: e.to_string(),
     })
 }
 
-fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> ClinicalResult<()> {
+fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> ReportResult<()> {
     Ok(crate::train::report::write_csv(path, header, rows)?)
 }
 
@@ -128,7 +130,7 @@ pub fn roc_curves(study: &Study, clinical: Option<&ClinicalStudy>) -> Vec<RocCur
 }
 
 /// `roc_curves.csv`: every point of every curve.
-fn write_roc_curves(dir: &Path, curves: &[RocCurve]) -> ClinicalResult<()> {
+fn write_roc_curves(dir: &Path, curves: &[RocCurve]) -> ReportResult<()> {
     let rows: Vec<Vec<String>> = curves
         .iter()
         .flat_map(|c| {
@@ -454,7 +456,7 @@ fn cohort_figure(
     (x_label, y_label, y_range): (&str, &str, (f64, f64)),
     series: Vec<Series>,
     caption: &str,
-) -> ClinicalResult<String> {
+) -> ReportResult<String> {
     let figure = lines(
         &format!("{title}, {} cohort", cohort.name()),
         x_label,
@@ -476,7 +478,7 @@ fn diagonal() -> Series {
 }
 
 /// Write the clinical-stage CSV files and `clinical_model.json`.
-fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> ClinicalResult<()> {
+fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> ReportResult<()> {
     // per case: cohort, outcome and each model's probability
     let scores: Vec<Vec<String>> = c
         .cases
@@ -569,7 +571,7 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Clini
         &tests,
     )?;
     write_evaluation_outputs(dir, c)?;
-    let json = serde_json::to_string_pretty(&c.model).map_err(|e| ClinicalError::Write {
+    let json = serde_json::to_string_pretty(&c.model).map_err(|e| ReportError::Write {
         path: dir.join(CLINICAL_MODEL_FILE),
         message: e.to_string(),
     })?;
@@ -578,7 +580,7 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Clini
 
 /// The evaluation CSV files: `calibration.csv`, `calibration_curves.csv`, `nomogram.csv`,
 /// `decision_curves.csv`.
-fn write_evaluation_outputs(dir: &Path, c: &ClinicalStudy) -> ClinicalResult<()> {
+fn write_evaluation_outputs(dir: &Path, c: &ClinicalStudy) -> ReportResult<()> {
     let calibration: Vec<Vec<String>> = c
         .calibration
         .iter()
@@ -654,7 +656,7 @@ fn fit_clinical(
     features: &FeatureTable,
     clinical_table: Option<&ClinicalTable>,
     dir: &Path,
-) -> ClinicalResult<(Option<ClinicalStudy>, Option<String>)> {
+) -> ReportResult<(Option<ClinicalStudy>, Option<String>)> {
     let mut clinical_skipped = None;
     let clinical_study = match clinical_table {
         Some(t) => {
@@ -672,7 +674,7 @@ fn fit_clinical(
                     ));
                     None
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
         None => None,
@@ -703,7 +705,7 @@ fn notes_section(
 }
 
 /// Software version, settings and the SHA-256 of every input.
-fn settings_section(train: &TrainOptions, options: &ReportOptions) -> ClinicalResult<String> {
+fn settings_section(train: &TrainOptions, options: &ReportOptions) -> ReportResult<String> {
     let mut inputs = vec![("features", train.features.clone())];
     if let Some(p) = &train.icc_features {
         inputs.push(("second reader features", p.clone()));
@@ -866,7 +868,7 @@ fn lasso_figures(study: &Study) -> (Figure, Figure) {
 
 /// Feature selection and the Rad-score: counts, formula, mRMR table, LASSO path and CV
 /// figures, feature weights.
-fn selection_section(study: &Study, figures_dir: &Path) -> ClinicalResult<String> {
+fn selection_section(study: &Study, figures_dir: &Path) -> ReportResult<String> {
     let lasso = &study.lasso;
     let (lasso_path, cv_curve) = lasso_figures(study);
     let weights: Vec<(String, f64)> = study
@@ -1010,7 +1012,7 @@ fn roc_section(
     clinical_study: Option<&ClinicalStudy>,
     dir: &Path,
     figures_dir: &Path,
-) -> ClinicalResult<String> {
+) -> ReportResult<String> {
     // ROC curves: all radiomics models, plus clinical and combined.
     let rocs = roc_curves(study, clinical_study);
     write_roc_curves(dir, &rocs)?;
@@ -1044,7 +1046,7 @@ fn clinical_sections(
     c: &ClinicalStudy,
     options: &ReportOptions,
     figures_dir: &Path,
-) -> ClinicalResult<Vec<String>> {
+) -> ReportResult<Vec<String>> {
     Ok(vec![
         clinical_model_section(c, options)?,
         combined_section(c)?,
@@ -1055,7 +1057,7 @@ fn clinical_sections(
 }
 
 /// The clinical model section: univariate analyses and the multivariable model.
-fn clinical_model_section(c: &ClinicalStudy, options: &ReportOptions) -> ClinicalResult<String> {
+fn clinical_model_section(c: &ClinicalStudy, options: &ReportOptions) -> ReportResult<String> {
     let mut univariate_rows = Vec::new();
     for u in &c.univariate {
         for mut row in odds_rows(&u.terms) {
@@ -1095,7 +1097,7 @@ fn clinical_model_section(c: &ClinicalStudy, options: &ReportOptions) -> Clinica
 }
 
 /// The combined model and the comparison of the clinical, radiomics and combined models.
-fn combined_section(c: &ClinicalStudy) -> ClinicalResult<String> {
+fn combined_section(c: &ClinicalStudy) -> ReportResult<String> {
     let comparison_rows: Vec<Vec<String>> = c
         .models
         .iter()
@@ -1140,7 +1142,7 @@ fn combined_section(c: &ClinicalStudy) -> ClinicalResult<String> {
 }
 
 /// Calibration: Hosmer–Lemeshow, Brier, bootstrap errors and the calibration figures.
-fn calibration_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<String> {
+fn calibration_section(c: &ClinicalStudy, figures_dir: &Path) -> ReportResult<String> {
     let calibration_rows: Vec<Vec<String>> = c
         .calibration
         .iter()
@@ -1240,7 +1242,7 @@ fn calibration_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<
 }
 
 /// Decision curves of each cohort.
-fn dca_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<String> {
+fn dca_section(c: &ClinicalStudy, figures_dir: &Path) -> ReportResult<String> {
     let mut dca_html = String::from(
             "<p>Net benefit = TP/n − FP/n · pt/(1 − pt), a case treated when its probability is \
              at least the threshold pt (0.01 … 0.99); treat-all and treat-none (0) for reference.</p>",
@@ -1291,7 +1293,7 @@ fn dca_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<String> 
 }
 
 /// The nomogram of the combined model, its table and figure.
-fn nomogram_section(c: &ClinicalStudy, figures_dir: &Path) -> ClinicalResult<String> {
+fn nomogram_section(c: &ClinicalStudy, figures_dir: &Path) -> ReportResult<String> {
     let figure = Figure::Nomogram {
         title: "Nomogram of the combined model".into(),
         nomogram: c.nomogram.clone(),
@@ -1345,11 +1347,11 @@ pub fn run(
     trained: &Trained,
     train: &TrainOptions,
     options: &ReportOptions,
-) -> ClinicalResult<ReportOutcome> {
+) -> ReportResult<ReportOutcome> {
     let (study, features) = (&trained.study, &trained.features);
     let dir = &train.out;
     let figures_dir = dir.join("figures");
-    std::fs::create_dir_all(&figures_dir).map_err(|e| ClinicalError::Write {
+    std::fs::create_dir_all(&figures_dir).map_err(|e| ReportError::Write {
         path: figures_dir.clone(),
         message: e.to_string(),
     })?;
