@@ -6,7 +6,7 @@
 // stored value (image value minus the crop's base) and one membership bit per region, in 16-bit
 // entries (value in the low 8 bits, bits above; two per word) or 32-bit entries (value in the low
 // 16 bits). It also holds each region's table from stored value to rank, made on the host from
-// the region's histogram exactly as src/discretize.rs bins (`GrayLevels::looked_up`), so the
+// the region's histogram exactly as src/extraction/discretize.rs bins (`GrayLevels::looked_up`), so the
 // ranks equal the CPU's: a pixel of the region gets table[value - lut_min], any other pixel 0.
 //
 // Parallel split: one workgroup (256 invocations) per tile of TILE bounding-box pixels of one

@@ -1,7 +1,7 @@
 // Builds the gray level co-occurrence matrix (GLCM) of every region of a batch: asymmetric counts
 // C_a(i, j) of pixel pairs (p, p + a) inside the region, for the 4 in-plane angles at distance 1,
 // a = (dy, dx) in (1, 1), (1, 0), (1, -1), (0, 1). They are made symmetric (P = C + C^T) where
-// the features are computed (src/features/glcm.rs), not here.
+// the features are computed (src/extraction/features/glcm.rs), not here.
 //
 // Parallel split: each workgroup (256 invocations) owns one tile of TILE consecutive
 // bounding-box pixels of one region; each invocation visits TILE / 256 pixels of the tile. When the

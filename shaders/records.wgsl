@@ -1,6 +1,6 @@
 // The records the host writes for every kernel (prepended to each shader after the constants
 // TILE, LINES_PER_GROUP, SMALL_ZONE and NO_SOURCE, which the host writes from
-// src/matrix/gpu/layout.rs, whose RegionRecord and Params mirror these structs field by field).
+// src/extraction/matrix/gpu/layout.rs, whose RegionRecord and Params mirror these structs field by field).
 
 struct Region {
     pixel_offset: u32,      // first rank of the region in `ranks`

@@ -1,6 +1,8 @@
 //! sonorad: a radiomics engine for 2D ultrasound.
 //!
-//! The data flow follows the modules, each importing only those before it.
+//! The data flow follows the modules, each importing only those before it. The folders show
+//! the two halves and the seam between them: [`extraction`], then [`table`] (the typed
+//! feature table both halves share), then [`statistics`].
 //!
 //! Extraction:
 //! - [`io`] reads images, masks (PNG … DICOM, NIfTI, NRRD) and manifests ([`io::ManifestRow`]);
@@ -12,7 +14,10 @@
 //! - [`extract`] runs that pipeline for a case or a chunk of cases ([`extract::Settings`] is
 //!   the one checked configuration; [`params`] adapts a PyRadiomics parameter file to it);
 //! - [`archive`] runs a manifest chunk by chunk into a resumable table (CSV or Parquet), with
-//!   shards and merge; [`table`] formats values.
+//!   shards and merge.
+//!
+//! The seam: [`table`] reads and writes feature tables (CSV and Parquet codecs, and the typed
+//! [`table::FeatureTable`] the statistics take).
 //!
 //! Statistics (a feature table in, a study out):
 //! - [`stats`] holds the shared numerics (the logistic-regression solver, R's `approx`, the one
@@ -26,25 +31,16 @@
 //! [`synth`] (generated cohorts), [`error`].
 #![deny(missing_docs)]
 
-pub mod archive;
-pub mod clinical;
 pub mod commands;
-pub mod discretize;
 pub mod error;
-pub mod evaluate;
-pub mod extract;
-pub mod features;
-pub mod filters;
-pub mod io;
-pub mod matrix;
-pub mod model;
-pub mod params;
-pub mod report;
-pub mod roi;
-pub mod select;
-pub mod stats;
+pub mod extraction;
+pub mod statistics;
 pub mod synth;
 pub mod table;
-pub mod train;
+
+// Every stage is also reachable by its own name (`sonorad::io`, `sonorad::train`, ...), as
+// before the two halves had folders.
+pub use extraction::{archive, discretize, extract, features, filters, io, matrix, params, roi};
+pub use statistics::{clinical, evaluate, model, report, select, stats, train};
 
 pub use error::{Error, Result};

@@ -136,7 +136,7 @@ fn register() {
         let _ = register_font(
             "sans-serif",
             FontStyle::Normal,
-            include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
+            include_bytes!("../../../assets/fonts/DejaVuSans.ttf"),
         );
     });
 }

@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex};
 use super::layout::{shader_constants, BatchLayout, Params, Split};
 use crate::error::{Error, Result};
 
-const RECORDS: &str = include_str!("../../../shaders/records.wgsl");
-const COMMON: &str = include_str!("../../../shaders/common.wgsl");
-const DISCRETIZE_SHADER: &str = include_str!("../../../shaders/discretize.wgsl");
-const GLCM_SHADER: &str = include_str!("../../../shaders/glcm.wgsl");
-const GLRLM_SHADER: &str = include_str!("../../../shaders/glrlm.wgsl");
-const NEIGHBOURHOOD_SHADER: &str = include_str!("../../../shaders/neighbourhood.wgsl");
-const GLSZM_SHADER: &str = include_str!("../../../shaders/glszm.wgsl");
+const RECORDS: &str = include_str!("../../../../shaders/records.wgsl");
+const COMMON: &str = include_str!("../../../../shaders/common.wgsl");
+const DISCRETIZE_SHADER: &str = include_str!("../../../../shaders/discretize.wgsl");
+const GLCM_SHADER: &str = include_str!("../../../../shaders/glcm.wgsl");
+const GLRLM_SHADER: &str = include_str!("../../../../shaders/glrlm.wgsl");
+const NEIGHBOURHOOD_SHADER: &str = include_str!("../../../../shaders/neighbourhood.wgsl");
+const GLSZM_SHADER: &str = include_str!("../../../../shaders/glszm.wgsl");
 
 /// The kernels of a batch in dispatch order: shader, entry point and work split. The four zone
 /// passes must run in this order (`shaders/glszm.wgsl`); a dispatch finishes before the next one

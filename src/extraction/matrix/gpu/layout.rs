@@ -43,7 +43,7 @@ const _: () = assert!(
 /// kernels cannot disagree.
 pub(super) fn shader_constants() -> String {
     format!(
-        "// From src/matrix/gpu/layout.rs.\nconst TILE: u32 = {TILE}u;\nconst LINES_PER_GROUP: u32 = {LINES_PER_GROUP}u;\nconst SMALL_ZONE: u32 = {SMALL_ZONE}u;\nconst NO_SOURCE: u32 = {NO_SOURCE}u;\n\n"
+        "// From src/extraction/matrix/gpu/layout.rs.\nconst TILE: u32 = {TILE}u;\nconst LINES_PER_GROUP: u32 = {LINES_PER_GROUP}u;\nconst SMALL_ZONE: u32 = {SMALL_ZONE}u;\nconst NO_SOURCE: u32 = {NO_SOURCE}u;\n\n"
     )
 }
 
@@ -539,7 +539,7 @@ mod tests {
 
     /// Field names of `struct NAME` in `shaders/records.wgsl`, in order, each checked to be u32.
     fn wgsl_fields(name: &str) -> Vec<String> {
-        let source = include_str!("../../../shaders/records.wgsl");
+        let source = include_str!("../../../../shaders/records.wgsl");
         let start = source.find(&format!("struct {name} {{")).unwrap();
         let body = &source[start..start + source[start..].find('}').unwrap()];
         body.lines()
