@@ -609,7 +609,7 @@ fn run_train(args: TrainArgs) -> Result<i32> {
     if let Some(why) = &outcome.clinical_skipped {
         eprintln!("warning: {why}");
     }
-    print!("{}", train::report::markdown(&trained.study));
+    print!("{}", train::outputs::markdown(&trained.study));
     eprintln!(
         "outputs written to {} (report: {})",
         options.out.display(),

@@ -66,10 +66,8 @@ pub const NAMES: [&str; 24] = [
     "SumSquares",
 ];
 
-/// Index of MCC in [`NAMES`].
-const MCC: usize = 15;
-/// Index of JointAverage in [`NAMES`].
-const JOINT_AVERAGE: usize = 1;
+const MCC: usize = super::position(&NAMES, "MCC");
+const JOINT_AVERAGE: usize = super::position(&NAMES, "JointAverage");
 
 /// All GLCM features of a region. `gray` holds the gray level `g_i` of each rank, `ng` is `Ng`.
 pub fn features(matrix: &GlcmMatrix, gray: &[u32], ng: u32) -> Vec<Feature> {

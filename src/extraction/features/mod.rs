@@ -101,3 +101,22 @@ fn pairwise_sum(a: &[f64], term: impl Fn(f64) -> f64 + Copy) -> f64 {
 pub(crate) fn plogp(p: f64) -> f64 {
     p * (p + EPS).log2()
 }
+/// Position of feature `name` in a class's `names`, found when compiling (a misspelt name
+/// does not compile), so that code reads a value by its name, not by a positional constant.
+pub(crate) const fn position(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("no feature of that name")
+}

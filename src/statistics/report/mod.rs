@@ -69,7 +69,7 @@ fn write_file(path: &Path, text: &str) -> ReportResult<()> {
 }
 
 fn write_csv(path: &Path, header: &[&str], rows: &[Vec<String>]) -> ReportResult<()> {
-    Ok(crate::train::report::write_csv(path, header, rows)?)
+    Ok(crate::train::outputs::write_csv(path, header, rows)?)
 }
 
 /// One model's ROC curve on one cohort, as the report draws it and `roc_curves.csv` holds it.

@@ -19,7 +19,7 @@
 
 pub mod data;
 pub mod error;
-pub mod report;
+pub mod outputs;
 pub mod split;
 
 use std::collections::BTreeMap;
@@ -1232,7 +1232,7 @@ pub fn run(options: &TrainOptions) -> TrainResult<Trained> {
         second.as_ref(),
         &options.config,
     )?;
-    report::write(&study, &options.config, &options.out)?;
+    outputs::write(&study, &options.config, &options.out)?;
     Ok(Trained {
         study,
         features: table,

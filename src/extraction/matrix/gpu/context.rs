@@ -33,8 +33,9 @@ const KERNELS: [(&str, &str, &str, Split); 7] = [
 
 /// Largest dimension of a dispatch grid.
 const MAX_GROUPS_PER_DIMENSION: usize = 65_535;
-/// Upper bound of the device memory one batch may use for each of its large buffers (bytes).
-const MEMORY_BUDGET: u64 = 1 << 30;
+/// Upper bound of the device memory one batch may use for each of its large buffers (bytes);
+/// unrelated to an archive run's `--memory-budget`, which bounds the host's memory.
+const BATCH_BUFFER_LIMIT: u64 = 1 << 30;
 
 /// What `sonorad info` shows about an adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +91,7 @@ pub struct GpuContext {
     /// The bind-group layout and pipeline of `shaders/discretize.wgsl`, which runs first.
     discretize_layout: wgpu::BindGroupLayout,
     discretize: wgpu::ComputePipeline,
-    /// Largest storage buffer the device binds, bounded by [`MEMORY_BUDGET`].
+    /// Largest storage buffer the device binds, bounded by [`BATCH_BUFFER_LIMIT`].
     buffer_limit: u64,
     /// Two sets of buffers kept from batch to batch, so that one batch is uploaded while the
     /// other is on the device; a build call takes the lock for its whole run.
@@ -340,7 +341,7 @@ impl GpuContext {
         let buffer_limit = limits
             .max_storage_buffer_binding_size
             .min(limits.max_buffer_size)
-            .min(MEMORY_BUDGET);
+            .min(BATCH_BUFFER_LIMIT);
         Ok(GpuContext {
             device,
             queue,
