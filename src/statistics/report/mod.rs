@@ -138,9 +138,9 @@ fn write_roc_curves(dir: &Path, curves: &[RocCurve]) -> ReportResult<()> {
                 vec![
                     c.cohort.name().to_string(),
                     c.model.clone(),
-                    threshold.to_string(),
-                    fpr.to_string(),
-                    tpr.to_string(),
+                    format_number(threshold),
+                    format_number(fpr),
+                    format_number(tpr),
                 ]
             })
         })
@@ -163,8 +163,8 @@ fn calibration_curve_rows(calibration: &[Calibration]) -> Vec<Vec<String>> {
                 k.model.clone(),
                 k.cohort.name().to_string(),
                 curve.to_string(),
-                x.to_string(),
-                y.to_string(),
+                format_number(x),
+                format_number(y),
                 n,
             ]);
         };
@@ -195,7 +195,7 @@ fn nomogram_rows(n: &Nomogram) -> Vec<Vec<String>> {
             axis.to_string(),
             scale.to_string(),
             label,
-            position.to_string(),
+            format_number(position),
         ]);
     };
     for k in 0..=10 {
@@ -490,7 +490,7 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Repor
                 c.cohorts[k].name().into(),
                 (c.outcomes[k] as u8).to_string(),
             ];
-            row.extend(c.models.iter().map(|m| m.probabilities[k].to_string()));
+            row.extend(c.models.iter().map(|m| format_number(m.probabilities[k])));
             row
         })
         .collect();
@@ -522,15 +522,15 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Repor
                 m.model.clone(),
                 cohort.into(),
                 x.n.to_string(),
-                x.auc.to_string(),
-                x.auc_ci_low.to_string(),
-                x.auc_ci_high.to_string(),
-                m.cutoff.to_string(),
-                x.accuracy.to_string(),
-                x.sensitivity.to_string(),
-                x.specificity.to_string(),
-                x.ppv.to_string(),
-                x.npv.to_string(),
+                format_number(x.auc),
+                format_number(x.auc_ci_low),
+                format_number(x.auc_ci_high),
+                format_number(m.cutoff),
+                format_number(x.accuracy),
+                format_number(x.sensitivity),
+                format_number(x.specificity),
+                format_number(x.ppv),
+                format_number(x.npv),
             ]);
         }
     }
@@ -560,8 +560,8 @@ fn write_clinical_outputs(dir: &Path, study: &Study, c: &ClinicalStudy) -> Repor
                 t.cohort.name().into(),
                 t.model_a.clone(),
                 t.model_b.clone(),
-                t.test.z.to_string(),
-                t.test.p.to_string(),
+                format_number(t.test.z),
+                format_number(t.test.p),
             ]
         })
         .collect();
@@ -588,16 +588,16 @@ fn write_evaluation_outputs(dir: &Path, c: &ClinicalStudy) -> ReportResult<()> {
             let mut row = vec![
                 k.model.clone(),
                 k.cohort.name().into(),
-                k.hosmer_lemeshow.statistic.to_string(),
+                format_number(k.hosmer_lemeshow.statistic),
                 k.hosmer_lemeshow.df.to_string(),
-                k.hosmer_lemeshow.p.to_string(),
-                k.brier.to_string(),
+                format_number(k.hosmer_lemeshow.p),
+                format_number(k.brier),
             ];
             match &k.bootstrap {
                 Some(b) => row.extend([
                     b.resamples.to_string(),
-                    b.mean_absolute_error.to_string(),
-                    b.grid_mean_absolute_error.to_string(),
+                    format_number(b.mean_absolute_error),
+                    format_number(b.grid_mean_absolute_error),
                 ]),
                 None => row.extend([String::new(), String::new(), String::new()]),
             }
@@ -634,10 +634,10 @@ fn write_evaluation_outputs(dir: &Path, c: &ClinicalStudy) -> ReportResult<()> {
         for (k, pt) in curves.thresholds.iter().enumerate() {
             let mut row = vec![
                 cohort.name().to_string(),
-                pt.to_string(),
-                curves.treat_all[k].to_string(),
+                format_number(*pt),
+                format_number(curves.treat_all[k]),
             ];
-            row.extend(curves.models.iter().map(|(_, nb)| nb[k].to_string()));
+            row.extend(curves.models.iter().map(|(_, nb)| format_number(nb[k])));
             dca.push(row);
         }
     }
