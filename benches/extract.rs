@@ -6,7 +6,9 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use sonorad::discretize::GrayLevels;
-use sonorad::extract::{extract_case, load_case, prepare_case, region_features, Settings};
+use sonorad::extract::{
+    extract_case, load_case, prepare_case, region_features, CheckedSettings, Settings,
+};
 use sonorad::io::read_manifest;
 use sonorad::matrix::cpu::CpuBackend;
 use sonorad::matrix::Backend;
@@ -15,12 +17,14 @@ use sonorad::roi::RingWidth;
 fn bench(c: &mut Criterion) {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/busi/manifest.csv");
     let cases = read_manifest(&manifest, "case_id").expect("bundled BUSI manifest");
-    let tumour = Settings::default();
+    let tumour = CheckedSettings::default();
     let with_ring = Settings {
         spacing: Some(0.1),
         rings: vec![RingWidth::Millimetres(3.0)],
         ..Settings::default()
-    };
+    }
+    .check()
+    .expect("valid settings");
     let backend = CpuBackend;
 
     let mut group = c.benchmark_group("busi_tumour_region");

@@ -11,8 +11,9 @@
 //! - [`discretize`] bins gray values as PyRadiomics does;
 //! - [`matrix`] builds the count matrices on a backend (CPU, GPU through wgpu, or both);
 //! - [`features`] turns matrices into PyRadiomics 3.0.1 features, one class per file;
-//! - [`extract`] runs that pipeline for a case or a chunk of cases ([`extract::Settings`] is
-//!   the one checked configuration; [`params`] adapts a PyRadiomics parameter file to it);
+//! - [`extract`] runs that pipeline for a case or a chunk of cases ([`extract::Settings`],
+//!   checked once into [`extract::CheckedSettings`], is the one configuration; [`params`]
+//!   adapts a PyRadiomics parameter file to it);
 //! - [`archive`] runs a manifest chunk by chunk into a resumable table (CSV or Parquet), with
 //!   shards and merge.
 //!

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use sonorad::archive::{self, ArchiveOptions, OutputFormat, Progress, Shard};
 use sonorad::discretize::Binning;
-use sonorad::extract::{self, EnabledImageType, Settings};
+use sonorad::extract::{self, CheckedSettings, EnabledImageType, Settings};
 use sonorad::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
 use sonorad::matrix::{self, BackendChoice};
@@ -267,7 +267,7 @@ fn main() {
     }
 }
 
-fn settings(args: &ExtractArgs) -> Result<Settings> {
+fn settings(args: &ExtractArgs) -> Result<CheckedSettings> {
     let settings = Settings {
         label: args.label,
         spacing: args.spacing,
@@ -290,8 +290,7 @@ fn settings(args: &ExtractArgs) -> Result<Settings> {
             }
         }
     };
-    settings.validate()?;
-    Ok(settings)
+    Ok(settings.check()?)
 }
 
 /// `--case-time-budget` as a duration: a positive, finite number of seconds.
@@ -485,8 +484,8 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
             spacing: args.spacing,
             rings: args.rings.clone(),
             ..Settings::default()
-        };
-        settings.validate()?;
+        }
+        .check()?;
         let cases = read_manifest(manifest, &args.id_column)?;
         sonorad::commands::bench::bench_manifest(&cases, &settings, &backends, args.repeats)?
     } else {

@@ -56,7 +56,9 @@ fn extract_prints_long_csv_with_round_trip_values() {
         spacing: Some(0.1),
         rings: vec![RingWidth::Millimetres(3.0)],
         ..Settings::default()
-    };
+    }
+    .check()
+    .unwrap();
     let library = extract_case(image.as_ref(), mask.as_ref(), &settings, &CpuBackend).unwrap();
     assert_eq!(library.len(), rows.len());
     for ((a, x), (b, y)) in library.iter().zip(&rows) {

@@ -359,6 +359,27 @@ fn reused_buffers_hold_no_stale_counts() {
     assert_same(&gpu, &large[..1]);
 }
 
+/// Checked settings with one ring and two image types: the original image binned with
+/// `original`, its square with `square`.
+fn ring_and_square(
+    ring: &str,
+    original: Binning,
+    square: Binning,
+) -> sonorad::extract::CheckedSettings {
+    use sonorad::extract::EnabledImageType;
+    use sonorad::filters::ImageType;
+    sonorad::extract::Settings {
+        rings: vec![ring.parse().unwrap()],
+        image_types: vec![
+            EnabledImageType::new(ImageType::Original, original),
+            EnabledImageType::new(ImageType::Square, square),
+        ],
+        ..Default::default()
+    }
+    .check()
+    .unwrap()
+}
+
 /// One batch holds regions discretized on the device from stored values (each case's tumour
 /// and ring sharing one crop; 8-bit values in 16-bit entries, 16-bit values in 32-bit ones) and
 /// regions the host discretized (a filtered image, an image with fractional values).
@@ -369,20 +390,7 @@ fn host_and_device_discretized_regions_share_a_batch() {
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = sonorad::synth::write_cohort(dir.path(), 3, 120, 7).unwrap();
     let manifest = sonorad::io::read_manifest_table(&manifest_path, "case_id").unwrap();
-    let settings = sonorad::extract::Settings {
-        rings: vec!["5px".parse().unwrap()],
-        image_types: vec![
-            sonorad::extract::EnabledImageType::new(
-                sonorad::filters::ImageType::Original,
-                Binning::Width(10.0),
-            ),
-            sonorad::extract::EnabledImageType::new(
-                sonorad::filters::ImageType::Square,
-                Binning::Count(16),
-            ),
-        ],
-        ..Default::default()
-    };
+    let settings = ring_and_square("5px", Binning::Width(10.0), Binning::Count(16));
     let mut regions = Vec::new();
     for case in &manifest.cases {
         let loaded = sonorad::extract::load_case(&case.image, &case.mask, &settings).unwrap();
@@ -455,20 +463,7 @@ fn archive_run_tables_are_identical() {
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = sonorad::synth::write_cohort(dir.path(), 12, 96, 3).unwrap();
     let manifest = sonorad::io::read_manifest_table(&manifest_path, "case_id").unwrap();
-    let settings = sonorad::extract::Settings {
-        rings: vec!["4px".parse().unwrap()],
-        image_types: vec![
-            sonorad::extract::EnabledImageType::new(
-                sonorad::filters::ImageType::Original,
-                Binning::default(),
-            ),
-            sonorad::extract::EnabledImageType::new(
-                sonorad::filters::ImageType::Square,
-                Binning::default(),
-            ),
-        ],
-        ..Default::default()
-    };
+    let settings = ring_and_square("4px", Binning::default(), Binning::default());
     let mixed = sonorad::matrix::mixed::MixedBackend::new(
         GpuBackend::new().unwrap(),
         Box::new(|note| panic!("the device failed: {note}")),

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use sonorad::discretize::Binning;
-use sonorad::extract::{extract_case, load_case, EnabledImageType, Settings};
+use sonorad::extract::{extract_case, load_case, CheckedSettings, EnabledImageType, Settings};
 use sonorad::filters::ImageType;
 use sonorad::io::read_mask;
 use sonorad::matrix::cpu::CpuBackend;
@@ -32,7 +32,7 @@ struct Case {
     id: String,
     image: String,
     mask: String,
-    settings: Settings,
+    settings: CheckedSettings,
     expect_error: bool,
 }
 
@@ -55,7 +55,9 @@ fn cases() -> Vec<Case> {
                     label: get("label").map(|v| v.parse().unwrap()),
                     spacing: get("spacing").map(|v| v.parse().unwrap()),
                     ..Settings::default()
-                },
+                }
+                .check()
+                .unwrap(),
                 expect_error: row["expect"] == "error",
             }
         })
@@ -174,8 +176,10 @@ fn rings_match_pyradiomics() {
         let width: RingWidth = width.parse().unwrap();
         let settings = Settings {
             rings: vec![width],
-            ..ring.settings.clone()
-        };
+            ..ring.settings.clone().settings()
+        }
+        .check()
+        .unwrap();
         let (image, mask) = (root.join(&source.image), root.join(&source.mask));
         let loaded = load_case(&image, &mask, &settings).unwrap();
         let drawn = loaded.regions[1].to_full_mask(loaded.image.width, loaded.image.height);

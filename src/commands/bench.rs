@@ -16,7 +16,8 @@ use rayon::prelude::*;
 use crate::discretize::{Binning, GrayLevels};
 use crate::error::{Error, Result};
 use crate::extract::{
-    extract_cases, prepare_manifest_case, prepare_region, region_features, PreparedRegion, Settings,
+    extract_cases, prepare_manifest_case, prepare_region, region_features, CheckedSettings,
+    PreparedRegion,
 };
 use crate::io::ManifestRow;
 use crate::matrix::gpu::PhaseTimes;
@@ -298,7 +299,7 @@ pub fn bench_regions(
 /// out and listed in [`BenchReport::failed`]; an error when no case is left.
 pub fn bench_manifest(
     cases: &[ManifestRow],
-    settings: &Settings,
+    settings: &CheckedSettings,
     backends: &[&dyn Backend],
     repeats: usize,
 ) -> Result<BenchReport> {

@@ -98,7 +98,8 @@ pub fn run(options: &DemoOptions) -> ReportResult<PathBuf> {
         spacing: Some(0.1),
         rings: vec![RingWidth::Millimetres(3.0)],
         ..Settings::default()
-    };
+    }
+    .check()?;
     let features = options.out.join("features.csv");
     let mut archive_options = ArchiveOptions::new(&features);
     archive_options.force = true;

@@ -31,7 +31,7 @@ use arrow_array::RecordBatchReader;
 use arrow_schema::SchemaRef;
 
 use crate::error::{Error, Result};
-use crate::extract::{extract_pipelined, FeatureRow, Settings, Stage, StageTimes};
+use crate::extract::{extract_pipelined, CheckedSettings, FeatureRow, Settings, Stage, StageTimes};
 use crate::io::{Manifest, ManifestRow};
 use crate::matrix::Backend;
 use crate::table::{
@@ -427,7 +427,7 @@ const MAX_CHUNK: usize = 1024;
 /// errors file and never stop the run.
 pub fn run(
     manifest: &Manifest,
-    settings: &Settings,
+    settings: &CheckedSettings,
     backend: &dyn Backend,
     options: &ArchiveOptions,
 ) -> Result<RunSummary> {
@@ -591,11 +591,11 @@ fn settings_path(options: &ArchiveOptions) -> PathBuf {
 /// The settings an output is made with, as recorded beside it: the sonorad version, the
 /// extraction settings and the id column. The case time budget and the mask folder are left
 /// out: they decide which cases finish and what else is written, not how a row is computed.
-fn settings_record(settings: &Settings, options: &ArchiveOptions) -> String {
+fn settings_record(settings: &CheckedSettings, options: &ArchiveOptions) -> String {
     let settings = Settings {
         case_time_budget: None,
         mask_folder: None,
-        ..settings.clone()
+        ..(**settings).clone()
     };
     format!(
         "sonorad {}
@@ -610,7 +610,7 @@ id column: {}
 /// Before a resume: an error when the output was made with other settings than this run's, so
 /// that rows computed two ways never share a table. An output without a record (made before
 /// records were kept) is resumed as before.
-fn check_recorded_settings(settings: &Settings, options: &ArchiveOptions) -> Result<()> {
+fn check_recorded_settings(settings: &CheckedSettings, options: &ArchiveOptions) -> Result<()> {
     let path = settings_path(options);
     if !options.resume || !path.exists() {
         return Ok(());
@@ -632,7 +632,7 @@ fn check_recorded_settings(settings: &Settings, options: &ArchiveOptions) -> Res
 }
 
 /// Records this run's settings beside its output.
-fn record_settings(settings: &Settings, options: &ArchiveOptions) -> Result<()> {
+fn record_settings(settings: &CheckedSettings, options: &ArchiveOptions) -> Result<()> {
     let path = settings_path(options);
     std::fs::write(&path, settings_record(settings, options)).map_err(|e| write_error(&path, e))
 }

@@ -21,7 +21,10 @@ use crate::matrix::{Backend, Matrices};
 use crate::params::FeatureClassSelection;
 use crate::roi::{ring, Region, RingWidth};
 
-/// Extraction settings shared by all cases of a run.
+/// Extraction settings shared by all cases of a run, as a shell gathers them (command-line
+/// flags, a parameter file adapted by [`crate::params::Params::apply`], soon a Python dict).
+/// They may be inconsistent; [`Settings::check`] validates them once into the
+/// [`CheckedSettings`] every step of the pipeline takes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// Mask label of the tumour; `None` means every non-zero mask pixel.
@@ -69,9 +72,53 @@ impl Default for Settings {
     }
 }
 
+/// [`Settings`] that passed [`Settings::check`]: the only form the pipeline takes, so no step
+/// can run on settings that were never validated. Read through `Deref`; to change one, take
+/// [`CheckedSettings::settings`] back, change it, and check again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedSettings(Settings);
+
+impl std::ops::Deref for CheckedSettings {
+    type Target = Settings;
+    fn deref(&self) -> &Settings {
+        &self.0
+    }
+}
+
+impl Default for CheckedSettings {
+    /// The default settings, valid by construction.
+    fn default() -> CheckedSettings {
+        CheckedSettings(Settings::default())
+    }
+}
+
+impl CheckedSettings {
+    /// The settings, to be changed and checked again.
+    pub fn settings(self) -> Settings {
+        self.0
+    }
+
+    /// The settings of one case: its manifest `spacing` and `label`, where given, replace the
+    /// run's (the manifest reader has checked them).
+    pub fn for_case(&self, case: &ManifestRow) -> CheckedSettings {
+        CheckedSettings(Settings {
+            spacing: case.spacing.or(self.spacing),
+            label: case.label.or(self.label),
+            ..self.0.clone()
+        })
+    }
+}
+
 impl Settings {
-    /// Checks the settings before any file is read.
-    pub fn validate(&self) -> Result<()> {
+    /// Validates the settings once, before any file is read: the pipeline's
+    /// [`CheckedSettings`], or an error naming the setting.
+    pub fn check(self) -> Result<CheckedSettings> {
+        self.validate()?;
+        Ok(CheckedSettings(self))
+    }
+
+    /// Checks the settings without taking them.
+    fn validate(&self) -> Result<()> {
         for enabled in &self.image_types {
             enabled.binning.validate()?;
         }
@@ -107,16 +154,6 @@ impl Settings {
             return Err(Error::Setting(format!("ring '{}' is given twice", w[0])));
         }
         Ok(())
-    }
-
-    /// The settings of one case: its manifest `spacing` and `label`, where given, replace the
-    /// run's.
-    pub fn for_case(&self, case: &ManifestRow) -> Settings {
-        Settings {
-            spacing: case.spacing.or(self.spacing),
-            label: case.label.or(self.label),
-            ..self.clone()
-        }
     }
 }
 
@@ -172,7 +209,11 @@ pub struct LoadedCase {
 }
 
 /// Reads an image and its mask and draws the tumour and ring regions.
-pub fn load_case(image_path: &Path, mask_path: &Path, settings: &Settings) -> Result<LoadedCase> {
+pub fn load_case(
+    image_path: &Path,
+    mask_path: &Path,
+    settings: &CheckedSettings,
+) -> Result<LoadedCase> {
     load_frame(image_path, mask_path, 0, settings)
 }
 
@@ -181,7 +222,7 @@ pub fn load_frame(
     image_path: &Path,
     mask_path: &Path,
     frame: u32,
-    settings: &Settings,
+    settings: &CheckedSettings,
 ) -> Result<LoadedCase> {
     let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings)?;
     draw_regions(file, &mask, tumor, settings)
@@ -194,7 +235,7 @@ fn read_pair(
     image_path: &Path,
     mask_path: &Path,
     frame: u32,
-    settings: &Settings,
+    settings: &CheckedSettings,
 ) -> Result<(ImageFile, LabelMap, Region)> {
     let mask = match read_mask_file(mask_path, frame) {
         Err(Error::Decode { message, .. }) if frame > 0 && message.starts_with("frame ") => {
@@ -253,7 +294,7 @@ fn draw_regions(
     file: ImageFile,
     mask: &LabelMap,
     tumor: Region,
-    settings: &Settings,
+    settings: &CheckedSettings,
 ) -> Result<LoadedCase> {
     let spacing = case_spacing(settings, &file)?;
     let image = file.image;
@@ -444,7 +485,7 @@ pub const ORIGINAL: &str = "original";
 /// LoG sigma too large for the image, ...) is an error naming the image file.
 fn case_images<'a>(
     case: &'a LoadedCase,
-    settings: &Settings,
+    settings: &CheckedSettings,
     clock: &CaseClock,
 ) -> Result<Vec<(String, Binning, Cow<'a, Image>)>> {
     let s = case.spacing.unwrap_or(1.0);
@@ -477,7 +518,7 @@ fn case_images<'a>(
 
 /// Discretizes every region of a loaded case in every enabled image type: for each region (the
 /// tumour, then the rings), one prepared region per image.
-pub fn prepare_case(case: &LoadedCase, settings: &Settings) -> Result<Vec<PreparedRegion>> {
+pub fn prepare_case(case: &LoadedCase, settings: &CheckedSettings) -> Result<Vec<PreparedRegion>> {
     prepare_case_within(
         case,
         settings,
@@ -488,7 +529,7 @@ pub fn prepare_case(case: &LoadedCase, settings: &Settings) -> Result<Vec<Prepar
 /// [`prepare_case`], checking the case's clock after every filter and region.
 fn prepare_case_within(
     case: &LoadedCase,
-    settings: &Settings,
+    settings: &CheckedSettings,
     clock: &CaseClock,
 ) -> Result<Vec<PreparedRegion>> {
     let images = case_images(case, settings, clock)?;
@@ -605,7 +646,7 @@ pub type FeatureRow = Vec<(String, f64)>;
 pub fn extract_case(
     image_path: &Path,
     mask_path: &Path,
-    settings: &Settings,
+    settings: &CheckedSettings,
     backend: &dyn Backend,
 ) -> Result<FeatureRow> {
     let case = ManifestRow::new("", image_path, mask_path);
@@ -721,7 +762,7 @@ pub const CASES_PER_CHUNK: usize = 256;
 /// error and the others go on.
 pub fn extract_cases(
     cases: &[ManifestRow],
-    settings: &Settings,
+    settings: &CheckedSettings,
     backend: &dyn Backend,
 ) -> Vec<Result<FeatureRow>> {
     let times = StageTimes::default();
@@ -752,7 +793,7 @@ pub fn extract_pipelined(
     cases: &[ManifestRow],
     first: usize,
     next_size: impl Fn(&[ManifestRow]) -> usize + Sync,
-    settings: &Settings,
+    settings: &CheckedSettings,
     backend: &dyn Backend,
     times: &StageTimes,
     mut done: impl FnMut(&[ManifestRow], Vec<Result<FeatureRow>>) -> bool,
@@ -792,7 +833,7 @@ pub fn extract_pipelined(
 /// frame), as [`extract_chunk`] does.
 pub fn prepare_manifest_case(
     case: &ManifestRow,
-    settings: &Settings,
+    settings: &CheckedSettings,
 ) -> Result<Vec<PreparedRegion>> {
     guarded(case, || {
         prepare_timed(case, settings, &StageTimes::default())
@@ -803,7 +844,7 @@ pub fn prepare_manifest_case(
 /// Reads, draws and discretizes one case (with its own manifest settings), timing each stage.
 fn prepare_timed(
     case: &ManifestRow,
-    settings: &Settings,
+    settings: &CheckedSettings,
     times: &StageTimes,
 ) -> Result<PreparedCase> {
     let settings = settings.for_case(case);
@@ -857,7 +898,7 @@ fn write_region_masks(folder: &Path, case: &ManifestRow, loaded: &LoadedCase) ->
 /// [`prepare_chunk`], [`build_chunk`], then [`chunk_rows`]. Results come in case order.
 pub fn extract_chunk(
     chunk: &[ManifestRow],
-    settings: &Settings,
+    settings: &CheckedSettings,
     backend: &dyn Backend,
     times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
@@ -887,7 +928,7 @@ struct PreparedCase {
 /// backend build chunk k + 1 and [`chunk_rows`] runs the formulas of chunk k.
 pub fn prepare_chunk(
     chunk: &[ManifestRow],
-    settings: &Settings,
+    settings: &CheckedSettings,
     times: &StageTimes,
 ) -> PreparedChunk {
     PreparedChunk {
@@ -943,7 +984,7 @@ pub fn build_chunk(chunk: PreparedChunk, backend: &dyn Backend, times: &StageTim
 /// a chunk whose matrices failed gets the backend's error.
 pub fn chunk_rows(
     chunk: BuiltChunk,
-    settings: &Settings,
+    settings: &CheckedSettings,
     times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
     let prepared = chunk.cases;

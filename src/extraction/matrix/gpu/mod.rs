@@ -1,13 +1,13 @@
 //! GPU backend: wgpu compute shaders build all seven count matrices of a whole batch of regions
 //! (histogram, GLCM, GLRLM, GLSZM, GLDM, NGTDM) with one submission per batch.
 //!
-//! A batch's regions are laid out one after the other ([`layout`]: device-free, unit-tested).
+//! A batch's regions are laid out one after the other (`layout.rs`: device-free, unit-tested).
 //! A region of an image with whole-number values goes up as its case's stored values and
 //! region membership (once per case, shared by the tumour and its rings) with a table from
 //! stored value to rank, and `shaders/discretize.wgsl` makes its ranks on the device; the
 //! ranks of other regions (filtered, float images: WGSL has no f64) are made by the host and
 //! uploaded packed 8 or 16 bits a pixel. Then seven kernels run in the same compute pass
-//! ([`context`]): `shaders/glcm.wgsl`, `shaders/neighbourhood.wgsl`, `shaders/glrlm.wgsl` and
+//! (`context.rs`): `shaders/glcm.wgsl`, `shaders/neighbourhood.wgsl`, `shaders/glrlm.wgsl` and
 //! the four passes of `shaders/glszm.wgsl`, whose parallel union-find labels the zones on the
 //! device. Only the counts come back, and are unpacked into the same
 //! [`Matrices`] the CPU builds. Batches are planned under a memory budget taken from the
