@@ -15,11 +15,13 @@
 #       on the GPU host, with `.gl` and `.gpu` carried: unpacks the loader, runs `sonorad info`,
 #       then
 #         1. `sonorad bench` (matrix stage and end to end; cpu, gpu and mixed taking turns in
-#            each round) on generated 256² to 4096² batches and on the BUSI tumours;
+#            each round) on generated 256² to 4096² batches and on the BUSI tumours, plain and
+#            filtered (original + LoG 1,2,3 mm + wavelet, with each stage's thread time);
 #         2. `sonorad extract` end to end on the BUSI cases with a 3 mm ring (0.1 mm spacing)
 #            and on a generated 2048² cohort, with --backend cpu, gpu and auto taking turns for
 #            ROUNDS rounds (default 3), median wall times, and the outputs compared byte for
-#            byte;
+#            byte; then the same filtered (original + LoG + wavelet) on the BUSI cases and 16
+#            cohort images, 2 rounds;
 #       and writes OUT/gpu_host.md (the tables), OUT/raw.log (every command's output) and
 #       OUT/info.txt (adapter, driver, commit). It uses cargo's build instead of the carried
 #       binary when the host has cargo. SMALL=1 shrinks every workload, to try the script on
@@ -80,6 +82,37 @@ median() {
     sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# One end-to-end row: `extract` on MANIFEST with cpu, gpu and auto taking turns for ROUNDS
+# rounds; the median wall time of each, their ratios, and whether the three CSVs are equal.
+# Uses $sonorad, $raw and $table of `run`.
+e2e() {
+    local workload=$1 manifest=$2 label=$3 rounds=$4
+    shift 4
+    local times=/tmp/sonorad-times-$workload
+    : > "$times"
+    local r b start end
+    for ((r = 1; r <= rounds; r++)); do
+        for b in cpu gpu auto; do
+            start=$EPOCHREALTIME
+            "$sonorad" extract --backend "$b" --quiet --force --manifest "$manifest" \
+                "$@" --out "/tmp/sonorad-$workload-$b.csv" >> "$raw" 2>&1
+            end=$EPOCHREALTIME
+            echo "$b $(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" >> "$times"
+        done
+    done
+    cat "$times" >> "$raw"
+    local cpu gpu auto cases same="differ"
+    cpu=$(awk '$1 == "cpu" { print $2 }' "$times" | median)
+    gpu=$(awk '$1 == "gpu" { print $2 }' "$times" | median)
+    auto=$(awk '$1 == "auto" { print $2 }' "$times" | median)
+    cases=$(($(wc -l < "$manifest") - 1))
+    cmp -s "/tmp/sonorad-$workload-cpu.csv" "/tmp/sonorad-$workload-gpu.csv" &&
+        cmp -s "/tmp/sonorad-$workload-cpu.csv" "/tmp/sonorad-$workload-auto.csv" &&
+        same="byte-equal"
+    awk -v w="$workload ($cases cases, $label)" -v c="$cpu" -v g="$gpu" -v a="$auto" -v s="$same" \
+        'BEGIN { printf "| %s | %.3f s | %.3f s | %.3f s | %.2fx | %.2fx | %s |\n", w, c, g, a, c / g, c / a, s }' >> "$table"
+}
+
 run() {
     local out=$1
     mkdir -p "$out"
@@ -137,48 +170,35 @@ run() {
     "$sonorad" bench --manifest "$tumours" --repeats 3 > "$out/bench.md" 2>> "$raw" || true
     cat "$out/bench.md" >> "$raw"
     { echo "### BUSI tumours, bin width 25"; echo; cat "$out/bench.md"; echo; } >> "$table"
+    echo "== bench --manifest BUSI tumours, filtered" >> "$raw"
+    "$sonorad" bench --manifest "$tumours" --repeats 2 --spacing 0.1 \
+        --filters original,log,wavelet --log-sigma 1,2,3 > "$out/bench.md" 2>> "$raw" || true
+    cat "$out/bench.md" >> "$raw"
+    {
+        echo "### BUSI tumours, original + LoG 1,2,3 mm + wavelet (filters on the CPU: #19)"
+        echo
+        cat "$out/bench.md"
+        echo
+    } >> "$table"
     rm -f "$out/bench.md"
 
     local cohort=/tmp/sonorad-cohort2048 cohort_cases=32 cohort_size=2048
     [[ "$small" == 1 ]] && cohort_cases=4 cohort_size=256
     "$sonorad" generate --cases "$cohort_cases" --size "$cohort_size" --out "$cohort" >> "$raw" 2>&1
+    head -n 17 "$cohort/manifest.csv" > "$cohort/manifest16.csv"
     {
         echo "## extract end to end (whole process, backends taking turns, $rounds rounds, median wall time)"
         echo
         echo "| workload | cpu | gpu | auto | gpu vs cpu | auto vs cpu | outputs |"
         echo "|---|---:|---:|---:|---:|---:|---|"
     } >> "$table"
-    local workload manifest extra
-    for workload in busi cohort; do
-        manifest="$busi/manifest.csv"
-        [[ $workload == cohort ]] && manifest="$cohort/manifest.csv"
-        extra=(--ring 3mm --spacing 0.1)
-        local times=/tmp/sonorad-times-$workload
-        : > "$times"
-        local r b
-        for ((r = 1; r <= rounds; r++)); do
-            for b in cpu gpu auto; do
-                local start end
-                start=$EPOCHREALTIME
-                "$sonorad" extract --backend "$b" --quiet --force --manifest "$manifest" \
-                    "${extra[@]}" --out "/tmp/sonorad-$workload-$b.csv" >> "$raw" 2>&1
-                end=$EPOCHREALTIME
-                echo "$b $(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" >> "$times"
-            done
-        done
-        cat "$times" >> "$raw"
-        local cpu gpu auto cases same
-        cpu=$(awk '$1 == "cpu" { print $2 }' "$times" | median)
-        gpu=$(awk '$1 == "gpu" { print $2 }' "$times" | median)
-        auto=$(awk '$1 == "auto" { print $2 }' "$times" | median)
-        cases=$(($(wc -l < "$manifest") - 1))
-        same="differ"
-        cmp -s "/tmp/sonorad-$workload-cpu.csv" "/tmp/sonorad-$workload-gpu.csv" &&
-            cmp -s "/tmp/sonorad-$workload-cpu.csv" "/tmp/sonorad-$workload-auto.csv" &&
-            same="byte-equal"
-        awk -v w="$workload ($cases cases, tumour + 3 mm ring)" -v c="$cpu" -v g="$gpu" -v a="$auto" -v s="$same" \
-            'BEGIN { printf "| %s | %.3f s | %.3f s | %.3f s | %.2fx | %.2fx | %s |\n", w, c, g, a, c / g, c / a, s }' >> "$table"
-    done
+    local filters=(--filters original,log,wavelet --log-sigma 1,2,3)
+    e2e busi "$busi/manifest.csv" "tumour + 3 mm ring" "$rounds" --ring 3mm --spacing 0.1
+    e2e cohort "$cohort/manifest.csv" "tumour + 3 mm ring" "$rounds" --ring 3mm --spacing 0.1
+    e2e busi-filtered "$busi/manifest.csv" "tumour, original + LoG 1,2,3 mm + wavelet" 2 \
+        --spacing 0.1 "${filters[@]}"
+    e2e cohort-filtered "$cohort/manifest16.csv" "tumour, original + LoG 1,2,3 mm + wavelet" 2 \
+        --spacing 0.1 "${filters[@]}"
     echo "== trace of one gpu run on the BUSI cases" >> "$raw"
     "$sonorad" extract --backend gpu --trace --quiet --force --manifest "$busi/manifest.csv" \
         --ring 3mm --spacing 0.1 --out /tmp/sonorad-trace.csv >> "$raw" 2>&1 || true

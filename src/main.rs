@@ -83,12 +83,64 @@ struct BenchArgs {
     /// Peritumoral rings (manifest only).
     #[arg(long = "ring")]
     rings: Vec<RingWidth>,
+    /// Image types (manifest only): as `extract --filters`, with --log-sigma and --wavelet.
+    #[command(flatten)]
+    image_types: FilterArgs,
     /// Rounds; in each, every backend runs once in turn; the best round is kept.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
     /// Print the phase times of every GPU batch to stderr.
     #[arg(long)]
     trace: bool,
+}
+
+/// The image-type flags of `extract` and `bench`.
+#[derive(Args)]
+struct FilterArgs {
+    /// Image types, comma-separated: original, log, wavelet, square, squareroot, logarithm,
+    /// exponential, gradient.
+    #[arg(long, value_delimiter = ',', default_value = "original")]
+    filters: Vec<String>,
+    /// LoG sigmas in mm (with `--filters log`).
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    log_sigma: Vec<f64>,
+    /// Wavelet of `--filters wavelet` (PyWavelets name: coif1, haar, db2, sym4, ...).
+    #[arg(long, default_value = "coif1")]
+    wavelet: String,
+}
+
+impl FilterArgs {
+    /// The enabled image types, each binned with `binning`.
+    fn enabled(&self, binning: Binning) -> Result<Vec<EnabledImageType>> {
+        self.filters
+            .iter()
+            .map(|name| Ok(EnabledImageType::new(self.image_type(name)?, binning)))
+            .collect()
+    }
+
+    /// The image type of a `--filters` entry.
+    fn image_type(&self, name: &str) -> Result<ImageType> {
+        let name = name.trim();
+        let Some(kind) = ImageKind::from_cli_name(name) else {
+            bail!(
+                "--filters: unknown image type '{name}' ({})",
+                ImageKind::names(ImageKind::cli_name)
+            )
+        };
+        Ok(kind.with(&FilterOptions {
+            sigmas: self.log_sigma.iter().map(|&s| Sigma::mm(s)).collect(),
+            wavelet: WaveletSettings {
+                wavelet: Wavelet::from_name(&self.wavelet)?,
+                ..WaveletSettings::default()
+            },
+            gradient_use_spacing: true,
+        }))
+    }
+
+    /// Whether only the original image is asked for.
+    fn original_only(&self) -> bool {
+        self.filters.iter().all(|f| f.trim() == "original")
+    }
 }
 
 #[derive(Args)]
@@ -130,16 +182,8 @@ struct ExtractArgs {
     /// Fixed bin count between the region's minimum and maximum.
     #[arg(long)]
     bin_count: Option<usize>,
-    /// Image types, comma-separated: original, log, wavelet, square, squareroot, logarithm,
-    /// exponential, gradient.
-    #[arg(long, value_delimiter = ',', default_value = "original")]
-    filters: Vec<String>,
-    /// LoG sigmas in mm (with `--filters log`).
-    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
-    log_sigma: Vec<f64>,
-    /// Wavelet of `--filters wavelet` (PyWavelets name: coif1, haar, db2, sym4, ...).
-    #[arg(long, default_value = "coif1")]
-    wavelet: String,
+    #[command(flatten)]
+    image_types: FilterArgs,
     /// A PyRadiomics parameter file (YAML: imageType, featureClass, setting); replaces
     /// --filters, --bin-width/--bin-count and --label.
     #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label"])]
@@ -281,11 +325,7 @@ fn settings(args: &ExtractArgs) -> Result<CheckedSettings> {
         None => {
             let binning = Binning::from_settings(args.bin_width, args.bin_count);
             Settings {
-                image_types: args
-                    .filters
-                    .iter()
-                    .map(|name| Ok(EnabledImageType::new(image_type(name, args)?, binning)))
-                    .collect::<Result<_>>()?,
+                image_types: args.image_types.enabled(binning)?,
                 ..settings
             }
         }
@@ -303,25 +343,6 @@ fn case_time_budget(seconds: f64) -> Result<std::time::Duration> {
                 "--case-time-budget must be a positive number of seconds, not {seconds}"
             )
         })
-}
-
-/// The image type of a `--filters` entry.
-fn image_type(name: &str, args: &ExtractArgs) -> Result<ImageType> {
-    let name = name.trim();
-    let Some(kind) = ImageKind::from_cli_name(name) else {
-        bail!(
-            "--filters: unknown image type '{name}' ({})",
-            ImageKind::names(ImageKind::cli_name)
-        )
-    };
-    Ok(kind.with(&FilterOptions {
-        sigmas: args.log_sigma.iter().map(|&s| Sigma::mm(s)).collect(),
-        wavelet: WaveletSettings {
-            wavelet: Wavelet::from_name(&args.wavelet)?,
-            ..WaveletSettings::default()
-        },
-        gradient_use_spacing: true,
-    }))
 }
 
 fn open_output(out: &Option<PathBuf>) -> Result<(Box<dyn Write>, PathBuf)> {
@@ -458,6 +479,11 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
     if args.manifest.is_none() && manifest_only {
         bail!("--bin-width, --spacing and --ring apply to --manifest cases only; generated cases are set by --synthetic, --size and --bin-count");
     }
+    if args.manifest.is_none() && !args.image_types.original_only() {
+        bail!(
+            "bench: --filters applies to --manifest cases; generated cases use the original image"
+        );
+    }
     let cpu = matrix::cpu::CpuBackend;
     let options = matrix::BackendOptions { trace: args.trace };
     let note = |note: &str| eprintln!("{note}");
@@ -480,7 +506,7 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
     let report = if let Some(manifest) = &args.manifest {
         let binning = Binning::from_settings(args.bin_width, args.bin_count);
         let settings = Settings {
-            image_types: vec![EnabledImageType::new(ImageType::Original, binning)],
+            image_types: args.image_types.enabled(binning)?,
             spacing: args.spacing,
             rings: args.rings.clone(),
             ..Settings::default()

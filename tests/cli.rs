@@ -256,3 +256,47 @@ fn bench_manifest_uses_per_case_settings_and_lists_failures() {
         "{stdout}"
     );
 }
+
+/// `bench --filters` measures filtered extraction and reports each backend's thread time per
+/// stage, the filters included; generated cases refuse filters.
+#[test]
+fn bench_filters_report_the_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = sonorad::synth::write_cohort(dir.path(), 2, 48, 7).unwrap();
+    let args = ["bench", "--manifest", manifest.to_str().unwrap()];
+    let out = sonorad(
+        &[
+            &args[..],
+            &["--filters", "original,square", "--repeats", "1"],
+        ]
+        .concat(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // two cases, one tumour each, in two image types
+    assert!(stdout.contains(": 4 regions"), "{stdout}");
+    let stages = stdout
+        .lines()
+        .find(|l| l.starts_with("cpu end to end, thread time per round: "))
+        .expect("the CPU's stage line");
+    for stage in [
+        "decode",
+        "regions",
+        "filters",
+        "discretize",
+        "matrices",
+        "formulas",
+    ] {
+        assert!(stages.contains(&format!("{stage} ")), "{stages}");
+    }
+    let out = sonorad(&["bench", "--synthetic", "2", "--filters", "log"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: bench: --filters applies to --manifest cases; generated cases use the original image\n"
+    );
+}

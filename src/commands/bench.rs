@@ -16,8 +16,8 @@ use rayon::prelude::*;
 use crate::discretize::{Binning, GrayLevels};
 use crate::error::{Error, Result};
 use crate::extract::{
-    extract_cases, prepare_manifest_case, prepare_region, region_features, CheckedSettings,
-    PreparedRegion,
+    extract_cases_timed, prepare_manifest_case, prepare_region, region_features, CheckedSettings,
+    PreparedRegion, Stage, StageTimes,
 };
 use crate::io::ManifestRow;
 use crate::matrix::gpu::PhaseTimes;
@@ -39,6 +39,9 @@ pub struct BackendTiming {
     /// For a backend with a device: the phase times of its batches in the matrix-stage
     /// repeats.
     pub phases: Option<PhaseTimes>,
+    /// For a manifest: thread seconds of each pipeline stage per end-to-end round (decode,
+    /// regions, filters, discretize, matrices, formulas), mean of the rounds.
+    pub stages: Vec<(&'static str, f64)>,
 }
 
 impl BackendTiming {
@@ -104,6 +107,18 @@ impl BenchReport {
             if let Some(p) = &t.phases {
                 s += &format!("{} phases: {}\n", t.backend, p.line());
             }
+        }
+        for t in self.timings.iter().filter(|t| !t.stages.is_empty()) {
+            let stages: Vec<String> = t
+                .stages
+                .iter()
+                .map(|(name, seconds)| format!("{name} {seconds:.3} s"))
+                .collect();
+            s += &format!(
+                "{} end to end, thread time per round: {}\n",
+                t.backend,
+                stages.join(", ")
+            );
         }
         s += &format!(
             "largest matrix difference between backends: {}\n",
@@ -276,6 +291,7 @@ pub fn bench_regions(
             end_to_end_regions_per_second: end_to_end.next().flatten(),
             matrix_seconds_per_region: m.1 / (rounds as f64 * n),
             phases: *e.phases.borrow(),
+            stages: Vec::new(),
         });
         built.push(m.2.unwrap_or_default());
     }
@@ -328,12 +344,14 @@ pub fn bench_manifest(
         )));
     }
     let mut report = bench_regions("manifest", &prepared, backends, repeats)?;
+    let times: Vec<StageTimes> = backends.iter().map(|_| StageTimes::default()).collect();
     let end_runs: Vec<Box<dyn Fn() -> Result<usize>>> = backends
         .iter()
-        .map(|b| {
+        .zip(&times)
+        .map(|(b, times)| {
             let usable = &usable;
             Box::new(move || {
-                let rows = extract_cases(usable, settings, *b);
+                let rows = extract_cases_timed(usable, settings, *b, times);
                 rows.into_iter()
                     .collect::<Result<Vec<_>>>()
                     .map(|r| r.len())
@@ -341,8 +359,14 @@ pub fn bench_manifest(
         })
         .collect();
     let runs: Vec<&dyn Fn() -> Result<usize>> = end_runs.iter().map(|r| &**r).collect();
-    for (timing, (seconds, _, _)) in report.timings.iter_mut().zip(take_turns(repeats, &runs)?) {
+    let rounds = repeats.max(1) as f64;
+    let turns = take_turns(repeats, &runs)?;
+    for ((timing, (seconds, _, _)), times) in report.timings.iter_mut().zip(turns).zip(&times) {
         timing.end_to_end_regions_per_second = Some(prepared.len() as f64 / seconds);
+        timing.stages = Stage::ALL
+            .iter()
+            .map(|&s| (s.name(), times.seconds(s) / rounds))
+            .collect();
     }
     report.workload = format!(
         "{} cases from a manifest (end to end includes decoding)",

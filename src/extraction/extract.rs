@@ -485,7 +485,7 @@ pub const ORIGINAL: &str = "original";
 /// LoG sigma too large for the image, ...) is an error naming the image file.
 fn case_images<'a>(
     case: &'a LoadedCase,
-    settings: &CheckedSettings,
+    settings: &Settings,
     clock: &CaseClock,
 ) -> Result<Vec<(String, Binning, Cow<'a, Image>)>> {
     let s = case.spacing.unwrap_or(1.0);
@@ -529,16 +529,26 @@ pub fn prepare_case(case: &LoadedCase, settings: &CheckedSettings) -> Result<Vec
 /// [`prepare_case`], checking the case's clock after every filter and region.
 fn prepare_case_within(
     case: &LoadedCase,
-    settings: &CheckedSettings,
+    settings: &Settings,
     clock: &CaseClock,
 ) -> Result<Vec<PreparedRegion>> {
     let images = case_images(case, settings, clock)?;
+    discretize_case(case, &images, clock)
+}
+
+/// Discretizes every region of a loaded case in each of its images (the original borrowed,
+/// filtered ones computed by [`case_images`]): for each region, one prepared region per image.
+fn discretize_case(
+    case: &LoadedCase,
+    images: &[(String, Binning, Cow<'_, Image>)],
+    clock: &CaseClock,
+) -> Result<Vec<PreparedRegion>> {
     let regions: Vec<&Region> = case.regions.iter().collect();
     // the stored values of the case's original image, shared by its regions
     let stored = StoredCrop::of(&case.image, &regions).map(Arc::new);
     let mut prepared = Vec::with_capacity(case.regions.len() * images.len());
     for (bit, region) in (0..).zip(&case.regions) {
-        for (name, binning, image) in &images {
+        for (name, binning, image) in images {
             // only the original image is borrowed; filtered images hold f64 values
             let source = match (&stored, image) {
                 (Some(crop), Cow::Borrowed(_)) => Some((Arc::clone(crop), bit)),
@@ -702,6 +712,8 @@ pub enum Stage {
     Decode,
     /// Drawing the tumour and ring regions (distance transform).
     Regions,
+    /// Computing the filtered images (LoG, wavelet, ...; nothing for the original alone).
+    Filter,
     /// Discretizing the gray levels of every region.
     Discretize,
     /// Building the count matrices (the backend).
@@ -712,9 +724,10 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 5] = [
+    pub const ALL: [Stage; 6] = [
         Stage::Decode,
         Stage::Regions,
+        Stage::Filter,
         Stage::Discretize,
         Stage::Matrices,
         Stage::Formulas,
@@ -725,6 +738,7 @@ impl Stage {
         match self {
             Stage::Decode => "decode",
             Stage::Regions => "regions",
+            Stage::Filter => "filters",
             Stage::Discretize => "discretize",
             Stage::Matrices => "matrices",
             Stage::Formulas => "formulas",
@@ -735,7 +749,7 @@ impl Stage {
 /// Time spent in each [`Stage`], summed over all threads (so it can exceed the wall time).
 #[derive(Debug, Default)]
 pub struct StageTimes {
-    nanos: [std::sync::atomic::AtomicU64; 5],
+    nanos: [std::sync::atomic::AtomicU64; Stage::ALL.len()],
 }
 
 impl StageTimes {
@@ -765,7 +779,16 @@ pub fn extract_cases(
     settings: &CheckedSettings,
     backend: &dyn Backend,
 ) -> Vec<Result<FeatureRow>> {
-    let times = StageTimes::default();
+    extract_cases_timed(cases, settings, backend, &StageTimes::default())
+}
+
+/// [`extract_cases`], adding the time of each stage to `times`.
+pub fn extract_cases_timed(
+    cases: &[ManifestRow],
+    settings: &CheckedSettings,
+    backend: &dyn Backend,
+    times: &StageTimes,
+) -> Vec<Result<FeatureRow>> {
     let mut results = Vec::with_capacity(cases.len());
     let size = |_: &[ManifestRow]| CASES_PER_CHUNK;
     extract_pipelined(
@@ -774,7 +797,7 @@ pub fn extract_cases(
         size,
         settings,
         backend,
-        &times,
+        times,
         |_, rows| {
             results.extend(rows);
             true
@@ -861,8 +884,9 @@ fn prepare_timed(
     if let Some(folder) = &settings.mask_folder {
         write_region_masks(folder, case, &loaded)?;
     }
+    let images = times.time(Stage::Filter, || case_images(&loaded, &settings, &clock))?;
     let regions = times.time(Stage::Discretize, || {
-        prepare_case_within(&loaded, &settings, &clock)
+        discretize_case(&loaded, &images, &clock)
     })?;
     Ok(PreparedCase {
         image: case.image.clone(),
