@@ -544,8 +544,12 @@ fn discretize_case(
     clock: &CaseClock,
 ) -> Result<Vec<PreparedRegion>> {
     let regions: Vec<&Region> = case.regions.iter().collect();
-    // the stored values of the case's original image, shared by its regions
-    let stored = StoredCrop::of(&case.image, &regions).map(Arc::new);
+    // the stored values of the case's original image (when it is among the images), shared by
+    // its regions
+    let original = images.iter().any(|(_, _, i)| matches!(i, Cow::Borrowed(_)));
+    let stored = original
+        .then(|| StoredCrop::of(&case.image, &regions).map(Arc::new))
+        .flatten();
     let mut prepared = Vec::with_capacity(case.regions.len() * images.len());
     for (bit, region) in (0..).zip(&case.regions) {
         for (name, binning, image) in images {
