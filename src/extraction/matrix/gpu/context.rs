@@ -123,13 +123,19 @@ pub(super) struct BufferPool {
     split_regions: [Option<wgpu::Buffer>; 2],
     split_groups: [Option<wgpu::Buffer>; 2],
     split_params: [Option<wgpu::Buffer>; 2],
+    /// Buffers created so far; the bind groups below were made when this many existed.
+    created: u64,
+    /// The bind groups of the last batch (each split's, then the discretization's) and the
+    /// value of `created` they were made at: while no buffer is replaced they stay valid (the
+    /// batches rewrite the buffers' contents), so a batch binds nothing anew.
+    bound: Option<(u64, [wgpu::BindGroup; 3])>,
 }
 
 /// Returns the buffer in `slot`, replaced by a larger one first when it holds fewer than
-/// `size` bytes.
+/// `size` bytes; `created` counts the buffers made, so that bind groups are remade only then.
 fn ensure<'a>(
     device: &wgpu::Device,
-    slot: &'a mut Option<wgpu::Buffer>,
+    (slot, created): (&'a mut Option<wgpu::Buffer>, &mut u64),
     label: &str,
     size: u64,
     usage: wgpu::BufferUsages,
@@ -139,6 +145,7 @@ fn ensure<'a>(
         *slot = None;
     }
     slot.get_or_insert_with(|| {
+        *created += 1;
         device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
             size: size.next_power_of_two(),
@@ -152,7 +159,7 @@ fn ensure<'a>(
 fn upload<'a>(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
-    slot: &'a mut Option<wgpu::Buffer>,
+    slot: (&'a mut Option<wgpu::Buffer>, &mut u64),
     label: &str,
     bytes: &[u8],
     usage: wgpu::BufferUsages,
@@ -444,22 +451,41 @@ impl GpuContext {
         let counts_size = layout.cells * 4;
         let rank_bytes =
             (layout.pixels as u64 * u64::from(layout.rank_bits / 8)).next_multiple_of(4);
-        let ranks = ensure(device, &mut pool.ranks, "ranks", rank_bytes, storage);
+        let ranks = ensure(
+            device,
+            (&mut pool.ranks, &mut pool.created),
+            "ranks",
+            rank_bytes,
+            storage,
+        );
         queue.write_buffer(ranks, 0, &pool.host_ranks);
         let lookup_bytes = (layout.lookup_words.max(1) * 4) as u64;
-        let lookups = ensure(device, &mut pool.lookups, "lookups", lookup_bytes, storage);
+        let lookups = ensure(
+            device,
+            (&mut pool.lookups, &mut pool.created),
+            "lookups",
+            lookup_bytes,
+            storage,
+        );
         queue.write_buffer(lookups, 0, bytemuck::cast_slice(&pool.host_tables));
         for (crop, offset) in &layout.crops {
             queue.write_buffer(lookups, *offset as u64 * 4, crop.entries.bytes());
         }
         let gray = bytemuck::cast_slice(&layout.gray);
-        upload(device, queue, &mut pool.gray, "gray levels", gray, storage);
+        upload(
+            device,
+            queue,
+            (&mut pool.gray, &mut pool.created),
+            "gray levels",
+            gray,
+            storage,
+        );
         let counts_usage = wgpu::BufferUsages::STORAGE
             | wgpu::BufferUsages::COPY_SRC
             | wgpu::BufferUsages::COPY_DST;
         ensure(
             device,
-            &mut pool.counts,
+            (&mut pool.counts, &mut pool.created),
             "counts",
             counts_size,
             counts_usage,
@@ -467,7 +493,7 @@ impl GpuContext {
         let read = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
         ensure(
             device,
-            &mut pool.readback,
+            (&mut pool.readback, &mut pool.created),
             "counts readback",
             counts_size,
             read,
@@ -475,12 +501,18 @@ impl GpuContext {
         let pixel_words = layout.pixels as u64 * 4;
         ensure(
             device,
-            &mut pool.labels,
+            (&mut pool.labels, &mut pool.created),
             "zone labels",
             pixel_words,
             storage,
         );
-        ensure(device, &mut pool.sizes, "zone sizes", pixel_words, storage);
+        ensure(
+            device,
+            (&mut pool.sizes, &mut pool.created),
+            "zone sizes",
+            pixel_words,
+            storage,
+        );
         let groups = Split::ALL.map(|split| {
             let k = split as usize;
             let n = layout.groups[k].len();
@@ -494,7 +526,7 @@ impl GpuContext {
             upload(
                 device,
                 queue,
-                &mut pool.split_regions[k],
+                (&mut pool.split_regions[k], &mut pool.created),
                 "regions",
                 records,
                 storage,
@@ -503,7 +535,7 @@ impl GpuContext {
             upload(
                 device,
                 queue,
-                &mut pool.split_groups[k],
+                (&mut pool.split_groups[k], &mut pool.created),
                 "group regions",
                 group_regions,
                 storage,
@@ -513,15 +545,29 @@ impl GpuContext {
             upload(
                 device,
                 queue,
-                &mut pool.split_params[k],
+                (&mut pool.split_params[k], &mut pool.created),
                 "params",
                 params,
                 uniform,
             );
-            (self.bind_group(pool, k), n)
+            n
         });
-        let discretize = self.discretize_bind_group(pool);
-        Bindings { groups, discretize }
+        let [tiles, lines, discretize] = match &pool.bound {
+            Some((at, groups)) if *at == pool.created => groups.clone(),
+            _ => {
+                let made = [
+                    self.bind_group(pool, 0),
+                    self.bind_group(pool, 1),
+                    self.discretize_bind_group(pool),
+                ];
+                pool.bound = Some((pool.created, made.clone()));
+                made
+            }
+        };
+        Bindings {
+            groups: [(tiles, groups[0]), (lines, groups[1])],
+            discretize,
+        }
     }
 
     /// The bind group of the discretization over the pool's buffers (the tiles' records and
