@@ -423,8 +423,11 @@ impl GrayLevels {
         edges: &[f64],
     ) -> GrayLevels {
         let stored = |v: f64| (v - source.base) as u32;
-        let min = values.iter().map(|&v| stored(v)).min().unwrap_or(0);
-        let max = values.iter().map(|&v| stored(v)).max().unwrap_or(0);
+        let (min, max) = values
+            .iter()
+            .map(|&v| stored(v))
+            .fold((u32::MAX, 0), |(lo, hi), s| (lo.min(s), hi.max(s)));
+        let min = min.min(max); // no value (never for a checked region): one empty entry
         let mut table = vec![0u32; (max - min) as usize + 1];
         for &v in values {
             table[(stored(v) - min) as usize] = 1;

@@ -430,7 +430,7 @@ impl GpuContext {
                 pass.set_bind_group(0, bind_group, &[]);
                 pass.dispatch_workgroups(groups_x as u32, n.div_ceil(groups_x) as u32, 1);
             };
-            if layout.looked_up {
+            if layout.looked_up() {
                 let tiles = bindings.groups[Split::Tiles as usize].1;
                 dispatch(&self.discretize, &bindings.discretize, tiles);
             }

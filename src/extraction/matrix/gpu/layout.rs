@@ -206,8 +206,6 @@ pub(super) struct BatchLayout {
     pub table_words: usize,
     /// Each stored crop of the batch and its first word in the lookups buffer.
     pub crops: Vec<(Arc<StoredCrop>, usize)>,
-    /// Whether any region's ranks are made on the device.
-    pub looked_up: bool,
     /// Cells of the counts buffer.
     pub cells: u64,
     /// Bits per packed rank.
@@ -265,6 +263,11 @@ impl LookupPlacer {
 }
 
 impl BatchLayout {
+    /// Whether any region's ranks are made on the device (from a stored crop).
+    pub fn looked_up(&self) -> bool {
+        !self.crops.is_empty()
+    }
+
     /// The layout of `regions`, packed one after the other.
     pub fn of(regions: &[&GrayLevels]) -> BatchLayout {
         let mut records = Vec::with_capacity(regions.len());
@@ -334,7 +337,6 @@ impl BatchLayout {
             host_pixels,
             lookup_words: placer.table_words + placer.crop_words,
             table_words: placer.table_words,
-            looked_up: !placer.crops.is_empty(),
             crops: placer.crops,
             cells,
             rank_bits: rank_bits(max_levels),
@@ -752,7 +754,7 @@ mod tests {
     fn a_batch_without_lookups_uploads_one_zero_table_word() {
         let c = row(vec![1, 2]);
         let layout = BatchLayout::of(&[&c]);
-        assert!(!layout.looked_up);
+        assert!(!layout.looked_up());
         let mut lookups = Vec::new();
         fill_tables(&[&c], &layout, &mut lookups);
         assert_eq!(lookups, [0]);
