@@ -41,7 +41,9 @@ pub mod table;
 
 // Every stage is also reachable by its own name (`sonorad::io`, `sonorad::train`, ...), as
 // before the two halves had folders.
-pub use extraction::{archive, discretize, extract, features, filters, io, matrix, params, roi};
+pub use extraction::{
+    archive, device, discretize, extract, features, filters, io, matrix, params, roi,
+};
 pub use statistics::{clinical, evaluate, model, report, select, stats, train};
 
 pub use error::{Error, Result};

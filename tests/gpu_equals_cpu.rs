@@ -560,7 +560,7 @@ fn a_lost_device_hands_the_rest_of_the_run_to_the_cpu() {
     let alone = GpuBackend::on(Arc::clone(&context)).with_note(listener(&alone_notes));
     let mixed = MixedBackend::new(GpuBackend::on(Arc::clone(&context)), listener(&mixed_notes));
     assert!(alone.build(&grays).unwrap() == on_cpu);
-    context.release_device();
+    context.device().release();
     for backend in [&alone as &dyn Backend, &mixed] {
         for _ in 0..3 {
             assert!(

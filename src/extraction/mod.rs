@@ -8,6 +8,7 @@
 //! manifest chunk by chunk into a resumable table.
 
 pub mod archive;
+pub mod device;
 pub mod discretize;
 pub mod extract;
 pub mod features;

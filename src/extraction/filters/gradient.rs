@@ -20,6 +20,17 @@
 use super::{check_shape, check_spacing, derived, to_f32, FilterError, FilteredImage};
 use crate::io::{Image, PixelSpacing};
 
+/// The operator weights along x and y: half the inverse spacing (of 1 without `use_spacing`).
+pub(crate) fn weights(spacing: PixelSpacing, use_spacing: bool) -> Result<[f64; 2], FilterError> {
+    let (step_x, step_y) = if use_spacing {
+        check_spacing(spacing)?;
+        (spacing.column, spacing.row)
+    } else {
+        (1.0, 1.0)
+    };
+    Ok([0.5 * (1.0 / step_x), 0.5 * (1.0 / step_y)])
+}
+
 /// The gradient magnitude image of `image`, named `gradient`.
 pub fn gradient_magnitude(
     image: &Image,
@@ -28,15 +39,7 @@ pub fn gradient_magnitude(
 ) -> Result<FilteredImage, FilterError> {
     check_shape(image)?;
     let (width, height) = (image.width, image.height);
-    let (step_x, step_y) = if use_spacing {
-        check_spacing(spacing)?;
-        (spacing.column, spacing.row)
-    } else {
-        (1.0, 1.0)
-    };
-    // Operator weights: half the inverse spacing.
-    let weight_x = 0.5 * (1.0 / step_x);
-    let weight_y = 0.5 * (1.0 / step_y);
+    let [weight_x, weight_y] = weights(spacing, use_spacing)?;
     let at = |x: usize, y: usize| image.pixels[y * width + x];
     let mut out = Vec::with_capacity(width * height);
     for y in 0..height {

@@ -169,28 +169,49 @@ pub fn laplacian_of_gaussian(
     let (width, height) = (image.width, image.height);
     // Sum of the per-axis second derivatives, as ITK's f32 accumulation image.
     let mut laplacian = vec![0.0; width * height];
-    for axis in [Axis::Columns, Axis::Rows] {
-        let (along, across) = match axis {
-            Axis::Columns => (spacing.column, spacing.row),
-            Axis::Rows => (spacing.row, spacing.column),
-        };
-        // Second derivative along the axis, then smoothing along the other one.
-        let second = Recursive::new(Order::Second, sigma.mm, along);
-        let smooth = Recursive::new(Order::Zero, sigma.mm, across);
-        let derivative = filter_along(&image.pixels, width, height, axis, &second);
-        let smoothed = filter_along(&derivative, width, height, axis.other(), &smooth);
-        // 1 / spacing² turns the per-pixel derivative into a per-mm² one.
-        let scale = 1.0 / (along * along);
+    for pass in axis_passes(spacing, sigma.mm) {
+        let derivative = filter_along(&image.pixels, width, height, pass.axis, &pass.second);
+        let smoothed = filter_along(&derivative, width, height, pass.axis.other(), &pass.smooth);
         for (sum, &value) in laplacian.iter_mut().zip(&smoothed) {
-            *sum = to_f32(*sum + value * scale);
+            *sum = to_f32(*sum + value * pass.scale);
         }
     }
     Ok(derived(image, sigma.image_type_name(), laplacian))
 }
 
+/// One axis of the 2D LoG: the second derivative along `axis`, then smoothing along the
+/// other axis, added to the sum times `scale`.
+pub(crate) struct AxisPass {
+    /// The axis of the derivative.
+    pub(crate) axis: Axis,
+    /// The second-derivative filter (along `axis`).
+    pub(crate) second: Recursive,
+    /// The smoothing filter (along the other axis).
+    pub(crate) smooth: Recursive,
+    /// `1 / spacing²` along `axis`: turns the per-pixel derivative into a per-mm² one.
+    pub(crate) scale: f64,
+}
+
+/// The two axis passes of the LoG at `sigma` (mm), in ITK's order (x, then y); the CPU and the
+/// device both run them in this order.
+pub(crate) fn axis_passes(spacing: PixelSpacing, sigma: f64) -> [AxisPass; 2] {
+    [Axis::Columns, Axis::Rows].map(|axis| {
+        let (along, across) = match axis {
+            Axis::Columns => (spacing.column, spacing.row),
+            Axis::Rows => (spacing.row, spacing.column),
+        };
+        AxisPass {
+            axis,
+            second: Recursive::new(Order::Second, sigma, along),
+            smooth: Recursive::new(Order::Zero, sigma, across),
+            scale: 1.0 / (along * along),
+        }
+    })
+}
+
 /// An image axis along which a line filter runs.
-#[derive(Debug, Clone, Copy)]
-enum Axis {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Axis {
     /// Along x: each row is a line.
     Columns,
     /// Along y: each column is a line.
@@ -198,7 +219,8 @@ enum Axis {
 }
 
 impl Axis {
-    fn other(self) -> Axis {
+    /// The other axis.
+    pub(crate) fn other(self) -> Axis {
         match self {
             Axis::Columns => Axis::Rows,
             Axis::Rows => Axis::Columns,
@@ -386,7 +408,7 @@ impl Denominator {
 }
 
 /// The coefficients of one symmetric recursive Gaussian pass.
-struct Recursive {
+pub(crate) struct Recursive {
     /// Causal input coefficients N0..N3.
     n: [f64; 4],
     /// Feedback coefficients D1..D4.
@@ -400,6 +422,13 @@ struct Recursive {
 }
 
 impl Recursive {
+    /// The 20 coefficients in the order `shaders/filter_log.wgsl` reads them: N0..N3, D1..D4,
+    /// M1..M4, BN1..BN4, BM1..BM4.
+    pub(crate) fn coefficients(&self) -> [f64; 20] {
+        let parts = [self.n, self.d, self.m, self.border_n, self.border_m];
+        std::array::from_fn(|k| parts[k / 4][k % 4])
+    }
+
     /// ITK's `RecursiveGaussianImageFilter::SetUp` for `sigma` (mm) along an axis of pixel
     /// `spacing` (mm), normalized across scale.
     fn new(order: Order, sigma: f64, spacing: f64) -> Recursive {

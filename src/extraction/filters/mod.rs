@@ -26,6 +26,7 @@
 //! [`PixelSpacing`] (`column`: along x, `row`: along y). The wavelet and the point filters
 //! ignore it.
 
+pub mod device;
 pub mod gradient;
 pub mod log;
 pub mod point;

@@ -74,6 +74,11 @@ impl Wavelet {
         self.bank.low
     }
 
+    /// The high-pass decomposition filter (`pywt.Wavelet(name).dec_hi`).
+    pub fn high_pass(&self) -> &'static [f64] {
+        self.bank.high
+    }
+
     /// Names of every supported wavelet.
     pub fn supported() -> impl Iterator<Item = &'static str> {
         FILTER_BANKS.iter().map(|bank| bank.name)
@@ -180,7 +185,7 @@ pub fn wavelet(
 }
 
 /// `wavelet` for level 1, `wavelet<k>` above.
-fn level_prefix(index: u32) -> String {
+pub(crate) fn level_prefix(index: u32) -> String {
     if index == 1 {
         "wavelet".to_string()
     } else {

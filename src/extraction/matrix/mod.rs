@@ -84,8 +84,7 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// Where a backend reports, once, that the device failed and the CPU took over.
-pub type Note = Box<dyn Fn(&str) + Send + Sync>;
+pub use crate::device::Note;
 
 /// Which backend the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -8,7 +8,8 @@
 use std::sync::{Arc, Mutex};
 
 use super::layout::{shader_constants, BatchLayout, Params, Split};
-use crate::error::{Error, Result};
+use crate::device::{fail, pipeline, storage_entry, AdapterSummary, Device};
+use crate::error::Result;
 
 const RECORDS: &str = include_str!("../../../../shaders/records.wgsl");
 const COMMON: &str = include_str!("../../../../shaders/common.wgsl");
@@ -33,72 +34,19 @@ const KERNELS: [(&str, &str, &str, Split); 7] = [
 
 /// Largest dimension of a dispatch grid.
 const MAX_GROUPS_PER_DIMENSION: usize = 65_535;
-/// Upper bound of the device memory one batch may use for each of its large buffers (bytes);
-/// unrelated to an archive run's `--memory-budget`, which bounds the host's memory.
-const BATCH_BUFFER_LIMIT: u64 = 1 << 30;
 
-/// What `sonorad info` shows about an adapter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdapterSummary {
-    /// Adapter name, e.g. `NVIDIA H100 80GB HBM3` or `llvmpipe (LLVM 15.0.6, 256 bits)`.
-    pub name: String,
-    /// Graphics API, e.g. `Vulkan`.
-    pub backend: String,
-    /// Device type: `DiscreteGpu`, `IntegratedGpu`, `VirtualGpu`, `Cpu` (a software driver) ...
-    pub device_type: String,
-    /// Driver name and version.
-    pub driver: String,
-}
-
-impl AdapterSummary {
-    fn of(info: &wgpu::AdapterInfo) -> AdapterSummary {
-        AdapterSummary {
-            name: info.name.clone(),
-            backend: format!("{:?}", info.backend),
-            device_type: format!("{:?}", info.device_type),
-            driver: format!("{} {}", info.driver, info.driver_info)
-                .trim()
-                .to_string(),
-        }
-    }
-
-    /// Whether this is a hardware GPU (not a software rasterizer such as lavapipe).
-    pub fn is_hardware(&self) -> bool {
-        self.device_type != "Cpu" && self.device_type != "Other"
-    }
-}
-
-fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
-}
-
-/// Every adapter wgpu sees on this machine.
-pub fn adapters() -> Vec<AdapterSummary> {
-    let instance = instance();
-    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
-        .iter()
-        .map(|a| AdapterSummary::of(&a.get_info()))
-        .collect()
-}
 /// Device, queue, pipelines and layout of one adapter.
 pub struct GpuContext {
-    device: wgpu::Device,
-    queue: wgpu::Queue,
-    adapter: AdapterSummary,
+    device: Arc<Device>,
     layout: wgpu::BindGroupLayout,
     /// One pipeline per entry of [`KERNELS`].
     pipelines: Vec<wgpu::ComputePipeline>,
     /// The bind-group layout and pipeline of `shaders/discretize.wgsl`, which runs first.
     discretize_layout: wgpu::BindGroupLayout,
     discretize: wgpu::ComputePipeline,
-    /// Largest storage buffer the device binds, bounded by [`BATCH_BUFFER_LIMIT`].
-    buffer_limit: u64,
     /// Two sets of buffers kept from batch to batch, so that one batch is uploaded while the
     /// other is on the device; a build call takes the lock for its whole run.
     pools: Mutex<[BufferPool; 2]>,
-    /// Errors no error scope caught, and the reason the device was lost, as the device's
-    /// callbacks report them; the next batch fails with them instead of the process aborting.
-    failures: Arc<Mutex<Vec<String>>>,
 }
 
 /// Buffers reused across batches. Each grows (to the next power of two) when a batch
@@ -169,27 +117,6 @@ fn upload<'a>(
     buffer
 }
 
-fn fail(message: String) -> Error {
-    Error::Backend {
-        backend: "gpu".into(),
-        message,
-    }
-}
-
-/// A compute-stage storage buffer binding.
-fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
 /// The parameters' uniform binding (5 in every layout).
 const PARAMS_ENTRY: wgpu::BindGroupLayoutEntry = wgpu::BindGroupLayoutEntry {
     binding: 5,
@@ -238,66 +165,43 @@ fn discretize_bind_group_layout(device: &wgpu::Device) -> wgpu::BindGroupLayout 
     })
 }
 
-/// A compute pipeline of `entry` in `module` over the bind-group `layout`.
-fn pipeline(
-    device: &wgpu::Device,
-    layout: &wgpu::BindGroupLayout,
-    module: &wgpu::ShaderModule,
-    label: &str,
-    entry: &str,
-) -> wgpu::ComputePipeline {
-    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(label),
-        bind_group_layouts: &[Some(layout)],
-        immediate_size: 0,
-    });
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(label),
-        layout: Some(&pipeline_layout),
-        module,
-        entry_point: Some(entry),
-        compilation_options: Default::default(),
-        cache: None,
-    })
-}
-
 /// A shader module: the host's constants, the shared records, then `parts`.
-fn module(device: &wgpu::Device, label: &str, parts: &[&str]) -> wgpu::ShaderModule {
-    let code = format!("{}{RECORDS}\n{}", shader_constants(), parts.join("\n"));
-    device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(code.into()),
-    })
+fn module(device: &Device, label: &str, parts: &[&str]) -> wgpu::ShaderModule {
+    device.module(
+        label,
+        format!("{}{RECORDS}\n{}", shader_constants(), parts.join("\n")),
+    )
 }
 
 /// The compute pipelines of [`KERNELS`] (each shader compiled once, with the shared
 /// declarations of `shaders/common.wgsl`) and of `shaders/discretize.wgsl`; an error when a
 /// shader does not compile.
 fn pipelines(
-    device: &wgpu::Device,
+    device: &Device,
     layout: &wgpu::BindGroupLayout,
     discretize_layout: &wgpu::BindGroupLayout,
 ) -> Result<(Vec<wgpu::ComputePipeline>, wgpu::ComputePipeline)> {
-    let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let mut modules: Vec<(&str, wgpu::ShaderModule)> = Vec::new();
-    let mut out = Vec::with_capacity(KERNELS.len());
-    for (label, source, entry, _) in KERNELS {
-        if !modules.iter().any(|(s, _)| std::ptr::eq(*s, source)) {
-            modules.push((source, module(device, label, &[COMMON, source])));
+    device.compiled("matrix", || {
+        let mut modules: Vec<(&str, wgpu::ShaderModule)> = Vec::new();
+        let mut out = Vec::with_capacity(KERNELS.len());
+        for (label, source, entry, _) in KERNELS {
+            if !modules.iter().any(|(s, _)| std::ptr::eq(*s, source)) {
+                modules.push((source, module(device, label, &[COMMON, source])));
+            }
+            let at = modules.iter().position(|(s, _)| std::ptr::eq(*s, source));
+            let module = &modules[at.unwrap_or(modules.len() - 1)].1;
+            out.push(pipeline(device.wgpu(), layout, module, label, entry));
         }
-        let module = modules
-            .iter()
-            .find(|(s, _)| std::ptr::eq(*s, source))
-            .map(|(_, m)| m)
-            .ok_or_else(|| fail(format!("shader of kernel {label} missing")))?;
-        out.push(pipeline(device, layout, module, label, entry));
-    }
-    let discretize = module(device, "discretize", &[DISCRETIZE_SHADER]);
-    let discretize = pipeline(device, discretize_layout, &discretize, "discretize", "main");
-    if let Some(e) = pollster::block_on(scope.pop()) {
-        return Err(fail(format!("shader compilation failed: {e}")));
-    }
-    Ok((out, discretize))
+        let discretize = module(device, "discretize", &[DISCRETIZE_SHADER]);
+        let discretize = pipeline(
+            device.wgpu(),
+            discretize_layout,
+            &discretize,
+            "discretize",
+            "main",
+        );
+        (out, discretize)
+    })
 }
 
 /// Bind groups and dispatch sizes of one batch, per [`Split`], and the bind group of the
@@ -311,82 +215,37 @@ impl GpuContext {
     /// Opens the preferred adapter (a hardware GPU when there is one), its device and the
     /// kernels.
     pub fn open() -> Result<GpuContext> {
-        let instance = instance();
-        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-            power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
-            apply_limit_buckets: false,
-        }))
-        .map_err(|e| fail(format!("no GPU adapter found ({e})")))?;
-        let limits = adapter.limits();
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("sonorad"),
-            required_features: wgpu::Features::empty(),
-            required_limits: limits.clone(),
-            experimental_features: wgpu::ExperimentalFeatures::disabled(),
-            memory_hints: wgpu::MemoryHints::Performance,
-            trace: wgpu::Trace::Off,
-        }))
-        .map_err(|e| fail(format!("cannot open the GPU device: {e}")))?;
-        let failures = Arc::new(Mutex::new(Vec::new()));
-        let uncaught = Arc::clone(&failures);
-        device.on_uncaptured_error(Arc::new(move |e| {
-            if let Ok(mut f) = uncaught.lock() {
-                f.push(e.to_string());
-            }
-        }));
-        let lost = Arc::clone(&failures);
-        device.set_device_lost_callback(move |reason, message| {
-            if let Ok(mut f) = lost.lock() {
-                f.push(format!("device lost ({reason:?}): {message}"));
-            }
-        });
-        let layout = bind_group_layout(&device);
-        let discretize_layout = discretize_bind_group_layout(&device);
+        GpuContext::on(Arc::new(Device::open()?))
+    }
+
+    /// The matrix kernels on an open device (shared with the filters on the device).
+    pub fn on(device: Arc<Device>) -> Result<GpuContext> {
+        let layout = bind_group_layout(device.wgpu());
+        let discretize_layout = discretize_bind_group_layout(device.wgpu());
         let (pipelines, discretize) = pipelines(&device, &layout, &discretize_layout)?;
-        let buffer_limit = limits
-            .max_storage_buffer_binding_size
-            .min(limits.max_buffer_size)
-            .min(BATCH_BUFFER_LIMIT);
         Ok(GpuContext {
             device,
-            queue,
-            adapter: AdapterSummary::of(&adapter.get_info()),
             layout,
             pipelines,
             discretize_layout,
             discretize,
-            buffer_limit,
             pools: Mutex::new(Default::default()),
-            failures,
         })
     }
 
-    /// Destroys the device now, as a driver reset or a removed card would: every later batch
-    /// fails with a device-lost error, and the backends hand the rest of the run to the CPU.
-    /// sonorad itself never calls this; it lets that fallback be tested.
-    pub fn release_device(&self) {
-        self.device.destroy();
-    }
-
-    /// An error when the device was lost or reported an error no scope caught.
-    fn reported_failure(&self) -> Result<()> {
-        match self.failures.lock() {
-            Ok(f) if f.is_empty() => Ok(()),
-            Ok(f) => Err(fail(f.join("; "))),
-            Err(_) => Err(fail("the device's error record was poisoned".into())),
-        }
+    /// The device the kernels run on.
+    pub fn device(&self) -> &Arc<Device> {
+        &self.device
     }
 
     /// The adapter this context runs on.
     pub fn adapter(&self) -> &AdapterSummary {
-        &self.adapter
+        self.device.adapter()
     }
 
     /// Most u32 cells one batch buffer may hold.
     pub(super) fn cells_limit(&self) -> u64 {
-        self.buffer_limit / 4
+        self.device.buffer_limit() / 4
     }
 
     /// The two buffer pools, for one build call at a time.
@@ -410,11 +269,12 @@ impl GpuContext {
             (Some(c), Some(r)) => (c, r),
             _ => return Err(fail("the counts buffers were not created".into())),
         };
-        let mut encoder = self
-            .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("sonorad matrices"),
-            });
+        let mut encoder =
+            self.device
+                .wgpu()
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("sonorad matrices"),
+                });
         encoder.clear_buffer(counts, 0, Some(counts_size));
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
@@ -440,13 +300,13 @@ impl GpuContext {
             }
         }
         encoder.copy_buffer_to_buffer(counts, 0, readback, 0, counts_size);
-        Ok(self.queue.submit([encoder.finish()]))
+        Ok(self.device.queue().submit([encoder.finish()]))
     }
 
     /// Makes sure every buffer of the batch is large enough, queues the uploads, and builds the
     /// bind group of each split.
     fn bind(&self, pool: &mut BufferPool, layout: &BatchLayout) -> Bindings {
-        let (device, queue) = (&self.device, &self.queue);
+        let (device, queue) = (self.device.wgpu(), self.device.queue());
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let counts_size = layout.cells * 4;
         let rank_bytes =
@@ -590,11 +450,13 @@ impl GpuContext {
                 })
             })
             .collect();
-        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("sonorad discretize"),
-            layout: &self.discretize_layout,
-            entries: &entries,
-        })
+        self.device
+            .wgpu()
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("sonorad discretize"),
+                layout: &self.discretize_layout,
+                entries: &entries,
+            })
     }
 
     /// The bind group of split `k` over the pool's buffers (all created by [`Self::bind`]).
@@ -619,23 +481,18 @@ impl GpuContext {
                 })
             })
             .collect();
-        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("sonorad matrices"),
-            layout: &self.layout,
-            entries: &entries,
-        })
+        self.device
+            .wgpu()
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("sonorad matrices"),
+                layout: &self.layout,
+                entries: &entries,
+            })
     }
 
-    /// Waits until the device has finished `submission` (not any later one); an error when the
-    /// device was lost or reported an error meanwhile.
+    /// Waits until the device has finished `submission`.
     pub(super) fn wait(&self, submission: &wgpu::SubmissionIndex) -> Result<()> {
-        self.device
-            .poll(wgpu::PollType::Wait {
-                submission_index: Some(submission.clone()),
-                timeout: None,
-            })
-            .map_err(|e| fail(format!("waiting for the device failed (device lost?): {e}")))?;
-        self.reported_failure()
+        self.device.wait(submission)
     }
 
     /// Maps the first `cells` counts of the read-back buffer of `pool` (whose batch was
@@ -651,39 +508,14 @@ impl GpuContext {
             .readback
             .as_ref()
             .ok_or_else(|| fail("the read-back buffer was not created".into()))?;
-        let slice = readback.slice(..cells * 4);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = sender.send(r);
-        });
-        self.wait(submission)?;
-        receiver
-            .recv()
-            .map_err(|e| fail(format!("read-back lost: {e}")))?
-            .map_err(|e| fail(format!("cannot map the read-back buffer: {e}")))?;
-        let view = slice
-            .get_mapped_range()
-            .map_err(|e| fail(format!("cannot read the read-back buffer: {e}")))?;
-        let out = read(bytemuck::cast_slice(&view));
-        drop(view);
-        readback.unmap();
-        Ok(out)
+        self.device
+            .read_back(readback, cells * 4, submission, |bytes| {
+                read(bytemuck::cast_slice(bytes))
+            })
     }
 
-    /// Runs `work` (which records and submits device work) inside validation and
-    /// out-of-memory error scopes, and turns an error either reports into [`Error::Backend`].
+    /// Runs `work` inside the device's error scopes ([`Device::checked`]).
     pub(super) fn checked<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
-        self.reported_failure()?;
-        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let out = work();
-        if let Some(e) = pollster::block_on(memory.pop()) {
-            return Err(fail(format!("out of device memory: {e}")));
-        }
-        if let Some(e) = pollster::block_on(validation.pop()) {
-            return Err(fail(format!("validation error: {e}")));
-        }
-        self.reported_failure()?;
-        out
+        self.device.checked(work)
     }
 }

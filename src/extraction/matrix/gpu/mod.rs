@@ -24,10 +24,11 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::{cpu, Backend, Matrices, Note};
+pub use crate::device::{adapters, AdapterSummary};
 use crate::discretize::{GrayLevels, Ranks};
 use crate::error::Result;
 use context::BufferPool;
-pub use context::{adapters, AdapterSummary, GpuContext};
+pub use context::GpuContext;
 use layout::{fill_tables, pack_ranks, plan, unpack, BatchLayout};
 use trace::BatchClock;
 pub use trace::{Phase, PhaseTimes};

@@ -1,0 +1,631 @@
+//! The filters on the GPU: LoG, wavelet, the point filters and the gradient computed by compute
+//! shaders in f64, with the arithmetic of the CPU functions of this module's siblings.
+//!
+//! One call filters one image into every image type a run enables: the image goes up once as
+//! f64, a plan of dispatches ([`Plan`]) runs in one compute pass over one buffer of planes, and
+//! the filtered images come back. The shaders, one per filter, are `shaders/filter_log.wgsl`
+//! (one invocation per line, its recursion serial), `shaders/filter_wavelet.wgsl` and
+//! `shaders/filter_point.wgsl` and `shaders/filter_gradient.wgsl` (one invocation per pixel);
+//! `shaders/filter_records.wgsl` holds the record of a dispatch ([`Step`] mirrors it) and
+//! `shaders/f64_math.wgsl` the f64 `exp` and `log` WGSL lacks.
+//!
+//! **Precision.** The device needs 64-bit floats in shaders ([`Device::shader_f64`]); without
+//! them [`DeviceFilters::new`] refuses and the filters stay on the CPU. With the same
+//! coefficients and the same order of operations, the LoG, the wavelet, the square and the
+//! gradient are the same doubles as on the CPU unless the driver fuses a multiply and an add
+//! (WGSL cannot forbid it); the square root, the logarithm and the exponential are within an
+//! ulp or two (`sqrt`, `exp64`, `log64` against the host's libm). `tests/gpu_filters.rs`
+//! counts the pixels that differ and bounds them by 1e-12 of the image's range.
+//!
+//! **Validity.** Each filter checks its image and settings with the CPU's own checks, so a
+//! skipped image (a LoG sigma too large, an all-zero image for the square) is skipped here for
+//! the same reason.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::gradient::weights as gradient_weights;
+use super::log::{axis_passes, check_sigma, Axis};
+use super::point::PointFilter;
+use super::wavelet::{level_prefix, WaveletSettings};
+use super::{check_shape, derived, FilterError, FilterOutput, FilteredImage, ImageType};
+use crate::device::{fail, pipeline, storage_entry, Device, Note};
+use crate::error::Result;
+use crate::io::{Image, PixelSpacing};
+
+const RECORDS: &str = include_str!("../../../shaders/filter_records.wgsl");
+const F64_MATH: &str = include_str!("../../../shaders/f64_math.wgsl");
+const LOG_SHADER: &str = include_str!("../../../shaders/filter_log.wgsl");
+const WAVELET_SHADER: &str = include_str!("../../../shaders/filter_wavelet.wgsl");
+const POINT_SHADER: &str = include_str!("../../../shaders/filter_point.wgsl");
+const GRADIENT_SHADER: &str = include_str!("../../../shaders/filter_gradient.wgsl");
+
+/// Invocations per workgroup of every filter kernel (`FILTER_GROUP` in the shaders).
+pub(crate) const FILTER_GROUP: u32 = 64;
+/// Largest dimension of a dispatch grid.
+const MAX_GROUPS_PER_DIMENSION: u32 = 65_535;
+/// Bytes between two steps' records in the uniform buffer: the largest offset alignment a
+/// device may ask of a dynamic uniform binding.
+const STEP_STRIDE: u64 = 256;
+
+/// The record of one dispatch (`struct Step` in `shaders/filter_records.wgsl`). Offsets count
+/// f64 values of the planes buffer.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct Step {
+    pub count: u32,
+    pub groups_x: u32,
+    pub length: u32,
+    pub along: u32,
+    pub across: u32,
+    pub source: u32,
+    pub output: u32,
+    pub second: u32,
+    pub coefficients: u32,
+    pub taps: u32,
+    pub mode: u32,
+    pub width: u32,
+    pub height: u32,
+    pub source_width: u32,
+    pub source_height: u32,
+    pub pad0: u32,
+}
+
+/// The filter kernels, in the order of [`DeviceFilters`]'s pipelines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    Log = 0,
+    Wavelet = 1,
+    Point = 2,
+    Gradient = 3,
+}
+
+/// Where a filtered image lies in the planes, and how much of it is the image (a wavelet
+/// sub-band is computed on the padded plane and cropped on the way back).
+#[derive(Debug, Clone)]
+struct Output {
+    name: String,
+    /// First value in the planes.
+    offset: usize,
+    /// Width of the plane it lies in.
+    plane_width: usize,
+}
+
+/// The dispatches that filter one image into every enabled image type.
+#[derive(Debug, Default)]
+struct Plan {
+    width: usize,
+    height: usize,
+    /// f64 values of the planes buffer; the image is the first plane.
+    planes: usize,
+    coefficients: Vec<f64>,
+    steps: Vec<(Kernel, Step)>,
+    /// Planes to clear before the pass (the LoG's running sums).
+    cleared: Vec<(usize, usize)>,
+    /// Per image type, its images or why each was skipped.
+    outputs: Vec<(Vec<Output>, Vec<FilterError>)>,
+}
+
+impl Plan {
+    fn new(image: &Image) -> Plan {
+        Plan {
+            width: image.width,
+            height: image.height,
+            planes: image.width * image.height,
+            ..Plan::default()
+        }
+    }
+
+    /// A new plane of `values` values; its first value.
+    fn plane(&mut self, values: usize) -> usize {
+        let at = self.planes;
+        self.planes += values;
+        at
+    }
+
+    /// Appends coefficients; the first one's index.
+    fn coefficients(&mut self, values: &[f64]) -> u32 {
+        let at = self.coefficients.len() as u32;
+        self.coefficients.extend_from_slice(values);
+        at
+    }
+
+    /// A step over `count` invocations.
+    fn step(&mut self, kernel: Kernel, count: usize, step: Step) {
+        let groups = (count as u32).div_ceil(FILTER_GROUP).max(1);
+        let groups_x = groups.min(MAX_GROUPS_PER_DIMENSION);
+        self.steps.push((
+            kernel,
+            Step {
+                count: count as u32,
+                groups_x,
+                ..step
+            },
+        ));
+    }
+
+    /// The LoG at `sigma`: two axis passes, each a second derivative along the axis into a
+    /// temporary plane, then smoothing along the other axis added into the output plane.
+    fn log(
+        &mut self,
+        spacing: PixelSpacing,
+        sigma: f64,
+        temporary: usize,
+        scratch: usize,
+    ) -> usize {
+        let (w, h) = (self.width, self.height);
+        let output = self.plane(w * h);
+        self.cleared.push((output, w * h));
+        for pass in axis_passes(spacing, sigma) {
+            let mut second = pass.second.coefficients().to_vec();
+            second.push(0.0);
+            let mut smooth = pass.smooth.coefficients().to_vec();
+            smooth.push(pass.scale);
+            let second = self.coefficients(&second);
+            let smooth = self.coefficients(&smooth);
+            self.line_pass(pass.axis, 0, temporary, scratch, second, 0);
+            self.line_pass(pass.axis.other(), temporary, output, scratch, smooth, 1);
+        }
+        output
+    }
+
+    /// One recursive-Gaussian pass over every line along `axis`.
+    fn line_pass(
+        &mut self,
+        axis: Axis,
+        source: usize,
+        target: usize,
+        scratch: usize,
+        coefficients: u32,
+        mode: u32,
+    ) {
+        let (w, h) = (self.width as u32, self.height as u32);
+        // along x, each row is a line; along y, each column
+        let (lines, length, along, across) = match axis {
+            Axis::Columns => (h, w, 1, w),
+            Axis::Rows => (w, h, w, 1),
+        };
+        let step = Step {
+            length,
+            along,
+            across,
+            source: source as u32,
+            output: target as u32,
+            second: scratch as u32,
+            coefficients,
+            mode,
+            width: w,
+            height: h,
+            ..Step::default()
+        };
+        self.step(Kernel::Log, lines as usize, step);
+    }
+
+    /// The wavelet's sub-bands, level by level, as [`super::wavelet::wavelet`] names them.
+    fn wavelet(&mut self, settings: &WaveletSettings) -> Vec<Output> {
+        let (pw, ph) = (self.width + self.width % 2, self.height + self.height % 2);
+        let mut taps = settings.wavelet.low_pass().to_vec();
+        taps.extend_from_slice(settings.wavelet.high_pass());
+        let filters = self.coefficients(&taps);
+        let taps = settings.wavelet.low_pass().len() as u32;
+        // the image, wrapped onto the padded plane
+        let mut data = (0, self.width, self.height);
+        for _ in 0..settings.start_level {
+            data = (self.transform(data, filters, taps)[0], pw, ph);
+        }
+        let mut out = Vec::new();
+        for index in 1..=settings.level {
+            let [ll, lh, hl, hh] = self.transform(data, filters, taps);
+            let prefix = level_prefix(index);
+            for (band, offset) in [("LH", lh), ("HL", hl), ("HH", hh)] {
+                out.push(Output {
+                    name: format!("{prefix}-{band}"),
+                    offset,
+                    plane_width: pw,
+                });
+            }
+            data = (ll, pw, ph);
+        }
+        out.push(Output {
+            name: format!("{}-LL", level_prefix(settings.level)),
+            offset: data.0,
+            plane_width: pw,
+        });
+        out
+    }
+
+    /// One level of the transform of the plane `(offset, width, height)`: rows, then the
+    /// columns of both results. Returns the planes LL, LH, HL, HH.
+    fn transform(&mut self, data: (usize, usize, usize), filters: u32, taps: u32) -> [usize; 4] {
+        let (pw, ph) = (self.width + self.width % 2, self.height + self.height % 2);
+        let [low, high, ll, lh, hl, hh] = [(); 6].map(|()| self.plane(pw * ph));
+        let convolve = |plan: &mut Plan, mode, source: (usize, usize, usize), target, second| {
+            let step = Step {
+                source: source.0 as u32,
+                source_width: source.1 as u32,
+                source_height: source.2 as u32,
+                output: target as u32,
+                second: second as u32,
+                coefficients: filters,
+                taps,
+                mode,
+                width: pw as u32,
+                height: ph as u32,
+                ..Step::default()
+            };
+            plan.step(Kernel::Wavelet, pw * ph, step);
+        };
+        convolve(self, 0, data, low, high);
+        convolve(self, 1, (low, pw, ph), ll, lh);
+        convolve(self, 1, (high, pw, ph), hl, hh);
+        [ll, lh, hl, hh]
+    }
+
+    /// A per-pixel kernel over the image with `mode` and `coefficients`; its output plane.
+    fn per_pixel(&mut self, kernel: Kernel, mode: u32, coefficients: &[f64]) -> usize {
+        let (w, h) = (self.width, self.height);
+        let target = self.plane(w * h);
+        let coefficients = self.coefficients(coefficients);
+        let step = Step {
+            output: target as u32,
+            coefficients,
+            mode,
+            width: w as u32,
+            height: h as u32,
+            ..Step::default()
+        };
+        self.step(kernel, w * h, step);
+        target
+    }
+
+    /// Plans one image type: its outputs, or why each is skipped (the CPU's checks).
+    fn image_type(&mut self, image: &Image, spacing: PixelSpacing, image_type: &ImageType) {
+        let pixels = image.width * image.height;
+        let planned: Vec<(String, std::result::Result<usize, FilterError>)> = match image_type {
+            ImageType::Original => vec![("original".into(), Ok(0))],
+            ImageType::LoG { sigmas } => {
+                let (temporary, scratch) = (self.plane(pixels), self.plane(pixels));
+                sigmas
+                    .iter()
+                    .map(|sigma| {
+                        let checked = check_sigma(image.width, image.height, spacing, sigma.mm);
+                        let planned =
+                            checked.map(|()| self.log(spacing, sigma.mm, temporary, scratch));
+                        (sigma.image_type_name(), planned)
+                    })
+                    .collect()
+            }
+            ImageType::Wavelet(settings) if settings.level == 0 => {
+                vec![(
+                    String::new(),
+                    Err(FilterError::InvalidWaveletLevel { level: 0 }),
+                )]
+            }
+            ImageType::Wavelet(settings) => {
+                let images = self.wavelet(settings);
+                self.outputs.push((images, Vec::new()));
+                return;
+            }
+            ImageType::Square => vec![self.point(PointFilter::Square, image)],
+            ImageType::SquareRoot => vec![self.point(PointFilter::SquareRoot, image)],
+            ImageType::Logarithm => vec![self.point(PointFilter::Logarithm, image)],
+            ImageType::Exponential => vec![self.point(PointFilter::Exponential, image)],
+            ImageType::Gradient { use_spacing } => {
+                let planned = gradient_weights(spacing, *use_spacing)
+                    .map(|weights| self.per_pixel(Kernel::Gradient, 0, &weights));
+                vec![("gradient".into(), planned)]
+            }
+        };
+        let (mut images, mut skipped) = (Vec::new(), Vec::new());
+        for (name, planned) in planned {
+            match planned {
+                Ok(offset) => images.push(Output {
+                    name,
+                    offset,
+                    plane_width: image.width,
+                }),
+                Err(e) => skipped.push(e),
+            }
+        }
+        self.outputs.push((images, skipped));
+    }
+
+    /// A point filter: its name and its output plane, or why it is skipped.
+    fn point(
+        &mut self,
+        filter: PointFilter,
+        image: &Image,
+    ) -> (String, std::result::Result<usize, FilterError>) {
+        let planned = filter
+            .scale(image)
+            .map(|c| self.per_pixel(Kernel::Point, filter as u32, &[c]));
+        (filter.name().to_string(), planned)
+    }
+}
+
+/// The constants the host writes before every filter shader.
+pub(crate) fn shader_constants() -> String {
+    format!(
+        "// From src/extraction/filters/device.rs.\nconst FILTER_GROUP: u32 = {FILTER_GROUP}u;\n\n"
+    )
+}
+
+/// The filter kernels on a device with 64-bit floats in shaders.
+pub struct DeviceFilters {
+    device: Arc<Device>,
+    layout: wgpu::BindGroupLayout,
+    /// One pipeline per [`Kernel`], in its order.
+    pipelines: Vec<wgpu::ComputePipeline>,
+    /// Where a failure of the device is told, once, before the CPU takes over.
+    note: Option<Note>,
+    failed: AtomicBool,
+}
+
+impl DeviceFilters {
+    /// The filter kernels on `device`; an error saying why when the device has no 64-bit
+    /// floats in shaders (the filters then stay on the CPU) or a shader does not compile.
+    pub fn new(device: Arc<Device>) -> Result<DeviceFilters> {
+        if !device.shader_f64() {
+            return Err(fail(format!(
+                "the adapter ({}) has no 64-bit floats in shaders",
+                device.adapter().name
+            )));
+        }
+        let layout = device
+            .wgpu()
+            .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("sonorad filters"),
+                entries: &[
+                    storage_entry(0, false),
+                    storage_entry(1, true),
+                    wgpu::BindGroupLayoutEntry {
+                        binding: 2,
+                        visibility: wgpu::ShaderStages::COMPUTE,
+                        ty: wgpu::BindingType::Buffer {
+                            ty: wgpu::BufferBindingType::Uniform,
+                            has_dynamic_offset: true,
+                            min_binding_size: None,
+                        },
+                        count: None,
+                    },
+                ],
+            });
+        let sources: [(&str, &[&str]); 4] = [
+            ("filter log", &[LOG_SHADER]),
+            ("filter wavelet", &[WAVELET_SHADER]),
+            ("filter point", &[F64_MATH, POINT_SHADER]),
+            ("filter gradient", &[GRADIENT_SHADER]),
+        ];
+        let pipelines = device.compiled("filter", || {
+            sources.map(|(label, parts)| {
+                let code = format!("{}{RECORDS}\n{}", shader_constants(), parts.join("\n"));
+                let module = device.module(label, code);
+                pipeline(device.wgpu(), &layout, &module, label, "main")
+            })
+        })?;
+        Ok(DeviceFilters {
+            device,
+            layout,
+            pipelines: pipelines.into(),
+            note: None,
+            failed: AtomicBool::new(false),
+        })
+    }
+
+    /// The adapter the filters run on.
+    pub fn adapter(&self) -> &crate::device::AdapterSummary {
+        self.device.adapter()
+    }
+
+    /// The same filters, telling `note` once when the device fails and the CPU takes over.
+    pub fn with_note(self, note: Note) -> DeviceFilters {
+        DeviceFilters {
+            note: Some(note),
+            ..self
+        }
+    }
+
+    /// Every image of each of `image_types` derived from `image`, as [`ImageType::apply`]
+    /// gives them; computed on the device, or on the CPU when the device has failed (once told
+    /// to the note) or the image does not fit one device buffer.
+    pub fn apply(
+        &self,
+        image: &Image,
+        spacing: PixelSpacing,
+        image_types: &[&ImageType],
+    ) -> Vec<FilterOutput> {
+        let on_cpu = || {
+            image_types
+                .iter()
+                .map(|t| t.apply(image, spacing))
+                .collect()
+        };
+        if self.failed.load(Ordering::Relaxed) || check_shape(image).is_err() {
+            return on_cpu();
+        }
+        match self.try_apply(image, spacing, image_types) {
+            Ok(outputs) => outputs,
+            Err(e) => {
+                if !self.failed.swap(true, Ordering::Relaxed) {
+                    if let Some(note) = &self.note {
+                        note(&format!(
+                            "filters: the device failed ({e}); the CPU filters the rest of the run"
+                        ));
+                    }
+                }
+                on_cpu()
+            }
+        }
+    }
+
+    /// [`DeviceFilters::apply`] on the device; an error when the device fails or the planes
+    /// of `image` do not fit one buffer.
+    pub fn try_apply(
+        &self,
+        image: &Image,
+        spacing: PixelSpacing,
+        image_types: &[&ImageType],
+    ) -> Result<Vec<FilterOutput>> {
+        check_shape(image).map_err(|e| fail(e.to_string()))?;
+        let mut plan = Plan::new(image);
+        for image_type in image_types {
+            plan.image_type(image, spacing, image_type);
+        }
+        let bytes = plan.planes as u64 * 8;
+        if bytes > self.device.buffer_limit() || plan.planes > u32::MAX as usize {
+            return Err(fail(format!(
+                "the filtered images of a {}x{} image need {} MiB, over the device's {} MiB buffer",
+                image.width,
+                image.height,
+                bytes >> 20,
+                self.device.buffer_limit() >> 20
+            )));
+        }
+        let values = self.device.checked(|| self.run(image, &plan))?;
+        Ok(unpack(image, &plan, &values))
+    }
+
+    /// Uploads the image, runs the plan's steps in one compute pass and reads back every
+    /// output plane, one after the other.
+    fn run(&self, image: &Image, plan: &Plan) -> Result<Vec<f64>> {
+        let device = self.device.wgpu();
+        let queue = self.device.queue();
+        let buffer = |label, size: u64, usage| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size.max(16).next_multiple_of(8),
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+        let planes = buffer(
+            "filter planes",
+            plan.planes as u64 * 8,
+            storage | wgpu::BufferUsages::COPY_SRC,
+        );
+        queue.write_buffer(&planes, 0, bytemuck::cast_slice(&image.pixels));
+        let coefficients = buffer(
+            "filter coefficients",
+            plan.coefficients.len() as u64 * 8,
+            storage,
+        );
+        queue.write_buffer(&coefficients, 0, bytemuck::cast_slice(&plan.coefficients));
+        let steps = buffer(
+            "filter steps",
+            plan.steps.len().max(1) as u64 * STEP_STRIDE,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        );
+        for (k, (_, step)) in plan.steps.iter().enumerate() {
+            queue.write_buffer(&steps, k as u64 * STEP_STRIDE, bytemuck::bytes_of(step));
+        }
+        let out_values: usize = plan
+            .outputs
+            .iter()
+            .flat_map(|(o, _)| o)
+            .map(|o| output_len(plan, o))
+            .sum();
+        let readback = buffer(
+            "filter readback",
+            out_values as u64 * 8,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        );
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("sonorad filters"),
+            layout: &self.layout,
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: planes.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: coefficients.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                        buffer: &steps,
+                        offset: 0,
+                        size: wgpu::BufferSize::new(std::mem::size_of::<Step>() as u64),
+                    }),
+                },
+            ],
+        });
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("sonorad filters"),
+        });
+        for &(offset, len) in &plan.cleared {
+            encoder.clear_buffer(&planes, offset as u64 * 8, Some(len as u64 * 8));
+        }
+        self.record(&mut encoder, plan, &bind_group);
+        let mut at = 0;
+        for output in plan.outputs.iter().flat_map(|(o, _)| o) {
+            let len = output_len(plan, output) as u64 * 8;
+            encoder.copy_buffer_to_buffer(&planes, output.offset as u64 * 8, &readback, at, len);
+            at += len;
+        }
+        let submission = queue.submit([encoder.finish()]);
+        self.device
+            .read_back(&readback, at.max(8), &submission, |bytes| {
+                bytemuck::pod_collect_to_vec::<u8, f64>(bytes)
+            })
+    }
+
+    /// Records the plan's steps in one compute pass (wgpu orders the dispatches: each one
+    /// sees what the ones before it wrote).
+    fn record(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        plan: &Plan,
+        bind_group: &wgpu::BindGroup,
+    ) {
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("sonorad filters"),
+            timestamp_writes: None,
+        });
+        for (k, (kernel, step)) in plan.steps.iter().enumerate() {
+            let groups = step.count.div_ceil(FILTER_GROUP).max(1);
+            pass.set_pipeline(&self.pipelines[*kernel as usize]);
+            pass.set_bind_group(0, bind_group, &[(k as u64 * STEP_STRIDE) as u32]);
+            pass.dispatch_workgroups(step.groups_x, groups.div_ceil(step.groups_x), 1);
+        }
+    }
+}
+
+/// Values of an output plane read back: the image's rows, up to the last one's last pixel
+/// (a padded wavelet plane is cropped on the host).
+fn output_len(plan: &Plan, output: &Output) -> usize {
+    (plan.height - 1) * output.plane_width + plan.width
+}
+
+/// The filter outputs from the values read back, one output plane after the other.
+fn unpack(image: &Image, plan: &Plan, values: &[f64]) -> Vec<FilterOutput> {
+    let mut at = 0;
+    plan.outputs
+        .iter()
+        .map(|(outputs, skipped)| {
+            let images = outputs
+                .iter()
+                .map(|output| {
+                    let plane = &values[at..at + output_len(plan, output)];
+                    at += plane.len();
+                    let pixels = if output.offset == 0 {
+                        image.pixels.clone()
+                    } else {
+                        plane
+                            .chunks(output.plane_width)
+                            .flat_map(|row| &row[..plan.width])
+                            .copied()
+                            .collect()
+                    };
+                    derived(image, output.name.clone(), pixels)
+                })
+                .collect::<Vec<FilteredImage>>();
+            FilterOutput {
+                images,
+                skipped: skipped.clone(),
+            }
+        })
+        .collect()
+}
