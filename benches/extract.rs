@@ -30,7 +30,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("busi_tumour_region");
     for case in &cases {
         let loaded = load_case(&case.image, &case.mask, &tumour).unwrap();
-        let prepared = prepare_case(&loaded, &tumour).unwrap();
+        let prepared = prepare_case(&loaded, &tumour, None).unwrap();
         let grays: Vec<&GrayLevels> = prepared.iter().map(|p| &p.gray).collect();
         let pixels = prepared[0].values.len();
         let label = format!("{}_{}px", case.id, pixels);

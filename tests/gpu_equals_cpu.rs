@@ -394,7 +394,7 @@ fn host_and_device_discretized_regions_share_a_batch() {
     let mut regions = Vec::new();
     for case in &manifest.cases {
         let loaded = sonorad::extract::load_case(&case.image, &case.mask, &settings).unwrap();
-        let prepared = sonorad::extract::prepare_case(&loaded, &settings).unwrap();
+        let prepared = sonorad::extract::prepare_case(&loaded, &settings, None).unwrap();
         // tumour original, tumour square, ring original, ring square
         let source = |k: usize| match &prepared[k].gray.ranks {
             Ranks::Lookup(l) => Some(std::sync::Arc::as_ptr(&l.source)),

@@ -305,3 +305,109 @@ fn f64_exp_and_log_match_the_host_libm() {
     let tally = compare(&cpu, &device, 2.0);
     eprintln!("exp/log over twelve decades: {tally:?}");
 }
+
+/// Features of every filtered image of the BUSI case of `tests/filtered_parity.rs` from the
+/// device's filtered images against the CPU's, region by region: the same doubles wherever
+/// every pixel has the same gray level, and where a pixel's level differs, an edge of the CPU
+/// image's own bins lies between its two values (the pixel landed on the other side of it).
+#[test]
+fn filtered_features_differ_only_where_a_pixel_crosses_a_bin_edge() {
+    use sonorad::discretize::Binning;
+    use sonorad::extract::{load_case, prepare_case, region_features, EnabledImageType, Settings};
+    let Some(filters) = device_filters() else {
+        return;
+    };
+    let kinds = [
+        ImageType::LoG {
+            sigmas: [1.0, 2.0, 3.0].map(Sigma::mm).to_vec(),
+        },
+        ImageType::Wavelet(WaveletSettings::default()),
+        ImageType::Square,
+        ImageType::SquareRoot,
+        ImageType::Logarithm,
+        ImageType::Exponential,
+        ImageType::Gradient { use_spacing: true },
+    ];
+    let settings = Settings {
+        rings: vec!["2mm".parse().unwrap()],
+        spacing: Some(0.1),
+        image_types: kinds
+            .iter()
+            .map(|k| EnabledImageType::new(k.clone(), Binning::Width(25.0)))
+            .collect(),
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
+    let image = fixture("busi/benign/benign (2).png");
+    let mask = fixture("busi/benign/benign (2)_mask.png");
+    let case = load_case(&image, &mask, &settings).unwrap();
+    let cpu = prepare_case(&case, &settings, None).unwrap();
+    let device = prepare_case(&case, &settings, Some(&filters)).unwrap();
+    assert_eq!(cpu.len(), device.len());
+    let (mut crossed, mut same_features) = (0, 0);
+    for (c, d) in cpu.iter().zip(&device) {
+        assert_eq!(
+            (&c.image_type, &c.region.name),
+            (&d.image_type, &d.region.name)
+        );
+        let level = |p: &sonorad::extract::PreparedRegion| -> Vec<u32> {
+            p.gray
+                .ranks()
+                .iter()
+                .map(|&r| {
+                    if r == 0 {
+                        0
+                    } else {
+                        p.gray.levels[r as usize - 1]
+                    }
+                })
+                .collect()
+        };
+        let (lc, ld) = (level(c), level(d));
+        let flips: Vec<usize> = (0..lc.len()).filter(|&k| lc[k] != ld[k]).collect();
+        if flips.is_empty() {
+            let features = |p: &sonorad::extract::PreparedRegion| {
+                region_features(p, &sonorad::matrix::cpu::build_all(&p.gray), Some(0.1))
+            };
+            let (fc, fd) = (features(c), features(d));
+            for (a, b) in fc.iter().zip(&fd) {
+                let tolerance = 1e-9 * a.value.abs().max(1e-3);
+                assert!(
+                    (a.value - b.value).abs() <= tolerance
+                        || (a.value.is_nan() && b.value.is_nan()),
+                    "{} {} {}: cpu {} device {}",
+                    c.region.name,
+                    c.image_type,
+                    a.name,
+                    a.value,
+                    b.value
+                );
+            }
+            same_features += 1;
+            continue;
+        }
+        // every flipped pixel straddles an edge of the CPU's bins
+        let edges = Binning::Width(25.0).edges(&c.values, &image).unwrap();
+        for k in &flips {
+            let (x, y) = (k % c.gray.width, k / c.gray.width);
+            let at = |p: &sonorad::extract::PreparedRegion| {
+                let index = p.region.mask[..]
+                    .iter()
+                    .take(y * p.gray.width + x)
+                    .filter(|&&m| m)
+                    .count();
+                p.values[index]
+            };
+            let (a, b) = (at(c), at(d));
+            assert!(
+                edges.iter().any(|&e| a.min(b) < e && e <= a.max(b)),
+                "{}: {a} and {b} share a bin",
+                c.image_type
+            );
+        }
+        crossed += flips.len();
+    }
+    eprintln!("{same_features} of {} regions with every level the CPU's; {crossed} pixels across a bin edge", cpu.len());
+    assert!(same_features >= cpu.len() - 4);
+}

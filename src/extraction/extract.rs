@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use crate::discretize::{Binning, GrayLevels, StoredCrop};
 use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
+use crate::filters::device::DeviceFilters;
 use crate::filters::ImageType;
 use crate::io::image::read_image_file_rows;
 use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing};
@@ -481,15 +482,28 @@ fn non_finite(image: &Image, region: &Region, at: usize) -> Error {
 pub const ORIGINAL: &str = "original";
 
 /// The images of a case's enabled image types, named as PyRadiomics names them; the original
-/// is borrowed, filtered images are computed once per case. An image PyRadiomics would skip (a
+/// is borrowed, filtered images are computed once per case, by `device` when given (all of the
+/// case's filters in one call) and otherwise by the CPU. An image PyRadiomics would skip (a
 /// LoG sigma too large for the image, ...) is an error naming the image file.
 fn case_images<'a>(
     case: &'a LoadedCase,
     settings: &Settings,
+    device: Option<&DeviceFilters>,
     clock: &CaseClock,
 ) -> Result<Vec<(String, Binning, Cow<'a, Image>)>> {
     let s = case.spacing.unwrap_or(1.0);
     let spacing = PixelSpacing { row: s, column: s };
+    let filtered: Vec<&EnabledImageType> = settings
+        .image_types
+        .iter()
+        .filter(|e| e.image_type != ImageType::Original)
+        .collect();
+    let types: Vec<&ImageType> = filtered.iter().map(|e| &e.image_type).collect();
+    let mut outputs = match device {
+        Some(device) if !types.is_empty() => device.apply(&case.image, spacing, &types),
+        _ => Vec::new(),
+    }
+    .into_iter();
     let mut images = Vec::new();
     for enabled in &settings.image_types {
         if enabled.image_type == ImageType::Original {
@@ -500,7 +514,9 @@ fn case_images<'a>(
             ));
             continue;
         }
-        let output = enabled.image_type.apply(&case.image, spacing);
+        let output = outputs
+            .next()
+            .unwrap_or_else(|| enabled.image_type.apply(&case.image, spacing));
         if let Some(skipped) = output.skipped.first() {
             return Err(Error::Filter {
                 path: case.image.source.clone(),
@@ -516,24 +532,17 @@ fn case_images<'a>(
     Ok(images)
 }
 
-/// Discretizes every region of a loaded case in every enabled image type: for each region (the
-/// tumour, then the rings), one prepared region per image.
-pub fn prepare_case(case: &LoadedCase, settings: &CheckedSettings) -> Result<Vec<PreparedRegion>> {
-    prepare_case_within(
-        case,
-        settings,
-        &CaseClock::start(&case.image.source, settings),
-    )
-}
-
-/// [`prepare_case`], checking the case's clock after every filter and region.
-fn prepare_case_within(
+/// Filters (on `device` when given, else on the CPU) and discretizes every region of a loaded
+/// case in every enabled image type: for each region (the tumour, then the rings), one prepared
+/// region per image.
+pub fn prepare_case(
     case: &LoadedCase,
-    settings: &Settings,
-    clock: &CaseClock,
+    settings: &CheckedSettings,
+    device: Option<&DeviceFilters>,
 ) -> Result<Vec<PreparedRegion>> {
-    let images = case_images(case, settings, clock)?;
-    discretize_case(case, &images, clock)
+    let clock = CaseClock::start(&case.image.source, settings);
+    let images = case_images(case, settings, device, &clock)?;
+    discretize_case(case, &images, &clock)
 }
 
 /// Discretizes every region of a loaded case in each of its images (the original borrowed,
@@ -829,8 +838,12 @@ pub fn extract_pipelined(
         r.end..(r.end + next_size(&cases[r.clone()]).max(1)).min(cases.len())
     };
     let first = 0..first.max(1).min(cases.len());
-    let mut prepared =
-        (!first.is_empty()).then(|| (first.clone(), prepare_chunk(&cases[first], settings, times)));
+    let mut prepared = (!first.is_empty()).then(|| {
+        (
+            first.clone(),
+            prepare_chunk(&cases[first], settings, backend.filters(), times),
+        )
+    });
     let mut built: Option<(std::ops::Range<usize>, BuiltChunk)> = None;
     while prepared.is_some() || built.is_some() {
         let next = prepared.as_ref().map(|(r, _)| chunk_after(r));
@@ -842,8 +855,12 @@ pub fn extract_pipelined(
                 )
             },
             || {
-                next.filter(|n| !n.is_empty())
-                    .map(|n| (n.clone(), prepare_chunk(&cases[n], settings, times)))
+                next.filter(|n| !n.is_empty()).map(|n| {
+                    (
+                        n.clone(),
+                        prepare_chunk(&cases[n], settings, backend.filters(), times),
+                    )
+                })
             },
         );
         if let Some((r, rows)) = rows {
@@ -863,7 +880,7 @@ pub fn prepare_manifest_case(
     settings: &CheckedSettings,
 ) -> Result<Vec<PreparedRegion>> {
     guarded(case, || {
-        prepare_timed(case, settings, &StageTimes::default())
+        prepare_timed(case, settings, None, &StageTimes::default())
     })
     .map(|prepared| prepared.regions)
 }
@@ -872,6 +889,7 @@ pub fn prepare_manifest_case(
 fn prepare_timed(
     case: &ManifestRow,
     settings: &CheckedSettings,
+    device: Option<&DeviceFilters>,
     times: &StageTimes,
 ) -> Result<PreparedCase> {
     let settings = settings.for_case(case);
@@ -888,7 +906,9 @@ fn prepare_timed(
     if let Some(folder) = &settings.mask_folder {
         write_region_masks(folder, case, &loaded)?;
     }
-    let images = times.time(Stage::Filter, || case_images(&loaded, &settings, &clock))?;
+    let images = times.time(Stage::Filter, || {
+        case_images(&loaded, &settings, device, &clock)
+    })?;
     let regions = times.time(Stage::Discretize, || {
         discretize_case(&loaded, &images, &clock)
     })?;
@@ -930,7 +950,7 @@ pub fn extract_chunk(
     backend: &dyn Backend,
     times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
-    let prepared = prepare_chunk(chunk, settings, times);
+    let prepared = prepare_chunk(chunk, settings, backend.filters(), times);
     chunk_rows(build_chunk(prepared, backend, times), settings, times)
 }
 
@@ -951,18 +971,19 @@ struct PreparedCase {
     spent: Duration,
 }
 
-/// Reads, draws and discretizes the cases of a chunk on all cores, each with its manifest
-/// settings. An archive run prepares chunk k + 2 with this while [`build_chunk`] has the
+/// Reads, draws, filters (on `device` when given) and discretizes the cases of a chunk on all
+/// cores, each with its manifest settings. An archive run prepares chunk k + 2 with this while [`build_chunk`] has the
 /// backend build chunk k + 1 and [`chunk_rows`] runs the formulas of chunk k.
 pub fn prepare_chunk(
     chunk: &[ManifestRow],
     settings: &CheckedSettings,
+    device: Option<&DeviceFilters>,
     times: &StageTimes,
 ) -> PreparedChunk {
     PreparedChunk {
         cases: chunk
             .par_iter()
-            .map(|case| guarded(case, || prepare_timed(case, settings, times)))
+            .map(|case| guarded(case, || prepare_timed(case, settings, device, times)))
             .collect(),
     }
 }

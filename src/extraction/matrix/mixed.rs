@@ -147,6 +147,11 @@ impl Backend for MixedBackend {
     fn phase_times(&self) -> Option<super::gpu::PhaseTimes> {
         self.gpu.phase_times()
     }
+
+    /// The GPU side's filters: the device filters while the CPU threads build matrices.
+    fn filters(&self) -> Option<&crate::filters::device::DeviceFilters> {
+        self.gpu.filters()
+    }
 }
 
 impl MixedBackend {

@@ -16,6 +16,7 @@ use crate::features::gldm::GldmMatrix;
 use crate::features::glrlm::GlrlmMatrix;
 use crate::features::glszm::GlszmMatrix;
 use crate::features::ngtdm::NgtdmMatrix;
+use crate::filters::device::DeviceFilters;
 
 /// The four in-plane angles at distance 1, as `(dy, dx)` offsets, in PyRadiomics' order.
 /// GLCM pairs `(p, p + angle)`; GLRLM runs along each angle.
@@ -80,6 +81,12 @@ pub trait Backend: Send + Sync {
     /// Time spent in each phase of the batches built so far, for backends that build in
     /// batches on a device (`--trace`, `sonorad bench`); `None` for the CPU.
     fn phase_times(&self) -> Option<gpu::PhaseTimes> {
+        None
+    }
+
+    /// The filters on this backend's device, for backends on a device with 64-bit floats in
+    /// shaders; `None`: the CPU filters.
+    fn filters(&self) -> Option<&DeviceFilters> {
         None
     }
 }

@@ -27,6 +27,7 @@ use super::{cpu, Backend, Matrices, Note};
 pub use crate::device::{adapters, AdapterSummary};
 use crate::discretize::{GrayLevels, Ranks};
 use crate::error::Result;
+use crate::filters::device::DeviceFilters;
 use context::BufferPool;
 pub use context::GpuContext;
 use layout::{fill_tables, pack_ranks, plan, unpack, BatchLayout};
@@ -43,7 +44,11 @@ pub struct GpuBackend {
     /// Set when the device failed: the rest of the run is the CPU's.
     lost: AtomicBool,
     /// Where a failure of the device is reported.
-    note: Option<Note>,
+    note: Option<Arc<Note>>,
+    /// The filters on the same device, or why they stay on the CPU (no 64-bit floats).
+    filters: std::result::Result<DeviceFilters, String>,
+    /// Set once the reason the filters stay on the CPU has been told.
+    filters_told: AtomicBool,
     /// Most u32 cells of a batch's counts (and pixels), below what the device allows.
     batch_cells: Option<u64>,
 }
@@ -56,8 +61,11 @@ impl GpuBackend {
 
     /// The backend on an open context.
     pub fn on(context: Arc<GpuContext>) -> GpuBackend {
+        let filters = DeviceFilters::new(Arc::clone(context.device())).map_err(|e| e.to_string());
         GpuBackend {
             context,
+            filters,
+            filters_told: AtomicBool::new(false),
             trace: false,
             totals: Mutex::new(PhaseTimes::default()),
             lost: AtomicBool::new(false),
@@ -68,8 +76,14 @@ impl GpuBackend {
 
     /// The same backend, telling `note` once when the device fails and the CPU takes over.
     pub fn with_note(self, note: Note) -> GpuBackend {
+        let note = Arc::new(note);
+        let shared = Arc::clone(&note);
+        let filters = self
+            .filters
+            .map(|f| f.with_note(Box::new(move |message| shared(message))));
         GpuBackend {
             note: Some(note),
+            filters,
             ..self
         }
     }
@@ -223,6 +237,22 @@ impl Backend for GpuBackend {
 
     /// [`GpuBackend::try_build`]; when the device fails, the CPU builds these regions and
     /// every later call, after one note.
+    /// The filters on the device; `None`, after one note saying why, when the device has no
+    /// 64-bit floats in shaders.
+    fn filters(&self) -> Option<&DeviceFilters> {
+        match &self.filters {
+            Ok(filters) => Some(filters),
+            Err(reason) => {
+                if !self.filters_told.swap(true, Ordering::Relaxed) {
+                    if let Some(note) = &self.note {
+                        note(&format!("filters: on the CPU, {reason}"));
+                    }
+                }
+                None
+            }
+        }
+    }
+
     fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
         if !self.lost.load(Ordering::Relaxed) {
             match self.try_build(regions, true) {
