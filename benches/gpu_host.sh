@@ -175,7 +175,7 @@ run() {
         --filters original,log,wavelet --log-sigma 1,2,3 > "$out/bench.md" 2>> "$raw" || true
     cat "$out/bench.md" >> "$raw"
     {
-        echo "### BUSI tumours, original + LoG 1,2,3 mm + wavelet (filters on the CPU: #19)"
+        echo "### BUSI tumours, original + LoG 1,2,3 mm + wavelet (filters on the device for gpu and mixed)"
         echo
         cat "$out/bench.md"
         echo

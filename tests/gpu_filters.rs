@@ -207,7 +207,9 @@ fn device_filters_equal_the_cpu_filters_on_every_input() {
     let mut total = Tally::default();
     for (image, spacing) in &inputs {
         let cpu: Vec<FilterOutput> = types.iter().map(|t| t.apply(image, *spacing)).collect();
-        let device = filters.try_apply(image, *spacing, &refs).unwrap();
+        let device = filters
+            .try_apply(image, *spacing, &refs, 0..image.height)
+            .unwrap();
         let tally = compare(&cpu, &device, 4.0);
         eprintln!("{}: {:?}", image.source.display(), tally);
         total.pixels += tally.pixels;
@@ -234,6 +236,39 @@ fn device_filters_equal_the_cpu_filters_on_every_input() {
     }
 }
 
+/// Only the rows asked for come back: they hold the whole image's filtered values (each filter
+/// still sees every row), the other rows are 0.
+#[test]
+fn only_the_rows_asked_for_come_back() {
+    let Some(filters) = device_filters() else {
+        return;
+    };
+    let image = random_16_bit(97, 83);
+    let spacing = PixelSpacing {
+        column: 0.5,
+        row: 0.5,
+    };
+    let types = image_types();
+    let refs: Vec<&ImageType> = types.iter().collect();
+    let full = filters.try_apply(&image, spacing, &refs, 0..83).unwrap();
+    let band = filters.try_apply(&image, spacing, &refs, 20..51).unwrap();
+    for (f, b) in full
+        .iter()
+        .flat_map(|o| &o.images)
+        .zip(band.iter().flat_map(|o| &o.images))
+    {
+        for (k, (&x, &y)) in f.image.pixels.iter().zip(&b.image.pixels).enumerate() {
+            let inside = (20..51).contains(&(k / 97));
+            let expected = if inside || f.name == "original" {
+                x
+            } else {
+                0.0
+            };
+            assert_eq!(expected.to_bits(), y.to_bits(), "{} pixel {k}", f.name);
+        }
+    }
+}
+
 #[test]
 fn the_tiny_image_skips_the_sigma_the_cpu_skips() {
     let Some(filters) = device_filters() else {
@@ -243,7 +278,9 @@ fn the_tiny_image_skips_the_sigma_the_cpu_skips() {
     let log = ImageType::LoG {
         sigmas: vec![Sigma::mm(1.0), Sigma::mm(20.0)],
     };
-    let out = filters.try_apply(&image, spacing, &[&log]).unwrap();
+    let out = filters
+        .try_apply(&image, spacing, &[&log], 0..image.height)
+        .unwrap();
     assert_eq!(out[0].images.len(), 1);
     assert_eq!(out[0].images[0].name, "log-sigma-1-0-mm-3D");
     assert_eq!(
@@ -255,7 +292,7 @@ fn the_tiny_image_skips_the_sigma_the_cpu_skips() {
         ..image.clone()
     };
     let out = filters
-        .try_apply(&zero, spacing, &[&ImageType::Square])
+        .try_apply(&zero, spacing, &[&ImageType::Square], 0..zero.height)
         .unwrap();
     assert_eq!(
         out[0].skipped[0].to_string(),
@@ -300,7 +337,12 @@ fn f64_exp_and_log_match_the_host_libm() {
     ];
     let cpu: Vec<FilterOutput> = types.iter().map(|t| t.apply(&image, spacing)).collect();
     let device = filters
-        .try_apply(&image, spacing, &types.iter().collect::<Vec<_>>())
+        .try_apply(
+            &image,
+            spacing,
+            &types.iter().collect::<Vec<_>>(),
+            0..height,
+        )
         .unwrap();
     let tally = compare(&cpu, &device, 2.0);
     eprintln!("exp/log over twelve decades: {tally:?}");

@@ -500,7 +500,17 @@ fn case_images<'a>(
         .collect();
     let types: Vec<&ImageType> = filtered.iter().map(|e| &e.image_type).collect();
     let mut outputs = match device {
-        Some(device) if !types.is_empty() => device.apply(&case.image, spacing, &types),
+        Some(device) if !types.is_empty() => {
+            // the rows the case's regions span: the only ones read
+            let first = case.regions.iter().map(|r| r.y0).min().unwrap_or(0);
+            let end = case
+                .regions
+                .iter()
+                .map(|r| r.y0 + r.height)
+                .max()
+                .unwrap_or(0);
+            device.apply(&case.image, spacing, &types, first..end)
+        }
         _ => Vec::new(),
     }
     .into_iter();

@@ -21,6 +21,7 @@
 //! skipped image (a LoG sigma too large, an all-zero image for the square) is skipped here for
 //! the same reason.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -96,6 +97,8 @@ struct Output {
 struct Plan {
     width: usize,
     height: usize,
+    /// The rows of each output read back (the others are left 0).
+    rows: Range<usize>,
     /// f64 values of the planes buffer; the image is the first plane.
     planes: usize,
     coefficients: Vec<f64>,
@@ -107,10 +110,11 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(image: &Image) -> Plan {
+    fn new(image: &Image, rows: Range<usize>) -> Plan {
         Plan {
             width: image.width,
             height: image.height,
+            rows: rows.start.min(image.height)..rows.end.min(image.height),
             planes: image.width * image.height,
             ..Plan::default()
         }
@@ -426,13 +430,16 @@ impl DeviceFilters {
     }
 
     /// Every image of each of `image_types` derived from `image`, as [`ImageType::apply`]
-    /// gives them; computed on the device, or on the CPU when the device has failed (once told
-    /// to the note) or the image does not fit one device buffer.
+    /// gives them, but holding the filtered values in `rows` only (0 elsewhere: the rows of the
+    /// regions to be read are all that cross the bus); computed on the device, or on the CPU
+    /// (every row) when the device has failed (once told to the note) or the image does not fit
+    /// one device buffer.
     pub fn apply(
         &self,
         image: &Image,
         spacing: PixelSpacing,
         image_types: &[&ImageType],
+        rows: Range<usize>,
     ) -> Vec<FilterOutput> {
         let on_cpu = || {
             image_types
@@ -443,7 +450,7 @@ impl DeviceFilters {
         if self.failed.load(Ordering::Relaxed) || check_shape(image).is_err() {
             return on_cpu();
         }
-        match self.try_apply(image, spacing, image_types) {
+        match self.try_apply(image, spacing, image_types, rows) {
             Ok(outputs) => outputs,
             Err(e) => {
                 if !self.failed.swap(true, Ordering::Relaxed) {
@@ -465,9 +472,13 @@ impl DeviceFilters {
         image: &Image,
         spacing: PixelSpacing,
         image_types: &[&ImageType],
+        rows: Range<usize>,
     ) -> Result<Vec<FilterOutput>> {
         check_shape(image).map_err(|e| fail(e.to_string()))?;
-        let mut plan = Plan::new(image);
+        if rows.is_empty() {
+            return Err(fail(format!("no rows to read back ({rows:?})")));
+        }
+        let mut plan = Plan::new(image, rows);
         for image_type in image_types {
             plan.image_type(image, spacing, image_type);
         }
@@ -562,7 +573,8 @@ impl DeviceFilters {
         let mut at = 0;
         for output in plan.outputs.iter().flat_map(|(o, _)| o) {
             let len = output_len(plan, output) as u64 * 8;
-            encoder.copy_buffer_to_buffer(&planes, output.offset as u64 * 8, &readback, at, len);
+            let first = (output.offset + plan.rows.start * output.plane_width) as u64 * 8;
+            encoder.copy_buffer_to_buffer(&planes, first, &readback, at, len);
             at += len;
         }
         let submission = queue.submit([encoder.finish()]);
@@ -593,10 +605,10 @@ impl DeviceFilters {
     }
 }
 
-/// Values of an output plane read back: the image's rows, up to the last one's last pixel
+/// Values of an output plane read back: from the first row read to the last one's last pixel
 /// (a padded wavelet plane is cropped on the host).
 fn output_len(plan: &Plan, output: &Output) -> usize {
-    (plan.height - 1) * output.plane_width + plan.width
+    (plan.rows.len() - 1) * output.plane_width + plan.width
 }
 
 /// The filter outputs from the values read back, one output plane after the other.
@@ -613,11 +625,12 @@ fn unpack(image: &Image, plan: &Plan, values: &[f64]) -> Vec<FilterOutput> {
                     let pixels = if output.offset == 0 {
                         image.pixels.clone()
                     } else {
-                        plane
-                            .chunks(output.plane_width)
-                            .flat_map(|row| &row[..plan.width])
-                            .copied()
-                            .collect()
+                        let mut pixels = vec![0.0; plan.width * plan.height];
+                        let rows = pixels[plan.rows.start * plan.width..].chunks_mut(plan.width);
+                        for (row, read) in rows.zip(plane.chunks(output.plane_width)) {
+                            row.copy_from_slice(&read[..plan.width]);
+                        }
+                        pixels
                     };
                     derived(image, output.name.clone(), pixels)
                 })
