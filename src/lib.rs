@@ -7,7 +7,9 @@
 //! Extraction:
 //! - [`io`] reads images, masks (PNG … DICOM, NIfTI, NRRD) and manifests ([`io::ManifestRow`]);
 //! - [`roi`] draws the tumour and peritumoral ring regions;
-//! - [`filters`] derives PyRadiomics' image types (LoG, wavelet, …) and owns their names;
+//! - [`device`] opens the GPU device the filter and matrix kernels share;
+//! - [`filters`] derives PyRadiomics' image types (LoG, wavelet, …), on the CPU or on the
+//!   device ([`filters::device`]), and owns their names;
 //! - [`discretize`] bins gray values as PyRadiomics does;
 //! - [`matrix`] builds the count matrices on a backend (CPU, GPU through wgpu, or both);
 //! - [`features`] turns matrices into PyRadiomics 3.0.1 features, one class per file;

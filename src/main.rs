@@ -452,6 +452,14 @@ fn run_info() -> Result<i32> {
                 "--backend gpu uses: {} ({}, {})",
                 a.name, a.backend, a.device_type
             );
+            match matrix::Backend::filters(&gpu) {
+                Some(_) => println!(
+                    "filters (LoG, wavelet, point, gradient): on the device wherever the matrices are (--backend gpu or mixed; auto on a hardware GPU), with 64-bit floats in shaders"
+                ),
+                None => println!(
+                    "filters: on the CPU, the adapter has no 64-bit floats in shaders"
+                ),
+            }
             if matrix::auto_choice(Some(a)) == BackendChoice::Mixed {
                 println!(
                     "--backend auto uses: the GPU ({}) together with the CPU threads",

@@ -311,7 +311,7 @@ pub fn bench_regions(
 
 /// Benchmarks the cases of a manifest, each with its own settings (spacing, label, frame) as
 /// `extract` uses them: the matrix stage on their prepared regions, and end to end (decode,
-/// regions, matrices, formulas) with [`extract_cases`]. A case that cannot be prepared is left
+/// regions, matrices, formulas) with [`extract_cases`](crate::extract::extract_cases). A case that cannot be prepared is left
 /// out and listed in [`BenchReport::failed`]; an error when no case is left.
 pub fn bench_manifest(
     cases: &[ManifestRow],

@@ -1,8 +1,9 @@
 //! The extraction half: images and masks in, a feature table out.
 //!
 //! In data-flow order: [`io`] reads images, masks and manifests; [`roi`] draws the tumour and
-//! its rings; [`filters`] derives the image types; [`discretize`] bins gray values; [`matrix`]
-//! builds the count matrices on a backend (CPU, GPU, or both); [`features`] turns them into
+//! its rings; [`device`] opens the GPU the kernels share; [`filters`] derives the image types;
+//! [`discretize`] bins gray values; [`matrix`] builds the count matrices on a backend (CPU,
+//! GPU, or both); [`features`] turns them into
 //! PyRadiomics features; [`extract`] is the pipeline over a case or a chunk of cases, with
 //! [`params`] adapting a PyRadiomics parameter file to its settings; [`archive`] runs a
 //! manifest chunk by chunk into a resumable table.

@@ -2,11 +2,11 @@
 //! shaders in f64, with the arithmetic of the CPU functions of this module's siblings.
 //!
 //! One call filters one image into every image type a run enables: the image goes up once as
-//! f64, a plan of dispatches ([`Plan`]) runs in one compute pass over one buffer of planes, and
+//! f64, a plan of dispatches (`Plan`) runs in one compute pass over one buffer of planes, and
 //! the filtered images come back. The shaders, one per filter, are `shaders/filter_log.wgsl`
 //! (one invocation per line, its recursion serial), `shaders/filter_wavelet.wgsl` and
 //! `shaders/filter_point.wgsl` and `shaders/filter_gradient.wgsl` (one invocation per pixel);
-//! `shaders/filter_records.wgsl` holds the record of a dispatch ([`Step`] mirrors it) and
+//! `shaders/filter_records.wgsl` holds the record of a dispatch (`Step` mirrors it) and
 //! `shaders/f64_math.wgsl` the f64 `exp` and `log` WGSL lacks.
 //!
 //! **Precision.** The device needs 64-bit floats in shaders ([`Device::shader_f64`]); without
@@ -641,4 +641,112 @@ fn unpack(image: &Image, plan: &Plan, values: &[f64]) -> Vec<FilterOutput> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filters::{Sigma, Wavelet};
+
+    /// Field names of `struct Step` in `shaders/filter_records.wgsl`, in order, each u32.
+    fn wgsl_fields() -> Vec<String> {
+        let source = RECORDS;
+        let start = source.find("struct Step {").unwrap();
+        let body = &source[start..start + source[start..].find('}').unwrap()];
+        body.lines()
+            .skip(1)
+            .filter_map(|line| line.split("//").next())
+            .filter(|f| f.contains(':'))
+            .map(|f| {
+                let (field, ty) = f.split_once(':').unwrap();
+                assert_eq!(ty.trim().trim_end_matches(','), "u32", "Step.{field}");
+                field.trim().to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_shader_step_has_the_rust_fields_in_order() {
+        let debug = format!("{:?}", Step::default());
+        let rust: Vec<String> = debug["Step {".len()..debug.len() - 1]
+            .split(',')
+            .filter_map(|f| f.split(':').next())
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .collect();
+        assert_eq!(wgsl_fields(), rust);
+        assert_eq!(std::mem::size_of::<Step>(), 4 * rust.len());
+        assert!(std::mem::size_of::<Step>() as u64 <= STEP_STRIDE);
+        let prelude = shader_constants();
+        assert!(prelude.contains(&format!("const FILTER_GROUP: u32 = {FILTER_GROUP}u;")));
+    }
+
+    fn image(width: usize, height: usize) -> Image {
+        Image {
+            width,
+            height,
+            pixels: (0..width * height).map(|v| v as f64).collect(),
+            source: "plan.png".into(),
+        }
+    }
+
+    /// The LoG takes four line passes per sigma over the image's rows and columns, into one
+    /// output plane each, cleared first; a sigma too large is skipped with the CPU's error.
+    #[test]
+    fn a_log_plan_runs_four_line_passes_per_sigma() {
+        let image = image(40, 30);
+        let spacing = PixelSpacing {
+            column: 1.0,
+            row: 1.0,
+        };
+        let mut plan = Plan::new(&image, 0..30);
+        let sigmas = [1.0, 2.0, 35.0].map(Sigma::mm).to_vec();
+        plan.image_type(&image, spacing, &ImageType::LoG { sigmas });
+        let lines: Vec<(u32, u32, u32)> = plan
+            .steps
+            .iter()
+            .map(|(_, s)| (s.count, s.length, s.mode))
+            .collect();
+        let sigma = [(30, 40, 0), (40, 30, 1), (40, 30, 0), (30, 40, 1)];
+        assert_eq!(lines, [sigma, sigma].concat());
+        assert_eq!(plan.cleared.len(), 2);
+        let (images, skipped) = &plan.outputs[0];
+        assert_eq!(images.len(), 2);
+        assert!(matches!(skipped[..], [FilterError::SigmaTooLarge { .. }]));
+        // 21 coefficients a pass: 20 of the recursion and the scale
+        assert_eq!(plan.coefficients.len(), 2 * 4 * 21);
+    }
+
+    /// A wavelet of two levels after one dropped level: three convolutions a level on the
+    /// padded plane, the sub-bands named as on the CPU.
+    #[test]
+    fn a_wavelet_plan_names_its_sub_bands_as_the_cpu() {
+        let image = image(15, 9);
+        let settings = WaveletSettings {
+            wavelet: Wavelet::from_name("db2").unwrap(),
+            level: 2,
+            start_level: 1,
+        };
+        let mut plan = Plan::new(&image, 0..9);
+        plan.image_type(
+            &image,
+            PixelSpacing {
+                column: 1.0,
+                row: 1.0,
+            },
+            &ImageType::Wavelet(settings),
+        );
+        assert_eq!(plan.steps.len(), 9);
+        assert!(plan
+            .steps
+            .iter()
+            .all(|(_, s)| s.width == 16 && s.height == 10 && s.count == 160));
+        let names: Vec<&str> = plan.outputs[0].0.iter().map(|o| o.name.as_str()).collect();
+        let cpu = super::super::wavelet::wavelet(&image, &settings).unwrap();
+        assert_eq!(
+            names,
+            cpu.iter().map(|i| i.name.as_str()).collect::<Vec<_>>()
+        );
+        assert!(plan.outputs[0].0.iter().all(|o| o.plane_width == 16));
+    }
 }
