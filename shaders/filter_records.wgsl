@@ -21,6 +21,10 @@ struct Step {
     height: u32,         // target plane height
     source_width: u32,   // source plane width (a padded plane wraps onto it)
     source_height: u32,  // source plane height
+    copies: u32,         // line kernels: copies of the pass side by side, count / copies lines each
+    copy_source: u32,    // distance between the copies' source planes (0: one shared source)
+    copy_plane: u32,     // distance between the copies' output (and scratch) planes
+    copy_coefficients: u32, // distance between the copies' coefficients
     pad0: u32,
 }
 

@@ -69,6 +69,10 @@ pub(crate) struct Step {
     pub height: u32,
     pub source_width: u32,
     pub source_height: u32,
+    pub copies: u32,
+    pub copy_source: u32,
+    pub copy_plane: u32,
+    pub copy_coefficients: u32,
     pub pad0: u32,
 }
 
@@ -79,6 +83,21 @@ enum Kernel {
     Wavelet = 1,
     Point = 2,
     Gradient = 3,
+}
+
+/// Coefficients of one LoG line pass: the 20 of the recursion, then the scale.
+const LOG_COEFFICIENTS: usize = 21;
+
+/// The copies one line pass runs side by side (one per LoG sigma), each `plane_stride` values
+/// after the previous one in its source (`source_stride`, 0 when all read the same image),
+/// output and scratch planes.
+struct Copies {
+    count: usize,
+    source: usize,
+    source_stride: usize,
+    output: usize,
+    scratch: usize,
+    plane_stride: usize,
 }
 
 /// Where a filtered image lies in the planes, and how much of it is the image (a wavelet
@@ -148,41 +167,54 @@ impl Plan {
         ));
     }
 
-    /// The LoG at `sigma`: two axis passes, each a second derivative along the axis into a
-    /// temporary plane, then smoothing along the other axis added into the output plane.
-    fn log(
-        &mut self,
-        spacing: PixelSpacing,
-        sigma: f64,
-        temporary: usize,
-        scratch: usize,
-    ) -> usize {
-        let (w, h) = (self.width, self.height);
-        let output = self.plane(w * h);
-        self.cleared.push((output, w * h));
-        for pass in axis_passes(spacing, sigma) {
-            let mut second = pass.second.coefficients().to_vec();
-            second.push(0.0);
-            let mut smooth = pass.smooth.coefficients().to_vec();
-            smooth.push(pass.scale);
+    /// The LoG at every sigma of `sigmas` together: per axis, the second derivative along the
+    /// axis into one temporary plane per sigma, then smoothing along the other axis added into
+    /// each sigma's output plane. Each of the four passes is one dispatch over every line of
+    /// every sigma (the lines' recursions are serial, so the sigmas are what fills the device).
+    /// Returns each sigma's output plane.
+    fn logs(&mut self, spacing: PixelSpacing, sigmas: &[f64]) -> Vec<usize> {
+        let (n, pixels) = (sigmas.len(), self.width * self.height);
+        if n == 0 {
+            return Vec::new();
+        }
+        let temporaries = self.plane(n * pixels);
+        let scratch = self.plane(n * pixels);
+        let outputs = self.plane(n * pixels);
+        self.cleared.push((outputs, n * pixels));
+        let passes: Vec<_> = sigmas.iter().map(|&s| axis_passes(spacing, s)).collect();
+        for a in 0..2 {
+            let mut second = Vec::with_capacity(n * LOG_COEFFICIENTS);
+            let mut smooth = Vec::with_capacity(n * LOG_COEFFICIENTS);
+            for pass in passes.iter().map(|p| &p[a]) {
+                second.extend(pass.second.coefficients());
+                second.push(0.0);
+                smooth.extend(pass.smooth.coefficients());
+                smooth.push(pass.scale);
+            }
+            let axis = passes[0][a].axis;
             let second = self.coefficients(&second);
             let smooth = self.coefficients(&smooth);
-            self.line_pass(pass.axis, 0, temporary, scratch, second, 0);
-            self.line_pass(pass.axis.other(), temporary, output, scratch, smooth, 1);
+            let copies = |source: usize, source_stride: usize, output: usize| Copies {
+                count: n,
+                source,
+                source_stride,
+                output,
+                scratch,
+                plane_stride: pixels,
+            };
+            self.line_pass(axis, copies(0, 0, temporaries), second, 0);
+            self.line_pass(
+                axis.other(),
+                copies(temporaries, pixels, outputs),
+                smooth,
+                1,
+            );
         }
-        output
+        (0..n).map(|k| outputs + k * pixels).collect()
     }
 
-    /// One recursive-Gaussian pass over every line along `axis`.
-    fn line_pass(
-        &mut self,
-        axis: Axis,
-        source: usize,
-        target: usize,
-        scratch: usize,
-        coefficients: u32,
-        mode: u32,
-    ) {
+    /// One recursive-Gaussian pass over every line along `axis` of each of the `copies`.
+    fn line_pass(&mut self, axis: Axis, copies: Copies, coefficients: u32, mode: u32) {
         let (w, h) = (self.width as u32, self.height as u32);
         // along x, each row is a line; along y, each column
         let (lines, length, along, across) = match axis {
@@ -193,16 +225,20 @@ impl Plan {
             length,
             along,
             across,
-            source: source as u32,
-            output: target as u32,
-            second: scratch as u32,
+            source: copies.source as u32,
+            output: copies.output as u32,
+            second: copies.scratch as u32,
             coefficients,
             mode,
             width: w,
             height: h,
+            copies: copies.count as u32,
+            copy_source: copies.source_stride as u32,
+            copy_plane: copies.plane_stride as u32,
+            copy_coefficients: LOG_COEFFICIENTS as u32,
             ..Step::default()
         };
-        self.step(Kernel::Log, lines as usize, step);
+        self.step(Kernel::Log, lines as usize * copies.count, step);
     }
 
     /// The wavelet's sub-bands, level by level, as [`super::wavelet::wavelet`] names them.
@@ -288,13 +324,22 @@ impl Plan {
         let planned: Vec<(String, std::result::Result<usize, FilterError>)> = match image_type {
             ImageType::Original => vec![("original".into(), Ok(0))],
             ImageType::LoG { sigmas } => {
-                let (temporary, scratch) = (self.plane(pixels), self.plane(pixels));
+                let checked: Vec<_> = sigmas
+                    .iter()
+                    .map(|s| check_sigma(image.width, image.height, spacing, s.mm))
+                    .collect();
+                let valid: Vec<f64> = sigmas
+                    .iter()
+                    .zip(&checked)
+                    .filter(|(_, c)| c.is_ok())
+                    .map(|(s, _)| s.mm)
+                    .collect();
+                let mut planes = self.logs(spacing, &valid).into_iter();
                 sigmas
                     .iter()
-                    .map(|sigma| {
-                        let checked = check_sigma(image.width, image.height, spacing, sigma.mm);
-                        let planned =
-                            checked.map(|()| self.log(spacing, sigma.mm, temporary, scratch));
+                    .zip(checked)
+                    .map(|(sigma, c)| {
+                        let planned = c.map(|()| planes.next().unwrap_or_default());
                         (sigma.image_type_name(), planned)
                     })
                     .collect()
@@ -431,9 +476,10 @@ impl DeviceFilters {
 
     /// Every image of each of `image_types` derived from `image`, as [`ImageType::apply`]
     /// gives them, but holding the filtered values in `rows` only (0 elsewhere: the rows of the
-    /// regions to be read are all that cross the bus); computed on the device, or on the CPU
-    /// (every row) when the device has failed (once told to the note) or the image does not fit
-    /// one device buffer.
+    /// regions to be read are all that cross the bus). Computed on the device: all image types
+    /// in one submission when their planes fit one device buffer, else one image type per
+    /// submission; on the CPU (every row) for an image type too large on its own, and for all
+    /// of them once the device has failed (told to the note once).
     pub fn apply(
         &self,
         image: &Image,
@@ -441,32 +487,51 @@ impl DeviceFilters {
         image_types: &[&ImageType],
         rows: Range<usize>,
     ) -> Vec<FilterOutput> {
-        let on_cpu = || {
+        let on_cpu = |types: &[&ImageType]| -> Vec<FilterOutput> {
+            types.iter().map(|t| t.apply(image, spacing)).collect()
+        };
+        if self.failed.load(Ordering::Relaxed) || check_shape(image).is_err() || rows.is_empty() {
+            return on_cpu(image_types);
+        }
+        let together = self.plan(image, spacing, image_types, rows.clone());
+        let groups: Vec<(&[&ImageType], Plan)> = if self.fits(&together) {
+            vec![(image_types, together)]
+        } else {
             image_types
                 .iter()
-                .map(|t| t.apply(image, spacing))
+                .map(|t| {
+                    (
+                        std::slice::from_ref(t),
+                        self.plan(image, spacing, &[t], rows.clone()),
+                    )
+                })
                 .collect()
         };
-        if self.failed.load(Ordering::Relaxed) || check_shape(image).is_err() {
-            return on_cpu();
-        }
-        match self.try_apply(image, spacing, image_types, rows) {
-            Ok(outputs) => outputs,
-            Err(e) => {
-                if !self.failed.swap(true, Ordering::Relaxed) {
-                    if let Some(note) = &self.note {
-                        note(&format!(
-                            "filters: the device failed ({e}); the CPU filters the rest of the run"
-                        ));
+        let mut out = Vec::with_capacity(image_types.len());
+        for (types, plan) in groups {
+            if !self.fits(&plan) || self.failed.load(Ordering::Relaxed) {
+                out.extend(on_cpu(types));
+                continue;
+            }
+            match self.device.checked(|| self.run(image, &plan)) {
+                Ok(values) => out.extend(unpack(image, &plan, &values)),
+                Err(e) => {
+                    if !self.failed.swap(true, Ordering::Relaxed) {
+                        if let Some(note) = &self.note {
+                            note(&format!(
+                                "filters: the device failed ({e}); the CPU filters the rest of the run"
+                            ));
+                        }
                     }
+                    out.extend(on_cpu(types));
                 }
-                on_cpu()
             }
         }
+        out
     }
 
-    /// [`DeviceFilters::apply`] on the device; an error when the device fails or the planes
-    /// of `image` do not fit one buffer.
+    /// [`DeviceFilters::apply`] on the device alone, all image types in one submission; an
+    /// error when the device fails or their planes do not fit one buffer.
     pub fn try_apply(
         &self,
         image: &Image,
@@ -478,22 +543,38 @@ impl DeviceFilters {
         if rows.is_empty() {
             return Err(fail(format!("no rows to read back ({rows:?})")));
         }
-        let mut plan = Plan::new(image, rows);
-        for image_type in image_types {
-            plan.image_type(image, spacing, image_type);
-        }
-        let bytes = plan.planes as u64 * 8;
-        if bytes > self.device.buffer_limit() || plan.planes > u32::MAX as usize {
+        let plan = self.plan(image, spacing, image_types, rows);
+        if !self.fits(&plan) {
             return Err(fail(format!(
                 "the filtered images of a {}x{} image need {} MiB, over the device's {} MiB buffer",
                 image.width,
                 image.height,
-                bytes >> 20,
+                (plan.planes as u64 * 8) >> 20,
                 self.device.buffer_limit() >> 20
             )));
         }
         let values = self.device.checked(|| self.run(image, &plan))?;
         Ok(unpack(image, &plan, &values))
+    }
+
+    /// The plan of `image_types` on `image` (a shaped image, a non-empty `rows`).
+    fn plan(
+        &self,
+        image: &Image,
+        spacing: PixelSpacing,
+        image_types: &[&ImageType],
+        rows: Range<usize>,
+    ) -> Plan {
+        let mut plan = Plan::new(image, rows);
+        for image_type in image_types {
+            plan.image_type(image, spacing, image_type);
+        }
+        plan
+    }
+
+    /// Whether a plan's planes fit one device buffer (and its offsets a u32).
+    fn fits(&self, plan: &Plan) -> bool {
+        plan.planes as u64 * 8 <= self.device.buffer_limit() && plan.planes <= u32::MAX as usize
     }
 
     /// Uploads the image, runs the plan's steps in one compute pass and reads back every
@@ -690,28 +771,39 @@ mod tests {
         }
     }
 
-    /// The LoG takes four line passes per sigma over the image's rows and columns, into one
-    /// output plane each, cleared first; a sigma too large is skipped with the CPU's error.
+    /// The LoG takes four line passes over the image's rows and columns, each over the lines
+    /// of every valid sigma, into one output plane per sigma, cleared first; a sigma too large
+    /// is skipped with the CPU's error, in its place among the others.
     #[test]
-    fn a_log_plan_runs_four_line_passes_per_sigma() {
+    fn a_log_plan_runs_four_line_passes_for_all_sigmas() {
         let image = image(40, 30);
         let spacing = PixelSpacing {
             column: 1.0,
             row: 1.0,
         };
         let mut plan = Plan::new(&image, 0..30);
-        let sigmas = [1.0, 2.0, 35.0].map(Sigma::mm).to_vec();
+        let sigmas = [1.0, 35.0, 2.0].map(Sigma::mm).to_vec();
         plan.image_type(&image, spacing, &ImageType::LoG { sigmas });
-        let lines: Vec<(u32, u32, u32)> = plan
+        let lines: Vec<(u32, u32, u32, u32)> = plan
             .steps
             .iter()
-            .map(|(_, s)| (s.count, s.length, s.mode))
+            .map(|(_, s)| (s.count, s.length, s.mode, s.copies))
             .collect();
-        let sigma = [(30, 40, 0), (40, 30, 1), (40, 30, 0), (30, 40, 1)];
-        assert_eq!(lines, [sigma, sigma].concat());
-        assert_eq!(plan.cleared.len(), 2);
+        // both valid sigmas in each of the four passes
+        assert_eq!(
+            lines,
+            [
+                (60, 40, 0, 2),
+                (80, 30, 1, 2),
+                (80, 30, 0, 2),
+                (60, 40, 1, 2)
+            ]
+        );
+        assert_eq!(plan.cleared, [(5 * 1200, 2 * 1200)]);
         let (images, skipped) = &plan.outputs[0];
-        assert_eq!(images.len(), 2);
+        let names: Vec<&str> = images.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["log-sigma-1-0-mm-3D", "log-sigma-2-0-mm-3D"]);
+        assert_eq!((images[0].offset, images[1].offset), (5 * 1200, 6 * 1200));
         assert!(matches!(skipped[..], [FilterError::SigmaTooLarge { .. }]));
         // 21 coefficients a pass: 20 of the recursion and the scale
         assert_eq!(plan.coefficients.len(), 2 * 4 * 21);
