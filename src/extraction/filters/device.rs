@@ -320,7 +320,6 @@ impl Plan {
 
     /// Plans one image type: its outputs, or why each is skipped (the CPU's checks).
     fn image_type(&mut self, image: &Image, spacing: PixelSpacing, image_type: &ImageType) {
-        let pixels = image.width * image.height;
         let planned: Vec<(String, std::result::Result<usize, FilterError>)> = match image_type {
             ImageType::Original => vec![("original".into(), Ok(0))],
             ImageType::LoG { sigmas } => {
