@@ -44,7 +44,7 @@ pub mod table;
 // Every stage is also reachable by its own name (`sonorad::io`, `sonorad::train`, ...), as
 // before the two halves had folders.
 pub use extraction::{
-    archive, device, discretize, extract, features, filters, io, matrix, params, roi,
+    archive, device, discretize, extract, features, filters, io, maps, matrix, params, roi,
 };
 pub use statistics::{clinical, evaluate, model, report, select, stats, train};
 

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod features;
 pub mod filters;
 pub mod io;
+pub mod maps;
 pub mod matrix;
 pub mod params;
 pub mod roi;

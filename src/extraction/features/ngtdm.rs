@@ -76,6 +76,12 @@ pub fn features(matrix: &NgtdmMatrix, gray: &[u32]) -> Vec<Feature> {
         for b in 0..l {
             let d = g[a] - g[b];
             spread += p[a] * p[b] * (d * d);
+            // PyRadiomics removes the terms of a level without a counted pixel (p_i = 0): a
+            // level of the region absent from a texture map's kernel, or one whose pixels
+            // have no neighbour in the region
+            if p[a] == 0.0 || p[b] == 0.0 {
+                continue;
+            }
             busy_divisor += (g[a] * p[a] - g[b] * p[b]).abs();
             complexity += d.abs() * (p[a] * s[a] + p[b] * s[b]) / (p[a] + p[b]);
             strength += (p[a] + p[b]) * (d * d);

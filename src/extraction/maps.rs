@@ -1,0 +1,212 @@
+//! Texture feature maps: a feature value for every pixel of a region, from the square kernel
+//! around it (PyRadiomics 3.0.1's voxel-based extraction, `voxelBased=True`).
+//!
+//! # Semantics (checked against PyRadiomics' own voxel-based maps, `tests/maps.rs`)
+//!
+//! - **Window.** PyRadiomics crops the image to the region's bounding box padded by the kernel
+//!   radius `r` (clipped to the image) before anything else; the maps cover that window, and
+//!   every pixel outside the region gets `initValue` (PyRadiomics' default is 0, not NaN).
+//! - **Binning first.** The gray levels are binned once over the *binning domain*: the region
+//!   with a masked kernel (`maskedKernel`, default true), the whole window without. The levels
+//!   present in that domain are the levels of every kernel's matrices, so a level absent from
+//!   a kernel is an empty row of its matrices, and `Ng` is the domain's largest level.
+//! - **Kernel.** For a region pixel, the `(2r + 1)²` square around it, clipped to the window,
+//!   intersected with the binning domain: the region's pixels (masked) or every pixel of the
+//!   window (unmasked). The kernel is an ordinary region: the CPU matrix builders and the one
+//!   set of formulas compute its features.
+//! - **Shape** features have no maps (PyRadiomics computes none voxel-based).
+
+use rayon::prelude::*;
+
+use crate::discretize::{Binning, GrayLevels, Ranks};
+use crate::error::{Error, Result};
+use crate::extract::{texture_features, PreparedRegion, ORIGINAL};
+use crate::io::Image;
+use crate::matrix::cpu;
+use crate::roi::Region;
+
+/// How the kernels of a map are drawn (PyRadiomics' `voxelSetting`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KernelSettings {
+    /// Half the kernel's side: the kernel of a pixel is the square of side `2r + 1` around it
+    /// (`kernelRadius`, default 1).
+    pub radius: usize,
+    /// Whether kernels (and the binning) keep to the region (`maskedKernel`, default true).
+    pub masked: bool,
+    /// The value of map pixels outside the region (`initValue`, default 0).
+    pub init_value: f64,
+}
+
+impl Default for KernelSettings {
+    fn default() -> KernelSettings {
+        KernelSettings {
+            radius: 1,
+            masked: true,
+            init_value: 0.0,
+        }
+    }
+}
+
+/// The maps of one region: every first-order and texture feature over the window around it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextureMaps {
+    /// Column of the window's left edge in the image.
+    pub x0: usize,
+    /// Row of the window's top edge in the image.
+    pub y0: usize,
+    /// Window width.
+    pub width: usize,
+    /// Window height.
+    pub height: usize,
+    /// Feature names as `<class>_<Feature>` (`glcm_Contrast`), in PyRadiomics' class order.
+    pub names: Vec<String>,
+    /// One map per feature, each `width * height` values, row-major.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// The window of a region: its bounding box padded by `radius`, clipped to the image.
+fn window(image: &Image, region: &Region, radius: usize) -> (usize, usize, usize, usize) {
+    let x0 = region.x0.saturating_sub(radius);
+    let y0 = region.y0.saturating_sub(radius);
+    let x1 = (region.x0 + region.width + radius).min(image.width);
+    let y1 = (region.y0 + region.height + radius).min(image.height);
+    (x0, y0, x1 - x0, y1 - y0)
+}
+
+/// The maps of every first-order and texture feature of `region` in `image`, with the gray
+/// levels binned by `binning` over the binning domain, for the kernels of `kernel`.
+pub fn texture_maps(
+    image: &Image,
+    region: &Region,
+    binning: Binning,
+    kernel: KernelSettings,
+) -> Result<TextureMaps> {
+    let (x0, y0, width, height) = window(image, region, kernel.radius);
+    if image.pixels.len() < (y0 + height) * image.width {
+        return Err(Error::Setting(format!(
+            "{}: the image holds fewer rows than the region's window",
+            image.source.display()
+        )));
+    }
+    let values: Vec<f64> = (y0..y0 + height)
+        .flat_map(|y| &image.pixels[y * image.width + x0..y * image.width + x0 + width])
+        .copied()
+        .collect();
+    let inside = |x: usize, y: usize| {
+        let (rx, ry) = (x + x0, y + y0);
+        rx >= region.x0
+            && ry >= region.y0
+            && rx < region.x0 + region.width
+            && ry < region.y0 + region.height
+            && region.mask[(ry - region.y0) * region.width + rx - region.x0]
+    };
+    let in_region: Vec<bool> = (0..width * height)
+        .map(|k| inside(k % width, k / width))
+        .collect();
+    let domain = if kernel.masked {
+        in_region.clone()
+    } else {
+        vec![true; width * height]
+    };
+    let domain_values: Vec<f64> = values
+        .iter()
+        .zip(&domain)
+        .filter(|(_, &d)| d)
+        .map(|(&v, _)| v)
+        .collect();
+    let edges = binning.edges(&domain_values, &image.source)?;
+    let binned = GrayLevels::new(&values, &domain, width, height, &edges);
+    let ranks = binned.ranks().into_owned();
+    let window = Window {
+        width,
+        height,
+        values: &values,
+        domain: &domain,
+        ranks: &ranks,
+        levels: &binned.levels,
+        radius: kernel.radius,
+    };
+    let pixels: Vec<usize> = (0..width * height).filter(|&k| in_region[k]).collect();
+    let features: Vec<(usize, Vec<f64>, Vec<String>)> = pixels
+        .par_iter()
+        .map(|&k| {
+            let f = window.kernel_features(k % width, k / width);
+            let names = f
+                .iter()
+                .map(|f| format!("{}_{}", f.class, f.name))
+                .collect();
+            (k, f.iter().map(|f| f.value).collect(), names)
+        })
+        .collect();
+    let names = features.first().map(|f| f.2.clone()).unwrap_or_default();
+    let mut maps = vec![vec![kernel.init_value; width * height]; names.len()];
+    for (k, values, _) in features {
+        for (map, v) in maps.iter_mut().zip(values) {
+            map[k] = v;
+        }
+    }
+    Ok(TextureMaps {
+        x0,
+        y0,
+        width,
+        height,
+        names,
+        values: maps,
+    })
+}
+
+/// A region's window after binning: what every kernel reads.
+struct Window<'a> {
+    width: usize,
+    height: usize,
+    values: &'a [f64],
+    domain: &'a [bool],
+    /// Rank of each window pixel's level among the domain's levels (0 outside the domain).
+    ranks: &'a [u32],
+    levels: &'a [u32],
+    radius: usize,
+}
+
+impl Window<'_> {
+    /// The features of the kernel around window pixel `(x, y)`.
+    fn kernel_features(&self, x: usize, y: usize) -> Vec<crate::features::Feature> {
+        let r = self.radius;
+        let (kx0, ky0) = (x.saturating_sub(r), y.saturating_sub(r));
+        let (kx1, ky1) = ((x + r + 1).min(self.width), (y + r + 1).min(self.height));
+        let (kw, kh) = (kx1 - kx0, ky1 - ky0);
+        let mut mask = Vec::with_capacity(kw * kh);
+        let mut ranks = Vec::with_capacity(kw * kh);
+        let mut values = Vec::new();
+        for ky in ky0..ky1 {
+            for kx in kx0..kx1 {
+                let k = ky * self.width + kx;
+                mask.push(self.domain[k]);
+                ranks.push(self.ranks[k]);
+                if self.domain[k] {
+                    values.push(self.values[k]);
+                }
+            }
+        }
+        let gray = GrayLevels {
+            width: kw,
+            height: kh,
+            ranks: Ranks::Computed(ranks),
+            levels: self.levels.to_vec(),
+        };
+        let region = Region {
+            name: "kernel".into(),
+            x0: kx0,
+            y0: ky0,
+            width: kw,
+            height: kh,
+            mask,
+        };
+        let prepared = PreparedRegion {
+            region,
+            gray,
+            values,
+            image_type: ORIGINAL.to_string(),
+        };
+        texture_features(&prepared, &cpu::build_all(&prepared.gray), None)
+    }
+}
