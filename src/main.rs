@@ -8,12 +8,14 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use sonorad::archive::{self, ArchiveOptions, OutputFormat, Progress, Shard};
+use sonorad::commands::map;
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, EnabledImageType, Settings};
 use sonorad::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
+use sonorad::maps::KernelSettings;
 use sonorad::matrix::{self, BackendChoice};
-use sonorad::params::Params;
+use sonorad::params::{FeatureClassSelection, Params};
 use sonorad::roi::RingWidth;
 use sonorad::select::lasso::LambdaRule;
 use sonorad::table;
@@ -55,6 +57,72 @@ enum Command {
     Predict(PredictArgs),
     /// Run the whole chain (generated cohort → features → models → report) in under a minute.
     Demo(DemoArgs),
+    /// Texture maps (PyRadiomics' voxel-based extraction): a feature value for every region
+    /// pixel from the kernel around it, written as NIfTI, 32-bit float TIFF and PNG heatmaps
+    /// with one HTML page per case.
+    Map(Box<MapArgs>),
+}
+
+#[derive(Args)]
+struct MapArgs {
+    /// Image file.
+    #[arg(long, requires = "mask", conflicts_with = "manifest")]
+    image: Option<PathBuf>,
+    /// Mask file of the same size; the region is every non-zero pixel, or `== --label`.
+    #[arg(long, requires = "image")]
+    mask: Option<PathBuf>,
+    /// CSV with an id column and `image`, `mask` columns, as for `extract`: each case is mapped
+    /// into `--out/<case id>/`; a failed case goes to `--out/errors.csv`, a mapped one is
+    /// skipped when the run is repeated.
+    #[arg(long, required_unless_present = "image")]
+    manifest: Option<PathBuf>,
+    /// Id column of the manifest.
+    #[arg(long, default_value = "case_id")]
+    id_column: String,
+    /// Only mask pixels with this label form the tumour.
+    #[arg(long)]
+    label: Option<u32>,
+    /// Pixel spacing in mm (square pixels).
+    #[arg(long)]
+    spacing: Option<f64>,
+    /// Peritumoral ring width (`3mm`, `10px`); repeat for several rings: each is mapped too.
+    #[arg(long = "ring")]
+    rings: Vec<RingWidth>,
+    /// Half the kernel's side: each region pixel's kernel is the (2r + 1)² square around it.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
+    kernel_radius: u32,
+    /// Keep kernels (and the binning) inside the region (PyRadiomics' maskedKernel).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    masked_kernel: bool,
+    /// Value of the map outside the region (PyRadiomics' initValue; `nan` for none).
+    #[arg(long, default_value_t = 0.0)]
+    init_value: f64,
+    /// Features to map, comma-separated: whole classes (`firstorder,glcm`) or single features
+    /// (`glcm_Contrast,glrlm_RunEntropy`); default all first-order and texture features.
+    #[arg(long)]
+    features: Option<String>,
+    /// Fixed bin width (default 25), over the region (or the window, unmasked) as a whole.
+    #[arg(long, conflicts_with = "bin_count")]
+    bin_width: Option<f64>,
+    /// Fixed bin count.
+    #[arg(long)]
+    bin_count: Option<usize>,
+    #[command(flatten)]
+    image_types: FilterArgs,
+    /// A PyRadiomics parameter file: imageType, featureClass, setting and voxelSetting
+    /// (kernelRadius, maskedKernel, initValue); replaces the flags it sets.
+    #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label", "features"])]
+    params: Option<PathBuf>,
+    /// Where the filters run: auto, cpu, gpu or mixed, as for `extract`. The maps themselves
+    /// are computed on the CPU threads.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// Output folder (created when missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// No progress output, only the final summary.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -301,6 +369,7 @@ fn main() {
         Command::Train(args) => run_train(args),
         Command::Predict(args) => run_predict(args),
         Command::Demo(args) => run_demo(args),
+        Command::Map(args) => run_map(*args),
     };
     match outcome {
         Ok(code) => std::process::exit(code),
@@ -432,6 +501,97 @@ fn run_merge(args: MergeArgs) -> Result<i32> {
         );
     }
     Ok(if summary.failed.is_empty() { 0 } else { 2 })
+}
+
+/// The settings and kernels of `sonorad map`: a parameter file's, else the flags'.
+fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
+    let settings = Settings {
+        label: args.label,
+        spacing: args.spacing,
+        rings: args.rings.clone(),
+        ..Settings::default()
+    };
+    let mut kernel = KernelSettings {
+        radius: args.kernel_radius as usize,
+        masked: args.masked_kernel,
+        init_value: args.init_value,
+    };
+    let settings = match &args.params {
+        Some(path) => {
+            let params = Params::read(path)?;
+            let voxel = params.voxel;
+            kernel.radius = voxel.kernel_radius.unwrap_or(kernel.radius);
+            kernel.masked = voxel.masked_kernel.unwrap_or(kernel.masked);
+            kernel.init_value = voxel.init_value.unwrap_or(kernel.init_value);
+            let mut settings = params.apply(settings);
+            // shape features have no maps
+            if let Some(classes) = settings.feature_classes.as_mut() {
+                classes.retain(|c| c.class != sonorad::params::FeatureClass::Shape2D);
+            }
+            settings
+        }
+        None => {
+            let binning = Binning::from_settings(args.bin_width, args.bin_count);
+            let features = args
+                .features
+                .as_deref()
+                .map(FeatureClassSelection::parse_list)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--features: {e}"))?;
+            Settings {
+                image_types: args.image_types.enabled(binning)?,
+                feature_classes: features,
+                ..settings
+            }
+        }
+    };
+    Ok((settings.check()?, kernel))
+}
+
+fn run_map(args: MapArgs) -> Result<i32> {
+    let (settings, kernel) = map_settings(&args)?;
+    let note = |note: &str| eprintln!("{note}");
+    let backend = matrix::create(args.backend, matrix::BackendOptions::default(), note)?;
+    let device = backend.filters();
+    if let (Some(image), Some(mask)) = (&args.image, &args.mask) {
+        let case = sonorad::io::ManifestRow::new("", image, mask);
+        let done = map::map_case(&case, &settings, kernel, device, &args.out)?;
+        eprintln!("{} maps written; page {}", done.maps, done.page.display());
+        return Ok(0);
+    }
+    let Some(path) = &args.manifest else {
+        bail!("give --image and --mask, or --manifest");
+    };
+    let manifest = read_manifest_table(path, &args.id_column)?;
+    let quiet = args.quiet;
+    let progress = |done: usize, total: usize| {
+        if !quiet {
+            eprint!("\rmapped {done}/{total} cases");
+        }
+    };
+    let outputs = map::map_manifest(
+        &manifest.cases,
+        &settings,
+        kernel,
+        device,
+        &args.out,
+        progress,
+    )?;
+    if !quiet {
+        eprintln!();
+    }
+    eprintln!(
+        "{} cases mapped, {} already mapped (skipped), {} failed{}",
+        outputs.mapped,
+        outputs.skipped,
+        outputs.failed.len(),
+        if outputs.failed.is_empty() {
+            String::new()
+        } else {
+            format!(" (see {})", args.out.join("errors.csv").display())
+        }
+    );
+    Ok(if outputs.failed.is_empty() { 0 } else { 2 })
 }
 
 fn run_info() -> Result<i32> {

@@ -213,10 +213,6 @@ fn unsupported_keys_are_named_with_the_reason() {
             "imageType:\n  Wavelet: {label: 2}\n",
             "imageType.Wavelet.label",
         ),
-        (
-            "voxelSetting:\n  kernelRadius: 2\n",
-            "voxelSetting.kernelRadius",
-        ),
     ];
     for (text, key) in cases {
         let p = problem(text);
@@ -290,4 +286,26 @@ fn unreadable_files_are_errors() {
         Err(ParamsError::Yaml { .. })
     ));
     assert!(matches!(parse("- a list"), Err(ParamsError::Yaml { .. })));
+}
+
+/// The voxelSetting section sets the texture maps' kernels; a wrong value or an unknown key is
+/// refused, naming the key.
+#[test]
+fn voxel_settings_are_read_for_texture_maps() {
+    let p = parse("voxelSetting:\n  kernelRadius: 2\n  maskedKernel: false\n  initValue: .nan\n  voxelBatch: 1000\n").unwrap();
+    assert_eq!(p.voxel.kernel_radius, Some(2));
+    assert_eq!(p.voxel.masked_kernel, Some(false));
+    assert!(p.voxel.init_value.unwrap().is_nan());
+    let defaults = parse("setting:\n  binWidth: 10\n").unwrap();
+    assert_eq!(defaults.voxel, sonorad::params::VoxelSetting::default());
+    let p = problem("voxelSetting:\n  kernelRadius: 0\n");
+    assert_eq!(
+        (p.key.as_str(), p.kind),
+        ("voxelSetting.kernelRadius", ProblemKind::InvalidValue)
+    );
+    let p = problem("voxelSetting:\n  kernelSize: 3\n");
+    assert_eq!(
+        (p.key.as_str(), p.kind),
+        ("voxelSetting.kernelSize", ProblemKind::Unknown)
+    );
 }

@@ -5,4 +5,5 @@
 
 pub mod bench;
 pub mod demo;
+pub mod map;
 pub mod predict;

@@ -225,7 +225,19 @@ pub fn load_frame(
     frame: u32,
     settings: &CheckedSettings,
 ) -> Result<LoadedCase> {
-    let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings)?;
+    let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings, false)?;
+    draw_regions(file, &mask, tumor, settings)
+}
+
+/// [`load_frame`] with every row of the image decoded, for uses that read beyond the regions'
+/// rows (texture maps: kernels reach past the regions).
+pub fn load_whole_frame(
+    image_path: &Path,
+    mask_path: &Path,
+    frame: u32,
+    settings: &CheckedSettings,
+) -> Result<LoadedCase> {
+    let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings, true)?;
     draw_regions(file, &mask, tumor, settings)
 }
 
@@ -237,6 +249,7 @@ fn read_pair(
     mask_path: &Path,
     frame: u32,
     settings: &CheckedSettings,
+    whole: bool,
 ) -> Result<(ImageFile, LabelMap, Region)> {
     let mask = match read_mask_file(mask_path, frame) {
         Err(Error::Decode { message, .. }) if frame > 0 && message.starts_with("frame ") => {
@@ -245,7 +258,12 @@ fn read_pair(
         other => other?,
     };
     let tumor = tumor_region(&mask, settings.label)?;
-    let file = read_image_file_rows(image_path, frame, rows_needed(&tumor, settings))?;
+    let rows = if whole {
+        usize::MAX
+    } else {
+        rows_needed(&tumor, settings)
+    };
+    let file = read_image_file_rows(image_path, frame, rows)?;
     Ok((file, mask, tumor))
 }
 
@@ -481,8 +499,8 @@ fn non_finite(image: &Image, region: &Region, at: usize) -> Error {
 /// Name of the unfiltered image type.
 pub const ORIGINAL: &str = "original";
 
-/// The images of a case's enabled image types, named as PyRadiomics names them; the original
-/// is borrowed, filtered images are computed once per case, by `device` when given (all of the
+/// The images of a case's enabled image types, named as PyRadiomics names them, each with its
+/// binning; the original is borrowed, filtered images are computed once per case, by `device` when given (all of the
 /// case's filters in one call) and otherwise by the CPU. An image PyRadiomics would skip (a
 /// LoG sigma too large for the image, ...) is an error naming the image file.
 fn case_images<'a>(
@@ -553,6 +571,18 @@ pub fn prepare_case(
     let clock = CaseClock::start(&case.image.source, settings);
     let images = case_images(case, settings, device, &clock)?;
     discretize_case(case, &images, &clock)
+}
+
+/// The images of a case's enabled image types with their binning ([`case_images`]), for
+/// uses that read whole images rather than discretized regions (texture maps), within the
+/// case's time budget.
+pub fn filtered_images<'a>(
+    case: &'a LoadedCase,
+    settings: &CheckedSettings,
+    device: Option<&DeviceFilters>,
+) -> Result<Vec<(String, Binning, Cow<'a, Image>)>> {
+    let clock = CaseClock::start(&case.image.source, settings);
+    case_images(case, settings, device, &clock)
 }
 
 /// Discretizes every region of a loaded case in each of its images (the original borrowed,
@@ -697,13 +727,7 @@ fn row(
     selection: Option<&[FeatureClassSelection]>,
     clock: &CaseClock,
 ) -> Result<FeatureRow> {
-    let wanted = |f: &Feature| {
-        selection.is_none_or(|classes| {
-            classes
-                .iter()
-                .any(|c| c.class.name() == f.class && c.features.contains(&f.name))
-        })
-    };
+    let wanted = |f: &Feature| FeatureClassSelection::selects(selection, f.class, f.name);
     let mut out = Vec::new();
     let mut previous: Option<&str> = None;
     for (p, m) in prepared.iter().zip(matrices) {
@@ -906,7 +930,7 @@ fn prepare_timed(
     let clock = CaseClock::start(&case.image, &settings);
     let frame = case.frame.unwrap_or(0);
     let (file, mask, tumor) = times.time(Stage::Decode, || {
-        read_pair(&case.image, &case.mask, frame, &settings)
+        read_pair(&case.image, &case.mask, frame, &settings, false)
     })?;
     clock.check("reading")?;
     let loaded = times.time(Stage::Regions, || {

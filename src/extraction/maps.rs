@@ -20,9 +20,14 @@ use rayon::prelude::*;
 
 use crate::discretize::{Binning, GrayLevels, Ranks};
 use crate::error::{Error, Result};
-use crate::extract::{texture_features, PreparedRegion, ORIGINAL};
+use crate::extract::{
+    filtered_images, texture_features, CheckedSettings, LoadedCase, PreparedRegion, ORIGINAL,
+};
+use crate::features::Feature;
+use crate::filters::device::DeviceFilters;
 use crate::io::Image;
 use crate::matrix::cpu;
+use crate::params::FeatureClassSelection;
 use crate::roi::Region;
 
 /// How the kernels of a map are drawn (PyRadiomics' `voxelSetting`).
@@ -73,13 +78,70 @@ fn window(image: &Image, region: &Region, radius: usize) -> (usize, usize, usize
     (x0, y0, x1 - x0, y1 - y0)
 }
 
-/// The maps of every first-order and texture feature of `region` in `image`, with the gray
-/// levels binned by `binning` over the binning domain, for the kernels of `kernel`.
+impl TextureMaps {
+    /// Map `k` in the image's geometry (`width * height` of the image, row-major): the window's
+    /// values in place, `init_value` everywhere else.
+    pub fn full(&self, k: usize, width: usize, height: usize, init_value: f64) -> Vec<f64> {
+        let mut out = vec![init_value; width * height];
+        for (row, values) in self.values[k].chunks(self.width).enumerate() {
+            let at = (self.y0 + row) * width + self.x0;
+            out[at..at + self.width].copy_from_slice(values);
+        }
+        out
+    }
+}
+
+/// The maps of one region in one image type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionMaps {
+    /// The region's name (`tumor`, `ring3mm`).
+    pub region: String,
+    /// The image type (`original`, `log-sigma-1-0-mm-3D`, ...).
+    pub image_type: String,
+    /// The maps.
+    pub maps: TextureMaps,
+}
+
+impl RegionMaps {
+    /// The name of map `k`, as the feature's column name: `tumor_original_glcm_Contrast`.
+    pub fn name(&self, k: usize) -> String {
+        format!("{}_{}_{}", self.region, self.image_type, self.maps.names[k])
+    }
+}
+
+/// The maps of every region of a loaded case (the tumour, then its rings) in every enabled
+/// image type (filtered on `device` when given), each with the image type's binning, for the
+/// features `settings` selects (all first-order and texture features when it selects none).
+pub fn case_maps(
+    case: &LoadedCase,
+    settings: &CheckedSettings,
+    kernel: KernelSettings,
+    device: Option<&DeviceFilters>,
+) -> Result<Vec<RegionMaps>> {
+    let images = filtered_images(case, settings, device)?;
+    let selection = settings.feature_classes.as_deref();
+    let mut out = Vec::with_capacity(case.regions.len() * images.len());
+    for region in &case.regions {
+        for (name, binning, image) in &images {
+            out.push(RegionMaps {
+                region: region.name.clone(),
+                image_type: name.clone(),
+                maps: texture_maps(image, region, *binning, kernel, selection)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The maps of the first-order and texture features `selection` selects (all when `None`) of
+/// `region` in `image`, with the gray levels binned by `binning` over the binning domain, for
+/// the kernels of `kernel`.
 pub fn texture_maps(
     image: &Image,
     region: &Region,
     binning: Binning,
     kernel: KernelSettings,
+    selection: Option<&[FeatureClassSelection]>,
 ) -> Result<TextureMaps> {
     let (x0, y0, width, height) = window(image, region, kernel.radius);
     if image.pixels.len() < (y0 + height) * image.width {
@@ -127,10 +189,12 @@ pub fn texture_maps(
         radius: kernel.radius,
     };
     let pixels: Vec<usize> = (0..width * height).filter(|&k| in_region[k]).collect();
+    let wanted = |f: &Feature| FeatureClassSelection::selects(selection, f.class, f.name);
     let features: Vec<(usize, Vec<f64>, Vec<String>)> = pixels
         .par_iter()
         .map(|&k| {
             let f = window.kernel_features(k % width, k / width);
+            let f: Vec<&Feature> = f.iter().filter(|f| wanted(f)).collect();
             let names = f
                 .iter()
                 .map(|f| format!("{}_{}", f.class, f.name))
@@ -169,7 +233,7 @@ struct Window<'a> {
 
 impl Window<'_> {
     /// The features of the kernel around window pixel `(x, y)`.
-    fn kernel_features(&self, x: usize, y: usize) -> Vec<crate::features::Feature> {
+    fn kernel_features(&self, x: usize, y: usize) -> Vec<Feature> {
         let r = self.radius;
         let (kx0, ky0) = (x.saturating_sub(r), y.saturating_sub(r));
         let (kx1, ky1) = ((x + r + 1).min(self.width), (y + r + 1).min(self.height));

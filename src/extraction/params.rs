@@ -14,7 +14,7 @@
 //! setting:              # settings for every image type
 //!   binWidth: 25
 //!   label: 1
-//! voxelSetting: {}      # voxel-based extraction: not supported
+//! voxelSetting: {}      # texture maps (`sonorad map`): kernelRadius, maskedKernel, initValue
 //! ```
 //!
 //! Image-type settings override the `setting` section for that image type, as in PyRadiomics.
@@ -54,6 +54,20 @@ pub struct Params {
     pub binning: Binning,
     /// Mask label of the region (`setting.label`); `None` when the file gives none.
     pub label: Option<u32>,
+    /// The `voxelSetting` section, which texture maps (`sonorad map`) read.
+    pub voxel: VoxelSetting,
+}
+
+/// A parameter file's `voxelSetting`: what it sets of a texture map's kernels (`None`: the
+/// default).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VoxelSetting {
+    /// `kernelRadius`.
+    pub kernel_radius: Option<usize>,
+    /// `maskedKernel`.
+    pub masked_kernel: Option<bool>,
+    /// `initValue`.
+    pub init_value: Option<f64>,
 }
 
 impl Params {
@@ -157,6 +171,78 @@ pub struct FeatureClassSelection {
     /// Its features: all of them (PyRadiomics' order) when the file lists none, else the
     /// file's list in its order.
     pub features: Vec<&'static str>,
+}
+
+impl FeatureClassSelection {
+    /// The selection a command line lists (`glcm_Contrast,glrlm_RunEntropy`, or whole
+    /// classes: `firstorder,glcm`), one entry per class in PyRadiomics' class order, each
+    /// class's features in PyRadiomics' order; an error naming an unknown or deprecated class
+    /// or feature, or shape features (which have no maps).
+    pub fn parse_list(text: &str) -> std::result::Result<Vec<FeatureClassSelection>, String> {
+        let mut wanted: Vec<(FeatureClass, Option<&'static str>)> = Vec::new();
+        for item in text.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (class_name, feature) = match item.split_once('_') {
+                Some((c, f)) => (c, Some(f)),
+                None => (item, None),
+            };
+            let class = FeatureClass::from_name(class_name)
+                .filter(|c| *c != FeatureClass::Shape2D)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown feature class '{class_name}' in '{item}': use firstorder, glcm, glrlm, glszm, gldm or ngtdm (shape2D has no maps)"
+                    )
+                })?;
+            let feature = match feature {
+                None => None,
+                Some(f) => Some(
+                    class
+                        .feature_names()
+                        .iter()
+                        .copied()
+                        .find(|n| *n == f)
+                        .ok_or_else(|| {
+                            format!(
+                                "unknown feature '{f}' of {}: use one of {}",
+                                class.name(),
+                                class.feature_names().join(", ")
+                            )
+                        })?,
+                ),
+            };
+            wanted.push((class, feature));
+        }
+        if wanted.is_empty() {
+            return Err("no feature listed".into());
+        }
+        Ok(FeatureClass::ALL
+            .into_iter()
+            .filter(|c| wanted.iter().any(|(w, _)| w == c))
+            .map(|class| {
+                let whole = wanted.iter().any(|(c, f)| *c == class && f.is_none());
+                let features = class
+                    .feature_names()
+                    .iter()
+                    .copied()
+                    .filter(|n| whole || wanted.contains(&(class, Some(n))))
+                    .collect();
+                FeatureClassSelection { class, features }
+            })
+            .collect())
+    }
+
+    /// Whether `class` (PyRadiomics' name) and `feature` are selected by `selection`
+    /// (everything when `None`).
+    pub fn selects(
+        selection: Option<&[FeatureClassSelection]>,
+        class: &str,
+        feature: &str,
+    ) -> bool {
+        selection.is_none_or(|classes| {
+            classes
+                .iter()
+                .any(|c| c.class.name() == class && c.features.contains(&feature))
+        })
+    }
 }
 
 /// What is wrong with one key of a parameter file.
@@ -461,6 +547,7 @@ impl Checker {
         let mut general = Values::default();
         let mut image_types = Vec::new();
         let mut feature_classes = Vec::new();
+        let mut voxel = VoxelSetting::default();
         // The setting section first: image types merge it with their own settings.
         if let Some(value) = root.get("setting") {
             if let Some(map) = self.section(value, "setting") {
@@ -482,13 +569,7 @@ impl Checker {
                 }
                 "voxelSetting" => {
                     if let Some(map) = self.section(value, "voxelSetting") {
-                        for (name, _) in self.entries(map, "voxelSetting") {
-                            self.problem(
-                                &format!("voxelSetting.{name}"),
-                                ProblemKind::Unsupported,
-                                "voxel-based extraction is not supported",
-                            );
-                        }
+                        voxel = self.voxel_setting(map);
                     }
                 }
                 _ => self.problem(
@@ -518,7 +599,43 @@ impl Checker {
             feature_classes,
             binning: general.binning(),
             label: general.label,
+            voxel,
         }
+    }
+
+    /// The `voxelSetting` section (texture maps): `kernelRadius` (an integer > 0),
+    /// `maskedKernel` (true or false), `initValue` (a number, `.nan` included) and
+    /// `voxelBatch` (an integer, accepted: sonorad batches kernels its own way).
+    fn voxel_setting(&mut self, map: &Mapping) -> VoxelSetting {
+        let mut voxel = VoxelSetting::default();
+        for (name, value) in self.entries(map, "voxelSetting") {
+            let key = format!("voxelSetting.{name}");
+            match name.as_str() {
+                "kernelRadius" => match value.as_i64().and_then(|r| usize::try_from(r).ok()) {
+                    Some(r) if r > 0 => voxel.kernel_radius = Some(r),
+                    _ => self.invalid(&key, "an integer > 0", value),
+                },
+                "maskedKernel" => match value.as_bool() {
+                    Some(m) => voxel.masked_kernel = Some(m),
+                    None => self.invalid(&key, "true or false", value),
+                },
+                "initValue" => match value.as_f64() {
+                    Some(v) => voxel.init_value = Some(v),
+                    None => self.invalid(&key, "a number", value),
+                },
+                "voxelBatch" => {
+                    if value.as_i64().is_none() {
+                        self.invalid(&key, "an integer", value);
+                    }
+                }
+                _ => self.problem(
+                    &key,
+                    ProblemKind::Unknown,
+                    "unknown voxel setting (expected kernelRadius, maskedKernel, initValue, voxelBatch)",
+                ),
+            }
+        }
+        voxel
     }
 
     /// Checks one settings mapping and returns the values sonorad reads.

@@ -130,7 +130,7 @@ pub enum Figure {
 
 static FONT: Once = Once::new();
 
-fn register() {
+pub(super) fn register() {
     FONT.call_once(|| {
         // a failed registration leaves plotters without text; the bundled font parses
         let _ = register_font(

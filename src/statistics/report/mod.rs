@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod figures;
+pub mod heatmap;
 pub mod html;
 
 use std::io::Read;
