@@ -120,6 +120,9 @@ struct MapArgs {
     /// Output folder (created when missing).
     #[arg(long)]
     out: PathBuf,
+    /// Files per map, comma-separated: nifti (.nii.gz), tiff (32-bit float), png (heatmap).
+    #[arg(long, default_value = "nifti,tiff,png")]
+    formats: String,
     /// No progress output, only the final summary.
     #[arg(long)]
     quiet: bool,
@@ -550,12 +553,14 @@ fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
 
 fn run_map(args: MapArgs) -> Result<i32> {
     let (settings, kernel) = map_settings(&args)?;
+    let formats =
+        map::Formats::parse(&args.formats).map_err(|e| anyhow::anyhow!("--formats: {e}"))?;
     let note = |note: &str| eprintln!("{note}");
     let backend = matrix::create(args.backend, matrix::BackendOptions::default(), note)?;
     let device = backend.filters();
     if let (Some(image), Some(mask)) = (&args.image, &args.mask) {
         let case = sonorad::io::ManifestRow::new("", image, mask);
-        let done = map::map_case(&case, &settings, kernel, device, &args.out)?;
+        let done = map::map_case(&case, &settings, kernel, device, (&args.out, formats))?;
         eprintln!("{} maps written; page {}", done.maps, done.page.display());
         return Ok(0);
     }
@@ -574,7 +579,7 @@ fn run_map(args: MapArgs) -> Result<i32> {
         &settings,
         kernel,
         device,
-        &args.out,
+        (&args.out, formats),
         progress,
     )?;
     if !quiet {

@@ -16,12 +16,55 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::extract::{load_whole_frame, CheckedSettings, LoadedCase};
 use crate::filters::device::DeviceFilters;
 use crate::io::ManifestRow;
 use crate::maps::{case_maps, KernelSettings, RegionMaps};
 use crate::report::heatmap::Heatmap;
+
+/// The files written per map (`sonorad map --formats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    /// `.nii.gz`.
+    pub nifti: bool,
+    /// `.tif`.
+    pub tiff: bool,
+    /// `.png` heatmaps (and the page showing them).
+    pub png: bool,
+}
+
+impl Default for Formats {
+    fn default() -> Formats {
+        Formats {
+            nifti: true,
+            tiff: true,
+            png: true,
+        }
+    }
+}
+
+impl Formats {
+    /// Formats from a comma-separated list of `nifti`, `tiff`, `png`.
+    pub fn parse(text: &str) -> std::result::Result<Formats, String> {
+        let mut formats = Formats {
+            nifti: false,
+            tiff: false,
+            png: false,
+        };
+        for name in text.split(',').map(str::trim) {
+            match name {
+                "nifti" => formats.nifti = true,
+                "tiff" => formats.tiff = true,
+                "png" => formats.png = true,
+                other => return Err(format!("unknown format '{other}' (nifti, tiff, png)")),
+            }
+        }
+        Ok(formats)
+    }
+}
 
 /// What one case's maps came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,13 +81,13 @@ pub fn map_case(
     settings: &CheckedSettings,
     kernel: KernelSettings,
     device: Option<&DeviceFilters>,
-    out: &Path,
+    (out, formats): (&Path, Formats),
 ) -> Result<CaseOutputs> {
     let settings = settings.for_case(case);
     let frame = case.frame.unwrap_or(0);
     let loaded = load_whole_frame(&case.image, &case.mask, frame, &settings)?;
     let maps = case_maps(&loaded, &settings, kernel, device)?;
-    write_case(out, &loaded, &maps, kernel)
+    write_case((out, formats), &loaded, &maps, kernel)
 }
 
 /// A write error naming `path`.
@@ -55,9 +98,9 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Writes every map of a case and its page into `dir`; the page last.
+/// Writes every map of a case in `formats` and its page into `dir`; the page last.
 pub fn write_case(
-    dir: &Path,
+    (dir, formats): (&Path, Formats),
     case: &LoadedCase,
     maps: &[RegionMaps],
     kernel: KernelSettings,
@@ -65,36 +108,44 @@ pub fn write_case(
     std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
     let (w, h) = (case.image.width, case.image.height);
     let spacing = case.spacing.unwrap_or(1.0);
-    let mut written = Vec::new();
-    for region_maps in maps {
-        let inside = region_mask(case, &region_maps.region);
-        for k in 0..region_maps.maps.names.len() {
-            let name = region_maps.name(k);
-            let values = region_maps.maps.full(k, w, h, kernel.init_value);
-            write_nifti(
-                &dir.join(format!("{name}.nii.gz")),
-                &values,
-                (w, h),
-                spacing,
-            )?;
-            write_tiff(&dir.join(format!("{name}.tif")), &values, (w, h))?;
+    let masks: Vec<Vec<bool>> = maps.iter().map(|m| region_mask(case, &m.region)).collect();
+    let jobs: Vec<(usize, usize)> = maps
+        .iter()
+        .enumerate()
+        .flat_map(|(r, m)| (0..m.maps.names.len()).map(move |k| (r, k)))
+        .collect();
+    // each map's three files on its own thread
+    let written = jobs
+        .par_iter()
+        .map(|&(r, k)| {
+            let name = maps[r].name(k);
+            let values = maps[r].maps.full(k, w, h, kernel.init_value);
+            if formats.nifti {
+                let nifti = dir.join(format!("{name}.nii.gz"));
+                write_nifti(&nifti, &values, (w, h), spacing)?;
+            }
+            if formats.tiff {
+                write_tiff(&dir.join(format!("{name}.tif")), &values, (w, h))?;
+            }
+            if !formats.png {
+                return Ok(name);
+            }
             let heatmap = Heatmap {
                 title: &name,
                 width: w,
                 height: h,
                 gray: &case.image.pixels,
                 values: &values,
-                region: &inside,
+                region: &masks[r],
             };
-            heatmap
-                .write_png(&dir.join(format!("{name}.png")))
-                .map_err(|e| write_error(&dir.join(format!("{name}.png")), e))?;
-            written.push(name);
-        }
-    }
+            let png = dir.join(format!("{name}.png"));
+            heatmap.write_png(&png).map_err(|e| write_error(&png, e))?;
+            Ok(name)
+        })
+        .collect::<Result<Vec<String>>>()?;
     let page = dir.join("index.html");
     let temporary = dir.join("index.html.partial");
-    std::fs::write(&temporary, page_html(case, kernel, &written))
+    std::fs::write(&temporary, page_html(case, kernel, formats, &written))
         .map_err(|e| write_error(&temporary, e))?;
     std::fs::rename(&temporary, &page).map_err(|e| write_error(&page, e))?;
     Ok(CaseOutputs {
@@ -138,6 +189,7 @@ fn write_nifti(path: &Path, values: &[f64], (w, h): (usize, usize), spacing: f64
     header.descrip = b"sonorad texture map".to_vec();
     nifti::writer::WriterOptions::new(path)
         .reference_header(&header)
+        .compression_level(flate2::Compression::fast())
         .write_nifti(&array)
         .map_err(|e| write_error(path, e))
 }
@@ -155,7 +207,12 @@ fn write_tiff(path: &Path, values: &[f64], (w, h): (usize, usize)) -> Result<()>
 
 /// The case's page: every map's heatmap side by side, grouped by region and image type, each
 /// linking its NIfTI and TIFF files.
-fn page_html(case: &LoadedCase, kernel: KernelSettings, names: &[String]) -> String {
+fn page_html(
+    case: &LoadedCase,
+    kernel: KernelSettings,
+    formats: Formats,
+    names: &[String],
+) -> String {
     let mut html = String::new();
     let title = html_escape(&case.image.source.display().to_string());
     let _ = write!(
@@ -174,9 +231,22 @@ fn page_html(case: &LoadedCase, kernel: KernelSettings, names: &[String]) -> Str
             group = key;
         }
         let n = html_escape(name);
+        let image = if formats.png {
+            format!("<img src=\"{n}.png\" alt=\"{n}\">")
+        } else {
+            String::new()
+        };
+        let mut links = Vec::new();
+        if formats.nifti {
+            links.push(format!("<a href=\"{n}.nii.gz\">NIfTI</a>"));
+        }
+        if formats.tiff {
+            links.push(format!("<a href=\"{n}.tif\">TIFF</a>"));
+        }
         let _ = writeln!(
             html,
-            "<figure><img src=\"{n}.png\" alt=\"{n}\"><figcaption>{n} (<a href=\"{n}.nii.gz\">NIfTI</a>, <a href=\"{n}.tif\">TIFF</a>)</figcaption></figure>"
+            "<figure>{image}<figcaption>{n} ({})</figcaption></figure>",
+            links.join(", ")
         );
     }
     html.push_str("</body></html>\n");
@@ -210,7 +280,7 @@ pub fn map_manifest(
     settings: &CheckedSettings,
     kernel: KernelSettings,
     device: Option<&DeviceFilters>,
-    out: &Path,
+    (out, formats): (&Path, Formats),
     progress: impl Fn(usize, usize),
 ) -> Result<ManifestOutputs> {
     std::fs::create_dir_all(out).map_err(|e| write_error(out, e))?;
@@ -220,7 +290,7 @@ pub fn map_manifest(
         if dir.join("index.html").is_file() {
             outputs.skipped += 1;
         } else {
-            match map_case(case, settings, kernel, device, &dir) {
+            match map_case(case, settings, kernel, device, (&dir, formats)) {
                 Ok(_) => outputs.mapped += 1,
                 Err(e) => outputs.failed.push((case.id.clone(), e.to_string())),
             }

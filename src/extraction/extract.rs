@@ -673,14 +673,42 @@ pub fn texture_features(
     matrices: &Matrices,
     spacing: Option<f64>,
 ) -> Vec<Feature> {
+    class_features(region, matrices, spacing, |_| true)
+}
+
+/// [`texture_features`] of the classes `wanted` accepts (by PyRadiomics' class name), the
+/// others not computed: texture maps compute only the classes they map.
+pub fn class_features(
+    region: &PreparedRegion,
+    matrices: &Matrices,
+    spacing: Option<f64>,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<Feature> {
     let s = spacing.unwrap_or(1.0);
     let levels = &region.gray.levels;
-    let mut out = firstorder::features(&region.values, &matrices.histogram, s * s);
-    out.extend(glcm::features(&matrices.glcm, levels, region.gray.ng()));
-    out.extend(glrlm::features(&matrices.glrlm, levels));
-    out.extend(glszm::features(&matrices.glszm, levels));
-    out.extend(gldm::features(&matrices.gldm, levels));
-    out.extend(ngtdm::features(&matrices.ngtdm, levels));
+    let mut out = Vec::new();
+    if wanted("firstorder") {
+        out.extend(firstorder::features(
+            &region.values,
+            &matrices.histogram,
+            s * s,
+        ));
+    }
+    if wanted("glcm") {
+        out.extend(glcm::features(&matrices.glcm, levels, region.gray.ng()));
+    }
+    if wanted("glrlm") {
+        out.extend(glrlm::features(&matrices.glrlm, levels));
+    }
+    if wanted("glszm") {
+        out.extend(glszm::features(&matrices.glszm, levels));
+    }
+    if wanted("gldm") {
+        out.extend(gldm::features(&matrices.gldm, levels));
+    }
+    if wanted("ngtdm") {
+        out.extend(ngtdm::features(&matrices.ngtdm, levels));
+    }
     out
 }
 

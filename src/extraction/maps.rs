@@ -21,12 +21,12 @@ use rayon::prelude::*;
 use crate::discretize::{Binning, GrayLevels, Ranks};
 use crate::error::{Error, Result};
 use crate::extract::{
-    filtered_images, texture_features, CheckedSettings, LoadedCase, PreparedRegion, ORIGINAL,
+    class_features, filtered_images, CheckedSettings, LoadedCase, PreparedRegion, ORIGINAL,
 };
 use crate::features::Feature;
 use crate::filters::device::DeviceFilters;
 use crate::io::Image;
-use crate::matrix::cpu;
+use crate::matrix::cpu::{self, Wanted};
 use crate::params::FeatureClassSelection;
 use crate::roi::Region;
 
@@ -179,6 +179,11 @@ pub fn texture_maps(
     let edges = binning.edges(&domain_values, &image.source)?;
     let binned = GrayLevels::new(&values, &domain, width, height, &edges);
     let ranks = binned.ranks().into_owned();
+    // the classes with a selected feature: only their matrices and formulas are computed
+    let classes: Vec<&str> = ["firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm"]
+        .into_iter()
+        .filter(|c| selection.is_none_or(|s| s.iter().any(|s| s.class.name() == *c)))
+        .collect();
     let window = Window {
         width,
         height,
@@ -187,6 +192,7 @@ pub fn texture_maps(
         ranks: &ranks,
         levels: &binned.levels,
         radius: kernel.radius,
+        classes: &classes,
     };
     let pixels: Vec<usize> = (0..width * height).filter(|&k| in_region[k]).collect();
     let wanted = |f: &Feature| FeatureClassSelection::selects(selection, f.class, f.name);
@@ -229,6 +235,8 @@ struct Window<'a> {
     ranks: &'a [u32],
     levels: &'a [u32],
     radius: usize,
+    /// Feature classes to compute.
+    classes: &'a [&'a str],
 }
 
 impl Window<'_> {
@@ -271,6 +279,13 @@ impl Window<'_> {
             values,
             image_type: ORIGINAL.to_string(),
         };
-        texture_features(&prepared, &cpu::build_all(&prepared.gray), None)
+        let wants = |c: &str| self.classes.contains(&c);
+        let wanted = Wanted {
+            glrlm: wants("glrlm"),
+            glszm: wants("glszm"),
+            neighbourhoods: wants("glcm") || wants("gldm") || wants("ngtdm"),
+        };
+        let matrices = cpu::build_wanted(&prepared.gray, wanted);
+        class_features(&prepared, &matrices, None, wants)
     }
 }

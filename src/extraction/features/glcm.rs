@@ -126,6 +126,16 @@ fn angle_features(p: &[f64], l: usize, gray: &[u32], ng: u32) -> [f64; 24] {
     for i in 0..l {
         for j in 0..l {
             let v = p[i * l + j];
+            // HXY2 term, which reads the marginals only: 0 (skipped) when one is 0
+            let marginals = px[i] * py[j];
+            if marginals != 0.0 {
+                hxy2 -= plogp(marginals);
+            }
+            // every other term is a multiple of p(i,j): an empty cell adds nothing (a texture
+            // map's kernel leaves most cells of its region's levels empty)
+            if v == 0.0 {
+                continue;
+            }
             let cluster = g[i] + g[j] - ux - uy;
             // Autocorrelation: Σ p(i,j) g_i g_j
             autocorrelation += v * (g[i] * g[j]);
@@ -142,8 +152,7 @@ fn angle_features(p: &[f64], l: usize, gray: &[u32], ng: u32) -> [f64; 24] {
             energy += v * v;
             // Joint entropy HXY
             hxy -= plogp(v);
-            hxy1 -= v * (px[i] * py[j] + EPS).log2();
-            hxy2 -= plogp(px[i] * py[j]);
+            hxy1 -= v * (marginals + EPS).log2();
             varx += v * ((g[i] - ux) * (g[i] - ux));
             vary += v * ((g[j] - uy) * (g[j] - uy));
             covariance += v * (g[i] - ux) * (g[j] - uy);
@@ -256,14 +265,22 @@ fn maximal_correlation_coefficient(p: &[f64], px: &[f64], py: &[f64], l: usize) 
     if l < 2 {
         return 1.0;
     }
-    if l <= MCC_GENERAL_LIMIT {
-        let weights = DMatrix::<f64>::from_fn(l, l, |i, k| p[i * l + k] / (px[i] * py[k] + EPS));
-        let pairs = DMatrix::<f64>::from_fn(l, l, |k, j| p[j * l + k]);
+    // a level absent from the matrix (a texture map's kernel lacks some of its region's levels)
+    // is a zero row and column of Q: an eigenvalue 0, and no part of the others
+    let present: Vec<usize> = (0..l).filter(|&i| px[i] > 0.0 || py[i] > 0.0).collect();
+    let n = present.len();
+    if l <= MCC_GENERAL_LIMIT && n >= 2 {
+        let at = |i: usize, k: usize| p[present[i] * l + present[k]];
+        let weights = DMatrix::<f64>::from_fn(n, n, |i, k| {
+            at(i, k) / (px[present[i]] * py[present[k]] + EPS)
+        });
+        let pairs = DMatrix::<f64>::from_fn(n, n, |k, j| at(j, k));
         let q = weights * pairs;
-        let bound = MCC_ITERATIONS_PER_LEVEL * l;
+        let bound = MCC_ITERATIONS_PER_LEVEL * n;
         if let Some(schur) = nalgebra::Schur::try_new(q, f64::EPSILON, bound) {
             let mut complex: Vec<nalgebra::Complex<f64>> =
                 schur.complex_eigenvalues().iter().copied().collect();
+            complex.resize(l, nalgebra::Complex::new(0.0, 0.0));
             complex.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
             return complex[l - 2].sqrt().re;
         }

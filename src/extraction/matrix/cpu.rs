@@ -46,6 +46,48 @@ pub fn build_all(g: &GrayLevels) -> Matrices {
     }
 }
 
+/// Which matrices [`build_wanted`] builds besides the histogram (always built).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// GLRLM.
+    pub glrlm: bool,
+    /// GLSZM.
+    pub glszm: bool,
+    /// GLCM, GLDM and NGTDM (one pass over the neighbourhoods builds all three).
+    pub neighbourhoods: bool,
+}
+
+/// The matrices of one region that `wanted` names (the others empty, for zero gray levels):
+/// texture maps build only what the mapped features read.
+pub fn build_wanted(g: &GrayLevels, wanted: Wanted) -> Matrices {
+    let padded = Padded::new(g);
+    let (glcm, gldm, ngtdm) = if wanted.neighbourhoods {
+        neighbourhoods(&padded, g)
+    } else {
+        (
+            GlcmMatrix::zeros(0),
+            GldmMatrix::zeros(0),
+            NgtdmMatrix::zeros(0),
+        )
+    };
+    Matrices {
+        histogram: histogram(&padded, g.level_count()),
+        glcm,
+        glrlm: if wanted.glrlm {
+            glrlm(&padded, g)
+        } else {
+            GlrlmMatrix::zeros(0, 0)
+        },
+        glszm: if wanted.glszm {
+            glszm(&padded, g.level_count())
+        } else {
+            GlszmMatrix::default()
+        },
+        gldm,
+        ngtdm,
+    }
+}
+
 /// Ranks of a bounding box surrounded by one pixel of 0 (outside), so that every neighbour of a
 /// region pixel is a valid index.
 struct Padded {

@@ -9,6 +9,9 @@
 use std::io::Cursor;
 use std::path::Path;
 
+use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
+use image::ImageEncoder;
+
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -131,15 +134,15 @@ impl Heatmap<'_> {
         self.labels(&mut buffer, (cw, ch), dh, range)
             .map_err(fail)?;
         let mut png = Vec::new();
-        image::write_buffer_with_format(
-            &mut Cursor::new(&mut png),
-            &buffer,
-            cw,
-            ch,
-            image::ExtendedColorType::Rgb8,
-            image::ImageFormat::Png,
-        )
-        .map_err(|e| fail(e.to_string()))?;
+        // fast compression: a map's page may show hundreds of these
+        let encoder = PngEncoder::new_with_quality(
+            Cursor::new(&mut png),
+            CompressionType::Fast,
+            PngFilter::Adaptive,
+        );
+        encoder
+            .write_image(&buffer, cw, ch, image::ExtendedColorType::Rgb8)
+            .map_err(|e| fail(e.to_string()))?;
         Ok(png)
     }
 
