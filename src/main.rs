@@ -802,6 +802,7 @@ fn run_train(args: TrainArgs) -> Result<i32> {
             seed: options.config.seed,
         },
         notes: args.note,
+        maps: None,
     };
     let outcome = report::run(&trained, &options, &report_options)?;
     if let Some(why) = &outcome.clinical_skipped {

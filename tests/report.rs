@@ -21,10 +21,11 @@ use sonorad::commands::predict::{predict, TrainedModels};
 use sonorad::table::FeatureTable;
 
 /// Sections every report with clinical data holds (their `id`s).
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "notes",
     "settings",
     "cohort",
+    "maps",
     "selection",
     "radiomics-models",
     "roc",
@@ -81,7 +82,10 @@ fn report_holds_every_section_figure_and_no_url() {
     }
     // self-contained: no URL at all, so nothing can be fetched
     assert!(!html.contains("http://") && !html.contains("https://"));
-    assert!(!html.contains("src=") && !html.contains("<link"));
+    // the texture maps' PNGs are data: URIs, the only src attributes
+    assert_eq!(html.matches("src=").count(), 2);
+    assert_eq!(html.matches("src=\"data:image/png;base64,").count(), 2);
+    assert!(!html.contains("<link"));
     // the cohort table, Rad-score formula, version and checksums are there
     assert!(html.contains("Rad-score = "));
     assert!(html.contains(env!("CARGO_PKG_VERSION")));
@@ -275,9 +279,11 @@ fn page_requests(netlog: &Path) -> Vec<String> {
 /// (`id:WxH`) and every resource the page fetched (Resource Timing, failed fetches included)
 /// into attributes of `<body>`, which `--dump-dom` then shows.
 const PROBE: &str = "<script>addEventListener('load',()=>{\
-document.body.dataset.figures=[...document.querySelectorAll('figure')].map(f=>{\
+document.body.dataset.figures=[...document.querySelectorAll('figure[id]')].map(f=>{\
 const r=f.querySelector('svg').getBoundingClientRect();\
 return f.id+':'+Math.round(r.width)+'x'+Math.round(r.height)}).join(' ');\
+document.body.dataset.maps=[...document.querySelectorAll('figure.map img')].map(i=>\
+i.naturalWidth+'x'+i.naturalHeight).join(' ');\
 document.body.dataset.resources=performance.getEntriesByType('resource').map(e=>e.name).join(' ')});\
 </script>";
 
@@ -421,7 +427,8 @@ fn report_opens_offline_in_headless_chromium() {
             "rendered figure {id}"
         );
     }
-    assert_eq!(dom.matches("<figure ").count(), FIGURES.len());
+    // the figures and the two texture maps
+    assert_eq!(dom.matches("<figure ").count(), FIGURES.len() + 2);
     assert_eq!(dom.matches("<svg").count(), FIGURES.len());
 
     // Every figure is laid out with a real size, and the page fetched nothing.
@@ -445,6 +452,11 @@ fn report_opens_offline_in_headless_chromium() {
         })
         .collect();
     assert_eq!(sizes.len(), FIGURES.len(), "{sizes:?}");
+    // both texture maps decoded from their data: URIs (the heatmap PNG's size)
+    assert_eq!(
+        body_attribute(&dom, "data-maps").as_deref(),
+        Some("590x520 590x520")
+    );
     for (id, (figure, w, h)) in FIGURES.iter().zip(&sizes) {
         assert_eq!(*figure, format!("figure-{id}"));
         assert!(*w >= 400 && *h >= 150, "{figure} rendered {w} × {h}");

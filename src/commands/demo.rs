@@ -6,7 +6,9 @@
 //!    noise, stated in the report) to give models that are good but not perfect;
 //! 2. extraction ([`crate::archive::run`]): tumour and a 3 mm ring at 0.1 mm per pixel;
 //! 3. the statistics stage ([`crate::train::run`]);
-//! 4. the clinical and combined models and the report ([`crate::report::run`]), with `age` and `lvi`
+//! 4. a texture map of the first case's tumour and ring ([`crate::maps`], written by
+//!    [`super::map`] into `maps/`), which the report shows;
+//! 5. the clinical and combined models and the report ([`crate::report::run`]), with `age` and `lvi`
 //!    read from the feature table (the manifest's pass-through columns).
 
 use std::path::{Path, PathBuf};
@@ -14,13 +16,16 @@ use std::path::{Path, PathBuf};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::map::Formats;
 use crate::archive::{self, ArchiveOptions, Progress};
 use crate::clinical::ClinicalOptions;
-use crate::extract::Settings;
-use crate::io::read_manifest_table;
+use crate::extract::{CheckedSettings, Settings};
+use crate::io::{read_manifest_table, ManifestRow};
+use crate::maps::KernelSettings;
 use crate::matrix::cpu::CpuBackend;
+use crate::params::FeatureClassSelection;
 use crate::report::error::{ReportError, ReportResult};
-use crate::report::{self, ReportOptions};
+use crate::report::{self, MapsShown, ReportOptions};
 use crate::roi::RingWidth;
 use crate::train::{self, StudyConfig, TrainOptions};
 
@@ -86,6 +91,52 @@ fn add_label_noise(manifest: &Path, share: f64, seed: u64) -> ReportResult<usize
     Ok(flipped)
 }
 
+/// The feature the demo maps.
+const DEMO_MAP_FEATURE: &str = "glcm_JointEntropy";
+
+/// Maps [`DEMO_MAP_FEATURE`] over the first case's tumour and ring (kernel radius 2) into
+/// `out/maps/<case id>/` (NIfTI and PNG), for the report.
+fn demo_maps(
+    cases: &[ManifestRow],
+    settings: &CheckedSettings,
+    out: &Path,
+) -> ReportResult<Option<MapsShown>> {
+    let Some(case) = cases.first() else {
+        return Ok(None);
+    };
+    let mut selected = settings.clone().settings();
+    selected.feature_classes = Some(
+        FeatureClassSelection::parse_list(DEMO_MAP_FEATURE)
+            .map_err(|e| ReportError::Extract(crate::Error::Setting(e)))?,
+    );
+    let selected = selected.check()?;
+    let kernel = KernelSettings {
+        radius: 2,
+        ..KernelSettings::default()
+    };
+    let id = crate::io::manifest::file_name_of_id(&case.id);
+    let dir = out.join("maps").join(&id);
+    let formats = Formats {
+        tiff: false,
+        ..Formats::default()
+    };
+    super::map::map_case(case, &selected, kernel, None, (&dir, formats))?;
+    let images = ["tumor", "ring3mm"]
+        .iter()
+        .map(|region| {
+            let name = format!("{region}_original_{DEMO_MAP_FEATURE}");
+            (dir.join(format!("{name}.png")), name)
+        })
+        .collect();
+    Ok(Some(MapsShown {
+        description: format!(
+            "GLCM joint entropy of case {} from the 5x5 kernel around each pixel (sonorad map,              PyRadiomics' voxel-based extraction), in the tumour and in its 3 mm ring: where              the texture is disordered. NIfTI files of both maps are in maps/{id}/.",
+            case.id
+        ),
+        images,
+    }))
+}
+
 /// Run the demo; returns the path of `report.html`.
 pub fn run(options: &DemoOptions) -> ReportResult<PathBuf> {
     let cohort = options.out.join("cohort");
@@ -105,6 +156,7 @@ pub fn run(options: &DemoOptions) -> ReportResult<PathBuf> {
     archive_options.force = true;
     archive_options.progress = Progress::Quiet;
     archive::run(&manifest, &settings, &CpuBackend, &archive_options)?;
+    let maps = demo_maps(&manifest.cases, &settings, &options.out)?;
     let train_options = TrainOptions {
         features: features.clone(),
         outcome: "outcome".into(),
@@ -135,6 +187,7 @@ pub fn run(options: &DemoOptions) -> ReportResult<PathBuf> {
                 options.seed,
                 100.0 * LABEL_NOISE
             )],
+            maps,
         },
     )?;
     Ok(options.out.join("report.html"))

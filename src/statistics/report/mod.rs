@@ -37,6 +37,44 @@ pub struct ReportOptions {
     pub clinical_options: ClinicalOptions,
     /// Notes printed at the top of the report (e.g. which variable stands in for another).
     pub notes: Vec<String>,
+    /// Texture maps to show (`sonorad map`'s heatmaps), with what they show.
+    pub maps: Option<MapsShown>,
+}
+
+/// Texture-map heatmaps the report shows side by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapsShown {
+    /// What the maps are (case, feature, kernel), printed above them.
+    pub description: String,
+    /// Each heatmap's PNG file and its caption.
+    pub images: Vec<(PathBuf, String)>,
+}
+
+/// The section showing texture maps, each PNG embedded as a `data:` URI so that the report
+/// stays one self-contained file.
+fn maps_section(maps: &MapsShown) -> ReportResult<String> {
+    use base64::Engine as _;
+    let mut figures = String::new();
+    for (path, caption) in &maps.images {
+        let png = std::fs::read(path).map_err(|e| ReportError::Read {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let data = base64::engine::general_purpose::STANDARD.encode(png);
+        figures.push_str(&format!(
+            "<figure class=\"map\"><img src=\"data:image/png;base64,{data}\" alt=\"{}\" style=\"max-width:100%\"><figcaption>{}</figcaption></figure>",
+            escape(caption),
+            escape(caption)
+        ));
+    }
+    Ok(section(
+        "maps",
+        "Texture maps",
+        &format!(
+            "<p>{}</p><div style=\"display:flex;flex-wrap:wrap;gap:1em\">{figures}</div>",
+            escape(&maps.description)
+        ),
+    ))
 }
 
 /// SHA-256 of a file, as lowercase hex.
@@ -1383,6 +1421,9 @@ pub fn run(
         models_section(study),
         roc_section(study, clinical_study.as_ref(), dir, &figures_dir)?,
     ];
+    if let Some(maps) = &options.maps {
+        sections.insert(3, maps_section(maps)?);
+    }
     if let Some(c) = &clinical_study {
         sections.extend(clinical_sections(c, options, &figures_dir)?);
     }
