@@ -113,6 +113,35 @@ e2e() {
         'BEGIN { printf "| %s | %.3f s | %.3f s | %.3f s | %.2fx | %.2fx | %s |\n", w, c, g, a, c / g, c / a, s }' >> "$table"
 }
 
+# Texture maps (#20) of one generated image of SIZE² pixels, kernel radius 2, every first-order
+# and texture feature, NIfTI output: the CPU path on all cores, two rounds (the maps are
+# computed on the CPU threads; the GPU path of #20 is not built yet, so this row is the CPU
+# baseline its target is measured against). Uses $sonorad, $raw and $table of `run`.
+maps() {
+    local size=$1 dir=/tmp/sonorad-map-cohort
+    "$sonorad" generate --cases 1 --size "$size" --seed 5 --out "$dir" >> "$raw" 2>&1
+    local image mask
+    image=$(ls "$dir"/images/* | head -n 1)
+    mask=$(ls "$dir"/masks/* | head -n 1)
+    local r start end times=()
+    for ((r = 1; r <= 2; r++)); do
+        start=$EPOCHREALTIME
+        "$sonorad" map --image "$image" --mask "$mask" --kernel-radius 2 --formats nifti \
+            --backend cpu --out "$dir/maps" >> "$raw" 2>&1
+        end=$EPOCHREALTIME
+        times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")
+    done
+    {
+        echo
+        echo "## texture maps, ${size}² generated image, kernel radius 2, all 93 features (CPU path, $(nproc) cores)"
+        echo
+        echo "| round | wall time | maps |"
+        echo "|---|---:|---:|"
+        echo "| 1 | ${times[0]} s | $(ls "$dir"/maps/*.nii.gz | wc -l) |"
+        echo "| 2 | ${times[1]} s | |"
+    } >> "$table"
+}
+
 run() {
     local out=$1
     mkdir -p "$out"
@@ -182,8 +211,8 @@ run() {
     } >> "$table"
     rm -f "$out/bench.md"
 
-    local cohort=/tmp/sonorad-cohort2048 cohort_cases=32 cohort_size=2048
-    [[ "$small" == 1 ]] && cohort_cases=4 cohort_size=256
+    local cohort=/tmp/sonorad-cohort2048 cohort_cases=32 cohort_size=2048 map_size=1024
+    [[ "$small" == 1 ]] && cohort_cases=4 cohort_size=256 map_size=128
     "$sonorad" generate --cases "$cohort_cases" --size "$cohort_size" --out "$cohort" >> "$raw" 2>&1
     head -n 17 "$cohort/manifest.csv" > "$cohort/manifest16.csv"
     {
@@ -199,6 +228,7 @@ run() {
         --spacing 0.1 "${filters[@]}"
     e2e cohort-filtered "$cohort/manifest16.csv" "tumour, original + LoG 1,2,3 mm + wavelet" 2 \
         --spacing 0.1 "${filters[@]}"
+    maps "$map_size"
     echo "== trace of one gpu run on the BUSI cases" >> "$raw"
     "$sonorad" extract --backend gpu --trace --quiet --force --manifest "$busi/manifest.csv" \
         --ring 3mm --spacing 0.1 --out /tmp/sonorad-trace.csv >> "$raw" 2>&1 || true

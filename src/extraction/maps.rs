@@ -196,23 +196,30 @@ pub fn texture_maps(
     };
     let pixels: Vec<usize> = (0..width * height).filter(|&k| in_region[k]).collect();
     let wanted = |f: &Feature| FeatureClassSelection::selects(selection, f.class, f.name);
-    let features: Vec<(usize, Vec<f64>, Vec<String>)> = pixels
-        .par_iter()
-        .map(|&k| {
-            let f = window.kernel_features(k % width, k / width);
-            let f: Vec<&Feature> = f.iter().filter(|f| wanted(f)).collect();
-            let names = f
-                .iter()
-                .map(|f| format!("{}_{}", f.class, f.name))
-                .collect();
-            (k, f.iter().map(|f| f.value).collect(), names)
-        })
-        .collect();
-    let names = features.first().map(|f| f.2.clone()).unwrap_or_default();
+    // the names from the first kernel; every kernel gives the same features in the same order
+    let names: Vec<String> = match pixels.first() {
+        Some(&k) => window
+            .kernel_features(k % width, k / width)
+            .iter()
+            .filter(|f| wanted(f))
+            .map(|f| format!("{}_{}", f.class, f.name))
+            .collect(),
+        None => Vec::new(),
+    };
     let mut maps = vec![vec![kernel.init_value; width * height]; names.len()];
-    for (k, values, _) in features {
-        for (map, v) in maps.iter_mut().zip(values) {
-            map[k] = v;
+    // a few thousand kernels at a time: their values, then into the maps (bounded memory)
+    for chunk in pixels.chunks(4096) {
+        let values: Vec<Vec<f64>> = chunk
+            .par_iter()
+            .map(|&k| {
+                let f = window.kernel_features(k % width, k / width);
+                f.iter().filter(|f| wanted(f)).map(|f| f.value).collect()
+            })
+            .collect();
+        for (&k, values) in chunk.iter().zip(values) {
+            for (map, v) in maps.iter_mut().zip(values) {
+                map[k] = v;
+            }
         }
     }
     Ok(TextureMaps {
