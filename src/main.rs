@@ -11,7 +11,6 @@ use sonorad::archive::{self, ArchiveOptions, OutputFormat, Progress, Shard};
 use sonorad::commands::map;
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, EnabledImageType, Settings};
-use sonorad::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
 use sonorad::maps::KernelSettings;
 use sonorad::matrix::{self, BackendChoice};
@@ -183,29 +182,8 @@ struct FilterArgs {
 impl FilterArgs {
     /// The enabled image types, each binned with `binning`.
     fn enabled(&self, binning: Binning) -> Result<Vec<EnabledImageType>> {
-        self.filters
-            .iter()
-            .map(|name| Ok(EnabledImageType::new(self.image_type(name)?, binning)))
-            .collect()
-    }
-
-    /// The image type of a `--filters` entry.
-    fn image_type(&self, name: &str) -> Result<ImageType> {
-        let name = name.trim();
-        let Some(kind) = ImageKind::from_cli_name(name) else {
-            bail!(
-                "--filters: unknown image type '{name}' ({})",
-                ImageKind::names(ImageKind::cli_name)
-            )
-        };
-        Ok(kind.with(&FilterOptions {
-            sigmas: self.log_sigma.iter().map(|&s| Sigma::mm(s)).collect(),
-            wavelet: WaveletSettings {
-                wavelet: Wavelet::from_name(&self.wavelet)?,
-                ..WaveletSettings::default()
-            },
-            gradient_use_spacing: true,
-        }))
+        extract::enabled_image_types(&self.filters, &self.log_sigma, &self.wavelet, binning)
+            .map_err(|e| anyhow::anyhow!("--filters: {e}"))
     }
 
     /// Whether only the original image is asked for.

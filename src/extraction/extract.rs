@@ -15,7 +15,7 @@ use crate::discretize::{Binning, GrayLevels, StoredCrop};
 use crate::error::{Error, Result};
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
 use crate::filters::device::DeviceFilters;
-use crate::filters::ImageType;
+use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use crate::io::image::read_image_file_rows;
 use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing};
 use crate::matrix::{Backend, Matrices};
@@ -227,6 +227,72 @@ pub fn load_frame(
 ) -> Result<LoadedCase> {
     let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings, false)?;
     draw_regions(file, &mask, tumor, settings)
+}
+
+/// A case from an image and a mask already in memory (arrays handed over by a binding, for
+/// instance): the tumour and its rings drawn as [`load_case`] draws them from files; errors
+/// name the image's and the mask's `source`.
+pub fn case_from_memory(
+    file: ImageFile,
+    mask: &LabelMap,
+    settings: &CheckedSettings,
+) -> Result<LoadedCase> {
+    let tumor = tumor_region(mask, settings.label)?;
+    draw_regions(file, mask, tumor, settings)
+}
+
+/// The features of one loaded case: its regions filtered (on the backend's device when it
+/// has one), discretized, their matrices built by `backend`, and the formulas, as a row of
+/// [`extract_case`].
+pub fn extract_loaded(
+    case: &LoadedCase,
+    settings: &CheckedSettings,
+    backend: &dyn Backend,
+) -> Result<FeatureRow> {
+    let clock = CaseClock::start(&case.image.source, settings);
+    let regions = prepare_case(case, settings, backend.filters())?;
+    let grays: Vec<&GrayLevels> = regions.iter().map(|r| &r.gray).collect();
+    let matrices = backend.build(&grays)?;
+    row(
+        &regions,
+        &matrices,
+        case.spacing,
+        settings.feature_classes.as_deref(),
+        &clock,
+    )
+}
+
+/// The enabled image types of command-line style names (`original`, `log`, `wavelet`, ...,
+/// as `--filters` takes them), the LoG at `sigmas` (mm), the wavelet named `wavelet`, each
+/// binned with `binning`: the one reading of these settings for the command line and the
+/// bindings.
+pub fn enabled_image_types(
+    names: &[String],
+    sigmas: &[f64],
+    wavelet: &str,
+    binning: Binning,
+) -> Result<Vec<EnabledImageType>> {
+    let options = FilterOptions {
+        sigmas: sigmas.iter().map(|&s| Sigma::mm(s)).collect(),
+        wavelet: WaveletSettings {
+            wavelet: Wavelet::from_name(wavelet).map_err(|e| Error::Setting(e.to_string()))?,
+            ..WaveletSettings::default()
+        },
+        gradient_use_spacing: true,
+    };
+    names
+        .iter()
+        .map(|name| {
+            let name = name.trim();
+            let kind = ImageKind::from_cli_name(name).ok_or_else(|| {
+                Error::Setting(format!(
+                    "unknown image type '{name}' ({})",
+                    ImageKind::names(ImageKind::cli_name)
+                ))
+            })?;
+            Ok(EnabledImageType::new(kind.with(&options), binning))
+        })
+        .collect()
 }
 
 /// [`load_frame`] with every row of the image decoded, for uses that read beyond the regions'

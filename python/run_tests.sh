@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds the Python package into a venv and runs its tests (python/tests) against the
+# `sonorad` binary of the same checkout. Used by tests/python.rs (cargo test).
+# Environment: SONORAD_BIN (the binary), PYTHON_VENV (default target/python-venv).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv=${PYTHON_VENV:-$root/target/python-venv}
+# exit status 77: this machine cannot set up the venv (no python3 venv module, no package
+# index); tests/python.rs reports that as a skip unless SONORAD_REQUIRE_PYTHON=1
+if [[ ! -x "$venv/bin/python" ]]; then
+    python3 -m venv "$venv" || exit 77
+fi
+"$venv/bin/pip" install -q --disable-pip-version-check maturin numpy pandas pytest pillow || exit 77
+# the extension in release mode, installed into the venv (its own target folder: the
+# cdylib needs other flags than the command line's build)
+(cd "$root/python" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" \
+    CARGO_TARGET_DIR="$root/python/target" maturin develop --release --quiet)
+"$venv/bin/python" -m pytest -q "$root/python/tests" "$@"

@@ -1,0 +1,104 @@
+"""sonorad from Python: PyRadiomics-identical radiomics features of 2D ultrasound images.
+
+    import sonorad
+    extractor = sonorad.Extractor(bin_width=25, rings=["3mm"], spacing=0.1)
+    features = extractor.execute("scan.png", "scan_mask.png")     # {name: value}
+    table = extractor.extract_manifest("cases.csv")                # pandas DataFrame
+
+The extraction is sonorad's Rust library (the same code as the `sonorad` command line); this
+module is a thin shell over it. Settings are checked when the Extractor is made
+(`SettingsError`, a ValueError, with the command line's message); a bad file or array raises
+`InputError` (a ValueError) naming it.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Dict, Optional, Union
+
+from ._sonorad import Extractor as _Extractor
+from ._sonorad import InputError, SettingsError, __version__
+
+__all__ = ["Extractor", "SettingsError", "InputError", "__version__"]
+
+PathOrArray = Union[str, "os.PathLike[str]", Any]
+
+
+def _path_or_array(value: PathOrArray) -> Any:
+    """A path as a string; anything else (a numpy array) as it is."""
+    if isinstance(value, (str, os.PathLike)):
+        return os.fspath(value)
+    return value
+
+
+class Extractor:
+    """Feature extraction with checked settings.
+
+    Keyword arguments are the command line's: bin_width (default 25) or bin_count; rings
+    (["3mm", "10px"]); filters (["original", "log", "wavelet", "square", "squareroot",
+    "logarithm", "exponential", "gradient"]); log_sigma (mm); wavelet ("coif1", ...); label;
+    spacing (mm); backend ("auto", "cpu", "gpu", "mixed").
+    """
+
+    def __init__(self, **settings: Any) -> None:
+        self._inner = _Extractor(**settings)
+
+    @classmethod
+    def from_params(cls, path: Union[str, "os.PathLike[str]"], **settings: Any) -> "Extractor":
+        """An extractor from a PyRadiomics parameter file (imageType, featureClass, setting);
+        rings, spacing and backend as keyword arguments."""
+        extractor = cls.__new__(cls)
+        extractor._inner = _Extractor.from_params(os.fspath(path), **settings)
+        return extractor
+
+    def execute(
+        self,
+        image: PathOrArray,
+        mask: PathOrArray,
+        spacing: Optional[float] = None,
+        *,
+        pyradiomics_names: bool = False,
+    ) -> Dict[str, float]:
+        """The features of one case as a dict of names to floats.
+
+        image and mask are file paths, or 2D numpy arrays (image: uint8, uint16, float32 or
+        float64; mask: bool or integer labels; C or Fortran order), with spacing in mm for
+        arrays. Names are sonorad's columns (tumor_original_glcm_Contrast); with
+        pyradiomics_names=True the tumour's features carry PyRadiomics' own keys
+        (original_glcm_Contrast), the rings keep their prefix.
+        """
+        pairs = self._inner.execute_pairs(_path_or_array(image), _path_or_array(mask), spacing)
+        if pyradiomics_names:
+            pairs = [(n[len("tumor_"):] if n.startswith("tumor_") else n, v) for n, v in pairs]
+        return dict(pairs)
+
+    def extract_manifest(self, manifest: Any, progress: bool = True, id_column: str = "case_id"):
+        """Every case of a manifest (a CSV path, or a pandas DataFrame with the id column and
+        image, mask columns) as a pandas DataFrame: one row per case, pass-through columns
+        first, features as float64. Cases that failed are not rows; they are in
+        `result.attrs["errors"]`, a DataFrame of case_id, file and message.
+        """
+        import pandas
+
+        with tempfile.TemporaryDirectory(prefix="sonorad-") as folder:
+            if isinstance(manifest, pandas.DataFrame):
+                table = manifest.copy()
+                for column in ("image", "mask"):
+                    table[column] = [os.path.abspath(p) for p in table[column]]
+                path = os.path.join(folder, "manifest.csv")
+                table.to_csv(path, index=False)
+            else:
+                path = os.fspath(manifest)
+            out = os.path.join(folder, "features.csv")
+            errors = os.path.join(folder, "errors.csv")
+            self._inner.extract_manifest_to(path, out, errors, id_column, progress)
+            result = pandas.read_csv(out, dtype={id_column: str})
+            if os.path.exists(errors) and os.path.getsize(errors) > 0:
+                failed = pandas.read_csv(errors, dtype=str)
+            else:
+                failed = pandas.DataFrame(columns=["case_id", "file", "message"])
+        result.attrs["errors"] = failed
+        return result
+
+    def __repr__(self) -> str:
+        return repr(self._inner)

@@ -1,0 +1,46 @@
+import os
+from typing import Any, Dict, Optional, Sequence, Union
+
+import pandas
+
+__version__: str
+
+class SettingsError(ValueError): ...
+class InputError(ValueError): ...
+
+PathOrArray = Union[str, os.PathLike[str], Any]
+
+class Extractor:
+    def __init__(
+        self,
+        *,
+        bin_width: Optional[float] = ...,
+        bin_count: Optional[int] = ...,
+        rings: Sequence[str] = ...,
+        filters: Sequence[str] = ...,
+        log_sigma: Sequence[float] = ...,
+        wavelet: str = ...,
+        label: Optional[int] = ...,
+        spacing: Optional[float] = ...,
+        backend: str = ...,
+    ) -> None: ...
+    @classmethod
+    def from_params(
+        cls,
+        path: Union[str, os.PathLike[str]],
+        *,
+        rings: Sequence[str] = ...,
+        spacing: Optional[float] = ...,
+        backend: str = ...,
+    ) -> Extractor: ...
+    def execute(
+        self,
+        image: PathOrArray,
+        mask: PathOrArray,
+        spacing: Optional[float] = ...,
+        *,
+        pyradiomics_names: bool = ...,
+    ) -> Dict[str, float]: ...
+    def extract_manifest(
+        self, manifest: Union[str, os.PathLike[str], pandas.DataFrame], progress: bool = ..., id_column: str = ...
+    ) -> pandas.DataFrame: ...

@@ -1,0 +1,320 @@
+//! `sonorad._sonorad`: the Python module, a thin shell over the sonorad library.
+//!
+//! Settings are built by the library's own functions ([`extract::enabled_image_types`],
+//! [`sonorad::params::Params`], [`extract::Settings::check`]) and checked once, when an
+//! [`Extractor`] is made: a bad setting raises `SettingsError` (a `ValueError`) with the
+//! command line's message. Extraction releases the GIL. A bad file or array raises `InputError`
+//! (a `ValueError`) naming it; nothing panics across the boundary.
+
+use std::path::PathBuf;
+
+use numpy::PyReadonlyArray2;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use sonorad::archive::{self, ArchiveOptions, Progress};
+use sonorad::discretize::Binning;
+use sonorad::extract::{self, CheckedSettings, Settings};
+use sonorad::io::image::ImageFile;
+use sonorad::io::{read_manifest_table, Image, LabelMap, PixelSpacing};
+use sonorad::matrix::{self, Backend, BackendChoice, BackendOptions};
+use sonorad::params::Params;
+use sonorad::roi::RingWidth;
+
+pyo3::create_exception!(
+    _sonorad,
+    SettingsError,
+    PyValueError,
+    "A setting is invalid (the message is the command line's)."
+);
+pyo3::create_exception!(
+    _sonorad,
+    InputError,
+    PyValueError,
+    "An image, mask or manifest cannot be used (the message names it)."
+);
+
+fn settings_error(e: impl std::fmt::Display) -> PyErr {
+    SettingsError::new_err(e.to_string())
+}
+
+fn input_error(e: impl std::fmt::Display) -> PyErr {
+    InputError::new_err(e.to_string())
+}
+
+/// A feature extractor with checked settings, as `sonorad extract` runs them.
+#[pyclass(module = "sonorad._sonorad")]
+struct Extractor {
+    settings: CheckedSettings,
+    backend: Box<dyn Backend>,
+    /// Name of the backend, for `repr`.
+    backend_name: String,
+}
+
+/// The backend named `name` (`auto`, `cpu`, `gpu`, `mixed`).
+fn backend(name: &str) -> PyResult<Box<dyn Backend>> {
+    let choice = match name {
+        "auto" => BackendChoice::Auto,
+        "cpu" => BackendChoice::Cpu,
+        "gpu" => BackendChoice::Gpu,
+        "mixed" => BackendChoice::Mixed,
+        other => {
+            return Err(settings_error(format!(
+                "backend must be auto, cpu, gpu or mixed, got '{other}'"
+            )))
+        }
+    };
+    matrix::create(choice, BackendOptions::default(), |_| {}).map_err(settings_error)
+}
+
+/// The checked settings of `sonorad extract`'s flags.
+#[allow(clippy::too_many_arguments)]
+fn flag_settings(
+    bin_width: Option<f64>,
+    bin_count: Option<usize>,
+    rings: Vec<String>,
+    filters: Vec<String>,
+    log_sigma: Vec<f64>,
+    wavelet: &str,
+    label: Option<u32>,
+    spacing: Option<f64>,
+) -> PyResult<CheckedSettings> {
+    if bin_width.is_some() && bin_count.is_some() {
+        return Err(settings_error("give bin_width or bin_count, not both"));
+    }
+    let binning = Binning::from_settings(bin_width, bin_count);
+    let rings = rings
+        .iter()
+        .map(|r| r.parse::<RingWidth>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(settings_error)?;
+    let image_types = extract::enabled_image_types(&filters, &log_sigma, wavelet, binning)
+        .map_err(settings_error)?;
+    Settings {
+        label,
+        spacing,
+        rings,
+        image_types,
+        ..Settings::default()
+    }
+    .check()
+    .map_err(settings_error)
+}
+
+/// An image array (2D; uint8, uint16, float32 or float64; C or Fortran order) as an image of
+/// f64 values, row-major.
+fn image_of_array(array: &Bound<'_, PyAny>) -> PyResult<Image> {
+    fn take<T: numpy::Element + Copy + Into<f64>>(a: PyReadonlyArray2<'_, T>) -> Image {
+        let view = a.as_array();
+        let (height, width) = view.dim();
+        Image {
+            width,
+            height,
+            pixels: view.iter().map(|&v| v.into()).collect(),
+            source: PathBuf::from("<image array>"),
+        }
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u8>>() {
+        return Ok(take(a));
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u16>>() {
+        return Ok(take(a));
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f32>>() {
+        return Ok(take(a));
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f64>>() {
+        return Ok(take(a));
+    }
+    Err(input_error(
+        "image: expected a file path or a 2D numpy array of uint8, uint16, float32 or float64",
+    ))
+}
+
+/// A mask array (2D; bool or unsigned 8, 16 or 32-bit integers, or int32/int64 >= 0) as labels.
+fn mask_of_array(array: &Bound<'_, PyAny>) -> PyResult<LabelMap> {
+    fn take<T: numpy::Element + Copy>(
+        a: PyReadonlyArray2<'_, T>,
+        label: impl Fn(T) -> Option<u32>,
+    ) -> PyResult<LabelMap> {
+        let view = a.as_array();
+        let (height, width) = view.dim();
+        let labels = view
+            .iter()
+            .map(|&v| label(v))
+            .collect::<Option<Vec<u32>>>()
+            .ok_or_else(|| input_error("mask array: labels must be integers from 0 to 2^32 - 1"))?;
+        Ok(LabelMap {
+            width,
+            height,
+            labels,
+            source: PathBuf::from("<mask array>"),
+        })
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, bool>>() {
+        return take(a, |v| Some(u32::from(v)));
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u8>>() {
+        return take(a, |v| Some(u32::from(v)));
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u16>>() {
+        return take(a, |v| Some(u32::from(v)));
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u32>>() {
+        return take(a, Some);
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, i32>>() {
+        return take(a, |v| u32::try_from(v).ok());
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, i64>>() {
+        return take(a, |v| u32::try_from(v).ok());
+    }
+    Err(input_error(
+        "mask: expected a file path or a 2D numpy array of bool or integer labels",
+    ))
+}
+
+#[pymethods]
+impl Extractor {
+    /// Settings as `sonorad extract`'s flags: bin_width (default 25) or bin_count, rings
+    /// (["3mm", "10px"]), filters (["original", "log", "wavelet", ...]), log_sigma (mm),
+    /// wavelet, label, spacing (mm), backend (auto, cpu, gpu, mixed).
+    #[new]
+    #[pyo3(signature = (*, bin_width=None, bin_count=None, rings=Vec::new(), filters=vec!["original".to_string()], log_sigma=vec![1.0, 2.0, 3.0], wavelet="coif1".to_string(), label=None, spacing=None, backend="auto".to_string()))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        bin_width: Option<f64>,
+        bin_count: Option<usize>,
+        rings: Vec<String>,
+        filters: Vec<String>,
+        log_sigma: Vec<f64>,
+        wavelet: String,
+        label: Option<u32>,
+        spacing: Option<f64>,
+        backend: String,
+    ) -> PyResult<Extractor> {
+        let settings = flag_settings(
+            bin_width, bin_count, rings, filters, log_sigma, &wavelet, label, spacing,
+        )?;
+        Ok(Extractor {
+            settings,
+            backend: self::backend(&backend)?,
+            backend_name: backend,
+        })
+    }
+
+    /// An extractor from a PyRadiomics parameter file (imageType, featureClass, setting), with
+    /// rings, spacing and backend as in `Extractor(...)`.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, rings=Vec::new(), spacing=None, backend="auto".to_string()))]
+    fn from_params(
+        path: PathBuf,
+        rings: Vec<String>,
+        spacing: Option<f64>,
+        backend: String,
+    ) -> PyResult<Extractor> {
+        let params = Params::read(&path).map_err(settings_error)?;
+        let rings = rings
+            .iter()
+            .map(|r| r.parse::<RingWidth>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(settings_error)?;
+        let settings = params
+            .apply(Settings {
+                rings,
+                spacing,
+                ..Settings::default()
+            })
+            .check()
+            .map_err(settings_error)?;
+        Ok(Extractor {
+            settings,
+            backend: self::backend(&backend)?,
+            backend_name: backend,
+        })
+    }
+
+    /// The features of one case, as `(name, value)` pairs in the command line's order:
+    /// `image` and `mask` are both file paths, or both 2D numpy arrays (then `spacing` in mm,
+    /// if known). The GIL is released while extracting.
+    #[pyo3(signature = (image, mask, spacing=None))]
+    fn execute_pairs(
+        &self,
+        py: Python<'_>,
+        image: &Bound<'_, PyAny>,
+        mask: &Bound<'_, PyAny>,
+        spacing: Option<f64>,
+    ) -> PyResult<Vec<(String, f64)>> {
+        let settings = match spacing {
+            Some(s) => {
+                let mut changed = self.settings.clone().settings();
+                changed.spacing = Some(s);
+                changed.check().map_err(settings_error)?
+            }
+            None => self.settings.clone(),
+        };
+        let backend = self.backend.as_ref();
+        if let (Ok(image), Ok(mask)) = (image.extract::<PathBuf>(), mask.extract::<PathBuf>()) {
+            return py
+                .detach(|| extract::extract_case(&image, &mask, &settings, backend))
+                .map_err(input_error);
+        }
+        let image = image_of_array(image)?;
+        let mask = mask_of_array(mask)?;
+        let file = ImageFile {
+            image,
+            spacing: spacing.map(|s| PixelSpacing { row: s, column: s }),
+        };
+        py.detach(|| {
+            let case = extract::case_from_memory(file, &mask, &settings)?;
+            extract::extract_loaded(&case, &settings, backend)
+        })
+        .map_err(input_error)
+    }
+
+    /// Extracts every case of a manifest CSV (as `sonorad extract --manifest`) into the CSV
+    /// `out`, per-case errors into `errors`; returns the number of cases written and failed.
+    #[pyo3(signature = (manifest, out, errors, id_column="case_id".to_string(), progress=true))]
+    fn extract_manifest_to(
+        &self,
+        py: Python<'_>,
+        manifest: PathBuf,
+        out: PathBuf,
+        errors: PathBuf,
+        id_column: String,
+        progress: bool,
+    ) -> PyResult<(usize, usize)> {
+        let table = read_manifest_table(&manifest, &id_column).map_err(input_error)?;
+        let mut options = ArchiveOptions::new(&out);
+        options.force = true;
+        options.errors = Some(errors);
+        options.id_column = id_column;
+        options.progress = if progress {
+            Progress::Auto
+        } else {
+            Progress::Quiet
+        };
+        let summary = py
+            .detach(|| archive::run(&table, &self.settings, self.backend.as_ref(), &options))
+            .map_err(input_error)?;
+        Ok((summary.extracted, summary.failed))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Extractor(backend={:?} -> {})",
+            self.backend_name,
+            self.backend.describe()
+        )
+    }
+}
+
+/// The module: the extractor and its exceptions.
+#[pymodule]
+fn _sonorad(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Extractor>()?;
+    m.add("SettingsError", m.py().get_type::<SettingsError>())?;
+    m.add("InputError", m.py().get_type::<InputError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

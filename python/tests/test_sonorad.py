@@ -1,0 +1,133 @@
+"""The Python package against the command line, on the bundled BUSI sample.
+
+Run by python/run_tests.sh (which builds the extension into a venv), with SONORAD_BIN set to
+the `sonorad` binary of the same commit.
+"""
+import csv
+import io
+import os
+import subprocess
+
+import numpy as np
+import pandas
+import pytest
+from PIL import Image
+
+import sonorad
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUSI = os.path.join(ROOT, "tests", "fixtures", "busi")
+IMAGE = os.path.join(BUSI, "benign", "benign (2).png")
+MASK = os.path.join(BUSI, "benign", "benign (2)_mask.png")
+SETTINGS = dict(rings=["3mm"], spacing=0.1, filters=["original", "log"], log_sigma=[1.0, 2.0])
+CLI_FLAGS = ["--ring", "3mm", "--spacing", "0.1", "--filters", "original,log", "--log-sigma", "1,2"]
+
+
+def cli(*args):
+    out = subprocess.run([os.environ["SONORAD_BIN"], *args], capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def cli_case(image, mask):
+    text = cli("extract", "--backend", "cpu", "--image", image, "--mask", mask, *CLI_FLAGS)
+    rows = csv.reader(io.StringIO(text))
+    next(rows)
+    return {name: float(value) for name, value in rows}
+
+
+def test_execute_equals_the_command_line():
+    ours = sonorad.Extractor(backend="cpu", **SETTINGS).execute(IMAGE, MASK)
+    theirs = cli_case(IMAGE, MASK)
+    assert list(ours) == list(theirs)
+    for name, value in theirs.items():
+        assert ours[name] == value or (np.isnan(value) and np.isnan(ours[name])), name
+    # tumour, 3 mm ring; original + LoG 1, 2: 9 shape + 3 x 93 per region
+    assert len(ours) == 2 * (9 + 3 * 93)
+
+
+def test_numpy_arrays_equal_the_files_in_either_order():
+    pixels = np.asarray(Image.open(IMAGE).convert("L"))
+    labels = np.asarray(Image.open(MASK).convert("L"))
+    extractor = sonorad.Extractor(backend="cpu", **SETTINGS)
+    from_files = extractor.execute(IMAGE, MASK)
+    for image in (pixels, np.asfortranarray(pixels), pixels.astype(np.float32), pixels.astype(np.uint16)):
+        from_arrays = extractor.execute(image, labels, spacing=0.1)
+        assert from_arrays == from_files
+    assert extractor.execute(pixels, labels > 0, spacing=0.1) == from_files
+
+
+def test_pyradiomics_names_for_the_tumour():
+    features = sonorad.Extractor(backend="cpu").execute(IMAGE, MASK, pyradiomics_names=True)
+    assert "original_glcm_Contrast" in features
+    assert "original_shape2D_PixelSurface" in features
+    assert not any(name.startswith("tumor_") for name in features)
+
+
+def test_extract_manifest_equals_the_command_line(tmp_path):
+    manifest = os.path.join(BUSI, "manifest.csv")
+    result = sonorad.Extractor(backend="cpu", **SETTINGS).extract_manifest(manifest, progress=False)
+    out = tmp_path / "cli.csv"
+    cli("extract", "--backend", "cpu", "--manifest", manifest, *CLI_FLAGS, "--quiet", "--out", str(out))
+    expected = pandas.read_csv(out, dtype={"case_id": str})
+    assert list(result.columns) == list(expected.columns)
+    pandas.testing.assert_frame_equal(result, expected)
+    features = [c for c in result.columns if c.startswith("tumor_")]
+    assert all(result[c].dtype == np.float64 for c in features)
+    assert len(result.attrs["errors"]) == 0
+
+
+def test_a_failed_case_is_collected_not_raised(tmp_path):
+    table = pandas.DataFrame(
+        {
+            "case_id": ["good", "bad"],
+            "image": [IMAGE, IMAGE],
+            "mask": [MASK, str(tmp_path / "missing_mask.png")],
+        }
+    )
+    result = sonorad.Extractor(backend="cpu").extract_manifest(table, progress=False)
+    assert list(result["case_id"]) == ["good"]
+    errors = result.attrs["errors"]
+    assert list(errors["case_id"]) == ["bad"]
+    assert "missing_mask.png" in errors.to_csv()
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(bin_width=-1.0), "bin width"),
+        (dict(bin_width=10.0, bin_count=8), "not both"),
+        (dict(filters=["nope"]), "unknown image type 'nope'"),
+        (dict(rings=["3 furlongs"]), "3 furlongs"),
+        (dict(backend="tpu"), "backend must be"),
+        (dict(wavelet="db99"), "unknown wavelet 'db99'"),
+    ],
+)
+def test_settings_errors_are_value_errors_with_the_cli_message(settings, message):
+    with pytest.raises(sonorad.SettingsError, match=message) as caught:
+        sonorad.Extractor(**settings)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_bad_inputs_raise_naming_the_file(tmp_path):
+    extractor = sonorad.Extractor(backend="cpu")
+    with pytest.raises(sonorad.InputError, match="no_such_image.png"):
+        extractor.execute(str(tmp_path / "no_such_image.png"), MASK)
+    with pytest.raises(sonorad.InputError, match="2D numpy array"):
+        extractor.execute(np.zeros((4, 4, 3), dtype=np.uint8), np.zeros((4, 4), dtype=np.uint8))
+    with pytest.raises(sonorad.InputError, match="mask array"):
+        extractor.execute(np.zeros((8, 8), dtype=np.uint8), -np.ones((8, 8), dtype=np.int64))
+    with pytest.raises(sonorad.InputError, match="mask is 8x9 but image <image array> is 8x8"):
+        extractor.execute(np.zeros((8, 8), dtype=np.uint8), np.ones((9, 8), dtype=np.uint8))
+
+
+def test_from_params_reads_a_pyradiomics_file(tmp_path):
+    params = tmp_path / "study.yaml"
+    params.write_text("setting:\n  binWidth: 10\nimageType:\n  Original: {}\nfeatureClass:\n  glcm: [Contrast]\n")
+    features = sonorad.Extractor.from_params(params, backend="cpu").execute(IMAGE, MASK)
+    assert list(features) == ["tumor_original_glcm_Contrast"]
+    theirs = cli("extract", "--backend", "cpu", "--params", str(params), "--image", IMAGE, "--mask", MASK)
+    assert features["tumor_original_glcm_Contrast"] == float(theirs.splitlines()[1].split(",")[1])
+    with pytest.raises(sonorad.SettingsError, match="normalize"):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text("setting:\n  normalize: true\n")
+        sonorad.Extractor.from_params(bad)

@@ -1,0 +1,40 @@
+//! The Python package (`python/`): `python/run_tests.sh` builds it with maturin into a venv and
+//! runs its pytest suite (`python/tests`), which checks the package against this checkout's
+//! `sonorad` binary: the same features from files, numpy arrays and manifests, the settings
+//! errors and the bad inputs. When the machine cannot set up the venv (no `python3 -m venv`,
+//! no package index) the test prints a loud SKIPPED line; with `SONORAD_REQUIRE_PYTHON=1` (set
+//! by `.ci/run`) it fails instead.
+
+use std::process::Command;
+
+#[path = "common/skip.rs"]
+mod skip;
+
+#[test]
+fn python_package_equals_the_command_line() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = Command::new("bash")
+        .arg(format!("{root}/python/run_tests.sh"))
+        .env("SONORAD_BIN", env!("CARGO_BIN_EXE_sonorad"))
+        .output()
+        .expect("bash");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.code() == Some(77) {
+        if std::env::var("SONORAD_REQUIRE_PYTHON").is_ok_and(|v| v == "1") {
+            panic!("SONORAD_REQUIRE_PYTHON=1 but the Python venv cannot be set up:\n{log}");
+        }
+        skip::announce(&format!(
+            "the Python package tests need python3 with venv and a package index:\n{log}"
+        ));
+        return;
+    }
+    assert!(
+        output.status.success(),
+        "python/run_tests.sh failed:\n{log}"
+    );
+    assert!(log.contains(" passed"), "{log}");
+}
