@@ -17,11 +17,82 @@ import tempfile
 from typing import Any, Dict, Optional, Union
 
 from ._sonorad import Extractor as _Extractor
-from ._sonorad import InputError, SettingsError, __version__
+from ._sonorad import InputError, SettingsError, __version__, predict_to, train_study
 
-__all__ = ["Extractor", "SettingsError", "InputError", "__version__"]
+__all__ = ["Extractor", "Study", "train", "SettingsError", "InputError", "__version__"]
 
 PathOrArray = Union[str, "os.PathLike[str]", Any]
+
+
+def _table_path(table: Any, folder: str, name: str) -> str:
+    """A CSV path for a path, or for a pandas DataFrame written into `folder` as `name`."""
+    if isinstance(table, (str, os.PathLike)):
+        return os.fspath(table)
+    path = os.path.join(folder, name)
+    table.to_csv(path, index=False)
+    return path
+
+
+class Study:
+    """A fitted study: what `sonorad train` writes into its folder, as DataFrames.
+
+    metrics: every model's AUC (DeLong CI), cutoff and rates on both cohorts (metrics.csv);
+    selection: the LASSO-selected features and their coefficients (selection.json);
+    scores: each case's cohort, outcome and Rad-score (scores.csv);
+    report_path: the HTML report; clinical_skipped: why the clinical models were not fitted.
+    """
+
+    def __init__(self, folder: str, clinical_skipped: Optional[str]) -> None:
+        import json
+
+        import pandas
+
+        self.folder = folder
+        self.report_path = os.path.join(folder, "report.html")
+        self.clinical_skipped = clinical_skipped
+        self.metrics = pandas.read_csv(os.path.join(folder, "metrics.csv"))
+        self.scores = pandas.read_csv(os.path.join(folder, "scores.csv"), dtype={"case_id": str})
+        with open(os.path.join(folder, "selection.json")) as f:
+            lasso = json.load(f)["lasso"]
+        kept = pandas.DataFrame({"feature": lasso["features"], "coefficient": lasso["coefficients"]})
+        self.selection = kept[kept["coefficient"] != 0].reset_index(drop=True)
+
+    def predict(self, new_features: Any, clinical: Any = None):
+        """Scores new cases (a feature table path or DataFrame, with the clinical table for a
+        combined model) as `sonorad predict --model model.json` does; a DataFrame equal to its
+        output."""
+        import pandas
+
+        with tempfile.TemporaryDirectory(prefix="sonorad-") as folder:
+            features = _table_path(new_features, folder, "features.csv")
+            clinical_path = None if clinical is None else _table_path(clinical, folder, "clinical.csv")
+            out = os.path.join(folder, "predictions.csv")
+            predict_to(os.path.join(self.folder, "model.json"), features, out, clinical_path)
+            return pandas.read_csv(out, dtype={"case_id": str})
+
+    def __repr__(self) -> str:
+        return f"Study({self.folder!r}, {len(self.selection)} selected features)"
+
+
+def train(
+    features: Any,
+    outcome: str = "outcome",
+    clinical: Any = None,
+    out: Optional[str] = None,
+    **study_settings: Any,
+) -> Study:
+    """Fits a study as `sonorad train` does: split, mRMR, LASSO Rad-score, six classifiers,
+    with `clinical` the clinical and combined models, and the report, into `out` (default: a
+    new temporary folder, kept). features and clinical: CSV paths or pandas DataFrames.
+    study_settings: clinical_vars, split_column, config (a StudyConfig file), seed,
+    validation_fraction, mrmr_k, bootstrap, notes.
+    """
+    folder = out or tempfile.mkdtemp(prefix="sonorad-study-")
+    os.makedirs(folder, exist_ok=True)
+    features_path = _table_path(features, folder, "input_features.csv")
+    clinical_path = None if clinical is None else _table_path(clinical, folder, "input_clinical.csv")
+    skipped = train_study(features_path, outcome, folder, clinical=clinical_path, **study_settings)
+    return Study(folder, skipped)
 
 
 def _path_or_array(value: PathOrArray) -> Any:

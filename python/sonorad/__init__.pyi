@@ -44,3 +44,28 @@ class Extractor:
     def extract_manifest(
         self, manifest: Union[str, os.PathLike[str], pandas.DataFrame], progress: bool = ..., id_column: str = ...
     ) -> pandas.DataFrame: ...
+
+class Study:
+    folder: str
+    report_path: str
+    clinical_skipped: Optional[str]
+    metrics: pandas.DataFrame
+    selection: pandas.DataFrame
+    scores: pandas.DataFrame
+    def predict(self, new_features: Union[str, os.PathLike[str], pandas.DataFrame], clinical: Union[None, str, os.PathLike[str], pandas.DataFrame] = ...) -> pandas.DataFrame: ...
+
+def train(
+    features: Union[str, os.PathLike[str], pandas.DataFrame],
+    outcome: str = ...,
+    clinical: Union[None, str, os.PathLike[str], pandas.DataFrame] = ...,
+    out: Optional[str] = ...,
+    *,
+    clinical_vars: Optional[Sequence[str]] = ...,
+    split_column: Optional[str] = ...,
+    config: Optional[str] = ...,
+    seed: Optional[int] = ...,
+    validation_fraction: Optional[float] = ...,
+    mrmr_k: Optional[int] = ...,
+    bootstrap: int = ...,
+    notes: Sequence[str] = ...,
+) -> Study: ...

@@ -13,13 +13,18 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use sonorad::archive::{self, ArchiveOptions, Progress};
+use sonorad::clinical::ClinicalOptions;
+use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, Settings};
 use sonorad::io::image::ImageFile;
 use sonorad::io::{read_manifest_table, Image, LabelMap, PixelSpacing};
 use sonorad::matrix::{self, Backend, BackendChoice, BackendOptions};
 use sonorad::params::Params;
+use sonorad::report::{self, ReportOptions};
 use sonorad::roi::RingWidth;
+use sonorad::table::FeatureTable;
+use sonorad::train::{self, StudyConfig, TrainOptions};
 
 pyo3::create_exception!(
     _sonorad,
@@ -309,10 +314,97 @@ impl Extractor {
     }
 }
 
-/// The module: the extractor and its exceptions.
+/// Fits a study as `sonorad train` does (statistics stage, clinical and combined models with
+/// a clinical table, the report) into `out`; returns why the clinical models were skipped, if
+/// they were. The GIL is released.
+#[pyfunction]
+#[pyo3(signature = (features, outcome, out, *, clinical=None, clinical_vars=None, split_column=None, config=None, seed=None, validation_fraction=None, mrmr_k=None, bootstrap=1000, notes=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
+fn train_study(
+    py: Python<'_>,
+    features: PathBuf,
+    outcome: String,
+    out: PathBuf,
+    clinical: Option<PathBuf>,
+    clinical_vars: Option<Vec<String>>,
+    split_column: Option<String>,
+    config: Option<PathBuf>,
+    seed: Option<u64>,
+    validation_fraction: Option<f64>,
+    mrmr_k: Option<usize>,
+    bootstrap: usize,
+    notes: Vec<String>,
+) -> PyResult<Option<String>> {
+    let mut study = match &config {
+        Some(path) => StudyConfig::read(path).map_err(settings_error)?,
+        None => StudyConfig::default(),
+    };
+    study.seed = seed.unwrap_or(study.seed);
+    study.validation_fraction = validation_fraction.unwrap_or(study.validation_fraction);
+    study.mrmr_k = mrmr_k.unwrap_or(study.mrmr_k);
+    let options = TrainOptions {
+        features,
+        outcome,
+        split_column,
+        icc_features: None,
+        config: study,
+        out,
+    };
+    let report_options = ReportOptions {
+        clinical,
+        clinical_options: ClinicalOptions {
+            variables: clinical_vars,
+            resamples: bootstrap,
+            seed: options.config.seed,
+        },
+        notes,
+        maps: None,
+    };
+    py.detach(|| {
+        let trained = train::run(&options).map_err(|e| e.to_string())?;
+        report::run(&trained, &options, &report_options)
+            .map(|outcome| outcome.clinical_skipped)
+            .map_err(|e| e.to_string())
+    })
+    .map_err(input_error)
+}
+
+/// Scores new cases with a study's `model.json` as `sonorad predict` does, into the CSV `out`.
+#[pyfunction]
+#[pyo3(signature = (model, features, out, clinical=None))]
+fn predict_to(
+    py: Python<'_>,
+    model: PathBuf,
+    features: PathBuf,
+    out: PathBuf,
+    clinical: Option<PathBuf>,
+) -> PyResult<()> {
+    py.detach(|| -> Result<(), String> {
+        let models = TrainedModels::read(&model).map_err(|e| e.to_string())?;
+        let features = FeatureTable::read(&features).map_err(|e| e.to_string())?;
+        let clinical = clinical
+            .as_deref()
+            .map(FeatureTable::read)
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let predictions =
+            predict(&models, &features, clinical.as_ref()).map_err(|e| e.to_string())?;
+        let file = std::fs::File::create(&out)
+            .map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
+        let mut writer = std::io::BufWriter::new(file);
+        write_predictions(&predictions, &mut writer)
+            .and_then(|()| std::io::Write::flush(&mut writer))
+            .map_err(|e| format!("{}: {e}", out.display()))
+    })
+    .map_err(input_error)
+}
+
+/// The module: the extractor, the study and scoring functions, and the exceptions.
 #[pymodule]
 fn _sonorad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Extractor>()?;
+    m.add_function(wrap_pyfunction!(train_study, m)?)?;
+    m.add_function(wrap_pyfunction!(predict_to, m)?)?;
     m.add("SettingsError", m.py().get_type::<SettingsError>())?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

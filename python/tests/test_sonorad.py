@@ -131,3 +131,46 @@ def test_from_params_reads_a_pyradiomics_file(tmp_path):
         bad = tmp_path / "bad.yaml"
         bad.write_text("setting:\n  normalize: true\n")
         sonorad.Extractor.from_params(bad)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo's folder: a generated cohort's features (with age and lvi) and its study."""
+    folder = tmp_path_factory.mktemp("demo")
+    cli("demo", "--out", str(folder))
+    return folder
+
+
+def test_train_equals_the_command_line_study(demo, tmp_path):
+    features = pandas.read_csv(demo / "features.csv", dtype={"case_id": str})
+    study = sonorad.train(features, outcome="outcome", clinical=demo / "features.csv", out=str(tmp_path / "study"), seed=42)
+    assert study.clinical_skipped is None
+    assert os.path.exists(study.report_path)
+    pandas.testing.assert_frame_equal(study.metrics, pandas.read_csv(demo / "metrics.csv"))
+    pandas.testing.assert_frame_equal(study.scores, pandas.read_csv(demo / "scores.csv", dtype={"case_id": str}))
+    assert len(study.selection) > 0 and (study.selection["coefficient"] != 0).all()
+
+
+def test_study_predict_equals_the_command_line(demo, tmp_path):
+    study = sonorad.train(demo / "features.csv", clinical=demo / "features.csv", out=str(tmp_path / "study"), seed=42)
+    ours = study.predict(demo / "features.csv", clinical=demo / "features.csv")
+    out = tmp_path / "cli_predictions.csv"
+    cli("predict", "--model", str(tmp_path / "study" / "model.json"), "--features", str(demo / "features.csv"),
+        "--clinical", str(demo / "features.csv"), "--out", str(out))
+    pandas.testing.assert_frame_equal(ours, pandas.read_csv(out, dtype={"case_id": str}))
+    with pytest.raises(sonorad.InputError, match="nothing.csv"):
+        study.predict(str(tmp_path / "nothing.csv"))
+
+
+def test_dask_local_cluster_equals_one_process():
+    from dask import distributed
+    import sonorad.dask
+
+    manifest = os.path.join(BUSI, "manifest.csv")
+    single = sonorad.Extractor(backend="cpu", **SETTINGS).extract_manifest(manifest, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            spread = sonorad.dask.extract_manifest(manifest, client, backend="cpu", **SETTINGS)
+    assert len(spread) == len(single) == 6
+    pandas.testing.assert_frame_equal(spread, single)
+    assert len(spread.attrs["errors"]) == 0
