@@ -10,7 +10,7 @@ venv=${PYTHON_VENV:-$root/target/python-venv}
 if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv" || exit 77
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check maturin numpy pandas pytest pillow "dask[distributed]" || exit 77
+"$venv/bin/pip" install -q --disable-pip-version-check maturin numpy pandas pytest pillow tqdm "dask[distributed]" || exit 77
 # the extension in release mode, installed into the venv (its own target folder: the
 # cdylib needs other flags than the command line's build)
 (cd "$root/python" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" \

@@ -143,13 +143,36 @@ class Extractor:
             pairs = [(n[len("tumor_"):] if n.startswith("tumor_") else n, v) for n, v in pairs]
         return dict(pairs)
 
-    def extract_manifest(self, manifest: Any, progress: bool = True, id_column: str = "case_id"):
+    def extract_manifest(self, manifest: Any, progress: Any = True, id_column: str = "case_id"):
         """Every case of a manifest (a CSV path, or a pandas DataFrame with the id column and
         image, mask columns) as a pandas DataFrame: one row per case, pass-through columns
         first, features as float64. Cases that failed are not rows; they are in
         `result.attrs["errors"]`, a DataFrame of case_id, file and message.
+
+        progress: True shows a tqdm bar (in a terminal and in Jupyter, through tqdm.auto) when
+        tqdm is installed, else the command line's bar on a terminal; False shows nothing; a
+        callable is told (done, failed, total) after every chunk of cases.
         """
         import pandas
+
+        callback, bar = None, None
+        if callable(progress):
+            callback, progress = progress, False
+        elif progress:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                bar = tqdm(unit="case", desc="sonorad")
+
+                def callback(done: int, failed: int, total: int) -> None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+                    if failed:
+                        bar.set_postfix(failed=failed)
+
+                progress = False
 
         with tempfile.TemporaryDirectory(prefix="sonorad-") as folder:
             if isinstance(manifest, pandas.DataFrame):
@@ -162,7 +185,11 @@ class Extractor:
                 path = os.fspath(manifest)
             out = os.path.join(folder, "features.csv")
             errors = os.path.join(folder, "errors.csv")
-            self._inner.extract_manifest_to(path, out, errors, id_column, progress)
+            try:
+                self._inner.extract_manifest_to(path, out, errors, id_column, progress, callback)
+            finally:
+                if bar is not None:
+                    bar.close()
             result = pandas.read_csv(out, dtype={id_column: str})
             if os.path.exists(errors) and os.path.getsize(errors) > 0:
                 failed = pandas.read_csv(errors, dtype=str)

@@ -12,7 +12,7 @@ use numpy::PyReadonlyArray2;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use sonorad::archive::{self, ArchiveOptions, Progress};
+use sonorad::archive::{self, ArchiveOptions, Progress, ProgressHook};
 use sonorad::clinical::ClinicalOptions;
 use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
 use sonorad::discretize::Binning;
@@ -279,7 +279,10 @@ impl Extractor {
 
     /// Extracts every case of a manifest CSV (as `sonorad extract --manifest`) into the CSV
     /// `out`, per-case errors into `errors`; returns the number of cases written and failed.
-    #[pyo3(signature = (manifest, out, errors, id_column="case_id".to_string(), progress=true))]
+    /// `progress`: the command line's bar on a terminal; `on_progress`: a callable told
+    /// `(done, failed, total)` after every chunk (a notebook's bar).
+    #[pyo3(signature = (manifest, out, errors, id_column="case_id".to_string(), progress=true, on_progress=None))]
+    #[allow(clippy::too_many_arguments)]
     fn extract_manifest_to(
         &self,
         py: Python<'_>,
@@ -288,6 +291,7 @@ impl Extractor {
         errors: PathBuf,
         id_column: String,
         progress: bool,
+        on_progress: Option<Py<PyAny>>,
     ) -> PyResult<(usize, usize)> {
         let table = read_manifest_table(&manifest, &id_column).map_err(input_error)?;
         let mut options = ArchiveOptions::new(&out);
@@ -299,6 +303,14 @@ impl Extractor {
         } else {
             Progress::Quiet
         };
+        options.on_progress = on_progress.map(|callback| {
+            ProgressHook(std::sync::Arc::new(move |done, failed, total| {
+                // a display's failure must not stop the run
+                Python::attach(|py| {
+                    let _ = callback.call1(py, (done, failed, total));
+                });
+            }))
+        });
         let summary = py
             .detach(|| archive::run(&table, &self.settings, self.backend.as_ref(), &options))
             .map_err(input_error)?;

@@ -174,3 +174,13 @@ def test_dask_local_cluster_equals_one_process():
     assert len(spread) == len(single) == 6
     pandas.testing.assert_frame_equal(spread, single)
     assert len(spread.attrs["errors"]) == 0
+
+
+def test_progress_reaches_a_callable_and_a_tqdm_bar(capsys):
+    calls = []
+    manifest = os.path.join(BUSI, "manifest.csv")
+    extractor = sonorad.Extractor(backend="cpu")
+    extractor.extract_manifest(manifest, progress=lambda *done: calls.append(done))
+    assert calls and calls[-1] == (6, 0, 6)
+    extractor.extract_manifest(manifest, progress=True)
+    assert "6/6" in capsys.readouterr().err

@@ -103,6 +103,19 @@ pub struct ArchiveOptions {
     pub progress: Progress,
     /// Name of the id column in the output.
     pub id_column: String,
+    /// Told after every chunk how many cases are done and failed, of how many: a caller's own
+    /// progress display (a notebook's bar), besides `progress`.
+    pub on_progress: Option<ProgressHook>,
+}
+
+/// A callback told `(done, failed, total)` cases after every chunk of an archive run.
+#[derive(Clone)]
+pub struct ProgressHook(pub std::sync::Arc<dyn Fn(usize, usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 impl ArchiveOptions {
@@ -118,6 +131,7 @@ impl ArchiveOptions {
             shard: None,
             memory_budget_mib: 1024,
             progress: Progress::Auto,
+            on_progress: None,
             id_column: "case_id".into(),
         }
     }
@@ -482,6 +496,9 @@ pub fn run(
                     failed,
                     options.progress == Progress::Quiet,
                 );
+                if let Some(hook) = &options.on_progress {
+                    (hook.0)(skipped + extracted + failed, failed, cases.len());
+                }
                 sent
             },
         );

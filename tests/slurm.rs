@@ -1,0 +1,53 @@
+//! The README's Slurm example, run for real: `tests/slurm/run.sh` starts a single-node Slurm
+//! cluster (munge, slurmctld, one slurmd, no cgroup plugins), submits
+//! `examples/slurm/submit.sh` (a 4-task job array over the BUSI sample and its `afterok`
+//! merge), and compares the merged table with a single run byte for byte. The README shows
+//! those two scripts verbatim (checked here). Without Slurm installed the test prints a loud
+//! SKIPPED line (a failure under `SONORAD_REQUIRE_SLURM=1`, set by `.ci/run`, which installs
+//! it); when the sandbox cannot start the daemons, it says so loudly with the daemons' logs.
+
+use std::process::Command;
+
+#[path = "common/skip.rs"]
+mod skip;
+
+#[test]
+fn the_readme_shows_the_slurm_scripts_that_run() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    for script in ["extract_array.sh", "submit.sh"] {
+        let text = std::fs::read_to_string(format!("{root}/examples/slurm/{script}")).unwrap();
+        assert!(
+            readme.contains(&text),
+            "README lacks examples/slurm/{script} verbatim"
+        );
+    }
+}
+
+#[test]
+fn slurm_job_array_and_merge_equal_a_single_run() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = Command::new("bash")
+        .arg(format!("{root}/tests/slurm/run.sh"))
+        .env("SONORAD_BIN", env!("CARGO_BIN_EXE_sonorad"))
+        .output()
+        .expect("bash");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    match output.status.code() {
+        Some(77) if std::env::var("SONORAD_REQUIRE_SLURM").is_ok_and(|v| v == "1") => {
+            panic!("SONORAD_REQUIRE_SLURM=1 but Slurm is not installed:\n{log}")
+        }
+        Some(77) => skip::announce(&format!("the Slurm test needs slurm-wlm and munge:\n{log}")),
+        Some(78) => skip::announce(&format!(
+            "the Slurm test could not start a cluster in this sandbox:\n{log}"
+        )),
+        _ => {
+            assert!(output.status.success(), "tests/slurm/run.sh failed:\n{log}");
+            assert!(log.contains("equals a single run byte for byte"), "{log}");
+        }
+    }
+}
