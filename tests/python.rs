@@ -1,9 +1,10 @@
 //! The Python package (`python/`): `python/run_tests.sh` builds its wheel with maturin,
-//! installs it into a venv and runs its pytest suite (`python/tests`), which checks the package against this checkout's
-//! `sonorad` binary: the same features from files, numpy arrays and manifests, the settings
-//! errors and the bad inputs. When the machine cannot set up the venv (no `python3 -m venv`,
-//! no package index) the test prints a loud SKIPPED line; with `SONORAD_REQUIRE_PYTHON=1` (set
-//! by `.ci/run`) it fails instead.
+//! installs it into a venv and runs its pytest suite (`python/tests`), which checks the
+//! installed package against this checkout's `sonorad` binary: the same features from files,
+//! numpy arrays and manifests, the study and its predictions, a Dask cluster, progress, the
+//! settings errors and the bad inputs. When the machine cannot set up the venv (no
+//! `python3 -m venv`, no package index) the test prints a loud SKIPPED line; with
+//! `SONORAD_REQUIRE_PYTHON=1` (set by `.ci/run`) it fails instead.
 
 use std::process::Command;
 
