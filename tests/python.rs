@@ -6,25 +6,17 @@
 //! `python3 -m venv`, no package index) the test prints a loud SKIPPED line; with
 //! `SONORAD_REQUIRE_PYTHON=1` (set by `.ci/run`) it fails instead.
 
-use std::process::Command;
-
 #[path = "common/skip.rs"]
 mod skip;
 
+#[path = "common/script.rs"]
+mod script;
+use script::run_script;
+
 #[test]
 fn python_package_equals_the_command_line() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let output = Command::new("bash")
-        .arg(format!("{root}/python/run_tests.sh"))
-        .env("SONORAD_BIN", env!("CARGO_BIN_EXE_sonorad"))
-        .output()
-        .expect("bash");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    if output.status.code() == Some(77) {
+    let (code, log) = run_script("python/run_tests.sh");
+    if code == Some(77) {
         if std::env::var("SONORAD_REQUIRE_PYTHON").is_ok_and(|v| v == "1") {
             panic!("SONORAD_REQUIRE_PYTHON=1 but the Python venv cannot be set up:\n{log}");
         }
@@ -33,9 +25,6 @@ fn python_package_equals_the_command_line() {
         ));
         return;
     }
-    assert!(
-        output.status.success(),
-        "python/run_tests.sh failed:\n{log}"
-    );
+    assert!(code == Some(0), "python/run_tests.sh failed:\n{log}");
     assert!(log.contains(" passed"), "{log}");
 }

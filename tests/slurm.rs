@@ -6,10 +6,12 @@
 //! SKIPPED line (a failure under `SONORAD_REQUIRE_SLURM=1`, set by `.ci/run`, which installs
 //! it); when the sandbox cannot start the daemons, it says so loudly with the daemons' logs.
 
-use std::process::Command;
-
 #[path = "common/skip.rs"]
 mod skip;
+
+#[path = "common/script.rs"]
+mod script;
+use script::run_script;
 
 #[test]
 fn the_readme_shows_the_slurm_scripts_that_run() {
@@ -26,18 +28,8 @@ fn the_readme_shows_the_slurm_scripts_that_run() {
 
 #[test]
 fn slurm_job_array_and_merge_equal_a_single_run() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let output = Command::new("bash")
-        .arg(format!("{root}/tests/slurm/run.sh"))
-        .env("SONORAD_BIN", env!("CARGO_BIN_EXE_sonorad"))
-        .output()
-        .expect("bash");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    match output.status.code() {
+    let (code, log) = run_script("tests/slurm/run.sh");
+    match code {
         Some(77) if std::env::var("SONORAD_REQUIRE_SLURM").is_ok_and(|v| v == "1") => {
             panic!("SONORAD_REQUIRE_SLURM=1 but Slurm is not installed:\n{log}")
         }
@@ -46,7 +38,7 @@ fn slurm_job_array_and_merge_equal_a_single_run() {
             "the Slurm test could not start a cluster in this sandbox:\n{log}"
         )),
         _ => {
-            assert!(output.status.success(), "tests/slurm/run.sh failed:\n{log}");
+            assert!(code == Some(0), "tests/slurm/run.sh failed:\n{log}");
             assert!(log.contains("equals a single run byte for byte"), "{log}");
         }
     }

@@ -288,3 +288,34 @@ pub(crate) fn pipeline(
         cache: None,
     })
 }
+
+/// Helpers of the tests that check host structs against their WGSL mirrors.
+#[cfg(test)]
+pub(crate) mod tests {
+    /// Field names of a Rust struct, in order, read from its `Debug` output.
+    pub(crate) fn rust_fields(debug: &str) -> Vec<String> {
+        let inner = &debug[debug.find('{').unwrap() + 1..debug.rfind('}').unwrap()];
+        inner
+            .split(',')
+            .filter_map(|f| f.split(':').next())
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .collect()
+    }
+
+    /// Field names of `struct NAME` in WGSL `source`, in order, each checked to be u32.
+    pub(crate) fn wgsl_u32_fields(source: &str, name: &str) -> Vec<String> {
+        let start = source.find(&format!("struct {name} {{")).unwrap();
+        let body = &source[start..start + source[start..].find('}').unwrap()];
+        body.lines()
+            .skip(1)
+            .filter_map(|line| line.split("//").next())
+            .filter(|f| f.contains(':'))
+            .map(|f| {
+                let (field, ty) = f.split_once(':').unwrap();
+                assert_eq!(ty.trim().trim_end_matches(','), "u32", "{name}.{field}");
+                field.trim().to_string()
+            })
+            .collect()
+    }
+}

@@ -639,8 +639,8 @@ pub fn prepare_case(
     discretize_case(case, &images, &clock)
 }
 
-/// The images of a case's enabled image types with their binning ([`case_images`]), for
-/// uses that read whole images rather than discretized regions (texture maps), within the
+/// The images of a case's enabled image types with their binning, as the pipeline filters them,
+/// for uses that read whole images rather than discretized regions (texture maps), within the
 /// case's time budget.
 pub fn filtered_images<'a>(
     case: &'a LoadedCase,

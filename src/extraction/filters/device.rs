@@ -726,35 +726,13 @@ fn unpack(image: &Image, plan: &Plan, values: &[f64]) -> Vec<FilterOutput> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::tests::{rust_fields, wgsl_u32_fields};
     use crate::filters::{Sigma, Wavelet};
-
-    /// Field names of `struct Step` in `shaders/filter_records.wgsl`, in order, each u32.
-    fn wgsl_fields() -> Vec<String> {
-        let source = RECORDS;
-        let start = source.find("struct Step {").unwrap();
-        let body = &source[start..start + source[start..].find('}').unwrap()];
-        body.lines()
-            .skip(1)
-            .filter_map(|line| line.split("//").next())
-            .filter(|f| f.contains(':'))
-            .map(|f| {
-                let (field, ty) = f.split_once(':').unwrap();
-                assert_eq!(ty.trim().trim_end_matches(','), "u32", "Step.{field}");
-                field.trim().to_string()
-            })
-            .collect()
-    }
 
     #[test]
     fn the_shader_step_has_the_rust_fields_in_order() {
-        let debug = format!("{:?}", Step::default());
-        let rust: Vec<String> = debug["Step {".len()..debug.len() - 1]
-            .split(',')
-            .filter_map(|f| f.split(':').next())
-            .map(|f| f.trim().to_string())
-            .filter(|f| !f.is_empty())
-            .collect();
-        assert_eq!(wgsl_fields(), rust);
+        let rust = rust_fields(&format!("{:?}", Step::default()));
+        assert_eq!(wgsl_u32_fields(RECORDS, "Step"), rust);
         assert_eq!(std::mem::size_of::<Step>(), 4 * rust.len());
         assert!(std::mem::size_of::<Step>() as u64 <= STEP_STRIDE);
         let prelude = shader_constants();

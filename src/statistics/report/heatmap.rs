@@ -2,7 +2,7 @@
 //! outlined, with a colour bar and a title, as a PNG. `sonorad map` writes one per map, and the
 //! demo's report shows one.
 //!
-//! The image is scaled (nearest neighbour) so that its longer side is [`DISPLAY`] pixels;
+//! The image is scaled (nearest neighbour) so that its longer side is 480 pixels;
 //! colours span the map's smallest to largest finite value inside the region, and pixels
 //! outside the region (or with no finite value) show the gray image alone.
 

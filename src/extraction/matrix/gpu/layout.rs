@@ -508,6 +508,7 @@ fn zones(levels: usize, dense: &[u32], large: &[u32]) -> GlszmMatrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::tests::{rust_fields, wgsl_u32_fields};
 
     fn region(width: usize, height: usize, ranks: Vec<u32>) -> GrayLevels {
         let levels = (1..=ranks.iter().copied().max().unwrap_or(0)).collect();
@@ -528,32 +529,9 @@ mod tests {
         region(ranks.len(), 1, ranks)
     }
 
-    /// Field names of a Rust struct, in order, read from its `Debug` output.
-    fn rust_fields(debug: &str) -> Vec<String> {
-        let inner = &debug[debug.find('{').unwrap() + 1..debug.rfind('}').unwrap()];
-        inner
-            .split(',')
-            .filter_map(|f| f.split(':').next())
-            .map(|f| f.trim().to_string())
-            .filter(|f| !f.is_empty())
-            .collect()
-    }
-
     /// Field names of `struct NAME` in `shaders/records.wgsl`, in order, each checked to be u32.
     fn wgsl_fields(name: &str) -> Vec<String> {
-        let source = include_str!("../../../../shaders/records.wgsl");
-        let start = source.find(&format!("struct {name} {{")).unwrap();
-        let body = &source[start..start + source[start..].find('}').unwrap()];
-        body.lines()
-            .skip(1)
-            .filter_map(|line| line.split("//").next())
-            .filter(|f| f.contains(':'))
-            .map(|f| {
-                let (field, ty) = f.split_once(':').unwrap();
-                assert_eq!(ty.trim().trim_end_matches(','), "u32", "{name}.{field}");
-                field.trim().to_string()
-            })
-            .collect()
+        wgsl_u32_fields(include_str!("../../../../shaders/records.wgsl"), name)
     }
 
     #[test]
