@@ -78,15 +78,8 @@ struct MapArgs {
     /// Id column of the manifest.
     #[arg(long, default_value = "case_id")]
     id_column: String,
-    /// Only mask pixels with this label form the tumour.
-    #[arg(long)]
-    label: Option<u32>,
-    /// Pixel spacing in mm (square pixels).
-    #[arg(long)]
-    spacing: Option<f64>,
-    /// Peritumoral ring width (`3mm`, `10px`); repeat for several rings: each is mapped too.
-    #[arg(long = "ring")]
-    rings: Vec<RingWidth>,
+    #[command(flatten)]
+    regions: RegionArgs,
     /// Half the kernel's side: each region pixel's kernel is the (2r + 1)² square around it.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
     kernel_radius: u32,
@@ -164,6 +157,21 @@ struct BenchArgs {
     trace: bool,
 }
 
+/// The region flags of `extract` and `map`.
+#[derive(Args)]
+struct RegionArgs {
+    /// Only mask pixels with this label form the tumour.
+    #[arg(long)]
+    label: Option<u32>,
+    /// Pixel spacing in mm (square pixels).
+    #[arg(long)]
+    spacing: Option<f64>,
+    /// Peritumoral ring width, e.g. `3mm` or `10px`; repeat for several rings (each is
+    /// extracted, or mapped, like the tumour).
+    #[arg(long = "ring")]
+    rings: Vec<RingWidth>,
+}
+
 /// The image-type flags of `extract` and `bench`.
 #[derive(Args)]
 struct FilterArgs {
@@ -216,15 +224,8 @@ struct ExtractArgs {
     /// Id column of the manifest.
     #[arg(long, default_value = "case_id")]
     id_column: String,
-    /// Only mask pixels with this label form the tumour.
-    #[arg(long)]
-    label: Option<u32>,
-    /// Pixel spacing in mm (square pixels).
-    #[arg(long)]
-    spacing: Option<f64>,
-    /// Peritumoral ring width, e.g. `3mm` or `10px`; repeat for several rings.
-    #[arg(long = "ring")]
-    rings: Vec<RingWidth>,
+    #[command(flatten)]
+    regions: RegionArgs,
     /// Fixed bin width (default 25; edges anchored at 0).
     #[arg(long, conflicts_with = "bin_count")]
     bin_width: Option<f64>,
@@ -363,9 +364,9 @@ fn main() {
 
 fn settings(args: &ExtractArgs) -> Result<CheckedSettings> {
     let settings = Settings {
-        label: args.label,
-        spacing: args.spacing,
-        rings: args.rings.clone(),
+        label: args.regions.label,
+        spacing: args.regions.spacing,
+        rings: args.regions.rings.clone(),
         case_time_budget: Some(case_time_budget(args.case_time_budget)?),
         mask_folder: args.write_masks.clone(),
         ..Settings::default()
@@ -487,9 +488,9 @@ fn run_merge(args: MergeArgs) -> Result<i32> {
 /// The settings and kernels of `sonorad map`: a parameter file's, else the flags'.
 fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
     let settings = Settings {
-        label: args.label,
-        spacing: args.spacing,
-        rings: args.rings.clone(),
+        label: args.regions.label,
+        spacing: args.regions.spacing,
+        rings: args.regions.rings.clone(),
         ..Settings::default()
     };
     let mut kernel = KernelSettings {
