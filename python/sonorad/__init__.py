@@ -108,11 +108,17 @@ class Extractor:
     Keyword arguments are the command line's: bin_width (default 25) or bin_count; rings
     (["3mm", "10px"]); filters (["original", "log", "wavelet", "square", "squareroot",
     "logarithm", "exponential", "gradient"]); log_sigma (mm); wavelet ("coif1", ...); label;
-    spacing (mm); backend ("auto", "cpu", "gpu", "mixed").
+    spacing (mm); backend ("auto", "cpu", "gpu", "mixed"). A PyRadiomics parameter file as
+    the first argument (as RadiomicsFeatureExtractor takes it) replaces the extraction settings;
+    rings, spacing and backend still apply.
     """
 
-    def __init__(self, **settings: Any) -> None:
-        self._inner = _Extractor(**settings)
+    def __init__(self, params: Optional[Union[str, "os.PathLike[str]"]] = None, **settings: Any) -> None:
+        # a parameter file as the first argument, as RadiomicsFeatureExtractor takes it
+        if params is not None:
+            self._inner = _Extractor.from_params(os.fspath(params), **settings)
+        else:
+            self._inner = _Extractor(**settings)
 
     @classmethod
     def from_params(cls, path: Union[str, "os.PathLike[str]"], **settings: Any) -> "Extractor":

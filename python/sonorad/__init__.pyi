@@ -13,6 +13,7 @@ PathOrArray = Union[str, os.PathLike[str], Any]
 class Extractor:
     def __init__(
         self,
+        params: Union[None, str, os.PathLike[str]] = ...,
         *,
         bin_width: Optional[float] = ...,
         bin_count: Optional[int] = ...,

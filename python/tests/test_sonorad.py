@@ -125,6 +125,9 @@ def test_from_params_reads_a_pyradiomics_file(tmp_path):
     params.write_text("setting:\n  binWidth: 10\nimageType:\n  Original: {}\nfeatureClass:\n  glcm: [Contrast]\n")
     features = sonorad.Extractor.from_params(params, backend="cpu").execute(IMAGE, MASK)
     assert list(features) == ["tumor_original_glcm_Contrast"]
+    # as RadiomicsFeatureExtractor takes it: the parameter file first
+    swapped = sonorad.Extractor(str(params), backend="cpu").execute(IMAGE, MASK, pyradiomics_names=True)
+    assert swapped == {"original_glcm_Contrast": features["tumor_original_glcm_Contrast"]}
     theirs = cli("extract", "--backend", "cpu", "--params", str(params), "--image", IMAGE, "--mask", MASK)
     assert features["tumor_original_glcm_Contrast"] == float(theirs.splitlines()[1].split(",")[1])
     with pytest.raises(sonorad.SettingsError, match="normalize"):
