@@ -72,6 +72,15 @@ fn backend(name: &str) -> PyResult<Box<dyn Backend>> {
     matrix::create(choice, BackendOptions::default(), |_| {}).map_err(settings_error)
 }
 
+/// Ring widths as `--ring` takes them (`3mm`, `10px`).
+fn parse_rings(rings: &[String]) -> PyResult<Vec<RingWidth>> {
+    rings
+        .iter()
+        .map(|r| r.parse::<RingWidth>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(settings_error)
+}
+
 /// The checked settings of `sonorad extract`'s flags.
 #[allow(clippy::too_many_arguments)]
 fn flag_settings(
@@ -88,11 +97,7 @@ fn flag_settings(
         return Err(settings_error("give bin_width or bin_count, not both"));
     }
     let binning = Binning::from_settings(bin_width, bin_count);
-    let rings = rings
-        .iter()
-        .map(|r| r.parse::<RingWidth>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(settings_error)?;
+    let rings = parse_rings(&rings)?;
     let image_types = extract::enabled_image_types(&filters, &log_sigma, wavelet, binning)
         .map_err(settings_error)?;
     Settings {
@@ -219,11 +224,7 @@ impl Extractor {
         backend: String,
     ) -> PyResult<Extractor> {
         let params = Params::read(&path).map_err(settings_error)?;
-        let rings = rings
-            .iter()
-            .map(|r| r.parse::<RingWidth>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(settings_error)?;
+        let rings = parse_rings(&rings)?;
         let settings = params
             .apply(Settings {
                 rings,

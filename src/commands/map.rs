@@ -108,7 +108,16 @@ pub fn write_case(
     std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
     let (w, h) = (case.image.width, case.image.height);
     let spacing = case.spacing.unwrap_or(1.0);
-    let masks: Vec<Vec<bool>> = maps.iter().map(|m| region_mask(case, &m.region)).collect();
+    // each map's region as a full-image mask, for its heatmap's overlay and outline
+    let masks: Vec<Vec<bool>> = maps
+        .iter()
+        .map(|m| {
+            case.regions
+                .iter()
+                .find(|r| r.name == m.region)
+                .map_or_else(|| vec![false; w * h], |r| r.to_full_mask(w, h))
+        })
+        .collect();
     let jobs: Vec<(usize, usize)> = maps
         .iter()
         .enumerate()
@@ -152,19 +161,6 @@ pub fn write_case(
         maps: written.len(),
         page,
     })
-}
-
-/// The full-image mask of the case's region named `name`.
-fn region_mask(case: &LoadedCase, name: &str) -> Vec<bool> {
-    let (w, h) = (case.image.width, case.image.height);
-    let mut inside = vec![false; w * h];
-    if let Some(r) = case.regions.iter().find(|r| r.name == name) {
-        for (k, &m) in r.mask.iter().enumerate() {
-            let (x, y) = (r.x0 + k % r.width, r.y0 + k / r.width);
-            inside[y * w + x] = m;
-        }
-    }
-    inside
 }
 
 /// A 2D NIfTI-1 file of 32-bit floats (gzip-compressed for `.nii.gz`), x along the columns,

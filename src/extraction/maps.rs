@@ -30,6 +30,11 @@ use crate::matrix::cpu::{self, Wanted};
 use crate::params::FeatureClassSelection;
 use crate::roi::Region;
 
+/// Most memory the maps of one region may take together (f64 values over the window): a
+/// whole-image region of a large image with every feature would otherwise ask for hundreds of
+/// gigabytes.
+pub const MAX_MAP_BYTES: u64 = 4 << 30;
+
 /// How the kernels of a map are drawn (PyRadiomics' `voxelSetting`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KernelSettings {
@@ -206,6 +211,7 @@ pub fn texture_maps(
             .collect(),
         None => Vec::new(),
     };
+    check_map_size(image, region, names.len(), (width, height), MAX_MAP_BYTES)?;
     let mut maps = vec![vec![kernel.init_value; width * height]; names.len()];
     // a few thousand kernels at a time: their values, then into the maps (bounded memory)
     for chunk in pixels.chunks(4096) {
@@ -230,6 +236,28 @@ pub fn texture_maps(
         names,
         values: maps,
     })
+}
+
+/// An error naming the image when `features` maps over a `width × height` window would take
+/// more than `limit` bytes.
+fn check_map_size(
+    image: &Image,
+    region: &Region,
+    features: usize,
+    (width, height): (usize, usize),
+    limit: u64,
+) -> Result<()> {
+    let bytes = features as u64 * (width * height) as u64 * 8;
+    if bytes <= limit {
+        return Ok(());
+    }
+    Err(Error::Setting(format!(
+        "{}: the maps of region '{}' would take {} MiB ({features} features over a {width}x{height} window), above the limit of {} MiB; map fewer features (--features) at a time",
+        image.source.display(),
+        region.name,
+        bytes >> 20,
+        limit >> 20
+    )))
 }
 
 /// A region's window after binning: what every kernel reads.
@@ -294,5 +322,32 @@ impl Window<'_> {
         };
         let matrices = cpu::build_wanted(&prepared.gray, wanted);
         class_features(&prepared, &matrices, None, wants)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Maps too large for memory are refused before anything is allocated, naming the image,
+    /// the region and what to do.
+    #[test]
+    fn maps_above_the_memory_limit_are_refused() {
+        let image = Image {
+            width: 4,
+            height: 4,
+            pixels: vec![0.0; 16],
+            source: "big.png".into(),
+        };
+        let region = Region::from_full_mask("tumor", &[true; 16], 4, 4).unwrap();
+        assert!(check_map_size(&image, &region, 93, (4096, 4096), MAX_MAP_BYTES).is_err());
+        assert!(check_map_size(&image, &region, 93, (2048, 2048), MAX_MAP_BYTES).is_ok());
+        let message = check_map_size(&image, &region, 2, (1024, 1024), 1 << 20)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "invalid setting: big.png: the maps of region 'tumor' would take 16 MiB (2 features over a 1024x1024 window), above the limit of 1 MiB; map fewer features (--features) at a time"
+        );
     }
 }

@@ -74,10 +74,16 @@ impl Heatmap<'_> {
         self.region[k] && (outside(-1, 0) || outside(1, 0) || outside(0, -1) || outside(0, 1))
     }
 
-    /// The colour of image pixel `k`: gray, blended with the map's colour inside the region,
-    /// white on the region's outline.
-    fn colour(&self, k: usize, gray: (f64, f64), range: Option<(f64, f64)>) -> [u8; 3] {
-        if self.on_outline(k) {
+    /// The colour of image pixel `k` (on the region's `outline` or not): gray, blended with the
+    /// map's colour inside the region, white on the outline.
+    fn colour(
+        &self,
+        k: usize,
+        outline: bool,
+        gray: (f64, f64),
+        range: Option<(f64, f64)>,
+    ) -> [u8; 3] {
+        if outline {
             return [255, 255, 255];
         }
         let g = if gray.1 > gray.0 {
@@ -118,6 +124,8 @@ impl Heatmap<'_> {
                 (lo.min(v), hi.max(v))
             });
         let range = self.range();
+        // each image pixel's place on the outline, once (the display repeats pixels)
+        let outline: Vec<bool> = (0..self.gray.len()).map(|k| self.on_outline(k)).collect();
         for py in 0..dh {
             let y = ((f64::from(py) + 0.5) / scale)
                 .floor()
@@ -127,7 +135,8 @@ impl Heatmap<'_> {
                     .floor()
                     .min((self.width - 1) as f64) as usize;
                 let at = (((py + TITLE) * cw + px) * 3) as usize;
-                buffer[at..at + 3].copy_from_slice(&self.colour(y * self.width + x, gray, range));
+                let k = y * self.width + x;
+                buffer[at..at + 3].copy_from_slice(&self.colour(k, outline[k], gray, range));
             }
         }
         self.colour_bar(&mut buffer, (cw, dh), range);
@@ -250,9 +259,12 @@ mod tests {
         let h = heatmap(&gray, &values, &region);
         assert_eq!(h.range(), Some((1.0, 3.0)));
         assert!(h.on_outline(5) && h.on_outline(6) && !h.on_outline(0));
-        assert_eq!(h.colour(5, (0.0, 110.0), h.range()), [255, 255, 255]);
-        assert_eq!(h.colour(0, (0.0, 110.0), h.range()), [0, 0, 0]);
-        assert_eq!(h.colour(11, (0.0, 110.0), h.range()), [255, 255, 255]);
+        assert_eq!(h.colour(5, true, (0.0, 110.0), h.range()), [255, 255, 255]);
+        assert_eq!(h.colour(0, false, (0.0, 110.0), h.range()), [0, 0, 0]);
+        assert_eq!(
+            h.colour(11, false, (0.0, 110.0), h.range()),
+            [255, 255, 255]
+        );
         let png = h.png().unwrap();
         let decoded = image::load_from_memory(&png).unwrap().to_rgb8();
         assert_eq!(decoded.width(), 480 + BAR_BAND);
