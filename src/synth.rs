@@ -45,7 +45,7 @@ impl Lcg {
 #[derive(Debug, Clone)]
 pub struct SyntheticCase {
     /// The speckle image.
-    pub image: Image,
+    pub image: Image<'static>,
     /// Lesion mask, row-major.
     pub mask: Vec<bool>,
 }
@@ -79,7 +79,7 @@ pub fn speckle_case(size: usize, seed: u64, positive: bool) -> SyntheticCase {
         image: Image {
             width: size,
             height: size,
-            pixels,
+            pixels: pixels.into(),
             source: format!("synthetic-{seed}").into(),
         },
         mask,

@@ -86,7 +86,7 @@ fn read_array(path: &Path, dtype: &str) -> Vec<f64> {
 }
 
 /// The input image of a row: a PNG read by sonorad, or the raw float image.
-fn input(row: &Row) -> Image {
+fn input(row: &Row) -> Image<'static> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(&row.input);
@@ -94,7 +94,7 @@ fn input(row: &Row) -> Image {
         Image {
             width: row.width,
             height: row.height,
-            pixels: read_array(&path, "f64"),
+            pixels: read_array(&path, "f64").into(),
             source: path,
         }
     } else {
@@ -300,11 +300,11 @@ fn isotropic(mm: f64) -> PixelSpacing {
     }
 }
 
-fn flat(width: usize, height: usize, value: f64) -> Image {
+fn flat(width: usize, height: usize, value: f64) -> Image<'static> {
     Image {
         width,
         height,
-        pixels: vec![value; width * height],
+        pixels: vec![value; width * height].into(),
         source: PathBuf::from("flat"),
     }
 }
@@ -463,7 +463,7 @@ fn image_types_apply_in_pyradiomics_order_and_collect_skips() {
     let bad = Image {
         width: 4,
         height: 4,
-        pixels: vec![1.0; 3],
+        pixels: vec![1.0; 3].into(),
         source: PathBuf::from("bad"),
     };
     assert!(matches!(

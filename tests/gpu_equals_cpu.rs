@@ -60,7 +60,7 @@ fn random_case(
     width: usize,
     height: usize,
     sixteen_bit: bool,
-) -> (Image, Vec<bool>) {
+) -> (Image<'static>, Vec<bool>) {
     let top = if sixteen_bit { 65535.0 } else { 255.0 };
     let (fx, fy) = (rng.unit() * 0.05, rng.unit() * 0.05);
     let pixels: Vec<f64> = (0..width * height)
@@ -97,7 +97,7 @@ fn random_case(
         Image {
             width,
             height,
-            pixels,
+            pixels: pixels.into(),
             source: "generated".into(),
         },
         mask,

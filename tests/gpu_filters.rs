@@ -49,7 +49,7 @@ fn fixture(name: &str) -> std::path::PathBuf {
 }
 
 /// The inputs of `tests/filters.rs`, with their spacing.
-fn fixture_inputs() -> Vec<(Image, PixelSpacing)> {
+fn fixture_inputs() -> Vec<(Image<'static>, PixelSpacing)> {
     let spacing = |column, row| PixelSpacing { column, row };
     let mut bytes = Vec::new();
     let path = fixture("filters/tiny_float/input.f64.gz");
@@ -59,7 +59,7 @@ fn fixture_inputs() -> Vec<(Image, PixelSpacing)> {
     let tiny = Image {
         width: 23,
         height: 17,
-        pixels: bytemuck::pod_collect_to_vec::<u8, f64>(&bytes),
+        pixels: bytemuck::pod_collect_to_vec::<u8, f64>(&bytes).into(),
         source: path,
     };
     vec![
@@ -76,7 +76,7 @@ fn fixture_inputs() -> Vec<(Image, PixelSpacing)> {
 }
 
 /// A random 16-bit image with smooth structure and speckle.
-fn random_16_bit(width: usize, height: usize) -> Image {
+fn random_16_bit(width: usize, height: usize) -> Image<'static> {
     let mut rng = Lcg(19);
     let pixels = (0..width * height)
         .map(|i| {
@@ -153,7 +153,13 @@ fn compare(cpu: &[FilterOutput], device: &[FilterOutput], ulps: f64) -> Tally {
                 .iter()
                 .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
             let range = (hi - lo).max(f64::MIN_POSITIVE);
-            for (k, (&a, &b)) in ci.image.pixels.iter().zip(&di.image.pixels).enumerate() {
+            for (k, (&a, &b)) in ci
+                .image
+                .pixels
+                .iter()
+                .zip(di.image.pixels.iter())
+                .enumerate()
+            {
                 tally.pixels += 1;
                 if a.to_bits() == b.to_bits() {
                     tally.identical += 1;
@@ -257,7 +263,7 @@ fn only_the_rows_asked_for_come_back() {
         .flat_map(|o| &o.images)
         .zip(band.iter().flat_map(|o| &o.images))
     {
-        for (k, (&x, &y)) in f.image.pixels.iter().zip(&b.image.pixels).enumerate() {
+        for (k, (&x, &y)) in f.image.pixels.iter().zip(b.image.pixels.iter()).enumerate() {
             let inside = (20..51).contains(&(k / 97));
             let expected = if inside || f.name == "original" {
                 x
@@ -288,7 +294,7 @@ fn the_tiny_image_skips_the_sigma_the_cpu_skips() {
         "LoG sigma 20 mm needs at least 30x17 pixels (ceil(sigma / spacing) + 1 per axis), image is 23x17"
     );
     let zero = Image {
-        pixels: vec![0.0; image.pixels.len()],
+        pixels: vec![0.0; image.pixels.len()].into(),
         ..image.clone()
     };
     let out = filters

@@ -43,7 +43,7 @@ fn features_of(pixels: Vec<f64>, mask: &[bool], width: usize, height: usize) -> 
     let image = Image {
         width,
         height,
-        pixels,
+        pixels: pixels.into(),
         source: "ibsi phantom".into(),
     };
     let region = Region::from_full_mask("tumor", mask, width, height).unwrap();

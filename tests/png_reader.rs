@@ -124,7 +124,7 @@ fn reading_the_first_rows_stops_after_them() {
     let top = read_image_rows(&path, 10).expect("first rows");
     assert_eq!((top.width, top.height), (full.width, full.height));
     assert_eq!(full.pixels.len(), full.width * full.height);
-    assert_eq!(top.pixels, full.pixels[..10 * full.width]);
+    assert_eq!(top.pixels[..], full.pixels[..10 * full.width]);
 }
 
 #[test]

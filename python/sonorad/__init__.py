@@ -140,7 +140,8 @@ class Extractor:
 
         image and mask are file paths, or 2D numpy arrays (image: uint8, uint16, float32 or
         float64; mask: bool or integer labels; C or Fortran order), with spacing in mm for
-        arrays. Names are sonorad's columns (tumor_original_glcm_Contrast); with
+        arrays. A C-ordered float64 image and uint32 mask are read in place, without a copy;
+        do not write to them from another thread during the call. Names are sonorad's columns (tumor_original_glcm_Contrast); with
         pyradiomics_names=True the tumour's features carry PyRadiomics' own keys
         (original_glcm_Contrast), the rings keep their prefix.
         """

@@ -6,6 +6,7 @@
 //! command line's message. Extraction releases the GIL. A bad file or array raises `InputError`
 //! (a `ValueError`) naming it; nothing panics across the boundary.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use numpy::PyReadonlyArray2;
@@ -111,73 +112,122 @@ fn flag_settings(
     .map_err(settings_error)
 }
 
-/// An image array (2D; uint8, uint16, float32 or float64; C or Fortran order) as an image of
-/// f64 values, row-major.
-fn image_of_array(array: &Bound<'_, PyAny>) -> PyResult<Image> {
-    fn take<T: numpy::Element + Copy + Into<f64>>(a: PyReadonlyArray2<'_, T>) -> Image {
-        let view = a.as_array();
+/// A 2D array held for one call: read in place when it already has the library's element type
+/// and row-major layout (a C-ordered float64 image, a C-ordered uint32 mask), so that a large
+/// array is not copied; converted to that type and layout otherwise. Like other numpy
+/// extensions that release the GIL, the call reads the caller's buffer while Python runs:
+/// writing to the array from another thread during the call is the caller's race.
+enum Held<'py, T: numpy::Element> {
+    /// The caller's array, borrowed read-only for the call.
+    InPlace(PyReadonlyArray2<'py, T>),
+    /// A row-major copy in the library's element type.
+    Converted {
+        width: usize,
+        height: usize,
+        values: Vec<T>,
+    },
+}
+
+impl<'py, T: numpy::Element> Held<'py, T> {
+    /// Holds `array` in place when it is C-contiguous, else converts it with `convert`.
+    fn of<S: numpy::Element + Copy>(
+        array: PyReadonlyArray2<'py, S>,
+        in_place: impl FnOnce(PyReadonlyArray2<'py, S>) -> Option<PyReadonlyArray2<'py, T>>,
+        convert: impl Fn(S) -> Option<T>,
+    ) -> Option<Self> {
+        use numpy::PyUntypedArrayMethods;
+        if array.is_c_contiguous() {
+            if let Some(same) = in_place(array.clone()) {
+                return Some(Held::InPlace(same));
+            }
+        }
+        let view = array.as_array();
         let (height, width) = view.dim();
-        Image {
+        let values = view
+            .iter()
+            .map(|&v| convert(v))
+            .collect::<Option<Vec<T>>>()?;
+        Some(Held::Converted {
             width,
             height,
-            pixels: view.iter().map(|&v| v.into()).collect(),
-            source: PathBuf::from("<image array>"),
+            values,
+        })
+    }
+
+    /// Width, height and the row-major values.
+    fn view(&self) -> PyResult<(usize, usize, &[T])> {
+        match self {
+            Held::InPlace(array) => {
+                let (height, width) = array.as_array().dim();
+                let values = array
+                    .as_slice()
+                    .map_err(|e| input_error(format!("array: {e}")))?;
+                Ok((width, height, values))
+            }
+            Held::Converted {
+                width,
+                height,
+                values,
+            } => Ok((*width, *height, values)),
         }
     }
+}
+
+/// An image array (2D; uint8, uint16, float32 or float64; C or Fortran order) as f64 values,
+/// row-major: a C-ordered float64 array is read in place.
+fn image_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, f64>> {
+    fn held<'py, S: numpy::Element + Copy + Into<f64>>(
+        a: PyReadonlyArray2<'py, S>,
+        in_place: impl FnOnce(PyReadonlyArray2<'py, S>) -> Option<PyReadonlyArray2<'py, f64>>,
+    ) -> PyResult<Held<'py, f64>> {
+        Held::of(a, in_place, |v| Some(v.into()))
+            .ok_or_else(|| input_error("image array: cannot be read"))
+    }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u8>>() {
-        return Ok(take(a));
+        return held(a, |_| None);
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u16>>() {
-        return Ok(take(a));
+        return held(a, |_| None);
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f32>>() {
-        return Ok(take(a));
+        return held(a, |_| None);
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f64>>() {
-        return Ok(take(a));
+        return held(a, Some);
     }
     Err(input_error(
         "image: expected a file path or a 2D numpy array of uint8, uint16, float32 or float64",
     ))
 }
 
-/// A mask array (2D; bool or unsigned 8, 16 or 32-bit integers, or int32/int64 >= 0) as labels.
-fn mask_of_array(array: &Bound<'_, PyAny>) -> PyResult<LabelMap> {
-    fn take<T: numpy::Element + Copy>(
-        a: PyReadonlyArray2<'_, T>,
-        label: impl Fn(T) -> Option<u32>,
-    ) -> PyResult<LabelMap> {
-        let view = a.as_array();
-        let (height, width) = view.dim();
-        let labels = view
-            .iter()
-            .map(|&v| label(v))
-            .collect::<Option<Vec<u32>>>()
-            .ok_or_else(|| input_error("mask array: labels must be integers from 0 to 2^32 - 1"))?;
-        Ok(LabelMap {
-            width,
-            height,
-            labels,
-            source: PathBuf::from("<mask array>"),
-        })
+/// A mask array (2D; bool or unsigned 8, 16 or 32-bit integers, or int32/int64 >= 0) as u32
+/// labels, row-major: a C-ordered uint32 array is read in place.
+fn mask_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, u32>> {
+    fn held<'py, S: numpy::Element + Copy>(
+        a: PyReadonlyArray2<'py, S>,
+        in_place: impl FnOnce(PyReadonlyArray2<'py, S>) -> Option<PyReadonlyArray2<'py, u32>>,
+        label: impl Fn(S) -> Option<u32>,
+    ) -> PyResult<Held<'py, u32>> {
+        Held::of(a, in_place, label)
+            .ok_or_else(|| input_error("mask array: labels must be integers from 0 to 2^32 - 1"))
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, bool>>() {
-        return take(a, |v| Some(u32::from(v)));
+        return held(a, |_| None, |v| Some(u32::from(v)));
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u8>>() {
-        return take(a, |v| Some(u32::from(v)));
+        return held(a, |_| None, |v| Some(u32::from(v)));
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u16>>() {
-        return take(a, |v| Some(u32::from(v)));
+        return held(a, |_| None, |v| Some(u32::from(v)));
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u32>>() {
-        return take(a, Some);
+        return held(a, Some, Some);
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, i32>>() {
-        return take(a, |v| u32::try_from(v).ok());
+        return held(a, |_| None, |v| u32::try_from(v).ok());
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, i64>>() {
-        return take(a, |v| u32::try_from(v).ok());
+        return held(a, |_| None, |v| u32::try_from(v).ok());
     }
     Err(input_error(
         "mask: expected a file path or a 2D numpy array of bool or integer labels",
@@ -265,11 +315,23 @@ impl Extractor {
                 .detach(|| extract::extract_case(&image, &mask, &settings, backend))
                 .map_err(input_error);
         }
-        let image = image_of_array(image)?;
-        let mask = mask_of_array(mask)?;
+        let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
+        let ((width, height, pixels), (mask_width, mask_height, labels)) =
+            (image.view()?, mask.view()?);
         let file = ImageFile {
-            image,
+            image: Image {
+                width,
+                height,
+                pixels: Cow::Borrowed(pixels),
+                source: PathBuf::from("<image array>"),
+            },
             spacing: spacing.map(|s| PixelSpacing { row: s, column: s }),
+        };
+        let mask = LabelMap {
+            width: mask_width,
+            height: mask_height,
+            labels: Cow::Borrowed(labels),
+            source: PathBuf::from("<mask array>"),
         };
         py.detach(|| {
             let case = extract::case_from_memory(file, &mask, &settings)?;

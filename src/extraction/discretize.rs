@@ -561,11 +561,11 @@ mod tests {
     use crate::io::Image;
     use crate::roi::Region;
 
-    fn image(width: usize, height: usize, pixels: Vec<f64>) -> Image {
+    fn image(width: usize, height: usize, pixels: Vec<f64>) -> Image<'static> {
         Image {
             width,
             height,
-            pixels,
+            pixels: pixels.into(),
             source: "test".into(),
         }
     }

@@ -198,9 +198,9 @@ fn case_spacing(settings: &Settings, file: &ImageFile) -> Result<Option<f64>> {
 
 /// A case read from disk with its regions drawn.
 #[derive(Debug, Clone)]
-pub struct LoadedCase {
-    /// The image (gray values).
-    pub image: Image,
+pub struct LoadedCase<'a> {
+    /// The image (gray values), borrowed when the caller's buffer is read in place.
+    pub image: Image<'a>,
     /// The mask file (for messages).
     pub mask_path: PathBuf,
     /// The tumour first, then one region per ring, in the order of the settings.
@@ -214,7 +214,7 @@ pub fn load_case(
     image_path: &Path,
     mask_path: &Path,
     settings: &CheckedSettings,
-) -> Result<LoadedCase> {
+) -> Result<LoadedCase<'static>> {
     load_frame(image_path, mask_path, 0, settings)
 }
 
@@ -224,7 +224,7 @@ pub fn load_frame(
     mask_path: &Path,
     frame: u32,
     settings: &CheckedSettings,
-) -> Result<LoadedCase> {
+) -> Result<LoadedCase<'static>> {
     let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings, false)?;
     draw_regions(file, &mask, tumor, settings)
 }
@@ -232,11 +232,11 @@ pub fn load_frame(
 /// A case from an image and a mask already in memory (arrays handed over by a binding, for
 /// instance): the tumour and its rings drawn as [`load_case`] draws them from files; errors
 /// name the image's and the mask's `source`.
-pub fn case_from_memory(
-    file: ImageFile,
+pub fn case_from_memory<'a>(
+    file: ImageFile<'a>,
     mask: &LabelMap,
     settings: &CheckedSettings,
-) -> Result<LoadedCase> {
+) -> Result<LoadedCase<'a>> {
     let tumor = tumor_region(mask, settings.label)?;
     draw_regions(file, mask, tumor, settings)
 }
@@ -302,7 +302,7 @@ pub fn load_whole_frame(
     mask_path: &Path,
     frame: u32,
     settings: &CheckedSettings,
-) -> Result<LoadedCase> {
+) -> Result<LoadedCase<'static>> {
     let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings, true)?;
     draw_regions(file, &mask, tumor, settings)
 }
@@ -316,7 +316,7 @@ fn read_pair(
     frame: u32,
     settings: &CheckedSettings,
     whole: bool,
-) -> Result<(ImageFile, LabelMap, Region)> {
+) -> Result<(ImageFile<'static>, LabelMap<'static>, Region)> {
     let mask = match read_mask_file(mask_path, frame) {
         Err(Error::Decode { message, .. }) if frame > 0 && message.starts_with("frame ") => {
             read_mask_file(mask_path, 0)?
@@ -375,12 +375,12 @@ fn rows_needed(tumor: &Region, settings: &Settings) -> usize {
 
 /// Draws the ring regions around the tumour (found by [`read_pair`]) of a decoded image and its
 /// mask.
-fn draw_regions(
-    file: ImageFile,
+fn draw_regions<'a>(
+    file: ImageFile<'a>,
     mask: &LabelMap,
     tumor: Region,
     settings: &CheckedSettings,
-) -> Result<LoadedCase> {
+) -> Result<LoadedCase<'a>> {
     let spacing = case_spacing(settings, &file)?;
     let image = file.image;
     let mask_path = mask.source.as_path();
@@ -569,12 +569,12 @@ pub const ORIGINAL: &str = "original";
 /// binning; the original is borrowed, filtered images are computed once per case, by `device` when given (all of the
 /// case's filters in one call) and otherwise by the CPU. An image PyRadiomics would skip (a
 /// LoG sigma too large for the image, ...) is an error naming the image file.
-fn case_images<'a>(
-    case: &'a LoadedCase,
+fn case_images<'a, 'c>(
+    case: &'a LoadedCase<'c>,
     settings: &Settings,
     device: Option<&DeviceFilters>,
     clock: &CaseClock,
-) -> Result<Vec<(String, Binning, Cow<'a, Image>)>> {
+) -> Result<Vec<(String, Binning, Cow<'a, Image<'c>>)>> {
     let s = case.spacing.unwrap_or(1.0);
     let spacing = PixelSpacing { row: s, column: s };
     let filtered: Vec<&EnabledImageType> = settings
@@ -642,11 +642,11 @@ pub fn prepare_case(
 /// The images of a case's enabled image types with their binning, as the pipeline filters them,
 /// for uses that read whole images rather than discretized regions (texture maps), within the
 /// case's time budget.
-pub fn filtered_images<'a>(
-    case: &'a LoadedCase,
+pub fn filtered_images<'a, 'c>(
+    case: &'a LoadedCase<'c>,
     settings: &CheckedSettings,
     device: Option<&DeviceFilters>,
-) -> Result<Vec<(String, Binning, Cow<'a, Image>)>> {
+) -> Result<Vec<(String, Binning, Cow<'a, Image<'c>>)>> {
     let clock = CaseClock::start(&case.image.source, settings);
     case_images(case, settings, device, &clock)
 }

@@ -336,7 +336,7 @@ mod tests {
         let image = Image {
             width: 4,
             height: 4,
-            pixels: vec![0.0; 16],
+            pixels: vec![0.0; 16].into(),
             source: "big.png".into(),
         };
         let region = Region::from_full_mask("tumor", &[true; 16], 4, 4).unwrap();

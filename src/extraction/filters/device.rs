@@ -703,7 +703,7 @@ fn unpack(image: &Image, plan: &Plan, values: &[f64]) -> Vec<FilterOutput> {
                     let plane = &values[at..at + output_len(plan, output)];
                     at += plane.len();
                     let pixels = if output.offset == 0 {
-                        image.pixels.clone()
+                        image.pixels.to_vec()
                     } else {
                         let mut pixels = vec![0.0; plan.width * plan.height];
                         let rows = pixels[plan.rows.start * plan.width..].chunks_mut(plan.width);
@@ -739,7 +739,7 @@ mod tests {
         assert!(prelude.contains(&format!("const FILTER_GROUP: u32 = {FILTER_GROUP}u;")));
     }
 
-    fn image(width: usize, height: usize) -> Image {
+    fn image(width: usize, height: usize) -> Image<'static> {
         Image {
             width,
             height,

@@ -44,7 +44,7 @@ pub struct FilteredImage {
     /// PyRadiomics' image type name, the prefix of the feature names (`wavelet-LH`).
     pub name: String,
     /// The filtered image: same size and source as the input.
-    pub image: Image,
+    pub image: Image<'static>,
 }
 
 /// Why a filter produced no image.
@@ -286,7 +286,7 @@ impl ImageType {
         match self {
             ImageType::Original => output.push(check_shape(image).map(|()| FilteredImage {
                 name: "original".to_string(),
-                image: image.clone(),
+                image: image.to_owned_image(),
             })),
             ImageType::LoG { sigmas } => {
                 for &sigma in sigmas {
@@ -359,7 +359,7 @@ pub(crate) fn derived(image: &Image, name: String, pixels: Vec<f64>) -> Filtered
         image: Image {
             width: image.width,
             height: image.height,
-            pixels,
+            pixels: pixels.into(),
             source: image.source.clone(),
         },
     }

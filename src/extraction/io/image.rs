@@ -7,6 +7,7 @@
 //! Masks keep their raw values (first channel of a colour mask) so that `--label N` can select one
 //! label; without a label every non-zero pixel belongs to the region.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -16,29 +17,43 @@ use super::medical::{medical_format, read_medical};
 use super::png_gray;
 use crate::error::{Error, Result};
 
-/// A 2D gray-level image in row-major order.
+/// A 2D gray-level image in row-major order. Its pixels are owned (read from a file, filtered)
+/// or borrowed from a caller's buffer (a numpy array from the Python binding), so that a large
+/// image in memory is read in place rather than copied.
 #[derive(Debug, Clone)]
-pub struct Image {
+pub struct Image<'a> {
     /// Width in pixels (columns).
     pub width: usize,
     /// Height in pixels (rows).
     pub height: usize,
     /// Gray values, row-major, `height * width` long, or shorter when a caller asked for fewer
     /// rows ([`read_image_rows`]): the rows past those decoded are absent.
-    pub pixels: Vec<f64>,
+    pub pixels: Cow<'a, [f64]>,
     /// Where the image came from (for error messages).
     pub source: PathBuf,
 }
 
-/// A mask with its raw per-pixel labels, row-major.
+impl Image<'_> {
+    /// The image with its pixels owned (copied when they were borrowed).
+    pub fn to_owned_image(&self) -> Image<'static> {
+        Image {
+            width: self.width,
+            height: self.height,
+            pixels: Cow::Owned(self.pixels.to_vec()),
+            source: self.source.clone(),
+        }
+    }
+}
+
+/// A mask with its raw per-pixel labels, row-major, owned or borrowed as [`Image`]'s pixels.
 #[derive(Debug, Clone)]
-pub struct LabelMap {
+pub struct LabelMap<'a> {
     /// Width in pixels.
     pub width: usize,
     /// Height in pixels.
     pub height: usize,
     /// Raw label value of every pixel.
-    pub labels: Vec<u32>,
+    pub labels: Cow<'a, [u32]>,
     /// Where the mask came from.
     pub source: PathBuf,
 }
@@ -153,22 +168,22 @@ impl PixelSpacing {
 
 /// An image and the pixel spacing its file carries (DICOM, NIfTI, NRRD; `None` otherwise).
 #[derive(Debug, Clone)]
-pub struct ImageFile {
+pub struct ImageFile<'a> {
     /// The gray-level image.
-    pub image: Image,
+    pub image: Image<'a>,
     /// The file's pixel spacing.
     pub spacing: Option<PixelSpacing>,
 }
 
 /// Reads frame `frame` (0 for single-frame files) of an image file of any supported format,
 /// with the spacing the file carries.
-pub fn read_image_file(path: &Path, frame: u32) -> Result<ImageFile> {
+pub fn read_image_file(path: &Path, frame: u32) -> Result<ImageFile<'static>> {
     read_image_file_rows(path, frame, usize::MAX)
 }
 
 /// [`read_image_file`] for a caller that needs only rows `0..rows`: a gray PNG stops decoding
 /// there (the other rows hold NaN); other files are read whole.
-pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<ImageFile> {
+pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<ImageFile<'static>> {
     super::check_regular_file(path)?;
     let Some(format) = medical_format(path) else {
         if frame != 0 {
@@ -198,7 +213,7 @@ pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<Imag
         image: Image {
             width: raster.width,
             height: raster.height,
-            pixels,
+            pixels: pixels.into(),
             source: path.to_path_buf(),
         },
         spacing: PixelSpacing::of(raster.spacing),
@@ -207,7 +222,7 @@ pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<Imag
 
 /// Reads a mask file of any supported format (first channel; values must be non-negative
 /// integers).
-pub fn read_mask_file(path: &Path, frame: u32) -> Result<LabelMap> {
+pub fn read_mask_file(path: &Path, frame: u32) -> Result<LabelMap<'static>> {
     super::check_regular_file(path)?;
     let Some(format) = medical_format(path) else {
         return read_mask(path);
@@ -231,27 +246,27 @@ pub fn read_mask_file(path: &Path, frame: u32) -> Result<LabelMap> {
     Ok(LabelMap {
         width: raster.width,
         height: raster.height,
-        labels,
+        labels: labels.into(),
         source: path.to_path_buf(),
     })
 }
 
 /// Reads an image file as gray levels (colour reduced to luminance). PNG, JPEG, BMP, TIFF only;
 /// [`read_image_file`] reads every format.
-pub fn read_image(path: &Path) -> Result<Image> {
+pub fn read_image(path: &Path) -> Result<Image<'static>> {
     read_image_rows(path, usize::MAX)
 }
 
 /// [`read_image`] for a caller that needs only rows `0..rows`: a gray PNG stops decoding after
 /// them and its pixels end there; other files are decoded whole.
-pub fn read_image_rows(path: &Path, rows: usize) -> Result<Image> {
+pub fn read_image_rows(path: &Path, rows: usize) -> Result<Image<'static>> {
     let bytes = read_bytes(path)?;
     if png_gray::is_png(&bytes) {
         if let Some(gray) = png_gray::read_gray_rows::<f64>(&bytes, path, rows)? {
             return Ok(Image {
                 width: gray.width,
                 height: gray.height,
-                pixels: gray.samples,
+                pixels: gray.samples.into(),
                 source: path.to_path_buf(),
             });
         }
@@ -287,7 +302,7 @@ pub fn read_image_rows(path: &Path, rows: usize) -> Result<Image> {
     Ok(Image {
         width,
         height,
-        pixels,
+        pixels: pixels.into(),
         source: path.to_path_buf(),
     })
 }
@@ -300,14 +315,14 @@ fn rgb<T: Copy + Into<f64>>(raw: &[T], channels: usize) -> Vec<f64> {
 
 /// Reads a PNG, JPEG, BMP or TIFF mask file, keeping the raw value of its first channel;
 /// [`read_mask_file`] reads every format.
-pub fn read_mask(path: &Path) -> Result<LabelMap> {
+pub fn read_mask(path: &Path) -> Result<LabelMap<'static>> {
     let bytes = read_bytes(path)?;
     if png_gray::is_png(&bytes) {
         if let Some(gray) = png_gray::read_gray_rows::<u32>(&bytes, path, usize::MAX)? {
             return Ok(LabelMap {
                 width: gray.width,
                 height: gray.height,
-                labels: gray.samples,
+                labels: gray.samples.into(),
                 source: path.to_path_buf(),
             });
         }
@@ -333,7 +348,7 @@ pub fn read_mask(path: &Path) -> Result<LabelMap> {
     Ok(LabelMap {
         width,
         height,
-        labels,
+        labels: labels.into(),
         source: path.to_path_buf(),
     })
 }

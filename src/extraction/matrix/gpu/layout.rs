@@ -666,7 +666,7 @@ mod tests {
         let image = crate::io::Image {
             width: 3,
             height: 3,
-            pixels: vec![5.0, 15.0, 40.0, 25.0, 5.0, 41.0, 15.0, 25.0, 90.0],
+            pixels: vec![5.0, 15.0, 40.0, 25.0, 5.0, 41.0, 15.0, 25.0, 90.0].into(),
             source: "test".into(),
         };
         let block = |name: &str, x0, width| crate::roi::Region {
