@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -12,7 +13,8 @@ use sonorad::commands::map;
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, EnabledImageType, Settings};
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
-use sonorad::maps::KernelSettings;
+use sonorad::maps::device::DeviceMaps;
+use sonorad::maps::{KernelSettings, MapDevices};
 use sonorad::matrix::{self, BackendChoice};
 use sonorad::params::{FeatureClassSelection, Params};
 use sonorad::roi::RingWidth;
@@ -536,10 +538,18 @@ fn run_map(args: MapArgs) -> Result<i32> {
         map::Formats::parse(&args.formats).map_err(|e| anyhow::anyhow!("--formats: {e}"))?;
     let note = |note: &str| eprintln!("{note}");
     let backend = matrix::create(args.backend, matrix::BackendOptions::default(), note)?;
-    let device = backend.filters();
+    let map_kernels = backend.device().and_then(|device| {
+        DeviceMaps::new(Arc::clone(device))
+            .inspect_err(|e| note(&format!("texture maps: on the CPU, {e}")))
+            .ok()
+    });
+    let devices = MapDevices {
+        filters: backend.filters(),
+        maps: map_kernels.as_ref(),
+    };
     if let (Some(image), Some(mask)) = (&args.image, &args.mask) {
         let case = sonorad::io::ManifestRow::new("", image, mask);
-        let done = map::map_case(&case, &settings, kernel, device, (&args.out, formats))?;
+        let done = map::map_case(&case, &settings, kernel, devices, (&args.out, formats))?;
         eprintln!("{} maps written; page {}", done.maps, done.page.display());
         return Ok(0);
     }
@@ -557,7 +567,7 @@ fn run_map(args: MapArgs) -> Result<i32> {
         &manifest.cases,
         &settings,
         kernel,
-        device,
+        devices,
         (&args.out, formats),
         progress,
     )?;

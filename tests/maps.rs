@@ -57,7 +57,7 @@ fn compare(case: &str, config: &str, radius: usize, masked: bool, binning: Binni
         masked,
         init_value: 0.0,
     };
-    let maps = texture_maps(&image, &region, binning, kernel, None).unwrap();
+    let maps = texture_maps(&image, &region, binning, kernel, None, None).unwrap();
     let expected = reference(&format!("{case}_{config}.csv.gz"));
     assert_eq!(
         maps.names.len(),
@@ -186,7 +186,7 @@ fn map_writes_nifti_tiff_png_and_a_page() {
         masked: true,
         init_value: f64::NAN,
     };
-    let expected = texture_maps(&gray, &region, Binning::Width(25.0), kernel, None).unwrap();
+    let expected = texture_maps(&gray, &region, Binning::Width(25.0), kernel, None, None).unwrap();
     let page = std::fs::read_to_string(out.join("index.html")).unwrap();
     for feature in ["firstorder_Mean", "glcm_Contrast"] {
         let name = format!("tumor_original_{feature}");

@@ -120,7 +120,13 @@ fn demo_maps(
         tiff: false,
         ..Formats::default()
     };
-    super::map::map_case(case, &selected, kernel, None, (&dir, formats))?;
+    super::map::map_case(
+        case,
+        &selected,
+        kernel,
+        crate::maps::MapDevices::default(),
+        (&dir, formats),
+    )?;
     let images = ["tumor", "ring3mm"]
         .iter()
         .map(|region| {

@@ -20,9 +20,8 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::extract::{load_whole_frame, CheckedSettings, LoadedCase};
-use crate::filters::device::DeviceFilters;
 use crate::io::ManifestRow;
-use crate::maps::{case_maps, KernelSettings, RegionMaps};
+use crate::maps::{case_maps, KernelSettings, MapDevices, RegionMaps};
 use crate::report::heatmap::Heatmap;
 
 /// The files written per map (`sonorad map --formats`).
@@ -80,13 +79,13 @@ pub fn map_case(
     case: &ManifestRow,
     settings: &CheckedSettings,
     kernel: KernelSettings,
-    device: Option<&DeviceFilters>,
+    devices: MapDevices<'_>,
     (out, formats): (&Path, Formats),
 ) -> Result<CaseOutputs> {
     let settings = settings.for_case(case);
     let frame = case.frame.unwrap_or(0);
     let loaded = load_whole_frame(&case.image, &case.mask, frame, &settings)?;
-    let maps = case_maps(&loaded, &settings, kernel, device)?;
+    let maps = case_maps(&loaded, &settings, kernel, devices)?;
     write_case((out, formats), &loaded, &maps, kernel)
 }
 
@@ -275,7 +274,7 @@ pub fn map_manifest(
     cases: &[ManifestRow],
     settings: &CheckedSettings,
     kernel: KernelSettings,
-    device: Option<&DeviceFilters>,
+    devices: MapDevices<'_>,
     (out, formats): (&Path, Formats),
     progress: impl Fn(usize, usize),
 ) -> Result<ManifestOutputs> {
@@ -286,7 +285,7 @@ pub fn map_manifest(
         if dir.join("index.html").is_file() {
             outputs.skipped += 1;
         } else {
-            match map_case(case, settings, kernel, device, (&dir, formats)) {
+            match map_case(case, settings, kernel, devices, (&dir, formats)) {
                 Ok(_) => outputs.mapped += 1,
                 Err(e) => outputs.failed.push((case.id.clone(), e.to_string())),
             }

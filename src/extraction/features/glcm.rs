@@ -16,7 +16,7 @@
 
 use nalgebra::DMatrix;
 
-use super::{average_angles, named, plogp, Feature, EPS};
+use super::{average_angles, named, nanmean, plogp, Feature, EPS};
 
 /// Co-occurrence counts of a region: `counts[a][i][j]` (angle-major, then row `i`, column `j`),
 /// asymmetric, indexed by the rank of the gray level among the levels present.
@@ -72,20 +72,9 @@ const JOINT_AVERAGE: usize = super::position(&NAMES, "JointAverage");
 /// All GLCM features of a region. `gray` holds the gray level `g_i` of each rank, `ng` is `Ng`.
 pub fn features(matrix: &GlcmMatrix, gray: &[u32], ng: u32) -> Vec<Feature> {
     let l = matrix.levels;
-    let mut rows = Vec::with_capacity(4);
-    for counts in matrix.counts.chunks_exact(l * l) {
-        let total: u64 = counts.iter().map(|&c| 2 * u64::from(c)).sum();
-        if total == 0 {
-            continue;
-        }
-        let mut p = vec![0.0; l * l];
-        for i in 0..l {
-            for j in 0..l {
-                p[i * l + j] = f64::from(counts[i * l + j] + counts[j * l + i]) / total as f64;
-            }
-        }
-        rows.push(angle_features(&p, l, gray, ng));
-    }
+    let rows: Vec<[f64; 24]> = angle_matrices(matrix)
+        .map(|p| angle_features(&p, l, gray, ng))
+        .collect();
     let mut values = if rows.is_empty() {
         [f64::NAN; 24]
     } else {
@@ -99,6 +88,43 @@ pub fn features(matrix: &GlcmMatrix, gray: &[u32], ng: u32) -> Vec<Feature> {
         values[MCC] = 1.0;
     }
     named("glcm", &NAMES, values)
+}
+
+/// The normalised symmetric matrix `p_a` (`l x l`) of every angle with a pair, in angle order.
+fn angle_matrices(matrix: &GlcmMatrix) -> impl Iterator<Item = Vec<f64>> + '_ {
+    let l = matrix.levels;
+    matrix.counts.chunks_exact(l * l).filter_map(move |counts| {
+        let total: u64 = counts.iter().map(|&c| 2 * u64::from(c)).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut p = vec![0.0; l * l];
+        for i in 0..l {
+            for j in 0..l {
+                p[i * l + j] = f64::from(counts[i * l + j] + counts[j * l + i]) / total as f64;
+            }
+        }
+        Some(p)
+    })
+}
+
+/// MCC alone, averaged over the angles as [`features`] averages it: texture maps on a device
+/// compute every other GLCM feature there.
+pub fn mcc(matrix: &GlcmMatrix) -> f64 {
+    let l = matrix.levels;
+    if l < 2 {
+        return 1.0;
+    }
+    nanmean(angle_matrices(matrix).map(|p| {
+        let (mut px, mut py) = (vec![0.0; l], vec![0.0; l]);
+        for i in 0..l {
+            for j in 0..l {
+                px[i] += p[i * l + j];
+                py[j] += p[i * l + j];
+            }
+        }
+        maximal_correlation_coefficient(&p, &px, &py, l)
+    }))
 }
 
 /// The 24 features of one normalised, symmetric angle matrix `p` (`l x l`).

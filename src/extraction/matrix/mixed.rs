@@ -152,6 +152,10 @@ impl Backend for MixedBackend {
     fn filters(&self) -> Option<&crate::filters::device::DeviceFilters> {
         self.gpu.filters()
     }
+
+    fn device(&self) -> Option<&std::sync::Arc<crate::device::Device>> {
+        self.gpu.device()
+    }
 }
 
 impl MixedBackend {

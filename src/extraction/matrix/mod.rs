@@ -89,6 +89,12 @@ pub trait Backend: Send + Sync {
     fn filters(&self) -> Option<&DeviceFilters> {
         None
     }
+
+    /// The device this backend runs on, for work beside the matrices (texture maps); `None`
+    /// for the CPU.
+    fn device(&self) -> Option<&std::sync::Arc<crate::device::Device>> {
+        None
+    }
 }
 
 pub use crate::device::Note;

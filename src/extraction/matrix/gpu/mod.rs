@@ -237,6 +237,10 @@ impl Backend for GpuBackend {
 
     /// [`GpuBackend::try_build`]; when the device fails, the CPU builds these regions and
     /// every later call, after one note.
+    fn device(&self) -> Option<&Arc<crate::device::Device>> {
+        Some(self.context.device())
+    }
+
     /// The filters on the device; `None`, after one note saying why, when the device has no
     /// 64-bit floats in shaders.
     fn filters(&self) -> Option<&DeviceFilters> {

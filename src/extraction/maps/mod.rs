@@ -16,14 +16,18 @@
 //!   set of formulas compute its features.
 //! - **Shape** features have no maps (PyRadiomics computes none voxel-based).
 
+pub mod device;
+
 use rayon::prelude::*;
+
+use device::{DeviceMaps, WindowInput, MAX_DEVICE_RADIUS};
 
 use crate::discretize::{Binning, GrayLevels, Ranks};
 use crate::error::{Error, Result};
 use crate::extract::{
     class_features, filtered_images, CheckedSettings, LoadedCase, PreparedRegion, ORIGINAL,
 };
-use crate::features::Feature;
+use crate::features::{glcm, Feature};
 use crate::filters::device::DeviceFilters;
 use crate::io::Image;
 use crate::matrix::cpu::{self, Wanted};
@@ -114,6 +118,15 @@ impl RegionMaps {
     }
 }
 
+/// The devices a case's maps may use; `None` for either: the CPU.
+#[derive(Clone, Copy, Default)]
+pub struct MapDevices<'a> {
+    /// The filters.
+    pub filters: Option<&'a DeviceFilters>,
+    /// The map kernels (first-order and GLCM, radius up to [`MAX_DEVICE_RADIUS`]).
+    pub maps: Option<&'a DeviceMaps>,
+}
+
 /// The maps of every region of a loaded case (the tumour, then its rings) in every enabled
 /// image type (filtered on `device` when given), each with the image type's binning, for the
 /// features `settings` selects (all first-order and texture features when it selects none).
@@ -121,9 +134,9 @@ pub fn case_maps(
     case: &LoadedCase,
     settings: &CheckedSettings,
     kernel: KernelSettings,
-    device: Option<&DeviceFilters>,
+    devices: MapDevices<'_>,
 ) -> Result<Vec<RegionMaps>> {
-    let images = filtered_images(case, settings, device)?;
+    let images = filtered_images(case, settings, devices.filters)?;
     let selection = settings.feature_classes.as_deref();
     let mut out = Vec::with_capacity(case.regions.len() * images.len());
     for region in &case.regions {
@@ -131,7 +144,7 @@ pub fn case_maps(
             out.push(RegionMaps {
                 region: region.name.clone(),
                 image_type: name.clone(),
-                maps: texture_maps(image, region, *binning, kernel, selection)?,
+                maps: texture_maps(image, region, *binning, kernel, selection, devices.maps)?,
             });
         }
     }
@@ -147,6 +160,7 @@ pub fn texture_maps(
     binning: Binning,
     kernel: KernelSettings,
     selection: Option<&[FeatureClassSelection]>,
+    device: Option<&DeviceMaps>,
 ) -> Result<TextureMaps> {
     let (x0, y0, width, height) = window(image, region, kernel.radius);
     if image.pixels.len() < (y0 + height) * image.width {
@@ -197,14 +211,13 @@ pub fn texture_maps(
         ranks: &ranks,
         levels: &binned.levels,
         radius: kernel.radius,
-        classes: &classes,
     };
     let pixels: Vec<usize> = (0..width * height).filter(|&k| in_region[k]).collect();
     let wanted = |f: &Feature| FeatureClassSelection::selects(selection, f.class, f.name);
     // the names from the first kernel; every kernel gives the same features in the same order
     let names: Vec<String> = match pixels.first() {
         Some(&k) => window
-            .kernel_features(k % width, k / width)
+            .kernel_features(k % width, k / width, &Part::classes(&classes))
             .iter()
             .filter(|f| wanted(f))
             .map(|f| format!("{}_{}", f.class, f.name))
@@ -213,21 +226,30 @@ pub fn texture_maps(
     };
     check_map_size(image, region, names.len(), (width, height), MAX_MAP_BYTES)?;
     let mut maps = vec![vec![kernel.init_value; width * height]; names.len()];
-    // a few thousand kernels at a time: their values, then into the maps (bounded memory)
-    for chunk in pixels.chunks(4096) {
-        let values: Vec<Vec<f64>> = chunk
-            .par_iter()
-            .map(|&k| {
-                let f = window.kernel_features(k % width, k / width);
-                f.iter().filter(|f| wanted(f)).map(|f| f.value).collect()
-            })
-            .collect();
-        for (&k, values) in chunk.iter().zip(values) {
-            for (map, v) in maps.iter_mut().zip(values) {
-                map[k] = v;
-            }
-        }
-    }
+    let on_device = device
+        .filter(|_| kernel.radius <= MAX_DEVICE_RADIUS && !pixels.is_empty())
+        .map(|device| {
+            let input = WindowInput {
+                width,
+                height,
+                values: &values,
+                ranks: &ranks,
+                levels: &binned.levels,
+                radius: kernel.radius,
+            };
+            device_maps(device, &input, &pixels, &classes, (&names, &mut maps))
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let part = Part {
+        classes: classes
+            .iter()
+            .copied()
+            .filter(|c| !on_device.contains(c))
+            .collect(),
+        mcc: on_device.contains(&"glcm") && names.iter().any(|n| n == "glcm_MCC"),
+    };
+    cpu_maps(&window, &pixels, &part, &wanted, (&names, &mut maps));
     Ok(TextureMaps {
         x0,
         y0,
@@ -236,6 +258,77 @@ pub fn texture_maps(
         names,
         values: maps,
     })
+}
+
+/// Computes the classes of `classes` the device computes into `maps` (named `names`) for the
+/// kernels around `pixels` (window indices); returns those classes. GLCM's MCC is left to the
+/// CPU.
+fn device_maps<'a>(
+    device: &DeviceMaps,
+    input: &WindowInput<'_>,
+    pixels: &[usize],
+    classes: &[&'a str],
+    (names, maps): (&[String], &mut [Vec<f64>]),
+) -> Result<Vec<&'a str>> {
+    let on_device: Vec<&str> = classes
+        .iter()
+        .copied()
+        .filter(|c| device::DEVICE_CLASSES.contains(c))
+        .collect();
+    if on_device.is_empty() {
+        return Ok(on_device);
+    }
+    let at: Vec<u32> = pixels.iter().map(|&k| k as u32).collect();
+    let columns = device.map(input, &at, &on_device)?;
+    for (name, column) in device::column_names(&on_device).iter().zip(columns) {
+        let Some(m) = names.iter().position(|n| n == name && n != "glcm_MCC") else {
+            continue;
+        };
+        for (&k, v) in pixels.iter().zip(column) {
+            maps[m][k] = v;
+        }
+    }
+    Ok(on_device)
+}
+
+/// Computes `part` on the CPU into `maps` (named `names`) for the kernels around `pixels`
+/// (window indices), the features `wanted` keeps.
+fn cpu_maps(
+    window: &Window<'_>,
+    pixels: &[usize],
+    part: &Part<'_>,
+    wanted: &(dyn Fn(&Feature) -> bool + Sync),
+    (names, maps): (&[String], &mut [Vec<f64>]),
+) {
+    let Some(&first) = pixels.first() else {
+        return;
+    };
+    // every kernel gives the same features in the same order: where each one goes, once
+    let targets: Vec<Option<usize>> = window
+        .kernel_features(first % window.width, first / window.width, part)
+        .iter()
+        .map(|f| {
+            let name = format!("{}_{}", f.class, f.name);
+            names.iter().position(|n| *n == name).filter(|_| wanted(f))
+        })
+        .collect();
+    if targets.iter().all(Option::is_none) {
+        return;
+    }
+    // a few thousand kernels at a time: their values, then into the maps (bounded memory)
+    for chunk in pixels.chunks(4096) {
+        let values: Vec<Vec<Feature>> = chunk
+            .par_iter()
+            .map(|&k| window.kernel_features(k % window.width, k / window.width, part))
+            .collect();
+        for (&k, features) in chunk.iter().zip(values) {
+            for (target, f) in targets.iter().zip(features) {
+                if let Some(m) = *target {
+                    maps[m][k] = f.value;
+                }
+            }
+        }
+    }
 }
 
 /// An error naming the image when `features` maps over a `width × height` window would take
@@ -270,13 +363,29 @@ struct Window<'a> {
     ranks: &'a [u32],
     levels: &'a [u32],
     radius: usize,
-    /// Feature classes to compute.
-    classes: &'a [&'a str],
+}
+
+/// What the CPU computes for each kernel.
+struct Part<'a> {
+    /// Whole feature classes.
+    classes: Vec<&'a str>,
+    /// GLCM's MCC alone (the device computed the rest of GLCM).
+    mcc: bool,
+}
+
+impl<'a> Part<'a> {
+    /// Whole classes, no MCC alone.
+    fn classes(classes: &[&'a str]) -> Part<'a> {
+        Part {
+            classes: classes.to_vec(),
+            mcc: false,
+        }
+    }
 }
 
 impl Window<'_> {
-    /// The features of the kernel around window pixel `(x, y)`.
-    fn kernel_features(&self, x: usize, y: usize) -> Vec<Feature> {
+    /// The features of `part` of the kernel around window pixel `(x, y)`.
+    fn kernel_features(&self, x: usize, y: usize, part: &Part<'_>) -> Vec<Feature> {
         let r = self.radius;
         let (kx0, ky0) = (x.saturating_sub(r), y.saturating_sub(r));
         let (kx1, ky1) = ((x + r + 1).min(self.width), (y + r + 1).min(self.height));
@@ -314,14 +423,22 @@ impl Window<'_> {
             values,
             image_type: ORIGINAL.to_string(),
         };
-        let wants = |c: &str| self.classes.contains(&c);
+        let wants = |c: &str| part.classes.contains(&c);
         let wanted = Wanted {
             glrlm: wants("glrlm"),
             glszm: wants("glszm"),
-            neighbourhoods: wants("glcm") || wants("gldm") || wants("ngtdm"),
+            neighbourhoods: part.mcc || wants("glcm") || wants("gldm") || wants("ngtdm"),
         };
         let matrices = cpu::build_wanted(&prepared.gray, wanted);
-        class_features(&prepared, &matrices, None, wants)
+        let mut features = class_features(&prepared, &matrices, None, wants);
+        if part.mcc {
+            features.push(Feature {
+                class: "glcm",
+                name: "MCC",
+                value: glcm::mcc(&matrices.glcm),
+            });
+        }
+        features
     }
 }
 

@@ -1,0 +1,419 @@
+//! Texture maps on the device: the first-order and GLCM features of every kernel of a window,
+//! computed by `shaders/map_kernel.wgsl` (one invocation per region pixel, its kernel gathered
+//! into private arrays) with the formulas of `map_firstorder.wgsl` and `map_glcm.wgsl`.
+//!
+//! Those shaders are the one place where formulas exist a second time (the per-pixel formulas
+//! of texture maps). They run in f64 where the adapter has 64-bit floats and in f32 otherwise;
+//! `tests/gpu_maps.rs` checks every map against the CPU's: within 1e-9 of each map's largest
+//! magnitude in f64, 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) and the
+//! GLRLM, GLSZM, GLDM and NGTDM maps are computed by the CPU ([`super::texture_maps`]).
+
+use std::sync::Arc;
+
+use crate::device::{fail, pipeline, storage_entry, Device};
+use crate::error::Result;
+use crate::features::{firstorder, glcm, EPS};
+use crate::matrix::GLCM_ANGLES;
+
+const KERNEL_SHADER: &str = include_str!("../../../shaders/map_kernel.wgsl");
+const FIRSTORDER_SHADER: &str = include_str!("../../../shaders/map_firstorder.wgsl");
+const GLCM_SHADER: &str = include_str!("../../../shaders/map_glcm.wgsl");
+const F64_MATH: &str = include_str!("../../../shaders/f64_math.wgsl");
+
+/// Invocations per workgroup (`MAP_GROUP` in the shaders).
+const MAP_GROUP: u32 = 64;
+
+/// Largest kernel radius the device maps: the shaders' private arrays hold a kernel of this
+/// radius. Larger kernels are mapped by the CPU.
+pub const MAX_DEVICE_RADIUS: usize = 3;
+
+/// Pixels of the largest kernel.
+const MAX_KERNEL: usize = (2 * MAX_DEVICE_RADIUS + 1) * (2 * MAX_DEVICE_RADIUS + 1);
+
+/// Codes of the largest kernel's pairs along one GLCM angle, both orders: `2 (2r + 1) 2r`
+/// (the horizontal and vertical angles have the most pairs).
+const MAX_CODES: usize = 2 * (2 * MAX_DEVICE_RADIUS + 1) * (2 * MAX_DEVICE_RADIUS);
+
+/// Region pixels per dispatch: a bound on the work of one submission (and on the read-back).
+const PIXELS_PER_DISPATCH: usize = 1 << 16;
+
+/// A column offset that says "this class is not computed" (`NONE` in the shaders).
+const NONE: u32 = u32::MAX;
+
+/// The float type the map shaders compute in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// 64-bit floats (`SHADER_F64`): the CPU's arithmetic.
+    F64,
+    /// 32-bit floats, for adapters without 64-bit floats.
+    F32,
+}
+
+impl Precision {
+    fn wgsl(self) -> &'static str {
+        match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
+        }
+    }
+
+    fn bytes(self) -> usize {
+        match self {
+            Precision::F64 => 8,
+            Precision::F32 => 4,
+        }
+    }
+}
+
+/// One window's dispatch parameters, mirrored by `MapJob` in `map_kernel.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+struct MapJob {
+    width: u32,
+    height: u32,
+    radius: u32,
+    count: u32,
+    ng: u32,
+    firstorder_column: u32,
+    glcm_column: u32,
+    groups_x: u32,
+}
+
+/// The classes the device computes, as feature classes of [`super::texture_maps`].
+pub const DEVICE_CLASSES: [&str; 2] = ["firstorder", "glcm"];
+
+/// A binned window as the device reads it.
+pub struct WindowInput<'a> {
+    /// Window width.
+    pub width: usize,
+    /// Window height.
+    pub height: usize,
+    /// Gray values, row-major.
+    pub values: &'a [f64],
+    /// Rank of each pixel's level among the domain's levels (1-based), 0 outside the domain.
+    pub ranks: &'a [u32],
+    /// Gray level of each rank (`levels[r - 1]`).
+    pub levels: &'a [u32],
+    /// Kernel radius.
+    pub radius: usize,
+}
+
+/// The map kernels on a device.
+pub struct DeviceMaps {
+    device: Arc<Device>,
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+    precision: Precision,
+}
+
+/// The columns each computed class writes, in its `NAMES` order.
+fn class_width(class: &str) -> usize {
+    column_names(&[class]).len()
+}
+
+/// The names (`<class>_<Feature>`) of the columns [`DeviceMaps::map`] gives for `classes`.
+pub fn column_names(classes: &[&str]) -> Vec<String> {
+    let names = |class: &str| -> &'static [&'static str] {
+        match class {
+            "firstorder" => &firstorder::NAMES,
+            _ => &glcm::NAMES,
+        }
+    };
+    classes
+        .iter()
+        .flat_map(|c| names(c).iter().map(move |n| format!("{c}_{n}")))
+        .collect()
+}
+
+/// The constants and type the host writes before the map shaders.
+fn shader_prelude(precision: Precision) -> String {
+    let angles: Vec<String> = GLCM_ANGLES
+        .iter()
+        .map(|(dy, dx)| format!("vec2<i32>({dy}, {dx})"))
+        .collect();
+    let math = match precision {
+        Precision::F64 => {
+            "fn log2_real(x: real) -> real { return log64(x) * INV_LN2; }\n\
+                           fn exp_real(x: real) -> real { return exp64(x); }\n"
+        }
+        Precision::F32 => {
+            "fn log2_real(x: real) -> real { return log2(x); }\n\
+                           fn exp_real(x: real) -> real { return exp(x); }\n"
+        }
+    };
+    format!(
+        "// From src/extraction/maps/device.rs.\n\
+         alias real = {real};\n\
+         const MAP_GROUP: u32 = {MAP_GROUP}u;\n\
+         const MAX_KERNEL: u32 = {MAX_KERNEL}u;\n\
+         const MAX_CODES: u32 = {MAX_CODES}u;\n\
+         const GLCM_FEATURES: u32 = {glcm}u;\n\
+         const EPS: real = real({EPS:e});\n\
+         const REAL_IS_F32: bool = {f32};\n\
+         const GLCM_ANGLES = array<vec2<i32>, 4>({angles});\n\
+         {math}\n",
+        real = precision.wgsl(),
+        f32 = precision == Precision::F32,
+        glcm = glcm::NAMES.len(),
+        angles = angles.join(", "),
+    )
+}
+
+/// The full source of the map shader in `precision`.
+fn shader_source(precision: Precision) -> String {
+    let mut code = shader_prelude(precision);
+    if precision == Precision::F64 {
+        code.push_str(F64_MATH);
+    }
+    for part in [KERNEL_SHADER, FIRSTORDER_SHADER, GLCM_SHADER] {
+        code.push_str(part);
+        code.push('\n');
+    }
+    code
+}
+
+impl DeviceMaps {
+    /// The map kernels on `device`, in f64 where it has 64-bit floats in shaders, else f32.
+    pub fn new(device: Arc<Device>) -> Result<DeviceMaps> {
+        let precision = if device.shader_f64() {
+            Precision::F64
+        } else {
+            Precision::F32
+        };
+        DeviceMaps::with_precision(device, precision)
+    }
+
+    /// The map kernels on `device` in `precision` (f64 needs 64-bit floats in shaders); f32 on
+    /// a device that has f64 lets the f32 kernels be tested there.
+    pub fn with_precision(device: Arc<Device>, precision: Precision) -> Result<DeviceMaps> {
+        if precision == Precision::F64 && !device.shader_f64() {
+            return Err(fail(format!(
+                "the adapter ({}) has no 64-bit floats in shaders",
+                device.adapter().name
+            )));
+        }
+        let entries: Vec<wgpu::BindGroupLayoutEntry> =
+            (0..6).map(|b| storage_entry(b, b != 5)).collect();
+        let (layout, pipeline) = device.compiled("texture map", || {
+            let layout = device
+                .wgpu()
+                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some("sonorad maps"),
+                    entries: &entries,
+                });
+            let module = device.module("texture map", shader_source(precision));
+            let pipeline = pipeline(device.wgpu(), &layout, &module, "texture map", "main");
+            (layout, pipeline)
+        })?;
+        Ok(DeviceMaps {
+            device,
+            layout,
+            pipeline,
+            precision,
+        })
+    }
+
+    /// The precision the kernels compute in.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// The device the kernels run on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// The features of `classes` (each of [`DEVICE_CLASSES`], in that order) for the kernel
+    /// around each window pixel of `pixels`: one column per feature (each class's `NAMES`
+    /// order, MCC NaN), each `pixels.len()` values.
+    pub fn map(
+        &self,
+        window: &WindowInput<'_>,
+        pixels: &[u32],
+        classes: &[&str],
+    ) -> Result<Vec<Vec<f64>>> {
+        let columns: usize = classes.iter().map(|c| class_width(c)).sum();
+        let mut out = vec![Vec::with_capacity(pixels.len()); columns];
+        for chunk in pixels.chunks(PIXELS_PER_DISPATCH) {
+            let values = self
+                .device
+                .checked(|| self.dispatch(window, chunk, classes, columns))?;
+            for (column, values) in out.iter_mut().zip(values.chunks(chunk.len())) {
+                column.extend_from_slice(values);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One dispatch over `pixels`: the columns read back, column-major.
+    fn dispatch(
+        &self,
+        window: &WindowInput<'_>,
+        pixels: &[u32],
+        classes: &[&str],
+        columns: usize,
+    ) -> Result<Vec<f64>> {
+        let job = self.job(window, pixels.len(), classes)?;
+        let reals = |values: &[f64]| -> Vec<u8> {
+            match self.precision {
+                Precision::F64 => bytemuck::cast_slice(values).to_vec(),
+                Precision::F32 => {
+                    let narrow: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+                    bytemuck::cast_slice(&narrow).to_vec()
+                }
+            }
+        };
+        let mut constants = vec![1.0];
+        constants.extend(window.levels.iter().map(|&g| f64::from(g)));
+        let inputs: [Vec<u8>; 5] = [
+            bytemuck::bytes_of(&job).to_vec(),
+            reals(window.values),
+            bytemuck::cast_slice(window.ranks).to_vec(),
+            reals(&constants),
+            bytemuck::cast_slice(pixels).to_vec(),
+        ];
+        let out_bytes = (columns * pixels.len() * self.precision.bytes()) as u64;
+        if out_bytes > self.device.buffer_limit() {
+            return Err(fail(format!(
+                "{out_bytes} bytes of maps exceed the device's buffer limit"
+            )));
+        }
+        let bytes = self.run(&inputs, out_bytes, job)?;
+        Ok(match self.precision {
+            Precision::F64 => bytemuck::pod_collect_to_vec::<u8, f64>(&bytes),
+            Precision::F32 => bytemuck::pod_collect_to_vec::<u8, f32>(&bytes)
+                .into_iter()
+                .map(f64::from)
+                .collect(),
+        })
+    }
+
+    /// The job of a dispatch over `count` pixels of `window`.
+    fn job(&self, window: &WindowInput<'_>, count: usize, classes: &[&str]) -> Result<MapJob> {
+        let narrow = |v: usize, what: &str| {
+            u32::try_from(v).map_err(|_| fail(format!("the window's {what} exceeds 32 bits")))
+        };
+        if window.radius > MAX_DEVICE_RADIUS {
+            return Err(fail(format!(
+                "kernel radius {} is above the device's {MAX_DEVICE_RADIUS}",
+                window.radius
+            )));
+        }
+        let mut column = 0u32;
+        let mut at = |class: &str| {
+            if !classes.contains(&class) {
+                return NONE;
+            }
+            let first = column;
+            column += class_width(class) as u32;
+            first
+        };
+        let (firstorder_column, glcm_column) = (at("firstorder"), at("glcm"));
+        let groups = narrow(count, "pixel count")?.div_ceil(MAP_GROUP).max(1);
+        Ok(MapJob {
+            width: narrow(window.width, "width")?,
+            height: narrow(window.height, "height")?,
+            radius: window.radius as u32,
+            count: count as u32,
+            ng: window.levels.last().copied().unwrap_or(0),
+            firstorder_column,
+            glcm_column,
+            groups_x: groups.min(1 << 15),
+        })
+    }
+
+    /// Uploads the inputs, runs the kernel, and reads back `out_bytes` of output.
+    fn run(&self, inputs: &[Vec<u8>; 5], out_bytes: u64, job: MapJob) -> Result<Vec<u8>> {
+        let device = self.device.wgpu();
+        let queue = self.device.queue();
+        let buffer = |label: &str, size: u64, usage: wgpu::BufferUsages| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size.max(16).next_multiple_of(8),
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+        let mut buffers: Vec<wgpu::Buffer> = inputs
+            .iter()
+            .map(|bytes| {
+                let b = buffer("map input", bytes.len() as u64, storage);
+                queue.write_buffer(&b, 0, &padded(bytes));
+                b
+            })
+            .collect();
+        buffers.push(buffer(
+            "map output",
+            out_bytes,
+            storage | wgpu::BufferUsages::COPY_SRC,
+        ));
+        let readback = buffer(
+            "map readback",
+            out_bytes,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        );
+        let entries: Vec<wgpu::BindGroupEntry> = (0u32..)
+            .zip(&buffers)
+            .map(|(binding, b)| wgpu::BindGroupEntry {
+                binding,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("sonorad maps"),
+            layout: &self.layout,
+            entries: &entries,
+        });
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("sonorad maps"),
+        });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("sonorad maps"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&self.pipeline);
+            pass.set_bind_group(0, &bind_group, &[]);
+            let groups = job.count.div_ceil(MAP_GROUP).max(1);
+            pass.dispatch_workgroups(job.groups_x, groups.div_ceil(job.groups_x), 1);
+        }
+        encoder.copy_buffer_to_buffer(&buffers[5], 0, &readback, 0, out_bytes.max(8));
+        let submission = queue.submit([encoder.finish()]);
+        self.device
+            .read_back(&readback, out_bytes.max(8), &submission, |b| b.to_vec())
+    }
+}
+
+/// `bytes` padded with zeros to a multiple of 8 (at least 16), the size of its buffer.
+fn padded(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out.resize(bytes.len().max(16).next_multiple_of(8), 0);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::tests::{rust_fields, wgsl_u32_fields};
+
+    #[test]
+    fn the_job_struct_mirrors_the_shader() {
+        let rust = rust_fields(&format!("{:?}", MapJob::default()));
+        assert_eq!(rust, wgsl_u32_fields(KERNEL_SHADER, "MapJob"));
+        assert_eq!(std::mem::size_of::<MapJob>(), 4 * rust.len());
+    }
+
+    #[test]
+    fn the_prelude_carries_the_host_constants() {
+        let prelude = shader_prelude(Precision::F64);
+        assert!(prelude.contains("alias real = f64;"));
+        assert!(prelude.contains(&format!("const MAX_KERNEL: u32 = {MAX_KERNEL}u;")));
+        assert!(
+            prelude.contains("vec2<i32>(1, 1), vec2<i32>(1, 0), vec2<i32>(1, -1), vec2<i32>(0, 1)")
+        );
+        assert_eq!(MAX_KERNEL, 49);
+        assert_eq!(MAX_CODES, 84);
+        assert!(shader_prelude(Precision::F32).contains("alias real = f32;"));
+    }
+}

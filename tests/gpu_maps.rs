@@ -1,0 +1,212 @@
+//! Texture maps on the device equal the CPU's maps (the reference path, itself checked against
+//! PyRadiomics in `tests/maps.rs`), map by map and pixel by pixel: every value within 1e-9 of
+//! the map's largest magnitude with f64 shaders, 1e-4 with f32; NaN where the CPU gives NaN.
+//! GLCM's MCC, computed by the CPU in both, is equal to the bit.
+//!
+//! Cases: the two PyRadiomics fixture cases (a synthetic 60x60 image with a 40-pixel region, a
+//! BUSI crop) and a generated float image with a lobulated region; radius 1, 2 and 3 (the
+//! device's largest), masked and unmasked kernels, bin width and bin count. Without an adapter
+//! the tests print a loud SKIPPED line; with `SONORAD_REQUIRE_GPU=1` (set by `.ci/run`, where
+//! lavapipe runs them) they fail instead.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sonorad::device::Device;
+use sonorad::discretize::Binning;
+use sonorad::io::{read_image, read_mask, Image};
+use sonorad::maps::device::{DeviceMaps, Precision};
+use sonorad::maps::{texture_maps, KernelSettings, TextureMaps};
+use sonorad::params::FeatureClassSelection;
+use sonorad::roi::Region;
+
+#[path = "common/skip.rs"]
+mod skip;
+
+#[path = "common/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
+
+/// The map kernels in `precision`, or `None` after a loud message when there is no adapter.
+fn device_maps(precision: Precision) -> Option<DeviceMaps> {
+    match Device::open().and_then(|d| DeviceMaps::with_precision(Arc::new(d), precision)) {
+        Ok(maps) => Some(maps),
+        Err(e) => {
+            if std::env::var("SONORAD_REQUIRE_GPU").is_ok_and(|v| v == "1") {
+                panic!("SONORAD_REQUIRE_GPU=1 but no device map kernels ({precision:?}): {e}");
+            }
+            skip::announce(&format!(
+                "device texture-map tests need a GPU adapter ({precision:?}): {e}"
+            ));
+            None
+        }
+    }
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maps")
+}
+
+/// A fixture case and its region.
+fn fixture_case(name: &str) -> (Image<'static>, Region) {
+    let image = read_image(&fixtures().join(format!("{name}.png"))).unwrap();
+    let mask = read_mask(&fixtures().join(format!("{name}_mask.png"))).unwrap();
+    let inside: Vec<bool> = mask.labels.iter().map(|&l| l != 0).collect();
+    let region = Region::from_full_mask("tumor", &inside, mask.width, mask.height).unwrap();
+    (image, region)
+}
+
+/// A 48x40 float image (values with fractions, a bright blob) and a lobulated region.
+fn generated_case() -> (Image<'static>, Region) {
+    let (width, height) = (48, 40);
+    let mut rng = Lcg(20261202);
+    let pixels: Vec<f64> = (0..width * height)
+        .map(|k| {
+            let (x, y) = ((k % width) as f64, (k / width) as f64);
+            let blob = 80.0 * (-((x - 20.0).powi(2) + (y - 18.0).powi(2)) / 60.0).exp();
+            40.0 + blob + 30.0 * (rng.below(1 << 20) as f64 / f64::from(1 << 20))
+        })
+        .collect();
+    let inside: Vec<bool> = (0..width * height)
+        .map(|k| {
+            let (x, y) = ((k % width) as f64 - 24.0, (k / width) as f64 - 20.0);
+            let angle = y.atan2(x);
+            (x * x + y * y).sqrt() < 13.0 + 4.0 * (3.0 * angle).sin()
+        })
+        .collect();
+    let region = Region::from_full_mask("tumor", &inside, width, height).unwrap();
+    let image = Image {
+        width,
+        height,
+        pixels: pixels.into(),
+        source: "generated".into(),
+    };
+    (image, region)
+}
+
+/// Largest difference of the device's maps from the CPU's, relative to each map's largest
+/// magnitude; panics on a NaN mismatch, a different feature list or an MCC that differs.
+fn largest_difference(cpu: &TextureMaps, gpu: &TextureMaps, what: &str) -> (f64, String) {
+    assert_eq!(cpu.names, gpu.names, "{what}");
+    let mut worst = (0.0f64, String::new());
+    for ((name, c), g) in cpu.names.iter().zip(&cpu.values).zip(&gpu.values) {
+        let scale = c
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold(0.0f64, |m, v| m.max(v.abs()));
+        for (k, (&a, &b)) in c.iter().zip(g).enumerate() {
+            if name == "glcm_MCC" {
+                assert_eq!(a.to_bits(), b.to_bits(), "{what}: MCC at {k}");
+                continue;
+            }
+            assert_eq!(a.is_nan(), b.is_nan(), "{what}: {name} at {k}: {a} vs {b}");
+            if a.is_nan() {
+                continue;
+            }
+            let difference = (a - b).abs() / scale.max(f64::MIN_POSITIVE);
+            assert!(difference.is_finite(), "{what}: {name} at {k}: {a} vs {b}");
+            if difference > worst.0 {
+                worst = (difference, format!("{name} at {k}: {a} vs {b}"));
+            }
+        }
+    }
+    worst
+}
+
+/// Every configuration of the cases: the device's maps against the CPU's, within `tolerance`.
+fn check_all(maps: &DeviceMaps, tolerance: f64) {
+    let cases = [
+        ("synthetic", fixture_case("synthetic")),
+        ("busi_crop", fixture_case("busi_crop")),
+        ("generated", generated_case()),
+    ];
+    let mut worst = 0.0f64;
+    for (name, (image, region)) in &cases {
+        for radius in 1..=3 {
+            for masked in [true, false] {
+                for binning in [Binning::Width(25.0), Binning::Count(16)] {
+                    let kernel = KernelSettings {
+                        radius,
+                        masked,
+                        init_value: 0.0,
+                    };
+                    let what = format!("{name} r{radius} masked {masked} {binning:?}");
+                    let cpu = texture_maps(image, region, binning, kernel, None, None).unwrap();
+                    let gpu =
+                        texture_maps(image, region, binning, kernel, None, Some(maps)).unwrap();
+                    assert_eq!(cpu.names.len(), 93, "{what}");
+                    let (d, at) = largest_difference(&cpu, &gpu, &what);
+                    assert!(d <= tolerance, "{what}: {d:e} > {tolerance:e} ({at})");
+                    worst = worst.max(d);
+                }
+            }
+        }
+    }
+    println!(
+        "{:?}: largest difference {worst:e} of a map's magnitude",
+        maps.precision()
+    );
+}
+
+#[test]
+fn f64_device_maps_equal_the_cpu_maps() {
+    let Some(maps) = device_maps(Precision::F64) else {
+        return;
+    };
+    check_all(&maps, 1e-9);
+}
+
+#[test]
+fn f32_device_maps_are_within_1e_4_of_the_cpu_maps() {
+    let Some(maps) = device_maps(Precision::F32) else {
+        return;
+    };
+    check_all(&maps, 1e-4);
+}
+
+#[test]
+fn a_selection_and_a_radius_beyond_the_device_keep_the_cpu_values() {
+    let Some(maps) = device_maps(Precision::F64) else {
+        return;
+    };
+    let (image, region) = fixture_case("busi_crop");
+    let selection = FeatureClassSelection::parse_list("glcm_Contrast,glcm_MCC,glrlm").unwrap();
+    let kernel = KernelSettings {
+        radius: 2,
+        masked: true,
+        init_value: f64::NAN,
+    };
+    let binning = Binning::Width(25.0);
+    let cpu = texture_maps(&image, &region, binning, kernel, Some(&selection), None).unwrap();
+    let gpu = texture_maps(
+        &image,
+        &region,
+        binning,
+        kernel,
+        Some(&selection),
+        Some(&maps),
+    )
+    .unwrap();
+    assert_eq!(cpu.names[..2], ["glcm_Contrast", "glcm_MCC"]);
+    assert_eq!(cpu.names.len(), 2 + 16);
+    assert!(largest_difference(&cpu, &gpu, "selection").0 <= 1e-9);
+    // radius 4 is beyond the device's private arrays: the CPU maps it, to the bit
+    let wide = KernelSettings {
+        radius: 4,
+        ..kernel
+    };
+    let cpu = texture_maps(&image, &region, binning, wide, Some(&selection), None).unwrap();
+    let gpu = texture_maps(
+        &image,
+        &region,
+        binning,
+        wide,
+        Some(&selection),
+        Some(&maps),
+    )
+    .unwrap();
+    for (c, g) in cpu.values.iter().zip(&gpu.values) {
+        let bits = |v: &Vec<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        assert_eq!(bits(c), bits(g));
+    }
+}
