@@ -25,9 +25,6 @@ var<private> py: array<real, MAX_KERNEL>;
 var<private> key_k: array<real, MAX_CODES>;
 var<private> key_p: array<real, MAX_CODES>;
 var<private> key_count: u32;
-// per-feature sums and counts over the non-empty angles (nanmean)
-var<private> angle_sum: array<real, GLCM_FEATURES>;
-var<private> angle_n: array<u32, GLCM_FEATURES>;
 
 // The non-empty cells of the symmetric matrix of angle (dy, dx); false when it has no pair.
 fn angle_cells(dy: i32, dx: i32) -> bool {
@@ -127,13 +124,6 @@ fn sum_distribution() {
         add_key(level_value(cell_i[c]) + level_value(cell_j[c]), cell_p[c]);
     }
     sort_keys();
-}
-
-fn add_angle_feature(f: u32, value: real) {
-    if !is_nan(value) {
-        angle_sum[f] += value;
-        angle_n[f] += 1u;
-    }
 }
 
 // Marginals p_x, p_y and means mu_x, mu_y of the current angle.
@@ -337,10 +327,7 @@ fn cell_features(means: vec2<real>, entropies: vec3<real>) {
 
 fn glcm(pixel: u32, column: u32) {
     let ng = real(job.ng);
-    for (var f = 0u; f < GLCM_FEATURES; f++) {
-        angle_sum[f] = real(0.0);
-        angle_n[f] = 0u;
-    }
+    clear_angle_features();
     var angles = 0u;
     var joint_average = real(0.0);
     for (var a = 0u; a < 4u; a++) {
@@ -355,10 +342,7 @@ fn glcm(pixel: u32, column: u32) {
         sum_features();
     }
     for (var f = 0u; f < GLCM_FEATURES; f++) {
-        var value = angle_sum[f] / real(angle_n[f]);
-        if angle_n[f] == 0u {
-            value = nan();
-        }
+        var value = angle_mean(f);
         if f == 1u && angles > 0u {
             // joint average: the plain mean of mu_x over the angles
             value = joint_average / real(angles);

@@ -1,6 +1,7 @@
 // Texture maps on the device (src/extraction/maps/device.rs): the features of the kernel around
 // every region pixel of one window, computed where the kernel is gathered. This is the one place
-// where formulas exist a second time (map_firstorder.wgsl, map_glcm.wgsl); tests/gpu_maps.rs
+// where formulas exist a second time (map_firstorder.wgsl, map_glcm.wgsl, map_emphasis.wgsl
+// with map_glrlm/glszm/gldm.wgsl, map_ngtdm.wgsl); tests/gpu_maps.rs
 // checks every map against the CPU's.
 //
 // Work split: one invocation per region pixel, MAP_GROUP per workgroup, the groups laid out in
@@ -18,6 +19,10 @@ struct MapJob {
     ng: u32,
     firstorder_column: u32,
     glcm_column: u32,
+    glrlm_column: u32,
+    glszm_column: u32,
+    gldm_column: u32,
+    ngtdm_column: u32,
     groups_x: u32,
 }
 
@@ -47,6 +52,9 @@ var<private> kernel_levels: array<u32, MAX_KERNEL>;
 var<private> level_count: u32;
 // terms of a sum (numpy_sum)
 var<private> terms: array<real, MAX_KERNEL>;
+// per-feature sums and counts over the non-empty angles of GLCM or GLRLM (nanmean)
+var<private> angle_sum: array<real, MAX_ANGLE_FEATURES>;
+var<private> angle_n: array<u32, MAX_ANGLE_FEATURES>;
 
 const NONE: u32 = 0xffffffffu;
 
@@ -153,6 +161,29 @@ fn nan() -> real {
     return zero / zero;
 }
 
+fn clear_angle_features() {
+    for (var f = 0u; f < MAX_ANGLE_FEATURES; f++) {
+        angle_sum[f] = real(0.0);
+        angle_n[f] = 0u;
+    }
+}
+
+// Adds one angle's value of feature f (numpy's nanmean skips NaN).
+fn add_angle_feature(f: u32, value: real) {
+    if !is_nan(value) {
+        angle_sum[f] += value;
+        angle_n[f] += 1u;
+    }
+}
+
+// The nanmean of feature f over the angles; NaN when no angle has a value.
+fn angle_mean(f: u32) -> real {
+    if angle_n[f] == 0u {
+        return nan();
+    }
+    return angle_sum[f] / real(angle_n[f]);
+}
+
 // Whether x is NaN (the one value that differs from itself).
 fn is_nan(x: real) -> bool {
     return !(x == x);
@@ -174,5 +205,17 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
     }
     if job.glcm_column != NONE {
         glcm(pixel, job.glcm_column);
+    }
+    if job.glrlm_column != NONE {
+        glrlm(pixel, job.glrlm_column);
+    }
+    if job.glszm_column != NONE {
+        glszm(pixel, job.glszm_column);
+    }
+    if job.gldm_column != NONE {
+        gldm(pixel, job.gldm_column);
+    }
+    if job.ngtdm_column != NONE {
+        ngtdm(pixel, job.ngtdm_column);
     }
 }

@@ -1,7 +1,9 @@
 //! Texture maps on the device equal the CPU's maps (the reference path, itself checked against
 //! PyRadiomics in `tests/maps.rs`), map by map and pixel by pixel: every value within 1e-9 of
 //! the map's largest magnitude with f64 shaders, 1e-4 with f32; NaN where the CPU gives NaN.
-//! GLCM's MCC, computed by the CPU in both, is equal to the bit.
+//! GLCM's MCC, computed by the CPU in both, is equal to the bit. One exception in f32: NGTDM
+//! busyness where its divisor is 0 in exact arithmetic and the CPU (as PyRadiomics) divides by a
+//! rounding residue (~1e16); f32 gives 0 there ([`busyness_over_rounding`]).
 //!
 //! Cases: the two PyRadiomics fixture cases (a synthetic 60x60 image with a 40-pixel region, a
 //! BUSI crop) and a generated float image with a lobulated region; radius 1, 2 and 3 (the
@@ -27,17 +29,16 @@ mod skip;
 mod lcg;
 use lcg::Lcg;
 
-/// The map kernels in `precision`, or `None` after a loud message when there is no adapter.
+/// The map kernels in `precision`, or `None` after a loud message when there is no adapter (a
+/// shader that does not compile on one fails).
 fn device_maps(precision: Precision) -> Option<DeviceMaps> {
-    match Device::open().and_then(|d| DeviceMaps::with_precision(Arc::new(d), precision)) {
-        Ok(maps) => Some(maps),
+    match Device::open() {
+        Ok(device) => Some(DeviceMaps::with_precision(Arc::new(device), precision).unwrap()),
         Err(e) => {
             if std::env::var("SONORAD_REQUIRE_GPU").is_ok_and(|v| v == "1") {
-                panic!("SONORAD_REQUIRE_GPU=1 but no device map kernels ({precision:?}): {e}");
+                panic!("SONORAD_REQUIRE_GPU=1 but no GPU adapter: {e}");
             }
-            skip::announce(&format!(
-                "device texture-map tests need a GPU adapter ({precision:?}): {e}"
-            ));
+            skip::announce(&format!("device texture-map tests need a GPU adapter: {e}"));
             None
         }
     }
@@ -84,17 +85,37 @@ fn generated_case() -> (Image<'static>, Region) {
     (image, region)
 }
 
+/// Whether CPU value `a` and device value `b` of map `name` are the one case where f32 keeps
+/// what f64 cannot: NGTDM busyness whose divisor `sum |g_a p_a - g_b p_b|` is 0 in exact
+/// arithmetic. The CPU (as PyRadiomics, with the same formula in numpy) then divides by a
+/// rounding residue and gives ~1e16; the f32 shader sums the divisor from exact counts and gives
+/// PyRadiomics' value for a zero divisor, 0.
+fn busyness_over_rounding(name: &str, a: f64, b: f64) -> bool {
+    name == "ngtdm_Busyness" && a > 1e12 && b == 0.0
+}
+
 /// Largest difference of the device's maps from the CPU's, relative to each map's largest
-/// magnitude; panics on a NaN mismatch, a different feature list or an MCC that differs.
-fn largest_difference(cpu: &TextureMaps, gpu: &TextureMaps, what: &str) -> (f64, String) {
+/// magnitude, with where it is; panics on a NaN mismatch, a different feature list or an MCC
+/// that differs. With `f32`, busyness over a rounding residue ([`busyness_over_rounding`]) is
+/// left out, and counted in `left_out`.
+fn largest_difference(
+    cpu: &TextureMaps,
+    gpu: &TextureMaps,
+    what: &str,
+    f32: bool,
+    left_out: &mut usize,
+) -> (f64, String) {
     assert_eq!(cpu.names, gpu.names, "{what}");
     let mut worst = (0.0f64, String::new());
     for ((name, c), g) in cpu.names.iter().zip(&cpu.values).zip(&gpu.values) {
-        let scale = c
+        let kept = |&(a, b): &(f64, f64)| !(f32 && busyness_over_rounding(name, a, b));
+        let pairs: Vec<(f64, f64)> = c.iter().copied().zip(g.iter().copied()).collect();
+        *left_out += pairs.iter().filter(|p| !kept(p)).count();
+        let scale = pairs
             .iter()
-            .filter(|v| v.is_finite())
-            .fold(0.0f64, |m, v| m.max(v.abs()));
-        for (k, (&a, &b)) in c.iter().zip(g).enumerate() {
+            .filter(|p| kept(p) && p.0.is_finite())
+            .fold(0.0f64, |m, p| m.max(p.0.abs()));
+        for (k, &(a, b)) in pairs.iter().enumerate().filter(|(_, p)| kept(p)) {
             if name == "glcm_MCC" {
                 assert_eq!(a.to_bits(), b.to_bits(), "{what}: MCC at {k}");
                 continue;
@@ -120,7 +141,7 @@ fn check_all(maps: &DeviceMaps, tolerance: f64) {
         ("busi_crop", fixture_case("busi_crop")),
         ("generated", generated_case()),
     ];
-    let mut worst = 0.0f64;
+    let (mut worst, mut left_out) = (0.0f64, 0);
     for (name, (image, region)) in &cases {
         for radius in 1..=3 {
             for masked in [true, false] {
@@ -135,7 +156,8 @@ fn check_all(maps: &DeviceMaps, tolerance: f64) {
                     let gpu =
                         texture_maps(image, region, binning, kernel, None, Some(maps)).unwrap();
                     assert_eq!(cpu.names.len(), 93, "{what}");
-                    let (d, at) = largest_difference(&cpu, &gpu, &what);
+                    let f32 = maps.precision() == Precision::F32;
+                    let (d, at) = largest_difference(&cpu, &gpu, &what, f32, &mut left_out);
                     assert!(d <= tolerance, "{what}: {d:e} > {tolerance:e} ({at})");
                     worst = worst.max(d);
                 }
@@ -143,7 +165,7 @@ fn check_all(maps: &DeviceMaps, tolerance: f64) {
         }
     }
     println!(
-        "{:?}: largest difference {worst:e} of a map's magnitude",
+        "{:?}: largest difference {worst:e} of a map's magnitude; {left_out} busyness values over a rounding residue left out",
         maps.precision()
     );
 }
@@ -189,7 +211,7 @@ fn a_selection_and_a_radius_beyond_the_device_keep_the_cpu_values() {
     .unwrap();
     assert_eq!(cpu.names[..2], ["glcm_Contrast", "glcm_MCC"]);
     assert_eq!(cpu.names.len(), 2 + 16);
-    assert!(largest_difference(&cpu, &gpu, "selection").0 <= 1e-9);
+    assert!(largest_difference(&cpu, &gpu, "selection", false, &mut 0).0 <= 1e-9);
     // radius 4 is beyond the device's private arrays: the CPU maps it, to the bit
     let wide = KernelSettings {
         radius: 4,

@@ -1,23 +1,30 @@
-//! Texture maps on the device: the first-order and GLCM features of every kernel of a window,
-//! computed by `shaders/map_kernel.wgsl` (one invocation per region pixel, its kernel gathered
-//! into private arrays) with the formulas of `map_firstorder.wgsl` and `map_glcm.wgsl`.
+//! Texture maps on the device: the first-order and texture features of every kernel of a
+//! window, computed by `shaders/map_kernel.wgsl` (one invocation per region pixel, its kernel
+//! gathered into private arrays) with the formulas of `map_firstorder.wgsl`, `map_glcm.wgsl`,
+//! `map_emphasis.wgsl` (shared by `map_glrlm.wgsl`, `map_glszm.wgsl` and `map_gldm.wgsl`) and
+//! `map_ngtdm.wgsl`.
 //!
 //! Those shaders are the one place where formulas exist a second time (the per-pixel formulas
 //! of texture maps). They run in f64 where the adapter has 64-bit floats and in f32 otherwise;
 //! `tests/gpu_maps.rs` checks every map against the CPU's: within 1e-9 of each map's largest
-//! magnitude in f64, 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) and the
-//! GLRLM, GLSZM, GLDM and NGTDM maps are computed by the CPU ([`super::texture_maps`]).
+//! magnitude in f64, 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) is computed
+//! by the CPU ([`super::texture_maps`]).
 
 use std::sync::Arc;
 
 use crate::device::{fail, pipeline, storage_entry, Device};
 use crate::error::Result;
-use crate::features::{firstorder, glcm, EPS};
+use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, EPS};
 use crate::matrix::GLCM_ANGLES;
 
 const KERNEL_SHADER: &str = include_str!("../../../shaders/map_kernel.wgsl");
 const FIRSTORDER_SHADER: &str = include_str!("../../../shaders/map_firstorder.wgsl");
 const GLCM_SHADER: &str = include_str!("../../../shaders/map_glcm.wgsl");
+const EMPHASIS_SHADER: &str = include_str!("../../../shaders/map_emphasis.wgsl");
+const GLRLM_SHADER: &str = include_str!("../../../shaders/map_glrlm.wgsl");
+const GLSZM_SHADER: &str = include_str!("../../../shaders/map_glszm.wgsl");
+const GLDM_SHADER: &str = include_str!("../../../shaders/map_gldm.wgsl");
+const NGTDM_SHADER: &str = include_str!("../../../shaders/map_ngtdm.wgsl");
 const F64_MATH: &str = include_str!("../../../shaders/f64_math.wgsl");
 
 /// Invocations per workgroup (`MAP_GROUP` in the shaders).
@@ -76,11 +83,23 @@ struct MapJob {
     ng: u32,
     firstorder_column: u32,
     glcm_column: u32,
+    glrlm_column: u32,
+    glszm_column: u32,
+    gldm_column: u32,
+    ngtdm_column: u32,
     groups_x: u32,
 }
 
-/// The classes the device computes, as feature classes of [`super::texture_maps`].
-pub const DEVICE_CLASSES: [&str; 2] = ["firstorder", "glcm"];
+/// The classes the device computes (every first-order and texture class), in the order of
+/// [`super::texture_maps`], each with its feature names.
+pub const DEVICE_CLASSES: [(&str, &[&str]); 6] = [
+    ("firstorder", &firstorder::NAMES),
+    ("glcm", &glcm::NAMES),
+    ("glrlm", &glrlm::NAMES),
+    ("glszm", &glszm::NAMES),
+    ("gldm", &gldm::NAMES),
+    ("ngtdm", &ngtdm::NAMES),
+];
 
 /// A binned window as the device reads it.
 pub struct WindowInput<'a> {
@@ -113,15 +132,10 @@ fn class_width(class: &str) -> usize {
 
 /// The names (`<class>_<Feature>`) of the columns [`DeviceMaps::map`] gives for `classes`.
 pub fn column_names(classes: &[&str]) -> Vec<String> {
-    let names = |class: &str| -> &'static [&'static str] {
-        match class {
-            "firstorder" => &firstorder::NAMES,
-            _ => &glcm::NAMES,
-        }
-    };
-    classes
+    DEVICE_CLASSES
         .iter()
-        .flat_map(|c| names(c).iter().map(move |n| format!("{c}_{n}")))
+        .filter(|(class, _)| classes.contains(class))
+        .flat_map(|(class, names)| names.iter().map(move |n| format!("{class}_{n}")))
         .collect()
 }
 
@@ -148,6 +162,8 @@ fn shader_prelude(precision: Precision) -> String {
          const MAX_KERNEL: u32 = {MAX_KERNEL}u;\n\
          const MAX_CODES: u32 = {MAX_CODES}u;\n\
          const GLCM_FEATURES: u32 = {glcm}u;\n\
+         const MAX_ANGLE_FEATURES: u32 = {glcm}u;\n\
+         const MAX_SIZE: u32 = {max_size}u;\n\
          const EPS: real = real({EPS:e});\n\
          const REAL_IS_F32: bool = {f32};\n\
          const GLCM_ANGLES = array<vec2<i32>, 4>({angles});\n\
@@ -155,6 +171,7 @@ fn shader_prelude(precision: Precision) -> String {
         real = precision.wgsl(),
         f32 = precision == Precision::F32,
         glcm = glcm::NAMES.len(),
+        max_size = MAX_KERNEL + 1,
         angles = angles.join(", "),
     )
 }
@@ -165,7 +182,16 @@ fn shader_source(precision: Precision) -> String {
     if precision == Precision::F64 {
         code.push_str(F64_MATH);
     }
-    for part in [KERNEL_SHADER, FIRSTORDER_SHADER, GLCM_SHADER] {
+    for part in [
+        KERNEL_SHADER,
+        FIRSTORDER_SHADER,
+        GLCM_SHADER,
+        EMPHASIS_SHADER,
+        GLRLM_SHADER,
+        GLSZM_SHADER,
+        GLDM_SHADER,
+        NGTDM_SHADER,
+    ] {
         code.push_str(part);
         code.push('\n');
     }
@@ -308,7 +334,8 @@ impl DeviceMaps {
             column += class_width(class) as u32;
             first
         };
-        let (firstorder_column, glcm_column) = (at("firstorder"), at("glcm"));
+        let [firstorder_column, glcm_column, glrlm_column, glszm_column, gldm_column, ngtdm_column] =
+            DEVICE_CLASSES.map(|(class, _)| at(class));
         let groups = narrow(count, "pixel count")?.div_ceil(MAP_GROUP).max(1);
         Ok(MapJob {
             width: narrow(window.width, "width")?,
@@ -318,6 +345,10 @@ impl DeviceMaps {
             ng: window.levels.last().copied().unwrap_or(0),
             firstorder_column,
             glcm_column,
+            glrlm_column,
+            glszm_column,
+            gldm_column,
+            ngtdm_column,
             groups_x: groups.min(1 << 15),
         })
     }

@@ -273,7 +273,7 @@ fn device_maps<'a>(
     let on_device: Vec<&str> = classes
         .iter()
         .copied()
-        .filter(|c| device::DEVICE_CLASSES.contains(c))
+        .filter(|c| device::DEVICE_CLASSES.iter().any(|(d, _)| d == c))
         .collect();
     if on_device.is_empty() {
         return Ok(on_device);
