@@ -614,6 +614,16 @@ fn run_info() -> Result<i32> {
                     "filters: on the CPU, the adapter has no 64-bit floats in shaders"
                 ),
             }
+            if let Some(device) = matrix::Backend::device(&gpu) {
+                match DeviceMaps::new(Arc::clone(device)) {
+                    Ok(maps) => println!(
+                        "texture maps (sonorad map): on the device in {} for kernel radius up to {}, GLCM's MCC on the CPU",
+                        maps.precision(),
+                        sonorad::maps::device::MAX_DEVICE_RADIUS
+                    ),
+                    Err(e) => println!("texture maps: on the CPU ({e})"),
+                }
+            }
             if matrix::auto_choice(Some(a)) == BackendChoice::Mixed {
                 println!(
                     "--backend auto uses: the GPU ({}) together with the CPU threads",

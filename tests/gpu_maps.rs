@@ -232,3 +232,62 @@ fn a_selection_and_a_radius_beyond_the_device_keep_the_cpu_values() {
         assert_eq!(bits(c), bits(g));
     }
 }
+
+/// `sonorad map --backend gpu` writes the device's maps: each TIFF equals the CPU's map to f32
+/// precision (the TIFF's own), for a GLCM and an NGTDM feature with a radius-2 kernel.
+#[test]
+fn the_map_command_on_the_gpu_writes_the_cpu_maps() {
+    if device_maps(Precision::F64).is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let image = fixtures().join("busi_crop.png");
+    let mask = fixtures().join("busi_crop_mask.png");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args([
+            "map",
+            "--backend",
+            "gpu",
+            "--kernel-radius",
+            "2",
+            "--formats",
+            "tiff",
+        ])
+        .args(["--features", "glcm_JointEntropy,ngtdm_Coarseness"])
+        .arg("--image")
+        .arg(&image)
+        .arg("--mask")
+        .arg(&mask)
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("on the CPU"), "{stderr}");
+    let (gray, region) = fixture_case("busi_crop");
+    let kernel = KernelSettings {
+        radius: 2,
+        masked: true,
+        init_value: 0.0,
+    };
+    let cpu = texture_maps(&gray, &region, Binning::Width(25.0), kernel, None, None).unwrap();
+    for feature in ["glcm_JointEntropy", "ngtdm_Coarseness"] {
+        let k = cpu.names.iter().position(|n| n == feature).unwrap();
+        let want = cpu.full(k, gray.width, gray.height, 0.0);
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let file = std::fs::File::open(dir.path().join(format!("tumor_original_{feature}.tif")));
+        let mut decoder =
+            tiff::decoder::Decoder::new(std::io::BufReader::new(file.unwrap())).unwrap();
+        let tiff::decoder::DecodingResult::F32(tiff) = decoder.read_image().unwrap() else {
+            panic!("{feature}: not 32-bit floats");
+        };
+        for (p, (&t, &w)) in tiff.iter().zip(&want).enumerate() {
+            let t = f64::from(t);
+            assert!(
+                (t - w).abs() <= 1e-6 * w.abs() + 1e-9 * scale,
+                "{feature} pixel {p}: TIFF {t}, CPU map {w}"
+            );
+        }
+    }
+}
