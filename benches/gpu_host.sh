@@ -22,6 +22,8 @@
 #            ROUNDS rounds (default 3), median wall times, and the outputs compared byte for
 #            byte; then the same filtered (original + LoG + wavelet) on the BUSI cases and 16
 #            cohort images, 2 rounds;
+#         3. `sonorad map` (texture maps, #20) of a generated 1024² image, kernel radius 2, every
+#            feature, --backend cpu and gpu taking turns, 2 rounds, and once without MCC;
 #       and writes OUT/gpu_host.md (the tables), OUT/raw.log (every command's output) and
 #       OUT/info.txt (adapter, driver, commit). It uses cargo's build instead of the carried
 #       binary when the host has cargo. SMALL=1 shrinks every workload, to try the script on
@@ -114,31 +116,60 @@ e2e() {
 }
 
 # Texture maps (#20) of one generated image of SIZE² pixels, kernel radius 2, every first-order
-# and texture feature, NIfTI output: the CPU path on all cores, two rounds (the maps are
-# computed on the CPU threads; the GPU path of #20 is not built yet, so this row is the CPU
-# baseline its target is measured against). Uses $sonorad, $raw and $table of `run`.
+# and texture feature, NIfTI output: --backend cpu (all cores) and --backend gpu (the map
+# kernels on the device; GLCM's MCC on the CPU threads) taking turns, ROUNDS rounds, median wall
+# times; then one GPU run with MCC left out (--features of the other 92 maps), which is all
+# device work. Uses $sonorad, $raw and $table of `run`.
 maps() {
-    local size=$1 dir=/tmp/sonorad-map-cohort
+    local size=$1 rounds=$2 dir=/tmp/sonorad-map-cohort
     "$sonorad" generate --cases 1 --size "$size" --seed 5 --out "$dir" >> "$raw" 2>&1
     local image mask
     image=$(ls "$dir"/images/* | head -n 1)
     mask=$(ls "$dir"/masks/* | head -n 1)
-    local r start end times=()
-    for ((r = 1; r <= 2; r++)); do
-        start=$EPOCHREALTIME
-        "$sonorad" map --image "$image" --mask "$mask" --kernel-radius 2 --formats nifti \
-            --backend cpu --out "$dir/maps" >> "$raw" 2>&1
-        end=$EPOCHREALTIME
-        times+=("$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")
+    local r b start end times=/tmp/sonorad-map-times
+    : > "$times"
+    for ((r = 1; r <= rounds; r++)); do
+        for b in cpu gpu; do
+            rm -rf "$dir/maps-$b"
+            start=$EPOCHREALTIME
+            "$sonorad" map --image "$image" --mask "$mask" --kernel-radius 2 --formats nifti \
+                --backend "$b" --out "$dir/maps-$b" >> "$raw" 2>&1
+            end=$EPOCHREALTIME
+            echo "$b $(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" >> "$times"
+        done
     done
+    # the other 92 features, named as the files of the last run name them
+    local no_mcc
+    no_mcc=$(ls "$dir/maps-gpu" | sed -n 's/^tumor_original_\(.*\)\.nii\.gz$/\1/p' |
+        grep -v '^glcm_MCC$' | paste -sd, || true)
+    if [[ -n "$no_mcc" ]]; then
+        for b in cpu gpu; do
+            rm -rf "$dir/maps-$b"
+            start=$EPOCHREALTIME
+            "$sonorad" map --image "$image" --mask "$mask" --kernel-radius 2 --formats nifti \
+                --backend "$b" --features "$no_mcc" --out "$dir/maps-$b" >> "$raw" 2>&1
+            end=$EPOCHREALTIME
+            echo "$b-no-mcc $(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" >> "$times"
+        done
+    fi
+    cat "$times" >> "$raw"
+    local cpu gpu cpu_rest gpu_rest
+    cpu=$(awk '$1 == "cpu" { print $2 }' "$times" | median)
+    gpu=$(awk '$1 == "gpu" { print $2 }' "$times" | median)
+    cpu_rest=$(awk '$1 == "cpu-no-mcc" { print $2 }' "$times")
+    gpu_rest=$(awk '$1 == "gpu-no-mcc" { print $2 }' "$times")
     {
         echo
-        echo "## texture maps, ${size}² generated image, kernel radius 2, all 93 features (CPU path, $(nproc) cores)"
+        echo "## texture maps, ${size}² generated image, kernel radius 2 (whole process, $(nproc) cores; $("$sonorad" info | grep '^texture maps' || echo 'no device maps'))"
         echo
-        echo "| round | wall time | maps |"
-        echo "|---|---:|---:|"
-        echo "| 1 | ${times[0]} s | $(ls "$dir"/maps/*.nii.gz | wc -l) |"
-        echo "| 2 | ${times[1]} s | |"
+        echo "| features | cpu | gpu | gpu vs cpu |"
+        echo "|---|---:|---:|---:|"
+        awk -v c="$cpu" -v g="$gpu" -v n="$rounds" \
+            'BEGIN { printf "| all 93 (median of %d rounds) | %.2f s | %.2f s | %.2fx |\n", n, c, g, c / g }'
+        [[ -n "$cpu_rest" && -n "$gpu_rest" ]] && awk -v c="$cpu_rest" -v g="$gpu_rest" \
+            'BEGIN { printf "| 92, without MCC (one round) | %.2f s | %.2f s | %.2fx |\n", c, g, c / g }'
+        echo
+        echo "maps written: $(ls "$dir"/maps-gpu/*.nii.gz 2>/dev/null | wc -l)"
     } >> "$table"
 }
 
@@ -228,7 +259,7 @@ run() {
         --spacing 0.1 "${filters[@]}"
     e2e cohort-filtered "$cohort/manifest16.csv" "tumour, original + LoG 1,2,3 mm + wavelet" 2 \
         --spacing 0.1 "${filters[@]}"
-    maps "$map_size"
+    maps "$map_size" 2
     echo "== trace of one gpu run on the BUSI cases" >> "$raw"
     "$sonorad" extract --backend gpu --trace --quiet --force --manifest "$busi/manifest.csv" \
         --ring 3mm --spacing 0.1 --out /tmp/sonorad-trace.csv >> "$raw" 2>&1 || true
