@@ -163,27 +163,7 @@ pub fn texture_maps(
     device: Option<&DeviceMaps>,
 ) -> Result<TextureMaps> {
     let (x0, y0, width, height) = window(image, region, kernel.radius);
-    if image.pixels.len() < (y0 + height) * image.width {
-        return Err(Error::Setting(format!(
-            "{}: the image holds fewer rows than the region's window",
-            image.source.display()
-        )));
-    }
-    let values: Vec<f64> = (y0..y0 + height)
-        .flat_map(|y| &image.pixels[y * image.width + x0..y * image.width + x0 + width])
-        .copied()
-        .collect();
-    let inside = |x: usize, y: usize| {
-        let (rx, ry) = (x + x0, y + y0);
-        rx >= region.x0
-            && ry >= region.y0
-            && rx < region.x0 + region.width
-            && ry < region.y0 + region.height
-            && region.mask[(ry - region.y0) * region.width + rx - region.x0]
-    };
-    let in_region: Vec<bool> = (0..width * height)
-        .map(|k| inside(k % width, k / width))
-        .collect();
+    let (values, in_region) = window_pixels(image, region, (x0, y0, width, height))?;
     let domain = if kernel.masked {
         in_region.clone()
     } else {
@@ -226,30 +206,23 @@ pub fn texture_maps(
     };
     check_map_size(image, region, names.len(), (width, height), MAX_MAP_BYTES)?;
     let mut maps = vec![vec![kernel.init_value; width * height]; names.len()];
-    let on_device = device
-        .filter(|_| kernel.radius <= MAX_DEVICE_RADIUS && !pixels.is_empty())
-        .map(|device| {
-            let input = WindowInput {
-                width,
-                height,
-                values: &values,
-                ranks: &ranks,
-                levels: &binned.levels,
-                radius: kernel.radius,
-            };
-            device_maps(device, &input, &pixels, &classes, (&names, &mut maps))
-        })
-        .transpose()?
-        .unwrap_or_default();
-    let part = Part {
-        classes: classes
-            .iter()
-            .copied()
-            .filter(|c| !on_device.contains(c))
-            .collect(),
-        mcc: on_device.contains(&"glcm") && names.iter().any(|n| n == "glcm_MCC"),
+    let device = device.filter(|_| kernel.radius <= MAX_DEVICE_RADIUS);
+    let input = WindowInput {
+        width,
+        height,
+        values: &values,
+        ranks: &ranks,
+        levels: &binned.levels,
+        radius: kernel.radius,
     };
-    cpu_maps(&window, &pixels, &part, &wanted, (&names, &mut maps));
+    let kernels = Kernels {
+        window: &window,
+        input,
+        pixels: &pixels,
+        classes: &classes,
+        wanted: &wanted,
+    };
+    fill_maps(&kernels, device, (&names, &mut maps))?;
     Ok(TextureMaps {
         x0,
         y0,
@@ -258,37 +231,6 @@ pub fn texture_maps(
         names,
         values: maps,
     })
-}
-
-/// Computes the classes of `classes` the device computes into `maps` (named `names`) for the
-/// kernels around `pixels` (window indices); returns those classes. GLCM's MCC is left to the
-/// CPU.
-fn device_maps<'a>(
-    device: &DeviceMaps,
-    input: &WindowInput<'_>,
-    pixels: &[usize],
-    classes: &[&'a str],
-    (names, maps): (&[String], &mut [Vec<f64>]),
-) -> Result<Vec<&'a str>> {
-    let on_device: Vec<&str> = classes
-        .iter()
-        .copied()
-        .filter(|c| device::DEVICE_CLASSES.iter().any(|(d, _)| d == c))
-        .collect();
-    if on_device.is_empty() {
-        return Ok(on_device);
-    }
-    let at: Vec<u32> = pixels.iter().map(|&k| k as u32).collect();
-    let columns = device.map(input, &at, &on_device)?;
-    for (name, column) in device::column_names(&on_device).iter().zip(columns) {
-        let Some(m) = names.iter().position(|n| n == name && n != "glcm_MCC") else {
-            continue;
-        };
-        for (&k, v) in pixels.iter().zip(column) {
-            maps[m][k] = v;
-        }
-    }
-    Ok(on_device)
 }
 
 /// Computes `part` on the CPU into `maps` (named `names`) for the kernels around `pixels`
@@ -329,6 +271,106 @@ fn cpu_maps(
             }
         }
     }
+}
+
+/// The gray values of a region's window (`x0, y0, width, height`) and which of its pixels lie
+/// in the region, row-major.
+fn window_pixels(
+    image: &Image,
+    region: &Region,
+    (x0, y0, width, height): (usize, usize, usize, usize),
+) -> Result<(Vec<f64>, Vec<bool>)> {
+    if image.pixels.len() < (y0 + height) * image.width {
+        return Err(Error::Setting(format!(
+            "{}: the image holds fewer rows than the region's window",
+            image.source.display()
+        )));
+    }
+    let values: Vec<f64> = (y0..y0 + height)
+        .flat_map(|y| &image.pixels[y * image.width + x0..y * image.width + x0 + width])
+        .copied()
+        .collect();
+    let inside = |x: usize, y: usize| {
+        let (rx, ry) = (x + x0, y + y0);
+        rx >= region.x0
+            && ry >= region.y0
+            && rx < region.x0 + region.width
+            && ry < region.y0 + region.height
+            && region.mask[(ry - region.y0) * region.width + rx - region.x0]
+    };
+    let in_region: Vec<bool> = (0..width * height)
+        .map(|k| inside(k % width, k / width))
+        .collect();
+    Ok((values, in_region))
+}
+
+/// What the maps of one window are computed from.
+struct Kernels<'a> {
+    /// The binned window, for the CPU.
+    window: &'a Window<'a>,
+    /// The same, for the device.
+    input: WindowInput<'a>,
+    /// Window indices of the region pixels to map.
+    pixels: &'a [usize],
+    /// The classes with a selected feature.
+    classes: &'a [&'a str],
+    /// Whether a feature is selected.
+    wanted: &'a (dyn Fn(&Feature) -> bool + Sync),
+}
+
+/// Computes `maps` (named `names`): the classes the device computes on it, on one thread, while
+/// the CPU threads compute the rest (MCC, and every class without a device), so that a window
+/// takes the longer of the two rather than their sum.
+fn fill_maps(
+    kernels: &Kernels<'_>,
+    device: Option<&DeviceMaps>,
+    (names, maps): (&[String], &mut [Vec<f64>]),
+) -> Result<()> {
+    let (pixels, classes) = (kernels.pixels, kernels.classes);
+    let device = device.filter(|_| !pixels.is_empty());
+    let on_device: Vec<&str> = match device {
+        Some(_) => classes
+            .iter()
+            .copied()
+            .filter(|c| device::DEVICE_CLASSES.iter().any(|(d, _)| d == c))
+            .collect(),
+        None => Vec::new(),
+    };
+    let part = Part {
+        classes: classes
+            .iter()
+            .copied()
+            .filter(|c| !on_device.contains(c))
+            .collect(),
+        mcc: on_device.contains(&"glcm") && names.iter().any(|n| n == "glcm_MCC"),
+    };
+    // the device's kernels on one thread while the CPU threads compute the rest (MCC): the
+    // case takes the longer of the two, not their sum
+    let columns = std::thread::scope(|scope| {
+        let on_device = &on_device;
+        let at: Vec<u32> = pixels.iter().map(|&k| k as u32).collect();
+        let running = device
+            .filter(|_| !on_device.is_empty())
+            .map(|d| scope.spawn(move || d.map(&kernels.input, &at, on_device)));
+        cpu_maps(kernels.window, pixels, &part, kernels.wanted, (names, maps));
+        running.map(|r| {
+            r.join()
+                .unwrap_or_else(|_| Err(crate::device::fail("the map thread panicked".into())))
+        })
+    })
+    .transpose()?;
+    if let Some(columns) = columns {
+        let names_on_device = device::column_names(&on_device);
+        for (name, column) in names_on_device.iter().zip(columns) {
+            let Some(m) = names.iter().position(|n| n == name && n != "glcm_MCC") else {
+                continue;
+            };
+            for (&k, v) in pixels.iter().zip(column) {
+                maps[m][k] = v;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An error naming the image when `features` maps over a `width × height` window would take
