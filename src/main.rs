@@ -107,10 +107,16 @@ struct MapArgs {
     /// (kernelRadius, maskedKernel, initValue); replaces the flags it sets.
     #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label", "features"])]
     params: Option<PathBuf>,
-    /// Where the filters run: auto, cpu, gpu or mixed, as for `extract`. The maps themselves
-    /// are computed on the CPU threads.
+    /// Where the filters and the maps run: auto, cpu, gpu or mixed, as for `extract`. On a
+    /// device (gpu, mixed, auto on a hardware GPU) the map kernels compute every class for
+    /// kernel radius up to 3, GLCM's MCC on the CPU threads meanwhile.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+    /// Most seconds one case may take (reading, filters, maps), checked after each step and
+    /// every few thousand kernels: a case over budget fails naming its file (with --manifest
+    /// it goes to errors.csv and the run goes on).
+    #[arg(long, default_value_t = 600.0)]
+    case_time_budget: f64,
     /// Output folder (created when missing).
     #[arg(long)]
     out: PathBuf,
@@ -493,6 +499,7 @@ fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
         label: args.regions.label,
         spacing: args.regions.spacing,
         rings: args.regions.rings.clone(),
+        case_time_budget: Some(case_time_budget(args.case_time_budget)?),
         ..Settings::default()
     };
     let mut kernel = KernelSettings {

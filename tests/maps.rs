@@ -310,6 +310,7 @@ fn map_refuses_bad_settings_and_files() {
         ),
         (vec!["--features", "shape2D"], "shape2D has no maps"),
         (vec!["--kernel-radius", "0"], "kernel-radius"),
+        (vec!["--case-time-budget", "0"], "--case-time-budget must be a positive"),
     ] {
         let mut args = base.to_vec();
         args.extend(extra);
@@ -334,4 +335,32 @@ fn map_refuses_bad_settings_and_files() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing.png"));
+}
+
+/// A case whose maps take longer than `--case-time-budget` fails naming its image file (the
+/// budget is checked every few thousand kernels), and writes no maps.
+#[test]
+fn map_stops_a_case_over_its_time_budget() {
+    let f = fixtures();
+    let image = f.join("busi_crop.png");
+    let mask = f.join("busi_crop_mask.png");
+    let dir = tempfile::tempdir().unwrap();
+    let out = sonorad(&[
+        "map",
+        "--image",
+        image.to_str().unwrap(),
+        "--mask",
+        mask.to_str().unwrap(),
+        "--kernel-radius",
+        "3",
+        "--case-time-budget",
+        "0.000001",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("busi_crop.png"), "{stderr}");
+    assert!(stderr.contains("time budget"), "{stderr}");
+    assert!(!dir.path().join("index.html").exists());
 }

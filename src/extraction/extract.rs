@@ -683,7 +683,7 @@ fn discretize_case(
 }
 
 /// The time a case has spent in its own steps, against [`Settings::case_time_budget`].
-struct CaseClock {
+pub(crate) struct CaseClock {
     /// The case's image file, named by the error.
     image: PathBuf,
     budget: Option<Duration>,
@@ -694,7 +694,7 @@ struct CaseClock {
 
 impl CaseClock {
     /// A clock for a case starting now.
-    fn start(image: &Path, settings: &Settings) -> CaseClock {
+    pub(crate) fn start(image: &Path, settings: &Settings) -> CaseClock {
         CaseClock::resume(image, settings, Duration::ZERO)
     }
 
@@ -714,7 +714,7 @@ impl CaseClock {
     }
 
     /// An [`Error::TimeBudget`] if the budget is spent, naming the step just finished.
-    fn check(&self, step: &str) -> Result<()> {
+    pub(crate) fn check(&self, step: &str) -> Result<()> {
         match self.budget {
             Some(budget) if self.spent() > budget => Err(Error::TimeBudget {
                 path: self.image.clone(),

@@ -25,7 +25,8 @@ use device::{DeviceMaps, WindowInput, MAX_DEVICE_RADIUS};
 use crate::discretize::{Binning, GrayLevels, Ranks};
 use crate::error::{Error, Result};
 use crate::extract::{
-    class_features, filtered_images, CheckedSettings, LoadedCase, PreparedRegion, ORIGINAL,
+    class_features, filtered_images, CaseClock, CheckedSettings, LoadedCase, PreparedRegion,
+    ORIGINAL,
 };
 use crate::features::{glcm, Feature};
 use crate::filters::device::DeviceFilters;
@@ -136,6 +137,7 @@ pub fn case_maps(
     kernel: KernelSettings,
     devices: MapDevices<'_>,
 ) -> Result<Vec<RegionMaps>> {
+    let clock = CaseClock::start(&case.image.source, settings);
     let images = filtered_images(case, settings, devices.filters)?;
     let selection = settings.feature_classes.as_deref();
     let mut out = Vec::with_capacity(case.regions.len() * images.len());
@@ -144,7 +146,15 @@ pub fn case_maps(
             out.push(RegionMaps {
                 region: region.name.clone(),
                 image_type: name.clone(),
-                maps: texture_maps(image, region, *binning, kernel, selection, devices.maps)?,
+                maps: maps_within(
+                    image,
+                    region,
+                    *binning,
+                    kernel,
+                    selection,
+                    devices.maps,
+                    Some(&clock),
+                )?,
             });
         }
     }
@@ -161,6 +171,19 @@ pub fn texture_maps(
     kernel: KernelSettings,
     selection: Option<&[FeatureClassSelection]>,
     device: Option<&DeviceMaps>,
+) -> Result<TextureMaps> {
+    maps_within(image, region, binning, kernel, selection, device, None)
+}
+
+/// [`texture_maps`] within a case's time budget (`clock`, checked every few thousand kernels).
+fn maps_within(
+    image: &Image,
+    region: &Region,
+    binning: Binning,
+    kernel: KernelSettings,
+    selection: Option<&[FeatureClassSelection]>,
+    device: Option<&DeviceMaps>,
+    clock: Option<&CaseClock>,
 ) -> Result<TextureMaps> {
     let (x0, y0, width, height) = window(image, region, kernel.radius);
     let (values, in_region) = window_pixels(image, region, (x0, y0, width, height))?;
@@ -221,6 +244,7 @@ pub fn texture_maps(
         pixels: &pixels,
         classes: &classes,
         wanted: &wanted,
+        clock,
     };
     fill_maps(&kernels, device, (&names, &mut maps))?;
     Ok(TextureMaps {
@@ -233,17 +257,16 @@ pub fn texture_maps(
     })
 }
 
-/// Computes `part` on the CPU into `maps` (named `names`) for the kernels around `pixels`
-/// (window indices), the features `wanted` keeps.
+/// Computes `part` on the CPU into `maps` (named `names`) for the kernels of `kernels`, the
+/// features it wants; an error when the case's time budget runs out.
 fn cpu_maps(
-    window: &Window<'_>,
-    pixels: &[usize],
+    kernels: &Kernels<'_>,
     part: &Part<'_>,
-    wanted: &(dyn Fn(&Feature) -> bool + Sync),
     (names, maps): (&[String], &mut [Vec<f64>]),
-) {
+) -> Result<()> {
+    let (window, pixels, wanted) = (kernels.window, kernels.pixels, kernels.wanted);
     let Some(&first) = pixels.first() else {
-        return;
+        return Ok(());
     };
     // every kernel gives the same features in the same order: where each one goes, once
     let targets: Vec<Option<usize>> = window
@@ -255,7 +278,7 @@ fn cpu_maps(
         })
         .collect();
     if targets.iter().all(Option::is_none) {
-        return;
+        return Ok(());
     }
     // a few thousand kernels at a time: their values, then into the maps (bounded memory)
     for chunk in pixels.chunks(4096) {
@@ -270,7 +293,11 @@ fn cpu_maps(
                 }
             }
         }
+        if let Some(clock) = kernels.clock {
+            clock.check("texture maps")?;
+        }
     }
+    Ok(())
 }
 
 /// The gray values of a region's window (`x0, y0, width, height`) and which of its pixels lie
@@ -316,6 +343,8 @@ struct Kernels<'a> {
     classes: &'a [&'a str],
     /// Whether a feature is selected.
     wanted: &'a (dyn Fn(&Feature) -> bool + Sync),
+    /// The case's time budget.
+    clock: Option<&'a CaseClock>,
 }
 
 /// Computes `maps` (named `names`): the classes the device computes on it, on one thread, while
@@ -352,13 +381,17 @@ fn fill_maps(
         let running = device
             .filter(|_| !on_device.is_empty())
             .map(|d| scope.spawn(move || d.map(&kernels.input, &at, on_device)));
-        cpu_maps(kernels.window, pixels, &part, kernels.wanted, (names, maps));
-        running.map(|r| {
+        let on_cpu = cpu_maps(kernels, &part, (names, maps));
+        let on_device = running.map(|r| {
             r.join()
                 .unwrap_or_else(|_| Err(crate::device::fail("the map thread panicked".into())))
-        })
-    })
+        });
+        on_cpu.map(|()| on_device)
+    })?
     .transpose()?;
+    if let Some(clock) = kernels.clock {
+        clock.check("texture maps")?;
+    }
     if let Some(columns) = columns {
         let names_on_device = device::column_names(&on_device);
         for (name, column) in names_on_device.iter().zip(columns) {
