@@ -21,12 +21,7 @@ fn gldm(pixel: u32, column: u32) {
             var dependent = 0u;
             for (var dy = -1; dy <= 1; dy++) {
                 for (var dx = -1; dx <= 1; dx++) {
-                    let qx = x + dx;
-                    let qy = y + dy;
-                    if (dx == 0 && dy == 0) || qx < 0 || qy < 0 || qx >= w || qy >= h {
-                        continue;
-                    }
-                    if kernel_local[u32(qy * w + qx)] == level {
+                    if (dx != 0 || dy != 0) && level_at(x + dx, y + dy) == level {
                         dependent += 1u;
                     }
                 }

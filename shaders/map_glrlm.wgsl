@@ -7,14 +7,6 @@
 // domain pixels is empty, as in PyRadiomics; empty angles are dropped and the features averaged
 // over the rest (nanmean). Work split: one invocation per region pixel (map_kernel.wgsl).
 
-// The local level of box pixel (x, y), NONE outside the box or the domain.
-fn level_at(x: i32, y: i32) -> u32 {
-    if x < 0 || y < 0 || x >= i32(kernel_width) || y >= i32(kernel_height) {
-        return NONE;
-    }
-    return kernel_local[u32(y) * kernel_width + u32(x)];
-}
-
 // The runs of angle (dy, dx) as entries; the longest run.
 fn angle_runs(dy: i32, dx: i32) -> u32 {
     entries = 0u;

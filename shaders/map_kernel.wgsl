@@ -145,6 +145,14 @@ fn add_level(rank: u32) {
     level_count += 1u;
 }
 
+// The local level of box pixel (x, y), NONE outside the box or the domain.
+fn level_at(x: i32, y: i32) -> u32 {
+    if x < 0 || y < 0 || x >= i32(kernel_width) || y >= i32(kernel_height) {
+        return NONE;
+    }
+    return kernel_local[u32(y) * kernel_width + u32(x)];
+}
+
 // The local level index of a rank present in the kernel.
 fn local_level(rank: u32) -> u32 {
     for (var i = 0u; i < level_count; i++) {

@@ -310,7 +310,10 @@ fn map_refuses_bad_settings_and_files() {
         ),
         (vec!["--features", "shape2D"], "shape2D has no maps"),
         (vec!["--kernel-radius", "0"], "kernel-radius"),
-        (vec!["--case-time-budget", "0"], "--case-time-budget must be a positive"),
+        (
+            vec!["--case-time-budget", "0"],
+            "--case-time-budget must be a positive",
+        ),
     ] {
         let mut args = base.to_vec();
         args.extend(extra);

@@ -167,6 +167,17 @@ impl Device {
         }
     }
 
+    /// A buffer of at least `size` bytes (rounded up to 8, at least 16: wgpu binds no empty
+    /// buffer, and f64 arrays need 8-byte sizes).
+    pub(crate) fn buffer(&self, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: size.max(16).next_multiple_of(8),
+            usage,
+            mapped_at_creation: false,
+        })
+    }
+
     /// A shader module of `code`, the `label`led source of one stage's kernels.
     pub(crate) fn module(&self, label: &str, code: String) -> wgpu::ShaderModule {
         self.device

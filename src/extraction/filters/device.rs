@@ -581,14 +581,7 @@ impl DeviceFilters {
     fn run(&self, image: &Image, plan: &Plan) -> Result<Vec<f64>> {
         let device = self.device.wgpu();
         let queue = self.device.queue();
-        let buffer = |label, size: u64, usage| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: size.max(16).next_multiple_of(8),
-                usage,
-                mapped_at_creation: false,
-            })
-        };
+        let buffer = |label, size, usage| self.device.buffer(label, size, usage);
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let planes = buffer(
             "filter planes",

@@ -363,14 +363,7 @@ impl DeviceMaps {
     fn run(&self, inputs: &[Vec<u8>; 5], out_bytes: u64, job: MapJob) -> Result<Vec<u8>> {
         let device = self.device.wgpu();
         let queue = self.device.queue();
-        let buffer = |label: &str, size: u64, usage: wgpu::BufferUsages| {
-            device.create_buffer(&wgpu::BufferDescriptor {
-                label: Some(label),
-                size: size.max(16).next_multiple_of(8),
-                usage,
-                mapped_at_creation: false,
-            })
-        };
+        let buffer = |label, size, usage| self.device.buffer(label, size, usage);
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
         let mut buffers: Vec<wgpu::Buffer> = inputs
             .iter()
