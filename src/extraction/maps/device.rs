@@ -264,12 +264,20 @@ impl DeviceMaps {
         pixels: &[u32],
         classes: &[&str],
     ) -> Result<Vec<Vec<f64>>> {
+        if window.radius > MAX_DEVICE_RADIUS {
+            return Err(fail(format!(
+                "kernel radius {} is above the device's {MAX_DEVICE_RADIUS}",
+                window.radius
+            )));
+        }
         let columns: usize = classes.iter().map(|c| class_width(c)).sum();
         let mut out = vec![Vec::with_capacity(pixels.len()); columns];
+        // the window is uploaded once; each dispatch adds its job, pixels and output
+        let window_buffers = self.device.checked(|| Ok(self.upload_window(window)))?;
         for chunk in pixels.chunks(PIXELS_PER_DISPATCH) {
             let values = self
                 .device
-                .checked(|| self.dispatch(window, chunk, classes, columns))?;
+                .checked(|| self.dispatch(window, &window_buffers, chunk, classes, columns))?;
             for (column, values) in out.iter_mut().zip(values.chunks(chunk.len())) {
                 column.extend_from_slice(values);
             }
@@ -277,15 +285,17 @@ impl DeviceMaps {
         Ok(out)
     }
 
-    /// One dispatch over `pixels`: the columns read back, column-major.
-    fn dispatch(
-        &self,
-        window: &WindowInput<'_>,
-        pixels: &[u32],
-        classes: &[&str],
-        columns: usize,
-    ) -> Result<Vec<f64>> {
-        let job = self.job(window, pixels.len(), classes)?;
+    /// A storage buffer holding `bytes`.
+    fn input(&self, bytes: &[u8]) -> wgpu::Buffer {
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+        let buffer = self.device.buffer("map input", bytes.len() as u64, usage);
+        self.device.queue().write_buffer(&buffer, 0, &padded(bytes));
+        buffer
+    }
+
+    /// The window's gray values, ranks and constants (pixel area, then the gray level of each
+    /// rank), in the kernels' precision, as buffers for bindings 1 to 3.
+    fn upload_window(&self, window: &WindowInput<'_>) -> [wgpu::Buffer; 3] {
         let reals = |values: &[f64]| -> Vec<u8> {
             match self.precision {
                 Precision::F64 => bytemuck::cast_slice(values).to_vec(),
@@ -297,20 +307,46 @@ impl DeviceMaps {
         };
         let mut constants = vec![1.0];
         constants.extend(window.levels.iter().map(|&g| f64::from(g)));
-        let inputs: [Vec<u8>; 5] = [
-            bytemuck::bytes_of(&job).to_vec(),
-            reals(window.values),
-            bytemuck::cast_slice(window.ranks).to_vec(),
-            reals(&constants),
-            bytemuck::cast_slice(pixels).to_vec(),
-        ];
+        [
+            self.input(&reals(window.values)),
+            self.input(bytemuck::cast_slice(window.ranks)),
+            self.input(&reals(&constants)),
+        ]
+    }
+
+    /// One dispatch over `pixels`: the columns read back, column-major.
+    fn dispatch(
+        &self,
+        window: &WindowInput<'_>,
+        window_buffers: &[wgpu::Buffer; 3],
+        pixels: &[u32],
+        classes: &[&str],
+        columns: usize,
+    ) -> Result<Vec<f64>> {
+        let job = self.job(window, pixels.len(), classes)?;
         let out_bytes = (columns * pixels.len() * self.precision.bytes()) as u64;
         if out_bytes > self.device.buffer_limit() {
             return Err(fail(format!(
                 "{out_bytes} bytes of maps exceed the device's buffer limit"
             )));
         }
-        let bytes = self.run(&inputs, out_bytes, job)?;
+        let [values, ranks, constants] = window_buffers;
+        let job_buffer = self.input(bytemuck::bytes_of(&job));
+        let pixel_buffer = self.input(bytemuck::cast_slice(pixels));
+        let output = self.device.buffer(
+            "map output",
+            out_bytes,
+            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        );
+        let bindings = [
+            &job_buffer,
+            values,
+            ranks,
+            constants,
+            &pixel_buffer,
+            &output,
+        ];
+        let bytes = self.run(&bindings, out_bytes, job)?;
         Ok(match self.precision {
             Precision::F64 => bytemuck::pod_collect_to_vec::<u8, f64>(&bytes),
             Precision::F32 => bytemuck::pod_collect_to_vec::<u8, f32>(&bytes)
@@ -325,12 +361,6 @@ impl DeviceMaps {
         let narrow = |v: usize, what: &str| {
             u32::try_from(v).map_err(|_| fail(format!("the window's {what} exceeds 32 bits")))
         };
-        if window.radius > MAX_DEVICE_RADIUS {
-            return Err(fail(format!(
-                "kernel radius {} is above the device's {MAX_DEVICE_RADIUS}",
-                window.radius
-            )));
-        }
         let mut column = 0u32;
         let mut at = |class: &str| {
             if !classes.contains(&class) {
@@ -359,32 +389,17 @@ impl DeviceMaps {
         })
     }
 
-    /// Uploads the inputs, runs the kernel, and reads back `out_bytes` of output.
-    fn run(&self, inputs: &[Vec<u8>; 5], out_bytes: u64, job: MapJob) -> Result<Vec<u8>> {
+    /// Binds `bindings` (0 to 5, the last the output), runs the kernel over the job's pixels,
+    /// and reads back `out_bytes` of output.
+    fn run(&self, bindings: &[&wgpu::Buffer; 6], out_bytes: u64, job: MapJob) -> Result<Vec<u8>> {
         let device = self.device.wgpu();
-        let queue = self.device.queue();
-        let buffer = |label, size, usage| self.device.buffer(label, size, usage);
-        let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
-        let mut buffers: Vec<wgpu::Buffer> = inputs
-            .iter()
-            .map(|bytes| {
-                let b = buffer("map input", bytes.len() as u64, storage);
-                queue.write_buffer(&b, 0, &padded(bytes));
-                b
-            })
-            .collect();
-        buffers.push(buffer(
-            "map output",
-            out_bytes,
-            storage | wgpu::BufferUsages::COPY_SRC,
-        ));
-        let readback = buffer(
+        let readback = self.device.buffer(
             "map readback",
             out_bytes,
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         );
         let entries: Vec<wgpu::BindGroupEntry> = (0u32..)
-            .zip(&buffers)
+            .zip(bindings)
             .map(|(binding, b)| wgpu::BindGroupEntry {
                 binding,
                 resource: b.as_entire_binding(),
@@ -408,8 +423,8 @@ impl DeviceMaps {
             let groups = job.count.div_ceil(MAP_GROUP).max(1);
             pass.dispatch_workgroups(job.groups_x, groups.div_ceil(job.groups_x), 1);
         }
-        encoder.copy_buffer_to_buffer(&buffers[5], 0, &readback, 0, out_bytes.max(8));
-        let submission = queue.submit([encoder.finish()]);
+        encoder.copy_buffer_to_buffer(bindings[5], 0, &readback, 0, out_bytes.max(8));
+        let submission = self.device.queue().submit([encoder.finish()]);
         self.device
             .read_back(&readback, out_bytes.max(8), &submission, |b| b.to_vec())
     }

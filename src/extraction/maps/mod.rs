@@ -124,7 +124,7 @@ impl RegionMaps {
 pub struct MapDevices<'a> {
     /// The filters.
     pub filters: Option<&'a DeviceFilters>,
-    /// The map kernels (first-order and GLCM, radius up to [`MAX_DEVICE_RADIUS`]).
+    /// The map kernels (every class but GLCM's MCC, radius up to [`MAX_DEVICE_RADIUS`]).
     pub maps: Option<&'a DeviceMaps>,
 }
 
