@@ -1,6 +1,7 @@
 // GLCM features of one kernel (the formulas of src/extraction/features/glcm.rs), written to
-// GLCM_FEATURES columns from `column` in glcm::NAMES order. MCC is left NaN: the host computes
-// it (its eigenproblem stays on the CPU).
+// GLCM_FEATURES columns from `column` in glcm::NAMES order. MCC is left NaN: its eigenproblem
+// is solved by map_mcc.wgsl, from the matrices mcc_matrix writes here (f64), or by the host
+// (f32, whose square root of an eigenvalue near 0 keeps too little).
 //
 // The kernel's matrices are sparse (at most MAX_CODES pairs per angle against up to Ng^2
 // cells), so each angle's symmetric matrix P = C + C^T is held as its non-empty cells: the codes
@@ -332,10 +333,17 @@ fn glcm(pixel: u32, column: u32) {
     var joint_average = real(0.0);
     for (var a = 0u; a < 4u; a++) {
         if !angle_cells(GLCM_ANGLES[a].x, GLCM_ANGLES[a].y) {
+            if job.mcc_stride != 0u {
+                // no pair along this angle: no matrix (side 0)
+                scratch[a * job.mcc_stride * job.count + pixel] = real(0.0);
+            }
             continue;
         }
         angles += 1u;
         let means = marginals();
+        if job.mcc_stride != 0u {
+            mcc_matrix(pixel, a);
+        }
         joint_average += means.x;
         cell_features(means, marginal_entropies());
         difference_features(ng);
@@ -351,5 +359,31 @@ fn glcm(pixel: u32, column: u32) {
             value = nan();
         }
         write(column + f, pixel, value);
+    }
+}
+
+// Writes the matrix whose eigenvalues give angle a's MCC to the angle's slots of `scratch`:
+// its side n, then M = D_x^(-1/2) P D_y^(-1/2) row-major over the levels with p_x > 0 (the
+// symmetric route of src/extraction/features/glcm.rs: Q is similar to M M^T, and P is
+// symmetric, so Q's eigenvalues are the squares of M's).
+fn mcc_matrix(pixel: u32, a: u32) {
+    var index: array<u32, MAX_KERNEL>;
+    var n = 0u;
+    for (var i = 0u; i < level_count; i++) {
+        index[i] = n;
+        if px[i] > real(0.0) {
+            n += 1u;
+        }
+    }
+    let base = a * job.mcc_stride;
+    scratch[base * job.count + pixel] = real(n);
+    for (var t = 1u; t <= n * n; t++) {
+        scratch[(base + t) * job.count + pixel] = real(0.0);
+    }
+    for (var c = 0u; c < cell_count; c++) {
+        let i = cell_i[c];
+        let j = cell_j[c];
+        let t = 1u + index[i] * n + index[j];
+        scratch[(base + t) * job.count + pixel] = cell_p[c] / sqrt(px[i] * py[j]);
     }
 }

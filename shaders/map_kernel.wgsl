@@ -5,26 +5,13 @@
 // checks every map against the CPU's.
 //
 // Work split: one invocation per region pixel, MAP_GROUP per workgroup, the groups laid out in
-// rows of job.groups_x. An invocation gathers its kernel (the (2r + 1)^2 square around the pixel,
+// rows the host chooses. An invocation gathers its kernel (the (2r + 1)^2 square around the pixel,
 // clipped to the window, at most MAX_KERNEL pixels) into private arrays, computes the enabled
 // classes' features from them and writes column c of pixel k to out[c * job.count + k].
 // `real` is f64 where the device has 64-bit floats, f32 otherwise; the host prepends it, the
 // constants and, for f64, f64_math.wgsl.
 
-struct MapJob {
-    width: u32,
-    height: u32,
-    radius: u32,
-    count: u32,
-    ng: u32,
-    firstorder_column: u32,
-    glcm_column: u32,
-    glrlm_column: u32,
-    glszm_column: u32,
-    gldm_column: u32,
-    ngtdm_column: u32,
-    groups_x: u32,
-}
+// MapJob (map_job.wgsl) is written before this file.
 
 @group(0) @binding(0) var<storage, read> job: MapJob;
 // the window's gray values, row-major
@@ -36,6 +23,9 @@ struct MapJob {
 // the window index of each region pixel to map
 @group(0) @binding(4) var<storage, read> pixels: array<u32>;
 @group(0) @binding(5) var<storage, read_write> out: array<real>;
+// GLCM's MCC matrices (map_glcm.wgsl's mcc_matrix), for map_mcc.wgsl: slot t of pixel k at
+// scratch[t * job.count + k], so that neighbouring invocations touch neighbouring values
+@group(0) @binding(6) var<storage, read_write> scratch: array<real>;
 
 // the kernel's clipped box
 var<private> kernel_x0: u32;
@@ -202,8 +192,12 @@ fn write(column: u32, pixel: u32, value: real) {
 }
 
 @compute @workgroup_size(MAP_GROUP)
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-    let pixel = (group.y * job.groups_x + group.x) * MAP_GROUP + local;
+fn main(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let pixel = (group.y * groups.x + group.x) * MAP_GROUP + local;
     if pixel >= job.count {
         return;
     }

@@ -1,9 +1,16 @@
 //! Texture maps on the device equal the CPU's maps (the reference path, itself checked against
 //! PyRadiomics in `tests/maps.rs`), map by map and pixel by pixel: every value within 1e-9 of
 //! the map's largest magnitude with f64 shaders, 1e-4 with f32; NaN where the CPU gives NaN.
-//! GLCM's MCC, computed by the CPU in both, is equal to the bit. One exception in f32: NGTDM
-//! busyness where its divisor is 0 in exact arithmetic and the CPU (as PyRadiomics) divides by a
-//! rounding residue (~1e16); f32 gives 0 there ([`busyness_over_rounding`]).
+//!
+//! Two exceptions:
+//! - GLCM's MCC. With f32 shaders the CPU computes it, and it is equal to the bit. With f64 the
+//!   device computes it from the symmetric matrix `M = D^-1/2 P D^-1/2` (Jacobi), while the CPU,
+//!   to follow PyRadiomics' numpy, runs a general eigensolver on the non-symmetric `Q`, whose
+//!   eigenvalues lose up to ~2e-9 where they lie close together. There MCC is held to
+//!   [`MCC_TOLERANCE`]; the CPU's own symmetric route agrees with the device's to 1.1e-13.
+//! - In f32, NGTDM busyness where its divisor is 0 in exact arithmetic and the CPU (as
+//!   PyRadiomics) divides by a rounding residue (~1e16); f32 gives 0 there
+//!   ([`busyness_over_rounding`]).
 //!
 //! Cases: the two PyRadiomics fixture cases (a synthetic 60x60 image with a 40-pixel region, a
 //! BUSI crop) and a generated float image with a lobulated region; radius 1, 2 and 3 (the
@@ -85,6 +92,11 @@ fn generated_case() -> (Image<'static>, Region) {
     (image, region)
 }
 
+/// How far the device's f64 MCC may be from the CPU's, relative to the map's largest magnitude:
+/// the conditioning of the CPU's general eigensolver on `Q`, not the device's error (see the
+/// module's documentation).
+const MCC_TOLERANCE: f64 = 1e-8;
+
 /// Whether CPU value `a` and device value `b` of map `name` are the one case where f32 keeps
 /// what f64 cannot: NGTDM busyness whose divisor `sum |g_a p_a - g_b p_b|` is 0 in exact
 /// arithmetic. The CPU (as PyRadiomics, with the same formula in numpy) then divides by a
@@ -95,15 +107,17 @@ fn busyness_over_rounding(name: &str, a: f64, b: f64) -> bool {
 }
 
 /// Largest difference of the device's maps from the CPU's, relative to each map's largest
-/// magnitude, with where it is; panics on a NaN mismatch, a different feature list or an MCC
-/// that differs. With `f32`, busyness over a rounding residue ([`busyness_over_rounding`]) is
-/// left out, and counted in `left_out`.
+/// magnitude, with where it is, MCC aside; panics on a NaN mismatch, a different feature list
+/// or an MCC that differs (to the bit in f32, where the CPU computes it, beyond
+/// [`MCC_TOLERANCE`] in f64). With `f32`, busyness over a rounding residue
+/// ([`busyness_over_rounding`]) is left out, and counted in `left_out`; in f64 the largest MCC
+/// difference goes to `mcc`.
 fn largest_difference(
     cpu: &TextureMaps,
     gpu: &TextureMaps,
     what: &str,
     f32: bool,
-    left_out: &mut usize,
+    (left_out, mcc): (&mut usize, &mut f64),
 ) -> (f64, String) {
     assert_eq!(cpu.names, gpu.names, "{what}");
     let mut worst = (0.0f64, String::new());
@@ -116,7 +130,7 @@ fn largest_difference(
             .filter(|p| kept(p) && p.0.is_finite())
             .fold(0.0f64, |m, p| m.max(p.0.abs()));
         for (k, &(a, b)) in pairs.iter().enumerate().filter(|(_, p)| kept(p)) {
-            if name == "glcm_MCC" {
+            if name == "glcm_MCC" && f32 {
                 assert_eq!(a.to_bits(), b.to_bits(), "{what}: MCC at {k}");
                 continue;
             }
@@ -126,6 +140,12 @@ fn largest_difference(
             }
             let difference = (a - b).abs() / scale.max(f64::MIN_POSITIVE);
             assert!(difference.is_finite(), "{what}: {name} at {k}: {a} vs {b}");
+            if name == "glcm_MCC" {
+                let at = format!("{what}: MCC at {k}: {a} vs {b}");
+                assert!(difference <= MCC_TOLERANCE, "{at}: {difference:e}");
+                *mcc = mcc.max(difference);
+                continue;
+            }
             if difference > worst.0 {
                 worst = (difference, format!("{name} at {k}: {a} vs {b}"));
             }
@@ -141,7 +161,7 @@ fn check_all(maps: &DeviceMaps, tolerance: f64) {
         ("busi_crop", fixture_case("busi_crop")),
         ("generated", generated_case()),
     ];
-    let (mut worst, mut left_out) = (0.0f64, 0);
+    let (mut worst, mut left_out, mut mcc) = (0.0f64, 0, 0.0f64);
     for (name, (image, region)) in &cases {
         for radius in 1..=3 {
             for masked in [true, false] {
@@ -157,15 +177,20 @@ fn check_all(maps: &DeviceMaps, tolerance: f64) {
                         texture_maps(image, region, binning, kernel, None, Some(maps)).unwrap();
                     assert_eq!(cpu.names.len(), 93, "{what}");
                     let f32 = maps.precision() == Precision::F32;
-                    let (d, at) = largest_difference(&cpu, &gpu, &what, f32, &mut left_out);
+                    let (d, at) =
+                        largest_difference(&cpu, &gpu, &what, f32, (&mut left_out, &mut mcc));
                     assert!(d <= tolerance, "{what}: {d:e} > {tolerance:e} ({at})");
                     worst = worst.max(d);
                 }
             }
         }
     }
+    let mcc = match maps.precision() {
+        Precision::F64 => format!("MCC, computed on the device: {mcc:e}"),
+        Precision::F32 => "MCC, computed by the CPU: equal to the bit".to_string(),
+    };
     println!(
-        "{:?}: largest difference {worst:e} of a map's magnitude; {left_out} busyness values over a rounding residue left out",
+        "{:?}: largest difference {worst:e} of a map's magnitude ({mcc}); {left_out} busyness values over a rounding residue left out",
         maps.precision()
     );
 }
@@ -211,7 +236,10 @@ fn a_selection_and_a_radius_beyond_the_device_keep_the_cpu_values() {
     .unwrap();
     assert_eq!(cpu.names[..2], ["glcm_Contrast", "glcm_MCC"]);
     assert_eq!(cpu.names.len(), 2 + 16);
-    assert!(largest_difference(&cpu, &gpu, "selection", false, &mut 0).0 <= 1e-9);
+    let mut mcc = 0.0;
+    let differences = (&mut 0, &mut mcc);
+    assert!(largest_difference(&cpu, &gpu, "selection", false, differences).0 <= 1e-9);
+    assert!(mcc <= MCC_TOLERANCE);
     // radius 4 is beyond the device's private arrays: the CPU maps it, to the bit
     let wide = KernelSettings {
         radius: 4,

@@ -112,19 +112,29 @@ fn angle_matrices(matrix: &GlcmMatrix) -> impl Iterator<Item = Vec<f64>> + '_ {
 /// compute every other GLCM feature there.
 pub fn mcc(matrix: &GlcmMatrix) -> f64 {
     let l = matrix.levels;
-    if l < 2 {
+    mcc_over_angles(
+        l,
+        angle_matrices(matrix).map(|p| {
+            let (mut px, mut py) = (vec![0.0; l], vec![0.0; l]);
+            for i in 0..l {
+                for j in 0..l {
+                    px[i] += p[i * l + j];
+                    py[j] += p[i * l + j];
+                }
+            }
+            maximal_correlation_coefficient(&p, &px, &py, l)
+        }),
+    )
+}
+
+/// MCC from each angle's value (NaN for an angle without pairs) of a matrix over `levels` gray
+/// levels: their mean without the NaN, as [`features`] averages; 1 when there are fewer than two
+/// levels, as PyRadiomics gives. Texture maps on a device average its angles' values here.
+pub fn mcc_over_angles(levels: usize, angles: impl IntoIterator<Item = f64>) -> f64 {
+    if levels < 2 {
         return 1.0;
     }
-    nanmean(angle_matrices(matrix).map(|p| {
-        let (mut px, mut py) = (vec![0.0; l], vec![0.0; l]);
-        for i in 0..l {
-            for j in 0..l {
-                px[i] += p[i * l + j];
-                py[j] += p[i * l + j];
-            }
-        }
-        maximal_correlation_coefficient(&p, &px, &py, l)
-    }))
+    nanmean(angles)
 }
 
 /// The 24 features of one normalised, symmetric angle matrix `p` (`l x l`).

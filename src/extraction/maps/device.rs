@@ -7,8 +7,9 @@
 //! Those shaders are the one place where formulas exist a second time (the per-pixel formulas
 //! of texture maps). They run in f64 where the adapter has 64-bit floats and in f32 otherwise;
 //! `tests/gpu_maps.rs` checks every map against the CPU's: within 1e-9 of each map's largest
-//! magnitude in f64, 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) is computed
-//! by the CPU ([`super::texture_maps`]).
+//! magnitude in f64, 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) has a pass
+//! of its own in f64, `map_mcc.wgsl`, over the matrices the main kernel leaves in a scratch buffer
+//! on the device; in f32 the CPU computes it ([`super::texture_maps`]).
 
 use std::sync::Arc;
 
@@ -17,7 +18,9 @@ use crate::error::Result;
 use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, EPS};
 use crate::matrix::GLCM_ANGLES;
 
+const JOB_SHADER: &str = include_str!("../../../shaders/map_job.wgsl");
 const KERNEL_SHADER: &str = include_str!("../../../shaders/map_kernel.wgsl");
+const MCC_SHADER: &str = include_str!("../../../shaders/map_mcc.wgsl");
 const FIRSTORDER_SHADER: &str = include_str!("../../../shaders/map_firstorder.wgsl");
 const GLCM_SHADER: &str = include_str!("../../../shaders/map_glcm.wgsl");
 const EMPHASIS_SHADER: &str = include_str!("../../../shaders/map_emphasis.wgsl");
@@ -43,6 +46,12 @@ const MAX_CODES: usize = 2 * (2 * MAX_DEVICE_RADIUS + 1) * (2 * MAX_DEVICE_RADIU
 
 /// Region pixels per dispatch: a bound on the work of one submission (and on the read-back).
 const PIXELS_PER_DISPATCH: usize = 1 << 16;
+
+/// Most bytes of MCC matrices one dispatch keeps on the device (4 angles per pixel).
+const MCC_SCRATCH_BYTES: u64 = 256 << 20;
+
+/// Most Jacobi sweeps per MCC matrix (`MCC_SWEEPS` in `map_mcc.wgsl`).
+const MCC_SWEEPS: u32 = 50;
 
 /// A column offset that says "this class is not computed" (`NONE` in the shaders).
 const NONE: u32 = u32::MAX;
@@ -93,7 +102,7 @@ struct MapJob {
     glszm_column: u32,
     gldm_column: u32,
     ngtdm_column: u32,
-    groups_x: u32,
+    mcc_stride: u32,
 }
 
 /// The classes the device computes (every first-order and texture class), in the order of
@@ -123,11 +132,83 @@ pub struct WindowInput<'a> {
     pub radius: usize,
 }
 
+/// A compiled kernel and the layout of its bindings.
+struct Kernel {
+    layout: wgpu::BindGroupLayout,
+    pipeline: wgpu::ComputePipeline,
+}
+
+impl Kernel {
+    /// `source` compiled with `bindings` storage bindings, the last `writable` of them writable.
+    fn compile(
+        device: &Device,
+        label: &str,
+        source: String,
+        (bindings, writable): (u32, u32),
+    ) -> Result<Kernel> {
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..bindings)
+            .map(|b| storage_entry(b, b < bindings - writable))
+            .collect();
+        device.compiled(label, || {
+            let layout = device
+                .wgpu()
+                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some(label),
+                    entries: &entries,
+                });
+            let module = device.module(label, source);
+            let pipeline = pipeline(device.wgpu(), &layout, &module, label, "main");
+            Kernel { layout, pipeline }
+        })
+    }
+
+    /// Records a dispatch of `invocations` invocations (the grid of [`grid`]) over `buffers`
+    /// (bindings 0, 1, ...).
+    fn record(
+        &self,
+        device: &Device,
+        encoder: &mut wgpu::CommandEncoder,
+        buffers: &[&wgpu::Buffer],
+        invocations: u32,
+    ) {
+        let entries: Vec<wgpu::BindGroupEntry> = (0u32..)
+            .zip(buffers)
+            .map(|(binding, b)| wgpu::BindGroupEntry {
+                binding,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        let bind_group = device.wgpu().create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("sonorad maps"),
+            layout: &self.layout,
+            entries: &entries,
+        });
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("sonorad maps"),
+            timestamp_writes: None,
+        });
+        pass.set_pipeline(&self.pipeline);
+        pass.set_bind_group(0, &bind_group, &[]);
+        let (x, y) = grid(invocations);
+        pass.dispatch_workgroups(x, y, 1);
+    }
+}
+
+/// The workgroup grid of `invocations` invocations, in rows of at most 32,768 groups (the
+/// shaders read the row width from `num_workgroups`).
+fn grid(invocations: u32) -> (u32, u32) {
+    let groups = invocations.div_ceil(MAP_GROUP).max(1);
+    let x = groups.min(1 << 15);
+    (x, groups.div_ceil(x))
+}
+
 /// The map kernels on a device.
 pub struct DeviceMaps {
     device: Arc<Device>,
-    layout: wgpu::BindGroupLayout,
-    pipeline: wgpu::ComputePipeline,
+    /// Every selected class, MCC left NaN.
+    features: Kernel,
+    /// GLCM's MCC from the matrices `features` leaves (f64 only).
+    mcc: Option<Kernel>,
     precision: Precision,
 }
 
@@ -189,6 +270,7 @@ fn shader_source(precision: Precision) -> String {
         code.push_str(F64_MATH);
     }
     for part in [
+        JOB_SHADER,
         KERNEL_SHADER,
         FIRSTORDER_SHADER,
         GLCM_SHADER,
@@ -202,6 +284,19 @@ fn shader_source(precision: Precision) -> String {
         code.push('\n');
     }
     code
+}
+
+/// The full source of the MCC shader (f64).
+fn mcc_source() -> String {
+    format!(
+        "// From src/extraction/maps/device.rs.\n\
+         alias real = f64;\n\
+         const MAP_GROUP: u32 = {MAP_GROUP}u;\n\
+         const MCC_SWEEPS: u32 = {MCC_SWEEPS}u;\n\
+         const EPSILON: real = real({epsilon:e});\n\
+         {JOB_SHADER}\n{MCC_SHADER}",
+        epsilon = f64::EPSILON,
+    )
 }
 
 impl DeviceMaps {
@@ -224,25 +319,28 @@ impl DeviceMaps {
                 device.adapter().name
             )));
         }
-        let entries: Vec<wgpu::BindGroupLayoutEntry> =
-            (0..6).map(|b| storage_entry(b, b != 5)).collect();
-        let (layout, pipeline) = device.compiled("texture map", || {
-            let layout = device
-                .wgpu()
-                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                    label: Some("sonorad maps"),
-                    entries: &entries,
-                });
-            let module = device.module("texture map", shader_source(precision));
-            let pipeline = pipeline(device.wgpu(), &layout, &module, "texture map", "main");
-            (layout, pipeline)
-        })?;
+        let features = Kernel::compile(&device, "texture map", shader_source(precision), (7, 2))?;
+        let mcc = match precision {
+            Precision::F64 => Some(Kernel::compile(
+                &device,
+                "texture map MCC",
+                mcc_source(),
+                (3, 2),
+            )?),
+            Precision::F32 => None,
+        };
         Ok(DeviceMaps {
             device,
-            layout,
-            pipeline,
+            features,
+            mcc,
             precision,
         })
+    }
+
+    /// Whether the device computes GLCM's MCC (f64 kernels); otherwise [`DeviceMaps::map`]
+    /// leaves it NaN for the CPU.
+    pub fn computes_mcc(&self) -> bool {
+        self.mcc.is_some()
     }
 
     /// The precision the kernels compute in.
@@ -257,12 +355,14 @@ impl DeviceMaps {
 
     /// The features of `classes` (each of [`DEVICE_CLASSES`], in that order) for the kernel
     /// around each window pixel of `pixels`: one column per feature (each class's `NAMES`
-    /// order, MCC NaN), each `pixels.len()` values.
+    /// order), each `pixels.len()` values. GLCM's MCC is computed when `mcc` is set and the
+    /// device [computes it](DeviceMaps::computes_mcc), and is NaN otherwise.
     pub fn map(
         &self,
         window: &WindowInput<'_>,
         pixels: &[u32],
         classes: &[&str],
+        mcc: bool,
     ) -> Result<Vec<Vec<f64>>> {
         if window.radius > MAX_DEVICE_RADIUS {
             return Err(fail(format!(
@@ -270,16 +370,36 @@ impl DeviceMaps {
                 window.radius
             )));
         }
-        let columns: usize = classes.iter().map(|c| class_width(c)).sum();
-        let mut out = vec![Vec::with_capacity(pixels.len()); columns];
+        let names = column_names(classes);
+        let mut out = vec![Vec::with_capacity(pixels.len()); names.len()];
+        let mcc_column = names
+            .iter()
+            .position(|n| n == "glcm_MCC")
+            .filter(|_| mcc && self.computes_mcc());
+        let stride = match mcc_column {
+            Some(_) => mcc_stride(window),
+            None => 0,
+        };
+        // each pixel's four MCC matrices stay on the device; they bound the pixels per dispatch
+        let scratch_limit = MCC_SCRATCH_BYTES.min(self.device.buffer_limit()) as usize;
+        let per_dispatch = PIXELS_PER_DISPATCH.min(scratch_limit / (4 * stride * 8).max(1));
         // the window is uploaded once; each dispatch adds its job, pixels and output
         let window_buffers = self.device.checked(|| Ok(self.upload_window(window)))?;
-        for chunk in pixels.chunks(PIXELS_PER_DISPATCH) {
-            let values = self
-                .device
-                .checked(|| self.dispatch(window, &window_buffers, chunk, classes, columns))?;
+        for chunk in pixels.chunks(per_dispatch.max(1)) {
+            let (values, angle_mcc) = self.device.checked(|| {
+                let job = self.job(window, chunk.len(), classes, stride)?;
+                self.dispatch(&window_buffers, chunk, job, names.len())
+            })?;
             for (column, values) in out.iter_mut().zip(values.chunks(chunk.len())) {
                 column.extend_from_slice(values);
+            }
+            if let Some(m) = mcc_column {
+                let column = &mut out[m];
+                let start = column.len() - chunk.len();
+                for (k, value) in column[start..].iter_mut().enumerate() {
+                    let angles = (0..4).map(|a| angle_mcc[a * chunk.len() + k]);
+                    *value = glcm::mcc_over_angles(window.levels.len(), angles);
+                }
             }
         }
         Ok(out)
@@ -296,68 +416,137 @@ impl DeviceMaps {
     /// The window's gray values, ranks and constants (pixel area, then the gray level of each
     /// rank), in the kernels' precision, as buffers for bindings 1 to 3.
     fn upload_window(&self, window: &WindowInput<'_>) -> [wgpu::Buffer; 3] {
-        let reals = |values: &[f64]| -> Vec<u8> {
-            match self.precision {
-                Precision::F64 => bytemuck::cast_slice(values).to_vec(),
-                Precision::F32 => {
-                    let narrow: Vec<f32> = values.iter().map(|&v| v as f32).collect();
-                    bytemuck::cast_slice(&narrow).to_vec()
-                }
-            }
-        };
         let mut constants = vec![1.0];
         constants.extend(window.levels.iter().map(|&g| f64::from(g)));
         [
-            self.input(&reals(window.values)),
+            self.input(&self.reals(window.values)),
             self.input(bytemuck::cast_slice(window.ranks)),
-            self.input(&reals(&constants)),
+            self.input(&self.reals(&constants)),
         ]
     }
 
-    /// One dispatch over `pixels`: the columns read back, column-major.
+    /// `values` as the kernels' floats.
+    fn reals(&self, values: &[f64]) -> Vec<u8> {
+        match self.precision {
+            Precision::F64 => bytemuck::cast_slice(values).to_vec(),
+            Precision::F32 => {
+                let narrow: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+                bytemuck::cast_slice(&narrow).to_vec()
+            }
+        }
+    }
+
+    /// The kernels' floats in `bytes`, as f64.
+    fn floats(&self, bytes: &[u8]) -> Vec<f64> {
+        match self.precision {
+            Precision::F64 => bytemuck::pod_collect_to_vec::<u8, f64>(bytes),
+            Precision::F32 => bytemuck::pod_collect_to_vec::<u8, f32>(bytes)
+                .into_iter()
+                .map(f64::from)
+                .collect(),
+        }
+    }
+
+    /// A zeroed device buffer of `bytes` (at least 16) that a kernel writes.
+    fn output(&self, label: &str, bytes: u64) -> wgpu::Buffer {
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+        self.device.buffer(label, bytes.max(16), usage)
+    }
+
+    /// One dispatch of `job` over `pixels`: the `columns` columns read back, column-major, and,
+    /// when the job computes MCC, each angle's MCC (angle-major).
     fn dispatch(
         &self,
-        window: &WindowInput<'_>,
         window_buffers: &[wgpu::Buffer; 3],
         pixels: &[u32],
-        classes: &[&str],
+        job: MapJob,
         columns: usize,
-    ) -> Result<Vec<f64>> {
-        let job = self.job(window, pixels.len(), classes)?;
-        let out_bytes = (columns * pixels.len() * self.precision.bytes()) as u64;
-        if out_bytes > self.device.buffer_limit() {
+    ) -> Result<(Vec<f64>, Vec<f64>)> {
+        let bytes = self.precision.bytes() as u64;
+        let count = pixels.len() as u64;
+        let out_bytes = columns as u64 * count * bytes;
+        let scratch_bytes = 4 * u64::from(job.mcc_stride) * count * bytes;
+        if out_bytes.max(scratch_bytes) > self.device.buffer_limit() {
             return Err(fail(format!(
-                "{out_bytes} bytes of maps exceed the device's buffer limit"
+                "{} bytes of maps exceed the device's buffer limit",
+                out_bytes.max(scratch_bytes)
             )));
         }
         let [values, ranks, constants] = window_buffers;
         let job_buffer = self.input(bytemuck::bytes_of(&job));
         let pixel_buffer = self.input(bytemuck::cast_slice(pixels));
-        let output = self.device.buffer(
-            "map output",
-            out_bytes,
-            wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        );
-        let bindings = [
+        let output = self.output("map output", out_bytes);
+        let scratch = self.output("map MCC matrices", scratch_bytes);
+        let features = [
             &job_buffer,
             values,
             ranks,
             constants,
             &pixel_buffer,
             &output,
+            &scratch,
         ];
-        let bytes = self.run(&bindings, out_bytes, job)?;
-        Ok(match self.precision {
-            Precision::F64 => bytemuck::pod_collect_to_vec::<u8, f64>(&bytes),
-            Precision::F32 => bytemuck::pod_collect_to_vec::<u8, f32>(&bytes)
-                .into_iter()
-                .map(f64::from)
-                .collect(),
-        })
+        let mut encoder =
+            self.device
+                .wgpu()
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("sonorad maps"),
+                });
+        self.features
+            .record(&self.device, &mut encoder, &features, job.count);
+        let mut reads = vec![(&output, out_bytes)];
+        let angle_mcc = self.output("map MCC per angle", 4 * count * bytes);
+        if let Some(mcc) = self.mcc.as_ref().filter(|_| job.mcc_stride != 0) {
+            let buffers = [&job_buffer, &scratch, &angle_mcc];
+            mcc.record(&self.device, &mut encoder, &buffers, 4 * job.count);
+            reads.push((&angle_mcc, 4 * count * bytes));
+        }
+        let mut read = self.read(encoder, &reads)?.into_iter();
+        let values = read.next().unwrap_or_default();
+        Ok((values, read.next().unwrap_or_default()))
     }
 
-    /// The job of a dispatch over `count` pixels of `window`.
-    fn job(&self, window: &WindowInput<'_>, count: usize, classes: &[&str]) -> Result<MapJob> {
+    /// Copies each of `reads` (a buffer and its bytes) out after the passes of `encoder`,
+    /// submits it, and reads them back as f64.
+    fn read(
+        &self,
+        mut encoder: wgpu::CommandEncoder,
+        reads: &[(&wgpu::Buffer, u64)],
+    ) -> Result<Vec<Vec<f64>>> {
+        let readbacks: Vec<(wgpu::Buffer, u64)> = reads
+            .iter()
+            .map(|&(buffer, bytes)| {
+                let size = bytes.max(8);
+                let readback = self.device.buffer(
+                    "map readback",
+                    size,
+                    wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                );
+                encoder.copy_buffer_to_buffer(buffer, 0, &readback, 0, size);
+                (readback, bytes)
+            })
+            .collect();
+        let submission = self.device.queue().submit([encoder.finish()]);
+        readbacks
+            .iter()
+            .map(|(readback, bytes)| {
+                self.device
+                    .read_back(readback, bytes.max(&8).to_owned(), &submission, |b| {
+                        self.floats(&b[..*bytes as usize])
+                    })
+            })
+            .collect()
+    }
+
+    /// The job of a dispatch over `count` pixels of `window`, with `mcc_stride` slots per MCC
+    /// matrix (0: no MCC).
+    fn job(
+        &self,
+        window: &WindowInput<'_>,
+        count: usize,
+        classes: &[&str],
+        mcc_stride: usize,
+    ) -> Result<MapJob> {
         let narrow = |v: usize, what: &str| {
             u32::try_from(v).map_err(|_| fail(format!("the window's {what} exceeds 32 bits")))
         };
@@ -372,12 +561,11 @@ impl DeviceMaps {
         };
         let [firstorder_column, glcm_column, glrlm_column, glszm_column, gldm_column, ngtdm_column] =
             DEVICE_CLASSES.map(|(class, _)| at(class));
-        let groups = narrow(count, "pixel count")?.div_ceil(MAP_GROUP).max(1);
         Ok(MapJob {
             width: narrow(window.width, "width")?,
             height: narrow(window.height, "height")?,
             radius: window.radius as u32,
-            count: count as u32,
+            count: narrow(count, "pixel count")?,
             ng: window.levels.last().copied().unwrap_or(0),
             firstorder_column,
             glcm_column,
@@ -385,49 +573,17 @@ impl DeviceMaps {
             glszm_column,
             gldm_column,
             ngtdm_column,
-            groups_x: groups.min(1 << 15),
+            mcc_stride: narrow(mcc_stride, "MCC matrix size")?,
         })
     }
+}
 
-    /// Binds `bindings` (0 to 5, the last the output), runs the kernel over the job's pixels,
-    /// and reads back `out_bytes` of output.
-    fn run(&self, bindings: &[&wgpu::Buffer; 6], out_bytes: u64, job: MapJob) -> Result<Vec<u8>> {
-        let device = self.device.wgpu();
-        let readback = self.device.buffer(
-            "map readback",
-            out_bytes,
-            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
-        );
-        let entries: Vec<wgpu::BindGroupEntry> = (0u32..)
-            .zip(bindings)
-            .map(|(binding, b)| wgpu::BindGroupEntry {
-                binding,
-                resource: b.as_entire_binding(),
-            })
-            .collect();
-        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("sonorad maps"),
-            layout: &self.layout,
-            entries: &entries,
-        });
-        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
-            label: Some("sonorad maps"),
-        });
-        {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("sonorad maps"),
-                timestamp_writes: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &bind_group, &[]);
-            let groups = job.count.div_ceil(MAP_GROUP).max(1);
-            pass.dispatch_workgroups(job.groups_x, groups.div_ceil(job.groups_x), 1);
-        }
-        encoder.copy_buffer_to_buffer(bindings[5], 0, &readback, 0, out_bytes.max(8));
-        let submission = self.device.queue().submit([encoder.finish()]);
-        self.device
-            .read_back(&readback, out_bytes.max(8), &submission, |b| b.to_vec())
-    }
+/// Scratch slots of one MCC matrix of `window`: its side, then `L²` entries, `L` the most levels
+/// a kernel holds (the fewer of the domain's levels and a kernel's pixels).
+fn mcc_stride(window: &WindowInput<'_>) -> usize {
+    let side = 2 * window.radius + 1;
+    let levels = window.levels.len().min(side * side);
+    1 + levels * levels
 }
 
 /// `bytes` padded with zeros to a multiple of 8 (at least 16), the size of its buffer.
@@ -445,7 +601,7 @@ mod tests {
     #[test]
     fn the_job_struct_mirrors_the_shader() {
         let rust = rust_fields(&format!("{:?}", MapJob::default()));
-        assert_eq!(rust, wgsl_u32_fields(KERNEL_SHADER, "MapJob"));
+        assert_eq!(rust, wgsl_u32_fields(JOB_SHADER, "MapJob"));
         assert_eq!(std::mem::size_of::<MapJob>(), 4 * rust.len());
     }
 

@@ -348,8 +348,8 @@ struct Kernels<'a> {
 }
 
 /// Computes `maps` (named `names`): the classes the device computes on it, on one thread, while
-/// the CPU threads compute the rest (MCC, and every class without a device), so that a window
-/// takes the longer of the two rather than their sum.
+/// the CPU threads compute the rest (MCC when the device computes in f32, and every class without
+/// a device), so that a window takes the longer of the two rather than their sum.
 fn fill_maps(
     kernels: &Kernels<'_>,
     device: Option<&DeviceMaps>,
@@ -365,22 +365,26 @@ fn fill_maps(
             .collect(),
         None => Vec::new(),
     };
+    // f64 kernels compute MCC on the device; with f32 ones the CPU threads do
+    let mcc_wanted = on_device.contains(&"glcm") && names.iter().any(|n| n == "glcm_MCC");
+    let mcc_on_device = mcc_wanted && device.is_some_and(DeviceMaps::computes_mcc);
+    let mcc_on_cpu = mcc_wanted && !mcc_on_device;
     let part = Part {
         classes: classes
             .iter()
             .copied()
             .filter(|c| !on_device.contains(c))
             .collect(),
-        mcc: on_device.contains(&"glcm") && names.iter().any(|n| n == "glcm_MCC"),
+        mcc: mcc_on_cpu,
     };
-    // the device's kernels on one thread while the CPU threads compute the rest (MCC): the
+    // the device's kernels on one thread while the CPU threads compute the rest: the
     // case takes the longer of the two, not their sum
     let columns = std::thread::scope(|scope| {
         let on_device = &on_device;
         let at: Vec<u32> = pixels.iter().map(|&k| k as u32).collect();
         let running = device
             .filter(|_| !on_device.is_empty())
-            .map(|d| scope.spawn(move || d.map(&kernels.input, &at, on_device)));
+            .map(|d| scope.spawn(move || d.map(&kernels.input, &at, on_device, mcc_on_device)));
         let on_cpu = cpu_maps(kernels, &part, (names, maps));
         let on_device = running.map(|r| {
             r.join()
@@ -395,7 +399,8 @@ fn fill_maps(
     if let Some(columns) = columns {
         let names_on_device = device::column_names(&on_device);
         for (name, column) in names_on_device.iter().zip(columns) {
-            let Some(m) = names.iter().position(|n| n == name && n != "glcm_MCC") else {
+            let on_cpu = mcc_on_cpu && name == "glcm_MCC";
+            let Some(m) = names.iter().position(|n| n == name && !on_cpu) else {
                 continue;
             };
             for (&k, v) in pixels.iter().zip(column) {
