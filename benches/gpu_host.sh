@@ -23,7 +23,8 @@
 #            byte; then the same filtered (original + LoG + wavelet) on the BUSI cases and 16
 #            cohort images, 2 rounds;
 #         3. `sonorad map` (texture maps, #20) of a generated 1024² image, kernel radius 2, every
-#            feature, --backend cpu and gpu taking turns, 2 rounds, and once without MCC;
+#            feature, --backend cpu and gpu taking turns, 2 rounds, and once without MCC
+#            (the cost of its eigenproblem pass);
 #       and writes OUT/gpu_host.md (the tables), OUT/raw.log (every command's output) and
 #       OUT/info.txt (adapter, driver, commit). It uses cargo's build instead of the carried
 #       binary when the host has cargo. SMALL=1 shrinks every workload, to try the script on
@@ -116,10 +117,10 @@ e2e() {
 }
 
 # Texture maps (#20) of one generated image of SIZE² pixels, kernel radius 2, every first-order
-# and texture feature, NIfTI output: --backend cpu (all cores) and --backend gpu (the map
-# kernels on the device; GLCM's MCC on the CPU threads) taking turns, ROUNDS rounds, median wall
-# times; then one GPU run with MCC left out (--features of the other 92 maps), which is all
-# device work. Uses $sonorad, $raw and $table of `run`.
+# and texture feature, NIfTI output: --backend cpu (all cores) and --backend gpu (every map on
+# the device, GLCM's MCC in a pass of its own) taking turns, ROUNDS rounds, median wall times;
+# then one round with MCC left out (--features of the other 92 maps), which shows what MCC's
+# eigenproblem costs each backend. Uses $sonorad, $raw and $table of `run`.
 maps() {
     local size=$1 rounds=$2 dir=/tmp/sonorad-map-cohort
     "$sonorad" generate --cases 1 --size "$size" --seed 5 --out "$dir" >> "$raw" 2>&1

@@ -1,7 +1,6 @@
 // GLCM features of one kernel (the formulas of src/extraction/features/glcm.rs), written to
-// GLCM_FEATURES columns from `column` in glcm::NAMES order. MCC is left NaN: its eigenproblem
-// is solved by map_mcc.wgsl, from the matrices mcc_matrix writes here (f64), or by the host
-// (f32, whose square root of an eigenvalue near 0 keeps too little).
+// GLCM_FEATURES columns from `column` in glcm::NAMES order. MCC is left NaN: its eigenproblem is
+// solved by a pass of its own (map_mcc.wgsl) from the matrices mcc_matrix writes here.
 //
 // The kernel's matrices are sparse (at most MAX_CODES pairs per angle against up to Ng^2
 // cells), so each angle's symmetric matrix P = C + C^T is held as its non-empty cells: the codes

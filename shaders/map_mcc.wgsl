@@ -1,10 +1,11 @@
 // GLCM's maximal correlation coefficient of every kernel and angle of a texture map: the
-// eigenproblem the main map kernel (map_glcm.wgsl, mcc_matrix) leaves in `scratch`. f64 only.
+// eigenproblem the main map kernel (map_glcm.wgsl, mcc_matrix) leaves in `scratch`.
 //
 // MCC is sqrt of the second largest eigenvalue of Q(i, j) = sum_k p(i, k) p(j, k) / (p_x(i)
 // p_y(k)). Q is similar to M M^T with M = D_x^(-1/2) P D_y^(-1/2), and P is symmetric, so Q's
 // eigenvalues are the squares of M's: MCC is the second largest |eigenvalue| of the symmetric
-// matrix M, found here by cyclic Jacobi rotations to within machine epsilon of M's norm (1).
+// matrix M, found here by cyclic Jacobi rotations to within machine epsilon of M's norm (1): in
+// f32 too, as MCC is |eigenvalue|, not the root of a squared one near 0.
 // A side below 2 gives 0 (the other eigenvalues belong to absent levels); side 0 marks an angle
 // without pairs, written NaN, which the host's mean over the angles skips as the CPU's does.
 //
@@ -45,16 +46,23 @@ fn norms() -> vec2<real> {
     return vec2<real>(off, total);
 }
 
-// The Jacobi rotation in the (p, q) plane that zeroes M(p, q), applied to columns then rows.
+// The Jacobi rotation in the (p, q) plane that zeroes M(p, q), applied to columns then rows;
+// M(p, q) and M(q, p) are then set to 0, which rounding would leave at ~EPSILON. An entry below
+// EPSILON^2 is set to 0 without a rotation: M's norm is 1 (its largest eigenvalue), so that
+// moves no eigenvalue by more than EPSILON^2, and it keeps subnormal numbers (which a device may
+// flush to 0, making theta 0 / 0) out of the rotations.
 fn rotate(p: u32, q: u32) {
     let apq = scratch[entry(p, q)];
-    if apq == real(0.0) {
+    if abs(apq) <= EPSILON * EPSILON {
+        scratch[entry(p, q)] = real(0.0);
+        scratch[entry(q, p)] = real(0.0);
         return;
     }
     let theta = (scratch[entry(q, q)] - scratch[entry(p, p)]) / (real(2.0) * apq);
     // t = tan of the rotation angle, the smaller root of t^2 + 2 theta t - 1 = 0
+    // (beyond 1 / EPSILON, theta^2 + 1 rounds to theta^2 and t to 1 / (2 theta))
     var t = real(1.0);
-    if abs(theta) > real(1e150) {
+    if abs(theta) > real(1.0) / EPSILON {
         t = real(0.5) / theta;
     } else if theta != real(0.0) {
         t = sign(theta) / (abs(theta) + sqrt(theta * theta + real(1.0)));
@@ -73,6 +81,8 @@ fn rotate(p: u32, q: u32) {
         scratch[entry(p, k)] = c * pk - s * qk;
         scratch[entry(q, k)] = s * pk + c * qk;
     }
+    scratch[entry(p, q)] = real(0.0);
+    scratch[entry(q, p)] = real(0.0);
 }
 
 // Diagonalises M in place: sweeps of rotations over every (p, q), p < q, until the off-diagonal

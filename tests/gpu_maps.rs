@@ -3,11 +3,11 @@
 //! the map's largest magnitude with f64 shaders, 1e-4 with f32; NaN where the CPU gives NaN.
 //!
 //! Two exceptions:
-//! - GLCM's MCC. With f32 shaders the CPU computes it, and it is equal to the bit. With f64 the
-//!   device computes it from the symmetric matrix `M = D^-1/2 P D^-1/2` (Jacobi), while the CPU,
-//!   to follow PyRadiomics' numpy, runs a general eigensolver on the non-symmetric `Q`, whose
-//!   eigenvalues lose up to ~2e-9 where they lie close together. There MCC is held to
-//!   [`MCC_TOLERANCE`]; the CPU's own symmetric route agrees with the device's to 1.1e-13.
+//! - GLCM's MCC in f64. The device computes it from the symmetric matrix `M = D^-1/2 P D^-1/2`
+//!   (Jacobi), while the CPU, to follow PyRadiomics' numpy, runs a general eigensolver on the
+//!   non-symmetric `Q`, whose eigenvalues lose up to ~3e-9 where they lie close together. MCC
+//!   is held to [`MCC_TOLERANCE`]; the CPU's own symmetric route agrees with the device's to
+//!   1.1e-13 (measured once, by routing the CPU through it).
 //! - In f32, NGTDM busyness where its divisor is 0 in exact arithmetic and the CPU (as
 //!   PyRadiomics) divides by a rounding residue (~1e16); f32 gives 0 there
 //!   ([`busyness_over_rounding`]).
@@ -107,11 +107,10 @@ fn busyness_over_rounding(name: &str, a: f64, b: f64) -> bool {
 }
 
 /// Largest difference of the device's maps from the CPU's, relative to each map's largest
-/// magnitude, with where it is, MCC aside; panics on a NaN mismatch, a different feature list
-/// or an MCC that differs (to the bit in f32, where the CPU computes it, beyond
-/// [`MCC_TOLERANCE`] in f64). With `f32`, busyness over a rounding residue
-/// ([`busyness_over_rounding`]) is left out, and counted in `left_out`; in f64 the largest MCC
-/// difference goes to `mcc`.
+/// magnitude, with where it is (in f64 without MCC); panics on a NaN mismatch, a different
+/// feature list or, in f64, an MCC beyond [`MCC_TOLERANCE`]. The largest MCC difference also
+/// goes to `mcc`. With `f32`, busyness over a rounding residue ([`busyness_over_rounding`]) is
+/// left out, and counted in `left_out`.
 fn largest_difference(
     cpu: &TextureMaps,
     gpu: &TextureMaps,
@@ -130,10 +129,6 @@ fn largest_difference(
             .filter(|p| kept(p) && p.0.is_finite())
             .fold(0.0f64, |m, p| m.max(p.0.abs()));
         for (k, &(a, b)) in pairs.iter().enumerate().filter(|(_, p)| kept(p)) {
-            if name == "glcm_MCC" && f32 {
-                assert_eq!(a.to_bits(), b.to_bits(), "{what}: MCC at {k}");
-                continue;
-            }
             assert_eq!(a.is_nan(), b.is_nan(), "{what}: {name} at {k}: {a} vs {b}");
             if a.is_nan() {
                 continue;
@@ -141,10 +136,12 @@ fn largest_difference(
             let difference = (a - b).abs() / scale.max(f64::MIN_POSITIVE);
             assert!(difference.is_finite(), "{what}: {name} at {k}: {a} vs {b}");
             if name == "glcm_MCC" {
-                let at = format!("{what}: MCC at {k}: {a} vs {b}");
-                assert!(difference <= MCC_TOLERANCE, "{at}: {difference:e}");
                 *mcc = mcc.max(difference);
-                continue;
+                if !f32 {
+                    let at = format!("{what}: MCC at {k}: {a} vs {b}");
+                    assert!(difference <= MCC_TOLERANCE, "{at}: {difference:e}");
+                    continue;
+                }
             }
             if difference > worst.0 {
                 worst = (difference, format!("{name} at {k}: {a} vs {b}"));
@@ -185,12 +182,8 @@ fn check_all(maps: &DeviceMaps, tolerance: f64) {
             }
         }
     }
-    let mcc = match maps.precision() {
-        Precision::F64 => format!("MCC, computed on the device: {mcc:e}"),
-        Precision::F32 => "MCC, computed by the CPU: equal to the bit".to_string(),
-    };
     println!(
-        "{:?}: largest difference {worst:e} of a map's magnitude ({mcc}); {left_out} busyness values over a rounding residue left out",
+        "{:?}: largest difference {worst:e} of a map's magnitude (MCC's: {mcc:e}); {left_out} busyness values over a rounding residue left out",
         maps.precision()
     );
 }

@@ -83,10 +83,7 @@ pub fn features(matrix: &GlcmMatrix, gray: &[u32], ng: u32) -> Vec<Feature> {
         v[JOINT_AVERAGE] = rows.iter().map(|r| r[JOINT_AVERAGE]).sum::<f64>() / rows.len() as f64;
         v
     };
-    if l < 2 {
-        // MCC: PyRadiomics returns 1 when fewer than two gray levels are present.
-        values[MCC] = 1.0;
-    }
+    values[MCC] = mcc_over_angles(l, rows.iter().map(|r| r[MCC]));
     named("glcm", &NAMES, values)
 }
 
@@ -108,28 +105,9 @@ fn angle_matrices(matrix: &GlcmMatrix) -> impl Iterator<Item = Vec<f64>> + '_ {
     })
 }
 
-/// MCC alone, averaged over the angles as [`features`] averages it: texture maps on a device
-/// compute every other GLCM feature there.
-pub fn mcc(matrix: &GlcmMatrix) -> f64 {
-    let l = matrix.levels;
-    mcc_over_angles(
-        l,
-        angle_matrices(matrix).map(|p| {
-            let (mut px, mut py) = (vec![0.0; l], vec![0.0; l]);
-            for i in 0..l {
-                for j in 0..l {
-                    px[i] += p[i * l + j];
-                    py[j] += p[i * l + j];
-                }
-            }
-            maximal_correlation_coefficient(&p, &px, &py, l)
-        }),
-    )
-}
-
 /// MCC from each angle's value (NaN for an angle without pairs) of a matrix over `levels` gray
-/// levels: their mean without the NaN, as [`features`] averages; 1 when there are fewer than two
-/// levels, as PyRadiomics gives. Texture maps on a device average its angles' values here.
+/// levels: their mean without the NaN, as every GLCM feature is averaged; 1 when there are fewer
+/// than two levels, as PyRadiomics gives. Texture maps on a device average their angles here.
 pub fn mcc_over_angles(levels: usize, angles: impl IntoIterator<Item = f64>) -> f64 {
     if levels < 2 {
         return 1.0;

@@ -8,8 +8,8 @@
 //! of texture maps). They run in f64 where the adapter has 64-bit floats and in f32 otherwise;
 //! `tests/gpu_maps.rs` checks every map against the CPU's: within 1e-9 of each map's largest
 //! magnitude in f64, 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) has a pass
-//! of its own in f64, `map_mcc.wgsl`, over the matrices the main kernel leaves in a scratch buffer
-//! on the device; in f32 the CPU computes it ([`super::texture_maps`]).
+//! of its own, `map_mcc.wgsl`, over the matrices the main kernel leaves in a scratch buffer on
+//! the device.
 
 use std::sync::Arc;
 
@@ -207,8 +207,8 @@ pub struct DeviceMaps {
     device: Arc<Device>,
     /// Every selected class, MCC left NaN.
     features: Kernel,
-    /// GLCM's MCC from the matrices `features` leaves (f64 only).
-    mcc: Option<Kernel>,
+    /// GLCM's MCC from the matrices `features` leaves.
+    mcc: Kernel,
     precision: Precision,
 }
 
@@ -286,16 +286,20 @@ fn shader_source(precision: Precision) -> String {
     code
 }
 
-/// The full source of the MCC shader (f64).
-fn mcc_source() -> String {
+/// The full source of the MCC shader in `precision`.
+fn mcc_source(precision: Precision) -> String {
+    let epsilon = match precision {
+        Precision::F64 => f64::EPSILON,
+        Precision::F32 => f64::from(f32::EPSILON),
+    };
     format!(
         "// From src/extraction/maps/device.rs.\n\
-         alias real = f64;\n\
+         alias real = {real};\n\
          const MAP_GROUP: u32 = {MAP_GROUP}u;\n\
          const MCC_SWEEPS: u32 = {MCC_SWEEPS}u;\n\
          const EPSILON: real = real({epsilon:e});\n\
          {JOB_SHADER}\n{MCC_SHADER}",
-        epsilon = f64::EPSILON,
+        real = precision.wgsl(),
     )
 }
 
@@ -320,27 +324,13 @@ impl DeviceMaps {
             )));
         }
         let features = Kernel::compile(&device, "texture map", shader_source(precision), (7, 2))?;
-        let mcc = match precision {
-            Precision::F64 => Some(Kernel::compile(
-                &device,
-                "texture map MCC",
-                mcc_source(),
-                (3, 2),
-            )?),
-            Precision::F32 => None,
-        };
+        let mcc = Kernel::compile(&device, "texture map MCC", mcc_source(precision), (3, 2))?;
         Ok(DeviceMaps {
             device,
             features,
             mcc,
             precision,
         })
-    }
-
-    /// Whether the device computes GLCM's MCC (f64 kernels); otherwise [`DeviceMaps::map`]
-    /// leaves it NaN for the CPU.
-    pub fn computes_mcc(&self) -> bool {
-        self.mcc.is_some()
     }
 
     /// The precision the kernels compute in.
@@ -355,8 +345,8 @@ impl DeviceMaps {
 
     /// The features of `classes` (each of [`DEVICE_CLASSES`], in that order) for the kernel
     /// around each window pixel of `pixels`: one column per feature (each class's `NAMES`
-    /// order), each `pixels.len()` values. GLCM's MCC is computed when `mcc` is set and the
-    /// device [computes it](DeviceMaps::computes_mcc), and is NaN otherwise.
+    /// order), each `pixels.len()` values. GLCM's MCC, an eigenproblem per kernel and angle, is
+    /// computed when `mcc` is set, and is NaN otherwise.
     pub fn map(
         &self,
         window: &WindowInput<'_>,
@@ -372,10 +362,7 @@ impl DeviceMaps {
         }
         let names = column_names(classes);
         let mut out = vec![Vec::with_capacity(pixels.len()); names.len()];
-        let mcc_column = names
-            .iter()
-            .position(|n| n == "glcm_MCC")
-            .filter(|_| mcc && self.computes_mcc());
+        let mcc_column = names.iter().position(|n| n == "glcm_MCC").filter(|_| mcc);
         let stride = match mcc_column {
             Some(_) => mcc_stride(window),
             None => 0,
@@ -496,9 +483,9 @@ impl DeviceMaps {
             .record(&self.device, &mut encoder, &features, job.count);
         let mut reads = vec![(&output, out_bytes)];
         let angle_mcc = self.output("map MCC per angle", 4 * count * bytes);
-        if let Some(mcc) = self.mcc.as_ref().filter(|_| job.mcc_stride != 0) {
+        if job.mcc_stride != 0 {
             let buffers = [&job_buffer, &scratch, &angle_mcc];
-            mcc.record(&self.device, &mut encoder, &buffers, 4 * job.count);
+            (self.mcc).record(&self.device, &mut encoder, &buffers, 4 * job.count);
             reads.push((&angle_mcc, 4 * count * bytes));
         }
         let mut read = self.read(encoder, &reads)?.into_iter();

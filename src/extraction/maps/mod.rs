@@ -28,7 +28,7 @@ use crate::extract::{
     class_features, filtered_images, CaseClock, CheckedSettings, LoadedCase, PreparedRegion,
     ORIGINAL,
 };
-use crate::features::{glcm, Feature};
+use crate::features::Feature;
 use crate::filters::device::DeviceFilters;
 use crate::io::Image;
 use crate::matrix::cpu::{self, Wanted};
@@ -124,7 +124,7 @@ impl RegionMaps {
 pub struct MapDevices<'a> {
     /// The filters.
     pub filters: Option<&'a DeviceFilters>,
-    /// The map kernels (every class but GLCM's MCC, radius up to [`MAX_DEVICE_RADIUS`]).
+    /// The map kernels (every class, radius up to [`MAX_DEVICE_RADIUS`]).
     pub maps: Option<&'a DeviceMaps>,
 }
 
@@ -220,7 +220,7 @@ fn maps_within(
     // the names from the first kernel; every kernel gives the same features in the same order
     let names: Vec<String> = match pixels.first() {
         Some(&k) => window
-            .kernel_features(k % width, k / width, &Part::classes(&classes))
+            .kernel_features(k % width, k / width, &classes)
             .iter()
             .filter(|f| wanted(f))
             .map(|f| format!("{}_{}", f.class, f.name))
@@ -257,20 +257,17 @@ fn maps_within(
     })
 }
 
-/// Computes `part` on the CPU into `maps` (named `names`) for the kernels of `kernels`, the
-/// features it wants; an error when the case's time budget runs out.
-fn cpu_maps(
-    kernels: &Kernels<'_>,
-    part: &Part<'_>,
-    (names, maps): (&[String], &mut [Vec<f64>]),
-) -> Result<()> {
+/// Computes the maps (named `names`) of the kernels of `kernels` on the CPU threads; an error
+/// when the case's time budget runs out.
+fn cpu_maps(kernels: &Kernels<'_>, (names, maps): (&[String], &mut [Vec<f64>])) -> Result<()> {
     let (window, pixels, wanted) = (kernels.window, kernels.pixels, kernels.wanted);
+    let classes = kernels.classes;
     let Some(&first) = pixels.first() else {
         return Ok(());
     };
     // every kernel gives the same features in the same order: where each one goes, once
     let targets: Vec<Option<usize>> = window
-        .kernel_features(first % window.width, first / window.width, part)
+        .kernel_features(first % window.width, first / window.width, classes)
         .iter()
         .map(|f| {
             let name = format!("{}_{}", f.class, f.name);
@@ -284,7 +281,7 @@ fn cpu_maps(
     for chunk in pixels.chunks(4096) {
         let values: Vec<Vec<Feature>> = chunk
             .par_iter()
-            .map(|&k| window.kernel_features(k % window.width, k / window.width, part))
+            .map(|&k| window.kernel_features(k % window.width, k / window.width, classes))
             .collect();
         for (&k, features) in chunk.iter().zip(values) {
             for (target, f) in targets.iter().zip(features) {
@@ -347,65 +344,39 @@ struct Kernels<'a> {
     clock: Option<&'a CaseClock>,
 }
 
-/// Computes `maps` (named `names`): the classes the device computes on it, on one thread, while
-/// the CPU threads compute the rest (MCC when the device computes in f32, and every class without
-/// a device), so that a window takes the longer of the two rather than their sum.
+/// Kernels per call of the device's map kernels: a block of work between two checks of the
+/// case's time budget.
+const DEVICE_BLOCK: usize = 1 << 16;
+
+/// Computes `maps` (named `names`): on the device when there is one (every class the maps have,
+/// MCC included), else on the CPU threads; an error when the case's time budget runs out.
 fn fill_maps(
     kernels: &Kernels<'_>,
     device: Option<&DeviceMaps>,
     (names, maps): (&[String], &mut [Vec<f64>]),
 ) -> Result<()> {
     let (pixels, classes) = (kernels.pixels, kernels.classes);
-    let device = device.filter(|_| !pixels.is_empty());
-    let on_device: Vec<&str> = match device {
-        Some(_) => classes
-            .iter()
-            .copied()
-            .filter(|c| device::DEVICE_CLASSES.iter().any(|(d, _)| d == c))
-            .collect(),
-        None => Vec::new(),
+    let Some(device) = device.filter(|_| !pixels.is_empty()) else {
+        return cpu_maps(kernels, (names, maps));
     };
-    // f64 kernels compute MCC on the device; with f32 ones the CPU threads do
-    let mcc_wanted = on_device.contains(&"glcm") && names.iter().any(|n| n == "glcm_MCC");
-    let mcc_on_device = mcc_wanted && device.is_some_and(DeviceMaps::computes_mcc);
-    let mcc_on_cpu = mcc_wanted && !mcc_on_device;
-    let part = Part {
-        classes: classes
-            .iter()
-            .copied()
-            .filter(|c| !on_device.contains(c))
-            .collect(),
-        mcc: mcc_on_cpu,
-    };
-    // the device's kernels on one thread while the CPU threads compute the rest: the
-    // case takes the longer of the two, not their sum
-    let columns = std::thread::scope(|scope| {
-        let on_device = &on_device;
-        let at: Vec<u32> = pixels.iter().map(|&k| k as u32).collect();
-        let running = device
-            .filter(|_| !on_device.is_empty())
-            .map(|d| scope.spawn(move || d.map(&kernels.input, &at, on_device, mcc_on_device)));
-        let on_cpu = cpu_maps(kernels, &part, (names, maps));
-        let on_device = running.map(|r| {
-            r.join()
-                .unwrap_or_else(|_| Err(crate::device::fail("the map thread panicked".into())))
-        });
-        on_cpu.map(|()| on_device)
-    })?
-    .transpose()?;
-    if let Some(clock) = kernels.clock {
-        clock.check("texture maps")?;
-    }
-    if let Some(columns) = columns {
-        let names_on_device = device::column_names(&on_device);
-        for (name, column) in names_on_device.iter().zip(columns) {
-            let on_cpu = mcc_on_cpu && name == "glcm_MCC";
-            let Some(m) = names.iter().position(|n| n == name && !on_cpu) else {
-                continue;
-            };
-            for (&k, v) in pixels.iter().zip(column) {
-                maps[m][k] = v;
+    let mcc = names.iter().any(|n| n == "glcm_MCC");
+    let targets: Vec<Option<usize>> = device::column_names(classes)
+        .iter()
+        .map(|name| names.iter().position(|n| n == name))
+        .collect();
+    // the time budget is checked between blocks of kernels, as on the CPU
+    for block in pixels.chunks(DEVICE_BLOCK) {
+        let at: Vec<u32> = block.iter().map(|&k| k as u32).collect();
+        let columns = device.map(&kernels.input, &at, classes, mcc)?;
+        for (target, column) in targets.iter().zip(columns) {
+            if let Some(m) = *target {
+                for (&k, v) in block.iter().zip(column) {
+                    maps[m][k] = v;
+                }
             }
+        }
+        if let Some(clock) = kernels.clock {
+            clock.check("texture maps")?;
         }
     }
     Ok(())
@@ -445,27 +416,9 @@ struct Window<'a> {
     radius: usize,
 }
 
-/// What the CPU computes for each kernel.
-struct Part<'a> {
-    /// Whole feature classes.
-    classes: Vec<&'a str>,
-    /// GLCM's MCC alone (the device computed the rest of GLCM).
-    mcc: bool,
-}
-
-impl<'a> Part<'a> {
-    /// Whole classes, no MCC alone.
-    fn classes(classes: &[&'a str]) -> Part<'a> {
-        Part {
-            classes: classes.to_vec(),
-            mcc: false,
-        }
-    }
-}
-
 impl Window<'_> {
-    /// The features of `part` of the kernel around window pixel `(x, y)`.
-    fn kernel_features(&self, x: usize, y: usize, part: &Part<'_>) -> Vec<Feature> {
+    /// The features of `classes` of the kernel around window pixel `(x, y)`.
+    fn kernel_features(&self, x: usize, y: usize, classes: &[&str]) -> Vec<Feature> {
         let r = self.radius;
         let (kx0, ky0) = (x.saturating_sub(r), y.saturating_sub(r));
         let (kx1, ky1) = ((x + r + 1).min(self.width), (y + r + 1).min(self.height));
@@ -503,22 +456,14 @@ impl Window<'_> {
             values,
             image_type: ORIGINAL.to_string(),
         };
-        let wants = |c: &str| part.classes.contains(&c);
+        let wants = |c: &str| classes.contains(&c);
         let wanted = Wanted {
             glrlm: wants("glrlm"),
             glszm: wants("glszm"),
-            neighbourhoods: part.mcc || wants("glcm") || wants("gldm") || wants("ngtdm"),
+            neighbourhoods: wants("glcm") || wants("gldm") || wants("ngtdm"),
         };
         let matrices = cpu::build_wanted(&prepared.gray, wanted);
-        let mut features = class_features(&prepared, &matrices, None, wants);
-        if part.mcc {
-            features.push(Feature {
-                class: "glcm",
-                name: "MCC",
-                value: glcm::mcc(&matrices.glcm),
-            });
-        }
-        features
+        class_features(&prepared, &matrices, None, wants)
     }
 }
 
