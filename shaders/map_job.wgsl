@@ -19,3 +19,16 @@ struct MapJob {
     ngtdm_column: u32,
     mcc_stride: u32,
 }
+
+// An invocation of either kernel: its workgroup, the grid (rows of num_workgroups.x groups) and
+// its place in the group.
+struct Invocation {
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(num_workgroups) groups: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+}
+
+// The invocation's index in the whole dispatch.
+fn invocation_index(at: Invocation) -> u32 {
+    return (at.group.y * at.groups.x + at.group.x) * MAP_GROUP + at.local;
+}

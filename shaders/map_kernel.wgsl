@@ -192,12 +192,8 @@ fn write(column: u32, pixel: u32, value: real) {
 }
 
 @compute @workgroup_size(MAP_GROUP)
-fn main(
-    @builtin(workgroup_id) group: vec3<u32>,
-    @builtin(num_workgroups) groups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    let pixel = (group.y * groups.x + group.x) * MAP_GROUP + local;
+fn main(at: Invocation) {
+    let pixel = invocation_index(at);
     if pixel >= job.count {
         return;
     }

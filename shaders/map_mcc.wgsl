@@ -120,12 +120,8 @@ fn second_magnitude() -> real {
 }
 
 @compute @workgroup_size(MAP_GROUP)
-fn main(
-    @builtin(workgroup_id) group: vec3<u32>,
-    @builtin(num_workgroups) groups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    let g = (group.y * groups.x + group.x) * MAP_GROUP + local;
+fn main(at: Invocation) {
+    let g = invocation_index(at);
     if g >= 4u * job.count {
         return;
     }
