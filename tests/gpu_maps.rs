@@ -97,6 +97,11 @@ fn generated_case() -> (Image<'static>, Region) {
 /// module's documentation).
 const MCC_TOLERANCE: f64 = 1e-8;
 
+/// The least magnitude a map is measured against: a map whose every value is below it (no real
+/// feature map is) is rounding noise about 0 (the entropy of a constant kernel is -3.2e-16 in
+/// f64, -0 in f32).
+const NOISE_FLOOR: f64 = 1e-9;
+
 /// Whether CPU value `a` and device value `b` of map `name` are the one case where f32 keeps
 /// what f64 cannot: NGTDM busyness whose divisor `sum |g_a p_a - g_b p_b|` is 0 in exact
 /// arithmetic. The CPU (as PyRadiomics, with the same formula in numpy) then divides by a
@@ -133,7 +138,7 @@ fn largest_difference(
             if a.is_nan() {
                 continue;
             }
-            let difference = (a - b).abs() / scale.max(f64::MIN_POSITIVE);
+            let difference = (a - b).abs() / scale.max(NOISE_FLOOR);
             assert!(difference.is_finite(), "{what}: {name} at {k}: {a} vs {b}");
             if name == "glcm_MCC" {
                 *mcc = mcc.max(difference);
@@ -308,6 +313,81 @@ fn the_map_command_on_the_gpu_writes_the_cpu_maps() {
             assert!(
                 (t - w).abs() <= 1e-6 * w.abs() + 1e-9 * scale,
                 "{feature} pixel {p}: TIFF {t}, CPU map {w}"
+            );
+        }
+    }
+}
+
+/// Degenerate kernels for the MCC pass and the formulas: a constant image (one gray level: MCC
+/// is 1), a checkerboard of two levels (along the axes `M` has eigenvalues 1 and -1, along the
+/// diagonals it is the identity: MCC 1), and stripes one pixel wide, in both precisions.
+#[test]
+fn degenerate_kernels_equal_the_cpu_maps() {
+    let (width, height) = (24, 20);
+    let patterns: [(&str, fn(usize, usize) -> f64); 3] = [
+        ("constant", |_, _| 100.0),
+        (
+            "checkerboard",
+            |x, y| if (x + y) % 2 == 0 { 40.0 } else { 200.0 },
+        ),
+        ("stripes", |x, _| if x % 2 == 0 { 10.0 } else { 90.0 }),
+    ];
+    let inside: Vec<bool> = (0..width * height)
+        .map(|k| (3..21).contains(&(k % width)) && (2..17).contains(&(k / width)))
+        .collect();
+    let region = Region::from_full_mask("tumor", &inside, width, height).unwrap();
+    for precision in [Precision::F64, Precision::F32] {
+        let Some(maps) = device_maps(precision) else {
+            return;
+        };
+        for (name, pattern) in patterns {
+            let pixels: Vec<f64> = (0..width * height)
+                .map(|k| pattern(k % width, k / width))
+                .collect();
+            let image = Image {
+                width,
+                height,
+                pixels: pixels.into(),
+                source: name.into(),
+            };
+            let kernel = KernelSettings {
+                radius: 1,
+                masked: true,
+                init_value: f64::NAN,
+            };
+            let binning = Binning::Width(25.0);
+            let cpu = texture_maps(&image, &region, binning, kernel, None, None).unwrap();
+            let gpu = texture_maps(&image, &region, binning, kernel, None, Some(&maps)).unwrap();
+            let f32 = precision == Precision::F32;
+            let what = format!("{name} {precision:?}");
+            let (d, at) = largest_difference(&cpu, &gpu, &what, f32, (&mut 0, &mut 0.0));
+            assert!(d <= if f32 { 1e-4 } else { 1e-9 }, "{what}: {d:e} ({at})");
+            let mcc = cpu.names.iter().position(|n| n == "glcm_MCC").unwrap();
+            let inside_values = |m: &TextureMaps| -> Vec<f64> {
+                m.values[mcc]
+                    .iter()
+                    .copied()
+                    .filter(|v| !v.is_nan())
+                    .collect()
+            };
+            assert_eq!(inside_values(&gpu).len(), 18 * 15, "{what}");
+            // a corner's 2x2 kernel of the checkerboard has one level along each diagonal
+            // (MCC 0 there), so its mean over the angles is 0.5
+            let halves = match name {
+                "constant" => 0,
+                "checkerboard" => 4,
+                _ => continue,
+            };
+            let values = inside_values(&gpu);
+            let near = |v: f64, want: f64| (v - want).abs() < 1e-6;
+            assert!(
+                values.iter().all(|&v| near(v, 1.0) || near(v, 0.5)),
+                "{what}"
+            );
+            assert_eq!(
+                values.iter().filter(|&&v| near(v, 0.5)).count(),
+                halves,
+                "{what}"
             );
         }
     }
