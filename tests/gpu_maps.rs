@@ -318,13 +318,16 @@ fn the_map_command_on_the_gpu_writes_the_cpu_maps() {
     }
 }
 
+/// A gray value for each pixel `(x, y)`.
+type Pattern = fn(usize, usize) -> f64;
+
 /// Degenerate kernels for the MCC pass and the formulas: a constant image (one gray level: MCC
 /// is 1), a checkerboard of two levels (along the axes `M` has eigenvalues 1 and -1, along the
 /// diagonals it is the identity: MCC 1), and stripes one pixel wide, in both precisions.
 #[test]
 fn degenerate_kernels_equal_the_cpu_maps() {
     let (width, height) = (24, 20);
-    let patterns: [(&str, fn(usize, usize) -> f64); 3] = [
+    let patterns: [(&str, Pattern); 3] = [
         ("constant", |_, _| 100.0),
         (
             "checkerboard",
