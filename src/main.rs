@@ -108,8 +108,8 @@ struct MapArgs {
     #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label", "features"])]
     params: Option<PathBuf>,
     /// Where the filters and the maps run: auto, cpu, gpu or mixed, as for `extract`. On a
-    /// device (gpu, mixed, auto on a hardware GPU) the map kernels compute every class for
-    /// kernel radius up to 3, GLCM's MCC on the CPU threads meanwhile.
+    /// device (gpu, mixed, auto on a hardware GPU) the map kernels compute every class, GLCM's
+    /// MCC included, for kernel radius up to 3; larger kernels are mapped on the CPU.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
     /// Most seconds one case may take (reading, filters, maps), checked after each step and
@@ -624,7 +624,7 @@ fn run_info() -> Result<i32> {
             if let Some(device) = matrix::Backend::device(&gpu) {
                 match DeviceMaps::new(Arc::clone(device)) {
                     Ok(maps) => println!(
-                        "texture maps (sonorad map): on the device in {} for kernel radius up to {}, GLCM's MCC on the CPU",
+                        "texture maps (sonorad map): on the device in {} for kernel radius up to {} (every class, GLCM's MCC included), on the CPU beyond",
                         maps.precision(),
                         sonorad::maps::device::MAX_DEVICE_RADIUS
                     ),
