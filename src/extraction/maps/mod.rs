@@ -279,15 +279,21 @@ fn cpu_maps(kernels: &Kernels<'_>, (names, maps): (&[String], &mut [Vec<f64>])) 
     }
     // a few thousand kernels at a time: their values, then into the maps (bounded memory)
     for chunk in pixels.chunks(4096) {
-        let values: Vec<Vec<Feature>> = chunk
+        // each kernel's wanted values only, in the order of `targets`' maps
+        let values: Vec<Vec<f64>> = chunk
             .par_iter()
-            .map(|&k| window.kernel_features(k % window.width, k / window.width, classes))
+            .map(|&k| {
+                let features = window.kernel_features(k % window.width, k / window.width, classes);
+                (targets.iter().zip(features))
+                    .filter(|(target, _)| target.is_some())
+                    .map(|(_, f)| f.value)
+                    .collect()
+            })
             .collect();
-        for (&k, features) in chunk.iter().zip(values) {
-            for (target, f) in targets.iter().zip(features) {
-                if let Some(m) = *target {
-                    maps[m][k] = f.value;
-                }
+        let wanted: Vec<usize> = targets.iter().flatten().copied().collect();
+        for (&k, values) in chunk.iter().zip(values) {
+            for (&m, value) in wanted.iter().zip(values) {
+                maps[m][k] = value;
             }
         }
         if let Some(clock) = kernels.clock {
