@@ -362,7 +362,8 @@ fn glcm(pixel: u32, column: u32) {
 }
 
 // Writes the matrix whose eigenvalues give angle a's MCC to the angle's slots of `scratch`:
-// its side n, then M = D_x^(-1/2) P D_y^(-1/2) row-major over the levels with p_x > 0 (the
+// its side n, then M = D_x^(-1/2) P D_y^(-1/2) over the levels with p_x > 0, in rows of
+// job.mcc_row slots, so that M(r, c) has the same slot in every pixel's matrix (the
 // symmetric route of src/extraction/features/glcm.rs: Q is similar to M M^T, and P is
 // symmetric, so Q's eigenvalues are the squares of M's).
 fn mcc_matrix(pixel: u32, a: u32) {
@@ -376,13 +377,15 @@ fn mcc_matrix(pixel: u32, a: u32) {
     }
     let base = a * job.mcc_stride;
     scratch[base * job.count + pixel] = real(n);
-    for (var t = 1u; t <= n * n; t++) {
-        scratch[(base + t) * job.count + pixel] = real(0.0);
+    for (var r = 0u; r < n; r++) {
+        for (var c = 0u; c < n; c++) {
+            scratch[(base + 1u + r * job.mcc_row + c) * job.count + pixel] = real(0.0);
+        }
     }
     for (var c = 0u; c < cell_count; c++) {
         let i = cell_i[c];
         let j = cell_j[c];
-        let t = 1u + index[i] * n + index[j];
+        let t = 1u + index[i] * job.mcc_row + index[j];
         scratch[(base + t) * job.count + pixel] = cell_p[c] / sqrt(px[i] * py[j]);
     }
 }

@@ -3,7 +3,7 @@
 //
 // Columns: the first output column of each class, NONE when the class is not computed.
 // mcc_stride: scratch slots per GLCM angle for MCC's matrix (1 + L^2, L the most levels a
-// kernel can hold), 0 when the device does not compute MCC. The grid's row width is
+// kernel can hold), 0 when the device does not compute MCC; mcc_row: L, the slots of a row. The grid's row width is
 // num_workgroups.x.
 struct MapJob {
     width: u32,
@@ -18,6 +18,7 @@ struct MapJob {
     gldm_column: u32,
     ngtdm_column: u32,
     mcc_stride: u32,
+    mcc_row: u32,
 }
 
 // An invocation of either kernel: its workgroup, the grid (rows of num_workgroups.x groups) and

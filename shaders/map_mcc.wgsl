@@ -11,7 +11,8 @@
 //
 // Work split: one invocation per (angle, pixel), MAP_GROUP per workgroup, the groups in rows the
 // host chooses; invocation g takes angle g / count of pixel g % count. Its matrix stays where
-// the main kernel wrote it, slot t at scratch[(angle * mcc_stride + t) * count + pixel], so
+// the main kernel wrote it, slot t at scratch[(angle * mcc_stride + t) * count + pixel], M(r, c)
+// at slot 1 + r * mcc_row + c whatever the matrix's side, so
 // neighbouring invocations read neighbouring values; the result goes to
 // angle_mcc[angle * count + pixel].
 
@@ -27,7 +28,7 @@ var<private> side: u32;
 
 // The scratch index of M(r, c).
 fn entry(r: u32, c: u32) -> u32 {
-    return matrix_at + (1u + r * side + c) * job.count;
+    return matrix_at + (1u + r * job.mcc_row + c) * job.count;
 }
 
 // Sums of squares of M's off-diagonal entries and of all of them.

@@ -103,6 +103,7 @@ struct MapJob {
     gldm_column: u32,
     ngtdm_column: u32,
     mcc_stride: u32,
+    mcc_row: u32,
 }
 
 /// The classes the device computes (every first-order and texture class), in the order of
@@ -363,18 +364,19 @@ impl DeviceMaps {
         let names = column_names(classes);
         let mut out = vec![Vec::with_capacity(pixels.len()); names.len()];
         let mcc_column = names.iter().position(|n| n == "glcm_MCC").filter(|_| mcc);
-        let stride = match mcc_column {
-            Some(_) => mcc_stride(window),
+        let row = match mcc_column {
+            Some(_) => mcc_row(window),
             None => 0,
         };
         // each pixel's four MCC matrices stay on the device; they bound the pixels per dispatch
         let scratch_limit = MCC_SCRATCH_BYTES.min(self.device.buffer_limit()) as usize;
-        let per_dispatch = PIXELS_PER_DISPATCH.min(scratch_limit / (4 * stride * 8).max(1));
+        let per_dispatch =
+            PIXELS_PER_DISPATCH.min(scratch_limit / (4 * mcc_stride(row) * 8).max(1));
         // the window is uploaded once; each dispatch adds its job, pixels and output
         let window_buffers = self.device.checked(|| Ok(self.upload_window(window)))?;
         for chunk in pixels.chunks(per_dispatch.max(1)) {
             let (values, angle_mcc) = self.device.checked(|| {
-                let job = self.job(window, chunk.len(), classes, stride)?;
+                let job = self.job(window, chunk.len(), classes, row)?;
                 self.dispatch(&window_buffers, chunk, job, names.len())
             })?;
             for (column, values) in out.iter_mut().zip(values.chunks(chunk.len())) {
@@ -525,14 +527,14 @@ impl DeviceMaps {
             .collect()
     }
 
-    /// The job of a dispatch over `count` pixels of `window`, with `mcc_stride` slots per MCC
-    /// matrix (0: no MCC).
+    /// The job of a dispatch over `count` pixels of `window`, with MCC matrices in rows of
+    /// `mcc_row` slots (0: no MCC).
     fn job(
         &self,
         window: &WindowInput<'_>,
         count: usize,
         classes: &[&str],
-        mcc_stride: usize,
+        mcc_row: usize,
     ) -> Result<MapJob> {
         let narrow = |v: usize, what: &str| {
             u32::try_from(v).map_err(|_| fail(format!("the window's {what} exceeds 32 bits")))
@@ -560,17 +562,27 @@ impl DeviceMaps {
             glszm_column,
             gldm_column,
             ngtdm_column,
-            mcc_stride: narrow(mcc_stride, "MCC matrix size")?,
+            mcc_stride: narrow(mcc_stride(mcc_row), "MCC matrix size")?,
+            mcc_row: narrow(mcc_row, "MCC matrix side")?,
         })
     }
 }
 
-/// Scratch slots of one MCC matrix of `window`: its side, then `L²` entries, `L` the most levels
-/// a kernel holds (the fewer of the domain's levels and a kernel's pixels).
-fn mcc_stride(window: &WindowInput<'_>) -> usize {
+/// The rows (and the most columns) of `window`'s MCC matrices: the most levels a kernel holds,
+/// the fewer of the domain's levels and a kernel's pixels.
+fn mcc_row(window: &WindowInput<'_>) -> usize {
     let side = 2 * window.radius + 1;
-    let levels = window.levels.len().min(side * side);
-    1 + levels * levels
+    window.levels.len().min(side * side)
+}
+
+/// Scratch slots of one MCC matrix in rows of `row` slots: its side, then `row²` entries; 0
+/// when there is no matrix (`row` 0).
+fn mcc_stride(row: usize) -> usize {
+    if row == 0 {
+        0
+    } else {
+        1 + row * row
+    }
 }
 
 /// `bytes` padded with zeros to a multiple of 8 (at least 16), the size of its buffer.
