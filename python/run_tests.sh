@@ -20,4 +20,5 @@ wheels=$(mktemp -d)
 rm -rf "$wheels"
 # run from outside the source tree, so that the installed package is the one imported
 cd "$root/python/tests"
-"$venv/bin/python" -m pytest -q "$root/python/tests" "$@"
+# -rs: each skipped test's reason, which tests/python.rs prints
+"$venv/bin/python" -m pytest -q -rs "$root/python/tests" "$@"

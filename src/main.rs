@@ -14,7 +14,7 @@ use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, EnabledImageType, Settings};
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
 use sonorad::maps::device::DeviceMaps;
-use sonorad::maps::{KernelSettings, MapDevices};
+use sonorad::maps::{KernelSettings, MapDevices, MAX_KERNEL_RADIUS};
 use sonorad::matrix::{self, BackendChoice};
 use sonorad::params::{FeatureClassSelection, Params};
 use sonorad::roi::RingWidth;
@@ -83,7 +83,7 @@ struct MapArgs {
     #[command(flatten)]
     regions: RegionArgs,
     /// Half the kernel's side: each region pixel's kernel is the (2r + 1)² square around it.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=MAX_KERNEL_RADIUS as i64))]
     kernel_radius: u32,
     /// Keep kernels (and the binning) inside the region (PyRadiomics' maskedKernel).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
@@ -510,16 +510,8 @@ fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
     let settings = match &args.params {
         Some(path) => {
             let params = Params::read(path)?;
-            let voxel = params.voxel;
-            kernel.radius = voxel.kernel_radius.unwrap_or(kernel.radius);
-            kernel.masked = voxel.masked_kernel.unwrap_or(kernel.masked);
-            kernel.init_value = voxel.init_value.unwrap_or(kernel.init_value);
-            let mut settings = params.apply(settings);
-            // shape features have no maps
-            if let Some(classes) = settings.feature_classes.as_mut() {
-                classes.retain(|c| c.class != sonorad::params::FeatureClass::Shape2D);
-            }
-            settings
+            kernel = kernel.with_voxel_setting(params.voxel);
+            sonorad::maps::map_settings(params.apply(settings))
         }
         None => {
             let binning = Binning::from_settings(args.bin_width, args.bin_count);
@@ -536,7 +528,7 @@ fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
             }
         }
     };
-    Ok((settings.check()?, kernel))
+    Ok((settings.check()?, kernel.check()?))
 }
 
 fn run_map(args: MapArgs) -> Result<i32> {

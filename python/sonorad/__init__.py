@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Sequence, Union
 
 from ._sonorad import Extractor as _Extractor
 from ._sonorad import InputError, SettingsError, __version__, predict_to, train_study
@@ -148,6 +148,38 @@ class Extractor:
         pairs = self._inner.execute_pairs(_path_or_array(image), _path_or_array(mask), spacing)
         if pyradiomics_names:
             pairs = [(n[len("tumor_"):] if n.startswith("tumor_") else n, v) for n, v in pairs]
+        return dict(pairs)
+
+    def execute_maps(
+        self,
+        image: PathOrArray,
+        mask: PathOrArray,
+        spacing: Optional[float] = None,
+        *,
+        kernel_radius: Optional[int] = None,
+        masked_kernel: Optional[bool] = None,
+        init_value: Optional[float] = None,
+        features: Optional[Sequence[str]] = None,
+    ) -> Dict[str, Any]:
+        """Texture maps of one case (PyRadiomics' voxel-based features, as `sonorad map`
+        computes them) as a dict of names (tumor_original_glcm_Contrast) to float64 arrays in
+        the image's geometry, init_value outside the region.
+
+        image, mask and spacing as for execute. kernel_radius (1 to 16), masked_kernel and
+        init_value default to the parameter file's voxelSetting, else PyRadiomics' defaults (1,
+        True, 0). features selects classes or single features (["glcm", "firstorder_Mean"]);
+        by default every first-order and texture feature. With backend "gpu" (or "mixed", or
+        "auto" on a hardware GPU) the maps are computed on the device for radius up to 3.
+        """
+        pairs = self._inner.execute_maps(
+            _path_or_array(image),
+            _path_or_array(mask),
+            spacing,
+            kernel_radius,
+            masked_kernel,
+            init_value,
+            None if features is None else list(features),
+        )
         return dict(pairs)
 
     def extract_manifest(self, manifest: Any, progress: Any = True, id_column: str = "case_id"):

@@ -1,6 +1,7 @@
 import os
 from typing import Any, Dict, Optional, Sequence, Union
 
+import numpy
 import pandas
 
 __version__: str
@@ -42,6 +43,17 @@ class Extractor:
         *,
         pyradiomics_names: bool = ...,
     ) -> Dict[str, float]: ...
+    def execute_maps(
+        self,
+        image: PathOrArray,
+        mask: PathOrArray,
+        spacing: Optional[float] = ...,
+        *,
+        kernel_radius: Optional[int] = ...,
+        masked_kernel: Optional[bool] = ...,
+        init_value: Optional[float] = ...,
+        features: Optional[Sequence[str]] = ...,
+    ) -> Dict[str, numpy.ndarray]: ...
     def extract_manifest(
         self, manifest: Union[str, os.PathLike[str], pandas.DataFrame], progress: bool = ..., id_column: str = ...
     ) -> pandas.DataFrame: ...

@@ -8,8 +8,9 @@
 
 use std::borrow::Cow;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
-use numpy::PyReadonlyArray2;
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -20,8 +21,10 @@ use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, Settings};
 use sonorad::io::image::ImageFile;
 use sonorad::io::{read_manifest_table, Image, LabelMap, PixelSpacing};
+use sonorad::maps::device::DeviceMaps;
+use sonorad::maps::{self, KernelSettings, MapDevices, RegionMaps};
 use sonorad::matrix::{self, Backend, BackendChoice, BackendOptions};
-use sonorad::params::Params;
+use sonorad::params::{FeatureClassSelection, Params};
 use sonorad::report::{self, ReportOptions};
 use sonorad::roi::RingWidth;
 use sonorad::table::FeatureTable;
@@ -55,6 +58,11 @@ struct Extractor {
     backend: Box<dyn Backend>,
     /// Name of the backend, for `repr`.
     backend_name: String,
+    /// The kernels of texture maps: a parameter file's `voxelSetting`, else PyRadiomics'
+    /// defaults.
+    kernel: KernelSettings,
+    /// The backend's map kernels, compiled at the first map; `None`: maps on the CPU.
+    map_kernels: OnceLock<Option<DeviceMaps>>,
 }
 
 /// The backend named `name` (`auto`, `cpu`, `gpu`, `mixed`).
@@ -234,6 +242,33 @@ fn mask_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, u32>> {
     ))
 }
 
+/// A held image and mask as the library's image file (`spacing` in mm, if known) and label map,
+/// borrowing their values.
+fn in_memory<'a>(
+    image: &'a Held<'_, f64>,
+    mask: &'a Held<'_, u32>,
+    spacing: Option<f64>,
+) -> PyResult<(ImageFile<'a>, LabelMap<'a>)> {
+    let ((width, height, pixels), (mask_width, mask_height, labels)) =
+        (image.view()?, mask.view()?);
+    let file = ImageFile {
+        image: Image {
+            width,
+            height,
+            pixels: Cow::Borrowed(pixels),
+            source: PathBuf::from("<image array>"),
+        },
+        spacing: spacing.map(|s| PixelSpacing { row: s, column: s }),
+    };
+    let mask = LabelMap {
+        width: mask_width,
+        height: mask_height,
+        labels: Cow::Borrowed(labels),
+        source: PathBuf::from("<mask array>"),
+    };
+    Ok((file, mask))
+}
+
 #[pymethods]
 impl Extractor {
     /// Settings as `sonorad extract`'s flags: bin_width (default 25) or bin_count, rings
@@ -260,6 +295,8 @@ impl Extractor {
             settings,
             backend: self::backend(&backend)?,
             backend_name: backend,
+            kernel: KernelSettings::default(),
+            map_kernels: OnceLock::new(),
         })
     }
 
@@ -274,6 +311,10 @@ impl Extractor {
         backend: String,
     ) -> PyResult<Extractor> {
         let params = Params::read(&path).map_err(settings_error)?;
+        let kernel = KernelSettings::default()
+            .with_voxel_setting(params.voxel)
+            .check()
+            .map_err(settings_error)?;
         let rings = parse_rings(&rings)?;
         let settings = params
             .apply(Settings {
@@ -287,6 +328,8 @@ impl Extractor {
             settings,
             backend: self::backend(&backend)?,
             backend_name: backend,
+            kernel,
+            map_kernels: OnceLock::new(),
         })
     }
 
@@ -316,28 +359,89 @@ impl Extractor {
                 .map_err(input_error);
         }
         let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
-        let ((width, height, pixels), (mask_width, mask_height, labels)) =
-            (image.view()?, mask.view()?);
-        let file = ImageFile {
-            image: Image {
-                width,
-                height,
-                pixels: Cow::Borrowed(pixels),
-                source: PathBuf::from("<image array>"),
-            },
-            spacing: spacing.map(|s| PixelSpacing { row: s, column: s }),
-        };
-        let mask = LabelMap {
-            width: mask_width,
-            height: mask_height,
-            labels: Cow::Borrowed(labels),
-            source: PathBuf::from("<mask array>"),
-        };
+        let (file, mask) = in_memory(&image, &mask, spacing)?;
         py.detach(|| {
             let case = extract::case_from_memory(file, &mask, &settings)?;
             extract::extract_loaded(&case, &settings, backend)
         })
         .map_err(input_error)
+    }
+
+    /// The texture maps of one case (PyRadiomics' voxel-based features), as `sonorad map`
+    /// computes them: `(name, map)` for every region, image type and feature, each map a float64
+    /// array in the image's geometry, `init_value` outside the region. `image` and `mask` as
+    /// for `execute_pairs`; the kernel settings default to the extractor's (a parameter file's
+    /// `voxelSetting`, else radius 1, masked, 0); `features` selects classes or features
+    /// (all first-order and texture features by default). The GIL is released while mapping.
+    #[pyo3(signature = (image, mask, spacing=None, kernel_radius=None, masked_kernel=None, init_value=None, features=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn execute_maps<'py>(
+        &self,
+        py: Python<'py>,
+        image: &Bound<'py, PyAny>,
+        mask: &Bound<'py, PyAny>,
+        spacing: Option<f64>,
+        kernel_radius: Option<usize>,
+        masked_kernel: Option<bool>,
+        init_value: Option<f64>,
+        features: Option<Vec<String>>,
+    ) -> PyResult<Vec<(String, Bound<'py, PyArray2<f64>>)>> {
+        let mut settings = self.settings.clone().settings();
+        settings.spacing = spacing.or(settings.spacing);
+        if let Some(features) = features {
+            let selection = FeatureClassSelection::parse_list(&features.join(","))
+                .map_err(|e| settings_error(format!("features: {e}")))?;
+            settings.feature_classes = Some(selection);
+        }
+        let settings = maps::map_settings(settings)
+            .check()
+            .map_err(settings_error)?;
+        let kernel = KernelSettings {
+            radius: kernel_radius.unwrap_or(self.kernel.radius),
+            masked: masked_kernel.unwrap_or(self.kernel.masked),
+            init_value: init_value.unwrap_or(self.kernel.init_value),
+        }
+        .check()
+        .map_err(settings_error)?;
+        let map_kernels = self.map_kernels.get_or_init(|| {
+            let device = self.backend.device()?;
+            DeviceMaps::new(Arc::clone(device)).ok()
+        });
+        let devices = MapDevices {
+            filters: self.backend.filters(),
+            maps: map_kernels.as_ref(),
+        };
+        let run = |case: &extract::LoadedCase| -> sonorad::Result<(Vec<RegionMaps>, usize, usize)> {
+            let (width, height) = (case.image.width, case.image.height);
+            check_full_maps(case, &settings, width * height)?;
+            Ok((
+                maps::case_maps(case, &settings, kernel, devices)?,
+                width,
+                height,
+            ))
+        };
+        let (region_maps, width, height) = if let (Ok(image), Ok(mask)) =
+            (image.extract::<PathBuf>(), mask.extract::<PathBuf>())
+        {
+            py.detach(|| {
+                let case = extract::load_whole_frame(&image, &mask, 0, &settings)?;
+                run(&case)
+            })
+        } else {
+            let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
+            let (file, mask) = in_memory(&image, &mask, spacing)?;
+            py.detach(|| run(&extract::case_from_memory(file, &mask, &settings)?))
+        }
+        .map_err(input_error)?;
+        let mut out = Vec::new();
+        for region in &region_maps {
+            for k in 0..region.maps.names.len() {
+                let full = region.maps.full(k, width, height, kernel.init_value);
+                let array = PyArray1::from_vec(py, full).reshape([height, width])?;
+                out.push((region.name(k), array));
+            }
+        }
+        Ok(out)
     }
 
     /// Extracts every case of a manifest CSV (as `sonorad extract --manifest`) into the CSV
@@ -387,6 +491,28 @@ impl Extractor {
             self.backend.describe()
         )
     }
+}
+
+/// An error naming the image when the case's maps in the image's geometry (every region, image
+/// type and selected feature, float64) would take more than [`maps::MAX_MAP_BYTES`], checked
+/// before anything is computed.
+fn check_full_maps(
+    case: &extract::LoadedCase,
+    settings: &extract::CheckedSettings,
+    pixels: usize,
+) -> sonorad::Result<()> {
+    let features = maps::map_count(settings);
+    let count = case.regions.len() * settings.image_types.len() * features;
+    let bytes = count as u64 * pixels as u64 * 8;
+    if bytes <= maps::MAX_MAP_BYTES {
+        return Ok(());
+    }
+    Err(sonorad::Error::Setting(format!(
+        "{}: {count} maps of {pixels} pixels would take {} MiB, above the limit of {} MiB; select fewer features",
+        case.image.source.display(),
+        bytes >> 20,
+        maps::MAX_MAP_BYTES >> 20
+    )))
 }
 
 /// Fits a study as `sonorad train` does (statistics stage, clinical and combined models with

@@ -171,6 +171,90 @@ def test_from_params_reads_a_pyradiomics_file(tmp_path):
         sonorad.Extractor.from_params(bad)
 
 
+MAPS = os.path.join(ROOT, "tests", "fixtures", "maps")
+
+
+def test_texture_maps_equal_pyradiomics_voxel_maps():
+    """execute_maps on the BUSI crop of the map fixtures (radius 1, masked kernels, bin width 25)
+    against PyRadiomics 3.0.1's own voxel-based maps, as tests/maps.rs holds the library: within
+    1e-9 relative (1e-12 absolute near 0), MCC within 1e-7 (PyRadiomics' repeated eigenvalues)."""
+    image = os.path.join(MAPS, "busi_crop.png")
+    mask = os.path.join(MAPS, "busi_crop_mask.png")
+    maps = sonorad.Extractor(bin_width=25, backend="cpu").execute_maps(image, mask, kernel_radius=1)
+    assert len(maps) == 93
+    reference = pandas.read_csv(os.path.join(MAPS, "busi_crop_r1_masked_bw25.csv.gz"))
+    x, y = reference["x"].to_numpy(), reference["y"].to_numpy()
+    height, width = np.asarray(Image.open(image)).shape[:2]
+    for column in reference.columns[2:]:
+        feature = column[len("original_"):]
+        got = maps[f"tumor_original_{feature}"]
+        assert got.shape == (height, width) and got.dtype == np.float64
+        want = reference[column].to_numpy()
+        tolerance = 1e-7 if feature == "glcm_MCC" else 1e-9
+        bound = tolerance * np.maximum(np.abs(want), 1e-3)
+        same = (np.abs(got[y, x] - want) <= bound) | (np.isnan(got[y, x]) & np.isnan(want))
+        assert same.all(), feature
+
+
+def test_texture_maps_from_arrays_selected_features_and_settings(tmp_path):
+    """Arrays give the files' maps; a selection, kernel settings and a parameter file's
+    voxelSetting apply; a bad radius is a SettingsError; a missing file an InputError."""
+    image = os.path.join(MAPS, "busi_crop.png")
+    mask = os.path.join(MAPS, "busi_crop_mask.png")
+    extractor = sonorad.Extractor(bin_width=25, backend="cpu")
+    chosen = dict(kernel_radius=2, init_value=float("nan"), features=["glcm_Contrast", "firstorder"])
+    from_files = extractor.execute_maps(image, mask, **chosen)
+    pixels = np.asarray(Image.open(image).convert("L"))
+    inside = np.asarray(Image.open(mask).convert("L")) > 0
+    from_arrays = extractor.execute_maps(pixels, inside, **chosen)
+    assert list(from_files) == ["tumor_original_firstorder_" + n for n in FIRSTORDER] + [
+        "tumor_original_glcm_Contrast"
+    ]
+    for name, values in from_files.items():
+        np.testing.assert_array_equal(values, from_arrays[name])
+        assert np.isnan(values[~inside]).all() and not np.isnan(values[inside]).any()
+    contrast = from_files["tumor_original_glcm_Contrast"]
+    assert contrast[inside].max() > 0
+    # a parameter file's voxelSetting is the extractor's default kernel
+    params = tmp_path / "voxel.yaml"
+    params.write_text("setting:\n  binWidth: 25\nvoxelSetting:\n  kernelRadius: 2\n  initValue: .nan\n")
+    by_params = sonorad.Extractor(params, backend="cpu").execute_maps(image, mask, features=["glcm_Contrast"])
+    np.testing.assert_array_equal(by_params["tumor_original_glcm_Contrast"], contrast)
+    with pytest.raises(sonorad.SettingsError, match="kernel radius must be from 1 to 16, got 17"):
+        extractor.execute_maps(image, mask, kernel_radius=17)
+    with pytest.raises(sonorad.InputError, match="no_such.png"):
+        extractor.execute_maps(os.path.join(MAPS, "no_such.png"), mask)
+
+
+def test_texture_maps_on_the_device_equal_the_cpu_maps():
+    """backend="gpu" maps on the device (every class, MCC included): within 1e-4 of each CPU
+    map's magnitude, which f32 kernels keep too (tests/gpu_maps.rs holds f64 to 1e-9). Without
+    an adapter the test is skipped, and tests/python.rs prints the reason; with
+    SONORAD_REQUIRE_GPU=1 it fails instead."""
+    try:
+        gpu = sonorad.Extractor(bin_width=25, backend="gpu")
+    except sonorad.SettingsError as e:
+        if os.environ.get("SONORAD_REQUIRE_GPU") == "1":
+            raise
+        pytest.skip(f"texture maps on the device need a GPU adapter: {e}")
+    image = os.path.join(MAPS, "busi_crop.png")
+    mask = os.path.join(MAPS, "busi_crop_mask.png")
+    on_device = gpu.execute_maps(image, mask, kernel_radius=2)
+    on_cpu = sonorad.Extractor(bin_width=25, backend="cpu").execute_maps(image, mask, kernel_radius=2)
+    assert list(on_device) == list(on_cpu) and len(on_cpu) == 93
+    for name, want in on_cpu.items():
+        scale = max(np.nanmax(np.abs(want)), 1e-9)
+        np.testing.assert_allclose(on_device[name], want, rtol=0, atol=1e-4 * scale, err_msg=name)
+
+
+# the first-order features in the order of sonorad's columns (PyRadiomics' class order)
+FIRSTORDER = [
+    "Energy", "TotalEnergy", "Entropy", "Minimum", "10Percentile", "90Percentile", "Maximum", "Mean",
+    "Median", "InterquartileRange", "Range", "MeanAbsoluteDeviation", "RobustMeanAbsoluteDeviation",
+    "RootMeanSquared", "Skewness", "Kurtosis", "Variance", "Uniformity",
+]
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The demo's folder: a generated cohort's features (with age and lvi) and its study."""

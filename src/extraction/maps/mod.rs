@@ -26,13 +26,13 @@ use crate::discretize::{Binning, GrayLevels, Ranks};
 use crate::error::{Error, Result};
 use crate::extract::{
     class_features, filtered_images, CaseClock, CheckedSettings, LoadedCase, PreparedRegion,
-    ORIGINAL,
+    Settings, ORIGINAL,
 };
 use crate::features::Feature;
 use crate::filters::device::DeviceFilters;
 use crate::io::Image;
 use crate::matrix::cpu::{self, Wanted};
-use crate::params::FeatureClassSelection;
+use crate::params::{FeatureClass, FeatureClassSelection, VoxelSetting};
 use crate::roi::Region;
 
 /// Most memory the maps of one region may take together (f64 values over the window): a
@@ -50,6 +50,41 @@ pub struct KernelSettings {
     pub masked: bool,
     /// The value of map pixels outside the region (`initValue`, default 0).
     pub init_value: f64,
+}
+
+/// Largest kernel radius a map may take (a kernel of 33 × 33 pixels).
+pub const MAX_KERNEL_RADIUS: usize = 16;
+
+impl KernelSettings {
+    /// These settings, or an error when the radius is not from 1 to [`MAX_KERNEL_RADIUS`].
+    pub fn check(self) -> Result<KernelSettings> {
+        if (1..=MAX_KERNEL_RADIUS).contains(&self.radius) {
+            Ok(self)
+        } else {
+            Err(Error::Setting(format!(
+                "the kernel radius must be from 1 to {MAX_KERNEL_RADIUS}, got {}",
+                self.radius
+            )))
+        }
+    }
+
+    /// These settings with what a parameter file's `voxelSetting` sets replacing them.
+    pub fn with_voxel_setting(self, voxel: VoxelSetting) -> KernelSettings {
+        KernelSettings {
+            radius: voxel.kernel_radius.unwrap_or(self.radius),
+            masked: voxel.masked_kernel.unwrap_or(self.masked),
+            init_value: voxel.init_value.unwrap_or(self.init_value),
+        }
+    }
+}
+
+/// `settings` for texture maps: shape features, which have no maps, left out of its feature
+/// selection (a parameter file's `featureClass` may name them).
+pub fn map_settings(mut settings: Settings) -> Settings {
+    if let Some(classes) = settings.feature_classes.as_mut() {
+        classes.retain(|c| c.class != FeatureClass::Shape2D);
+    }
+    settings
 }
 
 impl Default for KernelSettings {
@@ -126,6 +161,17 @@ pub struct MapDevices<'a> {
     pub filters: Option<&'a DeviceFilters>,
     /// The map kernels (every class, radius up to [`MAX_DEVICE_RADIUS`]).
     pub maps: Option<&'a DeviceMaps>,
+}
+
+/// How many maps [`case_maps`] gives for each region and image type under `settings`'
+/// feature selection.
+pub fn map_count(settings: &CheckedSettings) -> usize {
+    let selection = settings.feature_classes.as_deref();
+    device::DEVICE_CLASSES
+        .iter()
+        .flat_map(|(class, names)| names.iter().map(move |name| (*class, *name)))
+        .filter(|(class, name)| FeatureClassSelection::selects(selection, class, name))
+        .count()
 }
 
 /// The maps of every region of a loaded case (the tumour, then its rings) in every enabled
@@ -476,6 +522,23 @@ impl Window<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The map count follows the selection: every first-order and texture feature, a class,
+    /// single features.
+    #[test]
+    fn the_map_count_follows_the_selection() {
+        let count = |features: Option<&str>| {
+            let settings = crate::extract::Settings {
+                feature_classes: features.map(|f| FeatureClassSelection::parse_list(f).unwrap()),
+                ..Default::default()
+            };
+            map_count(&map_settings(settings).check().unwrap())
+        };
+        assert_eq!(count(None), 93);
+        assert_eq!(count(Some("glcm")), 24);
+        assert_eq!(count(Some("glcm_Contrast,firstorder")), 19);
+        assert_eq!(count(Some("glrlm,ngtdm_Busyness")), 17);
+    }
 
     /// Maps too large for memory are refused before anything is allocated, naming the image,
     /// the region and what to do.
