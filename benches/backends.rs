@@ -11,6 +11,9 @@
 //! Without a GPU adapter the GPU half is skipped and says so on stderr.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+#[path = "support/config.rs"]
+mod config;
 use sonorad::commands::bench::synthetic_region;
 use sonorad::discretize::{Binning, GrayLevels};
 use sonorad::extract::PreparedRegion;
@@ -80,10 +83,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2));
+    config = config::short();
     targets = bench
 }
 criterion_main!(benches);

@@ -11,6 +11,9 @@
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+#[path = "support/config.rs"]
+mod config;
 use sonorad::device::Device;
 use sonorad::discretize::Binning;
 use sonorad::maps::device::DeviceMaps;
@@ -99,10 +102,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(std::time::Duration::from_millis(500))
-        .measurement_time(std::time::Duration::from_secs(2));
+    config = config::short();
     targets = bench
 }
 criterion_main!(benches);
