@@ -7,7 +7,8 @@
 // matrix M, found here by cyclic Jacobi rotations to within machine epsilon of M's norm (1): in
 // f32 too, as MCC is |eigenvalue|, not the root of a squared one near 0.
 // A side below 2 gives 0 (the other eigenvalues belong to absent levels); side 0 marks an angle
-// without pairs, written NaN, which the host's mean over the angles skips as the CPU's does.
+// without pairs, written -1 (never an MCC; WGSL does not promise a NaN from 0 / 0), which the
+// host turns into NaN for its mean over the angles to skip, as the CPU's does.
 //
 // Work split: one invocation per (angle, pixel), MAP_GROUP per workgroup, the groups in rows the
 // host chooses; invocation g takes angle g / count of pixel g % count. Its matrix stays where
@@ -132,8 +133,7 @@ fn main(at: Invocation) {
     side = u32(scratch[matrix_at]);
     var value = real(0.0);
     if side == 0u {
-        let zero = real(job.count - job.count);
-        value = zero / zero;
+        value = real(-1.0);
     } else if side >= 2u {
         diagonalise();
         value = second_magnitude();

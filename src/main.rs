@@ -511,7 +511,7 @@ fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
         Some(path) => {
             let params = Params::read(path)?;
             kernel = kernel.with_voxel_setting(params.voxel);
-            sonorad::maps::map_settings(params.apply(settings))
+            sonorad::maps::settings_for_maps(params.apply(settings))?
         }
         None => {
             let binning = Binning::from_settings(args.bin_width, args.bin_count);

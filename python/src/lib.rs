@@ -22,7 +22,7 @@ use sonorad::extract::{self, CheckedSettings, Settings};
 use sonorad::io::image::ImageFile;
 use sonorad::io::{read_manifest_table, Image, LabelMap, PixelSpacing};
 use sonorad::maps::device::DeviceMaps;
-use sonorad::maps::{self, KernelSettings, MapDevices, RegionMaps};
+use sonorad::maps::{self, KernelSettings, MapDevices, RegionMaps, MAX_KERNEL_RADIUS};
 use sonorad::matrix::{self, Backend, BackendChoice, BackendOptions};
 use sonorad::params::{FeatureClassSelection, Params};
 use sonorad::report::{self, ReportOptions};
@@ -51,6 +51,14 @@ fn input_error(e: impl std::fmt::Display) -> PyErr {
     InputError::new_err(e.to_string())
 }
 
+/// A library error as Python's: a setting's as `SettingsError`, any other as `InputError`.
+fn library_error(e: sonorad::Error) -> PyErr {
+    match e {
+        sonorad::Error::Setting(_) => settings_error(e),
+        other => input_error(other),
+    }
+}
+
 /// A feature extractor with checked settings, as `sonorad extract` runs them.
 #[pyclass(module = "sonorad._sonorad")]
 struct Extractor {
@@ -61,8 +69,9 @@ struct Extractor {
     /// The kernels of texture maps: a parameter file's `voxelSetting`, else PyRadiomics'
     /// defaults.
     kernel: KernelSettings,
-    /// The backend's map kernels, compiled at the first map; `None`: maps on the CPU.
-    map_kernels: OnceLock<Option<DeviceMaps>>,
+    /// The backend's map kernels, compiled at the first map: `None` without a device, the
+    /// compiler's message when they failed to compile.
+    map_kernels: OnceLock<Result<Option<DeviceMaps>, String>>,
 }
 
 /// The backend named `name` (`auto`, `cpu`, `gpu`, `mixed`).
@@ -242,6 +251,33 @@ fn mask_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, u32>> {
     ))
 }
 
+impl Extractor {
+    /// The backend's map kernels, compiled at the first call; `None` without a device. When
+    /// they fail to compile, backend "gpu" raises `SettingsError`; any other backend warns
+    /// (`RuntimeWarning`) and maps on the CPU, as `sonorad map` notes and goes on.
+    fn device_maps(&self, py: Python<'_>) -> PyResult<Option<&DeviceMaps>> {
+        let compiled = self.map_kernels.get_or_init(|| {
+            let Some(device) = self.backend.device() else {
+                return Ok(None);
+            };
+            DeviceMaps::new(Arc::clone(device))
+                .map(Some)
+                .map_err(|e| format!("texture maps on the device: {e}"))
+        });
+        match compiled {
+            Ok(kernels) => Ok(kernels.as_ref()),
+            Err(e) if self.backend_name == "gpu" => Err(settings_error(e)),
+            Err(e) => {
+                let warning = py.get_type::<pyo3::exceptions::PyRuntimeWarning>();
+                let message = std::ffi::CString::new(format!("{e}; the maps run on the CPU"))
+                    .unwrap_or_default();
+                PyErr::warn(py, &warning, &message, 1)?;
+                Ok(None)
+            }
+        }
+    }
+}
+
 /// A held image and mask as the library's image file (`spacing` in mm, if known) and label map,
 /// borrowing their values.
 fn in_memory<'a>(
@@ -371,8 +407,9 @@ impl Extractor {
     /// computes them: `(name, map)` for every region, image type and feature, each map a float64
     /// array in the image's geometry, `init_value` outside the region. `image` and `mask` as
     /// for `execute_pairs`; the kernel settings default to the extractor's (a parameter file's
-    /// `voxelSetting`, else radius 1, masked, 0); `features` selects classes or features
-    /// (all first-order and texture features by default). The GIL is released while mapping.
+    /// `voxelSetting`, else radius 1, masked, 0); `features` selects classes or features (by
+    /// default the extractor's selection: a parameter file's `featureClass`, else every
+    /// first-order and texture feature). The GIL is released while mapping.
     #[pyo3(signature = (image, mask, spacing=None, kernel_radius=None, masked_kernel=None, init_value=None, features=None))]
     #[allow(clippy::too_many_arguments)]
     fn execute_maps<'py>(
@@ -381,7 +418,7 @@ impl Extractor {
         image: &Bound<'py, PyAny>,
         mask: &Bound<'py, PyAny>,
         spacing: Option<f64>,
-        kernel_radius: Option<usize>,
+        kernel_radius: Option<i64>,
         masked_kernel: Option<bool>,
         init_value: Option<f64>,
         features: Option<Vec<String>>,
@@ -393,27 +430,31 @@ impl Extractor {
                 .map_err(|e| settings_error(format!("features: {e}")))?;
             settings.feature_classes = Some(selection);
         }
-        let settings = maps::map_settings(settings)
-            .check()
+        let settings = maps::settings_for_maps(settings)
+            .and_then(|s| s.check())
             .map_err(settings_error)?;
+        let radius = match kernel_radius {
+            Some(r) => usize::try_from(r).map_err(|_| {
+                settings_error(format!(
+                    "the kernel radius must be from 1 to {MAX_KERNEL_RADIUS}, got {r}"
+                ))
+            })?,
+            None => self.kernel.radius,
+        };
         let kernel = KernelSettings {
-            radius: kernel_radius.unwrap_or(self.kernel.radius),
+            radius,
             masked: masked_kernel.unwrap_or(self.kernel.masked),
             init_value: init_value.unwrap_or(self.kernel.init_value),
         }
         .check()
         .map_err(settings_error)?;
-        let map_kernels = self.map_kernels.get_or_init(|| {
-            let device = self.backend.device()?;
-            DeviceMaps::new(Arc::clone(device)).ok()
-        });
         let devices = MapDevices {
             filters: self.backend.filters(),
-            maps: map_kernels.as_ref(),
+            maps: self.device_maps(py)?,
         };
         let run = |case: &extract::LoadedCase| -> sonorad::Result<(Vec<RegionMaps>, usize, usize)> {
             let (width, height) = (case.image.width, case.image.height);
-            check_full_maps(case, &settings, width * height)?;
+            maps::check_full_maps(case, &settings)?;
             Ok((
                 maps::case_maps(case, &settings, kernel, devices)?,
                 width,
@@ -432,7 +473,7 @@ impl Extractor {
             let (file, mask) = in_memory(&image, &mask, spacing)?;
             py.detach(|| run(&extract::case_from_memory(file, &mask, &settings)?))
         }
-        .map_err(input_error)?;
+        .map_err(library_error)?;
         let mut out = Vec::new();
         for region in &region_maps {
             for k in 0..region.maps.names.len() {
@@ -491,28 +532,6 @@ impl Extractor {
             self.backend.describe()
         )
     }
-}
-
-/// An error naming the image when the case's maps in the image's geometry (every region, image
-/// type and selected feature, float64) would take more than [`maps::MAX_MAP_BYTES`], checked
-/// before anything is computed.
-fn check_full_maps(
-    case: &extract::LoadedCase,
-    settings: &extract::CheckedSettings,
-    pixels: usize,
-) -> sonorad::Result<()> {
-    let features = maps::map_count(settings);
-    let count = case.regions.len() * settings.image_types.len() * features;
-    let bytes = count as u64 * pixels as u64 * 8;
-    if bytes <= maps::MAX_MAP_BYTES {
-        return Ok(());
-    }
-    Err(sonorad::Error::Setting(format!(
-        "{}: {count} maps of {pixels} pixels would take {} MiB, above the limit of {} MiB; select fewer features",
-        case.image.source.display(),
-        bytes >> 20,
-        maps::MAX_MAP_BYTES >> 20
-    )))
 }
 
 /// Fits a study as `sonorad train` does (statistics stage, clinical and combined models with

@@ -279,6 +279,16 @@ impl ImageType {
         }
     }
 
+    /// How many images this image type derives from an image (when none is skipped): one per
+    /// LoG sigma, three per wavelet level and the last level's LL, else one.
+    pub fn image_count(&self) -> usize {
+        match self {
+            ImageType::LoG { sigmas } => sigmas.len(),
+            ImageType::Wavelet(settings) => 3 * settings.level as usize + 1,
+            _ => 1,
+        }
+    }
+
     /// Every image this image type derives from `image`, in PyRadiomics' order, and the
     /// images PyRadiomics would skip (a LoG sigma too large for the image, ...) as errors.
     pub fn apply(&self, image: &Image, spacing: PixelSpacing) -> FilterOutput {
@@ -368,4 +378,50 @@ pub(crate) fn derived(image: &Image, name: String, pixels: Vec<f64>) -> Filtered
 /// The value SimpleITK stores in a 32-bit float pixel: `x` rounded to the nearest `f32`.
 pub(crate) fn to_f32(x: f64) -> f64 {
     f64::from(x as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The predicted image count equals the images `apply` derives.
+    #[test]
+    fn image_count_equals_the_images_derived() {
+        let pixels: Vec<f64> = (0..64 * 64)
+            .map(|k| f64::from((k * 37 % 251) as u32))
+            .collect();
+        let image = Image {
+            width: 64,
+            height: 64,
+            pixels: pixels.into(),
+            source: "generated".into(),
+        };
+        let spacing = PixelSpacing {
+            row: 1.0,
+            column: 1.0,
+        };
+        let types = [
+            ImageType::Original,
+            ImageType::LoG {
+                sigmas: vec![
+                    log::Sigma::mm(1.0),
+                    log::Sigma::mm(2.0),
+                    log::Sigma::mm(3.0),
+                ],
+            },
+            ImageType::Wavelet(wavelet::WaveletSettings::default()),
+            ImageType::Wavelet(wavelet::WaveletSettings {
+                level: 2,
+                ..Default::default()
+            }),
+            ImageType::Square,
+        ];
+        let counts: Vec<usize> = types.iter().map(ImageType::image_count).collect();
+        assert_eq!(counts, [1, 3, 4, 7, 1]);
+        for t in &types[1..] {
+            let output = t.apply(&image, spacing);
+            assert!(output.skipped.is_empty());
+            assert_eq!(output.images.len(), t.image_count(), "{:?}", t.kind());
+        }
+    }
 }

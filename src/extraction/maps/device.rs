@@ -7,9 +7,10 @@
 //! Those shaders are the one place where formulas exist a second time (the per-pixel formulas
 //! of texture maps). They run in f64 where the adapter has 64-bit floats and in f32 otherwise;
 //! `tests/gpu_maps.rs` checks every map against the CPU's: within 1e-9 of each map's largest
-//! magnitude in f64, 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) has a pass
-//! of its own, `map_mcc.wgsl`, over the matrices the main kernel leaves in a scratch buffer on
-//! the device.
+//! magnitude in f64 (MCC 1e-8: the CPU's general eigensolver is that far off where eigenvalues
+//! lie close together), 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) has a
+//! pass of its own, `map_mcc.wgsl`, over the matrices the main kernel leaves in a scratch buffer
+//! on the device.
 
 use std::sync::Arc;
 
@@ -87,7 +88,7 @@ impl std::fmt::Display for Precision {
     }
 }
 
-/// One window's dispatch parameters, mirrored by `MapJob` in `map_kernel.wgsl`.
+/// One window's dispatch parameters, mirrored by `MapJob` in `map_job.wgsl`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 struct MapJob {
@@ -370,8 +371,10 @@ impl DeviceMaps {
         };
         // each pixel's four MCC matrices stay on the device; they bound the pixels per dispatch
         let scratch_limit = MCC_SCRATCH_BYTES.min(self.device.buffer_limit()) as usize;
-        let per_dispatch =
-            PIXELS_PER_DISPATCH.min(scratch_limit / (4 * mcc_stride(row) * 8).max(1));
+        let per_dispatch = PIXELS_PER_DISPATCH
+            .min(scratch_limit / (4 * mcc_stride(row) * self.precision.bytes()).max(1));
+        // the shaders index the scratch with u32: 4 matrices per pixel stay within it
+        debug_assert!(4 * mcc_stride(row) * per_dispatch.max(1) <= u32::MAX as usize);
         // the window is uploaded once; each dispatch adds its job, pixels and output
         let window_buffers = self.device.checked(|| Ok(self.upload_window(window)))?;
         for chunk in pixels.chunks(per_dispatch.max(1)) {
@@ -386,7 +389,14 @@ impl DeviceMaps {
                 let column = &mut out[m];
                 let start = column.len() - chunk.len();
                 for (k, value) in column[start..].iter_mut().enumerate() {
-                    let angles = (0..4).map(|a| angle_mcc[a * chunk.len() + k]);
+                    // a negative value marks an angle without pairs (MCC_NO_PAIRS)
+                    let angles = (0..4).map(|a| angle_mcc[a * chunk.len() + k]).map(|v| {
+                        if v < 0.0 {
+                            f64::NAN
+                        } else {
+                            v
+                        }
+                    });
                     *value = glcm::mcc_over_angles(window.levels.len(), angles);
                 }
             }
@@ -484,11 +494,14 @@ impl DeviceMaps {
         self.features
             .record(&self.device, &mut encoder, &features, job.count);
         let mut reads = vec![(&output, out_bytes)];
-        let angle_mcc = self.output("map MCC per angle", 4 * count * bytes);
-        if job.mcc_stride != 0 {
+        let angle_mcc = (job.mcc_stride != 0).then(|| {
+            let angle_mcc = self.output("map MCC per angle", 4 * count * bytes);
             let buffers = [&job_buffer, &scratch, &angle_mcc];
             (self.mcc).record(&self.device, &mut encoder, &buffers, 4 * job.count);
-            reads.push((&angle_mcc, 4 * count * bytes));
+            angle_mcc
+        });
+        if let Some(angle_mcc) = &angle_mcc {
+            reads.push((angle_mcc, 4 * count * bytes));
         }
         let mut read = self.read(encoder, &reads)?.into_iter();
         let values = read.next().unwrap_or_default();

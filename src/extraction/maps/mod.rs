@@ -79,12 +79,38 @@ impl KernelSettings {
 }
 
 /// `settings` for texture maps: shape features, which have no maps, left out of its feature
-/// selection (a parameter file's `featureClass` may name them).
-pub fn map_settings(mut settings: Settings) -> Settings {
+/// selection (a parameter file's `featureClass` may name them); an error when nothing is left.
+pub fn settings_for_maps(mut settings: Settings) -> Result<Settings> {
     if let Some(classes) = settings.feature_classes.as_mut() {
         classes.retain(|c| c.class != FeatureClass::Shape2D);
+        if classes.is_empty() {
+            return Err(Error::Setting(
+                "the feature selection has no first-order or texture feature (shape features have no maps)".into(),
+            ));
+        }
     }
-    settings
+    Ok(settings)
+}
+
+/// An error naming the image when the case's maps in the image's geometry (every region,
+/// image and selected feature, as f64) would take more than [`MAX_MAP_BYTES`] together: a
+/// check for callers that hold them all at once, made before anything is computed.
+pub fn check_full_maps(case: &LoadedCase, settings: &CheckedSettings) -> Result<()> {
+    let images: usize = (settings.image_types.iter())
+        .map(|t| t.image_type.image_count())
+        .sum();
+    let count = case.regions.len() * images * map_count(settings);
+    let pixels = case.image.width * case.image.height;
+    let bytes = count as u64 * pixels as u64 * 8;
+    if bytes <= MAX_MAP_BYTES {
+        return Ok(());
+    }
+    Err(Error::Setting(format!(
+        "{}: {count} maps of {pixels} pixels would take {} MiB, above the limit of {} MiB; select fewer features",
+        case.image.source.display(),
+        bytes >> 20,
+        MAX_MAP_BYTES >> 20
+    )))
 }
 
 impl Default for KernelSettings {
@@ -320,7 +346,9 @@ fn cpu_maps(kernels: &Kernels<'_>, (names, maps): (&[String], &mut [Vec<f64>])) 
             names.iter().position(|n| *n == name).filter(|_| wanted(f))
         })
         .collect();
-    if targets.iter().all(Option::is_none) {
+    // the maps of the wanted values, in order
+    let target_maps: Vec<usize> = targets.iter().flatten().copied().collect();
+    if target_maps.is_empty() {
         return Ok(());
     }
     // a few thousand kernels at a time: their values, then into the maps (bounded memory)
@@ -336,9 +364,8 @@ fn cpu_maps(kernels: &Kernels<'_>, (names, maps): (&[String], &mut [Vec<f64>])) 
                     .collect()
             })
             .collect();
-        let wanted: Vec<usize> = targets.iter().flatten().copied().collect();
         for (&k, values) in chunk.iter().zip(values) {
-            for (&m, value) in wanted.iter().zip(values) {
+            for (&m, value) in target_maps.iter().zip(values) {
                 maps[m][k] = value;
             }
         }
@@ -532,12 +559,21 @@ mod tests {
                 feature_classes: features.map(|f| FeatureClassSelection::parse_list(f).unwrap()),
                 ..Default::default()
             };
-            map_count(&map_settings(settings).check().unwrap())
+            map_count(&settings_for_maps(settings).unwrap().check().unwrap())
         };
         assert_eq!(count(None), 93);
         assert_eq!(count(Some("glcm")), 24);
         assert_eq!(count(Some("glcm_Contrast,firstorder")), 19);
         assert_eq!(count(Some("glrlm,ngtdm_Busyness")), 17);
+        let shape_only = crate::extract::Settings {
+            feature_classes: Some(Vec::new()),
+            ..Default::default()
+        };
+        let message = settings_for_maps(shape_only).unwrap_err().to_string();
+        assert!(
+            message.contains("no first-order or texture feature"),
+            "{message}"
+        );
     }
 
     /// Maps too large for memory are refused before anything is allocated, naming the image,
