@@ -352,7 +352,7 @@ fn cpu_maps(kernels: &Kernels<'_>, (names, maps): (&[String], &mut [Vec<f64>])) 
         return Ok(());
     }
     // a few thousand kernels at a time: their values, then into the maps (bounded memory)
-    for chunk in pixels.chunks(4096) {
+    in_blocks(kernels, CPU_BLOCK, |chunk| {
         // each kernel's wanted values only, in the order of `targets`' maps
         let values: Vec<Vec<f64>> = chunk
             .par_iter()
@@ -369,6 +369,19 @@ fn cpu_maps(kernels: &Kernels<'_>, (names, maps): (&[String], &mut [Vec<f64>])) 
                 maps[m][k] = value;
             }
         }
+        Ok(())
+    })
+}
+
+/// Runs `block` over the kernels' pixels `size` at a time, checking the case's time budget after
+/// each block.
+fn in_blocks(
+    kernels: &Kernels<'_>,
+    size: usize,
+    mut block: impl FnMut(&[usize]) -> Result<()>,
+) -> Result<()> {
+    for pixels in kernels.pixels.chunks(size) {
+        block(pixels)?;
         if let Some(clock) = kernels.clock {
             clock.check("texture maps")?;
         }
@@ -427,6 +440,10 @@ struct Kernels<'a> {
 /// case's time budget.
 const DEVICE_BLOCK: usize = 1 << 16;
 
+/// Kernels the CPU threads compute between two checks of the case's time budget (their values
+/// are held until the block is done).
+const CPU_BLOCK: usize = 4096;
+
 /// Computes `maps` (named `names`): on the device when there is one (every class the maps have,
 /// MCC included), else on the CPU threads; an error when the case's time budget runs out.
 fn fill_maps(
@@ -443,8 +460,7 @@ fn fill_maps(
         .iter()
         .map(|name| names.iter().position(|n| n == name))
         .collect();
-    // the time budget is checked between blocks of kernels, as on the CPU
-    for block in pixels.chunks(DEVICE_BLOCK) {
+    in_blocks(kernels, DEVICE_BLOCK, |block| {
         let at: Vec<u32> = block.iter().map(|&k| k as u32).collect();
         let columns = device.map(&kernels.input, &at, classes, mcc)?;
         for (target, column) in targets.iter().zip(columns) {
@@ -454,11 +470,8 @@ fn fill_maps(
                 }
             }
         }
-        if let Some(clock) = kernels.clock {
-            clock.check("texture maps")?;
-        }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// An error naming the image when `features` maps over a `width × height` window would take
