@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -152,7 +152,6 @@ impl<'py, T: numpy::Element> Held<'py, T> {
         in_place: impl FnOnce(PyReadonlyArray2<'py, S>) -> Option<PyReadonlyArray2<'py, T>>,
         convert: impl Fn(S) -> Option<T>,
     ) -> Option<Self> {
-        use numpy::PyUntypedArrayMethods;
         if array.is_c_contiguous() {
             if let Some(same) = in_place(array.clone()) {
                 return Some(Held::InPlace(same));
@@ -454,7 +453,7 @@ impl Extractor {
         };
         let run = |case: &extract::LoadedCase| -> sonorad::Result<(Vec<RegionMaps>, usize, usize)> {
             let (width, height) = (case.image.width, case.image.height);
-            maps::check_full_maps(case, &settings)?;
+            maps::check_full_maps(&case.image.source, (width, height), &settings)?;
             Ok((
                 maps::case_maps(case, &settings, kernel, devices)?,
                 width,
@@ -469,6 +468,14 @@ impl Extractor {
                 run(&case)
             })
         } else {
+            // refused before the arrays are converted: the shape is enough
+            if let Ok(array) = image.cast::<numpy::PyUntypedArray>() {
+                if let [height, width] = *array.shape() {
+                    let source = std::path::Path::new("<image array>");
+                    maps::check_full_maps(source, (width, height), &settings)
+                        .map_err(library_error)?;
+                }
+            }
             let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
             let (file, mask) = in_memory(&image, &mask, spacing)?;
             py.detach(|| run(&extract::case_from_memory(file, &mask, &settings)?))

@@ -235,6 +235,11 @@ def test_texture_maps_from_arrays_selected_features_and_settings(tmp_path):
         extractor.execute_maps(os.path.join(MAPS, "no_such.png"), mask)
     with pytest.raises(sonorad.InputError, match="mask array"):
         extractor.execute_maps(pixels, np.zeros_like(inside))
+    # maps too large to hold are refused from the arrays' shape, before they are converted
+    # (broadcast views: no memory behind them)
+    huge = np.broadcast_to(np.uint8(1), (20000, 20000))
+    with pytest.raises(sonorad.SettingsError, match="<image array>: 93 maps of 400000000 pixels"):
+        extractor.execute_maps(huge, huge)
 
 
 def test_texture_maps_on_the_device_equal_the_cpu_maps():

@@ -18,6 +18,8 @@
 
 pub mod device;
 
+use std::path::Path;
+
 use rayon::prelude::*;
 
 use device::{DeviceMaps, WindowInput, MAX_DEVICE_RADIUS};
@@ -92,22 +94,28 @@ pub fn settings_for_maps(mut settings: Settings) -> Result<Settings> {
     Ok(settings)
 }
 
-/// An error naming the image when the case's maps in the image's geometry (every region,
-/// image and selected feature, as f64) would take more than [`MAX_MAP_BYTES`] together: a
-/// check for callers that hold them all at once, made before anything is computed.
-pub fn check_full_maps(case: &LoadedCase, settings: &CheckedSettings) -> Result<()> {
+/// An error naming the image `source` when the maps of a `width × height` case in the image's
+/// geometry (the tumour and each ring, every image and selected feature, as f64) would take
+/// more than [`MAX_MAP_BYTES`] together: a check for callers that hold them all at once, made
+/// before the case is even converted.
+pub fn check_full_maps(
+    source: &Path,
+    (width, height): (usize, usize),
+    settings: &CheckedSettings,
+) -> Result<()> {
     let images: usize = (settings.image_types.iter())
         .map(|t| t.image_type.image_count())
         .sum();
-    let count = case.regions.len() * images * map_count(settings);
-    let pixels = case.image.width * case.image.height;
+    let regions = 1 + settings.rings.len();
+    let count = regions * images * map_count(settings);
+    let pixels = width.saturating_mul(height);
     let bytes = count as u64 * pixels as u64 * 8;
     if bytes <= MAX_MAP_BYTES {
         return Ok(());
     }
     Err(Error::Setting(format!(
         "{}: {count} maps of {pixels} pixels would take {} MiB, above the limit of {} MiB; select fewer features",
-        case.image.source.display(),
+        source.display(),
         bytes >> 20,
         MAX_MAP_BYTES >> 20
     )))
