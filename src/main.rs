@@ -380,7 +380,7 @@ fn settings(args: &ExtractArgs) -> Result<CheckedSettings> {
         ..Settings::default()
     };
     let settings = match &args.params {
-        Some(path) => Params::read(path)?.apply(settings),
+        Some(path) => read_params(path)?.apply(settings),
         None => {
             let binning = Binning::from_settings(args.bin_width, args.bin_count);
             Settings {
@@ -390,6 +390,15 @@ fn settings(args: &ExtractArgs) -> Result<CheckedSettings> {
         }
     };
     Ok(settings.check()?)
+}
+
+/// A checked parameter file, its warnings (what PyRadiomics would warn about it) shown once.
+fn read_params(path: &std::path::Path) -> Result<Params> {
+    let params = Params::read(path)?;
+    for warning in &params.warnings {
+        eprintln!("warning: {}: {warning}", path.display());
+    }
+    Ok(params)
 }
 
 /// `--case-time-budget` as a duration: a positive, finite number of seconds.
@@ -509,7 +518,7 @@ fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
     };
     let settings = match &args.params {
         Some(path) => {
-            let params = Params::read(path)?;
+            let params = read_params(path)?;
             kernel = kernel.with_voxel_setting(params.voxel);
             sonorad::maps::settings_for_maps(params.apply(settings))?
         }

@@ -192,22 +192,26 @@ fn unknown_keys_everywhere_are_named() {
 fn unsupported_keys_are_named_with_the_reason() {
     let cases = [
         ("imageType:\n  LBP2D: {}\n", "imageType.LBP2D"),
-        ("featureClass:\n  shape:\n", "featureClass.shape"),
+        ("featureClass:\n  shape:\n", "featureClass"),
         (
             "featureClass:\n  glcm: [SumVariance]\n",
             "featureClass.glcm.SumVariance",
         ),
-        ("setting:\n  normalize: true\n", "setting.normalize"),
         (
             "setting:\n  resampledPixelSpacing: [1, 1, 0]\n",
             "setting.resampledPixelSpacing",
         ),
         ("setting:\n  force2D: true\n", "setting.force2D"),
+        (
+            "setting:\n  force2D: true\n  force2Ddimension: 1\n",
+            "setting.force2D",
+        ),
+        ("setting:\n  gldm_a: 2\n", "setting.gldm_a"),
         ("setting:\n  distances: [1, 2]\n", "setting.distances"),
         ("setting:\n  preCrop: true\n", "setting.preCrop"),
         (
-            "setting:\n  voxelArrayShift: 1000\n",
-            "setting.voxelArrayShift",
+            "imageType:\n  LoG: {voxelArrayShift: 1000}\n",
+            "imageType.LoG.voxelArrayShift",
         ),
         (
             "imageType:\n  Wavelet: {label: 2}\n",
@@ -219,17 +223,25 @@ fn unsupported_keys_are_named_with_the_reason() {
         assert_eq!(p.key, key, "{text}");
         assert_eq!(p.kind, ProblemKind::Unsupported, "{text}");
     }
-    let message = parse("setting:\n  normalize: true\n")
+    let message = parse("setting:\n  preCrop: true\n")
         .unwrap_err()
         .to_string();
     assert!(
-        message.contains("setting.normalize") && message.contains("default false"),
+        message.contains("setting.preCrop") && message.contains("default false"),
+        "{message}"
+    );
+    let message = parse("setting:\n  force2D: true\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("changes every texture feature") && message.contains("remove force2D"),
         "{message}"
     );
     // Defaults and settings without effect are accepted.
     parse(
         "setting:\n  normalize: false\n  distances: [1]\n  symmetricalGLCM: true\n  \
-         interpolator: sitkBSpline\n  padDistance: 10\n  geometryTolerance: 0.0001\n",
+         interpolator: sitkBSpline\n  padDistance: 10\n  geometryTolerance: 0.0001\n  \
+         force2D: false\n  force2Ddimension: 1\n",
     )
     .unwrap();
 }
@@ -247,6 +259,19 @@ fn invalid_values_are_refused() {
         "imageType:\n  Original:\n",
         "setting:\n  additionalInfo: 3\n",
         "featureClass:\n  glcm: Contrast\n",
+        "setting:\n  normalizeScale: 0\n",
+        "setting:\n  normalizeScale: .nan\n",
+        "setting:\n  removeOutliers: -1\n",
+        "setting:\n  resegmentRange: [1, 2, 3]\n",
+        "setting:\n  resegmentRange: []\n",
+        "setting:\n  resegmentRange: [.inf]\n",
+        "setting:\n  resegmentMode: percent\n",
+        "setting:\n  minimumROIDimensions: 4\n",
+        "setting:\n  minimumROISize: 0\n",
+        "setting:\n  weightingNorm: cosine\n",
+        "setting:\n  voxelArrayShift: 1.5\n",
+        "setting:\n  force2Ddimension: 3\n",
+        "setting:\n  symmetricalGLCM: 1\n",
     ];
     for text in cases {
         assert_eq!(problem(text).kind, ProblemKind::InvalidValue, "{text}");
@@ -259,7 +284,7 @@ fn invalid_values_are_refused() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let all = problems(
-        "setting:\n  binwidth: 10\n  normalize: true\nimageType:\n  LBP3D: {}\n\
+        "setting:\n  binwidth: 10\n  preCrop: true\nimageType:\n  LBP3D: {}\n\
          featureClass:\n  shape:\nextra: 1\n",
     );
     let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();
@@ -267,9 +292,9 @@ fn every_problem_is_reported_at_once() {
         keys,
         [
             "setting.binwidth",
-            "setting.normalize",
+            "setting.preCrop",
             "imageType.LBP3D",
-            "featureClass.shape",
+            "featureClass",
             "extra"
         ]
     );
@@ -307,5 +332,67 @@ fn voxel_settings_are_read_for_texture_maps() {
     assert_eq!(
         (p.key.as_str(), p.kind),
         ("voxelSetting.kernelSize", ProblemKind::Unknown)
+    );
+}
+
+#[test]
+fn pre_processing_and_formula_settings_are_read() {
+    use sonorad::features::WeightingNorm;
+    use sonorad::preprocess::{Normalization, ResegmentMode, Resegmentation};
+    let params = parse(
+        "setting:\n  normalize: true\n  normalizeScale: 100\n  removeOutliers: 3\n  \
+         resegmentRange: [300, -50]\n  resegmentMode: sigma\n  resegmentShape: true\n  \
+         minimumROIDimensions: 1\n  minimumROISize: 20\n  symmetricalGLCM: false\n  \
+         weightingNorm: infinity\n  voxelArrayShift: 300\n  force2D: true\n  \
+         force2Ddimension: 2\n",
+    )
+    .unwrap();
+    assert_eq!(
+        params.preprocessing.normalize,
+        Some(Normalization {
+            scale: 100.0,
+            remove_outliers: Some(3.0)
+        })
+    );
+    assert_eq!(
+        params.preprocessing.resegment,
+        Some(Resegmentation {
+            range: (-50.0, Some(300.0)),
+            mode: ResegmentMode::Sigma,
+            shape: true
+        })
+    );
+    assert_eq!(params.preprocessing.roi.minimum_dimensions, 1);
+    assert_eq!(params.preprocessing.roi.minimum_size, Some(20));
+    assert!(!params.formulas.symmetrical_glcm);
+    assert_eq!(
+        params.formulas.weighting_norm,
+        Some(WeightingNorm::Infinity)
+    );
+    assert_eq!(params.formulas.voxel_array_shift, 300.0);
+    assert!(params.warnings.is_empty(), "{:?}", params.warnings);
+    // scale and outliers do nothing without normalize, as in PyRadiomics
+    let off = parse("setting:\n  normalizeScale: 100\n  removeOutliers: 3\n").unwrap();
+    assert_eq!(off.preprocessing.normalize, None);
+}
+
+#[test]
+fn pyradiomics_warnings_are_kept_and_the_run_goes_on() {
+    // the 3D shape class on a 2D image: skipped with PyRadiomics' warning
+    let params = parse("featureClass:\n  shape:\n  glcm:\n").unwrap();
+    let classes: Vec<&str> = params
+        .feature_classes
+        .iter()
+        .map(|c| c.class.name())
+        .collect();
+    assert_eq!(classes, ["glcm"]);
+    assert_eq!(params.warnings.len(), 1);
+    assert!(params.warnings[0].contains("Shape features are only available 3D input"));
+    // a load-time setting under an image type changes nothing in PyRadiomics: said, not hidden
+    let params = parse("imageType:\n  LoG: {sigma: [1.0], normalize: true}\n").unwrap();
+    assert_eq!(params.preprocessing.normalize, None);
+    assert_eq!(
+        params.warnings,
+        ["imageType.LoG.normalize: PyRadiomics reads normalize only under setting, so it has no effect here (as in PyRadiomics)"]
     );
 }

@@ -13,13 +13,16 @@ use rayon::prelude::*;
 
 use crate::discretize::{Binning, GrayLevels, StoredCrop};
 use crate::error::{Error, Result};
-use crate::features::{firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature};
+use crate::features::{
+    firstorder, glcm, gldm, glrlm, glszm, ngtdm, shape2d, Feature, FormulaOptions,
+};
 use crate::filters::device::DeviceFilters;
 use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use crate::io::image::read_image_file_rows;
 use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing};
 use crate::matrix::{Backend, Matrices};
 use crate::params::FeatureClassSelection;
+use crate::preprocess::{shape_region, Preprocessing, RoiLimits};
 use crate::roi::{ring, Region, RingWidth};
 
 /// Extraction settings shared by all cases of a run, as a shell gathers them (command-line
@@ -52,6 +55,10 @@ pub struct Settings {
     /// ([`crate::io::manifest::file_name_of_id`]), a single image (empty id) into the folder
     /// itself. `None`: no masks written.
     pub mask_folder: Option<PathBuf>,
+    /// PyRadiomics' pre-processing: normalisation, resegmentation and the ROI checks.
+    pub preprocessing: Preprocessing,
+    /// Settings of the formulas (symmetrical GLCM, weighting norm, voxel array shift).
+    pub formulas: FormulaOptions,
 }
 
 impl Default for Settings {
@@ -69,6 +76,8 @@ impl Default for Settings {
             feature_classes: None,
             case_time_budget: None,
             mask_folder: None,
+            preprocessing: Preprocessing::default(),
+            formulas: FormulaOptions::default(),
         }
     }
 }
@@ -144,6 +153,7 @@ impl Settings {
                 )));
             }
         }
+        self.validate_preprocessing()?;
         if self.case_time_budget.is_some_and(|b| b.is_zero()) {
             return Err(Error::Setting(
                 "the case time budget must be positive".into(),
@@ -153,6 +163,41 @@ impl Settings {
         names.sort();
         if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(Error::Setting(format!("ring '{}' is given twice", w[0])));
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// Checks the pre-processing and formula settings against PyRadiomics' ranges.
+    fn validate_preprocessing(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Setting(m));
+        if let Some(n) = self.preprocessing.normalize {
+            if !(n.scale.is_finite() && n.scale > 0.0) {
+                return bad(format!(
+                    "normalizeScale must be a number > 0, got {}",
+                    n.scale
+                ));
+            }
+            if let Some(o) = n.remove_outliers.filter(|o| !(o.is_finite() && *o > 0.0)) {
+                return bad(format!("removeOutliers must be a number > 0, got {o}"));
+            }
+        }
+        let roi = self.preprocessing.roi;
+        if !(1..=3).contains(&roi.minimum_dimensions) {
+            return bad(format!(
+                "minimumROIDimensions must be 1, 2 or 3, got {}",
+                roi.minimum_dimensions
+            ));
+        }
+        if roi.minimum_size == Some(0) {
+            return bad("minimumROISize must be an integer > 0".into());
+        }
+        if !self.formulas.voxel_array_shift.is_finite() {
+            return bad(format!(
+                "voxelArrayShift must be a finite number, got {}",
+                self.formulas.voxel_array_shift
+            ));
         }
         Ok(())
     }
@@ -207,6 +252,9 @@ pub struct LoadedCase<'a> {
     pub regions: Vec<Region>,
     /// Pixel spacing in mm used for this case (setting, else the file's), if known.
     pub spacing: Option<f64>,
+    /// The regions whose shape features are reported, one per region, where they differ from
+    /// `regions` (after resegmentation, see [`crate::preprocess::shape_region`]).
+    pub shapes: Option<Vec<Region>>,
 }
 
 /// Reads an image and its mask and draws the tumour and ring regions.
@@ -256,8 +304,9 @@ pub fn extract_loaded(
     row(
         &regions,
         &matrices,
+        case.shapes.as_deref(),
         case.spacing,
-        settings.feature_classes.as_deref(),
+        settings,
         &clock,
     )
 }
@@ -354,12 +403,15 @@ fn tumor_region(mask: &LabelMap, label: Option<u32>) -> Result<Region> {
 
 /// Rows `0..n` of the image that the regions can touch: the last tumour row plus the widest
 /// ring, when the settings use the original image only and every ring width is known in pixels
-/// before the image is read; otherwise every row (filters read the whole image).
+/// before the image is read; otherwise every row (filters and normalisation read the whole
+/// image).
 fn rows_needed(tumor: &Region, settings: &Settings) -> usize {
-    let original_only = settings
-        .image_types
-        .iter()
-        .all(|t| matches!(t.image_type, ImageType::Original));
+    // normalisation reads every pixel of the image, filters read beyond the regions
+    let original_only = settings.preprocessing.normalize.is_none()
+        && settings
+            .image_types
+            .iter()
+            .all(|t| matches!(t.image_type, ImageType::Original));
     let margin = settings
         .rings
         .iter()
@@ -382,7 +434,10 @@ fn draw_regions<'a>(
     settings: &CheckedSettings,
 ) -> Result<LoadedCase<'a>> {
     let spacing = case_spacing(settings, &file)?;
-    let image = file.image;
+    let mut image = file.image;
+    if let Some(normalization) = settings.preprocessing.normalize {
+        normalization.apply(&mut image)?;
+    }
     let mask_path = mask.source.as_path();
     crate::io::image::check_same_size(&image, mask)?;
     let (w, h) = (image.width, image.height);
@@ -405,12 +460,37 @@ fn draw_regions<'a>(
         regions.push(r);
     }
     regions.insert(0, tumor);
+    let (regions, shapes) = resegment_regions(&image, regions, &settings.preprocessing, mask_path)?;
     Ok(LoadedCase {
         image,
         mask_path: mask_path.to_path_buf(),
         regions,
         spacing,
+        shapes,
     })
+}
+
+/// The regions resegmented by the settings' `resegmentRange`, each checked before and after as
+/// PyRadiomics checks its mask, with the regions whose shape is then reported; the regions as
+/// drawn and no separate shapes without resegmentation.
+fn resegment_regions(
+    image: &Image,
+    regions: Vec<Region>,
+    preprocessing: &Preprocessing,
+    mask_path: &Path,
+) -> Result<(Vec<Region>, Option<Vec<Region>>)> {
+    let Some(resegmentation) = preprocessing.resegment else {
+        return Ok((regions, None));
+    };
+    let mut kept = Vec::with_capacity(regions.len());
+    let mut shapes = Vec::with_capacity(regions.len());
+    for drawn in &regions {
+        preprocessing.roi.check(drawn, mask_path)?;
+        let r = resegmentation.apply(image, drawn, mask_path)?;
+        shapes.push(shape_region(drawn, &r, resegmentation.shape));
+        kept.push(r);
+    }
+    Ok((kept, Some(shapes)))
 }
 
 /// A region ready for the matrix backends: discretized gray levels and the raw gray values.
@@ -435,7 +515,14 @@ pub fn prepare_region(
     binning: Binning,
 ) -> Result<PreparedRegion> {
     let source = StoredCrop::of(image, &[region]).map(|crop| (Arc::new(crop), 0));
-    prepare_region_on(image, region, mask_path, binning, source)
+    prepare_region_on(
+        image,
+        region,
+        mask_path,
+        binning,
+        source,
+        &RoiLimits::default(),
+    )
 }
 
 /// [`prepare_region`], with the region's stored values and membership bit in a crop shared by
@@ -446,8 +533,10 @@ fn prepare_region_on(
     mask_path: &Path,
     binning: Binning,
     source: Option<(Arc<StoredCrop>, u32)>,
+    roi: &RoiLimits,
 ) -> Result<PreparedRegion> {
-    check_region(image, region, mask_path)?;
+    roi.check(region, mask_path)?;
+    check_rows(image, region)?;
     let values = region_values(image, region)?;
     let edges = binning.edges(&values, &image.source)?;
     let (w, h) = (region.width, region.height);
@@ -481,25 +570,8 @@ fn prepare_region_on(
     })
 }
 
-/// PyRadiomics' `checkMask` on a region (more than one pixel, two-dimensional), and that the
-/// region lies within the decoded rows of the image.
-fn check_region(image: &Image, region: &Region, mask_path: &Path) -> Result<()> {
-    let degenerate = |detail: String| Error::DegenerateRegion {
-        path: mask_path.to_path_buf(),
-        region: region.name.clone(),
-        detail,
-    };
-    if region.pixel_count() == 1 {
-        return Err(degenerate(
-            "has a single pixel; PyRadiomics cannot extract features for a single voxel".into(),
-        ));
-    }
-    if region.width == 1 || region.height == 1 {
-        return Err(degenerate(format!(
-            "is one pixel thick ({}x{} bounding box); PyRadiomics requires a 2D region (mask has too few dimensions)",
-            region.width, region.height
-        )));
-    }
+/// That the region lies within the decoded rows of the image.
+fn check_rows(image: &Image, region: &Region) -> Result<()> {
     let decoded_rows = image.pixels.len() / image.width.max(1);
     if region.y0 + region.height > decoded_rows {
         return Err(Error::Decode {
@@ -636,7 +708,7 @@ pub fn prepare_case(
 ) -> Result<Vec<PreparedRegion>> {
     let clock = CaseClock::start(&case.image.source, settings);
     let images = case_images(case, settings, device, &clock)?;
-    discretize_case(case, &images, &clock)
+    discretize_case(case, &images, &settings.preprocessing.roi, &clock)
 }
 
 /// The images of a case's enabled image types with their binning, as the pipeline filters them,
@@ -656,6 +728,7 @@ pub fn filtered_images<'a, 'c>(
 fn discretize_case(
     case: &LoadedCase,
     images: &[(String, Binning, Cow<'_, Image>)],
+    roi: &RoiLimits,
     clock: &CaseClock,
 ) -> Result<Vec<PreparedRegion>> {
     let regions: Vec<&Region> = case.regions.iter().collect();
@@ -673,7 +746,7 @@ fn discretize_case(
                 (Some(crop), Cow::Borrowed(_)) => Some((Arc::clone(crop), bit)),
                 _ => None,
             };
-            let mut p = prepare_region_on(image, region, &case.mask_path, *binning, source)?;
+            let mut p = prepare_region_on(image, region, &case.mask_path, *binning, source, roi)?;
             p.image_type.clone_from(name);
             prepared.push(p);
         }
@@ -739,15 +812,23 @@ pub fn texture_features(
     matrices: &Matrices,
     spacing: Option<f64>,
 ) -> Vec<Feature> {
-    class_features(region, matrices, spacing, |_| true)
+    class_features(
+        region,
+        matrices,
+        spacing,
+        &FormulaOptions::default(),
+        |_| true,
+    )
 }
 
-/// [`texture_features`] of the classes `wanted` accepts (by PyRadiomics' class name), the
-/// others not computed: texture maps compute only the classes they map.
+/// [`texture_features`] with the formula `options`, of the classes `wanted` accepts (by
+/// PyRadiomics' class name), the others not computed: texture maps compute only the classes
+/// they map.
 pub fn class_features(
     region: &PreparedRegion,
     matrices: &Matrices,
     spacing: Option<f64>,
+    options: &FormulaOptions,
     wanted: impl Fn(&str) -> bool,
 ) -> Vec<Feature> {
     let s = spacing.unwrap_or(1.0);
@@ -758,13 +839,20 @@ pub fn class_features(
             &region.values,
             &matrices.histogram,
             s * s,
+            options.voxel_array_shift,
         ));
     }
     if wanted("glcm") {
-        out.extend(glcm::features(&matrices.glcm, levels, region.gray.ng()));
+        out.extend(glcm::features(
+            &matrices.glcm,
+            levels,
+            region.gray.ng(),
+            options,
+            (s, s),
+        ));
     }
     if wanted("glrlm") {
-        out.extend(glrlm::features(&matrices.glrlm, levels));
+        out.extend(glrlm::features(&matrices.glrlm, levels, options, (s, s)));
     }
     if wanted("glszm") {
         out.extend(glszm::features(&matrices.glszm, levels));
@@ -812,31 +900,39 @@ pub fn extract_case(
         .unwrap_or_else(|| Err(Error::Setting("no case to extract".into())))
 }
 
-/// The feature row of a case: for each region, its shape features (named `original`), then
-/// the first-order and texture features of each of its image types.
+/// The feature row of a case: for each region, its shape features (named `original`; of
+/// `shapes`' region where given, see [`LoadedCase::shapes`]), then the first-order and texture
+/// features of each of its image types, with the settings' feature selection and formulas.
 fn row(
     prepared: &[PreparedRegion],
     matrices: &[Matrices],
+    shapes: Option<&[Region]>,
     spacing: Option<f64>,
-    selection: Option<&[FeatureClassSelection]>,
+    settings: &Settings,
     clock: &CaseClock,
 ) -> Result<FeatureRow> {
+    let selection = settings.feature_classes.as_deref();
     let wanted = |f: &Feature| FeatureClassSelection::selects(selection, f.class, f.name);
     let mut out = Vec::new();
     let mut previous: Option<&str> = None;
+    let mut region_index = 0;
     for (p, m) in prepared.iter().zip(matrices) {
         let name = p.region.name.as_str();
         if previous != Some(name) {
             previous = Some(name);
+            let shape = shapes
+                .and_then(|s| s.get(region_index))
+                .unwrap_or(&p.region);
+            region_index += 1;
             out.extend(
-                shape_features(&p.region, spacing)
+                shape_features(shape, spacing)
                     .into_iter()
                     .filter(wanted)
                     .map(|f| (column_name(name, ORIGINAL, &f), f.value)),
             );
         }
         out.extend(
-            texture_features(p, m, spacing)
+            class_features(p, m, spacing, &settings.formulas, |_| true)
                 .into_iter()
                 .filter(wanted)
                 .map(|f| (column_name(name, &p.image_type, &f), f.value)),
@@ -1038,12 +1134,13 @@ fn prepare_timed(
         case_images(&loaded, &settings, device, &clock)
     })?;
     let regions = times.time(Stage::Discretize, || {
-        discretize_case(&loaded, &images, &clock)
+        discretize_case(&loaded, &images, &settings.preprocessing.roi, &clock)
     })?;
     Ok(PreparedCase {
         image: case.image.clone(),
         spacing: loaded.spacing,
         regions,
+        shapes: loaded.shapes,
         spent: clock.spent(),
     })
 }
@@ -1095,6 +1192,8 @@ struct PreparedCase {
     spacing: Option<f64>,
     /// Every region in every image type.
     regions: Vec<PreparedRegion>,
+    /// The regions whose shape is reported, where they differ ([`LoadedCase::shapes`]).
+    shapes: Option<Vec<Region>>,
     /// Time the case spent so far, against its budget.
     spent: Duration,
 }
@@ -1183,8 +1282,9 @@ pub fn chunk_rows(
                         row(
                             &case.regions,
                             &matrices[offset..offset + case.regions.len()],
+                            case.shapes.as_deref(),
                             case.spacing,
-                            settings.feature_classes.as_deref(),
+                            settings,
                             &clock,
                         )
                     })

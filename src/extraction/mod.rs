@@ -17,5 +17,7 @@ pub mod filters;
 pub mod io;
 pub mod maps;
 pub mod matrix;
+pub mod numpy;
 pub mod params;
+pub mod preprocess;
 pub mod roi;

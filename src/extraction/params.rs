@@ -19,20 +19,25 @@
 //!
 //! Image-type settings override the `setting` section for that image type, as in PyRadiomics.
 //!
-//! **What is accepted.** Every key is checked; a file with any unknown key, or with a key
-//! sonorad cannot honour, is refused as a whole, with one [`Problem`] per key naming it
-//! (`setting.binwidth: unknown setting`). Settings fall in three groups:
+//! **What is accepted.** Every key is checked against PyRadiomics 3.0.1's schema (its types and
+//! ranges); a file with any unknown key, or with a key sonorad cannot honour, is refused as a
+//! whole, with one [`Problem`] per key naming it (`setting.binwidth: unknown setting`).
+//! Settings fall in four groups:
 //!
 //! | Group | Settings |
 //! |---|---|
-//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing` |
-//! | accepted, no effect here | `additionalInfo`, `geometryTolerance`, `correctMask`, `padDistance`, `interpolator` (only with resampling), `normalizeScale`, `removeOutliers` (only with `normalize`), `force2Ddimension` (only with `force2D`), `resegmentMode`, `resegmentShape` (only with `resegmentRange`), `lbp2D*`, `lbp3D*` (only with the LBP image types) |
-//! | only at PyRadiomics' default | `normalize: false`, `resampledPixelSpacing: null`, `preCrop: false`, `force2D: false`, `distances: [1]`, `symmetricalGLCM: true`, `weightingNorm: null`, `voxelArrayShift: 0`, `gldm_a: 0`, `resegmentRange: null`, `minimumROIDimensions: 2`, `minimumROISize: null`, `label_channel: 0` |
+//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize`, `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::preprocess`], [`crate::features::FormulaOptions`]) |
+//! | accepted, no effect on a 2D image | `force2D: false`, or `true` with `force2Ddimension: 2` (PyRadiomics' `force2D` across axis 0 or 1 does change a 2D image's texture features, and is refused) |
+//! | accepted, no effect here | `additionalInfo`, `geometryTolerance`, `correctMask`, `padDistance`, `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits, `force2D`), which PyRadiomics reads only under `setting` (a warning says so) |
+//! | only at PyRadiomics' default | `resampledPixelSpacing: null`, `preCrop: false`, `distances: [1]`, `gldm_a: 0`, `label_channel: 0` |
+//!
+//! PyRadiomics' warnings about a file are kept in [`Params::warnings`]: the 3D `shape` class on a
+//! 2D image is skipped with PyRadiomics' own words, and the run goes on.
 //!
 //! Image types: `Original`, `LoG`, `Wavelet`, `Square`, `SquareRoot`, `Logarithm`,
 //! `Exponential`, `Gradient` (`LBP2D` and `LBP3D` are refused). Feature classes: `firstorder`,
 //! `shape2D`, `glcm`, `glrlm`, `glszm`, `gldm`, `ngtdm` with their non-deprecated features
-//! (the 3D `shape` class and deprecated features are refused).
+//! (deprecated features are refused; `shape` is skipped, as above).
 
 use std::path::Path;
 
@@ -41,7 +46,9 @@ use serde_norway::{Mapping, Value};
 use crate::discretize::Binning;
 use crate::extract::{EnabledImageType, Settings};
 use crate::features;
+use crate::features::{FormulaOptions, WeightingNorm};
 use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
+use crate::preprocess::{Normalization, Preprocessing, ResegmentMode, Resegmentation, RoiLimits};
 
 /// A parsed, checked parameter file.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +63,14 @@ pub struct Params {
     pub label: Option<u32>,
     /// The `voxelSetting` section, which texture maps (`sonorad map`) read.
     pub voxel: VoxelSetting,
+    /// Pre-processing of the `setting` section (normalisation, resegmentation, ROI checks).
+    pub preprocessing: Preprocessing,
+    /// Formula settings of the `setting` section (symmetrical GLCM, weighting, shift).
+    pub formulas: FormulaOptions,
+    /// What PyRadiomics would warn about the file and sonorad does the same way (the 3D
+    /// `shape` class skipped on 2D images, settings without effect where they stand), for the
+    /// shells to show once.
+    pub warnings: Vec<String>,
 }
 
 /// A parameter file's `voxelSetting`: what it sets of a texture map's kernels (`None`: the
@@ -78,6 +93,8 @@ impl Params {
             image_types: self.image_types,
             feature_classes: Some(self.feature_classes),
             label: self.label,
+            preprocessing: self.preprocessing,
+            formulas: self.formulas,
             ..settings
         }
     }
@@ -411,44 +428,62 @@ const SETTINGS: &[(&str, Rule)] = &[
     ("level", Rule::Used),
     ("start_level", Rule::Used),
     ("gradientUseSpacing", Rule::Used),
+    ("normalize", Rule::Used),
+    ("normalizeScale", Rule::Used),
+    ("removeOutliers", Rule::Used),
+    ("resegmentRange", Rule::Used),
+    ("resegmentMode", Rule::Used),
+    ("resegmentShape", Rule::Used),
+    ("minimumROIDimensions", Rule::Used),
+    ("minimumROISize", Rule::Used),
+    ("symmetricalGLCM", Rule::Used),
+    ("weightingNorm", Rule::Used),
+    ("voxelArrayShift", Rule::Used),
+    ("force2D", Rule::Used),
+    ("force2Ddimension", Rule::Used),
     ("additionalInfo", Rule::NoEffect(Kind::Bool)),
     ("geometryTolerance", Rule::NoEffect(Kind::Float)),
     ("correctMask", Rule::NoEffect(Kind::Bool)),
     ("padDistance", Rule::NoEffect(Kind::Int)),
     ("interpolator", Rule::NoEffect(Kind::Any)),
-    ("normalizeScale", Rule::NoEffect(Kind::Float)),
-    ("removeOutliers", Rule::NoEffect(Kind::Any)),
-    ("force2Ddimension", Rule::NoEffect(Kind::Int)),
-    ("resegmentMode", Rule::NoEffect(Kind::Str)),
-    ("resegmentShape", Rule::NoEffect(Kind::Bool)),
     ("lbp2DRadius", Rule::NoEffect(Kind::Float)),
     ("lbp2DSamples", Rule::NoEffect(Kind::Int)),
     ("lbp2DMethod", Rule::NoEffect(Kind::Str)),
     ("lbp3DLevels", Rule::NoEffect(Kind::Int)),
     ("lbp3DIcosphereRadius", Rule::NoEffect(Kind::Float)),
     ("lbp3DIcosphereSubdivision", Rule::NoEffect(Kind::Int)),
-    ("normalize", Rule::DefaultOnly(DefaultValue::Bool(false))),
     (
         "resampledPixelSpacing",
         Rule::DefaultOnly(DefaultValue::Null),
     ),
     ("preCrop", Rule::DefaultOnly(DefaultValue::Bool(false))),
-    ("force2D", Rule::DefaultOnly(DefaultValue::Bool(false))),
     ("distances", Rule::DefaultOnly(DefaultValue::IntList(&[1]))),
-    (
-        "symmetricalGLCM",
-        Rule::DefaultOnly(DefaultValue::Bool(true)),
-    ),
-    ("weightingNorm", Rule::DefaultOnly(DefaultValue::Null)),
-    ("voxelArrayShift", Rule::DefaultOnly(DefaultValue::Int(0))),
     ("gldm_a", Rule::DefaultOnly(DefaultValue::Int(0))),
-    ("resegmentRange", Rule::DefaultOnly(DefaultValue::Null)),
-    (
-        "minimumROIDimensions",
-        Rule::DefaultOnly(DefaultValue::Int(2)),
-    ),
-    ("minimumROISize", Rule::DefaultOnly(DefaultValue::Null)),
     ("label_channel", Rule::DefaultOnly(DefaultValue::Int(0))),
+];
+
+/// Settings PyRadiomics reads only from the `setting` section, when it loads and checks the
+/// image and mask: under an image type they change nothing there, and here.
+const LOAD_SETTINGS: &[&str] = &[
+    "normalize",
+    "normalizeScale",
+    "removeOutliers",
+    "resegmentRange",
+    "resegmentMode",
+    "resegmentShape",
+    "minimumROIDimensions",
+    "minimumROISize",
+    "force2D",
+    "force2Ddimension",
+];
+
+/// Settings PyRadiomics lets each image type change for its own features, which sonorad takes
+/// from the `setting` section only.
+const GENERAL_ONLY: &[&str] = &[
+    "label",
+    "symmetricalGLCM",
+    "weightingNorm",
+    "voxelArrayShift",
 ];
 
 /// Image types of PyRadiomics that sonorad does not compute.
@@ -473,6 +508,75 @@ struct Values {
     start_level: Option<u32>,
     /// `gradientUseSpacing`.
     gradient_use_spacing: Option<bool>,
+    /// The pre-processing settings and the formula settings (read from `setting` only).
+    general: GeneralValues,
+}
+
+/// The values of the settings sonorad reads from the `setting` section only.
+#[derive(Debug, Clone, Default)]
+struct GeneralValues {
+    /// `normalize`.
+    normalize: Option<bool>,
+    /// `normalizeScale`.
+    normalize_scale: Option<f64>,
+    /// `removeOutliers`.
+    remove_outliers: Option<f64>,
+    /// `resegmentRange`.
+    resegment_range: Option<Vec<f64>>,
+    /// `resegmentMode`.
+    resegment_mode: Option<ResegmentMode>,
+    /// `resegmentShape`.
+    resegment_shape: Option<bool>,
+    /// `minimumROIDimensions`.
+    minimum_roi_dimensions: Option<u8>,
+    /// `minimumROISize`.
+    minimum_roi_size: Option<u64>,
+    /// `symmetricalGLCM`.
+    symmetrical_glcm: Option<bool>,
+    /// `weightingNorm` (`Some(None)`: given as null).
+    weighting_norm: Option<Option<WeightingNorm>>,
+    /// `voxelArrayShift`.
+    voxel_array_shift: Option<i64>,
+    /// `force2D`.
+    force_2d: Option<bool>,
+    /// `force2Ddimension`.
+    force_2d_dimension: Option<i64>,
+}
+
+impl GeneralValues {
+    /// The pre-processing these values ask for, PyRadiomics' defaults where not given.
+    fn preprocessing(&self) -> Preprocessing {
+        let normalize = self.normalize.unwrap_or(false).then(|| Normalization {
+            scale: self.normalize_scale.unwrap_or(1.0),
+            remove_outliers: self.remove_outliers,
+        });
+        // the range was checked when it was read
+        let resegment = self.resegment_range.as_ref().and_then(|range| {
+            Resegmentation::new(
+                range,
+                self.resegment_mode.unwrap_or(ResegmentMode::Absolute),
+                self.resegment_shape.unwrap_or(false),
+            )
+            .ok()
+        });
+        Preprocessing {
+            normalize,
+            resegment,
+            roi: RoiLimits {
+                minimum_dimensions: self.minimum_roi_dimensions.unwrap_or(2),
+                minimum_size: self.minimum_roi_size,
+            },
+        }
+    }
+
+    /// The formula settings these values ask for, PyRadiomics' defaults where not given.
+    fn formulas(&self) -> FormulaOptions {
+        FormulaOptions {
+            symmetrical_glcm: self.symmetrical_glcm.unwrap_or(true),
+            weighting_norm: self.weighting_norm.flatten(),
+            voxel_array_shift: self.voxel_array_shift.unwrap_or(0) as f64,
+        }
+    }
 }
 
 impl Values {
@@ -487,6 +591,7 @@ impl Values {
             level: custom.level.or(self.level),
             start_level: custom.start_level.or(self.start_level),
             gradient_use_spacing: custom.gradient_use_spacing.or(self.gradient_use_spacing),
+            general: self.general.clone(),
         }
     }
 
@@ -500,6 +605,7 @@ impl Values {
 #[derive(Default)]
 struct Checker {
     problems: Vec<Problem>,
+    warnings: Vec<String>,
 }
 
 impl Checker {
@@ -546,7 +652,11 @@ impl Checker {
     fn params(&mut self, root: &Mapping) -> Params {
         let mut general = Values::default();
         let mut image_types = Vec::new();
-        let mut feature_classes = Vec::new();
+        let check_force_2d = |checker: &mut Checker, general: &Values| {
+            checker.force_2d(general.general.force_2d, general.general.force_2d_dimension)
+        };
+        // None: the section is absent or empty, which enables every class
+        let mut feature_classes = None;
         let mut voxel = VoxelSetting::default();
         // The setting section first: image types merge it with their own settings.
         if let Some(value) = root.get("setting") {
@@ -554,6 +664,7 @@ impl Checker {
                 general = self.settings(map, "setting", true);
             }
         }
+        check_force_2d(self, &general);
         for (key, value) in self.entries(root, "(top level)") {
             match key.as_str() {
                 "setting" => {}
@@ -564,7 +675,17 @@ impl Checker {
                 }
                 "featureClass" => {
                     if let Some(map) = self.section(value, "featureClass") {
-                        feature_classes = self.feature_classes(map);
+                        if !map.is_empty() {
+                            let classes = self.feature_classes(map);
+                            if classes.is_empty() && map.contains_key("shape") {
+                                self.problem(
+                                    "featureClass",
+                                    ProblemKind::Unsupported,
+                                    "names only shape, which a 2D image lacks (PyRadiomics would skip it and extract nothing); use shape2D",
+                                );
+                            }
+                            feature_classes = Some(classes);
+                        }
                     }
                 }
                 "voxelSetting" => {
@@ -585,21 +706,24 @@ impl Checker {
                 general.binning(),
             ));
         }
-        if feature_classes.is_empty() {
-            feature_classes = FeatureClass::ALL
+        let feature_classes = feature_classes.unwrap_or_else(|| {
+            FeatureClass::ALL
                 .into_iter()
                 .map(|class| FeatureClassSelection {
                     class,
                     features: class.feature_names().to_vec(),
                 })
-                .collect();
-        }
+                .collect()
+        });
         Params {
             image_types,
             feature_classes,
             binning: general.binning(),
             label: general.label,
             voxel,
+            preprocessing: general.general.preprocessing(),
+            formulas: general.general.formulas(),
+            warnings: std::mem::take(&mut self.warnings),
         }
     }
 
@@ -648,8 +772,22 @@ impl Checker {
                 self.problem(&key, ProblemKind::Unknown, unknown_setting(&name));
                 continue;
             };
+            if !general && GENERAL_ONLY.contains(&name.as_str()) {
+                self.problem(
+                    &key,
+                    ProblemKind::Unsupported,
+                    format!("a {name} per image type is not supported; set it under setting"),
+                );
+                continue;
+            }
+            if !general && LOAD_SETTINGS.contains(&name.as_str()) {
+                self.warnings.push(format!(
+                    "{key}: PyRadiomics reads {name} only under setting, so it has no effect here (as in PyRadiomics)"
+                ));
+                continue;
+            }
             match rule {
-                Rule::Used => self.used(&mut values, &name, value, &key, general),
+                Rule::Used => self.used(&mut values, &name, value, &key),
                 Rule::NoEffect(kind) => {
                     if !kind.matches(value) {
                         self.problem(
@@ -677,7 +815,7 @@ impl Checker {
     }
 
     /// Reads one setting sonorad uses.
-    fn used(&mut self, values: &mut Values, name: &str, value: &Value, key: &str, general: bool) {
+    fn used(&mut self, values: &mut Values, name: &str, value: &Value, key: &str) {
         match name {
             "binWidth" => match value.as_f64() {
                 Some(w) if w.is_finite() && w > 0.0 => values.bin_width = Some(w),
@@ -687,11 +825,6 @@ impl Checker {
                 Some(c) if c > 0 => values.bin_count = usize::try_from(c).ok(),
                 _ => self.invalid(key, "an integer > 0", value),
             },
-            "label" if !general => self.problem(
-                key,
-                ProblemKind::Unsupported,
-                "a label per image type is not supported; set it under setting",
-            ),
             "label" => match value.as_i64().and_then(|l| u32::try_from(l).ok()) {
                 Some(l) if l > 0 => values.label = Some(l),
                 _ => self.invalid(key, "an integer > 0", value),
@@ -713,11 +846,125 @@ impl Checker {
                 Some(l) => values.start_level = Some(l),
                 None => self.invalid(key, "an integer >= 0", value),
             },
-            // gradientUseSpacing, the last setting sonorad reads.
-            _ => match value.as_bool() {
+            "gradientUseSpacing" => match value.as_bool() {
                 Some(b) => values.gradient_use_spacing = Some(b),
                 None => self.invalid(key, "true or false", value),
             },
+            _ => self.used_general(&mut values.general, name, value, key),
+        }
+    }
+
+    /// Reads one setting of the `setting` section's pre-processing and formulas, with the
+    /// ranges of PyRadiomics' schema.
+    fn used_general(&mut self, values: &mut GeneralValues, name: &str, value: &Value, key: &str) {
+        let positive = |v: &Value| v.as_f64().filter(|x| x.is_finite() && *x > 0.0);
+        match name {
+            "normalize" => self.boolean(key, value, &mut values.normalize),
+            "normalizeScale" => match positive(value) {
+                Some(x) => values.normalize_scale = Some(x),
+                None => self.invalid(key, "a number > 0", value),
+            },
+            "removeOutliers" => match value {
+                Value::Null => values.remove_outliers = None,
+                v => match positive(v) {
+                    Some(x) => values.remove_outliers = Some(x),
+                    None => self.invalid(key, "a number > 0", value),
+                },
+            },
+            "resegmentRange" => self.resegment_range(values, value, key),
+            "resegmentMode" => match value.as_str().and_then(ResegmentMode::from_name) {
+                Some(m) => values.resegment_mode = Some(m),
+                None => self.invalid(key, "absolute, relative or sigma", value),
+            },
+            "resegmentShape" => self.boolean(key, value, &mut values.resegment_shape),
+            "minimumROIDimensions" => match value.as_i64().filter(|d| (1..=3).contains(d)) {
+                Some(d) => values.minimum_roi_dimensions = u8::try_from(d).ok(),
+                None => self.invalid(key, "1, 2 or 3", value),
+            },
+            "minimumROISize" => match value {
+                Value::Null => values.minimum_roi_size = None,
+                v => match v
+                    .as_i64()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .filter(|&n| n > 0)
+                {
+                    Some(n) => values.minimum_roi_size = Some(n),
+                    None => self.invalid(key, "an integer > 0", value),
+                },
+            },
+            "symmetricalGLCM" => self.boolean(key, value, &mut values.symmetrical_glcm),
+            "weightingNorm" => match value {
+                Value::Null => values.weighting_norm = Some(None),
+                v => match v.as_str().and_then(WeightingNorm::from_name) {
+                    Some(n) => values.weighting_norm = Some(Some(n)),
+                    None => self.invalid(
+                        key,
+                        "euclidean, manhattan, infinity, no_weighting or null",
+                        value,
+                    ),
+                },
+            },
+            "voxelArrayShift" => match value.as_i64() {
+                Some(c) => values.voxel_array_shift = Some(c),
+                None => self.invalid(key, "an integer", value),
+            },
+            "force2D" => self.boolean(key, value, &mut values.force_2d),
+            // force2Ddimension, the last one
+            _ => match value.as_i64().filter(|d| (0..=2).contains(d)) {
+                Some(d) => values.force_2d_dimension = Some(d),
+                None => self.invalid(key, "0, 1 or 2", value),
+            },
+        }
+    }
+
+    /// Refuses `force2D: true` where it changes a 2D image's features: PyRadiomics then keeps
+    /// only the directions with no step along array axis `force2Ddimension`, so on a 2D image
+    /// (axes 0 and 1) one GLCM angle of four and two neighbours of eight remain; axis 2, which a
+    /// 2D image lacks, changes nothing (measured against PyRadiomics 3.0.1).
+    fn force_2d(&mut self, force: Option<bool>, dimension: Option<i64>) {
+        let dimension = dimension.unwrap_or(0);
+        if force == Some(true) && dimension != 2 {
+            self.problem(
+                "setting.force2D",
+                ProblemKind::Unsupported,
+                format!(
+                    "true with force2Ddimension {dimension} makes PyRadiomics keep only the texture directions along one axis of a 2D image (one GLCM angle of four), which changes every texture feature; sonorad does not reproduce that yet. A 2D image needs no forcing: remove force2D (or set force2Ddimension: 2, which changes nothing on a 2D image)"
+                ),
+            );
+        }
+    }
+
+    /// Reads a boolean setting into `slot`.
+    fn boolean(&mut self, key: &str, value: &Value, slot: &mut Option<bool>) {
+        match value.as_bool() {
+            Some(b) => *slot = Some(b),
+            None => self.invalid(key, "true or false", value),
+        }
+    }
+
+    /// Reads `resegmentRange`: null, or a list of one or two numbers.
+    fn resegment_range(&mut self, values: &mut GeneralValues, value: &Value, key: &str) {
+        if value.is_null() {
+            values.resegment_range = None;
+            return;
+        }
+        let numbers: Option<Vec<f64>> = value
+            .as_sequence()
+            .and_then(|items| items.iter().map(Value::as_f64).collect());
+        match numbers {
+            Some(n) if (1..=2).contains(&n.len()) && n.iter().all(|x| x.is_finite()) => {
+                values.resegment_range = Some(n)
+            }
+            Some(n) if n.iter().all(|x| x.is_finite()) => self.problem(
+                key,
+                ProblemKind::InvalidValue,
+                format!(
+                    "takes 1 or 2 thresholds, got {} (PyRadiomics: Length {} is not allowed for resegmentRange)",
+                    n.len(),
+                    n.len()
+                ),
+            ),
+            _ => self.invalid(key, "a list of 1 or 2 numbers", value),
         }
     }
 
@@ -787,20 +1034,20 @@ impl Checker {
         let mut out = Vec::new();
         for (name, value) in self.entries(map, "featureClass") {
             let key = format!("featureClass.{name}");
+            if name == "shape" {
+                // PyRadiomics' own warning, at the same place: the class is skipped
+                self.warnings.push(format!(
+                    "{key}: Shape features are only available 3D input (for 2D input, use shape2D). Found 2D input; the class is skipped"
+                ));
+                continue;
+            }
             let Some(class) = FeatureClass::from_name(&name) else {
-                let (kind, reason) = if name == "shape" {
-                    (
-                        ProblemKind::Unsupported,
-                        "3D shape features need a 3D image; use shape2D",
-                    )
-                } else {
-                    (
-                        ProblemKind::Unknown,
-                        "unknown feature class (expected firstorder, shape2D, glcm, glrlm, \
-                         glszm, gldm, ngtdm)",
-                    )
-                };
-                self.problem(&key, kind, reason);
+                self.problem(
+                    &key,
+                    ProblemKind::Unknown,
+                    "unknown feature class (expected firstorder, shape2D, glcm, glrlm, glszm, \
+                     gldm, ngtdm, or shape, which is skipped on 2D images)",
+                );
                 continue;
             };
             let features = match value {

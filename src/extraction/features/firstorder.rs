@@ -115,15 +115,17 @@ fn mean_of(values: &[f64], term: impl Fn(f64) -> f64 + Copy) -> f64 {
 }
 
 /// All first-order features. `values` are the region's gray values (non-empty), `histogram`
-/// the pixel count of each discretized gray level present, `pixel_area` the area of a pixel.
-pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Feature> {
+/// the pixel count of each discretized gray level present, `pixel_area` the area of a pixel,
+/// `shift` PyRadiomics' `voxelArrayShift` `c` (Energy, Total Energy and Root Mean Squared read
+/// `X + c`).
+pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64, shift: f64) -> Vec<Feature> {
     let sorted = order_statistics(values);
     let n = values.len() as f64;
     let total: f64 = histogram.iter().map(|&c| f64::from(c)).sum();
     let p: Vec<f64> = histogram.iter().map(|&c| f64::from(c) / total).collect();
 
-    // Energy: Σ X²
-    let energy = numpy_sum_of(values, |x| x * x);
+    // Energy: Σ (X + c)²
+    let energy = numpy_sum_of(values, |x| (x + shift) * (x + shift));
     let average = mean_of(values, |x| x);
     let m2 = mean_of(values, |x| (x - average) * (x - average));
     let m3 = mean_of(values, |x| {
@@ -155,7 +157,7 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
         &NAMES,
         [
             energy,
-            // Total energy: V Σ X²
+            // Total energy: V Σ (X + c)²
             energy * pixel_area,
             // Entropy: -Σ p(i) log2(p(i) + ε)
             -numpy_sum(&p.iter().map(|&v| plogp(v)).collect::<Vec<_>>()),
@@ -173,7 +175,7 @@ pub fn features(values: &[f64], histogram: &[u32], pixel_area: f64) -> Vec<Featu
             // Mean absolute deviation: mean |X - X̄|
             mean_of(values, |x| (x - average).abs()),
             robust_deviation,
-            // Root mean squared: sqrt(Σ X² / N_p)
+            // Root mean squared: sqrt(Σ (X + c)² / N_p)
             (energy / n).sqrt(),
             // Skewness: m3 / m2^1.5
             m3 / spread.powf(1.5),

@@ -16,7 +16,8 @@
 
 use nalgebra::DMatrix;
 
-use super::{average_angles, named, nanmean, plogp, Feature, EPS};
+use super::{average_angles, named, nanmean, plogp, Feature, FormulaOptions, EPS};
+use crate::matrix::GLCM_ANGLES;
 
 /// Co-occurrence counts of a region: `counts[a][i][j]` (angle-major, then row `i`, column `j`),
 /// asymmetric, indexed by the rank of the gray level among the levels present.
@@ -69,10 +70,19 @@ pub const NAMES: [&str; 24] = [
 const MCC: usize = super::position(&NAMES, "MCC");
 const JOINT_AVERAGE: usize = super::position(&NAMES, "JointAverage");
 
-/// All GLCM features of a region. `gray` holds the gray level `g_i` of each rank, `ng` is `Ng`.
-pub fn features(matrix: &GlcmMatrix, gray: &[u32], ng: u32) -> Vec<Feature> {
+/// All GLCM features of a region. `gray` holds the gray level `g_i` of each rank, `ng` is `Ng`;
+/// `options` say whether the counts are made symmetric and how the angles are combined,
+/// `spacing` is the pixel spacing `(s_y, s_x)` the angle weights read.
+pub fn features(
+    matrix: &GlcmMatrix,
+    gray: &[u32],
+    ng: u32,
+    options: &FormulaOptions,
+    spacing: (f64, f64),
+) -> Vec<Feature> {
     let l = matrix.levels;
-    let rows: Vec<[f64; 24]> = angle_matrices(matrix)
+    let rows: Vec<[f64; 24]> = angle_matrices(matrix, options, spacing)
+        .into_iter()
         .map(|p| angle_features(&p, l, gray, ng))
         .collect();
     let mut values = if rows.is_empty() {
@@ -87,22 +97,55 @@ pub fn features(matrix: &GlcmMatrix, gray: &[u32], ng: u32) -> Vec<Feature> {
     named("glcm", &NAMES, values)
 }
 
-/// The normalised symmetric matrix `p_a` (`l x l`) of every angle with a pair, in angle order.
-fn angle_matrices(matrix: &GlcmMatrix) -> impl Iterator<Item = Vec<f64>> + '_ {
+/// The normalised matrices `p` (`l x l`) the features read: one per angle with a pair, in
+/// angle order; or, with a weighting norm, the one matrix `Σ_a w_a P_a` (none when it is
+/// empty). `P_a` is `C_a + C_aᵀ` for a symmetrical GLCM, else `C_a`.
+fn angle_matrices(
+    matrix: &GlcmMatrix,
+    options: &FormulaOptions,
+    spacing: (f64, f64),
+) -> Vec<Vec<f64>> {
     let l = matrix.levels;
-    matrix.counts.chunks_exact(l * l).filter_map(move |counts| {
-        let total: u64 = counts.iter().map(|&c| 2 * u64::from(c)).sum();
-        if total == 0 {
-            return None;
+    let cell = |counts: &[u32], i: usize, j: usize| -> f64 {
+        if options.symmetrical_glcm {
+            f64::from(counts[i * l + j] + counts[j * l + i])
+        } else {
+            f64::from(counts[i * l + j])
         }
-        let mut p = vec![0.0; l * l];
-        for i in 0..l {
-            for j in 0..l {
-                p[i * l + j] = f64::from(counts[i * l + j] + counts[j * l + i]) / total as f64;
+    };
+    let unnormalised: Vec<Vec<f64>> = matrix
+        .counts
+        .chunks_exact(l * l)
+        .map(|counts| {
+            (0..l * l)
+                .map(|k| cell(counts, k / l, k % l))
+                .collect::<Vec<f64>>()
+        })
+        .collect();
+    let combined = match options.weighting_norm {
+        None => unnormalised,
+        Some(norm) => {
+            let mut sum = vec![0.0; l * l];
+            for (p, &angle) in unnormalised.iter().zip(&GLCM_ANGLES) {
+                let w = norm.glcm_weight(angle, spacing);
+                for (s, v) in sum.iter_mut().zip(p) {
+                    *s += v * w;
+                }
             }
+            vec![sum]
         }
-        Some(p)
-    })
+    };
+    combined
+        .into_iter()
+        .filter_map(|mut p| {
+            let total: f64 = p.iter().sum();
+            if total == 0.0 {
+                return None;
+            }
+            p.iter_mut().for_each(|v| *v /= total);
+            Some(p)
+        })
+        .collect()
 }
 
 /// MCC from each angle's value (NaN for an angle without pairs) of a matrix over `levels` gray

@@ -3,7 +3,8 @@
 //! `P_a(i, j)` counts runs (maximal sequences of consecutive region pixels with the same gray
 //! level along angle `a`) of gray level `i` and length `j`, for the four in-plane angles. As in
 //! PyRadiomics, an angle along which no line holds two region pixels is emptied, and empty angles
-//! are dropped; features are computed per angle and averaged with `nanmean`.
+//! are dropped; features are computed per angle and averaged with `nanmean`. The angles are
+//! [`crate::matrix::GLCM_ANGLES`], in the same order.
 //!
 //! Let `g_i` be the gray level of row `i`, `j` the run length, `N_r = Σ P` the number of runs,
 //! `N_p = Σ_j j p_r(j)` the number of region pixels, `p_g(i) = Σ_j P(i,j)`, `p_r(j) = Σ_i P(i,j)`.
@@ -11,7 +12,8 @@
 //! ShortRunEmphasis = small size emphasis, RunPercentage = `N_r / N_p`, and so on.
 
 use super::emphasis::emphasis;
-use super::{average_angles, named, Feature};
+use super::{average_angles, named, Feature, FormulaOptions};
+use crate::matrix::GLCM_ANGLES;
 
 /// Run counts of a region: `counts[a][i][j - 1]` for angle `a`, gray-level rank `i`, run length `j`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,16 +57,37 @@ pub const NAMES: [&str; 16] = [
     "LongRunHighGrayLevelEmphasis",
 ];
 
-/// All GLRLM features of a region; `gray` holds the gray level of each rank.
-pub fn features(matrix: &GlrlmMatrix, gray: &[u32]) -> Vec<Feature> {
+/// All GLRLM features of a region; `gray` holds the gray level of each rank. With a weighting
+/// norm in `options`, the angles' matrices are summed, each weighted by its step's length in mm
+/// (`spacing` is `(s_y, s_x)`), and the features read that one matrix.
+pub fn features(
+    matrix: &GlrlmMatrix,
+    gray: &[u32],
+    options: &FormulaOptions,
+    spacing: (f64, f64),
+) -> Vec<Feature> {
     let (l, r) = (matrix.levels, matrix.max_run);
     let gray: Vec<f64> = gray.iter().map(|&v| f64::from(v)).collect();
-    let rows: Vec<[f64; 16]> = matrix
-        .counts
-        .chunks_exact(l * r)
-        .filter(|c| c.iter().any(|&v| v != 0))
-        .map(|c| angle_features(c, l, r, &gray))
-        .collect();
+    let angles = matrix.counts.chunks_exact(l * r);
+    let rows: Vec<[f64; 16]> = match options.weighting_norm {
+        None => angles
+            .filter(|c| c.iter().any(|&v| v != 0))
+            .map(|c| angle_features(c, l, r, &gray))
+            .collect(),
+        Some(norm) => {
+            let mut sum = vec![0.0; l * r];
+            for (counts, &angle) in angles.zip(&GLCM_ANGLES) {
+                let w = norm.glrlm_weight(angle, spacing);
+                for (s, &c) in sum.iter_mut().zip(counts) {
+                    *s += f64::from(c) * w;
+                }
+            }
+            let any = sum.iter().any(|&v| v != 0.0);
+            any.then(|| angle_features(&sum, l, r, &gray))
+                .into_iter()
+                .collect()
+        }
+    };
     let values = if rows.is_empty() {
         [f64::NAN; 16]
     } else {
@@ -73,15 +96,20 @@ pub fn features(matrix: &GlrlmMatrix, gray: &[u32]) -> Vec<Feature> {
     named("glrlm", &NAMES, values)
 }
 
-fn angle_features(counts: &[u32], l: usize, r: usize, gray: &[f64]) -> [f64; 16] {
+/// The 16 features of one angle's run counts (or the weighted sum of all angles').
+fn angle_features<C: Copy + Into<f64>>(
+    counts: &[C],
+    l: usize,
+    r: usize,
+    gray: &[f64],
+) -> [f64; 16] {
     let mut pg = vec![0.0; l];
     let mut pr = vec![0.0; r];
     let mut entries = Vec::new();
     for i in 0..l {
         for j in 0..r {
-            let c = counts[i * r + j];
-            if c != 0 {
-                let c = f64::from(c);
+            let c: f64 = counts[i * r + j].into();
+            if c != 0.0 {
                 pg[i] += c;
                 pr[j] += c;
                 entries.push((i, (j + 1) as f64, c));

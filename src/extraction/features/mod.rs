@@ -12,6 +12,8 @@ pub mod glszm;
 pub mod ngtdm;
 pub mod shape2d;
 
+pub(crate) use crate::numpy::{numpy_sum, numpy_sum_of};
+
 /// The log epsilon of PyRadiomics: machine epsilon of f64 (`numpy.spacing(1)`).
 pub const EPS: f64 = f64::EPSILON;
 
@@ -24,6 +26,99 @@ pub struct Feature {
     pub name: &'static str,
     /// The value (NaN where PyRadiomics gives NaN).
     pub value: f64,
+}
+
+/// PyRadiomics' `weightingNorm`: the angles' GLCMs (and GLRLMs) are summed into one matrix,
+/// each weighted by a function of the length of its angle's step in mm, instead of being
+/// averaged feature by feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightingNorm {
+    /// `manhattan`: `d = |dy| s_y + |dx| s_x`.
+    Manhattan,
+    /// `euclidean`: `d = sqrt((dy s_y)² + (dx s_x)²)`.
+    Euclidean,
+    /// `infinity`: `d = max(|dy| s_y, |dx| s_x)`.
+    Infinity,
+    /// `no_weighting`: every angle weighs 1 (the angles are summed).
+    NoWeighting,
+}
+
+impl WeightingNorm {
+    /// Every norm, by PyRadiomics' name.
+    pub const ALL: [WeightingNorm; 4] = [
+        WeightingNorm::Euclidean,
+        WeightingNorm::Manhattan,
+        WeightingNorm::Infinity,
+        WeightingNorm::NoWeighting,
+    ];
+
+    /// PyRadiomics' name.
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightingNorm::Manhattan => "manhattan",
+            WeightingNorm::Euclidean => "euclidean",
+            WeightingNorm::Infinity => "infinity",
+            WeightingNorm::NoWeighting => "no_weighting",
+        }
+    }
+
+    /// The norm PyRadiomics names `name`.
+    pub fn from_name(name: &str) -> Option<WeightingNorm> {
+        WeightingNorm::ALL.into_iter().find(|n| n.name() == name)
+    }
+
+    /// The squared length `d²` of a `(dy, dx)` step with pixel spacing `(s_y, s_x)`, computed
+    /// as PyRadiomics computes it for the GLCM's weight `exp(−d²)` (the Euclidean one without a
+    /// square root); `None` for `no_weighting`.
+    fn squared_length(self, (dy, dx): (isize, isize), (sy, sx): (f64, f64)) -> Option<f64> {
+        let (y, x) = (dy.unsigned_abs() as f64 * sy, dx.unsigned_abs() as f64 * sx);
+        match self {
+            WeightingNorm::Manhattan => Some((y + x) * (y + x)),
+            WeightingNorm::Euclidean => Some(y * y + x * x),
+            WeightingNorm::Infinity => Some(y.max(x) * y.max(x)),
+            WeightingNorm::NoWeighting => None,
+        }
+    }
+
+    /// The GLCM weight of an angle: `exp(−d²)`, 1 for `no_weighting`.
+    pub fn glcm_weight(self, step: (isize, isize), spacing: (f64, f64)) -> f64 {
+        self.squared_length(step, spacing)
+            .map_or(1.0, |d2| (-d2).exp())
+    }
+
+    /// The GLRLM weight of an angle: the length `d` itself, 1 for `no_weighting`.
+    pub fn glrlm_weight(self, (dy, dx): (isize, isize), (sy, sx): (f64, f64)) -> f64 {
+        let (y, x) = (dy.unsigned_abs() as f64 * sy, dx.unsigned_abs() as f64 * sx);
+        match self {
+            WeightingNorm::Manhattan => y + x,
+            WeightingNorm::Euclidean => (y * y + x * x).sqrt(),
+            WeightingNorm::Infinity => y.max(x),
+            WeightingNorm::NoWeighting => 1.0,
+        }
+    }
+}
+
+/// Settings of the formulas that PyRadiomics lets a parameter file change; the defaults are
+/// PyRadiomics' own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FormulaOptions {
+    /// `symmetricalGLCM` (default true): `P_a = C_a + C_aᵀ`; false reads `C_a` as it is.
+    pub symmetrical_glcm: bool,
+    /// `weightingNorm` (default none): the angles' matrices summed with weights.
+    pub weighting_norm: Option<WeightingNorm>,
+    /// `voxelArrayShift` `c` (default 0): added to the gray values in first-order Energy, Total
+    /// Energy and Root Mean Squared, which a normalised image (negative values) needs.
+    pub voxel_array_shift: f64,
+}
+
+impl Default for FormulaOptions {
+    fn default() -> FormulaOptions {
+        FormulaOptions {
+            symmetrical_glcm: true,
+            weighting_norm: None,
+            voxel_array_shift: 0.0,
+        }
+    }
 }
 
 /// Pairs a class's names with its values.
@@ -56,44 +151,6 @@ pub(crate) fn nanmean(values: impl IntoIterator<Item = f64>) -> f64 {
 /// Averages per-angle feature rows with `nanmean`, feature by feature.
 pub(crate) fn average_angles<const N: usize>(per_angle: &[[f64; N]]) -> [f64; N] {
     std::array::from_fn(|k| nanmean(per_angle.iter().map(|row| row[k])))
-}
-
-/// Sum of values in numpy's order (`numpy.sum` of a contiguous float64 array): blocks of 8192
-/// (the ufunc buffer), each summed pairwise, added to `-0.0`. Matching the order keeps first-order
-/// statistics within a few ulps of PyRadiomics instead of `n ε`.
-pub(crate) fn numpy_sum(values: &[f64]) -> f64 {
-    numpy_sum_of(values, |v| v)
-}
-
-/// [`numpy_sum`] of `term(v)` over the values, as numpy sums the array of terms, without making
-/// that array.
-pub(crate) fn numpy_sum_of(values: &[f64], term: impl Fn(f64) -> f64 + Copy) -> f64 {
-    values
-        .chunks(8192)
-        .fold(-0.0, |total, chunk| total + pairwise_sum(chunk, term))
-}
-
-/// numpy's pairwise summation of `term(v)`: 8 interleaved partial sums up to 128 values,
-/// halving above.
-fn pairwise_sum(a: &[f64], term: impl Fn(f64) -> f64 + Copy) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        a.iter().fold(-0.0, |s, &v| s + term(v))
-    } else if n <= 128 {
-        let mut r: [f64; 8] = std::array::from_fn(|j| term(a[j]));
-        let whole = n - n % 8;
-        for block in a[8..whole].chunks_exact(8) {
-            for (acc, &v) in r.iter_mut().zip(block) {
-                *acc += term(v);
-            }
-        }
-        let head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        a[whole..].iter().fold(head, |s, &v| s + term(v))
-    } else {
-        let half = n / 2;
-        let half = half - half % 8;
-        pairwise_sum(&a[..half], term) + pairwise_sum(&a[half..], term)
-    }
 }
 
 /// `p log2(p + eps)`: one term of a (negated) Shannon entropy in bits.

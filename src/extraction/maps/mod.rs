@@ -30,7 +30,7 @@ use crate::extract::{
     class_features, filtered_images, CaseClock, CheckedSettings, LoadedCase, PreparedRegion,
     Settings, ORIGINAL,
 };
-use crate::features::Feature;
+use crate::features::{Feature, FormulaOptions};
 use crate::filters::device::DeviceFilters;
 use crate::io::Image;
 use crate::matrix::cpu::{self, Wanted};
@@ -81,8 +81,14 @@ impl KernelSettings {
 }
 
 /// `settings` for texture maps: shape features, which have no maps, left out of its feature
-/// selection (a parameter file's `featureClass` may name them); an error when nothing is left.
+/// selection (a parameter file's `featureClass` may name them); an error when nothing is left, or
+/// when the formula settings are not PyRadiomics' defaults (the map shaders compute those).
 pub fn settings_for_maps(mut settings: Settings) -> Result<Settings> {
+    if settings.formulas != FormulaOptions::default() {
+        return Err(Error::Setting(
+            "texture maps use PyRadiomics' default formulas: symmetricalGLCM, weightingNorm and voxelArrayShift cannot be changed for maps (remove them from the parameter file)".into(),
+        ));
+    }
     if let Some(classes) = settings.feature_classes.as_mut() {
         classes.retain(|c| c.class != FeatureClass::Shape2D);
         if classes.is_empty() {
@@ -563,7 +569,13 @@ impl Window<'_> {
             neighbourhoods: wants("glcm") || wants("gldm") || wants("ngtdm"),
         };
         let matrices = cpu::build_wanted(&prepared.gray, wanted);
-        class_features(&prepared, &matrices, None, wants)
+        class_features(
+            &prepared,
+            &matrices,
+            None,
+            &FormulaOptions::default(),
+            wants,
+        )
     }
 }
 

@@ -1,0 +1,194 @@
+//! PyRadiomics 3.0.1's parameter-file settings through `sonorad extract --params`, against
+//! PyRadiomics run on the same files with the same parameter file.
+//!
+//! Expected values: `tests/fixtures/settings/expected/`, written by
+//! `tests/fixtures/settings/make_settings_fixtures.py` (see its docstring): one case per row of
+//! `tests/fixtures/settings/cases.csv`, the parameter files in `tests/fixtures/settings/params/`.
+//! They cover normalisation (`normalize`, `normalizeScale`, `removeOutliers`) with filtered
+//! images, `voxelArrayShift`, resegmentation in its three modes with and without
+//! `resegmentShape`, `symmetricalGLCM`, every `weightingNorm` (at 1 mm and 0.3 mm pixels),
+//! `force2D`, the 3D `shape` class on a 2D image, and `minimumROIDimensions`/`minimumROISize`.
+//!
+//! Every feature must be within 1e-9 relative (1e-12 absolute near zero), the same features on
+//! both sides; where PyRadiomics refuses a case, sonorad must refuse it too, naming the mask;
+//! where PyRadiomics warns about the parameter file, sonorad must warn the same.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn settings_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/settings")
+}
+
+/// One row of `cases.csv`.
+struct Case {
+    name: String,
+    image: PathBuf,
+    mask: PathBuf,
+    params: PathBuf,
+    spacing: Option<String>,
+}
+
+fn cases() -> Vec<Case> {
+    let root = settings_fixtures();
+    let fixtures = root.parent().unwrap().to_path_buf();
+    let mut r = csv::Reader::from_path(root.join("cases.csv")).unwrap();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            Case {
+                name: rec[0].to_string(),
+                image: fixtures.join(&rec[1]),
+                mask: fixtures.join(&rec[2]),
+                params: root.join("params").join(&rec[3]),
+                spacing: (!rec[4].is_empty()).then(|| rec[4].to_string()),
+            }
+        })
+        .collect()
+}
+
+fn extract(case: &Case) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sonorad"));
+    command
+        .args(["extract", "--backend", "cpu", "--params"])
+        .arg(&case.params)
+        .arg("--image")
+        .arg(&case.image)
+        .arg("--mask")
+        .arg(&case.mask);
+    if let Some(s) = &case.spacing {
+        command.args(["--spacing", s]);
+    }
+    command.output().unwrap()
+}
+
+fn expected(case: &Case) -> BTreeMap<String, f64> {
+    let path = settings_fixtures()
+        .join("expected")
+        .join(format!("{}.csv", case.name));
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[0].to_string(), rec[1].parse().unwrap())
+        })
+        .collect()
+}
+
+fn ours(output: &Output) -> BTreeMap<String, f64> {
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let (name, value) = line.split_once(',').unwrap();
+            let name = name.strip_prefix("tumor_").unwrap().to_string();
+            (name, value.parse().unwrap())
+        })
+        .collect()
+}
+
+fn relative(a: f64, b: f64) -> f64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        0.0
+    } else if b.abs() < 1e-12 {
+        (a - b).abs() / 1e-12 * 1e-9
+    } else {
+        (a - b).abs() / b.abs()
+    }
+}
+
+/// The features of a case PyRadiomics extracts: all of them within 1e-9.
+fn check_features(case: &Case, output: &Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{}: {stderr}", case.name);
+    let (expected, ours) = (expected(case), ours(output));
+    let missing: Vec<&String> = expected.keys().filter(|k| !ours.contains_key(*k)).collect();
+    let extra: Vec<&String> = ours.keys().filter(|k| !expected.contains_key(*k)).collect();
+    assert!(
+        missing.is_empty(),
+        "{}: sonorad lacks {missing:?}",
+        case.name
+    );
+    assert!(
+        extra.is_empty(),
+        "{}: PyRadiomics lacks {extra:?}",
+        case.name
+    );
+    let worst = expected
+        .iter()
+        .map(|(k, &v)| (k, relative(ours[k], v)))
+        .fold(("", 0.0f64), |w, (k, d)| if d > w.1 { (k, d) } else { w });
+    println!(
+        "{}: {} features, worst {:.2e} ({})",
+        case.name,
+        expected.len(),
+        worst.1,
+        worst.0
+    );
+    let bad: Vec<String> = expected
+        .iter()
+        .filter(|(k, &v)| relative(ours[*k], v) > 1e-9)
+        .map(|(k, &v)| format!("{k}: sonorad {} PyRadiomics {v}", ours[k]))
+        .collect();
+    assert!(bad.is_empty(), "{}: {bad:#?}", case.name);
+}
+
+/// A case PyRadiomics refuses: sonorad fails it, naming the mask, with PyRadiomics' reason.
+fn check_refusal(case: &Case, output: &Output, pyradiomics: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{}: accepted", case.name);
+    assert!(
+        stderr.contains(case.mask.file_name().unwrap().to_str().unwrap()),
+        "{}: {stderr}",
+        case.name
+    );
+    let reason = if pyradiomics.starts_with("Resegmentation excluded too many voxels") {
+        "keeps 0 pixel(s) after resegmentation"
+    } else if pyradiomics.starts_with("Size of the ROI is too small") {
+        "Size of the ROI is too small"
+    } else if pyradiomics.starts_with("mask has too few dimensions") {
+        "mask has too few dimensions"
+    } else {
+        panic!(
+            "{}: no sonorad reason for PyRadiomics' '{pyradiomics}'",
+            case.name
+        )
+    };
+    assert!(stderr.contains(reason), "{}: {stderr}", case.name);
+    println!("{}: refused as PyRadiomics refuses it", case.name);
+}
+
+/// PyRadiomics' warnings about the parameter file appear on sonorad's stderr; its warnings
+/// about formulas computed (Sum Average of a symmetrical GLCM, ...) are not parameter-file
+/// warnings and are left out.
+fn check_warnings(case: &Case, output: &Output) {
+    let path = settings_fixtures()
+        .join("expected")
+        .join(format!("{}.warnings.txt", case.name));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    for warning in text
+        .lines()
+        .filter(|w| w.starts_with("Shape features are only"))
+    {
+        assert!(stderr.contains(warning), "{}: {stderr}", case.name);
+    }
+}
+
+#[test]
+fn parameter_file_settings_give_pyradiomics_values() {
+    let cases = cases();
+    assert!(cases.len() >= 18, "{} cases", cases.len());
+    for case in &cases {
+        let output = extract(case);
+        let error = settings_fixtures()
+            .join("expected")
+            .join(format!("{}.error.txt", case.name));
+        match std::fs::read_to_string(&error) {
+            Ok(reason) => check_refusal(case, &output, reason.trim()),
+            Err(_) => check_features(case, &output),
+        }
+        check_warnings(case, &output);
+    }
+}
