@@ -432,6 +432,12 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     sonorad::io::set_max_pixels(args.max_pixels);
     let options = matrix::BackendOptions { trace: args.trace };
     let backend = matrix::create(args.backend, options, |note| eprintln!("{note}"))?;
+    if backend.device().is_some() && !settings.neighbourhood.is_default() {
+        eprintln!(
+            "backend {}: the device builds PyRadiomics' default neighbourhood only; with these distances, force2D or gldm_a the matrices are built on the CPU threads",
+            backend.name()
+        );
+    }
     if let (Some(image), Some(mask)) = (&args.image, &args.mask) {
         let row = extract::extract_case(image, mask, &settings, backend.as_ref())?;
         let (out, path) = open_output(&args.out)?;

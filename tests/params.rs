@@ -201,13 +201,14 @@ fn unsupported_keys_are_named_with_the_reason() {
             "setting:\n  resampledPixelSpacing: [1, 1, 0]\n",
             "setting.resampledPixelSpacing",
         ),
-        ("setting:\n  force2D: true\n", "setting.force2D"),
         (
-            "setting:\n  force2D: true\n  force2Ddimension: 1\n",
-            "setting.force2D",
+            "imageType:\n  LoG: {force2D: true}\n",
+            "imageType.LoG.force2D",
         ),
-        ("setting:\n  gldm_a: 2\n", "setting.gldm_a"),
-        ("setting:\n  distances: [1, 2]\n", "setting.distances"),
+        (
+            "imageType:\n  Wavelet: {gldm_a: 2}\n",
+            "imageType.Wavelet.gldm_a",
+        ),
         ("setting:\n  preCrop: true\n", "setting.preCrop"),
         (
             "imageType:\n  LoG: {voxelArrayShift: 1000}\n",
@@ -228,13 +229,6 @@ fn unsupported_keys_are_named_with_the_reason() {
         .to_string();
     assert!(
         message.contains("setting.preCrop") && message.contains("default false"),
-        "{message}"
-    );
-    let message = parse("setting:\n  force2D: true\n")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        message.contains("changes every texture feature") && message.contains("remove force2D"),
         "{message}"
     );
     // Defaults and settings without effect are accepted.
@@ -272,6 +266,11 @@ fn invalid_values_are_refused() {
         "setting:\n  voxelArrayShift: 1.5\n",
         "setting:\n  force2Ddimension: 3\n",
         "setting:\n  symmetricalGLCM: 1\n",
+        "setting:\n  distances: [0]\n",
+        "setting:\n  distances: []\n",
+        "setting:\n  distances: [65]\n",
+        "setting:\n  distances: 1\n",
+        "setting:\n  gldm_a: -1\n",
     ];
     for text in cases {
         assert_eq!(problem(text).kind, ProblemKind::InvalidValue, "{text}");
@@ -370,6 +369,20 @@ fn pre_processing_and_formula_settings_are_read() {
         Some(WeightingNorm::Infinity)
     );
     assert_eq!(params.formulas.voxel_array_shift, 300.0);
+    // force2D across axis 2, which a 2D image lacks, fixes no axis
+    assert_eq!(
+        params.neighbourhood,
+        sonorad::matrix::Neighbourhood::default()
+    );
+    let rows = parse("setting:\n  force2D: true\n  distances: [2, 1]\n  gldm_a: 3\n").unwrap();
+    assert_eq!(
+        rows.neighbourhood,
+        sonorad::matrix::Neighbourhood {
+            distances: vec![2, 1],
+            fixed_axis: Some(0),
+            gldm_alpha: 3
+        }
+    );
     assert!(params.warnings.is_empty(), "{:?}", params.warnings);
     // scale and outliers do nothing without normalize, as in PyRadiomics
     let off = parse("setting:\n  normalizeScale: 100\n  removeOutliers: 3\n").unwrap();

@@ -20,7 +20,7 @@ use crate::filters::device::DeviceFilters;
 use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use crate::io::image::read_image_file_rows;
 use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing};
-use crate::matrix::{Backend, Matrices};
+use crate::matrix::{Backend, Matrices, Neighbourhood};
 use crate::params::FeatureClassSelection;
 use crate::preprocess::{shape_region, Preprocessing, RoiLimits};
 use crate::roi::{ring, Region, RingWidth};
@@ -59,6 +59,8 @@ pub struct Settings {
     pub preprocessing: Preprocessing,
     /// Settings of the formulas (symmetrical GLCM, weighting norm, voxel array shift).
     pub formulas: FormulaOptions,
+    /// The neighbours the texture matrices read (distances, force2D's fixed axis, GLDM's α).
+    pub neighbourhood: Neighbourhood,
 }
 
 impl Default for Settings {
@@ -78,6 +80,7 @@ impl Default for Settings {
             mask_folder: None,
             preprocessing: Preprocessing::default(),
             formulas: FormulaOptions::default(),
+            neighbourhood: Neighbourhood::default(),
         }
     }
 }
@@ -183,6 +186,7 @@ impl Settings {
                 return bad(format!("removeOutliers must be a number > 0, got {o}"));
             }
         }
+        self.neighbourhood.check().map_err(Error::Setting)?;
         let roi = self.preprocessing.roi;
         if !(1..=3).contains(&roi.minimum_dimensions) {
             return bad(format!(
@@ -300,7 +304,7 @@ pub fn extract_loaded(
     let clock = CaseClock::start(&case.image.source, settings);
     let regions = prepare_case(case, settings, backend.filters())?;
     let grays: Vec<&GrayLevels> = regions.iter().map(|r| &r.gray).collect();
-    let matrices = backend.build(&grays)?;
+    let matrices = backend.build_with(&grays, &settings.neighbourhood)?;
     row(
         &regions,
         &matrices,
@@ -515,14 +519,8 @@ pub fn prepare_region(
     binning: Binning,
 ) -> Result<PreparedRegion> {
     let source = StoredCrop::of(image, &[region]).map(|crop| (Arc::new(crop), 0));
-    prepare_region_on(
-        image,
-        region,
-        mask_path,
-        binning,
-        source,
-        &RoiLimits::default(),
-    )
+    let checks = (&RoiLimits::default(), &Neighbourhood::default());
+    prepare_region_on(image, region, mask_path, binning, source, checks)
 }
 
 /// [`prepare_region`], with the region's stored values and membership bit in a crop shared by
@@ -533,7 +531,7 @@ fn prepare_region_on(
     mask_path: &Path,
     binning: Binning,
     source: Option<(Arc<StoredCrop>, u32)>,
-    roi: &RoiLimits,
+    (roi, neighbourhood): (&RoiLimits, &Neighbourhood),
 ) -> Result<PreparedRegion> {
     roi.check(region, mask_path)?;
     check_rows(image, region)?;
@@ -550,13 +548,13 @@ fn prepare_region_on(
             GrayLevels::new(&crop, &region.mask, w, h, &edges)
         }
     };
-    let cells = crate::matrix::dense_cells(&gray);
+    let cells = crate::matrix::dense_cells(&gray, neighbourhood);
     if cells > crate::matrix::MAX_MATRIX_CELLS {
         return Err(Error::MatrixSize {
             path: mask_path.to_path_buf(),
             region: region.name.clone(),
             detail: format!(
-                "has {} gray levels; its co-occurrence and run-length matrices would need {cells} counts, above the limit of {}; use a larger bin width or a smaller bin count",
+                "has {} gray levels; its co-occurrence and run-length matrices would need {cells} counts, above the limit of {}; use a larger bin width or a smaller bin count (or fewer distances)",
                 gray.level_count(),
                 crate::matrix::MAX_MATRIX_CELLS
             ),
@@ -708,7 +706,7 @@ pub fn prepare_case(
 ) -> Result<Vec<PreparedRegion>> {
     let clock = CaseClock::start(&case.image.source, settings);
     let images = case_images(case, settings, device, &clock)?;
-    discretize_case(case, &images, &settings.preprocessing.roi, &clock)
+    discretize_case(case, &images, settings, &clock)
 }
 
 /// The images of a case's enabled image types with their binning, as the pipeline filters them,
@@ -728,9 +726,10 @@ pub fn filtered_images<'a, 'c>(
 fn discretize_case(
     case: &LoadedCase,
     images: &[(String, Binning, Cow<'_, Image>)],
-    roi: &RoiLimits,
+    settings: &Settings,
     clock: &CaseClock,
 ) -> Result<Vec<PreparedRegion>> {
+    let checks = (&settings.preprocessing.roi, &settings.neighbourhood);
     let regions: Vec<&Region> = case.regions.iter().collect();
     // the stored values of the case's original image (when it is among the images), shared by
     // its regions
@@ -746,7 +745,8 @@ fn discretize_case(
                 (Some(crop), Cow::Borrowed(_)) => Some((Arc::clone(crop), bit)),
                 _ => None,
             };
-            let mut p = prepare_region_on(image, region, &case.mask_path, *binning, source, roi)?;
+            let mut p =
+                prepare_region_on(image, region, &case.mask_path, *binning, source, checks)?;
             p.image_type.clone_from(name);
             prepared.push(p);
         }
@@ -1075,7 +1075,11 @@ pub fn extract_pipelined(
             || {
                 rayon::join(
                     || built.map(|(r, b)| (r, chunk_rows(b, settings, times))),
-                    || prepared.map(|(r, p)| (r, build_chunk(p, backend, times))),
+                    || {
+                        prepared.map(|(r, p)| {
+                            (r, build_chunk(p, backend, &settings.neighbourhood, times))
+                        })
+                    },
                 )
             },
             || {
@@ -1134,7 +1138,7 @@ fn prepare_timed(
         case_images(&loaded, &settings, device, &clock)
     })?;
     let regions = times.time(Stage::Discretize, || {
-        discretize_case(&loaded, &images, &settings.preprocessing.roi, &clock)
+        discretize_case(&loaded, &images, &settings, &clock)
     })?;
     Ok(PreparedCase {
         image: case.image.clone(),
@@ -1176,7 +1180,8 @@ pub fn extract_chunk(
     times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
     let prepared = prepare_chunk(chunk, settings, backend.filters(), times);
-    chunk_rows(build_chunk(prepared, backend, times), settings, times)
+    let built = build_chunk(prepared, backend, &settings.neighbourhood, times);
+    chunk_rows(built, settings, times)
 }
 
 /// The cases of a chunk read, drawn and discretized, or their errors.
@@ -1242,13 +1247,20 @@ pub struct BuiltChunk {
 
 /// Has the backend build the matrices of all regions of a prepared chunk in one call (it
 /// schedules that work itself).
-pub fn build_chunk(chunk: PreparedChunk, backend: &dyn Backend, times: &StageTimes) -> BuiltChunk {
+pub fn build_chunk(
+    chunk: PreparedChunk,
+    backend: &dyn Backend,
+    neighbourhood: &Neighbourhood,
+    times: &StageTimes,
+) -> BuiltChunk {
     let grays: Vec<&GrayLevels> = chunk
         .cases
         .iter()
         .flat_map(|p| p.iter().flat_map(|c| c.regions.iter().map(|r| &r.gray)))
         .collect();
-    let matrices = times.time(Stage::Matrices, || backend.build(&grays));
+    let matrices = times.time(Stage::Matrices, || {
+        backend.build_with(&grays, neighbourhood)
+    });
     BuiltChunk {
         cases: chunk.cases,
         matrices,

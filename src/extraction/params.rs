@@ -22,14 +22,13 @@
 //! **What is accepted.** Every key is checked against PyRadiomics 3.0.1's schema (its types and
 //! ranges); a file with any unknown key, or with a key sonorad cannot honour, is refused as a
 //! whole, with one [`Problem`] per key naming it (`setting.binwidth: unknown setting`).
-//! Settings fall in four groups:
+//! Settings fall in three groups:
 //!
 //! | Group | Settings |
 //! |---|---|
-//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize`, `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::preprocess`], [`crate::features::FormulaOptions`]) |
-//! | accepted, no effect on a 2D image | `force2D: false`, or `true` with `force2Ddimension: 2` (PyRadiomics' `force2D` across axis 0 or 1 does change a 2D image's texture features, and is refused) |
-//! | accepted, no effect here | `additionalInfo`, `geometryTolerance`, `correctMask`, `padDistance`, `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits, `force2D`), which PyRadiomics reads only under `setting` (a warning says so) |
-//! | only at PyRadiomics' default | `resampledPixelSpacing: null`, `preCrop: false`, `distances: [1]`, `gldm_a: 0`, `label_channel: 0` |
+//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize` ([`crate::preprocess`]), `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::features::FormulaOptions`]), `distances`, `gldm_a`, `force2D` with `force2Ddimension` ([`crate::matrix::Neighbourhood`]; on a 2D image `force2D` across axis 0 or 1 keeps the steps along the other axis, across axis 2 it changes nothing) |
+//! | accepted, no effect here | `additionalInfo`, `geometryTolerance`, `correctMask`, `padDistance`, `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits), which PyRadiomics reads only under `setting` (a warning says so) |
+//! | only at PyRadiomics' default | `resampledPixelSpacing: null`, `preCrop: false`, `label_channel: 0` |
 //!
 //! PyRadiomics' warnings about a file are kept in [`Params::warnings`]: the 3D `shape` class on a
 //! 2D image is skipped with PyRadiomics' own words, and the run goes on.
@@ -48,6 +47,7 @@ use crate::extract::{EnabledImageType, Settings};
 use crate::features;
 use crate::features::{FormulaOptions, WeightingNorm};
 use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
+use crate::matrix::{Neighbourhood, MAX_DISTANCE};
 use crate::preprocess::{Normalization, Preprocessing, ResegmentMode, Resegmentation, RoiLimits};
 
 /// A parsed, checked parameter file.
@@ -67,6 +67,8 @@ pub struct Params {
     pub preprocessing: Preprocessing,
     /// Formula settings of the `setting` section (symmetrical GLCM, weighting, shift).
     pub formulas: FormulaOptions,
+    /// The matrices' neighbourhood of the `setting` section (distances, force2D, gldm_a).
+    pub neighbourhood: Neighbourhood,
     /// What PyRadiomics would warn about the file and sonorad does the same way (the 3D
     /// `shape` class skipped on 2D images, settings without effect where they stand), for the
     /// shells to show once.
@@ -95,6 +97,7 @@ impl Params {
             label: self.label,
             preprocessing: self.preprocessing,
             formulas: self.formulas,
+            neighbourhood: self.neighbourhood,
             ..settings
         }
     }
@@ -403,8 +406,6 @@ enum DefaultValue {
     Int(i64),
     /// `null` (not set).
     Null,
-    /// A list of integers.
-    IntList(&'static [i64]),
 }
 
 impl std::fmt::Display for DefaultValue {
@@ -413,7 +414,6 @@ impl std::fmt::Display for DefaultValue {
             DefaultValue::Bool(b) => write!(f, "{b}"),
             DefaultValue::Int(i) => write!(f, "{i}"),
             DefaultValue::Null => write!(f, "null (not set)"),
-            DefaultValue::IntList(l) => write!(f, "{l:?}"),
         }
     }
 }
@@ -441,6 +441,8 @@ const SETTINGS: &[(&str, Rule)] = &[
     ("voxelArrayShift", Rule::Used),
     ("force2D", Rule::Used),
     ("force2Ddimension", Rule::Used),
+    ("distances", Rule::Used),
+    ("gldm_a", Rule::Used),
     ("additionalInfo", Rule::NoEffect(Kind::Bool)),
     ("geometryTolerance", Rule::NoEffect(Kind::Float)),
     ("correctMask", Rule::NoEffect(Kind::Bool)),
@@ -457,8 +459,6 @@ const SETTINGS: &[(&str, Rule)] = &[
         Rule::DefaultOnly(DefaultValue::Null),
     ),
     ("preCrop", Rule::DefaultOnly(DefaultValue::Bool(false))),
-    ("distances", Rule::DefaultOnly(DefaultValue::IntList(&[1]))),
-    ("gldm_a", Rule::DefaultOnly(DefaultValue::Int(0))),
     ("label_channel", Rule::DefaultOnly(DefaultValue::Int(0))),
 ];
 
@@ -473,8 +473,6 @@ const LOAD_SETTINGS: &[&str] = &[
     "resegmentShape",
     "minimumROIDimensions",
     "minimumROISize",
-    "force2D",
-    "force2Ddimension",
 ];
 
 /// Settings PyRadiomics lets each image type change for its own features, which sonorad takes
@@ -484,6 +482,10 @@ const GENERAL_ONLY: &[&str] = &[
     "symmetricalGLCM",
     "weightingNorm",
     "voxelArrayShift",
+    "distances",
+    "gldm_a",
+    "force2D",
+    "force2Ddimension",
 ];
 
 /// Image types of PyRadiomics that sonorad does not compute.
@@ -541,6 +543,10 @@ struct GeneralValues {
     force_2d: Option<bool>,
     /// `force2Ddimension`.
     force_2d_dimension: Option<i64>,
+    /// `distances`.
+    distances: Option<Vec<u32>>,
+    /// `gldm_a`.
+    gldm_a: Option<u32>,
 }
 
 impl GeneralValues {
@@ -566,6 +572,20 @@ impl GeneralValues {
                 minimum_dimensions: self.minimum_roi_dimensions.unwrap_or(2),
                 minimum_size: self.minimum_roi_size,
             },
+        }
+    }
+
+    /// The neighbourhood these values ask for: PyRadiomics' `force2D` fixes array axis
+    /// `force2Ddimension` (0 or 1 on a 2D image; 2, which a 2D image lacks, fixes none).
+    fn neighbourhood(&self) -> Neighbourhood {
+        let fixed_axis = match (self.force_2d, self.force_2d_dimension.unwrap_or(0)) {
+            (Some(true), d @ 0..=1) => Some(d as usize),
+            _ => None,
+        };
+        Neighbourhood {
+            distances: self.distances.clone().unwrap_or_else(|| vec![1]),
+            fixed_axis,
+            gldm_alpha: self.gldm_a.unwrap_or(0),
         }
     }
 
@@ -652,9 +672,6 @@ impl Checker {
     fn params(&mut self, root: &Mapping) -> Params {
         let mut general = Values::default();
         let mut image_types = Vec::new();
-        let check_force_2d = |checker: &mut Checker, general: &Values| {
-            checker.force_2d(general.general.force_2d, general.general.force_2d_dimension)
-        };
         // None: the section is absent or empty, which enables every class
         let mut feature_classes = None;
         let mut voxel = VoxelSetting::default();
@@ -664,7 +681,6 @@ impl Checker {
                 general = self.settings(map, "setting", true);
             }
         }
-        check_force_2d(self, &general);
         for (key, value) in self.entries(root, "(top level)") {
             match key.as_str() {
                 "setting" => {}
@@ -723,6 +739,7 @@ impl Checker {
             voxel,
             preprocessing: general.general.preprocessing(),
             formulas: general.general.formulas(),
+            neighbourhood: general.general.neighbourhood(),
             warnings: std::mem::take(&mut self.warnings),
         }
     }
@@ -909,6 +926,11 @@ impl Checker {
                 None => self.invalid(key, "an integer", value),
             },
             "force2D" => self.boolean(key, value, &mut values.force_2d),
+            "distances" => self.distances(values, value, key),
+            "gldm_a" => match value.as_i64().and_then(|a| u32::try_from(a).ok()) {
+                Some(a) => values.gldm_a = Some(a),
+                None => self.invalid(key, "an integer >= 0", value),
+            },
             // force2Ddimension, the last one
             _ => match value.as_i64().filter(|d| (0..=2).contains(d)) {
                 Some(d) => values.force_2d_dimension = Some(d),
@@ -917,28 +939,31 @@ impl Checker {
         }
     }
 
-    /// Refuses `force2D: true` where it changes a 2D image's features: PyRadiomics then keeps
-    /// only the directions with no step along array axis `force2Ddimension`, so on a 2D image
-    /// (axes 0 and 1) one GLCM angle of four and two neighbours of eight remain; axis 2, which a
-    /// 2D image lacks, changes nothing (measured against PyRadiomics 3.0.1).
-    fn force_2d(&mut self, force: Option<bool>, dimension: Option<i64>) {
-        let dimension = dimension.unwrap_or(0);
-        if force == Some(true) && dimension != 2 {
-            self.problem(
-                "setting.force2D",
-                ProblemKind::Unsupported,
-                format!(
-                    "true with force2Ddimension {dimension} makes PyRadiomics keep only the texture directions along one axis of a 2D image (one GLCM angle of four), which changes every texture feature; sonorad does not reproduce that yet. A 2D image needs no forcing: remove force2D (or set force2Ddimension: 2, which changes nothing on a 2D image)"
-                ),
-            );
-        }
-    }
-
     /// Reads a boolean setting into `slot`.
     fn boolean(&mut self, key: &str, value: &Value, slot: &mut Option<bool>) {
         match value.as_bool() {
             Some(b) => *slot = Some(b),
             None => self.invalid(key, "true or false", value),
+        }
+    }
+
+    /// Reads `distances`: a list of integers from 1 to [`MAX_DISTANCE`].
+    fn distances(&mut self, values: &mut GeneralValues, value: &Value, key: &str) {
+        let list: Option<Vec<u32>> = value.as_sequence().and_then(|items| {
+            items
+                .iter()
+                .map(|v| v.as_i64().and_then(|d| u32::try_from(d).ok()))
+                .collect()
+        });
+        match list {
+            Some(d) if !d.is_empty() && d.iter().all(|&x| (1..=MAX_DISTANCE).contains(&x)) => {
+                values.distances = Some(d)
+            }
+            _ => self.invalid(
+                key,
+                &format!("a list of integers from 1 to {MAX_DISTANCE}"),
+                value,
+            ),
         }
     }
 
@@ -1131,10 +1156,6 @@ impl DefaultValue {
             DefaultValue::Bool(b) => value.as_bool() == Some(b),
             DefaultValue::Int(i) => value.as_i64() == Some(i),
             DefaultValue::Null => value.is_null(),
-            DefaultValue::IntList(list) => value.as_sequence().is_some_and(|items| {
-                items.len() == list.len()
-                    && items.iter().zip(list).all(|(v, &i)| v.as_i64() == Some(i))
-            }),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Gray Level Co-occurrence Matrix (GLCM) features, 24 of them.
 //!
 //! The GLCM of angle `a` counts pairs of region pixels `(x, x + a)` with gray levels `(i, j)`, for
-//! the four in-plane angles at distance 1 (see [`crate::matrix::GLCM_ANGLES`]). Backends store the
+//! the four in-plane angles at distance 1 (see [`crate::matrix::GLCM_ANGLES`]) or the angles of
+//! another [`crate::matrix::Neighbourhood`]. Backends store the
 //! asymmetric counts `C_a(i, j)`; here the matrix is made symmetric, `P_a = C_a + C_aᵀ`, and
 //! normalised per angle, `p_a = P_a / Σ P_a`. Features are computed per angle and averaged with
 //! `nanmean`; angles without any pair are dropped (PyRadiomics deletes empty angles).
@@ -25,16 +26,24 @@ use crate::matrix::GLCM_ANGLES;
 pub struct GlcmMatrix {
     /// Number of gray levels present (matrix side).
     pub levels: usize,
-    /// `4 * levels * levels` counts.
+    /// The angles `(dy, dx)`, in the order of the counts ([`GLCM_ANGLES`] by default).
+    pub angles: Vec<(isize, isize)>,
+    /// `angles.len() * levels * levels` counts.
     pub counts: Vec<u32>,
 }
 
 impl GlcmMatrix {
-    /// An all-zero matrix for `levels` gray levels.
+    /// An all-zero matrix for `levels` gray levels and the four default angles.
     pub fn zeros(levels: usize) -> Self {
+        GlcmMatrix::zeros_with(levels, GLCM_ANGLES.to_vec())
+    }
+
+    /// An all-zero matrix for `levels` gray levels and `angles`.
+    pub fn zeros_with(levels: usize, angles: Vec<(isize, isize)>) -> Self {
         GlcmMatrix {
             levels,
-            counts: vec![0; 4 * levels * levels],
+            counts: vec![0; angles.len() * levels * levels],
+            angles,
         }
     }
 }
@@ -126,7 +135,7 @@ fn angle_matrices(
         None => unnormalised,
         Some(norm) => {
             let mut sum = vec![0.0; l * l];
-            for (p, &angle) in unnormalised.iter().zip(&GLCM_ANGLES) {
+            for (p, &angle) in unnormalised.iter().zip(&matrix.angles) {
                 let w = norm.glcm_weight(angle, spacing);
                 for (s, v) in sum.iter_mut().zip(p) {
                     *s += v * w;

@@ -1,32 +1,42 @@
 //! Gray Level Dependence Matrix (GLDM) features, 14 of them.
 //!
 //! `P(i, j)` counts region pixels of gray level `i` with `j - 1` dependent neighbours: neighbours
-//! among the 8 in-plane ones that lie in the region and whose gray level differs by at most
-//! `α = 0` (PyRadiomics' default). `N_z = Σ P` is the number of region pixels. The formulas are
+//! among the 8 in-plane ones (or those of another [`crate::matrix::Neighbourhood`]) that lie in
+//! the region and whose gray level differs by at most `α` (PyRadiomics' `gldm_a`, default 0). `N_z = Σ P` is the number of region pixels. The formulas are
 //! those of `emphasis.rs` with size = dependence size `j`.
 
 use super::emphasis::emphasis;
 use super::{named, Feature};
 
-/// Largest dependence index + 1: a pixel has at most 8 dependent neighbours in 2D.
+/// Largest dependence index + 1 with the default neighbourhood: a pixel has at most 8
+/// dependent neighbours in 2D.
 pub const DEPENDENCE_SIZES: usize = 9;
 
 /// Dependence counts of a region: `counts[i][d]` for gray-level rank `i` and `d` dependent
-/// neighbours (`d = 0..=8`).
+/// neighbours (`d = 0..sizes`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GldmMatrix {
     /// Number of gray levels present.
     pub levels: usize,
-    /// `levels * 9` counts.
+    /// Dependence counts per level: the number of neighbours + 1 ([`DEPENDENCE_SIZES`] by
+    /// default).
+    pub sizes: usize,
+    /// `levels * sizes` counts.
     pub counts: Vec<u32>,
 }
 
 impl GldmMatrix {
-    /// An all-zero matrix.
+    /// An all-zero matrix for the default 8 neighbours.
     pub fn zeros(levels: usize) -> Self {
+        GldmMatrix::zeros_with(levels, DEPENDENCE_SIZES)
+    }
+
+    /// An all-zero matrix for `sizes - 1` neighbours.
+    pub fn zeros_with(levels: usize, sizes: usize) -> Self {
         GldmMatrix {
             levels,
-            counts: vec![0; levels * DEPENDENCE_SIZES],
+            sizes,
+            counts: vec![0; levels * sizes],
         }
     }
 }
@@ -53,9 +63,9 @@ pub const NAMES: [&str; 14] = [
 pub fn features(matrix: &GldmMatrix, gray: &[u32]) -> Vec<Feature> {
     let gray: Vec<f64> = gray.iter().map(|&v| f64::from(v)).collect();
     let mut pg = vec![0.0; matrix.levels];
-    let mut pd = [0.0; DEPENDENCE_SIZES];
+    let mut pd = vec![0.0; matrix.sizes];
     let mut entries = Vec::new();
-    for (i, row) in matrix.counts.chunks_exact(DEPENDENCE_SIZES).enumerate() {
+    for (i, row) in matrix.counts.chunks_exact(matrix.sizes).enumerate() {
         for (d, &c) in row.iter().enumerate() {
             if c != 0 {
                 pg[i] += f64::from(c);

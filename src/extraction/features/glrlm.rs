@@ -22,17 +22,26 @@ pub struct GlrlmMatrix {
     pub levels: usize,
     /// Longest run length the matrix can hold.
     pub max_run: usize,
-    /// `4 * levels * max_run` counts.
+    /// The angles `(dy, dx)`, in the order of the counts ([`GLCM_ANGLES`] by default; a
+    /// subset of them with a fixed axis).
+    pub angles: Vec<(isize, isize)>,
+    /// `angles.len() * levels * max_run` counts.
     pub counts: Vec<u32>,
 }
 
 impl GlrlmMatrix {
-    /// An all-zero matrix.
+    /// An all-zero matrix with the four default angles.
     pub fn zeros(levels: usize, max_run: usize) -> Self {
+        GlrlmMatrix::zeros_with(levels, max_run, GLCM_ANGLES.to_vec())
+    }
+
+    /// An all-zero matrix with `angles`.
+    pub fn zeros_with(levels: usize, max_run: usize, angles: Vec<(isize, isize)>) -> Self {
         GlrlmMatrix {
             levels,
             max_run,
-            counts: vec![0; 4 * levels * max_run],
+            counts: vec![0; angles.len() * levels * max_run],
+            angles,
         }
     }
 }
@@ -76,7 +85,7 @@ pub fn features(
             .collect(),
         Some(norm) => {
             let mut sum = vec![0.0; l * r];
-            for (counts, &angle) in angles.zip(&GLCM_ANGLES) {
+            for (counts, &angle) in angles.zip(&matrix.angles) {
                 let w = norm.glrlm_weight(angle, spacing);
                 for (s, &c) in sum.iter_mut().zip(counts) {
                     *s += f64::from(c) * w;

@@ -14,7 +14,7 @@
 
 use super::{named, Feature};
 
-/// Largest number of region neighbours of a pixel in 2D.
+/// Largest number of region neighbours of a pixel in 2D with the default neighbourhood.
 pub const MAX_NEIGHBOURS: usize = 8;
 
 /// NGTDM of a region, indexed by gray-level rank.
@@ -22,26 +22,35 @@ pub const MAX_NEIGHBOURS: usize = 8;
 pub struct NgtdmMatrix {
     /// Number of gray levels present.
     pub levels: usize,
+    /// The most region neighbours a pixel can have ([`MAX_NEIGHBOURS`] by default).
+    pub max_neighbours: usize,
     /// `n_i`: pixels of each level.
     pub counts: Vec<u32>,
-    /// `T_i(c)`: `levels * 8` integer sums of `|g c - S|`, at index `i * 8 + c - 1`.
+    /// `T_i(c)`: `levels * max_neighbours` integer sums of `|g c - S|`, at index
+    /// `i * max_neighbours + c - 1`.
     pub difference_sums: Vec<u64>,
 }
 
 impl NgtdmMatrix {
-    /// An all-zero matrix.
+    /// An all-zero matrix for the default 8 neighbours.
     pub fn zeros(levels: usize) -> Self {
+        NgtdmMatrix::zeros_with(levels, MAX_NEIGHBOURS)
+    }
+
+    /// An all-zero matrix for up to `max_neighbours` neighbours.
+    pub fn zeros_with(levels: usize, max_neighbours: usize) -> Self {
         NgtdmMatrix {
             levels,
+            max_neighbours,
             counts: vec![0; levels],
-            difference_sums: vec![0; levels * MAX_NEIGHBOURS],
+            difference_sums: vec![0; levels * max_neighbours],
         }
     }
 
     /// `s_i = Σ_c T_i(c) / c` for each level.
     pub fn s(&self) -> Vec<f64> {
         self.difference_sums
-            .chunks_exact(MAX_NEIGHBOURS)
+            .chunks_exact(self.max_neighbours)
             .map(|t| {
                 t.iter()
                     .enumerate()

@@ -82,11 +82,12 @@ impl KernelSettings {
 
 /// `settings` for texture maps: shape features, which have no maps, left out of its feature
 /// selection (a parameter file's `featureClass` may name them); an error when nothing is left, or
-/// when the formula settings are not PyRadiomics' defaults (the map shaders compute those).
+/// when the formula or neighbourhood settings are not PyRadiomics' defaults (the map shaders
+/// compute those only).
 pub fn settings_for_maps(mut settings: Settings) -> Result<Settings> {
-    if settings.formulas != FormulaOptions::default() {
+    if settings.formulas != FormulaOptions::default() || !settings.neighbourhood.is_default() {
         return Err(Error::Setting(
-            "texture maps use PyRadiomics' default formulas: symmetricalGLCM, weightingNorm and voxelArrayShift cannot be changed for maps (remove them from the parameter file)".into(),
+            "texture maps use PyRadiomics' default formulas and neighbourhood: symmetricalGLCM, weightingNorm, voxelArrayShift, distances, gldm_a and force2D cannot be changed for maps yet (remove them from the parameter file)".into(),
         ));
     }
     if let Some(classes) = settings.feature_classes.as_mut() {

@@ -5,14 +5,14 @@
 
 use rayon::prelude::*;
 
-use super::{Backend, Matrices, GLCM_ANGLES, NEIGHBOURS};
+use super::{Backend, Matrices, Neighbourhood};
 use crate::discretize::GrayLevels;
 use crate::error::Result;
 use crate::features::glcm::GlcmMatrix;
-use crate::features::gldm::{GldmMatrix, DEPENDENCE_SIZES};
+use crate::features::gldm::GldmMatrix;
 use crate::features::glrlm::GlrlmMatrix;
 use crate::features::glszm::GlszmMatrix;
-use crate::features::ngtdm::{NgtdmMatrix, MAX_NEIGHBOURS};
+use crate::features::ngtdm::NgtdmMatrix;
 
 /// The CPU backend (rayon across regions).
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,15 +32,20 @@ impl Backend for CpuBackend {
     }
 }
 
-/// All matrices of one region.
+/// All matrices of one region, with PyRadiomics' default neighbourhood.
 pub fn build_all(g: &GrayLevels) -> Matrices {
-    let padded = Padded::new(g);
-    let (glcm, gldm, ngtdm) = neighbourhoods(&padded, g);
+    build_with(g, &Neighbourhood::default())
+}
+
+/// All matrices of one region, with `neighbourhood`'s distances, fixed axis and GLDM α.
+pub fn build_with(g: &GrayLevels, neighbourhood: &Neighbourhood) -> Matrices {
+    let padded = Padded::new(g, neighbourhood.reach());
+    let (glcm, gldm, ngtdm) = neighbourhoods(&padded, g, neighbourhood);
     Matrices {
         histogram: histogram(&padded, g.level_count()),
         glcm,
-        glrlm: glrlm(&padded, g),
-        glszm: glszm(&padded, g.level_count()),
+        glrlm: glrlm(&padded, g, &neighbourhood.glrlm_angles()),
+        glszm: glszm(&padded, g.level_count(), &neighbourhood.zone_neighbours()),
         gldm,
         ngtdm,
     }
@@ -60,9 +65,10 @@ pub struct Wanted {
 /// The matrices of one region that `wanted` names (the others empty, for zero gray levels):
 /// texture maps build only what the mapped features read.
 pub fn build_wanted(g: &GrayLevels, wanted: Wanted) -> Matrices {
-    let padded = Padded::new(g);
+    let default = Neighbourhood::default();
+    let padded = Padded::new(g, 1);
     let (glcm, gldm, ngtdm) = if wanted.neighbourhoods {
-        neighbourhoods(&padded, g)
+        neighbourhoods(&padded, g, &default)
     } else {
         (
             GlcmMatrix::zeros(0),
@@ -74,12 +80,12 @@ pub fn build_wanted(g: &GrayLevels, wanted: Wanted) -> Matrices {
         histogram: histogram(&padded, g.level_count()),
         glcm,
         glrlm: if wanted.glrlm {
-            glrlm(&padded, g)
+            glrlm(&padded, g, &default.glrlm_angles())
         } else {
             GlrlmMatrix::zeros(0, 0)
         },
         glszm: if wanted.glszm {
-            glszm(&padded, g.level_count())
+            glszm(&padded, g.level_count(), &default.zone_neighbours())
         } else {
             GlszmMatrix::default()
         },
@@ -88,21 +94,23 @@ pub fn build_wanted(g: &GrayLevels, wanted: Wanted) -> Matrices {
     }
 }
 
-/// Ranks of a bounding box surrounded by one pixel of 0 (outside), so that every neighbour of a
-/// region pixel is a valid index.
+/// Ranks of a bounding box surrounded by `pad` pixels of 0 (outside), so that every neighbour
+/// of a region pixel within `pad` steps is a valid index.
 struct Padded {
     /// Padded width.
     width: usize,
-    /// `(width) * (height + 2)` ranks.
+    /// Pixels of padding on each side.
+    pad: usize,
+    /// `width * (height + 2 pad)` ranks.
     ranks: Vec<u32>,
 }
 
 impl Padded {
-    fn new(g: &GrayLevels) -> Padded {
-        let width = g.width + 2;
-        let mut ranks = vec![0u32; width * (g.height + 2)];
-        g.write_ranks(&mut ranks, width, width + 1);
-        Padded { width, ranks }
+    fn new(g: &GrayLevels, pad: usize) -> Padded {
+        let width = g.width + 2 * pad;
+        let mut ranks = vec![0u32; width * (g.height + 2 * pad)];
+        g.write_ranks(&mut ranks, width, pad * width + pad);
+        Padded { width, pad, ranks }
     }
 
     /// Index offset of a `(dy, dx)` step.
@@ -133,12 +141,12 @@ fn histogram(padded: &Padded, levels: usize) -> Vec<u32> {
 /// level along a line: a run starts at a region pixel whose predecessor along the angle has
 /// another rank (the padding is rank 0), and is followed until the rank changes. An angle along
 /// which no line crosses two region pixels is left empty.
-fn glrlm(padded: &Padded, g: &GrayLevels) -> GlrlmMatrix {
+fn glrlm(padded: &Padded, g: &GrayLevels, angles: &[(isize, isize)]) -> GlrlmMatrix {
     let l = g.level_count();
     let max_run = g.width.max(g.height);
-    let mut m = GlrlmMatrix::zeros(l, max_run);
+    let mut m = GlrlmMatrix::zeros_with(l, max_run, angles.to_vec());
     let ranks = &padded.ranks;
-    for (a, &angle_step) in GLCM_ANGLES.iter().enumerate() {
+    for (a, &angle_step) in angles.iter().enumerate() {
         let angle = &mut m.counts[a * l * max_run..(a + 1) * l * max_run];
         let step = padded.offset(angle_step);
         let mut longest = 0;
@@ -176,9 +184,9 @@ fn line_with_two_pixels(padded: &Padded, g: &GrayLevels, (dy, dx): (isize, isize
         }
     };
     let mut pixels = vec![0u32; (w + h + 1) as usize];
-    let pw = padded.width as isize;
+    let (pw, pad) = (padded.width as isize, padded.pad as isize);
     for (p, _) in padded.region_pixels() {
-        let (x, y) = (p as isize % pw - 1, p as isize / pw - 1);
+        let (x, y) = (p as isize % pw - pad, p as isize / pw - pad);
         let count = &mut pixels[line(x, y)];
         *count += 1;
         if *count > 1 {
@@ -188,9 +196,10 @@ fn line_with_two_pixels(padded: &Padded, g: &GrayLevels, (dy, dx): (isize, isize
     false
 }
 
-/// Zones: 8-connected groups of region pixels with the same level, counted by level and size.
-fn glszm(padded: &Padded, l: usize) -> GlszmMatrix {
-    let offsets = NEIGHBOURS.map(|n| padded.offset(n));
+/// Zones: groups of region pixels with the same level connected through `neighbours` (the 8
+/// neighbours by default), counted by level and size.
+fn glszm(padded: &Padded, l: usize, neighbours: &[(isize, isize)]) -> GlszmMatrix {
+    let offsets: Vec<isize> = neighbours.iter().map(|&n| padded.offset(n)).collect();
     // Unvisited region pixels keep their rank; visited ones become 0.
     let mut open = padded.ranks.clone();
     let mut stack: Vec<usize> = Vec::new();
@@ -226,39 +235,54 @@ fn glszm(padded: &Padded, l: usize) -> GlszmMatrix {
     GlszmMatrix { levels: l, entries }
 }
 
-/// GLCM, GLDM and NGTDM from one pass over the 8-neighbourhoods.
+/// GLCM, GLDM and NGTDM from one pass over each region pixel's neighbours (the 8 at distance
+/// 1 by default, see [`Neighbourhood::neighbours`]).
 ///
-/// GLCM: asymmetric co-occurrence counts `C_a(i, j)` of pairs `(p, p + a)` for the four angles
-/// (the neighbours that are GLCM angles). GLDM: for each region pixel, how many of its 8 neighbours are region pixels of the same level
-/// (α = 0). NGTDM: per level, the pixel count and the integer sums `|g c − S|` split by the
-/// number `c` of region neighbours (`S` their summed gray level).
-fn neighbourhoods(padded: &Padded, g: &GrayLevels) -> (GlcmMatrix, GldmMatrix, NgtdmMatrix) {
+/// GLCM: asymmetric co-occurrence counts `C_a(i, j)` of pairs `(p, p + a)` for the GLCM angles
+/// (which are among the neighbours). GLDM: for each region pixel, how many of its neighbours are
+/// region pixels whose gray level differs by at most α. NGTDM: per level, the pixel count and
+/// the integer sums `|g c − S|` split by the number `c` of region neighbours (`S` their summed
+/// gray level).
+fn neighbourhoods(
+    padded: &Padded,
+    g: &GrayLevels,
+    neighbourhood: &Neighbourhood,
+) -> (GlcmMatrix, GldmMatrix, NgtdmMatrix) {
     let l = g.level_count();
-    let mut glcm = GlcmMatrix::zeros(l);
-    let (mut gldm, mut ngtdm) = (GldmMatrix::zeros(l), NgtdmMatrix::zeros(l));
-    let offsets = NEIGHBOURS.map(|n| padded.offset(n));
+    let neighbours = neighbourhood.neighbours();
+    let glcm_angles = neighbourhood.glcm_angles();
+    let n = neighbours.len();
+    let alpha = neighbourhood.gldm_alpha;
+    let offsets: Vec<isize> = neighbours.iter().map(|&s| padded.offset(s)).collect();
     // the GLCM angle each neighbour stands for, if any
-    let angles = NEIGHBOURS.map(|n| GLCM_ANGLES.iter().position(|&a| a == n));
+    let angles: Vec<Option<usize>> = neighbours
+        .iter()
+        .map(|s| glcm_angles.iter().position(|a| a == s))
+        .collect();
+    let mut glcm = GlcmMatrix::zeros_with(l, glcm_angles);
+    let mut gldm = GldmMatrix::zeros_with(l, n + 1);
+    let mut ngtdm = NgtdmMatrix::zeros_with(l, n);
     for (p, r) in padded.region_pixels() {
         let i = r as usize - 1;
+        let level = g.levels[i];
         let (mut dependent, mut count, mut sum) = (0usize, 0u64, 0u64);
         for (&off, &angle) in offsets.iter().zip(&angles) {
-            let n = padded.ranks[(p as isize + off) as usize];
-            if n > 0 {
-                dependent += usize::from(n == r);
+            let q = padded.ranks[(p as isize + off) as usize];
+            if q > 0 {
+                let neighbour = g.levels[q as usize - 1];
+                dependent += usize::from(neighbour.abs_diff(level) <= alpha);
                 count += 1;
-                sum += u64::from(g.levels[n as usize - 1]);
+                sum += u64::from(neighbour);
                 if let Some(a) = angle {
-                    glcm.counts[(a * l + i) * l + n as usize - 1] += 1;
+                    glcm.counts[(a * l + i) * l + q as usize - 1] += 1;
                 }
             }
         }
-        gldm.counts[i * DEPENDENCE_SIZES + dependent] += 1;
+        gldm.counts[i * (n + 1) + dependent] += 1;
         ngtdm.counts[i] += 1;
         if count > 0 {
-            let level = u64::from(g.levels[i]);
-            ngtdm.difference_sums[i * MAX_NEIGHBOURS + count as usize - 1] +=
-                (level * count).abs_diff(sum);
+            ngtdm.difference_sums[i * n + count as usize - 1] +=
+                (u64::from(level) * count).abs_diff(sum);
         }
     }
     (glcm, gldm, ngtdm)

@@ -18,8 +18,9 @@ use crate::features::glszm::GlszmMatrix;
 use crate::features::ngtdm::NgtdmMatrix;
 use crate::filters::device::DeviceFilters;
 
-/// The four in-plane angles at distance 1, as `(dy, dx)` offsets, in PyRadiomics' order.
-/// GLCM pairs `(p, p + angle)`; GLRLM runs along each angle.
+/// The four in-plane angles at distance 1, as `(dy, dx)` offsets, in PyRadiomics' order (what
+/// [`Neighbourhood::glcm_angles`] gives by default). GLCM pairs `(p, p + angle)`; GLRLM runs
+/// along each angle.
 pub const GLCM_ANGLES: [(isize, isize); 4] = [(1, 1), (1, 0), (1, -1), (0, 1)];
 
 /// The 8 in-plane neighbours used by GLSZM, GLDM and NGTDM.
@@ -35,17 +36,182 @@ pub const NEIGHBOURS: [(isize, isize); 8] = [
 ];
 
 /// Most cells (`u32` counts) the dense matrices of one region may have together: the GLCM's
-/// `4 L²` and the GLRLM's `4 L R`, with `L` the gray levels present and `R` the longer side of
-/// the region's bounding box. 2^26 cells are 256 MiB of counts; 1024 gray levels fit with room
-/// for runs of over 15 000 pixels.
+/// `A L²` and the GLRLM's `4 L R`, with `A` the GLCM's angles (4 by default), `L` the gray
+/// levels present and `R` the longer side of the region's bounding box. 2^26 cells are 256 MiB
+/// of counts; with the default angles 1024 gray levels fit with room for runs of over 15 000
+/// pixels.
 pub const MAX_MATRIX_CELLS: u64 = 1 << 26;
 
-/// Cells of the dense matrices (GLCM and GLRLM) of a region, compared with
-/// [`MAX_MATRIX_CELLS`].
-pub fn dense_cells(g: &GrayLevels) -> u64 {
+/// Cells of the dense matrices (GLCM and GLRLM) of a region built with `neighbourhood`,
+/// compared with [`MAX_MATRIX_CELLS`].
+pub fn dense_cells(g: &GrayLevels, neighbourhood: &Neighbourhood) -> u64 {
     let l = g.level_count() as u64;
     let max_run = g.width.max(g.height) as u64;
-    4 * l * l + 4 * l * max_run
+    let glcm_angles = neighbourhood.glcm_angles().len() as u64;
+    let glrlm_angles = neighbourhood.glrlm_angles().len() as u64;
+    glcm_angles * l * l + glrlm_angles * l * max_run
+}
+
+/// The largest distance [`Neighbourhood::distances`] may hold: a step longer than a region's
+/// bounding box finds no neighbour, and 64 already means 512 neighbours per pixel.
+pub const MAX_DISTANCE: u32 = 64;
+
+/// Which neighbours the texture matrices read, PyRadiomics' `distances`, `force2D` with
+/// `force2Ddimension`, and `gldm_a`; the default is PyRadiomics' (distance 1 in every
+/// direction, α = 0).
+///
+/// As in PyRadiomics' `cmatrices.c`, the GLCM pairs pixels at each step `(dy, dx)` whose
+/// Chebyshev length `max(|dy|, |dx|)` is one of the distances, one of each pair of opposite
+/// steps; GLDM and NGTDM read the neighbours at those steps in both directions; GLRLM and GLSZM
+/// always use distance 1. A fixed axis (`force2D`) keeps only the steps that do not move along
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Neighbourhood {
+    /// The distances, each 1 to [`MAX_DISTANCE`], in any order (PyRadiomics' `distances`).
+    pub distances: Vec<u32>,
+    /// The array axis no step moves along (0: between rows, 1: between columns), PyRadiomics'
+    /// `force2Ddimension` when `force2D` is set; `None`: every direction.
+    pub fixed_axis: Option<usize>,
+    /// GLDM's α: a neighbour depends on a pixel when their gray levels differ by at most α.
+    pub gldm_alpha: u32,
+}
+
+impl Default for Neighbourhood {
+    fn default() -> Neighbourhood {
+        Neighbourhood {
+            distances: vec![1],
+            fixed_axis: None,
+            gldm_alpha: 0,
+        }
+    }
+}
+
+impl Neighbourhood {
+    /// Whether this is PyRadiomics' default, the one the GPU shaders build.
+    pub fn is_default(&self) -> bool {
+        *self == Neighbourhood::default()
+    }
+
+    /// The GLCM's angles: one step of each opposite pair at every distance, in PyRadiomics'
+    /// order (`[(1, 1), (1, 0), (1, -1), (0, 1)]` for distance 1).
+    pub fn glcm_angles(&self) -> Vec<(isize, isize)> {
+        steps(&self.distances, self.fixed_axis, false)
+    }
+
+    /// The GLRLM's angles: distance 1, one direction.
+    pub fn glrlm_angles(&self) -> Vec<(isize, isize)> {
+        steps(&[1], self.fixed_axis, false)
+    }
+
+    /// The neighbours that join a GLSZM zone: distance 1, both directions.
+    pub fn zone_neighbours(&self) -> Vec<(isize, isize)> {
+        steps(&[1], self.fixed_axis, true)
+    }
+
+    /// The neighbours GLDM and NGTDM read: every distance, both directions.
+    pub fn neighbours(&self) -> Vec<(isize, isize)> {
+        steps(&self.distances, self.fixed_axis, true)
+    }
+
+    /// The largest distance, how far a builder looks beyond a region's bounding box.
+    pub fn reach(&self) -> usize {
+        self.distances.iter().copied().max().unwrap_or(1) as usize
+    }
+
+    /// An error naming the setting when a distance is 0 or above [`MAX_DISTANCE`], none is
+    /// given, or the fixed axis is not 0 or 1.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.distances.is_empty() {
+            return Err("distances must list at least one distance".into());
+        }
+        if let Some(d) = self.distances.iter().find(|&&d| d == 0 || d > MAX_DISTANCE) {
+            return Err(format!(
+                "distances must be integers from 1 to {MAX_DISTANCE}, got {d}"
+            ));
+        }
+        if self.fixed_axis.is_some_and(|a| a > 1) {
+            return Err("the fixed axis of a 2D image is 0 or 1".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_follow_pyradiomics_build_angles() {
+        let default = Neighbourhood::default();
+        assert_eq!(default.glcm_angles(), GLCM_ANGLES);
+        assert_eq!(default.neighbours().len(), 8);
+        let two = Neighbourhood {
+            distances: vec![2, 1],
+            ..Neighbourhood::default()
+        };
+        let angles = two.glcm_angles();
+        // cmatrices' order: dy from +2 down, dx from +2 down, half of the 24 steps
+        assert_eq!(
+            angles,
+            [
+                (2, 2),
+                (2, 1),
+                (2, 0),
+                (2, -1),
+                (2, -2),
+                (1, 2),
+                (1, 1),
+                (1, 0),
+                (1, -1),
+                (1, -2),
+                (0, 2),
+                (0, 1)
+            ]
+        );
+        assert_eq!(two.neighbours().len(), 24);
+        assert_eq!(two.glrlm_angles(), GLCM_ANGLES);
+        let rows = Neighbourhood {
+            fixed_axis: Some(0),
+            ..two.clone()
+        };
+        assert_eq!(rows.glcm_angles(), [(0, 2), (0, 1)]);
+        assert_eq!(rows.zone_neighbours(), [(0, 1), (0, -1)]);
+        let columns = Neighbourhood {
+            fixed_axis: Some(1),
+            ..Neighbourhood::default()
+        };
+        assert_eq!(columns.glrlm_angles(), [(1, 0)]);
+        assert!(Neighbourhood {
+            distances: vec![0],
+            ..Neighbourhood::default()
+        }
+        .check()
+        .is_err());
+    }
+}
+
+/// The steps `(dy, dx)` whose Chebyshev length is one of `distances`, none along `fixed_axis`,
+/// in PyRadiomics' `build_angles` order (dy from +d down to −d, then dx likewise); with
+/// `bidirectional` false, only the first of each opposite pair (dy > 0, or dy = 0 and dx > 0).
+fn steps(distances: &[u32], fixed_axis: Option<usize>, bidirectional: bool) -> Vec<(isize, isize)> {
+    let max = distances.iter().copied().max().unwrap_or(1) as isize;
+    let mut out = Vec::new();
+    for dy in (-max..=max).rev() {
+        for dx in (-max..=max).rev() {
+            let length = dy.abs().max(dx.abs());
+            let moves_along_fixed = match fixed_axis {
+                Some(0) => dy != 0,
+                Some(_) => dx != 0,
+                None => false,
+            };
+            let wanted = distances.iter().any(|&d| d as isize == length);
+            let first_of_pair = dy > 0 || (dy == 0 && dx > 0);
+            if length > 0 && wanted && !moves_along_fixed && (bidirectional || first_of_pair) {
+                out.push((dy, dx));
+            }
+        }
+    }
+    out
 }
 
 /// Every count matrix of one region.
@@ -73,10 +239,28 @@ pub trait Backend: Send + Sync {
     /// The name with what it runs on: threads, adapter, driver.
     fn describe(&self) -> String;
 
-    /// Builds the matrices of each region, in order. The backend schedules the work: the CPU
-    /// spreads regions over its threads, the GPU packs them into batches, the mixed backend
-    /// shares one queue between both.
+    /// Builds the matrices of each region, in order, with PyRadiomics' default neighbourhood.
+    /// The backend schedules the work: the CPU spreads regions over its threads, the GPU packs
+    /// them into batches, the mixed backend shares one queue between both.
     fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>>;
+
+    /// [`Backend::build`] with `neighbourhood`: the default one on this backend; any other
+    /// (distances, a fixed axis, GLDM's α) by the CPU builder on the CPU threads, since the
+    /// shaders build the default neighbourhood only.
+    fn build_with(
+        &self,
+        regions: &[&GrayLevels],
+        neighbourhood: &Neighbourhood,
+    ) -> Result<Vec<Matrices>> {
+        if neighbourhood.is_default() {
+            return self.build(regions);
+        }
+        use rayon::prelude::*;
+        Ok(regions
+            .par_iter()
+            .map(|g| cpu::build_with(g, neighbourhood))
+            .collect())
+    }
 
     /// Time spent in each phase of the batches built so far, for backends that build in
     /// batches on a device (`--trace`, `sonorad bench`); `None` for the CPU.
