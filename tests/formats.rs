@@ -356,10 +356,27 @@ fn nifti_images_and_masks() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // non-square pixels are measured as they are: a pixel covers 0.5 × 0.25 mm²
+    let text = String::from_utf8(out.stdout).unwrap();
+    let surface = text
+        .lines()
+        .find_map(|l| l.strip_prefix("tumor_original_shape2D_PixelSurface,"))
+        .unwrap();
+    let pixels = mask.iter().filter(|&&v| v != 0).count() as f64;
+    assert_eq!(surface.parse::<f64>().unwrap(), pixels * 0.125);
+    // a ring in mm needs square pixels (the distance transform counts pixels)
+    let out = Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args(["extract", "--ring", "1mm", "--image", skewed.to_str().unwrap()])
+        .arg("--mask")
+        .arg(dir.path().join("mask.png"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         err.contains(
-            "skewed.nii: pixels are not square (0.5 mm between rows, 0.25 mm between columns)"
+            "skewed.nii: ring 1mm is in mm, but pixels are not square (0.5 mm between rows, 0.25 mm between columns)"
         ),
         "{err}"
     );

@@ -9,7 +9,7 @@
 
 use sonorad::discretize::Binning;
 use sonorad::extract::{prepare_region, region_features, PreparedRegion};
-use sonorad::io::Image;
+use sonorad::io::{Image, PixelSpacing};
 use sonorad::matrix::cpu::CpuBackend;
 use sonorad::matrix::gpu::GpuBackend;
 use sonorad::matrix::Backend;
@@ -135,8 +135,8 @@ fn assert_same(gpu: &GpuBackend, regions: &[PreparedRegion]) {
         assert_eq!(g.gldm, c.gldm, "GLDM, {what}");
         assert_eq!(g.ngtdm, c.ngtdm, "NGTDM, {what}");
         assert_eq!(g.glszm, c.glszm, "GLSZM, {what}");
-        let fg = region_features(&regions[k], g, Some(0.1));
-        let fc = region_features(&regions[k], c, Some(0.1));
+        let fg = region_features(&regions[k], g, Some(PixelSpacing::square(0.1)));
+        let fc = region_features(&regions[k], c, Some(PixelSpacing::square(0.1)));
         for (a, b) in fg.iter().zip(&fc) {
             assert_eq!(
                 a.value.to_bits(),

@@ -416,7 +416,11 @@ fn filtered_features_differ_only_where_a_pixel_crosses_a_bin_edge() {
         let flips: Vec<usize> = (0..lc.len()).filter(|&k| lc[k] != ld[k]).collect();
         if flips.is_empty() {
             let features = |p: &sonorad::extract::PreparedRegion| {
-                region_features(p, &sonorad::matrix::cpu::build_all(&p.gray), Some(0.1))
+                region_features(
+                    p,
+                    &sonorad::matrix::cpu::build_all(&p.gray),
+                    Some(sonorad::io::PixelSpacing::square(0.1)),
+                )
             };
             let (fc, fd) = (features(c), features(d));
             for (a, b) in fc.iter().zip(&fd) {

@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::extract::{load_whole_frame, CheckedSettings, LoadedCase};
 use crate::io::ManifestRow;
+use crate::io::PixelSpacing;
 use crate::maps::{case_maps, KernelSettings, MapDevices, RegionMaps};
 use crate::report::heatmap::Heatmap;
 
@@ -106,7 +107,7 @@ pub fn write_case(
 ) -> Result<CaseOutputs> {
     std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
     let (w, h) = (case.image.width, case.image.height);
-    let spacing = case.spacing.unwrap_or(1.0);
+    let spacing = case.spacing.unwrap_or(PixelSpacing::square(1.0));
     // each map's region as a full-image mask, for its heatmap's overlay and outline
     let masks: Vec<Vec<bool>> = maps
         .iter()
@@ -163,21 +164,27 @@ pub fn write_case(
 }
 
 /// A 2D NIfTI-1 file of 32-bit floats (gzip-compressed for `.nii.gz`), x along the columns,
-/// with `spacing` mm pixels.
-fn write_nifti(path: &Path, values: &[f64], (w, h): (usize, usize), spacing: f64) -> Result<()> {
+/// with `spacing`'s pixels.
+fn write_nifti(
+    path: &Path,
+    values: &[f64],
+    (w, h): (usize, usize),
+    spacing: PixelSpacing,
+) -> Result<()> {
     let data: Vec<f32> = values.iter().map(|&v| v as f32).collect();
     // ndarray is row-major; NIfTI's first axis (x) varies fastest: index the array [x][y]
     let array = ndarray17::Array2::from_shape_vec((h, w), data)
         .map_err(|e| write_error(path, e))?
         .reversed_axes();
-    let s = spacing as f32;
+    // x runs along the columns, y along the rows
+    let (sx, sy) = (spacing.column as f32, spacing.row as f32);
     let mut header = nifti::NiftiHeader {
-        pixdim: [1.0, s, s, 1.0, 1.0, 1.0, 1.0, 1.0],
+        pixdim: [1.0, sx, sy, 1.0, 1.0, 1.0, 1.0, 1.0],
         xyzt_units: 2,
         qform_code: 1,
         sform_code: 1,
-        srow_x: [s, 0.0, 0.0, 0.0],
-        srow_y: [0.0, s, 0.0, 0.0],
+        srow_x: [sx, 0.0, 0.0, 0.0],
+        srow_y: [0.0, sy, 0.0, 0.0],
         srow_z: [0.0, 0.0, 1.0, 0.0],
         ..nifti::NiftiHeader::default()
     };

@@ -33,7 +33,8 @@ use crate::roi::{ring, Region, RingWidth};
 pub struct Settings {
     /// Mask label of the tumour; `None` means every non-zero mask pixel.
     pub label: Option<u32>,
-    /// Pixel spacing in mm (square pixels); `None` means unknown (features in pixel units).
+    /// Pixel spacing in mm of square pixels, overriding the file's; `None`: the file's own
+    /// (square or not), else unknown (features in pixel units).
     pub spacing: Option<f64>,
     /// Peritumoral rings to extract besides the tumour.
     pub rings: Vec<RingWidth>,
@@ -226,23 +227,35 @@ impl EnabledImageType {
     }
 }
 
-/// The pixel spacing of a case: the setting (command line or manifest) where given, else the
-/// file's own (square pixels only).
-fn case_spacing(settings: &Settings, file: &ImageFile) -> Result<Option<f64>> {
-    if settings.spacing.is_some() {
-        return Ok(settings.spacing);
-    }
-    match file.spacing {
-        None => Ok(None),
-        Some(s) if (s.row - s.column).abs() <= 1e-9 * s.row.max(s.column) => Ok(Some(s.column)),
-        Some(s) => Err(Error::Spacing {
-            path: file.image.source.clone(),
-            message: format!(
-                "pixels are not square ({} mm between rows, {} mm between columns); sonorad needs square pixels, or give --spacing to override",
-                s.row, s.column
-            ),
-        }),
-    }
+/// The pixel spacing of a case: the setting (command line or manifest, square) where given,
+/// else the file's own (square or not).
+fn case_spacing(settings: &Settings, file: &ImageFile) -> Option<PixelSpacing> {
+    settings.spacing.map(PixelSpacing::square).or(file.spacing)
+}
+
+/// The width of a ring in pixels: in mm it needs a known spacing of square pixels (the
+/// distance transform measures in pixels).
+fn ring_pixels(width: &RingWidth, spacing: Option<PixelSpacing>, image: &Path) -> Result<f64> {
+    let square = match spacing {
+        Some(s) if !s.is_square() && matches!(width, RingWidth::Millimetres(_)) => {
+            return Err(Error::Spacing {
+                path: image.to_path_buf(),
+                message: format!(
+                    "ring {width} is in mm, but pixels are not square ({} mm between rows, {} mm between columns); give the ring in px, or --spacing to override",
+                    s.row, s.column
+                ),
+            })
+        }
+        other => other.map(|s| s.column),
+    };
+    width.in_pixels(square).map_err(|e| Error::Spacing {
+        path: image.to_path_buf(),
+        message: e
+            .to_string()
+            .trim_start_matches("invalid setting: ")
+            .to_string()
+            + ", a manifest 'spacing' column, or a file that carries one",
+    })
 }
 
 /// A case read from disk with its regions drawn.
@@ -255,7 +268,7 @@ pub struct LoadedCase<'a> {
     /// The tumour first, then one region per ring, in the order of the settings.
     pub regions: Vec<Region>,
     /// Pixel spacing in mm used for this case (setting, else the file's), if known.
-    pub spacing: Option<f64>,
+    pub spacing: Option<PixelSpacing>,
     /// The regions whose shape features are reported, one per region, where they differ from
     /// `regions` (after resegmentation, see [`crate::preprocess::shape_region`]).
     pub shapes: Option<Vec<Region>>,
@@ -437,7 +450,7 @@ fn draw_regions<'a>(
     tumor: Region,
     settings: &CheckedSettings,
 ) -> Result<LoadedCase<'a>> {
-    let spacing = case_spacing(settings, &file)?;
+    let spacing = case_spacing(settings, &file);
     let mut image = file.image;
     if let Some(normalization) = settings.preprocessing.normalize {
         normalization.apply(&mut image)?;
@@ -448,14 +461,7 @@ fn draw_regions<'a>(
     let mut regions = Vec::with_capacity(1 + settings.rings.len());
     for width in &settings.rings {
         let name = width.region_name();
-        let px = width.in_pixels(spacing).map_err(|e| Error::Spacing {
-            path: image.source.clone(),
-            message: e
-                .to_string()
-                .trim_start_matches("invalid setting: ")
-                .to_string()
-                + ", a manifest 'spacing' column, or a file that carries one",
-        })?;
+        let px = ring_pixels(width, spacing, &image.source)?;
         let r = ring(&tumor, &name, px, w, h).ok_or_else(|| Error::EmptyRegion {
             path: mask_path.to_path_buf(),
             region: name.clone(),
@@ -645,8 +651,7 @@ fn case_images<'a, 'c>(
     device: Option<&DeviceFilters>,
     clock: &CaseClock,
 ) -> Result<Vec<(String, Binning, Cow<'a, Image<'c>>)>> {
-    let s = case.spacing.unwrap_or(1.0);
-    let spacing = PixelSpacing { row: s, column: s };
+    let spacing = case.spacing.unwrap_or(PixelSpacing::square(1.0));
     let filtered: Vec<&EnabledImageType> = settings
         .image_types
         .iter()
@@ -799,10 +804,10 @@ impl CaseClock {
     }
 }
 
-/// The 9 shape features of a region, from its mask.
-pub fn shape_features(region: &Region, spacing: Option<f64>) -> Vec<Feature> {
-    let s = spacing.unwrap_or(1.0);
-    shape2d::features(&region.mask, region.width, region.height, (s, s))
+/// The 9 shape features of a region, from its mask and pixel spacing (1 mm when unknown).
+pub fn shape_features(region: &Region, spacing: Option<PixelSpacing>) -> Vec<Feature> {
+    let s = spacing.unwrap_or(PixelSpacing::square(1.0));
+    shape2d::features(&region.mask, region.width, region.height, (s.row, s.column))
 }
 
 /// The 93 first-order and texture features of a prepared region from its matrices, in
@@ -810,7 +815,7 @@ pub fn shape_features(region: &Region, spacing: Option<f64>) -> Vec<Feature> {
 pub fn texture_features(
     region: &PreparedRegion,
     matrices: &Matrices,
-    spacing: Option<f64>,
+    spacing: Option<PixelSpacing>,
 ) -> Vec<Feature> {
     class_features(
         region,
@@ -827,18 +832,18 @@ pub fn texture_features(
 pub fn class_features(
     region: &PreparedRegion,
     matrices: &Matrices,
-    spacing: Option<f64>,
+    spacing: Option<PixelSpacing>,
     options: &FormulaOptions,
     wanted: impl Fn(&str) -> bool,
 ) -> Vec<Feature> {
-    let s = spacing.unwrap_or(1.0);
+    let s = spacing.unwrap_or(PixelSpacing::square(1.0));
     let levels = &region.gray.levels;
     let mut out = Vec::new();
     if wanted("firstorder") {
         out.extend(firstorder::features(
             &region.values,
             &matrices.histogram,
-            s * s,
+            s.row * s.column,
             options.voxel_array_shift,
         ));
     }
@@ -848,11 +853,16 @@ pub fn class_features(
             levels,
             region.gray.ng(),
             options,
-            (s, s),
+            (s.row, s.column),
         ));
     }
     if wanted("glrlm") {
-        out.extend(glrlm::features(&matrices.glrlm, levels, options, (s, s)));
+        out.extend(glrlm::features(
+            &matrices.glrlm,
+            levels,
+            options,
+            (s.row, s.column),
+        ));
     }
     if wanted("glszm") {
         out.extend(glszm::features(&matrices.glszm, levels));
@@ -871,7 +881,7 @@ pub fn class_features(
 pub fn region_features(
     region: &PreparedRegion,
     matrices: &Matrices,
-    spacing: Option<f64>,
+    spacing: Option<PixelSpacing>,
 ) -> Vec<Feature> {
     let mut out = shape_features(&region.region, spacing);
     out.extend(texture_features(region, matrices, spacing));
@@ -907,7 +917,7 @@ fn row(
     prepared: &[PreparedRegion],
     matrices: &[Matrices],
     shapes: Option<&[Region]>,
-    spacing: Option<f64>,
+    spacing: Option<PixelSpacing>,
     settings: &Settings,
     clock: &CaseClock,
 ) -> Result<FeatureRow> {
@@ -1194,7 +1204,7 @@ struct PreparedCase {
     /// The case's image file.
     image: PathBuf,
     /// Pixel spacing in mm, if known.
-    spacing: Option<f64>,
+    spacing: Option<PixelSpacing>,
     /// Every region in every image type.
     regions: Vec<PreparedRegion>,
     /// The regions whose shape is reported, where they differ ([`LoadedCase::shapes`]).

@@ -298,8 +298,13 @@ impl RoiLimits {
             ));
         }
         if dimensions < self.minimum_dimensions {
+            let shape = if dimensions == 1 {
+                "is one pixel thick".to_string()
+            } else {
+                format!("spans {dimensions} dimensions")
+            };
             return Err(degenerate(format!(
-                "spans {dimensions} dimension(s) ({}x{} bounding box) and minimumROIDimensions is {}; PyRadiomics: mask has too few dimensions",
+                "{shape} ({}x{} bounding box) and minimumROIDimensions is {}; PyRadiomics: mask has too few dimensions",
                 region.width, region.height, self.minimum_dimensions
             )));
         }

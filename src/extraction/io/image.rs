@@ -161,6 +161,19 @@ pub struct PixelSpacing {
 }
 
 impl PixelSpacing {
+    /// Square pixels of `mm` mm.
+    pub fn square(mm: f64) -> PixelSpacing {
+        PixelSpacing {
+            row: mm,
+            column: mm,
+        }
+    }
+
+    /// Whether rows and columns are as far apart (to 1e-9 of the larger).
+    pub fn is_square(&self) -> bool {
+        (self.row - self.column).abs() <= 1e-9 * self.row.max(self.column)
+    }
+
     fn of(spacing: Option<[f64; 2]>) -> Option<PixelSpacing> {
         spacing.map(|[row, column]| PixelSpacing { row, column })
     }
