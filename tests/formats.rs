@@ -367,7 +367,13 @@ fn nifti_images_and_masks() {
     assert_eq!(surface.parse::<f64>().unwrap(), pixels * 0.125);
     // a ring in mm needs square pixels (the distance transform counts pixels)
     let out = Command::new(env!("CARGO_BIN_EXE_sonorad"))
-        .args(["extract", "--ring", "1mm", "--image", skewed.to_str().unwrap()])
+        .args([
+            "extract",
+            "--ring",
+            "1mm",
+            "--image",
+            skewed.to_str().unwrap(),
+        ])
         .arg("--mask")
         .arg(dir.path().join("mask.png"))
         .output()

@@ -209,7 +209,6 @@ fn unsupported_keys_are_named_with_the_reason() {
             "imageType:\n  Wavelet: {gldm_a: 2}\n",
             "imageType.Wavelet.gldm_a",
         ),
-        ("setting:\n  preCrop: true\n", "setting.preCrop"),
         (
             "imageType:\n  LoG: {voxelArrayShift: 1000}\n",
             "imageType.LoG.voxelArrayShift",
@@ -224,11 +223,11 @@ fn unsupported_keys_are_named_with_the_reason() {
         assert_eq!(p.key, key, "{text}");
         assert_eq!(p.kind, ProblemKind::Unsupported, "{text}");
     }
-    let message = parse("setting:\n  preCrop: true\n")
+    let message = parse("setting:\n  label_channel: 1\n")
         .unwrap_err()
         .to_string();
     assert!(
-        message.contains("setting.preCrop") && message.contains("default false"),
+        message.contains("setting.label_channel") && message.contains("default 0"),
         "{message}"
     );
     // Defaults and settings without effect are accepted.
@@ -283,7 +282,7 @@ fn invalid_values_are_refused() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let all = problems(
-        "setting:\n  binwidth: 10\n  preCrop: true\nimageType:\n  LBP3D: {}\n\
+        "setting:\n  binwidth: 10\n  label_channel: 2\nimageType:\n  LBP3D: {}\n\
          featureClass:\n  shape:\nextra: 1\n",
     );
     let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();
@@ -291,7 +290,7 @@ fn every_problem_is_reported_at_once() {
         keys,
         [
             "setting.binwidth",
-            "setting.preCrop",
+            "setting.label_channel",
             "imageType.LBP3D",
             "featureClass",
             "extra"

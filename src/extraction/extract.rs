@@ -22,7 +22,7 @@ use crate::io::image::read_image_file_rows;
 use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing};
 use crate::matrix::{Backend, Matrices, Neighbourhood};
 use crate::params::FeatureClassSelection;
-use crate::preprocess::{shape_region, Preprocessing, RoiLimits};
+use crate::preprocess::{shape_region, CropBox, Preprocessing, RoiLimits};
 use crate::roi::{ring, Region, RingWidth};
 
 /// Extraction settings shared by all cases of a run, as a shell gathers them (command-line
@@ -658,6 +658,16 @@ fn case_images<'a, 'c>(
         .filter(|e| e.image_type != ImageType::Original)
         .collect();
     let types: Vec<&ImageType> = filtered.iter().map(|e| &e.image_type).collect();
+    let size = (case.image.width, case.image.height);
+    // preCrop: the filters see the regions' box grown by padDistance, as in PyRadiomics
+    let crop = (settings.preprocessing.pre_crop)
+        .filter(|_| !types.is_empty())
+        .map(|pad| CropBox::around(&case.regions, pad, size));
+    let cropped = crop.map(|b| b.crop(&case.image));
+    let (filter_input, top) = match (&cropped, crop) {
+        (Some(image), Some(b)) => (image, b.y0),
+        _ => (&case.image, 0),
+    };
     let mut outputs = match device {
         Some(device) if !types.is_empty() => {
             // the rows the case's regions span: the only ones read
@@ -668,11 +678,15 @@ fn case_images<'a, 'c>(
                 .map(|r| r.y0 + r.height)
                 .max()
                 .unwrap_or(0);
-            device.apply(&case.image, spacing, &types, first..end)
+            device.apply(filter_input, spacing, &types, first - top..end - top)
         }
         _ => Vec::new(),
     }
     .into_iter();
+    let placed = |filtered: Image<'static>| match crop {
+        Some(b) => b.embed(filtered, size),
+        None => filtered,
+    };
     let mut images = Vec::new();
     for enabled in &settings.image_types {
         if enabled.image_type == ImageType::Original {
@@ -685,7 +699,7 @@ fn case_images<'a, 'c>(
         }
         let output = outputs
             .next()
-            .unwrap_or_else(|| enabled.image_type.apply(&case.image, spacing));
+            .unwrap_or_else(|| enabled.image_type.apply(filter_input, spacing));
         if let Some(skipped) = output.skipped.first() {
             return Err(Error::Filter {
                 path: case.image.source.clone(),
@@ -694,7 +708,7 @@ fn case_images<'a, 'c>(
         }
         images.extend(output.images.into_iter().map(|f| {
             let binning = enabled.binning;
-            (f.name, binning, Cow::Owned(f.image))
+            (f.name, binning, Cow::Owned(placed(f.image)))
         }));
         clock.check("filtering")?;
     }

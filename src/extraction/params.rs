@@ -26,9 +26,9 @@
 //!
 //! | Group | Settings |
 //! |---|---|
-//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize` ([`crate::preprocess`]), `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::features::FormulaOptions`]), `distances`, `gldm_a`, `force2D` with `force2Ddimension` ([`crate::matrix::Neighbourhood`]; on a 2D image `force2D` across axis 0 or 1 keeps the steps along the other axis, across axis 2 it changes nothing) |
-//! | accepted, no effect here | `additionalInfo`, `geometryTolerance`, `correctMask`, `padDistance`, `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits), which PyRadiomics reads only under `setting` (a warning says so) |
-//! | only at PyRadiomics' default | `resampledPixelSpacing: null`, `preCrop: false`, `label_channel: 0` |
+//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize` ([`crate::preprocess`]), `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::features::FormulaOptions`]), `preCrop` with `padDistance` ([`crate::preprocess`]), `distances`, `gldm_a`, `force2D` with `force2Ddimension` ([`crate::matrix::Neighbourhood`]; on a 2D image `force2D` across axis 0 or 1 keeps the steps along the other axis, across axis 2 it changes nothing) |
+//! | accepted, no effect here | `additionalInfo`, `geometryTolerance`, `correctMask`, `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits), which PyRadiomics reads only under `setting` (a warning says so) |
+//! | only at PyRadiomics' default | `resampledPixelSpacing: null`, `label_channel: 0` |
 //!
 //! PyRadiomics' warnings about a file are kept in [`Params::warnings`]: the 3D `shape` class on a
 //! 2D image is skipped with PyRadiomics' own words, and the run goes on.
@@ -63,7 +63,7 @@ pub struct Params {
     pub label: Option<u32>,
     /// The `voxelSetting` section, which texture maps (`sonorad map`) read.
     pub voxel: VoxelSetting,
-    /// Pre-processing of the `setting` section (normalisation, resegmentation, ROI checks).
+    /// Pre-processing of the `setting` section (normalisation, resegmentation, ROI checks, pre-crop).
     pub preprocessing: Preprocessing,
     /// Formula settings of the `setting` section (symmetrical GLCM, weighting, shift).
     pub formulas: FormulaOptions,
@@ -400,8 +400,6 @@ enum Kind {
 /// PyRadiomics' default of a setting sonorad supports only at that value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum DefaultValue {
-    /// A boolean.
-    Bool(bool),
     /// An integer.
     Int(i64),
     /// `null` (not set).
@@ -411,7 +409,6 @@ enum DefaultValue {
 impl std::fmt::Display for DefaultValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DefaultValue::Bool(b) => write!(f, "{b}"),
             DefaultValue::Int(i) => write!(f, "{i}"),
             DefaultValue::Null => write!(f, "null (not set)"),
         }
@@ -443,10 +440,11 @@ const SETTINGS: &[(&str, Rule)] = &[
     ("force2Ddimension", Rule::Used),
     ("distances", Rule::Used),
     ("gldm_a", Rule::Used),
+    ("preCrop", Rule::Used),
+    ("padDistance", Rule::Used),
     ("additionalInfo", Rule::NoEffect(Kind::Bool)),
     ("geometryTolerance", Rule::NoEffect(Kind::Float)),
     ("correctMask", Rule::NoEffect(Kind::Bool)),
-    ("padDistance", Rule::NoEffect(Kind::Int)),
     ("interpolator", Rule::NoEffect(Kind::Any)),
     ("lbp2DRadius", Rule::NoEffect(Kind::Float)),
     ("lbp2DSamples", Rule::NoEffect(Kind::Int)),
@@ -458,7 +456,6 @@ const SETTINGS: &[(&str, Rule)] = &[
         "resampledPixelSpacing",
         Rule::DefaultOnly(DefaultValue::Null),
     ),
-    ("preCrop", Rule::DefaultOnly(DefaultValue::Bool(false))),
     ("label_channel", Rule::DefaultOnly(DefaultValue::Int(0))),
 ];
 
@@ -473,6 +470,8 @@ const LOAD_SETTINGS: &[&str] = &[
     "resegmentShape",
     "minimumROIDimensions",
     "minimumROISize",
+    "preCrop",
+    "padDistance",
 ];
 
 /// Settings PyRadiomics lets each image type change for its own features, which sonorad takes
@@ -547,6 +546,10 @@ struct GeneralValues {
     distances: Option<Vec<u32>>,
     /// `gldm_a`.
     gldm_a: Option<u32>,
+    /// `preCrop`.
+    pre_crop: Option<bool>,
+    /// `padDistance`.
+    pad_distance: Option<usize>,
 }
 
 impl GeneralValues {
@@ -572,6 +575,8 @@ impl GeneralValues {
                 minimum_dimensions: self.minimum_roi_dimensions.unwrap_or(2),
                 minimum_size: self.minimum_roi_size,
             },
+            // PyRadiomics' default padDistance is 5
+            pre_crop: (self.pre_crop == Some(true)).then(|| self.pad_distance.unwrap_or(5)),
         }
     }
 
@@ -927,6 +932,11 @@ impl Checker {
             },
             "force2D" => self.boolean(key, value, &mut values.force_2d),
             "distances" => self.distances(values, value, key),
+            "preCrop" => self.boolean(key, value, &mut values.pre_crop),
+            "padDistance" => match value.as_i64().and_then(|d| usize::try_from(d).ok()) {
+                Some(d) => values.pad_distance = Some(d),
+                None => self.invalid(key, "an integer >= 0", value),
+            },
             "gldm_a" => match value.as_i64().and_then(|a| u32::try_from(a).ok()) {
                 Some(a) => values.gldm_a = Some(a),
                 None => self.invalid(key, "an integer >= 0", value),
@@ -1153,7 +1163,6 @@ impl Kind {
 impl DefaultValue {
     fn matches(self, value: &Value) -> bool {
         match self {
-            DefaultValue::Bool(b) => value.as_bool() == Some(b),
             DefaultValue::Int(i) => value.as_i64() == Some(i),
             DefaultValue::Null => value.is_null(),
         }

@@ -329,6 +329,83 @@ pub struct Preprocessing {
     pub resegment: Option<Resegmentation>,
     /// The ROI checks.
     pub roi: RoiLimits,
+    /// `preCrop` with its `padDistance`: filters see only the regions' bounding box grown by
+    /// this many pixels; `None`: the whole image.
+    pub pre_crop: Option<usize>,
+}
+
+/// A rectangle of an image: left column, top row, width, height.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CropBox {
+    /// Left column.
+    pub x0: usize,
+    /// Top row.
+    pub y0: usize,
+    /// Width.
+    pub width: usize,
+    /// Height.
+    pub height: usize,
+}
+
+impl CropBox {
+    /// PyRadiomics' `cropToTumorMask` box: the bounding box of `regions` grown by `pad` pixels
+    /// on each side, clipped to the `width × height` image.
+    pub fn around(regions: &[Region], pad: usize, (width, height): (usize, usize)) -> CropBox {
+        let x0 = regions.iter().map(|r| r.x0).min().unwrap_or(0);
+        let y0 = regions.iter().map(|r| r.y0).min().unwrap_or(0);
+        let x1 = regions
+            .iter()
+            .map(|r| r.x0 + r.width)
+            .max()
+            .unwrap_or(width);
+        let y1 = regions
+            .iter()
+            .map(|r| r.y0 + r.height)
+            .max()
+            .unwrap_or(height);
+        let (x0, y0) = (x0.saturating_sub(pad), y0.saturating_sub(pad));
+        let (x1, y1) = (
+            x1.saturating_add(pad).min(width),
+            y1.saturating_add(pad).min(height),
+        );
+        CropBox {
+            x0,
+            y0,
+            width: x1 - x0,
+            height: y1 - y0,
+        }
+    }
+
+    /// The part of `image` inside the box, as an image of its own (same source).
+    pub fn crop(&self, image: &Image) -> Image<'static> {
+        let mut pixels = Vec::with_capacity(self.width * self.height);
+        for y in self.y0..self.y0 + self.height {
+            let row = y * image.width + self.x0;
+            pixels.extend_from_slice(&image.pixels[row..row + self.width]);
+        }
+        Image {
+            width: self.width,
+            height: self.height,
+            pixels: std::borrow::Cow::Owned(pixels),
+            source: image.source.clone(),
+        }
+    }
+
+    /// `cropped` (an image of the box's size) put back at the box's place in a `width × height`
+    /// image of zeros, so that regions keep their coordinates; only the box is ever read.
+    pub fn embed(&self, cropped: Image, (width, height): (usize, usize)) -> Image<'static> {
+        let mut pixels = vec![0.0; width * height];
+        for (y, row) in cropped.pixels.chunks_exact(self.width.max(1)).enumerate() {
+            let at = (self.y0 + y) * width + self.x0;
+            pixels[at..at + self.width].copy_from_slice(row);
+        }
+        Image {
+            width,
+            height,
+            pixels: std::borrow::Cow::Owned(pixels),
+            source: cropped.source,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -388,6 +465,25 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("keeps 1 pixel(s)"), "{e}");
         assert!(Resegmentation::new(&[], ResegmentMode::Sigma, false).is_err());
+    }
+
+    #[test]
+    fn a_pre_crop_box_is_the_regions_box_grown_and_clipped() {
+        let region = Region::from_full_mask(
+            "tumor",
+            &(0..100).map(|p| p == 23 || p == 45).collect::<Vec<_>>(),
+            10,
+            10,
+        )
+        .unwrap();
+        let b = CropBox::around(&[region], 2, (10, 10));
+        assert_eq!((b.x0, b.y0, b.width, b.height), (1, 0, 9, 7));
+        let img = image(10, 10, (0..100).map(f64::from).collect());
+        let cropped = b.crop(&img);
+        assert_eq!(cropped.pixels[0], 1.0);
+        let back = b.embed(cropped, (10, 10));
+        assert_eq!(back.pixels[45], 45.0);
+        assert_eq!(back.pixels[0], 0.0);
     }
 
     #[test]
