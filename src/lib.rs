@@ -45,7 +45,7 @@ pub mod table;
 // before the two halves had folders.
 pub use extraction::{
     archive, device, discretize, extract, features, filters, io, maps, matrix, numpy, params,
-    preprocess, roi,
+    preprocess, resample, roi,
 };
 pub use statistics::{clinical, evaluate, model, report, select, stats, train};
 

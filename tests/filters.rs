@@ -117,6 +117,7 @@ fn run(row: &Row, image: &Image) -> Result<Vec<FilteredImage>, FilterError> {
                 wavelet: Wavelet::from_name(parts[0]).unwrap(),
                 level: parts[1].parse().unwrap(),
                 start_level: parts[2].parse().unwrap(),
+                axis: None,
             };
             wavelet(image, &settings)
         }

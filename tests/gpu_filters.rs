@@ -105,12 +105,14 @@ fn image_types() -> Vec<ImageType> {
             wavelet: Wavelet::from_name(name).unwrap(),
             level: 1,
             start_level: 0,
+            axis: None,
         }));
     }
     types.push(ImageType::Wavelet(WaveletSettings {
         wavelet: Wavelet::from_name("db2").unwrap(),
         level: 2,
         start_level: 1,
+        axis: None,
     }));
     types.extend([
         ImageType::Square,

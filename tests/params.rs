@@ -142,6 +142,7 @@ fn settings_merge_and_override_as_in_pyradiomics() {
                 wavelet: Wavelet::from_name("db2").unwrap(),
                 level: 2,
                 start_level: 1,
+                axis: None,
             }),
             &ImageType::Gradient { use_spacing: false },
             &ImageType::Square,
@@ -196,10 +197,6 @@ fn unsupported_keys_are_named_with_the_reason() {
         (
             "featureClass:\n  glcm: [SumVariance]\n",
             "featureClass.glcm.SumVariance",
-        ),
-        (
-            "setting:\n  resampledPixelSpacing: [1, 1, 0]\n",
-            "setting.resampledPixelSpacing",
         ),
         (
             "imageType:\n  LoG: {force2D: true}\n",
@@ -386,6 +383,58 @@ fn pre_processing_and_formula_settings_are_read() {
     // scale and outliers do nothing without normalize, as in PyRadiomics
     let off = parse("setting:\n  normalizeScale: 100\n  removeOutliers: 3\n").unwrap();
     assert_eq!(off.preprocessing.normalize, None);
+}
+
+#[test]
+fn resampling_settings_are_read_as_pyradiomics_reads_them() {
+    use sonorad::preprocess::Resampling;
+    use sonorad::resample::Interpolator;
+    // interpolator defaults to B-spline, padDistance to 5
+    let p = parse("setting:\n  resampledPixelSpacing: [2, 0.5]\n").unwrap();
+    assert_eq!(
+        p.preprocessing.resample,
+        Some(Resampling {
+            spacing: [2.0, 0.5],
+            interpolator: Interpolator::BSpline,
+            pad_distance: 5
+        })
+    );
+    // SimpleITK's numbers and names
+    let p =
+        parse("setting:\n  resampledPixelSpacing: [1, 1]\n  interpolator: 2\n  padDistance: 0\n")
+            .unwrap();
+    let r = p.preprocessing.resample.unwrap();
+    assert_eq!((r.interpolator, r.pad_distance), (Interpolator::Linear, 0));
+    // a null interpolator or spacing turns resampling off, as in PyRadiomics
+    for text in [
+        "setting:\n  resampledPixelSpacing: [2, 2]\n  interpolator:\n",
+        "setting:\n  resampledPixelSpacing:\n  interpolator: sitkLinear\n",
+    ] {
+        assert_eq!(parse(text).unwrap().preprocessing.resample, None, "{text}");
+    }
+    // a 3D spacing on a 2D image, and interpolators sonorad does not reproduce, by name
+    let p = problem("setting:\n  resampledPixelSpacing: [2, 2, 0]\n");
+    assert_eq!(p.key, "setting.resampledPixelSpacing");
+    assert!(
+        p.reason.contains("Wrong dimensionality (3-D)"),
+        "{}",
+        p.reason
+    );
+    let p = problem("setting:\n  resampledPixelSpacing: [2, 2]\n  interpolator: sitkGaussian\n");
+    assert_eq!(p.kind, ProblemKind::Unsupported);
+    assert!(
+        p.reason.contains("sitkGaussian") && p.reason.contains("sitkBSpline"),
+        "{}",
+        p.reason
+    );
+    assert_eq!(
+        problem("setting:\n  interpolator: 11\n").kind,
+        ProblemKind::InvalidValue
+    );
+    // force2D across the axis a 2D image lacks breaks PyRadiomics' wavelet
+    let p =
+        problem("imageType:\n  Wavelet: {}\nsetting:\n  force2D: true\n  force2Ddimension: 2\n");
+    assert_eq!(p.key, "imageType.Wavelet");
 }
 
 #[test]

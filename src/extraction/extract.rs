@@ -420,11 +420,13 @@ fn tumor_region(mask: &LabelMap, label: Option<u32>) -> Result<Region> {
 
 /// Rows `0..n` of the image that the regions can touch: the last tumour row plus the widest
 /// ring, when the settings use the original image only and every ring width is known in pixels
-/// before the image is read; otherwise every row (filters and normalisation read the whole
-/// image).
+/// before the image is read; otherwise every row (filters, normalisation and resampling read
+/// the whole image).
 fn rows_needed(tumor: &Region, settings: &Settings) -> usize {
-    // normalisation reads every pixel of the image, filters read beyond the regions
+    // normalisation reads every pixel of the image, resampling and filters read beyond the
+    // regions
     let original_only = settings.preprocessing.normalize.is_none()
+        && settings.preprocessing.resample.is_none()
         && settings
             .image_types
             .iter()
@@ -450,13 +452,20 @@ fn draw_regions<'a>(
     tumor: Region,
     settings: &CheckedSettings,
 ) -> Result<LoadedCase<'a>> {
-    let spacing = case_spacing(settings, &file);
-    let mut image = file.image;
+    let mut spacing = case_spacing(settings, &file);
+    let (mut image, mut pixel_type) = (file.image, file.pixel_type);
     if let Some(normalization) = settings.preprocessing.normalize {
         normalization.apply(&mut image)?;
+        // SimpleITK's normalised image holds doubles, which resampling then keeps
+        pixel_type = crate::io::PixelType::F64;
     }
     let mask_path = mask.source.as_path();
     crate::io::image::check_same_size(&image, mask)?;
+    let mut tumor = tumor;
+    if let Some(resampling) = settings.preprocessing.resample {
+        let resampled = resample_case((&image, pixel_type), &tumor, spacing, resampling, settings)?;
+        (image, tumor, spacing) = resampled;
+    }
     let (w, h) = (image.width, image.height);
     let mut regions = Vec::with_capacity(1 + settings.rings.len());
     for width in &settings.rings {
@@ -478,6 +487,90 @@ fn draw_regions<'a>(
         spacing,
         shapes,
     })
+}
+
+/// The image and tumour of a case resampled as PyRadiomics' `resampleImage` does (the grid
+/// from the tumour's box, the image interpolated and cast back to its file's pixel type, the
+/// tumour by nearest neighbour), with the new spacing. The grid keeps `padDistance` new pixels
+/// around the tumour, or more where a ring needs them. Files carry no origin here: the grid is
+/// placed from the image's first pixel.
+fn resample_case(
+    (image, pixel_type): (&Image, crate::io::PixelType),
+    tumor: &Region,
+    spacing: Option<PixelSpacing>,
+    resampling: crate::preprocess::Resampling,
+    settings: &Settings,
+) -> Result<(Image<'static>, Region, Option<PixelSpacing>)> {
+    use crate::resample::{resample, Geometry, Grid, ResampleSettings};
+    let old = spacing.unwrap_or(PixelSpacing::square(1.0));
+    let geometry = Geometry::new([0.0, 0.0], [old.column, old.row]);
+    let (w, h) = (image.width, image.height);
+    let mask: Vec<u32> = tumor
+        .to_full_mask(w, h)
+        .into_iter()
+        .map(u32::from)
+        .collect();
+    let pad = ring_margin(resampling, old, settings, &image.source)?;
+    let options = ResampleSettings {
+        spacing: resampling.spacing,
+        interpolator: resampling.interpolator,
+        pad_distance: resampling.pad_distance.max(pad),
+        label: 1,
+        max_pixels: usize::try_from(crate::io::max_pixels()).unwrap_or(usize::MAX),
+    };
+    let image_grid = Grid {
+        width: w,
+        height: h,
+        values: &image.pixels[..],
+        geometry,
+    };
+    let mask_grid = Grid {
+        width: w,
+        height: h,
+        values: &mask[..],
+        geometry,
+    };
+    let out =
+        resample(&image_grid, pixel_type, &mask_grid, &options).map_err(|e| Error::Spacing {
+            path: image.source.clone(),
+            message: format!("resampling: {e}"),
+        })?;
+    let new_tumor = Region::from_pixels("tumor", &out.mask, out.width, out.height, |v| v == 1)
+        .ok_or_else(|| Error::EmptyRegion {
+            path: image.source.clone(),
+            region: "tumor".into(),
+            detail: "no pixel is left after resampling".into(),
+        })?;
+    let resampled = Image {
+        width: out.width,
+        height: out.height,
+        pixels: Cow::Owned(out.image),
+        source: image.source.clone(),
+    };
+    let [column, row] = out.geometry.spacing;
+    Ok((resampled, new_tumor, Some(PixelSpacing { row, column })))
+}
+
+/// New pixels the resampled grid needs around the tumour for the widest ring (0 without
+/// rings): its width at the new spacing, plus one.
+fn ring_margin(
+    resampling: crate::preprocess::Resampling,
+    old: PixelSpacing,
+    settings: &Settings,
+    image: &Path,
+) -> Result<usize> {
+    let [x, y] = resampling.spacing;
+    let new = PixelSpacing {
+        row: if y > 0.0 { y } else { old.row },
+        column: if x > 0.0 { x } else { old.column },
+    };
+    let mut margin = 0.0f64;
+    for width in &settings.rings {
+        margin = margin.max(ring_pixels(width, Some(new), image)?);
+    }
+    // a float-to-int cast saturates: a huge ring asks for the whole image, which the pixel
+    // limit then bounds
+    Ok(margin.ceil() as usize + usize::from(margin > 0.0))
 }
 
 /// The regions resegmented by the settings' `resegmentRange`, each checked before and after as
@@ -659,17 +752,19 @@ fn case_images<'a, 'c>(
         .collect();
     let types: Vec<&ImageType> = filtered.iter().map(|e| &e.image_type).collect();
     let size = (case.image.width, case.image.height);
-    // preCrop: the filters see the regions' box grown by padDistance, as in PyRadiomics
+    // preCrop: the filters see the regions' box grown by padDistance, as in PyRadiomics, which
+    // skips it when it resamples (the resampled grid is cropped already)
     let crop = (settings.preprocessing.pre_crop)
-        .filter(|_| !types.is_empty())
+        .filter(|_| !types.is_empty() && settings.preprocessing.resample.is_none())
         .map(|pad| CropBox::around(&case.regions, pad, size));
     let cropped = crop.map(|b| b.crop(&case.image));
     let (filter_input, top) = match (&cropped, crop) {
         (Some(image), Some(b)) => (image, b.y0),
         _ => (&case.image, 0),
     };
+    let on_device = types.iter().all(|t| t.runs_on_device());
     let mut outputs = match device {
-        Some(device) if !types.is_empty() => {
+        Some(device) if !types.is_empty() && on_device => {
             // the rows the case's regions span: the only ones read
             let first = case.regions.iter().map(|r| r.y0).min().unwrap_or(0);
             let end = case

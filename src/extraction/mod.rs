@@ -20,4 +20,5 @@ pub mod matrix;
 pub mod numpy;
 pub mod params;
 pub mod preprocess;
+pub mod resample;
 pub mod roi;

@@ -48,7 +48,10 @@ use crate::features;
 use crate::features::{FormulaOptions, WeightingNorm};
 use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use crate::matrix::{Neighbourhood, MAX_DISTANCE};
-use crate::preprocess::{Normalization, Preprocessing, ResegmentMode, Resegmentation, RoiLimits};
+use crate::preprocess::{
+    Normalization, Preprocessing, Resampling, ResegmentMode, Resegmentation, RoiLimits,
+};
+use crate::resample::Interpolator;
 
 /// A parsed, checked parameter file.
 #[derive(Debug, Clone, PartialEq)]
@@ -393,8 +396,6 @@ enum Kind {
     Float,
     /// A string.
     Str,
-    /// Anything (PyRadiomics checks these with custom functions).
-    Any,
 }
 
 /// PyRadiomics' default of a setting sonorad supports only at that value.
@@ -402,15 +403,12 @@ enum Kind {
 enum DefaultValue {
     /// An integer.
     Int(i64),
-    /// `null` (not set).
-    Null,
 }
 
 impl std::fmt::Display for DefaultValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DefaultValue::Int(i) => write!(f, "{i}"),
-            DefaultValue::Null => write!(f, "null (not set)"),
         }
     }
 }
@@ -442,20 +440,17 @@ const SETTINGS: &[(&str, Rule)] = &[
     ("gldm_a", Rule::Used),
     ("preCrop", Rule::Used),
     ("padDistance", Rule::Used),
+    ("resampledPixelSpacing", Rule::Used),
+    ("interpolator", Rule::Used),
     ("additionalInfo", Rule::NoEffect(Kind::Bool)),
     ("geometryTolerance", Rule::NoEffect(Kind::Float)),
     ("correctMask", Rule::NoEffect(Kind::Bool)),
-    ("interpolator", Rule::NoEffect(Kind::Any)),
     ("lbp2DRadius", Rule::NoEffect(Kind::Float)),
     ("lbp2DSamples", Rule::NoEffect(Kind::Int)),
     ("lbp2DMethod", Rule::NoEffect(Kind::Str)),
     ("lbp3DLevels", Rule::NoEffect(Kind::Int)),
     ("lbp3DIcosphereRadius", Rule::NoEffect(Kind::Float)),
     ("lbp3DIcosphereSubdivision", Rule::NoEffect(Kind::Int)),
-    (
-        "resampledPixelSpacing",
-        Rule::DefaultOnly(DefaultValue::Null),
-    ),
     ("label_channel", Rule::DefaultOnly(DefaultValue::Int(0))),
 ];
 
@@ -472,6 +467,8 @@ const LOAD_SETTINGS: &[&str] = &[
     "minimumROISize",
     "preCrop",
     "padDistance",
+    "resampledPixelSpacing",
+    "interpolator",
 ];
 
 /// Settings PyRadiomics lets each image type change for its own features, which sonorad takes
@@ -550,6 +547,10 @@ struct GeneralValues {
     pre_crop: Option<bool>,
     /// `padDistance`.
     pad_distance: Option<usize>,
+    /// `resampledPixelSpacing` (`Some(None)`: given as null).
+    resampled_spacing: Option<Option<[f64; 2]>>,
+    /// `interpolator` (`Some(None)`: given as null, which turns resampling off).
+    interpolator: Option<Option<Interpolator>>,
 }
 
 impl GeneralValues {
@@ -577,7 +578,20 @@ impl GeneralValues {
             },
             // PyRadiomics' default padDistance is 5
             pre_crop: (self.pre_crop == Some(true)).then(|| self.pad_distance.unwrap_or(5)),
+            resample: self.resampling(),
         }
+    }
+
+    /// PyRadiomics resamples when `resampledPixelSpacing` is set and `interpolator` is not
+    /// null (its default is `sitkBSpline`).
+    fn resampling(&self) -> Option<Resampling> {
+        let spacing = self.resampled_spacing.flatten()?;
+        let interpolator = self.interpolator.unwrap_or(Some(Interpolator::BSpline))?;
+        Some(Resampling {
+            spacing,
+            interpolator,
+            pad_distance: self.pad_distance.unwrap_or(5),
+        })
     }
 
     /// The neighbourhood these values ask for: PyRadiomics' `force2D` fixes array axis
@@ -591,6 +605,15 @@ impl GeneralValues {
             distances: self.distances.clone().unwrap_or_else(|| vec![1]),
             fixed_axis,
             gldm_alpha: self.gldm_a.unwrap_or(0),
+        }
+    }
+
+    /// The one axis PyRadiomics' wavelet transforms under `force2D`: the other one than
+    /// `force2Ddimension` (0 or 1 on a 2D image); `None` without `force2D`.
+    fn wavelet_axis(&self) -> Option<usize> {
+        match (self.force_2d, self.force_2d_dimension.unwrap_or(0)) {
+            (Some(true), d @ 0..=1) => Some(1 - d as usize),
+            _ => None,
         }
     }
 
@@ -933,6 +956,8 @@ impl Checker {
             "force2D" => self.boolean(key, value, &mut values.force_2d),
             "distances" => self.distances(values, value, key),
             "preCrop" => self.boolean(key, value, &mut values.pre_crop),
+            "resampledPixelSpacing" => self.resampled_spacing(values, value, key),
+            "interpolator" => self.interpolator(values, value, key),
             "padDistance" => match value.as_i64().and_then(|d| usize::try_from(d).ok()) {
                 Some(d) => values.pad_distance = Some(d),
                 None => self.invalid(key, "an integer >= 0", value),
@@ -954,6 +979,70 @@ impl Checker {
         match value.as_bool() {
             Some(b) => *slot = Some(b),
             None => self.invalid(key, "true or false", value),
+        }
+    }
+
+    /// Reads `resampledPixelSpacing`: null, or two numbers >= 0 (x, y; 0 keeps the spacing),
+    /// as PyRadiomics requires for a 2D image.
+    fn resampled_spacing(&mut self, values: &mut GeneralValues, value: &Value, key: &str) {
+        if value.is_null() {
+            values.resampled_spacing = Some(None);
+            return;
+        }
+        let numbers: Option<Vec<f64>> = value
+            .as_sequence()
+            .and_then(|items| items.iter().map(Value::as_f64).collect());
+        match numbers.as_deref() {
+            Some(&[x, y]) if [x, y].iter().all(|s| s.is_finite() && *s >= 0.0) => {
+                values.resampled_spacing = Some(Some([x, y]))
+            }
+            Some(n) if n.len() != 2 && n.iter().all(|s| s.is_finite() && *s >= 0.0) => self.problem(
+                key,
+                ProblemKind::InvalidValue,
+                format!(
+                    "a 2D image takes 2 spacings (x, y), got {} (PyRadiomics: Wrong dimensionality ({}-D) of resampledPixelSpacing!, 2-D required)",
+                    n.len(),
+                    n.len()
+                ),
+            ),
+            _ => self.invalid(key, "a list of 2 numbers >= 0, or null", value),
+        }
+    }
+
+    /// Reads `interpolator`: null, a SimpleITK name or its number (1 to 10); sonorad
+    /// reproduces nearest neighbour, linear and B-spline, and refuses the others by name.
+    fn interpolator(&mut self, values: &mut GeneralValues, value: &Value, key: &str) {
+        const SITK: [&str; 10] = [
+            "sitkNearestNeighbor",
+            "sitkLinear",
+            "sitkBSpline",
+            "sitkGaussian",
+            "sitkLabelGaussian",
+            "sitkHammingWindowedSinc",
+            "sitkCosineWindowedSinc",
+            "sitkWelchWindowedSinc",
+            "sitkLanczosWindowedSinc",
+            "sitkBlackmanWindowedSinc",
+        ];
+        let name = match value {
+            Value::Null => {
+                values.interpolator = Some(None);
+                return;
+            }
+            // SimpleITK's enumeration: 1 nearest neighbour, 2 linear, 3 B-spline, ...
+            Value::Number(n) => n
+                .as_i64()
+                .filter(|i| (1..=10).contains(i))
+                .and_then(|i| SITK.get(i as usize - 1).copied()),
+            Value::String(s) => SITK.iter().copied().find(|k| k == s),
+            _ => None,
+        };
+        let Some(name) = name else {
+            return self.invalid(key, "a SimpleITK interpolator name or 1 to 10", value);
+        };
+        match Interpolator::from_name(name) {
+            Ok(i) => values.interpolator = Some(Some(i)),
+            Err(e) => self.problem(key, ProblemKind::Unsupported, e),
         }
     }
 
@@ -1030,6 +1119,16 @@ impl Checker {
                 }
             };
             let values = general.overridden_by(&custom);
+            let (force, dimension) = (general.general.force_2d, general.general.force_2d_dimension);
+            if name == "Wavelet" && force == Some(true) && dimension == Some(2) {
+                // PyRadiomics removes the forced axis from the wavelet's axes, [1, 0] here
+                self.problem(
+                    &key,
+                    ProblemKind::InvalidValue,
+                    "force2D across axis 2, which a 2D image lacks, makes PyRadiomics' wavelet fail (list.remove(x): x not in list); use force2Ddimension 0 or 1, or no force2D",
+                );
+                continue;
+            }
             let image_type = match ImageKind::from_pyradiomics_name(&name) {
                 Some(kind) => kind.with(&FilterOptions {
                     sigmas: values.sigma.clone().unwrap_or_default(),
@@ -1037,6 +1136,7 @@ impl Checker {
                         wavelet: values.wavelet.unwrap_or_default(),
                         level: values.level.unwrap_or(1),
                         start_level: values.start_level.unwrap_or(0),
+                        axis: general.general.wavelet_axis(),
                     },
                     gradient_use_spacing: values.gradient_use_spacing.unwrap_or(true),
                 }),
@@ -1145,7 +1245,6 @@ impl Kind {
             Kind::Int => value.as_i64().is_some(),
             Kind::Float => value.as_f64().is_some(),
             Kind::Str => value.is_string(),
-            Kind::Any => true,
         }
     }
 
@@ -1155,7 +1254,6 @@ impl Kind {
             Kind::Int => "an integer",
             Kind::Float => "a number",
             Kind::Str => "a string",
-            Kind::Any => "a value",
         }
     }
 }
@@ -1164,7 +1262,6 @@ impl DefaultValue {
     fn matches(self, value: &Value) -> bool {
         match self {
             DefaultValue::Int(i) => value.as_i64() == Some(i),
-            DefaultValue::Null => value.is_null(),
         }
     }
 }

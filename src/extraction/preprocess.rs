@@ -330,8 +330,22 @@ pub struct Preprocessing {
     /// The ROI checks.
     pub roi: RoiLimits,
     /// `preCrop` with its `padDistance`: filters see only the regions' bounding box grown by
-    /// this many pixels; `None`: the whole image.
+    /// this many pixels; `None`: the whole image. Ignored when resampling, which crops itself
+    /// (PyRadiomics does one or the other).
     pub pre_crop: Option<usize>,
+    /// `resampledPixelSpacing` with its `interpolator` and `padDistance`; `None`: none.
+    pub resample: Option<Resampling>,
+}
+
+/// PyRadiomics' resampling of image and mask to a new pixel spacing ([`crate::resample`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Resampling {
+    /// The new spacing in mm, x (between columns) then y (between rows); 0 keeps the mask's.
+    pub spacing: [f64; 2],
+    /// How the image is interpolated (the mask: nearest neighbour).
+    pub interpolator: crate::resample::Interpolator,
+    /// New pixels kept around the region's bounding box (`padDistance`, default 5).
+    pub pad_distance: usize,
 }
 
 /// A rectangle of an image: left column, top row, width, height.

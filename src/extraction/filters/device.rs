@@ -788,6 +788,7 @@ mod tests {
             wavelet: Wavelet::from_name("db2").unwrap(),
             level: 2,
             start_level: 1,
+            axis: None,
         };
         let mut plan = Plan::new(&image, 0..9);
         plan.image_type(

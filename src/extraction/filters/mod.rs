@@ -279,11 +279,19 @@ impl ImageType {
         }
     }
 
+    /// Whether the device filters compute this image type: all but the one-axis wavelet of
+    /// PyRadiomics' `force2D`, which the CPU computes.
+    pub fn runs_on_device(&self) -> bool {
+        !matches!(self, ImageType::Wavelet(settings) if settings.axis.is_some())
+    }
+
     /// How many images this image type derives from an image (when none is skipped): one per
-    /// LoG sigma, three per wavelet level and the last level's LL, else one.
+    /// LoG sigma, three per wavelet level (one along a single axis) and the last level's
+    /// approximation, else one.
     pub fn image_count(&self) -> usize {
         match self {
             ImageType::LoG { sigmas } => sigmas.len(),
+            ImageType::Wavelet(settings) if settings.axis.is_some() => settings.level as usize + 1,
             ImageType::Wavelet(settings) => 3 * settings.level as usize + 1,
             _ => 1,
         }

@@ -27,6 +27,10 @@
 //! **Names:** level 1 gives `wavelet-LH`, `wavelet-HL`, `wavelet-HH`; level `k > 1` gives
 //! `wavelet<k>-LH`, ...; the last approximation comes last, as `wavelet-LL` (or
 //! `wavelet<level>-LL`).
+//!
+//! **One axis (PyRadiomics' `force2D`):** with a fixed array axis, PyRadiomics transforms only
+//! along the other one (`swtn(..., axes=(a,))`): each level gives `H` and the approximation
+//! `L` (`wavelet-H`, then `wavelet-L`); padding and cropping are as above.
 
 use super::wavelet_coefficients::{FilterBank, FILTER_BANKS};
 use super::{check_shape, derived, FilterError, FilteredImage};
@@ -112,6 +116,9 @@ pub struct WaveletSettings {
     pub level: u32,
     /// Number of levels skipped first.
     pub start_level: u32,
+    /// The one array axis transformed (0: along the columns, 1: along the rows), as
+    /// PyRadiomics' `force2D` leaves it; `None`: both.
+    pub axis: Option<usize>,
 }
 
 impl Default for WaveletSettings {
@@ -120,6 +127,7 @@ impl Default for WaveletSettings {
             wavelet: Wavelet::default(),
             level: 1,
             start_level: 0,
+            axis: None,
         }
     }
 }
@@ -161,27 +169,52 @@ pub fn wavelet(
     let bank = settings.wavelet.bank;
     let mut data = pad_even(image);
     for _ in 0..settings.start_level {
-        data = transform(&data, bank).ll;
+        data = bands(&data, bank, settings.axis).0;
     }
     let mut out = Vec::with_capacity(3 * settings.level as usize + 1);
     for index in 1..=settings.level {
-        let level = transform(&data, bank);
+        let (approximation, details) = bands(&data, bank, settings.axis);
         let prefix = level_prefix(index);
-        for (band, plane) in [("LH", &level.lh), ("HL", &level.hl), ("HH", &level.hh)] {
+        for (band, plane) in details {
             out.push(derived(
                 image,
                 format!("{prefix}-{band}"),
-                crop(plane, image),
+                crop(&plane, image),
             ));
         }
-        data = level.ll;
+        data = approximation;
     }
+    let low = if settings.axis.is_some() { "L" } else { "LL" };
     out.push(derived(
         image,
-        format!("{}-LL", level_prefix(settings.level)),
+        format!("{}-{low}", level_prefix(settings.level)),
         crop(&data, image),
     ));
     Ok(out)
+}
+
+/// One level's approximation and its named detail sub-bands: `LH`, `HL`, `HH` over both axes,
+/// or `H` along `axis` alone.
+fn bands(
+    data: &Plane,
+    bank: &FilterBank,
+    axis: Option<usize>,
+) -> (Plane, Vec<(&'static str, Plane)>) {
+    match axis {
+        None => {
+            let level = transform(data, bank);
+            let details = vec![("LH", level.lh), ("HL", level.hl), ("HH", level.hh)];
+            (level.ll, details)
+        }
+        Some(axis) => {
+            let (low, high) = if axis == 1 {
+                along_rows(data, bank)
+            } else {
+                along_columns(data, bank)
+            };
+            (low, vec![("H", high)])
+        }
+    }
 }
 
 /// `wavelet` for level 1, `wavelet<k>` above.

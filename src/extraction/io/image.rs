@@ -179,6 +179,57 @@ impl PixelSpacing {
     }
 }
 
+/// How a file stores its pixels: what SimpleITK would read them as, and so the type a resampled
+/// image keeps ([`crate::resample`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelType {
+    /// Unsigned 8-bit.
+    U8,
+    /// Signed 8-bit.
+    I8,
+    /// Unsigned 16-bit.
+    U16,
+    /// Signed 16-bit.
+    I16,
+    /// Unsigned 32-bit.
+    U32,
+    /// Signed 32-bit.
+    I32,
+    /// 32-bit float.
+    F32,
+    /// 64-bit float (also colour images reduced to luminance).
+    F64,
+}
+
+impl PixelType {
+    /// ITK's `CastComponentWithBoundsChecking` from the interpolator's double: values at or
+    /// beyond the type's range (`NonpositiveMin`, `max`) are clamped to it, others
+    /// `static_cast`: truncation toward zero for integers, round-to-nearest for `f32`. A NaN
+    /// (undefined behaviour in C++ for integer types) becomes 0 for integer types.
+    pub fn cast(self, value: f64) -> f64 {
+        let (min, max, integer) = match self {
+            PixelType::U8 => (0.0, u8::MAX as f64, true),
+            PixelType::I8 => (i8::MIN as f64, i8::MAX as f64, true),
+            PixelType::U16 => (0.0, u16::MAX as f64, true),
+            PixelType::I16 => (i16::MIN as f64, i16::MAX as f64, true),
+            PixelType::U32 => (0.0, u32::MAX as f64, true),
+            PixelType::I32 => (i32::MIN as f64, i32::MAX as f64, true),
+            PixelType::F32 => (-(f32::MAX as f64), f32::MAX as f64, false),
+            PixelType::F64 => return value,
+        };
+        if value <= min {
+            min
+        } else if value >= max {
+            max
+        } else if integer {
+            // Saturating, NaN to 0; also makes -0.3 a +0, as the C++ integer cast does.
+            value as i64 as f64
+        } else {
+            value as f32 as f64
+        }
+    }
+}
+
 /// An image and the pixel spacing its file carries (DICOM, NIfTI, NRRD; `None` otherwise).
 #[derive(Debug, Clone)]
 pub struct ImageFile<'a> {
@@ -186,6 +237,8 @@ pub struct ImageFile<'a> {
     pub image: Image<'a>,
     /// The file's pixel spacing.
     pub spacing: Option<PixelSpacing>,
+    /// How the file stores its pixels (the type a resampled image keeps).
+    pub pixel_type: PixelType,
 }
 
 /// Reads frame `frame` (0 for single-frame files) of an image file of any supported format,
@@ -205,9 +258,11 @@ pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<Imag
                 message: format!("frame {frame} requested, but the file holds one 2D image"),
             });
         }
+        let (image, pixel_type) = read_typed_rows(path, rows)?;
         return Ok(ImageFile {
-            image: read_image_rows(path, rows)?,
+            image,
             spacing: None,
+            pixel_type,
         });
     };
     let raster = read_medical(path, format, frame)?;
@@ -230,6 +285,7 @@ pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<Imag
             source: path.to_path_buf(),
         },
         spacing: PixelSpacing::of(raster.spacing),
+        pixel_type: raster.pixel_type,
     })
 }
 
@@ -273,19 +329,31 @@ pub fn read_image(path: &Path) -> Result<Image<'static>> {
 /// [`read_image`] for a caller that needs only rows `0..rows`: a gray PNG stops decoding after
 /// them and its pixels end there; other files are decoded whole.
 pub fn read_image_rows(path: &Path, rows: usize) -> Result<Image<'static>> {
+    read_typed_rows(path, rows).map(|(image, _)| image)
+}
+
+/// [`read_image_rows`] with how the file stores its pixels: 8- or 16-bit gray as such, colour
+/// reduced to luminance in f64.
+fn read_typed_rows(path: &Path, rows: usize) -> Result<(Image<'static>, PixelType)> {
     let bytes = read_bytes(path)?;
     if png_gray::is_png(&bytes) {
         if let Some(gray) = png_gray::read_gray_rows::<f64>(&bytes, path, rows)? {
-            return Ok(Image {
+            let image = Image {
                 width: gray.width,
                 height: gray.height,
                 pixels: gray.samples.into(),
                 source: path.to_path_buf(),
-            });
+            };
+            return Ok((image, gray.pixel_type));
         }
     }
     let img = decode(path, bytes)?;
     let (width, height) = (img.width() as usize, img.height() as usize);
+    let pixel_type = match &img {
+        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLumaA8(_) => PixelType::U8,
+        DynamicImage::ImageLuma16(_) | DynamicImage::ImageLumaA16(_) => PixelType::U16,
+        _ => PixelType::F64,
+    };
     let pixels: Vec<f64> = match &img {
         DynamicImage::ImageLuma8(b) => b.as_raw().iter().map(|&v| f64::from(v)).collect(),
         DynamicImage::ImageLuma16(b) => b.as_raw().iter().map(|&v| f64::from(v)).collect(),
@@ -312,12 +380,13 @@ pub fn read_image_rows(path: &Path, rows: usize) -> Result<Image<'static>> {
             })
         }
     };
-    Ok(Image {
+    let image = Image {
         width,
         height,
         pixels: pixels.into(),
         source: path.to_path_buf(),
-    })
+    };
+    Ok((image, pixel_type))
 }
 
 fn rgb<T: Copy + Into<f64>>(raw: &[T], channels: usize) -> Vec<f64> {

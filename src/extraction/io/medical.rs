@@ -25,6 +25,7 @@ use dicom_dictionary_std::tags;
 use dicom_pixeldata::{ConvertOptions, ModalityLutOption, PixelDecoder, VoiLutOption};
 
 use crate::error::{Error, Result};
+use crate::io::PixelType;
 
 /// A decoded 2D frame: `height × width` pixels of `channels` samples each, row-major.
 #[derive(Debug, Clone)]
@@ -37,6 +38,8 @@ pub struct Raster {
     pub channels: usize,
     /// `height * width * channels` samples.
     pub samples: Vec<f64>,
+    /// How the file stores a gray pixel (`F64` for colour, reduced to luminance).
+    pub pixel_type: PixelType,
     /// Pixel spacing `[between rows, between columns]` in mm, where the file gives one.
     pub spacing: Option<[f64; 2]>,
 }
@@ -169,11 +172,13 @@ fn read_dicom(path: &Path, frame: u32) -> Result<Raster> {
             ),
         ));
     }
+    let pixel_type = dicom_pixel_type(&object, channels);
     Ok(Raster {
         width,
         height,
         channels,
         samples,
+        pixel_type,
         spacing: dicom_spacing(&object),
     })
 }
@@ -580,7 +585,19 @@ fn read_nifti(path: &Path) -> Result<Raster> {
         (1, nifti_values(path, volume, datatype)?)
     };
     let (slope, intercept) = (f64::from(header.scl_slope), f64::from(header.scl_inter));
-    if channels == 1 && slope != 0.0 && (slope, intercept) != (1.0, 0.0) {
+    let scaled = channels == 1 && slope != 0.0 && (slope, intercept) != (1.0, 0.0);
+    let pixel_type = match datatype {
+        _ if scaled || channels > 1 => PixelType::F64,
+        nifti::NiftiType::Uint8 => PixelType::U8,
+        nifti::NiftiType::Int8 => PixelType::I8,
+        nifti::NiftiType::Uint16 => PixelType::U16,
+        nifti::NiftiType::Int16 => PixelType::I16,
+        nifti::NiftiType::Uint32 => PixelType::U32,
+        nifti::NiftiType::Int32 => PixelType::I32,
+        nifti::NiftiType::Float32 => PixelType::F32,
+        _ => PixelType::F64,
+    };
+    if scaled {
         for v in &mut samples {
             *v = *v * slope + intercept;
         }
@@ -604,6 +621,7 @@ fn read_nifti(path: &Path) -> Result<Raster> {
         height,
         channels,
         samples,
+        pixel_type,
         spacing,
     })
 }
@@ -779,6 +797,11 @@ fn read_nrrd(path: &Path) -> Result<Raster> {
     let needed = count.saturating_mul(nrrd_sample_size(path, &header.kind)?);
     let raw = nrrd_data(path, &header, needed)?;
     let samples = nrrd_samples(path, &header.kind, &raw, count, header.big_endian)?;
+    let pixel_type = if channels > 1 {
+        PixelType::F64
+    } else {
+        nrrd_pixel_type(path, &header.kind)?
+    };
     let spacing = header.spacing.as_deref().and_then(|s| match s {
         [dx, dy] | [_, dx, dy] if dx.is_finite() && dy.is_finite() && *dx > 0.0 && *dy > 0.0 => {
             Some([*dy, *dx])
@@ -790,8 +813,46 @@ fn read_nrrd(path: &Path) -> Result<Raster> {
         height,
         channels,
         samples,
+        pixel_type,
         spacing,
     })
+}
+
+/// The pixel type of an NRRD `type` (what [`nrrd_samples`] reads it as).
+fn nrrd_pixel_type(path: &Path, kind: &str) -> Result<PixelType> {
+    let signed = kind.starts_with("signed") || kind.starts_with("int") || kind == "short";
+    Ok(match (nrrd_sample_size(path, kind)?, signed, kind) {
+        (1, false, _) => PixelType::U8,
+        (1, true, _) => PixelType::I8,
+        (2, false, _) => PixelType::U16,
+        (2, true, _) => PixelType::I16,
+        (4, _, "float") => PixelType::F32,
+        (4, false, _) => PixelType::U32,
+        (4, true, _) => PixelType::I32,
+        _ => PixelType::F64,
+    })
+}
+
+/// The pixel type of a DICOM image as stored (BitsAllocated, PixelRepresentation); `F64`
+/// for colour and for a modality rescale other than the identity, whose values sonorad reads
+/// rescaled.
+fn dicom_pixel_type(object: &dicom_object::DefaultDicomObject, channels: usize) -> PixelType {
+    let number = |tag| object.get(tag).and_then(|e| e.to_float64().ok());
+    let rescaled = number(tags::RESCALE_SLOPE).is_some_and(|s| s != 1.0)
+        || number(tags::RESCALE_INTERCEPT).is_some_and(|i| i != 0.0);
+    if channels > 1 || rescaled {
+        return PixelType::F64;
+    }
+    let signed = number(tags::PIXEL_REPRESENTATION) == Some(1.0);
+    match (number(tags::BITS_ALLOCATED).unwrap_or(8.0) as u32, signed) {
+        (1 | 8, false) => PixelType::U8,
+        (8, true) => PixelType::I8,
+        (16, false) => PixelType::U16,
+        (16, true) => PixelType::I16,
+        (32, false) => PixelType::U32,
+        (32, true) => PixelType::I32,
+        _ => PixelType::F64,
+    }
 }
 
 /// At most the first `needed` bytes of an NRRD file's data (attached after the header, or in

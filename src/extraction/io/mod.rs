@@ -7,7 +7,7 @@ pub mod png_gray;
 
 pub use self::image::{
     read_image, read_image_file, read_mask, read_mask_file, Image, ImageFile, LabelMap,
-    PixelSpacing,
+    PixelSpacing, PixelType,
 };
 pub use manifest::{pair_folders, read_manifest, read_manifest_table, Manifest, ManifestRow};
 

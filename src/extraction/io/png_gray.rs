@@ -36,6 +36,8 @@ pub struct GrayRows<T> {
     pub height: usize,
     /// Samples of rows `0..rows`, row-major (`rows * width` long).
     pub samples: Vec<T>,
+    /// `U16` for 16-bit files, `U8` for 1- to 8-bit ones (as SimpleITK reads them).
+    pub pixel_type: crate::io::PixelType,
 }
 
 fn decode_error(path: &Path, message: impl std::fmt::Display) -> Error {
@@ -111,10 +113,16 @@ pub fn read_gray_rows<T: From<u16> + Copy + Default>(
         // the end of the image data: its Adler-32 checksum is verified here
         reader.finish().map_err(|e| decode_error(path, e))?;
     }
+    let pixel_type = if depth == BitDepth::Sixteen {
+        crate::io::PixelType::U16
+    } else {
+        crate::io::PixelType::U8
+    };
     Ok(Some(GrayRows {
         width,
         height,
         samples,
+        pixel_type,
     }))
 }
 
