@@ -90,9 +90,9 @@ pub fn settings_for_maps(mut settings: Settings) -> Result<Settings> {
             "texture maps use PyRadiomics' default formulas and neighbourhood: symmetricalGLCM, weightingNorm, voxelArrayShift, distances, gldm_a and force2D cannot be changed for maps yet (remove them from the parameter file)".into(),
         ));
     }
-    if settings.preprocessing.pre_crop.is_some() {
+    if settings.preprocessing.pre_crop.is_some() || settings.preprocessing.resample.is_some() {
         return Err(Error::Setting(
-            "texture maps are written in the image's geometry: preCrop cannot be used for maps (remove it from the parameter file)".into(),
+            "texture maps are written in the image's geometry: preCrop and resampledPixelSpacing cannot be used for maps (remove them from the parameter file)".into(),
         ));
     }
     if let Some(classes) = settings.feature_classes.as_mut() {
