@@ -14,11 +14,14 @@
 //! where PyRadiomics warns about the parameter file, sonorad must warn the same.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+
 fn settings_fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/settings")
+    fixtures::fixtures().join("settings")
 }
 
 /// One row of `cases.csv`.
@@ -67,12 +70,8 @@ fn expected(case: &Case) -> BTreeMap<String, f64> {
     let path = settings_fixtures()
         .join("expected")
         .join(format!("{}.csv", case.name));
-    let mut r = csv::Reader::from_path(&path).unwrap();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            (rec[0].to_string(), rec[1].parse().unwrap())
-        })
+    fixtures::read_long(&std::fs::read_to_string(path).unwrap())
+        .into_iter()
         .collect()
 }
 
@@ -190,5 +189,88 @@ fn parameter_file_settings_give_pyradiomics_values() {
             Err(_) => check_features(case, &output),
         }
         check_warnings(case, &output);
+    }
+}
+
+/// Runs `sonorad extract` on the lobulated case with a parameter file of `text`, returning
+/// its status, stderr and how long it took.
+fn extract_with(text: &str) -> (bool, String, std::time::Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("params.yaml");
+    std::fs::write(&params, text).unwrap();
+    let fixtures = settings_fixtures().parent().unwrap().to_path_buf();
+    let start = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args(["extract", "--backend", "cpu", "--params"])
+        .arg(&params)
+        .arg("--image")
+        .arg(fixtures.join("synthetic/syn_lobulated.png"))
+        .arg("--mask")
+        .arg(fixtures.join("synthetic/syn_lobulated_mask.png"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out.status.success(), stderr, start.elapsed())
+}
+
+/// The new settings at their extremes: each is a clear error naming the setting or the image,
+/// or a run in bounded time, never a panic or a hang.
+#[test]
+fn hostile_setting_values_are_refused_or_bounded() {
+    let refused = [
+        (
+            "resampledPixelSpacing: [1.0e-9, 1.0e-9]",
+            "exceeds the limit",
+        ),
+        (
+            "resampledPixelSpacing: [.nan, 1]",
+            "setting.resampledPixelSpacing",
+        ),
+        (
+            "resampledPixelSpacing: [-1, 1]",
+            "setting.resampledPixelSpacing",
+        ),
+        ("resampledPixelSpacing: [1.0e308, 1]", ""),
+        ("padDistance: -1", "setting.padDistance"),
+        ("distances: [100000]", "setting.distances"),
+        ("distances: [0]", "setting.distances"),
+        (
+            "normalize: true\n  normalizeScale: 1.0e308",
+            "only finite values can be binned",
+        ),
+        ("normalizeScale: -1", "setting.normalizeScale"),
+        ("removeOutliers: .nan", "setting.removeOutliers"),
+        ("resegmentRange: [.nan]", "setting.resegmentRange"),
+        ("resegmentRange: [1.0e308]", "keeps 0 pixel(s)"),
+        (
+            "minimumROISize: 99999999999999999",
+            "Size of the ROI is too small",
+        ),
+        ("gldm_a: 99999999999", "setting.gldm_a"),
+        ("voxelArrayShift: 1.0e308", "setting.voxelArrayShift"),
+    ];
+    for (setting, message) in refused {
+        let (ok, stderr, took) = extract_with(&format!("setting:\n  {setting}\n"));
+        assert!(took.as_secs() < 30, "{setting}: {took:?}");
+        assert!(!stderr.contains("panicked"), "{setting}: {stderr}");
+        if message.is_empty() {
+            // a spacing coarser than the image: one pixel left, refused as PyRadiomics refuses it
+            assert!(!ok, "{setting}: accepted");
+            continue;
+        }
+        assert!(!ok, "{setting}: accepted");
+        assert!(stderr.contains(message), "{setting}: {stderr}");
+    }
+    let bounded = [
+        "preCrop: true\n  padDistance: 99999999999999999",
+        "resampledPixelSpacing: [2, 2]\n  padDistance: 99999999999999999",
+        "distances: [64, 1, 64]",
+        "gldm_a: 4000000000",
+        "voxelArrayShift: -9223372036854775808",
+    ];
+    for setting in bounded {
+        let (ok, stderr, took) = extract_with(&format!("setting:\n  {setting}\n"));
+        assert!(ok, "{setting}: {stderr}");
+        assert!(took.as_secs() < 30, "{setting}: {took:?}");
     }
 }

@@ -491,7 +491,7 @@ mod tests {
         )
         .unwrap();
         let b = CropBox::around(&[region], 2, (10, 10));
-        assert_eq!((b.x0, b.y0, b.width, b.height), (1, 0, 9, 7));
+        assert_eq!((b.x0, b.y0, b.width, b.height), (1, 0, 7, 7));
         let img = image(10, 10, (0..100).map(f64::from).collect());
         let cropped = b.crop(&img);
         assert_eq!(cropped.pixels[0], 1.0);
