@@ -20,7 +20,7 @@ use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, Settings};
 use sonorad::io::image::ImageFile;
-use sonorad::io::{read_manifest_table, Image, LabelMap, PixelSpacing};
+use sonorad::io::{read_manifest_table, Image, LabelMap, PixelSpacing, PixelType};
 use sonorad::maps::device::DeviceMaps;
 use sonorad::maps::{self, KernelSettings, MapDevices, RegionMaps, MAX_KERNEL_RADIUS};
 use sonorad::matrix::{self, Backend, BackendChoice, BackendOptions};
@@ -190,26 +190,29 @@ impl<'py, T: numpy::Element> Held<'py, T> {
 }
 
 /// An image array (2D; uint8, uint16, float32 or float64; C or Fortran order) as f64 values,
-/// row-major: a C-ordered float64 array is read in place.
-fn image_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, f64>> {
+/// row-major, with its dtype as the pixel type resampling keeps: a C-ordered float64 array is
+/// read in place.
+fn image_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<(Held<'py, f64>, PixelType)> {
     fn held<'py, S: numpy::Element + Copy + Into<f64>>(
         a: PyReadonlyArray2<'py, S>,
         in_place: impl FnOnce(PyReadonlyArray2<'py, S>) -> Option<PyReadonlyArray2<'py, f64>>,
-    ) -> PyResult<Held<'py, f64>> {
+        pixel_type: PixelType,
+    ) -> PyResult<(Held<'py, f64>, PixelType)> {
         Held::of(a, in_place, |v| Some(v.into()))
+            .map(|h| (h, pixel_type))
             .ok_or_else(|| input_error("image array: cannot be read"))
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u8>>() {
-        return held(a, |_| None);
+        return held(a, |_| None, PixelType::U8);
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u16>>() {
-        return held(a, |_| None);
+        return held(a, |_| None, PixelType::U16);
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f32>>() {
-        return held(a, |_| None);
+        return held(a, |_| None, PixelType::F32);
     }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f64>>() {
-        return held(a, Some);
+        return held(a, Some, PixelType::F64);
     }
     Err(input_error(
         "image: expected a file path or a 2D numpy array of uint8, uint16, float32 or float64",
@@ -280,7 +283,7 @@ impl Extractor {
 /// A held image and mask as the library's image file (`spacing` in mm, if known) and label map,
 /// borrowing their values.
 fn in_memory<'a>(
-    image: &'a Held<'_, f64>,
+    (image, pixel_type): &'a (Held<'_, f64>, PixelType),
     mask: &'a Held<'_, u32>,
     spacing: Option<f64>,
 ) -> PyResult<(ImageFile<'a>, LabelMap<'a>)> {
@@ -293,7 +296,8 @@ fn in_memory<'a>(
             pixels: Cow::Borrowed(pixels),
             source: PathBuf::from("<image array>"),
         },
-        spacing: spacing.map(|s| PixelSpacing { row: s, column: s }),
+        spacing: spacing.map(PixelSpacing::square),
+        pixel_type: *pixel_type,
     };
     let mask = LabelMap {
         width: mask_width,
