@@ -165,9 +165,9 @@ def test_from_params_reads_a_pyradiomics_file(tmp_path):
     assert swapped == {"original_glcm_Contrast": features["tumor_original_glcm_Contrast"]}
     theirs = cli("extract", "--backend", "cpu", "--params", str(params), "--image", IMAGE, "--mask", MASK)
     assert features["tumor_original_glcm_Contrast"] == float(theirs.splitlines()[1].split(",")[1])
-    with pytest.raises(sonorad.SettingsError, match="normalize"):
+    with pytest.raises(sonorad.SettingsError, match="label_channel"):
         bad = tmp_path / "bad.yaml"
-        bad.write_text("setting:\n  normalize: true\n")
+        bad.write_text("setting:\n  label_channel: 1\n")
         sonorad.Extractor.from_params(bad)
 
 

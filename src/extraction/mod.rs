@@ -10,6 +10,7 @@
 
 pub mod archive;
 pub mod device;
+pub mod diagnostics;
 pub mod discretize;
 pub mod extract;
 pub mod features;
