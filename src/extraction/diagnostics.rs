@@ -17,6 +17,7 @@ use sha1::{Digest, Sha1};
 
 use crate::filters::log::python_float_repr;
 use crate::io::{Image, PixelSpacing, PixelType};
+use crate::matrix::NEIGHBOURS;
 use crate::numpy::numpy_sum;
 
 /// A diagnostic value, typed as PyRadiomics gives it.
@@ -246,16 +247,7 @@ fn parts(inside: &[bool], (width, height): (usize, usize)) -> u64 {
         stack.push(start);
         while let Some(p) = stack.pop() {
             let (x, y) = ((p % width) as isize, (p / width) as isize);
-            for (dy, dx) in [
-                (-1, -1),
-                (-1, 0),
-                (-1, 1),
-                (0, -1),
-                (0, 1),
-                (1, -1),
-                (1, 0),
-                (1, 1),
-            ] {
+            for (dy, dx) in NEIGHBOURS {
                 let (nx, ny) = (x + dx, y + dy);
                 if nx < 0 || ny < 0 || nx >= width as isize || ny >= height as isize {
                     continue;
