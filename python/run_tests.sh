@@ -10,7 +10,7 @@ venv=${PYTHON_VENV:-$root/target/python-venv}
 if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv" || exit 77
 fi
-"$venv/bin/pip" install -q --disable-pip-version-check maturin numpy pandas pytest pillow tqdm "dask[distributed]" || exit 77
+"$venv/bin/pip" install -q --disable-pip-version-check maturin numpy pandas pytest pillow tqdm "dask[distributed]" SimpleITK || exit 77
 # the wheel in release mode (its own target folder: the cdylib needs other flags than the
 # command line's build), installed into the venv as a user's `pip install` would
 wheels=$(mktemp -d)

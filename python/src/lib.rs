@@ -19,8 +19,9 @@ use sonorad::clinical::ClinicalOptions;
 use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, Settings};
-use sonorad::io::image::ImageFile;
-use sonorad::io::{read_manifest_table, Image, LabelMap, PixelSpacing, PixelType};
+use sonorad::diagnostics;
+use sonorad::io::image::{read_image_file, ImageFile};
+use sonorad::io::{read_manifest_table, read_mask_file, Image, LabelMap, PixelSpacing, PixelType};
 use sonorad::maps::device::DeviceMaps;
 use sonorad::maps::{self, KernelSettings, MapDevices, RegionMaps, MAX_KERNEL_RADIUS};
 use sonorad::matrix::{self, Backend, BackendChoice, BackendOptions};
@@ -72,6 +73,10 @@ struct Extractor {
     /// The backend's map kernels, compiled at the first map: `None` without a device, the
     /// compiler's message when they failed to compile.
     map_kernels: OnceLock<Result<Option<DeviceMaps>, String>>,
+    /// What PyRadiomics would warn about the parameter file (`Params::warnings`), for the
+    /// Python shell to log; empty for keyword settings.
+    #[pyo3(get)]
+    warnings: Vec<String>,
 }
 
 /// The backend named `name` (`auto`, `cpu`, `gpu`, `mixed`).
@@ -189,7 +194,8 @@ impl<'py, T: numpy::Element> Held<'py, T> {
     }
 }
 
-/// An image array (2D; uint8, uint16, float32 or float64; C or Fortran order) as f64 values,
+/// An image array (2D; uint8, uint16, int8, int16, uint32, int32, float32 or float64; C or
+/// Fortran order) as f64 values,
 /// row-major, with its dtype as the pixel type resampling keeps: a C-ordered float64 array is
 /// read in place.
 fn image_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<(Held<'py, f64>, PixelType)> {
@@ -208,6 +214,20 @@ fn image_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<(Held<'py, f64>, P
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u16>>() {
         return held(a, |_| None, PixelType::U16);
     }
+    // the other integer types SimpleITK reads (CT's int16, for instance), so that a converted
+    // SimpleITK image keeps the pixel type its hash is taken of
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, i8>>() {
+        return held(a, |_| None, PixelType::I8);
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, i16>>() {
+        return held(a, |_| None, PixelType::I16);
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, u32>>() {
+        return held(a, |_| None, PixelType::U32);
+    }
+    if let Ok(a) = array.extract::<PyReadonlyArray2<'_, i32>>() {
+        return held(a, |_| None, PixelType::I32);
+    }
     if let Ok(a) = array.extract::<PyReadonlyArray2<'_, f32>>() {
         return held(a, |_| None, PixelType::F32);
     }
@@ -215,7 +235,7 @@ fn image_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<(Held<'py, f64>, P
         return held(a, Some, PixelType::F64);
     }
     Err(input_error(
-        "image: expected a file path or a 2D numpy array of uint8, uint16, float32 or float64",
+        "image: expected a file path or a 2D numpy array of uint8, uint16, int8, int16, uint32, int32, float32 or float64",
     ))
 }
 
@@ -254,6 +274,37 @@ fn mask_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, u32>> {
 }
 
 impl Extractor {
+    /// An extractor of checked parameters (a file's or a text's), keeping their warnings.
+    fn of_params(
+        params: Params,
+        rings: Vec<String>,
+        spacing: Option<f64>,
+        backend: String,
+    ) -> PyResult<Extractor> {
+        let kernel = KernelSettings::default()
+            .with_voxel_setting(params.voxel)
+            .check()
+            .map_err(settings_error)?;
+        let rings = parse_rings(&rings)?;
+        let warnings = params.warnings.clone();
+        let settings = params
+            .apply(Settings {
+                rings,
+                spacing,
+                ..Settings::default()
+            })
+            .check()
+            .map_err(settings_error)?;
+        Ok(Extractor {
+            settings,
+            backend: self::backend(&backend)?,
+            backend_name: backend,
+            kernel,
+            map_kernels: OnceLock::new(),
+            warnings,
+        })
+    }
+
     /// The backend's map kernels, compiled at the first call; `None` without a device. When
     /// they fail to compile, backend "gpu" raises `SettingsError`; any other backend warns
     /// (`RuntimeWarning`) and maps on the CPU, as `sonorad map` notes and goes on.
@@ -280,12 +331,21 @@ impl Extractor {
     }
 }
 
-/// A held image and mask as the library's image file (`spacing` in mm, if known) and label map,
+/// The spacing an array carries as a file's header would: `array_spacing` (x, y in mm, which may
+/// differ), else the square `spacing`, else none.
+fn array_file_spacing(spacing: Option<f64>, array_spacing: Option<(f64, f64)>) -> Option<PixelSpacing> {
+    match array_spacing {
+        Some((x, y)) => Some(PixelSpacing { row: y, column: x }),
+        None => spacing.map(PixelSpacing::square),
+    }
+}
+
+/// A held image and mask as the library's image file (with `spacing`, if known) and label map,
 /// borrowing their values.
 fn in_memory<'a>(
     (image, pixel_type): &'a (Held<'_, f64>, PixelType),
     mask: &'a Held<'_, u32>,
-    spacing: Option<f64>,
+    spacing: Option<PixelSpacing>,
 ) -> PyResult<(ImageFile<'a>, LabelMap<'a>)> {
     let ((width, height, pixels), (mask_width, mask_height, labels)) =
         (image.view()?, mask.view()?);
@@ -296,7 +356,7 @@ fn in_memory<'a>(
             pixels: Cow::Borrowed(pixels),
             source: PathBuf::from("<image array>"),
         },
-        spacing: spacing.map(PixelSpacing::square),
+        spacing,
         pixel_type: *pixel_type,
     };
     let mask = LabelMap {
@@ -336,6 +396,7 @@ impl Extractor {
             backend_name: backend,
             kernel: KernelSettings::default(),
             map_kernels: OnceLock::new(),
+            warnings: Vec::new(),
         })
     }
 
@@ -350,38 +411,38 @@ impl Extractor {
         backend: String,
     ) -> PyResult<Extractor> {
         let params = Params::read(&path).map_err(settings_error)?;
-        let kernel = KernelSettings::default()
-            .with_voxel_setting(params.voxel)
-            .check()
-            .map_err(settings_error)?;
-        let rings = parse_rings(&rings)?;
-        let settings = params
-            .apply(Settings {
-                rings,
-                spacing,
-                ..Settings::default()
-            })
-            .check()
-            .map_err(settings_error)?;
-        Ok(Extractor {
-            settings,
-            backend: self::backend(&backend)?,
-            backend_name: backend,
-            kernel,
-            map_kernels: OnceLock::new(),
-        })
+        Extractor::of_params(params, rings, spacing, backend)
+    }
+
+    /// An extractor from the text of a parameter file (YAML or JSON), as `from_params` reads a
+    /// file: the Python shell's settings dict goes through the same checks as a file, and
+    /// `origin` names it in errors.
+    #[staticmethod]
+    #[pyo3(signature = (text, *, origin="<parameters>".to_string(), rings=Vec::new(), spacing=None, backend="auto".to_string()))]
+    fn from_params_text(
+        text: &str,
+        origin: String,
+        rings: Vec<String>,
+        spacing: Option<f64>,
+        backend: String,
+    ) -> PyResult<Extractor> {
+        let params = Params::parse(text, &origin).map_err(settings_error)?;
+        Extractor::of_params(params, rings, spacing, backend)
     }
 
     /// The features of one case, as `(name, value)` pairs in the command line's order:
     /// `image` and `mask` are both file paths, or both 2D numpy arrays (then `spacing` in mm,
-    /// if known). The GIL is released while extracting.
-    #[pyo3(signature = (image, mask, spacing=None))]
+    /// if known, or `array_spacing`, the arrays' own (x, y) spacing as a file's header carries
+    /// it, which may differ between the axes; `spacing` overrides it). The GIL is released
+    /// while extracting.
+    #[pyo3(signature = (image, mask, spacing=None, *, array_spacing=None))]
     fn execute_pairs(
         &self,
         py: Python<'_>,
         image: &Bound<'_, PyAny>,
         mask: &Bound<'_, PyAny>,
         spacing: Option<f64>,
+        array_spacing: Option<(f64, f64)>,
     ) -> PyResult<Vec<(String, f64)>> {
         let settings = match spacing {
             Some(s) => {
@@ -398,7 +459,7 @@ impl Extractor {
                 .map_err(input_error);
         }
         let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
-        let (file, mask) = in_memory(&image, &mask, spacing)?;
+        let (file, mask) = in_memory(&image, &mask, array_file_spacing(spacing, array_spacing))?;
         py.detach(|| {
             let case = extract::case_from_memory(file, &mask, &settings)?;
             extract::extract_loaded(&case, &settings, backend)
@@ -412,8 +473,9 @@ impl Extractor {
     /// for `execute_pairs`; the kernel settings default to the extractor's (a parameter file's
     /// `voxelSetting`, else radius 1, masked, 0); `features` selects classes or features (by
     /// default the extractor's selection: a parameter file's `featureClass`, else every
-    /// first-order and texture feature). The GIL is released while mapping.
-    #[pyo3(signature = (image, mask, spacing=None, kernel_radius=None, masked_kernel=None, init_value=None, features=None))]
+    /// first-order and texture feature); `array_spacing` as for `execute_pairs`. The GIL is
+    /// released while mapping.
+    #[pyo3(signature = (image, mask, spacing=None, kernel_radius=None, masked_kernel=None, init_value=None, features=None, *, array_spacing=None))]
     #[allow(clippy::too_many_arguments)]
     fn execute_maps<'py>(
         &self,
@@ -425,6 +487,7 @@ impl Extractor {
         masked_kernel: Option<bool>,
         init_value: Option<f64>,
         features: Option<Vec<String>>,
+        array_spacing: Option<(f64, f64)>,
     ) -> PyResult<Vec<(String, Bound<'py, PyArray2<f64>>)>> {
         let mut settings = self.settings.clone().settings();
         settings.spacing = spacing.or(settings.spacing);
@@ -481,7 +544,7 @@ impl Extractor {
                 }
             }
             let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
-            let (file, mask) = in_memory(&image, &mask, spacing)?;
+            let (file, mask) = in_memory(&image, &mask, array_file_spacing(spacing, array_spacing))?;
             py.detach(|| run(&extract::case_from_memory(file, &mask, &settings)?))
         }
         .map_err(library_error)?;
@@ -630,12 +693,97 @@ fn predict_to(
     .map_err(input_error)
 }
 
+/// The text of a parameter file (YAML; JSON is YAML) as JSON, keys in the file's order, read
+/// by the parser that `Params::parse` uses: the Python shell keeps a file's sections as dicts
+/// (PyRadiomics' `settings`, `enabledFeatures`, `enabledImagetypes`) without a YAML package.
+/// Only the syntax is checked here; the settings are checked when an extractor is made.
+#[pyfunction]
+#[pyo3(signature = (text, origin="<parameters>"))]
+fn params_as_json(text: &str, origin: &str) -> PyResult<String> {
+    let value: serde_norway::Value = serde_norway::from_str(text)
+        .map_err(|e| settings_error(format!("{origin}: not a YAML parameter file: {e}")))?;
+    serde_json::to_string(&value)
+        .map_err(|e| settings_error(format!("{origin}: cannot be read as JSON: {e}")))
+}
+
+/// A diagnostic value as the Python object PyRadiomics gives it (a float as Python's `float`:
+/// the shell makes it numpy's where PyRadiomics does).
+fn diagnostic_object<'py>(py: Python<'py>, value: &diagnostics::Value) -> PyResult<Bound<'py, PyAny>> {
+    use diagnostics::Value;
+    Ok(match value {
+        Value::Text(s) => s.into_pyobject(py)?.into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Float(x) => x.into_pyobject(py)?.into_any(),
+        Value::Floats(v) => pyo3::types::PyTuple::new(py, v)?.into_any(),
+        Value::Ints(v) => pyo3::types::PyTuple::new(py, v)?.into_any(),
+    })
+}
+
+/// PyRadiomics' diagnostics of the original image and mask (`diagnostics_Image-original_…`,
+/// `diagnostics_Mask-original_…`, as `generalinfo` adds them before any pre-processing), as
+/// `(key, value)` pairs in its order, computed by the library (`sonorad::diagnostics`).
+/// `image` and `mask` are both file paths (spacing: the file's, else 1 mm as SimpleITK
+/// reports it), or both 2D arrays with `array_spacing` (x, y; default 1 mm) and `origin`
+/// (x, y in mm, identity direction).
+#[pyfunction]
+#[pyo3(signature = (image, mask, label, *, array_spacing=None, origin=(0.0, 0.0)))]
+fn original_diagnostics<'py>(
+    py: Python<'py>,
+    image: &Bound<'py, PyAny>,
+    mask: &Bound<'py, PyAny>,
+    label: u32,
+    array_spacing: Option<(f64, f64)>,
+    origin: (f64, f64),
+) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+    let pairs = if let (Ok(image), Ok(mask)) = (image.extract::<PathBuf>(), mask.extract::<PathBuf>()) {
+        let (file, labels) = py
+            .detach(|| Ok::<_, sonorad::Error>((read_image_file(&image, 0)?, read_mask_file(&mask, 0)?)))
+            .map_err(input_error)?;
+        let spacing = array_spacing.map(|(x, y)| PixelSpacing { row: y, column: x });
+        original_pairs(&file, &labels, label, spacing, origin)
+    } else {
+        let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
+        let (file, labels) = in_memory(&image, &mask, array_file_spacing(None, array_spacing))?;
+        original_pairs(&file, &labels, label, None, origin)
+    };
+    pairs
+        .iter()
+        .map(|(key, value)| Ok((key.clone(), diagnostic_object(py, value)?)))
+        .collect()
+}
+
+/// The library's original image and mask diagnostics of a loaded pair; `spacing` overrides
+/// the file's, which defaults to SimpleITK's 1 mm.
+fn original_pairs(
+    file: &ImageFile<'_>,
+    labels: &LabelMap<'_>,
+    label: u32,
+    spacing: Option<PixelSpacing>,
+    (x, y): (f64, f64),
+) -> diagnostics::Diagnostics {
+    let placement = diagnostics::Placement {
+        spacing: spacing.or(file.spacing).unwrap_or(PixelSpacing::square(1.0)),
+        origin: [x, y],
+    };
+    let mut out = diagnostics::image_elements(&file.image, file.pixel_type, placement, "original");
+    out.extend(diagnostics::mask_elements(
+        (&labels.labels, labels.width, labels.height),
+        label,
+        placement,
+        None,
+        "original",
+    ));
+    out
+}
+
 /// The module: the extractor, the study and scoring functions, and the exceptions.
 #[pymodule]
 fn _sonorad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Extractor>()?;
     m.add_function(wrap_pyfunction!(train_study, m)?)?;
     m.add_function(wrap_pyfunction!(predict_to, m)?)?;
+    m.add_function(wrap_pyfunction!(original_diagnostics, m)?)?;
+    m.add_function(wrap_pyfunction!(params_as_json, m)?)?;
     m.add("SettingsError", m.py().get_type::<SettingsError>())?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
