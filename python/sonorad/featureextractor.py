@@ -19,7 +19,10 @@ parser every sonorad shell uses (`sonorad._sonorad.Extractor.from_params_text`):
 reproduce raises `SettingsError` naming the setting, at construction, `loadParams`,
 `loadJSONParams` and `execute`. Warnings PyRadiomics would log (the 3D `shape` class skipped on
 a 2D image, the parameter file's own) go to the `radiomics.featureextractor` logger
-(`featureextractor.logger`, a child of `radiomics`, as PyRadiomics names it).
+(`featureextractor.logger`, a child of `radiomics`, as PyRadiomics names it), at each `execute`,
+in the library's words: PyRadiomics' text after the key it concerns, e.g. "featureClass.shape:
+Shape features are only available 3D input (for 2D input, use shape2D). Found 2D input; the
+class is skipped".
 
 Differences from PyRadiomics 3.0.1:
 
@@ -49,6 +52,8 @@ Differences from PyRadiomics 3.0.1:
   numpy arrays (rows first) whose first pixel is pixel (x0, y0) of the image, x0, y0 being the
   padded box's corner. First-order maps are computed on 2D images, where PyRadiomics 3.0.1's
   voxel-based first-order class fails.
+- `label_channel` (setting or argument) is applied by this shell: a SimpleITK mask with vector
+  pixels gives its channel `label_channel`, as PyRadiomics' getMask; it is not checked further.
 - The extraction runs on sonorad's `auto` backend (the GPU where there is one).
 """
 from __future__ import annotations
@@ -278,11 +283,11 @@ class RadiomicsFeatureExtractor:
         return result
 
     def _features(self, native: Any, case: "_Case") -> list:
-        """sonorad's features of the case under PyRadiomics' names, as 0-d float64 arrays."""
+        """sonorad's features of the case under PyRadiomics' names and types (`_feature`)."""
         if not self._classes_enabled():
             return []
         pairs = native.execute_pairs(case.image, case.mask, array_spacing=case.spacing)
-        pairs = [(n[len("tumor_"):], numpy.asarray(v, dtype=numpy.float64)) for n, v in pairs]
+        pairs = [(n[len("tumor_"):], _feature(n[len("tumor_"):], v)) for n, v in pairs]
         if not self.enabledImagetypes:
             pairs = [(n, v) for n, v in pairs if n.startswith("original_shape2D_")]
         return pairs
@@ -304,7 +309,8 @@ class RadiomicsFeatureExtractor:
     def _in_pyradiomics_order(self, pairs: list) -> list:
         """Features in PyRadiomics' order: shape2D first, then per image (in the order sonorad
         derives them from `enabledImagetypes`), classes in `enabledFeatures`' order; within a
-        class, sonorad's order (PyRadiomics' for all features, the given list's otherwise)."""
+        class, the given list's order, or for all features PyRadiomics' (its feature methods
+        `get<Name>FeatureValue` sorted by name, as `dir` lists them)."""
         rank = {c: i for i, c in enumerate(self.enabledFeatures)}
         images = []
         for name, _ in pairs:
@@ -312,11 +318,13 @@ class RadiomicsFeatureExtractor:
             if image not in images:
                 images.append(image)
 
-        def key(item):
-            image, cls, _ = item[1][0].rsplit("_", 2)
-            return (cls != "shape2D", images.index(image), rank.get(cls, len(rank)), item[0])
+        def key(pair):
+            image, cls, feature = pair[0].rsplit("_", 2)
+            listed = self.enabledFeatures.get(cls) or []
+            within = (listed.index(feature), "") if feature in listed else (0, feature + "FeatureValue")
+            return (cls != "shape2D", images.index(image), rank.get(cls, len(rank)), within)
 
-        return [pair for _, pair in sorted(enumerate(pairs), key=key)]
+        return sorted(pairs, key=key)
 
     def _diagnostics(self, settings: Dict[str, Any], case: "_Case", label: int):
         """PyRadiomics' `diagnostics_…` entries that are known here (see the module's
@@ -337,6 +345,19 @@ class RadiomicsFeatureExtractor:
                 continue
             info[key] = _pyradiomics_type(key, value)
         return info
+
+
+# shape2D features PyRadiomics 3.0.1 computes as numpy scalars (numpy.squeeze keeps them
+# float64); its other features come from arrays and are 0-d arrays
+SHAPE2D_SCALARS = {"Elongation", "MajorAxisLength", "MinorAxisLength", "PixelSurface", "Sphericity"}
+
+
+def _feature(name: str, value: float) -> Any:
+    """A feature value with the type PyRadiomics gives it: numpy float64 for the shape2D
+    features in SHAPE2D_SCALARS, a 0-d float64 array otherwise."""
+    if name.startswith("original_shape2D_") and name.rsplit("_", 1)[1] in SHAPE2D_SCALARS:
+        return numpy.float64(value)
+    return numpy.asarray(value, dtype=numpy.float64)
 
 
 def _pyradiomics_type(key: str, value: Any) -> Any:

@@ -37,6 +37,16 @@ def type_name(value):
     return type(value).__name__
 
 
+def plain(value):
+    """numpy scalars as Python's, so that repr is numpy-version independent (the fixtures were
+    written under numpy 1, whose repr of a float64 is a float's)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    return value
+
+
 def close(expected, actual):
     """Within 1e-9 relative (NaN equals NaN)."""
     if math.isnan(expected):
@@ -82,9 +92,9 @@ def test_notebook_cell_equals_pyradiomics(path, monkeypatch, caplog):
         if not key.startswith("diagnostics_"):
             assert close(float(expected), float(value)), (key, expected, float(value))
         elif not key.startswith("diagnostics_Versions_"):
-            assert repr(value) == expected, key
+            assert repr(plain(value)) == expected, key
     if SHAPE_WARNING in fixture["warnings"]:
-        assert SHAPE_WARNING in caplog.messages
+        assert any(SHAPE_WARNING in m for m in caplog.messages)
 
 
 def test_fixtures_are_present():
@@ -130,9 +140,10 @@ def test_refused_image_type_is_named_at_execute():
         extractor.execute(IMAGE, MASK)
 
 
-def test_refused_setting_in_a_dict_is_named():
-    with pytest.raises(featureextractor.SettingsError, match="label_channel"):
-        featureextractor.RadiomicsFeatureExtractor({"setting": {"label_channel": "first"}})
+def test_refused_feature_in_a_dict_is_named():
+    # deprecated in PyRadiomics 3.0.1, which computes it with a warning; sonorad refuses it
+    with pytest.raises(featureextractor.SettingsError, match="SumVariance"):
+        featureextractor.RadiomicsFeatureExtractor({"featureClass": {"glcm": ["SumVariance"]}})
 
 
 def test_missing_parameter_file_raises_ioerror():
@@ -143,7 +154,7 @@ def test_missing_parameter_file_raises_ioerror():
 def test_shape_warning_is_logged_on_the_radiomics_logger(caplog):
     with caplog.at_level(logging.WARNING, logger="radiomics"):
         featureextractor.RadiomicsFeatureExtractor(label=255).execute(IMAGE, MASK)
-    records = [r for r in caplog.records if r.getMessage() == SHAPE_WARNING]
+    records = [r for r in caplog.records if SHAPE_WARNING in r.getMessage()]
     assert records and records[0].name == featureextractor.logger.name == "radiomics.featureextractor"
     assert records[0].levelno == logging.WARNING
 
