@@ -9,6 +9,10 @@ The extraction is sonorad's Rust library (the same code as the `sonorad` command
 module is a thin shell over it. Settings are checked when the Extractor is made
 (`SettingsError`, a ValueError, with the command line's message); a bad file or array raises
 `InputError` (a ValueError) naming it.
+
+PyRadiomics' own API is `sonorad.featureextractor`: a PyRadiomics notebook runs on sonorad by
+changing `from radiomics import featureextractor` to `from sonorad import featureextractor`
+(its docstring lists what differs).
 """
 from __future__ import annotations
 

@@ -33,8 +33,8 @@ Differences from PyRadiomics 3.0.1:
 - Images: 2D only. A SimpleITK image (or a path, read with SimpleITK as PyRadiomics reads it) of
   3D with a single slice is extracted as its 2D slice, so its results are those of the 2D image,
   not PyRadiomics' 3D run of it. numpy arrays (2D) are accepted too, with 1 mm pixels at origin
-  (0, 0). Without SimpleITK installed, paths are read by sonorad's own readers (PNG, TIFF, BMP,
-  JPEG, DICOM, NIfTI, NRRD, ...).
+  (0, 0). Without SimpleITK installed, paths are read by sonorad's own readers (those of
+  `sonorad extract`; spacing from the file where it has one, else 1 mm).
 - `enableAllImageTypes` enables PyRadiomics' image types except LBP2D and LBP3D, which sonorad
   does not compute (it logs a warning saying so).
 - Diagnostics: `diagnostics_Versions_PyRadiomics` and `diagnostics_Versions_PyWavelet` hold

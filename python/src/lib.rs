@@ -17,9 +17,9 @@ use pyo3::prelude::*;
 use sonorad::archive::{self, ArchiveOptions, Progress, ProgressHook};
 use sonorad::clinical::ClinicalOptions;
 use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
+use sonorad::diagnostics;
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, Settings};
-use sonorad::diagnostics;
 use sonorad::io::image::{read_image_file, ImageFile};
 use sonorad::io::{read_manifest_table, read_mask_file, Image, LabelMap, PixelSpacing, PixelType};
 use sonorad::maps::device::DeviceMaps;
@@ -333,7 +333,10 @@ impl Extractor {
 
 /// The spacing an array carries as a file's header would: `array_spacing` (x, y in mm, which may
 /// differ), else the square `spacing`, else none.
-fn array_file_spacing(spacing: Option<f64>, array_spacing: Option<(f64, f64)>) -> Option<PixelSpacing> {
+fn array_file_spacing(
+    spacing: Option<f64>,
+    array_spacing: Option<(f64, f64)>,
+) -> Option<PixelSpacing> {
     match array_spacing {
         Some((x, y)) => Some(PixelSpacing { row: y, column: x }),
         None => spacing.map(PixelSpacing::square),
@@ -544,7 +547,8 @@ impl Extractor {
                 }
             }
             let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
-            let (file, mask) = in_memory(&image, &mask, array_file_spacing(spacing, array_spacing))?;
+            let (file, mask) =
+                in_memory(&image, &mask, array_file_spacing(spacing, array_spacing))?;
             py.detach(|| run(&extract::case_from_memory(file, &mask, &settings)?))
         }
         .map_err(library_error)?;
@@ -708,7 +712,10 @@ fn params_as_json(text: &str, origin: &str) -> PyResult<String> {
 
 /// A diagnostic value as the Python object PyRadiomics gives it (a float as Python's `float`:
 /// the shell makes it numpy's where PyRadiomics does).
-fn diagnostic_object<'py>(py: Python<'py>, value: &diagnostics::Value) -> PyResult<Bound<'py, PyAny>> {
+fn diagnostic_object<'py>(
+    py: Python<'py>,
+    value: &diagnostics::Value,
+) -> PyResult<Bound<'py, PyAny>> {
     use diagnostics::Value;
     Ok(match value {
         Value::Text(s) => s.into_pyobject(py)?.into_any(),
@@ -735,9 +742,13 @@ fn original_diagnostics<'py>(
     array_spacing: Option<(f64, f64)>,
     origin: (f64, f64),
 ) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
-    let pairs = if let (Ok(image), Ok(mask)) = (image.extract::<PathBuf>(), mask.extract::<PathBuf>()) {
+    let pairs = if let (Ok(image), Ok(mask)) =
+        (image.extract::<PathBuf>(), mask.extract::<PathBuf>())
+    {
         let (file, labels) = py
-            .detach(|| Ok::<_, sonorad::Error>((read_image_file(&image, 0)?, read_mask_file(&mask, 0)?)))
+            .detach(|| {
+                Ok::<_, sonorad::Error>((read_image_file(&image, 0)?, read_mask_file(&mask, 0)?))
+            })
             .map_err(input_error)?;
         let spacing = array_spacing.map(|(x, y)| PixelSpacing { row: y, column: x });
         original_pairs(&file, &labels, label, spacing, origin)
@@ -762,7 +773,9 @@ fn original_pairs(
     (x, y): (f64, f64),
 ) -> diagnostics::Diagnostics {
     let placement = diagnostics::Placement {
-        spacing: spacing.or(file.spacing).unwrap_or(PixelSpacing::square(1.0)),
+        spacing: spacing
+            .or(file.spacing)
+            .unwrap_or(PixelSpacing::square(1.0)),
         origin: [x, y],
     };
     let mut out = diagnostics::image_elements(&file.image, file.pixel_type, placement, "original");

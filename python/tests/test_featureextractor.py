@@ -171,3 +171,17 @@ def test_native_extractor_still_works():
     features = sonorad.Extractor(backend="cpu", label=255).execute(IMAGE, MASK, pyradiomics_names=True)
     result = featureextractor.RadiomicsFeatureExtractor(label=255).execute(IMAGE, MASK)
     assert float(result["original_glcm_Contrast"]) == features["original_glcm_Contrast"]
+
+
+def test_without_simpleitk_paths_use_sonorads_readers(monkeypatch):
+    extractor = featureextractor.RadiomicsFeatureExtractor(label=255)
+    with_sitk = extractor.execute(IMAGE, MASK)
+    monkeypatch.setattr(featureextractor, "sitk", None)
+    without = extractor.execute(IMAGE, MASK)
+    assert [k for k in with_sitk if k not in without] == ["diagnostics_Versions_SimpleITK"]
+    assert all(repr(without[k]) == repr(v) for k, v in with_sitk.items() if k in without)
+    extractor.disableAllFeatures()
+    extractor.enableFeaturesByName(glcm=["Contrast"])
+    maps = extractor.execute(IMAGE, MASK, voxelBased=True)
+    x, y, width, height = with_sitk["diagnostics_Mask-original_BoundingBox"]
+    assert maps["original_glcm_Contrast"].shape == (height + 2, width + 2)
