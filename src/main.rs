@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use sonorad::archive::{self, ArchiveOptions, OutputFormat, Progress, Shard};
-use sonorad::commands::map;
+use sonorad::commands::{map, pyradiomics};
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, EnabledImageType, Settings};
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
@@ -62,6 +62,105 @@ enum Command {
     /// pixel from the kernel around it, written as NIfTI, 32-bit float TIFF and PNG heatmaps
     /// with one HTML page per case.
     Map(Box<MapArgs>),
+    /// PyRadiomics' command line (`pyradiomics image|batch [mask] [options]`) on sonorad:
+    /// the same arguments, and output with PyRadiomics' columns (input columns, diagnostics,
+    /// features) in its csv, json or txt format.
+    #[command(
+        override_usage = "sonorad pyradiomics image|batch [mask] [Options]",
+        after_help = "Example:\n  sonorad pyradiomics cases.csv -p Params.yaml -f csv -o features.csv -j 4"
+    )]
+    Pyradiomics(Box<PyradiomicsArgs>),
+}
+
+/// PyRadiomics 3.0.1's arguments (its help texts, shortened), and sonorad's `--errors` and
+/// `--backend`.
+#[derive(Args)]
+struct PyradiomicsArgs {
+    /// Image file (single mode) or CSV batch file (batch mode: columns Image, Mask, and
+    /// optionally Label, Label_channel; paths relative to the CSV).
+    #[arg(value_name = "{Image,Batch}FILE", required_unless_present = "version")]
+    input: Option<String>,
+    /// Mask file identifying the ROI in the image; only in single mode, ignored otherwise.
+    #[arg(value_name = "MaskFILE")]
+    mask: Option<String>,
+    /// Parameter file containing the settings to be used in extraction (YAML or JSON).
+    #[arg(long, short = 'p', value_name = "FILE")]
+    param: Option<PathBuf>,
+    /// Overrides the parameter file's and default settings ("SETTING_NAME:VALUE", lists
+    /// comma-separated); may be given several times.
+    #[arg(long, short = 's', value_name = "SETTING_NAME:VALUE")]
+    setting: Vec<String>,
+    /// (Batch mode) cases extracted at once, 1 to the number of CPUs.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = jobs)]
+    jobs: usize,
+    /// Check the parameter file and that every image and mask exists, then stop.
+    #[arg(long)]
+    validate: bool,
+    /// File to append output to (default: standard output).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Folder for one CSV per case (features_N.csv), read back when the run is repeated
+    /// (short form -od).
+    #[arg(long = "out-dir", value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Extraction mode: segment (voxel is refused; `sonorad map` writes texture maps).
+    #[arg(long, short = 'm', value_enum, default_value_t = PyradiomicsMode::Segment)]
+    mode: PyradiomicsMode,
+    /// Leave out values that are NaN floats (as PyRadiomics: feature values are numpy 0-d
+    /// arrays, which it keeps).
+    #[arg(long = "skip-nans")]
+    skip_nans: bool,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t)]
+    format: pyradiomics::output::Format,
+    /// Image and mask paths in the output.
+    #[arg(long = "format-path", value_enum, default_value_t)]
+    format_path: pyradiomics::output::PathFormat,
+    /// Use "/" in output paths (short form -up).
+    #[arg(long = "unix-path")]
+    unix_path: bool,
+    /// Lowest level written to --log-file.
+    #[arg(long = "logging-level", value_name = "LEVEL", default_value = "WARNING",
+          value_parser = ["NOTSET", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])]
+    logging_level: String,
+    /// File to append log lines to.
+    #[arg(long = "log-file", value_name = "FILE")]
+    log_file: Option<PathBuf>,
+    /// Output to stderr: 3 (default) WARNING and up, 4 (the flag alone) INFO, 5 DEBUG.
+    #[arg(long, short = 'v', num_args = 0..=1, default_value_t = 3, default_missing_value = "4",
+          value_parser = clap::value_parser!(u8).range(1..=5))]
+    verbosity: u8,
+    /// (Deprecated in PyRadiomics) label value of the ROI; use --setting label:N.
+    #[arg(long, short = 'l', value_name = "N")]
+    label: Option<i64>,
+    /// sonorad: the errors file (Case, Image, Mask, Error); default errors.csv in --out-dir,
+    /// else <out>_errors.csv next to --out, else pyradiomics_errors.csv.
+    #[arg(long, value_name = "FILE")]
+    errors: Option<PathBuf>,
+    /// sonorad: matrix backend.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// Print the version and exit.
+    #[arg(long)]
+    version: bool,
+}
+
+/// PyRadiomics' `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PyradiomicsMode {
+    /// Features of each region.
+    Segment,
+    /// Feature maps (refused: use `sonorad map`).
+    Voxel,
+}
+
+/// `--jobs`: 1 to the number of CPUs, as PyRadiomics' choices.
+fn jobs(text: &str) -> std::result::Result<usize, String> {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match text.parse::<usize>() {
+        Ok(n) if (1..=cpus).contains(&n) => Ok(n),
+        _ => Err(format!("invalid choice: {text} (choose from 1 to {cpus})")),
+    }
 }
 
 #[derive(Args)]
@@ -349,7 +448,11 @@ fn keep_freed_memory() {}
 
 fn main() {
     keep_freed_memory();
-    let cli = Cli::parse();
+    let mut argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("pyradiomics") {
+        argv = pyradiomics::long_forms(argv);
+    }
+    let cli = Cli::parse_from(argv);
     let outcome = match cli.command {
         Command::Extract(args) => run_extract(*args),
         Command::Merge(args) => run_merge(args),
@@ -360,6 +463,7 @@ fn main() {
         Command::Predict(args) => run_predict(args),
         Command::Demo(args) => run_demo(args),
         Command::Map(args) => run_map(*args),
+        Command::Pyradiomics(args) => run_pyradiomics(*args),
     };
     match outcome {
         Ok(code) => std::process::exit(code),
@@ -544,6 +648,48 @@ fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
         }
     };
     Ok((settings.check()?, kernel.check()?))
+}
+
+fn run_pyradiomics(args: PyradiomicsArgs) -> Result<i32> {
+    if args.version {
+        println!(
+            "sonorad pyradiomics {} (PyRadiomics 3.0.1's command line)",
+            env!("CARGO_PKG_VERSION")
+        );
+        return Ok(0);
+    }
+    if args.mode == PyradiomicsMode::Voxel {
+        bail!("--mode voxel is not supported; `sonorad map` writes texture maps (PyRadiomics' voxel-based features)");
+    }
+    let file_level = match args.logging_level.as_str() {
+        "NOTSET" => 0,
+        "DEBUG" => 10,
+        "INFO" => 20,
+        "WARNING" => 30,
+        "ERROR" => 40,
+        _ => 50,
+    };
+    let log_file = args.log_file.as_deref().map(|p| (p, file_level));
+    let log = pyradiomics::log::Logger::new(args.verbosity, log_file)
+        .with_context(|| format!("--log-file {:?}", args.log_file))?;
+    let options = pyradiomics::Options {
+        input: args.input.unwrap_or_default(),
+        mask: args.mask,
+        param: args.param,
+        settings: args.setting,
+        jobs: args.jobs,
+        validate: args.validate,
+        out: args.out,
+        out_dir: args.out_dir,
+        skip_nans: args.skip_nans,
+        format: args.format,
+        format_path: args.format_path,
+        unix_path: args.unix_path,
+        label: args.label,
+        errors: args.errors,
+        backend: args.backend,
+    };
+    Ok(pyradiomics::run(&options, &log))
 }
 
 fn run_map(args: MapArgs) -> Result<i32> {

@@ -7,3 +7,4 @@ pub mod bench;
 pub mod demo;
 pub mod map;
 pub mod predict;
+pub mod pyradiomics;

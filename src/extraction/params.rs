@@ -361,8 +361,15 @@ impl Params {
                 )))
             }
         };
+        Params::from_mapping(&root, origin)
+    }
+
+    /// Checks a parameter file's parsed top level (`imageType`, `featureClass`, `setting`,
+    /// `voxelSetting`), for a shell that builds or changes the tree before the check (the
+    /// PyRadiomics command line's `--setting` overrides); `origin` names it in errors.
+    pub fn from_mapping(root: &Mapping, origin: &str) -> Result<Params, ParamsError> {
         let mut checker = Checker::default();
-        let params = checker.params(&root);
+        let params = checker.params(root);
         if checker.problems.is_empty() {
             Ok(params)
         } else {
@@ -453,6 +460,11 @@ const SETTINGS: &[(&str, Rule)] = &[
     ("lbp3DIcosphereSubdivision", Rule::NoEffect(Kind::Int)),
     ("label_channel", Rule::DefaultOnly(DefaultValue::Int(0))),
 ];
+
+/// The names of the settings of PyRadiomics 3.0.1's schema (its `setting` section).
+pub fn setting_names() -> impl Iterator<Item = &'static str> {
+    SETTINGS.iter().map(|(name, _)| *name)
+}
 
 /// Settings PyRadiomics reads only from the `setting` section, when it loads and checks the
 /// image and mask: under an image type they change nothing there, and here.
