@@ -333,3 +333,22 @@ def test_progress_reaches_a_callable_and_a_tqdm_bar(capsys):
     assert calls and calls[-1] == (6, 0, 6)
     extractor.extract_manifest(manifest, progress=True)
     assert "6/6" in capsys.readouterr().err
+
+
+QUIET_PROBE = """
+import sys, sonorad
+from sonorad import featureextractor
+sonorad.Extractor().execute(sys.argv[1], sys.argv[2])
+featureextractor.RadiomicsFeatureExtractor(label=255, additionalInfo=False).execute(sys.argv[1], sys.argv[2])
+"""
+
+
+def test_a_successful_execute_leaves_stderr_quiet():
+    """No driver chatter on stderr (issue 30): without a desktop session (no XDG_RUNTIME_DIR, as
+    run_tests.sh runs the tests) the Vulkan layer's "error: XDG_RUNTIME_DIR is invalid ..." must
+    not appear; only sonorad's own notes may ("backend auto: ...")."""
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "NODEVICE_SELECT")}
+    out = subprocess.run([sys.executable, "-c", QUIET_PROBE, IMAGE, MASK], capture_output=True,
+                         text=True, check=True, env=env)
+    lines = [line for line in out.stderr.splitlines() if not line.startswith("backend auto: ")]
+    assert lines == [], out.stderr

@@ -720,6 +720,9 @@ fn next_chunk_size(chunk: &[ManifestRow], budget: usize) -> usize {
 
 /// Pixel count of an image from its header where the format allows it cheaply.
 fn image_pixels(path: &Path) -> Option<usize> {
+    // a FIFO or a device would block the open (or never end): only regular files are peeked,
+    // the case's reader then reports the others
+    crate::io::check_regular_file(path).ok()?;
     image::ImageReader::open(path)
         .ok()?
         .with_guessed_format()

@@ -49,7 +49,34 @@ pub type Note = Box<dyn Fn(&str) + Send + Sync>;
 
 /// The wgpu instance, with the backends the environment allows (`WGPU_BACKEND`).
 fn instance() -> wgpu::Instance {
+    keep_window_system_quiet();
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+}
+
+/// Keeps the Vulkan driver's window-system chatter off the user's stderr.
+///
+/// Mesa's device-selection layer (`VK_LAYER_MESA_device_select`, an implicit layer installed
+/// with Mesa's Vulkan drivers) connects to the Wayland display when an instance enables the
+/// Wayland surface extension, which wgpu enables wherever it exists, to learn which GPU drives
+/// the screen. Without a desktop session (`XDG_RUNTIME_DIR` unset: servers, batch jobs, CI)
+/// libwayland then prints "error: XDG_RUNTIME_DIR is invalid or not set in the environment."
+/// for every instance, which reads as a failure on a successful run. sonorad computes and never
+/// presents, and picks its adapter itself ([`Device::open`]), so where there is no session the
+/// layer is switched off for this process by its own switch (`NODEVICE_SELECT=1`), set before
+/// the first instance exists. Left alone when the user steers the layer (`NODEVICE_SELECT`,
+/// `MESA_VK_DEVICE_SELECT`, `DRI_PRIME`) or runs in a session.
+fn keep_window_system_quiet() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let steered = ["NODEVICE_SELECT", "MESA_VK_DEVICE_SELECT", "DRI_PRIME"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some());
+        if !steered && std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+            // setenv races with a concurrent getenv in another thread; this runs once, when
+            // the first GPU instance is made, before sonorad starts its own threads
+            std::env::set_var("NODEVICE_SELECT", "1");
+        }
+    });
 }
 
 /// Every adapter wgpu sees on this machine.
