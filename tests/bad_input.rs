@@ -636,3 +636,170 @@ fn an_nrrd_file_is_read_only_as_far_as_its_header_says() {
     assert_eq!((image.width, image.height), (40, 30));
     assert_eq!(image.pixels[1199], f64::from(1199 % 251));
 }
+
+/// Runs `sonorad ARGS` and kills it after `seconds`: the exit code, or `None` when it hung.
+fn run_within(args: &[&str], seconds: u64) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sonorad"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            return (status.code(), err);
+        }
+        if start.elapsed().as_secs() >= seconds {
+            child.kill().unwrap();
+            let _ = child.wait();
+            return (None, String::new());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A manifest naming a FIFO, a folder or `/dev/zero` as an image, as a mask or as a detached
+/// NRRD data file: the good cases are written, each bad one is recorded in the errors file
+/// with its reason, and the run ends with exit status 2 within seconds (it used to block on
+/// the FIFO forever, opened while the chunk was sized). An output, errors file or
+/// `--write-masks` folder that is a FIFO is refused before anything is opened.
+#[test]
+fn a_manifest_naming_pipes_folders_and_devices_records_them_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    let fifo = dir.path().join("pipe.png");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    let folder = dir.path().join("folder.png");
+    std::fs::create_dir(&folder).unwrap();
+    let header = dir.path().join("zero.nhdr");
+    std::fs::write(
+        &header,
+        "NRRD0004\ntype: uchar\ndimension: 2\nsizes: 40 30\nencoding: raw\ndata file: /dev/zero\n\n",
+    )
+    .unwrap();
+    let (fifo, folder, header) = (
+        fifo.display().to_string(),
+        folder.display().to_string(),
+        header.display().to_string(),
+    );
+    let rows = [
+        ("good_1", image.as_str(), mask.as_str()),
+        ("fifo_image", &fifo, &mask),
+        ("fifo_mask", &image, &fifo),
+        ("folder_image", &folder, &mask),
+        ("folder_mask", &image, &folder),
+        ("zero_image", "/dev/zero", &mask),
+        ("zero_mask", &image, "/dev/zero"),
+        ("nrrd_zero_data", &header, &mask),
+        ("good_2", &image, &mask),
+    ];
+    let manifest = dir.path().join("cases.csv");
+    let mut text = String::from("case_id,image,mask\n");
+    for (id, i, m) in rows {
+        text.push_str(&format!("{id},{i},{m}\n"));
+    }
+    std::fs::write(&manifest, text).unwrap();
+    let out = dir.path().join("features.csv");
+    let (code, err) = run_within(
+        &[
+            "extract",
+            "--backend",
+            "cpu",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        30,
+    );
+    assert_eq!(code, Some(2), "the run hung or ended otherwise: {err}");
+    let table = std::fs::read_to_string(&out).unwrap();
+    let ids: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["good_1", "good_2"], "{table}");
+    let errors_file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("errors"))
+        .expect("an errors file");
+    let errors = std::fs::read_to_string(&errors_file).unwrap();
+    for (id, _, _) in &rows[1..8] {
+        let line = errors
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap_or_else(|| panic!("{id} not recorded:\n{errors}"));
+        assert!(
+            line.contains("not a regular file") || line.contains("a folder;"),
+            "{line}"
+        );
+    }
+    // outputs that are not regular files are refused at once
+    for (flag, target) in [("--out", &fifo), ("--out", &folder)] {
+        let (code, err) = run_within(
+            &[
+                "extract",
+                "--backend",
+                "cpu",
+                "--manifest",
+                manifest.to_str().unwrap(),
+                flag,
+                target,
+            ],
+            30,
+        );
+        assert!(
+            code.is_some_and(|c| c != 0),
+            "{flag} {target}: hung or succeeded: {err}"
+        );
+        assert!(err.contains(target.as_str()), "{err}");
+    }
+}
+
+/// Every file an archive run writes beside its output (the errors file, the settings record)
+/// and the `--write-masks` folder are checked before anything is opened: a FIFO there used to
+/// block the run forever.
+#[test]
+fn an_archive_run_refuses_special_files_among_its_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    let manifest = dir.path().join("cases.csv");
+    std::fs::write(&manifest, format!("case_id,image,mask\na,{image},{mask}\n")).unwrap();
+    let out = dir.path().join("f.csv");
+    for (fifo, extra) in [
+        ("f.csv.errors.csv", None),
+        ("f.csv.settings.txt", None),
+        ("masks", Some("--write-masks")),
+    ] {
+        let path = dir.path().join(fifo);
+        let made = std::process::Command::new("mkfifo").arg(&path).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+        let mut args = vec![
+            "extract",
+            "--backend",
+            "cpu",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let path_text = path.display().to_string();
+        if let Some(flag) = extra {
+            args.extend([flag, path_text.as_str()]);
+        }
+        let (code, err) = run_within(&args, 30);
+        assert!(
+            code.is_some_and(|c| c != 0),
+            "{fifo}: hung or succeeded: {err}"
+        );
+        assert!(err.contains(&path_text), "{fifo}: {err}");
+        std::fs::remove_file(&path).unwrap();
+        let _ = std::fs::remove_file(&out);
+    }
+}

@@ -339,7 +339,10 @@ QUIET_PROBE = """
 import sys, sonorad
 from sonorad import featureextractor
 sonorad.Extractor().execute(sys.argv[1], sys.argv[2])
-featureextractor.RadiomicsFeatureExtractor(label=255, additionalInfo=False).execute(sys.argv[1], sys.argv[2])
+extractor = featureextractor.RadiomicsFeatureExtractor(label=255)
+extractor.disableAllFeatures()  # the default's 3D shape class is skipped with a warning
+extractor.enableFeatureClassByName("firstorder")
+extractor.execute(sys.argv[1], sys.argv[2])
 """
 
 

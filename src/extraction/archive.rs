@@ -663,8 +663,10 @@ fn repeated_column(header: &[String]) -> Option<&str> {
         .map(String::as_str)
 }
 
-/// Refuses output paths that would overwrite an input or each other: the errors file equal to
-/// the output, or the output equal to the manifest it is made from.
+/// Refuses output paths that are not files (a FIFO would block the open: every output, the
+/// errors file and the settings record are checked before anything is opened) or that would
+/// overwrite an input or each other: the errors file equal to the output, or the output equal
+/// to the manifest it is made from.
 fn check_output_paths(manifest: &Manifest, options: &ArchiveOptions) -> Result<()> {
     // a file that need not exist yet: its folder resolved, then its name
     let resolved = |p: &Path| -> PathBuf {
@@ -684,6 +686,13 @@ fn check_output_paths(manifest: &Manifest, options: &ArchiveOptions) -> Result<(
             options.out.display()
         )))
     };
+    for path in [
+        &options.out,
+        &options.errors_path(),
+        &settings_path(options),
+    ] {
+        crate::io::check_output_file(path)?;
+    }
     if same(&options.errors_path(), &options.out) {
         return refuse(
             "the errors file (--errors) and the output (--out) are the same file".into(),

@@ -158,6 +158,9 @@ impl Settings {
             }
         }
         self.validate_preprocessing()?;
+        if let Some(folder) = &self.mask_folder {
+            crate::io::check_output_folder(folder)?;
+        }
         if self.case_time_budget.is_some_and(|b| b.is_zero()) {
             return Err(Error::Setting(
                 "the case time budget must be positive".into(),

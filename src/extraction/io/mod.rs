@@ -49,6 +49,37 @@ pub(crate) fn check_pixel_count(path: &Path, width: u64, height: u64) -> Result<
     Ok(())
 }
 
+/// An error naming an output `path` that exists and is not a regular file (or a link to one):
+/// opening a FIFO to write blocks until a reader comes, a device swallows the rows, a folder
+/// cannot be written. A path that does not exist yet is fine.
+pub fn check_output_file(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(Error::Write {
+            path: path.to_path_buf(),
+            message: format!(
+                "{}; outputs must be regular files",
+                if m.is_dir() {
+                    "a folder"
+                } else {
+                    "not a regular file (a pipe or a device)"
+                }
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// An error naming an output folder `path` that exists and is not a folder.
+pub fn check_output_folder(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_dir() => Err(Error::Write {
+            path: path.to_path_buf(),
+            message: "not a folder; --write-masks needs a folder (it is created if missing)".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// An error naming `path` unless it is a regular file (or a link to one): a FIFO, a device such
 /// as `/dev/zero` or a folder would block or never end.
 pub(crate) fn check_regular_file(path: &Path) -> Result<()> {
