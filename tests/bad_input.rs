@@ -803,3 +803,44 @@ fn an_archive_run_refuses_special_files_among_its_outputs() {
         let _ = std::fs::remove_file(&out);
     }
 }
+
+/// A wavelet level is input that can exhaust memory (`level: 1000000` grew `extract` to
+/// 10.7 GB in 60 s): a level beyond 32 is refused before any case is read, naming the
+/// setting; a level whose sub-bands would take more than 1 GiB of this image is refused for
+/// the case, naming the largest level that fits (1200 × 1200 pixels: 30).
+#[test]
+fn wavelet_levels_beyond_what_fits_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = good_case(dir.path());
+    let params = |level: &str| {
+        let path = dir.path().join(format!("level_{level}.yaml"));
+        std::fs::write(
+            &path,
+            format!(
+                "imageType:\n  Wavelet:\n    level: {level}\nfeatureClass:\n  firstorder: [Mean]\n"
+            ),
+        )
+        .unwrap();
+        path.display().to_string()
+    };
+    let huge = params("1000000");
+    let (_, err) = fails(&["--image", &image, "--mask", &mask, "--params", &huge]);
+    assert!(
+        err.contains("imageType.Wavelet.level") && err.contains("an integer from 1 to 32"),
+        "{err}"
+    );
+    let big = dir.path().join("big.png");
+    let big_mask = dir.path().join("big_mask.png");
+    write_gray8(&big, 1200, 1200, &speckle(1200, 1200, 3));
+    write_mask(&big_mask, 1200, 1200, |x, y| {
+        (500..700).contains(&x) && (500..700).contains(&y)
+    });
+    let (big, big_mask) = (big.display().to_string(), big_mask.display().to_string());
+    let level_31 = params("31");
+    let (_, err) = fails(&["--image", &big, "--mask", &big_mask, "--params", &level_31]);
+    assert!(
+        err.contains("big.png")
+            && err.contains("wavelet level 31: its 94 sub-band images of this 1200 × 1200 image would take more than 1 GiB; at most level 30 fits (setting `level`)"),
+        "{err}"
+    );
+}

@@ -46,6 +46,7 @@ use crate::discretize::Binning;
 use crate::extract::{EnabledImageType, Settings};
 use crate::features;
 use crate::features::{FormulaOptions, WeightingNorm};
+use crate::filters::wavelet::MAX_WAVELET_LEVELS;
 use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use crate::matrix::{Neighbourhood, MAX_DISTANCE};
 use crate::preprocess::{
@@ -496,6 +497,13 @@ const GENERAL_ONLY: &[&str] = &[
     "force2Ddimension",
 ];
 
+/// What `level` takes: each level is a whole transform of the image (see
+/// [`MAX_WAVELET_LEVELS`]).
+const LEVEL_RANGE: &str = "an integer from 1 to 32 (each level is a whole transform of the image; 32 is the standard transform's most for any image)";
+
+/// What `start_level` takes.
+const START_LEVEL_RANGE: &str = "an integer from 0 to 32";
+
 /// Image types of PyRadiomics that sonorad does not compute.
 const UNSUPPORTED_IMAGE_TYPES: &[&str] = &["LBP2D", "LBP3D"];
 
@@ -896,12 +904,12 @@ impl Checker {
                 None => self.invalid(key, "a wavelet name", value),
             },
             "level" => match value.as_i64().and_then(|l| u32::try_from(l).ok()) {
-                Some(l) if l > 0 => values.level = Some(l),
-                _ => self.invalid(key, "an integer > 0", value),
+                Some(l) if l > 0 && l <= MAX_WAVELET_LEVELS => values.level = Some(l),
+                _ => self.invalid(key, LEVEL_RANGE, value),
             },
             "start_level" => match value.as_i64().and_then(|l| u32::try_from(l).ok()) {
-                Some(l) => values.start_level = Some(l),
-                None => self.invalid(key, "an integer >= 0", value),
+                Some(l) if l <= MAX_WAVELET_LEVELS => values.start_level = Some(l),
+                _ => self.invalid(key, START_LEVEL_RANGE, value),
             },
             "gradientUseSpacing" => match value.as_bool() {
                 Some(b) => values.gradient_use_spacing = Some(b),

@@ -350,9 +350,14 @@ impl Plan {
                 )]
             }
             ImageType::Wavelet(settings) => {
-                let images = self.wavelet(settings);
-                self.outputs.push((images, Vec::new()));
-                return;
+                match super::wavelet::check_level_fits((image.width, image.height), settings) {
+                    Err(e) => vec![(String::new(), Err(e))],
+                    Ok(()) => {
+                        let images = self.wavelet(settings);
+                        self.outputs.push((images, Vec::new()));
+                        return;
+                    }
+                }
             }
             ImageType::Square => vec![self.point(PointFilter::Square, image)],
             ImageType::SquareRoot => vec![self.point(PointFilter::SquareRoot, image)],

@@ -116,6 +116,20 @@ pub enum FilterError {
         /// The level given.
         level: u32,
     },
+    /// The sub-band images of the wavelet's levels would not fit in memory.
+    #[error("wavelet level {level}: its {images} sub-band images of this {width} × {height} image would take more than 1 GiB; at most level {largest} fits (setting `level`)")]
+    WaveletLevelTooLarge {
+        /// The level given.
+        level: u32,
+        /// Sub-band images it would make.
+        images: u64,
+        /// Image width.
+        width: usize,
+        /// Image height.
+        height: usize,
+        /// The largest level that fits.
+        largest: u64,
+    },
     /// Every pixel is 0: the scale factor of the square, logarithm and exponential filters
     /// divides by the largest absolute value (PyRadiomics returns an all-NaN image).
     #[error("{filter} filter of an all-zero image is undefined (division by max |x| = 0)")]

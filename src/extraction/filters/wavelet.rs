@@ -154,6 +154,41 @@ struct Level {
     hh: Plane,
 }
 
+/// Most `level` (and most `start_level`) a parameter file may give: the standard (dilated)
+/// stationary wavelet transform of an image of up to 2³² pixels a side has at most 32 levels.
+/// PyRadiomics' undilated levels have no such limit, but each is a whole transform of the
+/// image, so the bound keeps a run's time bounded; checked before any case is read.
+pub const MAX_WAVELET_LEVELS: u32 = 32;
+
+/// Most memory the sub-band images of one case's wavelet may hold together (8 bytes a pixel):
+/// the levels that fit depend on the image, so they are checked per case
+/// ([`check_level_fits`]).
+pub const WAVELET_MEMORY_LIMIT: u64 = 1 << 30;
+
+/// An error naming the level when the sub-bands of `settings.level` levels of an image of
+/// `width × height` pixels would take more than [`WAVELET_MEMORY_LIMIT`], with the largest
+/// level that fits.
+pub fn check_level_fits(
+    (width, height): (usize, usize),
+    settings: &WaveletSettings,
+) -> Result<(), FilterError> {
+    let padded = ((width + width % 2) * (height + height % 2)) as u64;
+    let per_level: u64 = if settings.axis.is_some() { 1 } else { 3 };
+    let images = per_level * u64::from(settings.level) + 1;
+    let bytes_per_image = padded.max(1) * 8;
+    if images.saturating_mul(bytes_per_image) <= WAVELET_MEMORY_LIMIT {
+        return Ok(());
+    }
+    let largest = (WAVELET_MEMORY_LIMIT / bytes_per_image).saturating_sub(1) / per_level;
+    Err(FilterError::WaveletLevelTooLarge {
+        level: settings.level,
+        images,
+        width,
+        height,
+        largest,
+    })
+}
+
 /// Every wavelet image of `image`: for each returned level its `LH`, `HL`, `HH` sub-bands,
 /// then the last approximation `LL` (see the module docs for the math and the names).
 pub fn wavelet(
@@ -166,6 +201,7 @@ pub fn wavelet(
             level: settings.level,
         });
     }
+    check_level_fits((image.width, image.height), settings)?;
     let bank = settings.wavelet.bank;
     let mut data = pad_even(image);
     for _ in 0..settings.start_level {
