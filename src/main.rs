@@ -328,6 +328,11 @@ struct ExtractArgs {
     /// Mask name suffix for --images/--masks.
     #[arg(long, default_value = "_mask")]
     mask_suffix: String,
+    /// With --images/--masks, an image's extra masks `<stem><suffix>_<n>` (BUSI's further
+    /// lesions): `union` joins them to the first mask (one case per image), `separate` makes
+    /// each its own case `<stem>_<n>`, `ignore` leaves them out. The run says what it did.
+    #[arg(long, value_enum, default_value_t = sonorad::io::ExtraMasks::Union)]
+    extra_masks: sonorad::io::ExtraMasks,
     /// Id column of the manifest.
     #[arg(long, default_value = "case_id")]
     id_column: String,
@@ -550,7 +555,13 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     }
     let manifest = match (&args.manifest, &args.images, &args.masks) {
         (Some(path), _, _) => read_manifest_table(path, &args.id_column)?,
-        (None, Some(images), Some(masks)) => pair_folders(images, masks, &args.mask_suffix)?,
+        (None, Some(images), Some(masks)) => {
+            let paired = pair_folders(images, masks, &args.mask_suffix, args.extra_masks)?;
+            if let Some(summary) = paired.summary(args.extra_masks) {
+                eprintln!("{summary}");
+            }
+            paired.manifest
+        }
         _ => bail!("give --image and --mask, --manifest, or --images and --masks"),
     };
     let Some(out) = &args.out else {

@@ -767,3 +767,97 @@ fn a_case_over_its_time_budget_is_recorded_and_the_rest_goes_on() {
         stderr(&run)
     );
 }
+
+/// Nonzero pixels of a mask PNG.
+fn mask_pixels(path: &Path) -> Vec<bool> {
+    image::open(path)
+        .unwrap()
+        .to_luma8()
+        .pixels()
+        .map(|p| p.0[0] != 0)
+        .collect()
+}
+
+/// BUSI ships each image beside its mask, and a multi-lesion image's further lesions as
+/// `<image>_mask_<n>.png` (`tests/fixtures/busi_multi/`): `--images benign --masks benign`
+/// must read those as masks, never as images, and `--extra-masks` decides what they are:
+/// `union` (the default) one case per image over both lesions, `separate` one case per
+/// lesion (`benign (4)_1`), `ignore` the first mask only. The run says what it did.
+#[test]
+fn busi_extra_masks_are_masks_joined_separated_or_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let benign = dir.path().join("benign");
+    std::fs::create_dir(&benign).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (folder, name) in [
+        ("busi/benign", "benign (1).png"),
+        ("busi/benign", "benign (1)_mask.png"),
+        ("busi_multi", "benign (4).png"),
+        ("busi_multi", "benign (4)_mask.png"),
+        ("busi_multi", "benign (4)_mask_1.png"),
+    ] {
+        std::fs::copy(fixtures.join(folder).join(name), benign.join(name)).unwrap();
+    }
+    let first = mask_pixels(&benign.join("benign (4)_mask.png"));
+    let second = mask_pixels(&benign.join("benign (4)_mask_1.png"));
+    let count = |m: &[bool]| m.iter().filter(|&&b| b).count() as f64;
+    let union: Vec<bool> = first.iter().zip(&second).map(|(a, b)| *a || *b).collect();
+    let cases = [
+        (
+            "union",
+            vec![("benign (1)", None), ("benign (4)", Some(count(&union)))],
+            "joined",
+        ),
+        (
+            "separate",
+            vec![
+                ("benign (1)", None),
+                ("benign (4)", Some(count(&first))),
+                ("benign (4)_1", Some(count(&second))),
+            ],
+            "cases of their own",
+        ),
+        (
+            "ignore",
+            vec![("benign (1)", None), ("benign (4)", Some(count(&first)))],
+            "left out",
+        ),
+    ];
+    for (mode, expected, said) in cases {
+        let out = dir.path().join(format!("{mode}.csv"));
+        let run = sonorad(&[
+            "extract",
+            "--backend",
+            "cpu",
+            "--images",
+            &text(&benign),
+            "--masks",
+            &text(&benign),
+            "--extra-masks",
+            mode,
+            "--out",
+            &text(&out),
+        ]);
+        assert_eq!(run.status.code(), Some(0), "{mode}: {}", stderr(&run));
+        assert!(
+            stderr(&run).contains(&format!(
+                "1 extra masks of 1 images (<image><suffix>_<n>): "
+            )) && stderr(&run).contains(said),
+            "{mode}: {}",
+            stderr(&run)
+        );
+        let (header, rows) = read_table(&out).unwrap();
+        let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        let wanted: Vec<&str> = expected.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, wanted, "{mode}");
+        let area = header
+            .iter()
+            .position(|h| h == "tumor_original_shape2D_PixelSurface")
+            .unwrap();
+        for (row, (id, pixels)) in rows.iter().zip(&expected) {
+            if let Some(pixels) = pixels {
+                assert_eq!(row[area].parse::<f64>().unwrap(), *pixels, "{mode} {id}");
+            }
+        }
+    }
+}

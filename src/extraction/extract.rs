@@ -293,7 +293,7 @@ pub fn load_frame(
     frame: u32,
     settings: &CheckedSettings,
 ) -> Result<LoadedCase<'static>> {
-    let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings, false)?;
+    let (file, mask, tumor) = read_pair(image_path, (mask_path, &[]), frame, settings, false)?;
     draw_regions(file, &mask, tumor, settings)
 }
 
@@ -372,7 +372,7 @@ pub fn load_whole_frame(
     frame: u32,
     settings: &CheckedSettings,
 ) -> Result<LoadedCase<'static>> {
-    let (file, mask, tumor) = read_pair(image_path, mask_path, frame, settings, true)?;
+    let (file, mask, tumor) = read_pair(image_path, (mask_path, &[]), frame, settings, true)?;
     draw_regions(file, &mask, tumor, settings)
 }
 
@@ -381,17 +381,21 @@ pub fn load_whole_frame(
 /// the image is decoded down to the last row a region can reach ([`rows_needed`]).
 fn read_pair(
     image_path: &Path,
-    mask_path: &Path,
+    (mask_path, extra_masks): (&Path, &[PathBuf]),
     frame: u32,
     settings: &CheckedSettings,
     whole: bool,
 ) -> Result<(ImageFile<'static>, LabelMap<'static>, Region)> {
-    let mask = match read_mask_file(mask_path, frame) {
+    let read = |path: &Path| match read_mask_file(path, frame) {
         Err(Error::Decode { message, .. }) if frame > 0 && message.starts_with("frame ") => {
-            read_mask_file(mask_path, 0)?
+            read_mask_file(path, 0)
         }
-        other => other?,
+        other => other,
     };
+    let mut mask = read(mask_path)?;
+    for extra in extra_masks {
+        mask.join(&read(extra)?)?;
+    }
     let tumor = tumor_region(&mask, settings.label)?;
     let rows = if whole {
         usize::MAX
@@ -1246,7 +1250,13 @@ fn prepare_timed(
     let clock = CaseClock::start(&case.image, &settings);
     let frame = case.frame.unwrap_or(0);
     let (file, mask, tumor) = times.time(Stage::Decode, || {
-        read_pair(&case.image, &case.mask, frame, &settings, false)
+        read_pair(
+            &case.image,
+            (&case.mask, &case.extra_masks),
+            frame,
+            &settings,
+            false,
+        )
     })?;
     clock.check("reading")?;
     let loaded = times.time(Stage::Regions, || {

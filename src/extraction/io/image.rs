@@ -58,6 +58,34 @@ pub struct LabelMap<'a> {
     pub source: PathBuf,
 }
 
+impl LabelMap<'_> {
+    /// Joins another mask of the same image into this one (a multi-lesion image's extra
+    /// mask): each pixel that is 0 here takes `other`'s label. An error naming `other` when
+    /// the sizes differ.
+    pub fn join(&mut self, other: &LabelMap) -> Result<()> {
+        if (other.width, other.height) != (self.width, self.height) {
+            return Err(Error::Decode {
+                path: other.source.clone(),
+                message: format!(
+                    "this extra mask is {} x {} pixels, the mask {} is {} x {}",
+                    other.width,
+                    other.height,
+                    self.source.display(),
+                    self.width,
+                    self.height
+                ),
+            });
+        }
+        let labels = self.labels.to_mut();
+        for (label, &o) in labels.iter_mut().zip(other.labels.iter()) {
+            if *label == 0 {
+                *label = o;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Reads a raster image file whole, after checking from its header (read alone) that the file
 /// is no larger than its pixels can need: a few hundred bytes of header must not make sonorad
 /// read a gigabyte of padding.

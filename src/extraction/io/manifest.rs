@@ -19,6 +19,10 @@ pub struct ManifestRow {
     pub image: PathBuf,
     /// Mask path, resolved against the manifest's folder.
     pub mask: PathBuf,
+    /// Further masks of the same image whose regions join `mask`'s (a multi-lesion image's
+    /// extra masks, `--extra-masks union`): a pixel takes the first non-zero label among the
+    /// masks.
+    pub extra_masks: Vec<PathBuf>,
     /// Pixel spacing in mm for this case (manifest column `spacing`), overriding the others.
     pub spacing: Option<f64>,
     /// Mask label of the tumour for this case (manifest column `label`).
@@ -40,6 +44,7 @@ impl ManifestRow {
             id: id.into(),
             image: image.into(),
             mask: mask.into(),
+            extra_masks: Vec::new(),
             spacing: None,
             label: None,
             frame: None,
@@ -169,6 +174,7 @@ pub fn read_manifest_table(path: &Path, id_column: &str) -> Result<Manifest> {
             id,
             image: base.join(field(image_at, "image")?),
             mask: base.join(field(mask_at, "mask")?),
+            extra_masks: Vec::new(),
             spacing,
             label,
             frame,
@@ -205,12 +211,94 @@ fn image_stem(name: &str) -> Option<&str> {
     (ext != "gz" && IMAGE_EXTENSIONS.contains(&ext)).then_some(&name[..dot])
 }
 
+/// What to do with an image's extra masks in a folder pair: BUSI, for one, ships a
+/// multi-lesion image's further lesions as `<stem><suffix>_<n>` beside `<stem><suffix>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ExtraMasks {
+    /// One case per image, its region the union of all its masks (what a per-image study,
+    /// one outcome per image, measures).
+    #[default]
+    Union,
+    /// One case per mask: the first mask keeps the image's id, extra mask `n` becomes case
+    /// `<stem>_<n>`.
+    Separate,
+    /// The first mask only; the extra masks are listed and left out.
+    Ignore,
+}
+
+/// Cases paired from two folders, and what was done with extra masks, for the run's summary.
+#[derive(Debug, Clone)]
+pub struct PairedFolders {
+    /// The cases.
+    pub manifest: Manifest,
+    /// Extra mask files found (`<stem><suffix>_<n>`), over all images.
+    pub extra_masks: usize,
+    /// Images that had extra masks.
+    pub images_with_extra_masks: usize,
+}
+
+impl PairedFolders {
+    /// One line saying what was done with extra masks (`None` when there were none).
+    pub fn summary(&self, mode: ExtraMasks) -> Option<String> {
+        if self.extra_masks == 0 {
+            return None;
+        }
+        let done = match mode {
+            ExtraMasks::Union => "joined to their image's first mask, one case per image",
+            ExtraMasks::Separate => "extracted as cases of their own, <image>_<n>",
+            ExtraMasks::Ignore => "left out; only each image's first mask is used",
+        };
+        Some(format!(
+            "{} extra masks of {} images (<image><suffix>_<n>): {done} (--extra-masks {})",
+            self.extra_masks,
+            self.images_with_extra_masks,
+            match mode {
+                ExtraMasks::Union => "union",
+                ExtraMasks::Separate => "separate",
+                ExtraMasks::Ignore => "ignore",
+            }
+        ))
+    }
+}
+
+/// The number `n` of an extra mask stem `<image stem><suffix>_<n>`.
+fn extra_mask_number(stem: &str, image_stem: &str, suffix: &str) -> Option<u32> {
+    let rest = stem.strip_prefix(image_stem)?.strip_prefix(suffix)?;
+    let digits = rest.strip_prefix('_')?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// Whether a file stem in a shared folder names a mask: `<x><suffix>` or `<x><suffix>_<n>`.
+fn is_mask_stem(stem: &str, suffix: &str) -> bool {
+    if suffix.is_empty() {
+        return false;
+    }
+    if stem.ends_with(suffix) {
+        return true;
+    }
+    match stem.rsplit_once('_') {
+        Some((head, n)) => {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && head.ends_with(suffix)
+        }
+        None => false,
+    }
+}
+
 /// Builds cases from two folders: every image file of `images` (sorted by name) is paired with
 /// the file of `masks` whose stem is the image's stem followed by `mask_suffix` (any readable
-/// extension). The case id is the image's stem. When both folders are the same, files whose stem
-/// ends with the suffix are masks, not images. An image without a mask is still listed, with the
-/// mask path it was looked for under, so that the run records it as a failed case.
-pub fn pair_folders(images: &Path, masks: &Path, mask_suffix: &str) -> Result<Manifest> {
+/// extension), and its extra masks (`<stem><suffix>_<n>`) are handled as `extra` says. The case
+/// id is the image's stem. When both folders are the same, files whose stem ends with the
+/// suffix, or with the suffix and `_<n>`, are masks, not images. An image without a mask is
+/// still listed, with the mask path it was looked for under, so that the run records it as a
+/// failed case.
+pub fn pair_folders(
+    images: &Path,
+    masks: &Path,
+    mask_suffix: &str,
+    extra: ExtraMasks,
+) -> Result<PairedFolders> {
     let list = |dir: &Path| -> Result<Vec<(String, PathBuf)>> {
         let entries = std::fs::read_dir(dir).map_err(|source| Error::Read {
             path: dir.to_path_buf(),
@@ -236,9 +324,10 @@ pub fn pair_folders(images: &Path, masks: &Path, mask_suffix: &str) -> Result<Ma
     };
     let mask_files = list(masks)?;
     let same_folder = images.canonicalize().ok() == masks.canonicalize().ok();
-    let mut cases = Vec::new();
+    let mut cases: Vec<ManifestRow> = Vec::new();
+    let (mut extra_count, mut images_with_extra) = (0, 0);
     for (stem, image) in list(images)? {
-        if same_folder && !mask_suffix.is_empty() && stem.ends_with(mask_suffix) {
+        if same_folder && is_mask_stem(&stem, mask_suffix) {
             continue;
         }
         let wanted = format!("{stem}{mask_suffix}");
@@ -247,17 +336,39 @@ pub fn pair_folders(images: &Path, masks: &Path, mask_suffix: &str) -> Result<Ma
             .find(|(s, _)| *s == wanted)
             .map(|(_, p)| p.clone())
             .unwrap_or_else(|| masks.join(format!("{wanted}.<png|dcm|nii|...>")));
-        if let Some(twin) = cases.iter().find(|c: &&ManifestRow| c.id == stem) {
-            return Err(Error::Manifest {
-                path: images.to_path_buf(),
-                message: format!(
-                    "{} and {} would both be case '{stem}'; rename one",
-                    twin.image.display(),
-                    image.display()
-                ),
-            });
+        let mut extras: Vec<(u32, PathBuf)> = mask_files
+            .iter()
+            .filter_map(|(s, p)| extra_mask_number(s, &stem, mask_suffix).map(|n| (n, p.clone())))
+            .collect();
+        extras.sort();
+        extra_count += extras.len();
+        images_with_extra += usize::from(!extras.is_empty());
+        let mut row = ManifestRow::new(stem.clone(), image.clone(), mask);
+        let mut separate = Vec::new();
+        match extra {
+            ExtraMasks::Union => row.extra_masks = extras.into_iter().map(|(_, p)| p).collect(),
+            ExtraMasks::Separate => {
+                separate = extras
+                    .into_iter()
+                    .map(|(n, p)| ManifestRow::new(format!("{stem}_{n}"), image.clone(), p))
+                    .collect()
+            }
+            ExtraMasks::Ignore => {}
         }
-        cases.push(ManifestRow::new(stem, image, mask));
+        for row in std::iter::once(row).chain(separate) {
+            if let Some(twin) = cases.iter().find(|c| c.id == row.id) {
+                return Err(Error::Manifest {
+                    path: images.to_path_buf(),
+                    message: format!(
+                        "{} and {} would both be case '{}'; rename one",
+                        twin.image.display(),
+                        row.image.display(),
+                        row.id
+                    ),
+                });
+            }
+            cases.push(row);
+        }
     }
     if cases.is_empty() {
         return Err(Error::Manifest {
@@ -265,10 +376,14 @@ pub fn pair_folders(images: &Path, masks: &Path, mask_suffix: &str) -> Result<Ma
             message: "no image files in this folder".into(),
         });
     }
-    Ok(Manifest {
-        cases,
-        extra_columns: Vec::new(),
-        source: None,
+    Ok(PairedFolders {
+        manifest: Manifest {
+            cases,
+            extra_columns: Vec::new(),
+            source: None,
+        },
+        extra_masks: extra_count,
+        images_with_extra_masks: images_with_extra,
     })
 }
 

@@ -9,7 +9,10 @@ pub use self::image::{
     read_image, read_image_file, read_mask, read_mask_file, Image, ImageFile, LabelMap,
     PixelSpacing, PixelType,
 };
-pub use manifest::{pair_folders, read_manifest, read_manifest_table, Manifest, ManifestRow};
+pub use manifest::{
+    pair_folders, read_manifest, read_manifest_table, ExtraMasks, Manifest, ManifestRow,
+    PairedFolders,
+};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
