@@ -840,9 +840,8 @@ fn busi_extra_masks_are_masks_joined_separated_or_ignored() {
         ]);
         assert_eq!(run.status.code(), Some(0), "{mode}: {}", stderr(&run));
         assert!(
-            stderr(&run).contains(&format!(
-                "1 extra masks of 1 images (<image><suffix>_<n>): "
-            )) && stderr(&run).contains(said),
+            stderr(&run).contains("1 extra masks of 1 images (<image><suffix>_<n>): ")
+                && stderr(&run).contains(said),
             "{mode}: {}",
             stderr(&run)
         );
