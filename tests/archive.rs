@@ -359,9 +359,36 @@ fn shards_merged_equal_one_run() {
     let run = sonorad(&args[..args.len() - 1]);
     assert_eq!(run.status.code(), Some(1));
     assert!(
-        stderr(&run).contains("3 manifest case(s) are in no shard output and no errors file"),
+        stderr(&run).contains("3 manifest case(s) are in no shard output and no errors file")
+            && stderr(&run).contains("shard 3/3 is missing: no output given for it (3 cases)"),
         "{}",
         stderr(&run)
+    );
+    // A shard cut short (a killed array task: its last rows gone) is named as unfinished; run
+    // again it resumes, and the merge holds every case exactly once.
+    let full = std::fs::read_to_string(&shards[1]).unwrap();
+    let cut: Vec<&str> = full.lines().collect();
+    std::fs::write(&shards[1], cut[..cut.len() - 2].join("\n") + "\n").unwrap();
+    let run = sonorad(&args);
+    assert!(
+        stderr(&run).contains(&format!(
+            "shard 2/3 ({}) is unfinished: 2 of its cases are in neither its output nor its errors file",
+            shards[1]
+        )),
+        "{}",
+        stderr(&run)
+    );
+    let resumed = extract(
+        &manifest,
+        Path::new(&shards[1]),
+        &["--shard", "2/3", "--resume"],
+    );
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    let run = sonorad(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert_eq!(
+        std::fs::read_to_string(&merged).unwrap(),
+        std::fs::read_to_string(&whole).unwrap()
     );
     let mut twice = args.clone();
     twice.push(args[args.len() - 1]);

@@ -614,14 +614,66 @@ fn settings_record(settings: &CheckedSettings, options: &ArchiveOptions) -> Stri
         mask_folder: None,
         ..(**settings).clone()
     };
+    let shard = options.shard.map_or(String::new(), |s| {
+        format!("shard: {}/{}\n", s.index, s.count)
+    });
     format!(
         "sonorad {}
 id column: {}
-{settings:#?}
+{shard}{settings:#?}
 ",
         env!("CARGO_PKG_VERSION"),
         options.id_column
     )
+}
+
+/// The shard an output was made as, from its settings record (`shard: K/N`), if recorded.
+fn recorded_shard(output: &Path) -> Option<Shard> {
+    let record = std::fs::read_to_string(with_suffix(output, ".settings.txt")).ok()?;
+    record
+        .lines()
+        .find_map(|l| l.strip_prefix("shard: "))
+        .and_then(|s| s.parse().ok())
+}
+
+/// Which shards the missing cases belong to, from the shards' settings records: a shard whose
+/// output was not given (or never written) is named as missing, a given shard that lacks some
+/// of its cases as unfinished. Empty when the records do not say (older outputs).
+fn missing_shards(manifest: &Manifest, shards: &[PathBuf], missing: &[String]) -> String {
+    let given: Vec<(Shard, &PathBuf)> = shards
+        .iter()
+        .filter_map(|p| recorded_shard(p).map(|s| (s, p)))
+        .collect();
+    let Some(count) = given.first().map(|(s, _)| s.count) else {
+        return String::new();
+    };
+    let mut notes = Vec::new();
+    for index in 1..=count {
+        let shard = Shard { index, count };
+        let lacking = manifest
+            .cases
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| shard.holds(*i) && missing.contains(&c.id))
+            .count();
+        if lacking == 0 {
+            continue;
+        }
+        match given.iter().find(|(s, _)| s.index == index && s.count == count) {
+            Some((_, path)) => notes.push(format!(
+                "shard {index}/{count} ({}) is unfinished: {lacking} of its cases are in neither its output nor its errors file; run it again (it resumes)",
+                path.display()
+            )),
+            None => notes.push(format!(
+                "shard {index}/{count} is missing: no output given for it ({lacking} cases)"
+            )),
+        }
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", notes.join("; "))
+    }
 }
 
 /// Before a resume: an error when the output was made with other settings than this run's, so
@@ -829,10 +881,11 @@ pub fn merge(
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(10).map(String::as_str).collect();
         return Err(fail(format!(
-            "{} manifest case(s) are in no shard output and no errors file (a shard missing or unfinished?): {}{}",
+            "{} manifest case(s) are in no shard output and no errors file (a shard missing or unfinished?): {}{}{}",
             missing.len(),
             shown.join(", "),
-            if missing.len() > 10 { ", ..." } else { "" }
+            if missing.len() > 10 { ", ..." } else { "" },
+            missing_shards(manifest, shards, &missing)
         )));
     }
     let header = header
