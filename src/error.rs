@@ -160,6 +160,16 @@ pub enum Error {
         /// The last step finished when the budget was found spent.
         stage: String,
     },
+    /// The run was asked to stop (Ctrl-C in a binding); its output holds whole rows.
+    #[error("{path}: interrupted after {done} of {total} cases; the output holds every finished case whole (resume goes on from there)")]
+    Interrupted {
+        /// The run's output.
+        path: PathBuf,
+        /// Cases done (extracted, failed or skipped) when it stopped.
+        done: usize,
+        /// Cases of the run.
+        total: usize,
+    },
     /// Writing output failed.
     #[error("{path}: cannot write: {message}")]
     Write {

@@ -100,10 +100,39 @@ def train(
 
 
 def _path_or_array(value: PathOrArray) -> Any:
-    """A path as a string; anything else (a numpy array) as it is."""
+    """A path as a string; a numpy array as it is, but a 3-D array holding one 2D slice (what
+    SimpleITK's GetArrayFromImage gives for a one-slice volume: shape (1, rows, columns), or
+    (rows, columns, 1)) as that slice. A 3-D array of several slices raises InputError: sonorad
+    reads 2D images."""
     if isinstance(value, (str, os.PathLike)):
         return os.fspath(value)
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) == 3:
+        if shape[0] == 1:
+            return value[0]
+        if shape[2] == 1:
+            return value[:, :, 0]
+        raise InputError(
+            "a 3-D array of shape %s holds %d slices; sonorad reads 2D images (pass one slice)"
+            % (tuple(shape), shape[0]))
     return value
+
+
+def _check_manifest_ids(table: Any, id_column: str) -> None:
+    """A DataFrame manifest's ids, checked before anything runs: present, without a missing
+    or empty id, without repeats; each problem names the DataFrame's rows (by index)."""
+    if id_column not in table.columns:
+        raise InputError("the manifest DataFrame has no %r column (id_column)" % id_column)
+    ids = table[id_column]
+    missing = ids.isna() | (ids.astype(str).str.strip() == "")
+    if missing.any():
+        raise InputError("the manifest DataFrame has no %s at index %s" % (
+            id_column, list(table.index[missing])[:10]))
+    text = ids.astype(str)
+    repeated = text[text.duplicated(keep=False)]
+    if len(repeated):
+        raise InputError("the manifest DataFrame repeats %s %r at index %s" % (
+            id_column, repeated.iloc[0], list(repeated.index)[:10]))
 
 
 class Extractor:
@@ -219,7 +248,9 @@ class Extractor:
 
         with tempfile.TemporaryDirectory(prefix="sonorad-") as folder:
             if isinstance(manifest, pandas.DataFrame):
+                _check_manifest_ids(manifest, id_column)
                 table = manifest.copy()
+                table[id_column] = table[id_column].astype(str)
                 for column in ("image", "mask"):
                     table[column] = [os.path.abspath(p) for p in table[column]]
                 path = os.path.join(folder, "manifest.csv")

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use sonorad::archive::{self, ArchiveOptions, Progress, ProgressHook};
@@ -597,9 +597,16 @@ impl Extractor {
                 });
             }))
         });
-        let summary = py
-            .detach(|| archive::run(&table, &self.settings, self.backend.as_ref(), &options))
-            .map_err(input_error)?;
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        options.cancel = Some(cancel.clone());
+        let summary = std::thread::scope(|scope| {
+            let run = scope
+                .spawn(|| archive::run(&table, &self.settings, self.backend.as_ref(), &options));
+            wait_interruptibly(py, &run, &cancel)?;
+            run.join()
+                .map_err(|_| PyRuntimeError::new_err("the archive run stopped unexpectedly"))?
+                .map_err(input_error)
+        })?;
         Ok((summary.extracted, summary.failed))
     }
 
@@ -787,6 +794,28 @@ fn original_pairs(
         "original",
     ));
     out
+}
+
+/// Waits for a run on another thread with the GIL released, looking at Python's signals every
+/// 50 ms: on Ctrl-C the run is told to stop after its chunk in hand (its rows written whole),
+/// waited for, and the `KeyboardInterrupt` raised, within about a chunk's time rather than at
+/// the end of the whole manifest.
+fn wait_interruptibly<T>(
+    py: Python<'_>,
+    run: &std::thread::ScopedJoinHandle<'_, T>,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> PyResult<()> {
+    while !run.is_finished() {
+        py.detach(|| std::thread::sleep(std::time::Duration::from_millis(50)));
+        if let Err(interrupt) = py.check_signals() {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            while !run.is_finished() {
+                py.detach(|| std::thread::sleep(std::time::Duration::from_millis(10)));
+            }
+            return Err(interrupt);
+        }
+    }
+    Ok(())
 }
 
 /// The module: the extractor, the study and scoring functions, and the exceptions.

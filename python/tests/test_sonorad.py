@@ -355,3 +355,91 @@ def test_a_successful_execute_leaves_stderr_quiet():
                          text=True, check=True, env=env)
     lines = [line for line in out.stderr.splitlines() if not line.startswith("backend auto: ")]
     assert lines == [], out.stderr
+
+
+def _image_and_mask():
+    image = np.asarray(Image.open(IMAGE).convert("L"))
+    mask = (np.asarray(Image.open(MASK)) > 0).astype(np.uint8)
+    return image, mask
+
+
+def test_hostile_arrays_raise_input_errors_naming_the_problem():
+    """Arrays a notebook may hand over by mistake: each is a clear InputError (a ValueError),
+    never a crash or a silent answer; a one-slice 3-D array is its 2D slice."""
+    image, mask = _image_and_mask()
+    extractor = sonorad.Extractor(backend="cpu")
+    ys, xs = np.nonzero(mask)
+    for bad in (np.nan, np.inf):
+        values = image.astype(np.float64)
+        values[ys[0], xs[0]] = bad
+        with pytest.raises(sonorad.InputError, match="only finite values can be binned"):
+            extractor.execute(values, mask)
+    wrong = [
+        (np.array(5.0), np.array(1), "2D numpy array"),
+        (image[0], mask[0], "2D numpy array"),
+        (np.stack([image, image]), np.stack([mask, mask]), "holds 2 slices"),
+        (image.astype(object), mask, "2D numpy array"),
+        (image.astype(complex), mask, "2D numpy array"),
+        (image > 100, mask, "2D numpy array"),
+        (image, mask[:-1], "mask is 557x472 but image"),
+        (image, mask * 0.5, "bool or integer labels"),
+    ]
+    for bad_image, bad_mask, message in wrong:
+        with pytest.raises(sonorad.InputError, match=message):
+            extractor.execute(bad_image, bad_mask)
+    plain = extractor.execute(image, mask)
+    assert extractor.execute(image[None], mask[None]) == plain
+    assert extractor.execute(image[:, :, None], mask[:, :, None]) == plain
+    # views: reversed rows (negative strides) and a broadcast (zero strides) are read as numpy
+    # sees them
+    assert extractor.execute(np.ascontiguousarray(image[::-1]), mask[::-1]) == \
+        extractor.execute(image[::-1], mask[::-1])
+    flat = np.broadcast_to(image[ys[0]], image.shape)
+    assert extractor.execute(flat, mask) == extractor.execute(np.ascontiguousarray(flat), mask)
+
+
+def test_a_dataframe_manifest_with_bad_ids_is_refused_naming_its_rows():
+    extractor = sonorad.Extractor(backend="cpu")
+    base = pandas.DataFrame({"image": [IMAGE, IMAGE], "mask": [MASK, MASK]})
+    for ids, message in [(["a", None], r"no case_id at index \[1\]"),
+                         (["a", float("nan")], r"no case_id at index \[1\]"),
+                         (["a", " "], r"no case_id at index \[1\]"),
+                         (["a", "a"], r"repeats case_id 'a' at index \[0, 1\]")]:
+        with pytest.raises(sonorad.InputError, match=message):
+            extractor.extract_manifest(base.assign(case_id=ids), progress=False)
+    with pytest.raises(sonorad.InputError, match="no 'case_id' column"):
+        extractor.extract_manifest(base, progress=False)
+    table = extractor.extract_manifest(base.assign(case_id=[1, 2]), progress=False)
+    assert list(table["case_id"]) == ["1", "2"]
+
+
+INTERRUPT_PROBE = """
+import sys, time, pandas, sonorad
+image, mask = sys.argv[1], sys.argv[2]
+table = pandas.DataFrame({"case_id": [str(k) for k in range(4000)],
+                          "image": [image] * 4000, "mask": [mask] * 4000})
+print("started", flush=True)
+try:
+    sonorad.Extractor(backend="cpu").extract_manifest(table, progress=False)
+    print("finished")
+except KeyboardInterrupt:
+    print("interrupted", time.time())
+"""
+
+
+def test_ctrl_c_during_extract_manifest_arrives_within_a_second():
+    """Ctrl-C (SIGINT) during a long extract_manifest raises KeyboardInterrupt within about a
+    chunk's time, not at the end of the manifest (the run stops after its chunk in hand, its
+    rows written whole)."""
+    import signal
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", INTERRUPT_PROBE, IMAGE, MASK],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    time.sleep(2.0)
+    sent = time.time()
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=60)
+    assert out.startswith("interrupted"), out
+    assert float(out.split()[1]) - sent < 1.0, out

@@ -106,6 +106,10 @@ pub struct ArchiveOptions {
     /// Told after every chunk how many cases are done and failed, of how many: a caller's own
     /// progress display (a notebook's bar), besides `progress`.
     pub on_progress: Option<ProgressHook>,
+    /// Set (from another thread: a binding's Ctrl-C) to stop the run after the chunk in hand:
+    /// the rows finished so far are written whole, and the run returns [`Error::Interrupted`];
+    /// `resume` then goes on from there.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// A callback told `(done, failed, total)` cases after every chunk of an archive run.
@@ -133,7 +137,15 @@ impl ArchiveOptions {
             progress: Progress::Auto,
             on_progress: None,
             id_column: "case_id".into(),
+            cancel: None,
         }
+    }
+
+    /// Whether the run was asked to stop ([`ArchiveOptions::cancel`]).
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// The errors file of this run.
@@ -499,7 +511,7 @@ pub fn run(
                 if let Some(hook) = &options.on_progress {
                     (hook.0)(skipped + extracted + failed, failed, cases.len());
                 }
-                sent
+                sent && !options.cancelled()
             },
         );
         drop(sender);
@@ -509,6 +521,13 @@ pub fn run(
         })?
     })?;
     reporter.finish();
+    if options.cancelled() {
+        return Err(Error::Interrupted {
+            path: options.out.clone(),
+            done: skipped + extracted + failed,
+            total: cases.len(),
+        });
+    }
     let mut stage_seconds: Vec<(&'static str, f64)> = Stage::ALL
         .iter()
         .map(|&s| (s.name(), times.seconds(s)))
