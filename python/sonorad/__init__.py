@@ -102,8 +102,8 @@ def train(
 def _path_or_array(value: PathOrArray) -> Any:
     """A path as a string; a numpy array as it is, but a 3-D array holding one 2D slice (what
     SimpleITK's GetArrayFromImage gives for a one-slice volume: shape (1, rows, columns), or
-    (rows, columns, 1)) as that slice. A 3-D array of several slices raises InputError: sonorad
-    reads 2D images."""
+    (rows, columns, 1)) as that slice. Another 3-D array (several slices, colour channels)
+    raises InputError: sonorad reads 2D images."""
     if isinstance(value, (str, os.PathLike)):
         return os.fspath(value)
     shape = getattr(value, "shape", None)
@@ -113,8 +113,9 @@ def _path_or_array(value: PathOrArray) -> Any:
         if shape[2] == 1:
             return value[:, :, 0]
         raise InputError(
-            "a 3-D array of shape %s holds %d slices; sonorad reads 2D images (pass one slice)"
-            % (tuple(shape), shape[0]))
+            "a 3-D array of shape %s: expected a 2D numpy array, or a volume of one slice "
+            "(shape (1, rows, columns)); pass one slice, or convert colour to gray"
+            % (tuple(shape),))
     return value
 
 

@@ -377,7 +377,7 @@ def test_hostile_arrays_raise_input_errors_naming_the_problem():
     wrong = [
         (np.array(5.0), np.array(1), "2D numpy array"),
         (image[0], mask[0], "2D numpy array"),
-        (np.stack([image, image]), np.stack([mask, mask]), "holds 2 slices"),
+        (np.stack([image, image]), np.stack([mask, mask]), r"shape \(2, 473, 557\): expected a 2D"),
         (image.astype(object), mask, "2D numpy array"),
         (image.astype(complex), mask, "2D numpy array"),
         (image > 100, mask, "2D numpy array"),
