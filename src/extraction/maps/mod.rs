@@ -267,6 +267,31 @@ pub fn texture_maps(
     maps_within(image, region, binning, kernel, selection, device, None)
 }
 
+/// An error naming the image and the pixel when the binning domain (the region, or with
+/// unmasked kernels the whole window around it) holds a NaN or infinite value: it has no gray
+/// level, and the extraction refuses the same pixel in the region.
+fn check_finite(
+    image: &Image,
+    region: &Region,
+    (x0, y0, width): (usize, usize, usize),
+    values: &[f64],
+    domain: &[bool],
+) -> Result<()> {
+    let Some(k) = (0..values.len()).find(|&k| domain[k] && !values[k].is_finite()) else {
+        return Ok(());
+    };
+    Err(Error::PixelValue {
+        path: image.source.clone(),
+        region: region.name.clone(),
+        detail: format!(
+            "map: the kernels read a pixel value of {} (column {}, row {}); only finite values can be binned",
+            values[k],
+            x0 + k % width,
+            y0 + k / width
+        ),
+    })
+}
+
 /// [`texture_maps`] within a case's time budget (`clock`, checked every few thousand kernels).
 fn maps_within(
     image: &Image,
@@ -290,6 +315,7 @@ fn maps_within(
         .filter(|(_, &d)| d)
         .map(|(&v, _)| v)
         .collect();
+    check_finite(image, region, (x0, y0, width), &values, &domain)?;
     let edges = binning.edges(&domain_values, &image.source)?;
     let binned = GrayLevels::new(&values, &domain, width, height, &edges);
     let ranks = binned.ranks().into_owned();
