@@ -55,4 +55,5 @@ cd "$root/python/tests"
 env -i HOME="$home" PATH="$venv/bin:$tools" TMPDIR="${TMPDIR:-/tmp}" LANG=C.UTF-8 \
     SONORAD_BIN="$SONORAD_BIN" SONORAD_WHEEL="$wheel" \
     ${SONORAD_REQUIRE_GPU:+SONORAD_REQUIRE_GPU="$SONORAD_REQUIRE_GPU"} \
+    ${SONORAD_FUZZ_SECONDS:+SONORAD_FUZZ_SECONDS="$SONORAD_FUZZ_SECONDS"} \
     "$venv/bin/python" -m pytest -q -rs -p no:cacheprovider "$root/python/tests" "$@"
