@@ -844,3 +844,31 @@ fn wavelet_levels_beyond_what_fits_are_refused() {
         "{err}"
     );
 }
+
+/// `sonorad map` checks the region as PyRadiomics' voxel-based run does (its `checkMask` comes
+/// first): a one-pixel region is refused, naming the mask, instead of giving 93 maps.
+#[test]
+fn a_one_pixel_region_has_no_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, _) = good_case(dir.path());
+    let mask = dir.path().join("one.png");
+    write_mask(&mask, 40, 30, |x, y| (x, y) == (12, 9));
+    let out = dir.path().join("maps");
+    let run = sonorad(&[
+        "map",
+        "--backend",
+        "cpu",
+        "--image",
+        &image,
+        "--mask",
+        mask.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("one.png: region 'tumor' has a single pixel; PyRadiomics cannot extract features for a single voxel"),
+        "{err}"
+    );
+}

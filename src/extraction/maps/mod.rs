@@ -230,6 +230,11 @@ pub fn case_maps(
     devices: MapDevices<'_>,
 ) -> Result<Vec<RegionMaps>> {
     let clock = CaseClock::start(&case.image.source, settings);
+    // PyRadiomics' voxel-based run checks the mask first, as its region-based run does (a
+    // single pixel, too few dimensions, too few pixels are refused)
+    for region in &case.regions {
+        settings.preprocessing.roi.check(region, &case.mask_path)?;
+    }
     let images = filtered_images(case, settings, devices.filters)?;
     let selection = settings.feature_classes.as_deref();
     let mut out = Vec::with_capacity(case.regions.len() * images.len());
