@@ -872,3 +872,33 @@ fn a_one_pixel_region_has_no_maps() {
         "{err}"
     );
 }
+
+/// Values so large that a bin width is below their resolution (1e30 + 25 == 1e30 in f64)
+/// gave no gray level at all, and the GLCM formulas indexed out of bounds (a panic found by
+/// the Python fuzz target): refused naming the image and the setting.
+#[test]
+fn a_bin_width_below_the_values_resolution_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("huge.nrrd");
+    let (w, h) = (14usize, 16usize);
+    let mut bytes = format!(
+        "NRRD0004\ntype: double\ndimension: 2\nsizes: {w} {h}\nendian: little\nencoding: raw\n\n"
+    )
+    .into_bytes();
+    for _ in 0..w * h {
+        bytes.extend_from_slice(&1e30f64.to_le_bytes());
+    }
+    std::fs::write(&image, bytes).unwrap();
+    let mask = dir.path().join("mask.png");
+    write_mask(&mask, w as u32, h as u32, |x, _| x >= 12);
+    let (_, err) = fails(&[
+        "--image",
+        image.to_str().unwrap(),
+        "--mask",
+        mask.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("huge.nrrd: bin width 25 is below the resolution of the region's values"),
+        "{err}"
+    );
+}

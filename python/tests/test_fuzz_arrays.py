@@ -78,7 +78,7 @@ def test_random_arrays_give_features_or_value_errors():
         except BaseException as error:
             raise AssertionError("%s on image %s %s strides %s, mask %s %s strides %s: %s" % (
                 type(error).__name__, image.dtype, image.shape, image.strides, mask.dtype,
-                mask.shape, mask.strides, "maps" if maps else "features")) from error
+                mask.shape, mask.strides, "maps" if maps else "features") + " (call %d)" % calls) from error
         slowest = max(slowest, time.time() - began)
         calls += 1
     print("fuzz arrays: %d calls in %.0f s, %d refused, slowest %.2f s"

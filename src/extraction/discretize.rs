@@ -94,6 +94,16 @@ impl Binning {
                 let n = n as usize;
                 // numpy.arange: first two values fix the step, then start + i * step.
                 let step = (low + w) - low;
+                if n == 0 || step <= 0.0 {
+                    // values so large that adding the width changes nothing (1e30 + 25):
+                    // the bins cannot be told apart, there is no gray level to give
+                    return Err(Error::Binning {
+                        path: source.to_path_buf(),
+                        message: format!(
+                            "bin width {w} is below the resolution of the region's values (from {min} to {max}): 64-bit floats cannot tell its bins apart; use a larger bin width, or rescale the image"
+                        ),
+                    });
+                }
                 let mut edges: Vec<f64> = (0..n).map(|i| low + i as f64 * step).collect();
                 if let [edge] = edges[..] {
                     edges = vec![edge - 0.5, edge + 0.5];
