@@ -902,3 +902,64 @@ fn a_bin_width_below_the_values_resolution_is_refused() {
         "{err}"
     );
 }
+
+/// `sonorad map` of a region filling a 20000 × 20000 image at radius 16: refused from the
+/// files' headers by the pixel limit, before anything is allocated; within the limit a map is
+/// bounded by `--case-time-budget` (600 s by default), which fails the case naming its file.
+#[test]
+fn a_map_of_a_huge_region_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (image, mask) = (dir.path().join("big.png"), dir.path().join("big_mask.png"));
+    png_claiming(&image, 20_000, 20_000);
+    png_claiming(&mask, 20_000, 20_000);
+    let out = dir.path().join("maps");
+    let run = sonorad(&[
+        "map",
+        "--backend",
+        "cpu",
+        "--image",
+        image.to_str().unwrap(),
+        "--mask",
+        mask.to_str().unwrap(),
+        "--kernel-radius",
+        "16",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the header claims 20000 x 20000 pixels, above the limit of 268435456 pixels"),
+        "{err}"
+    );
+    // within the limit, the time budget ends a map that would take hours
+    let (image, mask) = (
+        dir.path().join("wide.png"),
+        dir.path().join("wide_mask.png"),
+    );
+    write_gray8(&image, 1200, 1200, &speckle(1200, 1200, 5));
+    write_mask(&mask, 1200, 1200, |_, _| true);
+    let run = sonorad(&[
+        "map",
+        "--backend",
+        "cpu",
+        "--image",
+        image.to_str().unwrap(),
+        "--mask",
+        mask.to_str().unwrap(),
+        "--kernel-radius",
+        "16",
+        "--case-time-budget",
+        "1",
+        "--features",
+        "glcm_Contrast",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("wide.png: the case exceeded its time budget of 1 s"),
+        "{err}"
+    );
+}
