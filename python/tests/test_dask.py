@@ -205,3 +205,20 @@ def test_a_folder_of_another_run_is_refused_naming_the_difference(manifest, clus
             sonorad.dask.extract_manifest(pandas.concat([cases, cases.iloc[:1]]), client, partition_size=6)
         with pytest.raises(sonorad.SettingsError, match="partition_size 0"):
             sonorad.dask.extract_manifest(cases, client, partition_size=0)
+
+
+def test_a_partition_whose_cases_all_failed_adds_errors_only(manifest, cluster, tmp_path):
+    """Six cases without a mask fill the first partition: the table and the folder hold the
+    other six cases, and the six failures once each."""
+    cases = pandas.read_csv(manifest, dtype=str).iloc[:12]
+    cases.loc[:5, "mask"] = str(tmp_path / "missing_mask.png")
+    one_process = sonorad.Extractor(backend="cpu").extract_manifest(cases, progress=False)
+    with distributed.Client(cluster) as client:
+        spread = sonorad.dask.extract_manifest(cases, client, partition_size=6, backend="cpu")
+        out = sonorad.dask.extract_manifest(cases, client, partition_size=6, out=tmp_path / "features", backend="cpu")
+    pandas.testing.assert_frame_equal(spread, one_process)
+    pandas.testing.assert_frame_equal(spread.attrs["errors"], one_process.attrs["errors"])
+    features_files = [name for name in os.listdir(out) if name.endswith(".parquet")]
+    assert len(features_files) == 1 and features_files[0].startswith("part-000001-")
+    assert list(pandas.read_parquet(out)["case_id"]) == list(cases["case_id"].iloc[6:])
+    assert list(pandas.read_parquet(os.path.join(out, "_errors"))["case_id"]) == list(cases["case_id"].iloc[:6])
