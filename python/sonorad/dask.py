@@ -5,9 +5,9 @@
     import sonorad.dask
     client = Client("scheduler:8786")
     table = sonorad.dask.extract_manifest("cases.csv", client, rings=["3mm"])  # a DataFrame
-    path = sonorad.dask.extract_manifest("cases.csv", client, out="features", rings=["3mm"])
-    features = pandas.read_parquet(path)               # or dask.dataframe.read_parquet(path)
-    errors = pandas.read_parquet(path + "/_errors")    # the cases that failed
+    path = sonorad.dask.extract_manifest("cases.csv", client, out="run", rings=["3mm"])
+    features = pandas.read_parquet(path + "/features")   # or dask.dataframe.read_parquet
+    errors = pandas.read_parquet(path + "/errors")       # the cases that failed
 
 The manifest is cut into partitions of `partition_size` consecutive cases, in manifest order.
 Each partition is one Dask task: `sonorad.Extractor(**settings)` runs the archive pipeline on
@@ -18,27 +18,26 @@ Without `out`, the partitions' tables are gathered and joined in manifest order,
 failed cases in `attrs["errors"]`: the table one process gives (`Extractor.extract_manifest`).
 The whole table must then fit in the client's memory.
 
-With `out`, nothing is gathered and the path of the folder is returned. The workers write a
-Parquet dataset into `out`, a folder that the client and every worker must reach (a shared
-filesystem):
+With `out`, nothing is gathered and the folder's absolute path is returned. The workers write
+into `out`, a folder that the client and every worker must reach (a shared filesystem):
 
-    _sonorad.json                           the run: settings, id column, partition size,
-                                            manifest rows and digest
-    part-000000-<digest>.parquet            partition 0's features, as `sonorad extract --out
-                                            x.parquet` writes them: id and pass-through columns
-                                            as text, features as float64 (no file when every
-                                            case of the partition failed)
-    _errors/part-000000-<digest>.parquet    partition 0's failed cases (case_id, file, message;
-                                            no rows when none failed). Written last, so the
-                                            partition is done when this file exists
-    _tmp/                                   partitions being written
+    sonorad.json                          the run: settings, id column, partition size,
+                                          manifest rows and digest
+    features/part-000000-<digest>.parquet partition 0's features, as `sonorad extract --out
+                                          x.parquet` writes them: id and pass-through columns
+                                          as text, features as float64 (no file when every
+                                          case of the partition failed)
+    errors/part-000000-<digest>.parquet   partition 0's failed cases (case_id, file, message;
+                                          no rows when none failed). Written last, so the
+                                          partition is done when this file exists
+    tmp/                                  partitions being written
 
-Every file is written under `_tmp` and renamed into place, so it is there whole or not at all.
+`features/` and `errors/` are each a Parquet dataset whose files sort in manifest order. Every
+file is written under `tmp/` and renamed into place, so it is there whole or not at all.
 `<digest>` hashes the partition's rows and the settings, so a partition keeps its name from one
 run to the next. A rerun into the same folder (after a lost client or cluster) skips the done
 partitions. A folder written with other settings, another manifest, id column or partition size
-is refused, naming what differs. pyarrow and Dask skip names that start with `_` when they read
-the folder as a dataset. Writing errors files needs pyarrow on the workers.
+is refused, naming what differs. Writing the errors files needs pyarrow on the workers.
 """
 from __future__ import annotations
 
@@ -52,9 +51,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 __all__ = ["extract_manifest"]
 
-RUN_FILE = "_sonorad.json"
-ERRORS_FOLDER = "_errors"
-SCRATCH_FOLDER = "_tmp"
+RUN_FILE = "sonorad.json"
+FEATURES_FOLDER = "features"
+ERRORS_FOLDER = "errors"
+SCRATCH_FOLDER = "tmp"
 ERROR_COLUMNS = ["case_id", "file", "message"]
 
 
@@ -132,8 +132,10 @@ def _absolute(table: Any, folder: str) -> Any:
     table = table.copy()
     for column in ("image", "mask"):
         if column not in table.columns:
-            raise InputError("the manifest has no %r column (columns: %s)" % (column, ", ".join(map(str, table.columns))))
-        table[column] = [p if os.path.isabs(p) else os.path.normpath(os.path.join(folder, p)) for p in table[column]]
+            raise InputError("the manifest has no %r column (columns: %s)" % (
+                column, ", ".join(map(str, table.columns))))
+        table[column] = [p if os.path.isabs(p) else os.path.normpath(os.path.join(folder, p))
+                         for p in table[column]]
     return table
 
 
@@ -144,7 +146,8 @@ def _partitions(table: Any, size: int) -> List[Any]:
     return [table.iloc[k * size:(k + 1) * size] for k in range(count)]
 
 
-def _run(client: Any, function: Callable, iterables: Sequence[Sequence[Any]], progress: bool, **kwargs: Any) -> List[Any]:
+def _run(client: Any, function: Callable, iterables: Sequence[Sequence[Any]], progress: bool,
+         **kwargs: Any) -> List[Any]:
     """One task per partition, their results in partition order; Dask's progress bar when
     asked. Each call gets new task keys: Dask would otherwise hand back a result it still holds
     from an earlier call instead of running the partition again."""
@@ -186,11 +189,12 @@ def _extract_into(folder: str, client: Any, table: Any, parts: List[Any], progre
     done = _done_partitions(folder)
     todo = [(part, name) for part, name in zip(parts, names) if name not in done]
     if todo:
-        _run(client, _write_partition, list(zip(*todo)), progress, folder=folder, settings=settings, id_column=id_column)
+        _run(client, _write_partition, list(zip(*todo)), progress, folder=folder, settings=settings,
+             id_column=id_column)
 
 
 def _run_record(table: Any, settings: Dict[str, Any], id_column: str, partition_size: int) -> Dict[str, Any]:
-    """What decides a dataset folder's contents, as `_sonorad.json` records it."""
+    """What decides a dataset folder's contents, as `sonorad.json` records it."""
     return {
         "id_column": id_column,
         "partition_size": partition_size,
@@ -218,13 +222,14 @@ def _partition_names(parts: List[Any], settings: Dict[str, Any]) -> List[str]:
     manifest order) and a digest of its rows and the settings."""
     width = max(6, len(str(len(parts) - 1)))
     prefix = json.dumps(settings, sort_keys=True) + "\n"
-    return ["part-%0*d-%s" % (width, k, _sha256(prefix + part.to_csv(index=False))[:16]) for k, part in enumerate(parts)]
+    return ["part-%0*d-%s" % (width, k, _sha256(prefix + part.to_csv(index=False))[:16])
+            for k, part in enumerate(parts)]
 
 
 def _open_folder(folder: str, run: Dict[str, Any]) -> None:
     """Makes the dataset folder, or checks that the run it holds is this one. A non-empty folder
     without a run record is refused: the run would mix its files with someone else's. Clears
-    `_tmp`, which holds only what killed workers left behind."""
+    `tmp/`, which holds only what killed workers left behind."""
     from sonorad import InputError
 
     os.makedirs(folder, exist_ok=True)
@@ -233,15 +238,17 @@ def _open_folder(folder: str, run: Dict[str, Any]) -> None:
         with open(record) as f:
             differences = _differences(json.load(f), run)
         if differences:
-            raise InputError("%s holds another run's partitions (%s); resume with the same manifest and settings, "
-                             "or give a new folder" % (folder, "; ".join(differences)))
+            raise InputError("%s holds another run's partitions (%s); resume with the same manifest and "
+                             "settings, or give a new folder" % (folder, "; ".join(differences)))
     elif os.listdir(folder):
-        raise InputError("%s is not empty and holds no sonorad run (%s); give a new or empty folder" % (folder, RUN_FILE))
+        raise InputError("%s is not empty and holds no sonorad run (%s); give a new or empty folder" % (
+            folder, RUN_FILE))
     else:
         _write_text(record, json.dumps(run, indent=1, sort_keys=True) + "\n", folder)
     shutil.rmtree(os.path.join(folder, SCRATCH_FOLDER), ignore_errors=True)
     os.makedirs(os.path.join(folder, SCRATCH_FOLDER))
-    os.makedirs(os.path.join(folder, ERRORS_FOLDER), exist_ok=True)
+    for subfolder in (FEATURES_FOLDER, ERRORS_FOLDER):
+        os.makedirs(os.path.join(folder, subfolder), exist_ok=True)
 
 
 def _differences(there: Dict[str, Any], here: Dict[str, Any]) -> List[str]:
@@ -282,21 +289,23 @@ def _done_partitions(folder: str) -> Set[str]:
     return {name[:-len(suffix)] for name in names if name.endswith(suffix)}
 
 
-def _write_partition(part: Any, name: str, folder: str, settings: Dict[str, Any], id_column: str) -> Tuple[int, int]:
+def _write_partition(part: Any, name: str, folder: str, settings: Dict[str, Any],
+                     id_column: str) -> Tuple[int, int]:
     """One partition on a worker, into the dataset folder: its features file, then its errors
     file, which marks it done. Returns the numbers of extracted and failed cases."""
     scratch = tempfile.mkdtemp(prefix=name + ".", dir=os.path.join(folder, SCRATCH_FOLDER))
     try:
         features, errors, extracted, failed = _extract_to_files(part, scratch, settings, id_column)
         if extracted:
-            _publish(features, os.path.join(folder, name + ".parquet"))
+            _publish(features, os.path.join(folder, FEATURES_FOLDER, name + ".parquet"))
         _publish(errors, os.path.join(folder, ERRORS_FOLDER, name + ".parquet"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return extracted, failed
 
 
-def _extract_to_files(part: Any, scratch: str, settings: Dict[str, Any], id_column: str) -> Tuple[str, str, int, int]:
+def _extract_to_files(part: Any, scratch: str, settings: Dict[str, Any],
+                      id_column: str) -> Tuple[str, str, int, int]:
     """The archive pipeline on one partition's cases, its files written in `scratch`: the
     features by the extension's own Parquet writer (as `sonorad extract --out x.parquet`: the
     pass-through cells keep the manifest's text, where a DataFrame would turn "0.10" into 0.1),
@@ -316,7 +325,7 @@ def _extract_to_files(part: Any, scratch: str, settings: Dict[str, Any], id_colu
 
 def _errors_to_parquet(csv_path: str, parquet_path: str) -> None:
     """A partition's failures as Parquet text columns (case_id, file, message), no rows when none
-    failed: every partition has one such file, of one schema, so `_errors/` reads as one
+    failed: every partition has one such file, of one schema, so `errors/` reads as one
     dataset."""
     import pandas
     import pyarrow
@@ -324,7 +333,8 @@ def _errors_to_parquet(csv_path: str, parquet_path: str) -> None:
 
     errors = pandas.read_csv(csv_path, dtype=str, keep_default_na=False)[ERROR_COLUMNS]
     schema = pyarrow.schema([(column, pyarrow.string()) for column in ERROR_COLUMNS])
-    pyarrow.parquet.write_table(pyarrow.Table.from_pandas(errors, schema=schema, preserve_index=False), parquet_path)
+    table = pyarrow.Table.from_pandas(errors, schema=schema, preserve_index=False)
+    pyarrow.parquet.write_table(table, parquet_path)
 
 
 def _publish(path: str, target: str) -> None:

@@ -12,6 +12,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import dask.dataframe
 import pandas
 import pytest
 from dask import distributed
@@ -57,21 +58,23 @@ def one_process(manifest):
 def one_process_parquet(manifest, tmp_path_factory):
     """The manifest's Parquet table from one process (`sonorad extract --out x.parquet`)."""
     out = tmp_path_factory.mktemp("one_process") / "features.parquet"
-    run = subprocess.run([os.environ["SONORAD_BIN"], "extract", "--backend", "cpu", "--manifest", str(manifest),
-                          "--out", str(out), "--quiet"], capture_output=True, text=True)
+    command = [os.environ["SONORAD_BIN"], "extract", "--backend", "cpu", "--manifest", str(manifest),
+               "--out", str(out), "--quiet"]
+    run = subprocess.run(command, capture_output=True, text=True)
     assert run.returncode == 2, run.stderr  # 2: some cases failed, the others are written
     return pandas.read_parquet(out)
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
         yield cluster
 
 
 def done_partitions(out):
     """The partitions of a dataset folder whose errors file (written last) is in place."""
-    errors = os.path.join(out, "_errors")
+    errors = os.path.join(out, "errors")
     return sorted(os.listdir(errors)) if os.path.isdir(errors) else []
 
 
@@ -145,43 +148,49 @@ def test_a_run_whose_client_was_killed_resumes_into_its_folder(manifest, failing
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-    written = {name: os.stat(out / "_errors" / name).st_mtime_ns for name in done_partitions(out)}
+    written = {name: os.stat(out / "errors" / name).st_mtime_ns for name in done_partitions(out)}
     assert 0 < len(written) < REPEATS * 6 // PARTITION_SIZE, "the client was to be killed mid-run"
 
     with distributed.Client(cluster) as client:
-        path = sonorad.dask.extract_manifest(manifest, client, out=out, partition_size=PARTITION_SIZE, backend="cpu")
+        path = sonorad.dask.extract_manifest(manifest, client, out=out, partition_size=PARTITION_SIZE,
+                                             backend="cpu")
     assert path == str(out)
-    pandas.testing.assert_frame_equal(pandas.read_parquet(path), one_process_parquet)
-    errors = pandas.read_parquet(os.path.join(path, "_errors"))
+    features = os.path.join(path, "features")
+    pandas.testing.assert_frame_equal(pandas.read_parquet(features), one_process_parquet)
+    lazy = dask.dataframe.read_parquet(features)
+    # dask reads text as pyarrow strings (missing: NA), pandas as strings with NaN: the values match
+    pandas.testing.assert_frame_equal(lazy.compute().reset_index(drop=True), one_process_parquet,
+                                      check_dtype=False)
+    errors = pandas.read_parquet(os.path.join(path, "errors"))
     assert list(errors["case_id"]) == failing_ids
-    assert all(os.stat(out / "_errors" / name).st_mtime_ns == mtime for name, mtime in written.items())
-    assert os.listdir(out / "_tmp") == []
+    assert all(os.stat(out / "errors" / name).st_mtime_ns == mtime for name, mtime in written.items())
+    assert os.listdir(out / "tmp") == []
 
 
 def test_a_partition_left_half_written_is_written_again(manifest, cluster, tmp_path, capsys):
     """A partition is done only when its errors file is in place: one whose features file was
     renamed but not its errors file (a worker killed between the two), and one whose files were
-    still in `_tmp`, are both written again, and the folder reads as before."""
+    still in `tmp/`, are both written again, and the folder reads as before."""
     cases = pandas.read_csv(manifest, dtype=str).iloc[:60]
     out = tmp_path / "features"
     with distributed.Client(cluster) as client:
         sonorad.dask.extract_manifest(cases, client, out=out, partition_size=PARTITION_SIZE, backend="cpu",
                                       progress=True)
         assert "100% Completed" in capsys.readouterr().out
-        before = pandas.read_parquet(out)
+        before = pandas.read_parquet(out / "features")
         first, renamed, scratch = done_partitions(out)
-        untouched = os.stat(out / "_errors" / first).st_mtime_ns
-        os.remove(out / "_errors" / renamed)
-        features = (out / scratch).read_bytes()
-        os.remove(out / scratch)
-        os.remove(out / "_errors" / scratch)
-        os.makedirs(out / "_tmp" / (scratch + ".left"))
-        (out / "_tmp" / (scratch + ".left") / "features.parquet").write_bytes(features[:len(features) // 2])
+        untouched = os.stat(out / "errors" / first).st_mtime_ns
+        os.remove(out / "errors" / renamed)
+        features = (out / "features" / scratch).read_bytes()
+        os.remove(out / "features" / scratch)
+        os.remove(out / "errors" / scratch)
+        os.makedirs(out / "tmp" / (scratch + ".left"))
+        (out / "tmp" / (scratch + ".left") / "features.parquet").write_bytes(features[:len(features) // 2])
         sonorad.dask.extract_manifest(cases, client, out=out, partition_size=PARTITION_SIZE, backend="cpu")
     assert done_partitions(out) == [first, renamed, scratch]
-    pandas.testing.assert_frame_equal(pandas.read_parquet(out), before)
-    assert os.stat(out / "_errors" / first).st_mtime_ns == untouched
-    assert os.listdir(out / "_tmp") == []
+    pandas.testing.assert_frame_equal(pandas.read_parquet(out / "features"), before)
+    assert os.stat(out / "errors" / first).st_mtime_ns == untouched
+    assert os.listdir(out / "tmp") == []
 
 
 def test_a_folder_of_another_run_is_refused_naming_the_difference(manifest, cluster, tmp_path):
@@ -215,10 +224,12 @@ def test_a_partition_whose_cases_all_failed_adds_errors_only(manifest, cluster, 
     one_process = sonorad.Extractor(backend="cpu").extract_manifest(cases, progress=False)
     with distributed.Client(cluster) as client:
         spread = sonorad.dask.extract_manifest(cases, client, partition_size=6, backend="cpu")
-        out = sonorad.dask.extract_manifest(cases, client, partition_size=6, out=tmp_path / "features", backend="cpu")
+        out = sonorad.dask.extract_manifest(cases, client, partition_size=6, out=tmp_path / "features",
+                                            backend="cpu")
     pandas.testing.assert_frame_equal(spread, one_process)
     pandas.testing.assert_frame_equal(spread.attrs["errors"], one_process.attrs["errors"])
-    features_files = [name for name in os.listdir(out) if name.endswith(".parquet")]
-    assert len(features_files) == 1 and features_files[0].startswith("part-000001-")
-    assert list(pandas.read_parquet(out)["case_id"]) == list(cases["case_id"].iloc[6:])
-    assert list(pandas.read_parquet(os.path.join(out, "_errors"))["case_id"]) == list(cases["case_id"].iloc[:6])
+    features = os.path.join(out, "features")
+    assert [name[:len("part-000001-")] for name in os.listdir(features)] == ["part-000001-"]
+    assert list(pandas.read_parquet(features)["case_id"]) == list(cases["case_id"].iloc[6:])
+    errors = pandas.read_parquet(os.path.join(out, "errors"))
+    assert list(errors["case_id"]) == list(cases["case_id"].iloc[:6])
