@@ -199,8 +199,18 @@ def _run_record(table: Any, settings: Dict[str, Any], id_column: str, partition_
         "id_column": id_column,
         "partition_size": partition_size,
         "settings": _settings_identity(settings),
-        "manifest": {"rows": len(table), "sha256": _sha256(table.to_csv(index=False))},
+        "manifest": {"rows": len(table), "sha256": _manifest_digest(table)},
     }
+
+
+def _manifest_digest(table: Any, rows: int = 10000) -> str:
+    """The SHA-256 of the manifest as CSV text (absolute paths), hashed a slice at a time so
+    that a million-case manifest is never one string in memory."""
+    digest = hashlib.sha256()
+    for start in range(0, max(1, len(table)), rows):
+        text = table.iloc[start:start + rows].to_csv(index=False, header=start == 0)
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _settings_identity(settings: Dict[str, Any]) -> Dict[str, Any]:
@@ -227,9 +237,10 @@ def _partition_names(parts: List[Any], settings: Dict[str, Any]) -> List[str]:
 
 
 def _open_folder(folder: str, run: Dict[str, Any]) -> None:
-    """Makes the dataset folder, or checks that the run it holds is this one. A non-empty folder
-    without a run record is refused: the run would mix its files with someone else's. Clears
-    `tmp/`, which holds only what killed workers left behind."""
+    """Makes the dataset folder, or checks that the run it holds is this one. A folder holding
+    other files (hidden ones aside: a record's temporary file left by a killed client) and no
+    run record is refused, since the run would mix its files with someone else's. Clears
+    `tmp/`, which holds only what killed workers left behind (one run at a time per folder)."""
     from sonorad import InputError
 
     os.makedirs(folder, exist_ok=True)
@@ -240,7 +251,7 @@ def _open_folder(folder: str, run: Dict[str, Any]) -> None:
         if differences:
             raise InputError("%s holds another run's partitions (%s); resume with the same manifest and "
                              "settings, or give a new folder" % (folder, "; ".join(differences)))
-    elif os.listdir(folder):
+    elif [name for name in os.listdir(folder) if not name.startswith(".")]:
         raise InputError("%s is not empty and holds no sonorad run (%s); give a new or empty folder" % (
             folder, RUN_FILE))
     else:

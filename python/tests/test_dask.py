@@ -233,3 +233,47 @@ def test_a_partition_whose_cases_all_failed_adds_errors_only(manifest, cluster, 
     assert list(pandas.read_parquet(features)["case_id"]) == list(cases["case_id"].iloc[6:])
     errors = pandas.read_parquet(os.path.join(out, "errors"))
     assert list(errors["case_id"]) == list(cases["case_id"].iloc[:6])
+
+
+PARAMS = """imageType:
+  Original: {}
+featureClass:
+  firstorder:
+  glcm:
+setting:
+  binWidth: %d
+"""
+
+
+def test_a_parameter_file_is_known_by_its_contents(manifest, cluster, tmp_path, monkeypatch):
+    """A run with `params=` resumes with the same file elsewhere, and is refused once the file
+    changed; a relative path is the client's, not the workers'."""
+    cases = pandas.read_csv(manifest, dtype=str).iloc[:6]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text(PARAMS % 25)
+    with distributed.Client(cluster) as client:
+        out = sonorad.dask.extract_manifest(cases, client, out="features", params="params.yaml", backend="cpu")
+        columns = list(pandas.read_parquet(os.path.join(out, "features")).columns)
+        assert columns[:2] == ["case_id", "malignant"] and len(columns) == 2 + 18 + 24
+        os.rename("params.yaml", "moved.yaml")
+        sonorad.dask.extract_manifest(cases, client, out="features", params="moved.yaml", backend="cpu")
+        (tmp_path / "moved.yaml").write_text(PARAMS % 10)
+        with pytest.raises(sonorad.InputError, match='setting params: {"sha256": "[0-9a-f]+"} there'):
+            sonorad.dask.extract_manifest(cases, client, out="features", params="moved.yaml", backend="cpu")
+
+
+def test_a_csv_manifest_reaches_the_workers_as_its_text(manifest, cluster, tmp_path):
+    """A `label` column with an empty cell stays "255" (pandas would read 255.0, which the
+    pipeline refuses as a label), relative paths are to the CSV's folder: the table is one
+    process's."""
+    cases = pandas.read_csv(manifest, dtype=str).iloc[:6]
+    cases["label"] = ["255", ""] * 3
+    for column in ("image", "mask"):
+        cases[column] = [os.path.relpath(path, tmp_path) for path in cases[column]]
+    path = tmp_path / "labels.csv"
+    cases.to_csv(path, index=False)
+    one_process = sonorad.Extractor(backend="cpu").extract_manifest(path, progress=False)
+    with distributed.Client(cluster) as client:
+        spread = sonorad.dask.extract_manifest(path, client, partition_size=3, backend="cpu")
+    pandas.testing.assert_frame_equal(spread, one_process)
+    assert len(spread) == 6 and len(spread.attrs["errors"]) == 0
