@@ -252,7 +252,8 @@ def test_a_parameter_file_is_known_by_its_contents(manifest, cluster, tmp_path, 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "params.yaml").write_text(PARAMS % 25)
     with distributed.Client(cluster) as client:
-        out = sonorad.dask.extract_manifest(cases, client, out="features", params="params.yaml", backend="cpu")
+        out = sonorad.dask.extract_manifest(cases, client, out="features", params="params.yaml",
+                                            backend="cpu")
         columns = list(pandas.read_parquet(os.path.join(out, "features")).columns)
         assert columns[:2] == ["case_id", "malignant"] and len(columns) == 2 + 18 + 24
         os.rename("params.yaml", "moved.yaml")
