@@ -39,7 +39,7 @@ esac
 rm -rf "$venv"
 python3 -m venv "$venv" || exit 77
 "$venv/bin/pip" install "${pip_quiet[@]}" "$wheel" || exit 77
-"$venv/bin/pip" install "${pip_quiet[@]}" pytest pillow "dask[distributed]" SimpleITK || exit 77
+"$venv/bin/pip" install "${pip_quiet[@]}" pytest pillow "dask[distributed,dataframe]" SimpleITK || exit 77
 
 # 3. the tests, from outside the source tree (so the installed package is imported), in an
 # environment with no Rust: PATH holds the venv and a folder of the few system tools the tests

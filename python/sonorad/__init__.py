@@ -265,7 +265,11 @@ class Extractor:
             finally:
                 if bar is not None:
                     bar.close()
-            result = pandas.read_csv(out, dtype={id_column: str})
+            if os.path.getsize(out) > 0:
+                result = pandas.read_csv(out, dtype={id_column: str})
+            else:
+                # every case failed: the pipeline wrote no header, so no columns are known
+                result = pandas.DataFrame({id_column: pandas.Series(dtype=str)})
             if os.path.exists(errors) and os.path.getsize(errors) > 0:
                 failed = pandas.read_csv(errors, dtype=str)
             else:
