@@ -14,7 +14,9 @@
 //!
 //! Cases: the two PyRadiomics fixture cases (a synthetic 60x60 image with a 40-pixel region, a
 //! BUSI crop) and a generated float image with a lobulated region; radius 1, 2 and 3 (the
-//! device's largest), masked and unmasked kernels, bin width and bin count. Without an adapter
+//! device's largest), masked and unmasked kernels, bin width and bin count; and the three
+//! degenerate-kernel fixtures (a kernel holding its centre alone, lines, the image's edges),
+//! whose device maps are also held to PyRadiomics' own (`voxelBatch: 1`). Without an adapter
 //! the tests print a loud SKIPPED line; with `SONORAD_REQUIRE_GPU=1` (set by `.ci/run`, where
 //! lavapipe runs them) they fail instead.
 
