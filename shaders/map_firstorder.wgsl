@@ -77,9 +77,10 @@ fn histogram_features(n: u32) -> vec2<real> {
     return vec2<real>(entropy, numpy_sum(level_count));
 }
 
-// Robust mean absolute deviation: the MAD of the values between the 10th and 90th percentiles,
-// excluded values counting as 0 in the sums but not in the count (numpy's nanmean).
-fn robust_deviation(n: u32, p10: real, p90: real) -> real {
+// Writes the robust mean absolute deviation to `column`: the MAD of the values between the 10th
+// and 90th percentiles, excluded values counting as 0 in the sums but not in the count (numpy's
+// nanmean); no value when none lies between them (two values, or a few far apart).
+fn robust_deviation(pixel: u32, column: u32, n: u32, p10: real, p90: real) {
     var kept = 0u;
     for (var k = 0u; k < n; k++) {
         let x = kernel_values[k];
@@ -87,12 +88,16 @@ fn robust_deviation(n: u32, p10: real, p90: real) -> real {
         terms[k] = select(real(0.0), x, keep);
         kept += select(0u, 1u, keep);
     }
+    if kept == 0u {
+        write_undefined(column, pixel);
+        return;
+    }
     let mean = numpy_sum(n) / real(kept);
     for (var k = 0u; k < n; k++) {
         let x = kernel_values[k];
         terms[k] = select(real(0.0), abs(x - mean), x >= p10 && x <= p90);
     }
-    return numpy_sum(n) / real(kept);
+    write(column, pixel, numpy_sum(n) / real(kept));
 }
 
 fn firstorder(pixel: u32, column: u32) {
@@ -137,7 +142,7 @@ fn firstorder(pixel: u32, column: u32) {
     write(column + 9u, pixel, quantile(n, real(75.0) / real(100.0)) - quantile(n, real(25.0) / real(100.0)));
     write(column + 10u, pixel, maximum - minimum);
     write(column + 11u, pixel, mean_deviation);
-    write(column + 12u, pixel, robust_deviation(n, p10, p90));
+    robust_deviation(pixel, column + 12u, n, p10, p90);
     write(column + 13u, pixel, sqrt(energy / count));
     write(column + 14u, pixel, m3 / (spread * sqrt(spread)));
     write(column + 15u, pixel, m4 / (spread * spread));

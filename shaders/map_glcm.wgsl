@@ -1,6 +1,7 @@
 // GLCM features of one kernel (the formulas of src/extraction/features/glcm.rs), written to
-// GLCM_FEATURES columns from `column` in glcm::NAMES order. MCC is left NaN: its eigenproblem is
-// solved by a pass of its own (map_mcc.wgsl) from the matrices mcc_matrix writes here.
+// GLCM_FEATURES columns from `column` in glcm::NAMES order. MCC is left without a value: its
+// eigenproblem is solved by a pass of its own (map_mcc.wgsl) from the matrices mcc_matrix writes
+// here. A kernel without a pair along any angle has no GLCM value (PyRadiomics' NaN).
 //
 // The kernel's matrices are sparse (at most MAX_CODES pairs per angle against up to Ng^2
 // cells), so each angle's symmetric matrix P = C + C^T is held as its non-empty cells: the codes
@@ -213,20 +214,27 @@ fn sum_features() {
     add_angle_feature(22u, entropy);
 }
 
-// Informational measure of correlation 2, sqrt(1 - e^(-2 (HXY2 - HXY))), 0 when HXY2 = HXY.
+// Adds the informational measure of correlation 2, sqrt(1 - e^(-2 (HXY2 - HXY))), 0 when
+// HXY2 = HXY, to the angle's features; nothing where 1 - e^(...) < 0 (HXY2 below HXY by
+// rounding), whose square root is NaN on the CPU and skipped by its mean over the angles.
 // HXY2 - HXY is the mutual information of p (HXY2 = HX + HY), 0 where p is the product of its
 // marginals, and the square root magnifies its error near 0. In f64 it is the difference of the
 // two entropies, as the CPU computes it. In f32 that difference keeps ~1e-7 of rounding (whose
 // root is ~5e-4), so there it is [`mutual_information`], computed to f32's relative precision.
-fn imc2(hxy2: real, hxy: real) -> real {
+fn add_imc2(hxy2: real, hxy: real) {
     var difference = hxy2 - hxy;
     if REAL_IS_F32 {
         difference = mutual_information();
     }
     if difference == real(0.0) {
-        return real(0.0);
+        add_angle_feature(13u, real(0.0));
+        return;
     }
-    return sqrt(real(1.0) - exp_real(real(-2.0) * difference));
+    let square = real(1.0) - exp_real(real(-2.0) * difference);
+    if square < real(0.0) {
+        return;
+    }
+    add_angle_feature(13u, sqrt(square));
 }
 
 // sum p log2(p / (p_x p_y)) over the cells, from the counts: with n pairs, cell count c and
@@ -310,7 +318,7 @@ fn cell_features(means: vec2<real>, entropies: vec3<real>) {
     let correlation = select(covariance / (sigma + EPS), real(1.0), sigma == real(0.0));
     let divisor = max(entropies.x, entropies.y);
     let imc1 = select(real(0.0), (hxy - hxy1) / divisor, divisor != real(0.0));
-    add_angle_feature(13u, imc2(entropies.z, hxy));
+    add_imc2(entropies.z, hxy);
     add_angle_feature(0u, autocorrelation);
     add_angle_feature(1u, ux);
     add_angle_feature(2u, prominence);
@@ -349,15 +357,15 @@ fn glcm(pixel: u32, column: u32) {
         sum_features();
     }
     for (var f = 0u; f < GLCM_FEATURES; f++) {
-        var value = angle_mean(f);
-        if f == 1u && angles > 0u {
-            // joint average: the plain mean of mu_x over the angles
-            value = joint_average / real(angles);
-        }
         if f == 15u {
-            value = nan();
+            // MCC: from the MCC pass, by the host
+            write_undefined(column + f, pixel);
+        } else if f == 1u && angles > 0u {
+            // joint average: the plain mean of mu_x over the angles
+            write(column + f, pixel, joint_average / real(angles));
+        } else {
+            write_angle_mean(column + f, pixel, f);
         }
-        write(column + f, pixel, value);
     }
 }
 

@@ -5,7 +5,8 @@
 // (or lies outside the box or the domain) and is followed while the level stays; each run is an
 // entry (level, length). An angle whose runs all have length 1 and along which no line holds two
 // domain pixels is empty, as in PyRadiomics; empty angles are dropped and the features averaged
-// over the rest (nanmean). Work split: one invocation per region pixel (map_kernel.wgsl).
+// over the rest (nanmean); a kernel without a run along any angle has no GLRLM value
+// (PyRadiomics' NaN). Work split: one invocation per region pixel (map_kernel.wgsl).
 
 // The runs of angle (dy, dx) as entries; the longest run.
 fn angle_runs(dy: i32, dx: i32) -> u32 {
@@ -61,6 +62,6 @@ fn glrlm(pixel: u32, column: u32) {
         }
     }
     for (var f = 0u; f < 16u; f++) {
-        write(column + f, pixel, angle_mean(f));
+        write_angle_mean(column + f, pixel, f);
     }
 }

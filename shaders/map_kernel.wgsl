@@ -8,6 +8,11 @@
 // rows the host chooses. An invocation gathers its kernel (the (2r + 1)^2 square around the pixel,
 // clipped to the window, at most MAX_KERNEL pixels) into private arrays, computes the enabled
 // classes' features from them and writes column c of pixel k to out[c * job.count + k].
+//
+// No NaN is made or tested here: WGSL leaves the result of 0 / 0 (or the square root of a
+// negative number) indeterminate and lets drivers assume that no NaN occurs, and hardware
+// drivers do fold such values to numbers. A value the CPU gives as NaN (a mean over no angle,
+// over no value) is written 0 with its bit set in `undefined`, and the host writes the NaN.
 // `real` is f64 where the device has 64-bit floats, f32 otherwise; the host prepends it, the
 // constants and, for f64, f64_math.wgsl.
 
@@ -26,6 +31,9 @@
 // GLCM's MCC matrices (map_glcm.wgsl's mcc_matrix), for map_mcc.wgsl: slot t of pixel k at
 // scratch[t * job.count + k], so that neighbouring invocations touch neighbouring values
 @group(0) @binding(6) var<storage, read_write> scratch: array<real>;
+// the columns without a value: bit c % 32 of word c / 32 of pixel k, at
+// undefined[(c / 32) * job.count + k] (zeroed by the host)
+@group(0) @binding(7) var<storage, read_write> undefined: array<u32>;
 
 // the kernel's clipped box
 var<private> kernel_x0: u32;
@@ -153,12 +161,6 @@ fn local_level(rank: u32) -> u32 {
     return NONE;
 }
 
-// A NaN made at run time (WGSL has no NaN literal, and 0 / 0 of constants does not compile).
-fn nan() -> real {
-    let zero = real(job.count - job.count);
-    return zero / zero;
-}
-
 fn clear_angle_features() {
     for (var f = 0u; f < MAX_ANGLE_FEATURES; f++) {
         angle_sum[f] = real(0.0);
@@ -166,29 +168,31 @@ fn clear_angle_features() {
     }
 }
 
-// Adds one angle's value of feature f (numpy's nanmean skips NaN).
+// Adds one angle's value of feature f (an angle where the CPU's value is NaN adds nothing, as
+// numpy's nanmean skips it).
 fn add_angle_feature(f: u32, value: real) {
-    if !is_nan(value) {
-        angle_sum[f] += value;
-        angle_n[f] += 1u;
-    }
+    angle_sum[f] += value;
+    angle_n[f] += 1u;
 }
 
-// The nanmean of feature f over the angles; NaN when no angle has a value.
-fn angle_mean(f: u32) -> real {
+// Writes the nanmean of feature f over the angles to `column`: no value when no angle has one.
+fn write_angle_mean(column: u32, pixel: u32, f: u32) {
     if angle_n[f] == 0u {
-        return nan();
+        write_undefined(column, pixel);
+        return;
     }
-    return angle_sum[f] / real(angle_n[f]);
-}
-
-// Whether x is NaN (the one value that differs from itself).
-fn is_nan(x: real) -> bool {
-    return !(x == x);
+    write(column, pixel, angle_sum[f] / real(angle_n[f]));
 }
 
 fn write(column: u32, pixel: u32, value: real) {
     out[column * job.count + pixel] = value;
+}
+
+// Marks `column` of `pixel` as having no value (the host writes NaN there).
+fn write_undefined(column: u32, pixel: u32) {
+    write(column, pixel, real(0.0));
+    let word = (column / 32u) * job.count + pixel;
+    undefined[word] |= 1u << (column % 32u);
 }
 
 @compute @workgroup_size(MAP_GROUP)

@@ -14,16 +14,17 @@
 //!
 //! Cases: the two PyRadiomics fixture cases (a synthetic 60x60 image with a 40-pixel region, a
 //! BUSI crop) and a generated float image with a lobulated region; radius 1, 2 and 3 (the
-//! device's largest), masked and unmasked kernels, bin width and bin count. Without an adapter
+//! device's largest), masked and unmasked kernels, bin width and bin count; and the three
+//! degenerate-kernel fixtures (a kernel holding its centre alone, lines, the image's edges),
+//! whose device maps are also held to PyRadiomics' own (`voxelBatch: 1`). Without an adapter
 //! the tests print a loud SKIPPED line; with `SONORAD_REQUIRE_GPU=1` (set by `.ci/run`, where
 //! lavapipe runs them) they fail instead.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sonorad::device::Device;
 use sonorad::discretize::Binning;
-use sonorad::io::{read_image, read_mask, Image};
+use sonorad::io::Image;
 use sonorad::maps::device::{DeviceMaps, Precision};
 use sonorad::maps::{texture_maps, KernelSettings, TextureMaps};
 use sonorad::params::FeatureClassSelection;
@@ -35,6 +36,12 @@ mod skip;
 #[path = "common/lcg.rs"]
 mod lcg;
 use lcg::Lcg;
+
+#[path = "common/voxel_maps.rs"]
+mod voxel_maps;
+use voxel_maps::{
+    assert_landmarks, assert_matches, degenerate_configs, fixture_case, fixtures, reference,
+};
 
 /// The map kernels in `precision`, or `None` after a loud message when there is no adapter, or
 /// f64 is asked of one without 64-bit floats (a shader that does not compile on one fails).
@@ -56,19 +63,6 @@ fn device_maps(precision: Precision) -> Option<DeviceMaps> {
             None
         }
     }
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maps")
-}
-
-/// A fixture case and its region.
-fn fixture_case(name: &str) -> (Image<'static>, Region) {
-    let image = read_image(&fixtures().join(format!("{name}.png"))).unwrap();
-    let mask = read_mask(&fixtures().join(format!("{name}_mask.png"))).unwrap();
-    let inside: Vec<bool> = mask.labels.iter().map(|&l| l != 0).collect();
-    let region = Region::from_full_mask("tumor", &inside, mask.width, mask.height).unwrap();
-    (image, region)
 }
 
 /// A 48x40 float image (values with fractions, a bright blob) and a lobulated region.
@@ -401,4 +395,56 @@ fn degenerate_kernels_equal_the_cpu_maps() {
             );
         }
     }
+}
+
+/// The device's maps of degenerate-kernel case `case` (`tests/maps.rs` holds the CPU's to the
+/// same fixtures), every configuration, in both precisions: NaN where the CPU (and PyRadiomics)
+/// gives NaN and the CPU's values otherwise (as [`check_all`]); in f64, PyRadiomics' own maps
+/// (`voxelBatch: 1`) within its tolerances, and the pixels that say what the case is about.
+fn degenerate_case_on_the_device(case: &str) {
+    let (image, region) = fixture_case(case);
+    for precision in [Precision::F64, Precision::F32] {
+        let Some(maps) = device_maps(precision) else {
+            continue;
+        };
+        for (config, radius, masked, binning) in degenerate_configs(case) {
+            let kernel = KernelSettings {
+                radius,
+                masked,
+                init_value: 0.0,
+            };
+            let what = format!("{case} {config} {precision:?}");
+            let cpu = texture_maps(&image, &region, binning, kernel, None, None).unwrap();
+            let gpu = texture_maps(&image, &region, binning, kernel, None, Some(&maps)).unwrap();
+            let f32 = precision == Precision::F32;
+            let (d, at) = largest_difference(&cpu, &gpu, &what, f32, (&mut 0, &mut 0.0));
+            assert!(d <= if f32 { 1e-4 } else { 1e-9 }, "{what}: {d:e} ({at})");
+            if f32 {
+                continue;
+            }
+            let expected = reference(&format!("{case}_{config}.csv.gz"));
+            assert_matches(&gpu, &expected, &what);
+            if config == "r2_masked_bw25" {
+                assert_landmarks(case, &gpu, &expected);
+            }
+        }
+    }
+}
+
+/// Kernels that hold their centre only: NaN for every GLCM and GLRLM feature, as PyRadiomics.
+#[test]
+fn device_kernels_of_the_centre_alone_match_pyradiomics() {
+    degenerate_case_on_the_device("centre_alone");
+}
+
+/// Kernels of one-pixel lines and of two pixels with no pair: pairs along some angles only.
+#[test]
+fn device_kernels_of_lines_match_pyradiomics() {
+    degenerate_case_on_the_device("lines");
+}
+
+/// Kernels clipped by the image's edges, masked and unmasked.
+#[test]
+fn device_kernels_at_the_image_edge_match_pyradiomics() {
+    degenerate_case_on_the_device("edge");
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes tests/fixtures/maps: PyRadiomics 3.0.1 voxel-based feature maps (texture maps) of two
-small 2D cases, for tests/maps.rs.
+small 2D cases and of three cases of degenerate kernels, for tests/maps.rs and tests/gpu_maps.rs.
 
 Run with the reference venv (../shared/reference/setup.sh):
   /tmp/pyradiomics-venv/bin/python tests/oracles/voxel_maps.py
@@ -12,8 +12,20 @@ Inputs, written by this script into tests/fixtures/maps/ (deterministic):
     2020) across the tumour's upper-left border, with the tumour mask cropped alike.
 
 Settings: RadiomicsFeatureExtractor with voxelBased=True, all features of firstorder, glcm,
-glrlm, glszm, gldm and ngtdm, 1 mm pixels, PyRadiomics' defaults otherwise (initValue 0,
-voxelBatch -1), and per configuration kernelRadius, maskedKernel and binWidth or binCount.
+glrlm, glszm, gldm and ngtdm, 1 mm pixels, PyRadiomics' defaults otherwise (initValue 0), and
+per configuration kernelRadius, maskedKernel and binWidth or binCount.
+
+voxelBatch 1: one kernel per batch. PyRadiomics computes a batch of kernels as one array: an
+angle that is empty in one kernel of the batch but not in all of them is kept for the whole
+batch, and makes JointAverage (a plain mean over angles) NaN for that kernel; a kernel without
+any pair makes MCC's eigensolver fail ("Array must not contain infs or NaNs") for the whole
+batch, whose MCC is then left at initValue. Only one kernel per batch gives each kernel its own
+value, whatever the other kernels are, and sonorad's maps are that. (On the synthetic and BUSI
+cases, where no kernel has an angle without pairs, PyRadiomics' default voxelBatch -1 gives the
+same maps to 1.1e-15 relative: numpy sums a batch in another order.)
+
+The output is deterministic on one machine; on another, values may differ in their last bits
+(LAPACK's eigensolver for MCC, and numpy's sums, follow the CPU's vector instructions).
 
 2D images go in as one-slice 3D images with force2D (in-plane angles, kernels and
 neighbourhoods): PyRadiomics 3.0.1's voxel-based first-order class fails on a true 2D image
@@ -29,6 +41,7 @@ x,y (pixel indices in the input image) then one column per feature
 """
 import csv
 import gzip
+import io
 import os
 import sys
 
@@ -54,6 +67,11 @@ CONFIGS = {
 }
 BUSI_CONFIGS = ["r1_masked_bw25", "r2_unmasked_bc16"]
 
+# the degenerate cases: masked kernels (a kernel may hold its centre only), and at the image's
+# edge unmasked ones too (tests/common/voxel_maps.rs lists the same)
+MASKED_CONFIGS = ["r1_masked_bw25", "r2_masked_bw25", "r2_masked_bc16"]
+UNMASKED_EDGE_CONFIGS = ["r1_unmasked_bw25", "r2_unmasked_bw25", "r2_unmasked_bc16"]
+
 
 def synthetic():
     rng = np.random.default_rng(20)
@@ -75,13 +93,49 @@ def busi_crop():
     return image[window].astype(np.uint8), mask[window].astype(np.uint8)
 
 
+def low_contrast_noise(seed, shape):
+    """Seeded 8-bit noise over 100..179: about four levels of width 25, so that neighbours often
+    share a level (runs and zones longer than one pixel)."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(100, 180, shape).astype(np.uint8)
+
+
+def centre_alone():
+    mask = np.zeros((16, 16), np.uint8)
+    mask[8:13, 8:13] = 255
+    mask[2, 3] = 255
+    mask[3, 13] = 255
+    return low_contrast_noise(301, mask.shape), mask
+
+
+def lines():
+    mask = np.zeros((24, 24), np.uint8)
+    mask[2, 2:8] = 255  # along (0, 1)
+    mask[2:10, 20] = 255  # along (1, 0)
+    for k in range(6):
+        mask[12 + k, 2 + k] = 255  # along (1, 1)
+        mask[12 + k, 20 - k] = 255  # along (1, -1)
+    mask[21, 10:12] = 255  # two adjacent pixels
+    mask[6, 12] = mask[8, 13] = 255  # a knight's move apart: no pair along any angle
+    return low_contrast_noise(302, mask.shape), mask
+
+
+def edge():
+    mask = np.zeros((10, 14), np.uint8)
+    mask[0:4, 0:3] = 255  # the image's top-left corner
+    mask[9, 2:9] = 255  # along the bottom edge
+    mask[6, 0] = 255  # alone on the left edge
+    return low_contrast_noise(303, mask.shape), mask
+
+
 def write_png(array, path):
     sitk.WriteImage(sitk.GetImageFromArray(array), path)
 
 
 def maps(image_path, mask_path, config):
     settings = dict(config)
-    settings.update(label=255, voxelBased=True, force2D=True, force2Ddimension=0)
+    # voxelBatch 1: each kernel's own value (see the docstring)
+    settings.update(label=255, voxelBased=True, voxelBatch=1, force2D=True, force2Ddimension=0)
     extractor = featureextractor.RadiomicsFeatureExtractor(**settings)
     extractor.disableAllFeatures()
     for c in CLASSES:
@@ -97,7 +151,8 @@ def write_maps(case, image, maps_, path):
     first = maps_[names[0]]
     arrays = {n: sitk.GetArrayFromImage(maps_[n])[0] for n in names}
     height, width = arrays[names[0]].shape
-    with gzip.open(path, "wt", newline="") as f:
+    # mtime 0: the same maps give the same file
+    with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw, newline="") as f:
         w = csv.writer(f)
         w.writerow(["x", "y"] + names)
         for r in range(height):
@@ -111,13 +166,18 @@ def write_maps(case, image, maps_, path):
 def main():
     os.makedirs(OUT, exist_ok=True)
     setVerbosity(40)
-    cases = {"synthetic": synthetic(), "busi_crop": busi_crop()}
-    for case, (image, mask) in cases.items():
+    cases = {
+        "synthetic": (synthetic(), list(CONFIGS)),
+        "busi_crop": (busi_crop(), BUSI_CONFIGS),
+        "centre_alone": (centre_alone(), MASKED_CONFIGS),
+        "lines": (lines(), MASKED_CONFIGS),
+        "edge": (edge(), MASKED_CONFIGS + UNMASKED_EDGE_CONFIGS),
+    }
+    for case, ((image, mask), names) in cases.items():
         image_path = os.path.join(OUT, f"{case}.png")
         mask_path = os.path.join(OUT, f"{case}_mask.png")
         write_png(image, image_path)
         write_png(mask, mask_path)
-        names = CONFIGS if case == "synthetic" else BUSI_CONFIGS
         for name in names:
             loaded, found = maps(image_path, mask_path, CONFIGS[name])
             write_maps(case, loaded, found, os.path.join(OUT, f"{case}_{name}.csv.gz"))

@@ -11,6 +11,13 @@
 //! lie close together), 1e-4 in f32. GLCM's MCC (an eigenproblem per kernel and angle) has a
 //! pass of its own, `map_mcc.wgsl`, over the matrices the main kernel leaves in a scratch buffer
 //! on the device.
+//!
+//! The shaders make no NaN: WGSL leaves 0 / 0 indeterminate and lets drivers assume that no NaN
+//! occurs, so a driver may fold it to a number (issue #30: maps of 0 where a kernel holds its
+//! centre alone and PyRadiomics gives NaN, which the CPU and lavapipe give). A value the CPU
+//! gives as NaN (a GLCM or GLRLM mean over no angle, a robust deviation over no value, MCC
+//! before its own pass) is flagged in a bit mask beside the values, and [`mark_undefined`]
+//! writes the NaN here.
 
 use std::sync::Arc;
 
@@ -325,7 +332,7 @@ impl DeviceMaps {
                 device.adapter().name
             )));
         }
-        let features = Kernel::compile(&device, "texture map", shader_source(precision), (7, 2))?;
+        let features = Kernel::compile(&device, "texture map", shader_source(precision), (8, 3))?;
         let mcc = Kernel::compile(&device, "texture map MCC", mcc_source(precision), (3, 2))?;
         Ok(DeviceMaps {
             device,
@@ -378,10 +385,15 @@ impl DeviceMaps {
         // the window is uploaded once; each dispatch adds its job, pixels and output
         let window_buffers = self.device.checked(|| Ok(self.upload_window(window)))?;
         for chunk in pixels.chunks(per_dispatch.max(1)) {
-            let (values, angle_mcc) = self.device.checked(|| {
+            let Dispatched {
+                mut values,
+                undefined,
+                angle_mcc,
+            } = self.device.checked(|| {
                 let job = self.job(window, chunk.len(), classes, row)?;
                 self.dispatch(&window_buffers, chunk, job, names.len())
             })?;
+            mark_undefined(&mut values, &undefined, chunk.len());
             for (column, values) in out.iter_mut().zip(values.chunks(chunk.len())) {
                 column.extend_from_slice(values);
             }
@@ -452,18 +464,19 @@ impl DeviceMaps {
         self.device.buffer(label, bytes.max(16), usage)
     }
 
-    /// One dispatch of `job` over `pixels`: the `columns` columns read back, column-major, and,
-    /// when the job computes MCC, each angle's MCC (angle-major).
+    /// One dispatch of `job` over `pixels`: the `columns` columns read back as the shaders
+    /// wrote them, with their flags and, when the job computes MCC, each angle's MCC.
     fn dispatch(
         &self,
         window_buffers: &[wgpu::Buffer; 3],
         pixels: &[u32],
         job: MapJob,
         columns: usize,
-    ) -> Result<(Vec<f64>, Vec<f64>)> {
+    ) -> Result<Dispatched> {
         let bytes = self.precision.bytes() as u64;
         let count = pixels.len() as u64;
         let out_bytes = columns as u64 * count * bytes;
+        let flag_bytes = columns.div_ceil(32) as u64 * count * 4;
         let scratch_bytes = 4 * u64::from(job.mcc_stride) * count * bytes;
         if out_bytes.max(scratch_bytes) > self.device.buffer_limit() {
             return Err(fail(format!(
@@ -476,6 +489,8 @@ impl DeviceMaps {
         let pixel_buffer = self.input(bytemuck::cast_slice(pixels));
         let output = self.output("map output", out_bytes);
         let scratch = self.output("map MCC matrices", scratch_bytes);
+        // a new buffer, zeroed by wgpu: no column flagged until a shader flags it
+        let flags = self.output("map undefined flags", flag_bytes);
         let features = [
             &job_buffer,
             values,
@@ -484,6 +499,7 @@ impl DeviceMaps {
             &pixel_buffer,
             &output,
             &scratch,
+            &flags,
         ];
         let mut encoder =
             self.device
@@ -493,7 +509,7 @@ impl DeviceMaps {
                 });
         self.features
             .record(&self.device, &mut encoder, &features, job.count);
-        let mut reads = vec![(&output, out_bytes)];
+        let mut reads = vec![(&output, out_bytes), (&flags, flag_bytes)];
         let angle_mcc = (job.mcc_stride != 0).then(|| {
             let angle_mcc = self.output("map MCC per angle", 4 * count * bytes);
             let buffers = [&job_buffer, &scratch, &angle_mcc];
@@ -504,17 +520,23 @@ impl DeviceMaps {
             reads.push((angle_mcc, 4 * count * bytes));
         }
         let mut read = self.read(encoder, &reads)?.into_iter();
-        let values = read.next().unwrap_or_default();
-        Ok((values, read.next().unwrap_or_default()))
+        let mut next = || read.next().unwrap_or_default();
+        let values = self.floats(&next());
+        let undefined = bytemuck::pod_collect_to_vec::<u8, u32>(&next());
+        Ok(Dispatched {
+            values,
+            undefined,
+            angle_mcc: self.floats(&next()),
+        })
     }
 
     /// Copies each of `reads` (a buffer and its bytes) out after the passes of `encoder`,
-    /// submits it, and reads them back as f64.
+    /// submits it, and reads their bytes back.
     fn read(
         &self,
         mut encoder: wgpu::CommandEncoder,
         reads: &[(&wgpu::Buffer, u64)],
-    ) -> Result<Vec<Vec<f64>>> {
+    ) -> Result<Vec<Vec<u8>>> {
         let readbacks: Vec<(wgpu::Buffer, u64)> = reads
             .iter()
             .map(|&(buffer, bytes)| {
@@ -534,7 +556,7 @@ impl DeviceMaps {
             .map(|(readback, bytes)| {
                 self.device
                     .read_back(readback, bytes.max(&8).to_owned(), &submission, |b| {
-                        self.floats(&b[..*bytes as usize])
+                        b[..*bytes as usize].to_vec()
                     })
             })
             .collect()
@@ -581,6 +603,31 @@ impl DeviceMaps {
     }
 }
 
+/// What one dispatch reads back.
+struct Dispatched {
+    /// The columns, column-major: column `c` of pixel `k` at `c * count + k`.
+    values: Vec<f64>,
+    /// The columns without a value: bit `c % 32` of `undefined[(c / 32) * count + k]`.
+    undefined: Vec<u32>,
+    /// Each angle's MCC, angle-major (empty when the job computes no MCC).
+    angle_mcc: Vec<f64>,
+}
+
+/// Writes NaN, PyRadiomics' value, to every value of `values` (`count` pixels per column) that
+/// the shaders flag in `undefined` as having none: the shaders cannot write NaN themselves
+/// (WGSL promises none from arithmetic).
+fn mark_undefined(values: &mut [f64], undefined: &[u32], count: usize) {
+    for (c, column) in values.chunks_mut(count).enumerate() {
+        let words = &undefined[(c / 32) * count..][..count];
+        let bit = 1u32 << (c % 32);
+        for (value, word) in column.iter_mut().zip(words) {
+            if word & bit != 0 {
+                *value = f64::NAN;
+            }
+        }
+    }
+}
+
 /// The rows (and the most columns) of `window`'s MCC matrices: the most levels a kernel holds,
 /// the fewer of the domain's levels and a kernel's pixels.
 fn mcc_row(window: &WindowInput<'_>) -> usize {
@@ -609,12 +656,91 @@ fn padded(bytes: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::device::tests::{rust_fields, wgsl_u32_fields};
+    use crate::device::Device;
 
     #[test]
     fn the_job_struct_mirrors_the_shader() {
         let rust = rust_fields(&format!("{:?}", MapJob::default()));
         assert_eq!(rust, wgsl_u32_fields(JOB_SHADER, "MapJob"));
         assert_eq!(std::mem::size_of::<MapJob>(), 4 * rust.len());
+    }
+
+    /// A hand-made window of degenerate kernels (radius 1): a pixel alone at the window's left
+    /// edge, and two adjacent pixels (pairs and runs along one angle only, no value between
+    /// their 10th and 90th percentiles).
+    fn degenerate_window() -> (Vec<f64>, Vec<u32>) {
+        let mut values = vec![0.0; 21];
+        let mut ranks = vec![0u32; 21];
+        for (at, value, rank) in [(7, 10.0, 1), (10, 40.0, 2), (11, 90.0, 3)] {
+            values[at] = value;
+            ranks[at] = rank;
+        }
+        (values, ranks)
+    }
+
+    /// Whether the CPU (and PyRadiomics) gives column `name` of the degenerate window's pixel
+    /// `k` as NaN (MCC is not computed by this job: it stays flagged for the host).
+    fn undefined_on_the_cpu(name: &str, k: usize) -> bool {
+        let alone = k == 0 && (name.starts_with("glcm_") || name.starts_with("glrlm_"));
+        alone || name == "glcm_MCC" || (k > 0 && name == "firstorder_RobustMeanAbsoluteDeviation")
+    }
+
+    /// The shaders write no NaN of their own (a driver may fold 0 / 0 to a number): on the
+    /// degenerate window every value they write is a number, and the flags mark exactly the
+    /// values the CPU gives as NaN, in both precisions. Skipped (loudly) without an adapter.
+    #[test]
+    fn the_shaders_flag_what_has_no_value_and_write_no_nan() {
+        let device = match Device::open() {
+            Ok(device) => Arc::new(device),
+            Err(e) if std::env::var("SONORAD_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+                panic!("SONORAD_REQUIRE_GPU=1 but no GPU adapter: {e}")
+            }
+            Err(e) => {
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "\n*** SKIPPED: device maps: {e} ***\n");
+                return;
+            }
+        };
+        let (values, ranks) = degenerate_window();
+        let window = WindowInput {
+            width: 7,
+            height: 3,
+            values: &values,
+            ranks: &ranks,
+            levels: &[1, 2, 4],
+            radius: 1,
+        };
+        let classes: Vec<&str> = DEVICE_CLASSES.iter().map(|(c, _)| *c).collect();
+        let names = column_names(&classes);
+        let pixels = [7u32, 10, 11];
+        for precision in [Precision::F64, Precision::F32] {
+            if precision == Precision::F64 && !device.shader_f64() {
+                continue;
+            }
+            let maps = DeviceMaps::with_precision(device.clone(), precision).unwrap();
+            let out = (maps.device)
+                .checked(|| {
+                    let buffers = maps.upload_window(&window);
+                    let job = maps.job(&window, pixels.len(), &classes, 0)?;
+                    maps.dispatch(&buffers, &pixels, job, names.len())
+                })
+                .unwrap();
+            for (c, name) in names.iter().enumerate() {
+                for k in 0..pixels.len() {
+                    let value = out.values[c * pixels.len() + k];
+                    let flagged = out.undefined[(c / 32) * pixels.len() + k] & (1 << (c % 32)) != 0;
+                    let what = format!("{precision}: {name} of pixel {k}");
+                    assert!(!value.is_nan(), "{what}: the shader wrote NaN");
+                    assert_eq!(flagged, undefined_on_the_cpu(name, k), "{what}: {value}");
+                }
+            }
+            let mut marked = out.values.clone();
+            mark_undefined(&mut marked, &out.undefined, pixels.len());
+            assert_eq!(
+                marked.iter().filter(|v| v.is_nan()).count(),
+                24 + 16 + 2 + 2
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,18 @@
 //!   intersected with the binning domain: the region's pixels (masked) or every pixel of the
 //!   window (unmasked). The kernel is an ordinary region: the CPU matrix builders and the one
 //!   set of formulas compute its features.
+//! - **Degenerate kernels** are regions like any other: a kernel that holds its centre alone has
+//!   no GLCM pair and no run along any angle, so its GLCM and GLRLM values are NaN; a kernel of
+//!   a line has pairs along some angles only, and the others are dropped from its means; a
+//!   kernel of two values has no value between its 10th and 90th percentiles, so its robust mean
+//!   absolute deviation is NaN. All as PyRadiomics gives them (`tests/maps.rs`).
+//! - **One kernel per batch.** The maps are PyRadiomics' with `voxelBatch: 1`. PyRadiomics
+//!   computes a batch of kernels (`voxelBatch`, default: all at once) as one array, so an angle
+//!   is dropped only where it is empty in every kernel of the batch: a kernel without pairs
+//!   along an angle that another kernel has gets JointAverage NaN (its plain mean over angles
+//!   meets the empty angle's NaN), and a kernel without any pair makes MCC's eigensolver fail
+//!   for the whole batch, whose MCC maps keep `initValue`. Only one kernel per batch gives each
+//!   kernel its own values, whatever the other kernels hold; the kernels here are independent.
 //! - **Shape** features have no maps (PyRadiomics computes none voxel-based).
 
 pub mod device;
