@@ -135,21 +135,34 @@ pub fn mask_elements(
     image: Option<&Image>,
     prefix: &str,
 ) -> Diagnostics {
+    let inside: Vec<bool> = labels.iter().map(|&l| l == label).collect();
+    let hash = (prefix == "original").then(|| mask_hash(labels));
+    region_elements(hash, (&inside, width, height), placement, image, prefix)
+}
+
+/// [`mask_elements`] for a region given by its membership (`inside`, a `width × height`
+/// map), with the mask's `hash` where PyRadiomics gives one (`original`).
+pub fn region_elements(
+    hash: Option<String>,
+    (inside, width, height): (&[bool], usize, usize),
+    placement: Placement,
+    image: Option<&Image>,
+    prefix: &str,
+) -> Diagnostics {
     let key = |name: &str| format!("diagnostics_Mask-{prefix}_{name}");
     let mut out = Vec::new();
-    if prefix == "original" {
-        out.push((key("Hash"), Value::Text(mask_hash(labels))));
+    if let Some(hash) = hash {
+        out.push((key("Hash"), Value::Text(hash)));
     }
     out.extend(geometry(&key, placement, (width, height)));
-    let inside: Vec<bool> = labels.iter().map(|&l| l == label).collect();
-    let pixels: Vec<(usize, usize)> = (0..labels.len())
+    let pixels: Vec<(usize, usize)> = (0..inside.len())
         .filter(|&p| inside[p])
         .map(|p| (p % width, p / width))
         .collect();
     out.extend(region_shape(
         &key,
         &pixels,
-        &inside,
+        inside,
         (width, height),
         placement,
     ));

@@ -335,6 +335,9 @@ pub struct Preprocessing {
     pub pre_crop: Option<usize>,
     /// `resampledPixelSpacing` with its `interpolator` and `padDistance`; `None`: none.
     pub resample: Option<Resampling>,
+    /// `correctMask` and `geometryTolerance`: what a mask that does not lie on its image's
+    /// pixels does (resampling aligns them itself, as PyRadiomics' `resampleImage`).
+    pub alignment: crate::alignment::MaskAlignment,
 }
 
 /// PyRadiomics' resampling of image and mask to a new pixel spacing ([`crate::resample`]).
