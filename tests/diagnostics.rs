@@ -137,20 +137,24 @@ fn original_image_and_mask_elements_equal_pyradiomics() {
     for case in cases() {
         let file = read_image_file(&case.image, 0).unwrap();
         let labels = read_mask_file(&case.mask, 0).unwrap();
-        let spacing = case
-            .spacing
-            .map(PixelSpacing::square)
-            .or(file.spacing)
-            .unwrap_or(PixelSpacing::square(1.0));
-        let placement = Placement {
-            spacing,
+        let placed = |own: Option<PixelSpacing>| Placement {
+            spacing: case
+                .spacing
+                .map(PixelSpacing::square)
+                .or(own)
+                .unwrap_or(PixelSpacing::square(1.0)),
             origin: [0.0, 0.0],
         };
-        let mut ours = image_elements(&file.image, file.pixel_type, placement, "original");
+        let mut ours = image_elements(
+            &file.image,
+            file.pixel_type,
+            placed(file.spacing),
+            "original",
+        );
         ours.extend(mask_elements(
             (&labels.labels, labels.width, labels.height),
             1,
-            placement,
+            placed(labels.spacing),
             None,
             "original",
         ));
