@@ -5,7 +5,8 @@
 //! `original`, `interpolated` (resampling), `corrected` (correctMask) and `resegmented` — in
 //! the same order, with the same Python types. Hashes, sizes, spacings, bounding boxes, counts
 //! and the other texts are equal; floats (means, extremes, centres of mass) within 1e-9
-//! relative, and the test reports how many are equal to the last digit.
+//! relative, and the test reports how many are equal to the last digit. The same for the
+//! columns `sonorad pyradiomics` writes.
 
 use std::path::{Path, PathBuf};
 
@@ -66,8 +67,13 @@ fn cases() -> Vec<Case> {
 /// Whether a value's text equals PyRadiomics' `str()`: exactly, or for floats (alone or in a
 /// tuple) within 1e-9 relative. `Some(true)`: to the last digit.
 fn agrees(ours: &Value, theirs: &str) -> Option<bool> {
-    let text = ours.python_str();
-    if text == theirs {
+    let float = matches!(ours, Value::Float(_) | Value::Floats(_));
+    same_text(&ours.python_str(), theirs, float)
+}
+
+/// [`agrees`] on texts: equal, or (`float`) the same count of floats within 1e-9 relative.
+fn same_text(ours: &str, theirs: &str, float: bool) -> Option<bool> {
+    if ours == theirs {
         return Some(true);
     }
     let floats = |s: &str| -> Vec<f64> {
@@ -77,11 +83,9 @@ fn agrees(ours: &Value, theirs: &str) -> Option<bool> {
             .map(|p| p.trim().parse::<f64>().unwrap_or(f64::NAN))
             .collect()
     };
-    if !matches!(ours, Value::Float(_) | Value::Floats(_)) {
-        return None;
-    }
-    let (a, b) = (floats(&text), floats(theirs));
-    let close = a.len() == b.len()
+    let (a, b) = (floats(ours), floats(theirs));
+    let close = float
+        && a.len() == b.len()
         && a.iter()
             .zip(&b)
             .all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs().max(1e-300));
@@ -168,6 +172,48 @@ fn original_image_and_mask_elements_equal_pyradiomics() {
             assert_eq!(key, k, "{}", case.name);
             assert_eq!(value.python_type(), t, "{}: {key}", case.name);
             assert_eq!(&value.python_str(), v, "{}: {key}", case.name);
+        }
+        compared += 1;
+    }
+    assert!(compared >= 30, "{compared}");
+}
+
+/// `sonorad pyradiomics` (csv output) writes the same image and mask diagnostics, in the same
+/// order among its columns, for every case it can run as PyRadiomics ran it (the cases with a
+/// spacing set on the files aside: the command line has no such option).
+#[test]
+fn pyradiomics_command_writes_the_diagnostics_of_every_step() {
+    let mut compared = 0;
+    for case in cases().iter().filter(|c| c.spacing.is_none()) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sonorad"))
+            .args(["pyradiomics", "--format", "csv", "--param"])
+            .arg(&case.params)
+            .arg(&case.image)
+            .arg(&case.mask)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{}: {stderr}", case.name);
+        let mut reader = csv::Reader::from_reader(&output.stdout[..]);
+        let header = reader.headers().unwrap().clone();
+        let row = reader.records().next().unwrap().unwrap();
+        let ours: Vec<(&str, &str)> = header
+            .iter()
+            .zip(row.iter())
+            .filter(|(k, _)| {
+                k.starts_with("diagnostics_Image-") || k.starts_with("diagnostics_Mask-")
+            })
+            .collect();
+        let keys: Vec<&str> = ours.iter().map(|(k, _)| *k).collect();
+        let theirs: Vec<&str> = case.expected.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(keys, theirs, "{}", case.name);
+        for ((key, value), (_, t, v)) in ours.iter().zip(&case.expected) {
+            let float = t == "float64" || key.contains("CenterOfMass");
+            assert!(
+                same_text(value, v, float).is_some(),
+                "{}: {key} is {value}, PyRadiomics {v}",
+                case.name
+            );
         }
         compared += 1;
     }
