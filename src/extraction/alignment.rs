@@ -72,55 +72,54 @@ impl MaskAlignment {
         })
     }
 
-    /// `checkMask`'s first step for a mask of labels `values` whose region is `label`: `None`
-    /// when it lies on the image's pixels (same size, origin and spacing within the
-    /// tolerance); otherwise, with `correctMask`, the mask resampled onto the image's pixels;
-    /// without, an error naming both files (size first, as SimpleITK checks it first).
-    pub fn align(
-        &self,
-        image: Placed,
-        mask: Placed,
-        values: &[u32],
-        label: u32,
-    ) -> Result<Option<Vec<u32>>> {
+    /// `checkMask`'s first step: `false` when the mask lies on the image's pixels (same size,
+    /// origin and spacing within the tolerance); `true` when it does not and `correctMask` asks
+    /// for [`correct`]; an error naming both files otherwise (size first, as SimpleITK checks
+    /// it first).
+    pub fn needs_correction(&self, image: Placed, mask: Placed) -> Result<bool> {
         let same_size = image.size == mask.size;
         let mismatch = self.mismatch(&image.geometry, &mask.geometry);
         if same_size && mismatch.is_none() {
-            return Ok(None);
+            return Ok(false);
         }
-        if !self.correct {
-            return Err(match mismatch.filter(|_| same_size) {
-                Some(detail) => Error::GeometryMismatch {
-                    mask: mask.path.to_path_buf(),
-                    image: image.path.to_path_buf(),
-                    detail,
-                },
-                None => Error::SizeMismatch {
-                    mask: mask.path.to_path_buf(),
-                    mask_width: mask.size[0] as u32,
-                    mask_height: mask.size[1] as u32,
-                    image: image.path.to_path_buf(),
-                    image_width: image.size[0] as u32,
-                    image_height: image.size[1] as u32,
-                },
-            });
+        if self.correct {
+            return Ok(true);
         }
-        let grid = Grid {
-            width: mask.size[0],
-            height: mask.size[1],
-            values,
-            geometry: mask.geometry,
-        };
-        correct_mask(&image.geometry, image.size, &grid, label)
-            .map(Some)
-            .map_err(|e| Error::Spacing {
-                path: mask.path.to_path_buf(),
-                message: format!(
-                    "correctMask cannot resample the mask onto image {}: {e}",
-                    image.path.display()
-                ),
-            })
+        Err(match mismatch.filter(|_| same_size) {
+            Some(detail) => Error::GeometryMismatch {
+                mask: mask.path.to_path_buf(),
+                image: image.path.to_path_buf(),
+                detail,
+            },
+            None => Error::SizeMismatch {
+                mask: mask.path.to_path_buf(),
+                mask_width: mask.size[0] as u32,
+                mask_height: mask.size[1] as u32,
+                image: image.path.to_path_buf(),
+                image_width: image.size[0] as u32,
+                image_height: image.size[1] as u32,
+            },
+        })
     }
+}
+
+/// PyRadiomics' `_correctMask` of a mask of labels `values` whose region is `label`: the mask
+/// resampled onto the image's pixels by nearest neighbour, or an error naming the mask when
+/// its region reaches outside the image (`_checkROI`) or is absent.
+pub fn correct(image: Placed, mask: Placed, values: &[u32], label: u32) -> Result<Vec<u32>> {
+    let grid = Grid {
+        width: mask.size[0],
+        height: mask.size[1],
+        values,
+        geometry: mask.geometry,
+    };
+    correct_mask(&image.geometry, image.size, &grid, label).map_err(|e| Error::Spacing {
+        path: mask.path.to_path_buf(),
+        message: format!(
+            "correctMask cannot resample the mask onto image {}: {e}",
+            image.path.display()
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -147,15 +146,15 @@ mod tests {
         let image = placed("i.nrrd", [4, 4], [0.0, 0.0], [2.0, 2.0]);
         let close = placed("m.nrrd", [4, 4], [0.0, 2e-6], [2.0, 2.0]);
         let a = MaskAlignment::default();
-        assert_eq!(a.align(image, close, &square(), 1).unwrap(), None);
+        assert!(!a.needs_correction(image, close).unwrap());
         let far = placed("m.nrrd", [4, 4], [0.0, 3e-6], [2.0, 2.0]);
-        let e = a.align(image, far, &square(), 1).unwrap_err();
+        let e = a.needs_correction(image, far).unwrap_err();
         assert!(e.to_string().contains("geometry mismatch"), "{e}");
         let loose = MaskAlignment {
             tolerance: -1e-3, // ITK takes its absolute value
             ..a
         };
-        assert_eq!(loose.align(image, far, &square(), 1).unwrap(), None);
+        assert!(!loose.needs_correction(image, far).unwrap());
     }
 
     #[test]
@@ -163,17 +162,18 @@ mod tests {
         let image = placed("i.png", [3, 3], [0.0, 0.0], [1.0, 1.0]);
         let mask = placed("m.png", [4, 4], [0.0, 0.0], [1.0, 1.0]);
         let e = MaskAlignment::default()
-            .align(image, mask, &square(), 1)
+            .needs_correction(image, mask)
             .unwrap_err();
         assert!(e.to_string().contains("mask is 4x4 but image"), "{e}");
-        let correct = MaskAlignment {
+        let correcting = MaskAlignment {
             correct: true,
             ..MaskAlignment::default()
         };
-        let on_image = correct.align(image, mask, &square(), 1).unwrap().unwrap();
+        assert!(correcting.needs_correction(image, mask).unwrap());
+        let on_image = correct(image, mask, &square(), 1).unwrap();
         assert_eq!(on_image, vec![0, 0, 0, 0, 1, 1, 0, 1, 1]);
         let small = placed("i.png", [2, 2], [0.0, 0.0], [1.0, 1.0]);
-        let e = correct.align(small, mask, &square(), 1).unwrap_err();
+        let e = correct(small, mask, &square(), 1).unwrap_err();
         assert!(e.to_string().contains("larger than image space"), "{e}");
     }
 }

@@ -522,24 +522,8 @@ fn draw_regions_noted<'a>(
     mut notes: Option<&mut Diagnostics>,
 ) -> Result<LoadedCase<'a>> {
     let (image_at, mask_at) = case_geometries(settings, &file, mask);
-    let tumor_mask = tumor.to_full_mask(mask.width, mask.height);
     if let Some(notes) = notes.as_deref_mut() {
-        let image_place = placement_of(&image_at);
-        notes.extend(image_elements(
-            &file.image,
-            file.pixel_type,
-            image_place,
-            "original",
-        ));
-        let hash = Some(mask_hash(&mask.labels));
-        let region = (&tumor_mask[..], mask.width, mask.height);
-        notes.extend(region_elements(
-            hash,
-            region,
-            placement_of(&mask_at),
-            None,
-            "original",
-        ));
+        notes.extend(original_elements(&file, mask, &tumor, (image_at, mask_at)));
     }
     let mut spacing = case_spacing(settings, &file);
     let (mut image, mut pixel_type) = (file.image, file.pixel_type);
@@ -549,14 +533,19 @@ fn draw_regions_noted<'a>(
         pixel_type = crate::io::PixelType::F64;
     }
     let mask_path = mask.source.as_path();
-    let labels: Vec<u32> = tumor_mask.iter().map(|&inside| u32::from(inside)).collect();
-    let mask_grid = Grid {
-        width: mask.width,
-        height: mask.height,
-        values: &labels,
+    let placed_mask = Placed {
+        path: mask_path,
+        size: [mask.width, mask.height],
         geometry: mask_at,
     };
     let (tumor, grid) = if let Some(resampling) = settings.preprocessing.resample {
+        let labels = tumor_labels(&tumor, placed_mask.size);
+        let mask_grid = Grid {
+            width: mask.width,
+            height: mask.height,
+            values: &labels,
+            geometry: mask_at,
+        };
         let resampled = resample_case(
             (&image, pixel_type),
             (&mask_grid, image_at),
@@ -575,7 +564,7 @@ fn draw_regions_noted<'a>(
         );
         (resampled.tumor, geometry)
     } else {
-        let tumor = align_tumor(&image, image_at, (&mask_grid, mask_path), tumor, settings)?;
+        let tumor = align_tumor(&image, image_at, placed_mask, tumor, settings)?;
         if tumor.1 && settings.preprocessing.pre_crop.is_none() {
             note_region(&mut notes, &image, &tumor.0, &image_at, "corrected");
         }
@@ -607,6 +596,35 @@ fn draw_regions_noted<'a>(
     })
 }
 
+/// The tumour as labels (1 inside, 0 outside) on a `width × height` mask.
+fn tumor_labels(tumor: &Region, [width, height]: [usize; 2]) -> Vec<u32> {
+    let inside = tumor.to_full_mask(width, height);
+    inside.into_iter().map(u32::from).collect()
+}
+
+/// The `original` image and mask diagnostics: the file's image at `image_at`, the tumour (with
+/// the hash of the mask's labels) at `mask_at`.
+fn original_elements(
+    file: &ImageFile,
+    mask: &LabelMap,
+    tumor: &Region,
+    (image_at, mask_at): (Geometry, Geometry),
+) -> Diagnostics {
+    let image_place = placement_of(&image_at);
+    let mut out = image_elements(&file.image, file.pixel_type, image_place, "original");
+    let inside = tumor.to_full_mask(mask.width, mask.height);
+    let hash = Some(mask_hash(&mask.labels));
+    let region = (&inside[..], mask.width, mask.height);
+    out.extend(region_elements(
+        hash,
+        region,
+        placement_of(&mask_at),
+        None,
+        "original",
+    ));
+    out
+}
+
 /// Adds the mask diagnostics of `region` on `image` (lying at `geometry`) under `prefix`.
 fn note_region(
     notes: &mut Option<&mut Diagnostics>,
@@ -635,11 +653,11 @@ fn note_region(
 
 /// The tumour on the image's pixels ([`crate::alignment`]): as drawn when the mask lies on
 /// them, else, with `correctMask`, resampled onto them (`true`: corrected); an error naming
-/// both files otherwise.
+/// both files otherwise. The tumour is put on a full-size mask only to be corrected.
 fn align_tumor(
     image: &Image,
     image_at: Geometry,
-    (mask, mask_path): (&Grid<u32>, &Path),
+    mask: Placed,
     tumor: Region,
     settings: &Settings,
 ) -> Result<(Region, bool)> {
@@ -648,18 +666,15 @@ fn align_tumor(
         size: [image.width, image.height],
         geometry: image_at,
     };
-    let placed_mask = Placed {
-        path: mask_path,
-        size: [mask.width, mask.height],
-        geometry: mask.geometry,
-    };
     let alignment = settings.preprocessing.alignment;
-    let Some(corrected) = alignment.align(placed_image, placed_mask, mask.values, 1)? else {
+    if !alignment.needs_correction(placed_image, mask)? {
         return Ok((tumor, false));
-    };
+    }
+    let labels = tumor_labels(&tumor, mask.size);
+    let corrected = crate::alignment::correct(placed_image, mask, &labels, 1)?;
     let tumor = Region::from_pixels("tumor", &corrected, image.width, image.height, |v| v == 1)
         .ok_or_else(|| Error::EmptyRegion {
-            path: mask_path.to_path_buf(),
+            path: mask.path.to_path_buf(),
             region: "tumor".into(),
             detail: "no pixel is left after correctMask resampled the mask onto the image".into(),
         })?;
