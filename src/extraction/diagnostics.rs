@@ -11,7 +11,13 @@
 //! `VoxelNum`, `VolumeNum` (8-connected parts), `CenterOfMassIndex` (mean pixel index, x first)
 //! and `CenterOfMass` (in mm from the origin); with an image, the `Mean`, `Minimum` and
 //! `Maximum` of the region's pixels. Prefixes: `original`, `interpolated` (after resampling),
-//! `resegmented`.
+//! `corrected` (a mask resampled onto its image's pixels by `correctMask`), `resegmented`.
+//!
+//! [`crate::extract::case_with_diagnostics`] runs a case's steps and gives them all, in
+//! PyRadiomics' order (`featureextractor.loadImage` adds the original image and mask, then the
+//! interpolated ones; `execute` the corrected mask, then the resegmented one): the shells call
+//! it rather than these functions, so that the values come from the images the features are
+//! computed on.
 
 use sha1::{Digest, Sha1};
 
