@@ -32,8 +32,8 @@ pub enum Error {
         /// The pixel format found.
         format: String,
     },
-    /// Mask and image sizes differ.
-    #[error("{mask}: mask is {mask_width}x{mask_height} but image {image} is {image_width}x{image_height}")]
+    /// Mask and image sizes differ (and `correctMask` is off).
+    #[error("{mask}: mask is {mask_width}x{mask_height} but image {image} is {image_width}x{image_height} (PyRadiomics' correctMask resamples a mask that lies within its image onto the image's pixels)")]
     SizeMismatch {
         /// The mask file.
         mask: PathBuf,
@@ -47,6 +47,17 @@ pub enum Error {
         image_width: u32,
         /// Image height in pixels.
         image_height: u32,
+    },
+    /// Mask and image have the same size but lie in different places: spacing or origin differ
+    /// by more than `geometryTolerance` allows (and `correctMask` is off).
+    #[error("{mask}: Image/Mask geometry mismatch with image {image}: {detail}. Potential fix: increase tolerance using geometryTolerance, or enable correctMask")]
+    GeometryMismatch {
+        /// The mask file.
+        mask: PathBuf,
+        /// The image file.
+        image: PathBuf,
+        /// Which spacing or origin differs, and by how much.
+        detail: String,
     },
     /// A region has no pixels.
     #[error("{path}: region '{region}' is empty ({detail})")]
@@ -199,7 +210,7 @@ impl Error {
             | Error::Panic { path, .. }
             | Error::TimeBudget { path, .. }
             | Error::Write { path, .. } => Some(path),
-            Error::SizeMismatch { mask, .. } => Some(mask),
+            Error::SizeMismatch { mask, .. } | Error::GeometryMismatch { mask, .. } => Some(mask),
             _ => None,
         }
     }

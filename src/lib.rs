@@ -44,8 +44,8 @@ pub mod table;
 // Every stage is also reachable by its own name (`sonorad::io`, `sonorad::train`, ...), as
 // before the two halves had folders.
 pub use extraction::{
-    archive, device, diagnostics, discretize, extract, features, filters, io, maps, matrix, numpy,
-    params, preprocess, resample, roi,
+    alignment, archive, device, diagnostics, discretize, extract, features, filters, io, maps,
+    matrix, numpy, params, preprocess, resample, roi,
 };
 pub use statistics::{clinical, evaluate, model, report, select, stats, train};
 

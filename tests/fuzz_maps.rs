@@ -108,12 +108,15 @@ fn texture_maps_survive_random_degenerate_inputs() {
                 },
                 spacing: None,
                 pixel_type: PixelType::F64,
+                origin: [0.0, 0.0],
             };
             let mask = LabelMap {
                 width: w,
                 height: h,
                 labels: Cow::Owned(labels.clone()),
                 source: source.with_extension("mask.png"),
+                spacing: None,
+                origin: None,
             };
             let case = extract::case_from_memory(file, &mask, &settings)?;
             maps::case_maps(&case, &settings, kernel, MapDevices::default())

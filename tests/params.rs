@@ -438,6 +438,32 @@ fn resampling_settings_are_read_as_pyradiomics_reads_them() {
 }
 
 #[test]
+fn mask_alignment_settings_are_read_from_setting_only() {
+    use sonorad::alignment::{MaskAlignment, DEFAULT_TOLERANCE};
+    let defaults = parse("setting:\n  binWidth: 10\n").unwrap();
+    assert_eq!(defaults.preprocessing.alignment, MaskAlignment::default());
+    assert_eq!(MaskAlignment::default().tolerance, DEFAULT_TOLERANCE);
+    let p = parse("setting:\n  correctMask: true\n  geometryTolerance: 1.0e-3\n").unwrap();
+    assert_eq!(
+        p.preprocessing.alignment,
+        MaskAlignment {
+            correct: true,
+            tolerance: 1e-3
+        }
+    );
+    let p = problem("setting:\n  geometryTolerance: loose\n");
+    assert_eq!(p.key, "setting.geometryTolerance");
+    assert_eq!(
+        problem("setting:\n  correctMask: 2\n").key,
+        "setting.correctMask"
+    );
+    // PyRadiomics reads both in execute, from its settings: under an image type, no effect
+    let p = parse("imageType:\n  Original: {correctMask: true}\n").unwrap();
+    assert!(!p.preprocessing.alignment.correct);
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+}
+
+#[test]
 fn pyradiomics_warnings_are_kept_and_the_run_goes_on() {
     // the 3D shape class on a 2D image: skipped with PyRadiomics' warning
     let params = parse("featureClass:\n  shape:\n  glcm:\n").unwrap();

@@ -7,7 +7,9 @@
 //! They cover normalisation (`normalize`, `normalizeScale`, `removeOutliers`) with filtered
 //! images, `voxelArrayShift`, resegmentation in its three modes with and without
 //! `resegmentShape`, `symmetricalGLCM`, every `weightingNorm` (at 1 mm and 0.3 mm pixels),
-//! `force2D`, the 3D `shape` class on a 2D image, and `minimumROIDimensions`/`minimumROISize`.
+//! `force2D`, the 3D `shape` class on a 2D image, `minimumROIDimensions`/`minimumROISize`, and
+//! masks that do not lie on their image's pixels (another size, another spacing) with and
+//! without `correctMask` and `geometryTolerance`.
 //!
 //! Every feature must be within 1e-9 relative (1e-12 absolute near zero), the same features on
 //! both sides; where PyRadiomics refuses a case, sonorad must refuse it too, naming the mask;
@@ -148,6 +150,12 @@ fn check_refusal(case: &Case, output: &Output, pyradiomics: &str) {
         "Size of the ROI is too small"
     } else if pyradiomics.starts_with("mask has too few dimensions") {
         "mask has too few dimensions"
+    } else if pyradiomics.contains("which does not match the primary input's size") {
+        "mask is 580x490 but image"
+    } else if pyradiomics.starts_with("Image/Mask geometry mismatch") {
+        "Image/Mask geometry mismatch"
+    } else if pyradiomics.starts_with("Bounding box of ROI is larger than image space") {
+        "Bounding box of ROI is larger than image space"
     } else {
         panic!(
             "{}: no sonorad reason for PyRadiomics' '{pyradiomics}'",

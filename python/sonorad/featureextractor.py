@@ -40,13 +40,20 @@ Differences from PyRadiomics 3.0.1:
 - Diagnostics: `diagnostics_Versions_PyRadiomics` and `diagnostics_Versions_PyWavelet` hold
   sonorad's version (`"sonorad <version>"`: the features and the wavelets are sonorad's code),
   `diagnostics_Versions_SimpleITK` the installed SimpleITK's (left out without SimpleITK),
-  NumPy and Python their own. The original image and mask diagnostics are sonorad's
-  (`sonorad::diagnostics`, equal to PyRadiomics'); `diagnostics_Mask-original_CenterOfMass` is
-  left out for an image whose direction is not the identity. Left out, as not yet known to the
-  Python shell: the `Image-interpolated_…` and `Mask-interpolated_…` entries (with
-  resampledPixelSpacing), `Mask-resegmented_…` (with resegmentRange) and `Mask-corrected_…`
-  (with correctMask). PyRadiomics' info and debug log messages, and its warning that a
-  symmetrical GLCM's SumAverage equals twice its JointAverage, are not logged.
+  NumPy and Python their own. The image and mask diagnostics are sonorad's, of every step as
+  PyRadiomics adds them (`original`; `interpolated` with resampledPixelSpacing; `corrected`
+  with correctMask, for a mask that does not lie on the image's pixels and without preCrop;
+  `resegmented` with resegmentRange; the library's `extract::case_with_diagnostics`, equal to
+  PyRadiomics'); the `…_CenterOfMass` entries are left out for an image whose direction is not
+  the identity (sonorad places pixels with the identity direction, and compares image and mask
+  geometry by origin and spacing only). PyRadiomics' info and debug log messages, and its
+  warnings that a symmetrical GLCM's SumAverage equals twice its JointAverage and that a mask
+  is being corrected, are not logged.
+- correctMask and geometryTolerance act as in PyRadiomics on SimpleITK images (each with its
+  own spacing and origin); a numpy mask, or a mask read by sonorad's readers without
+  SimpleITK, is taken to lie on its image's pixels unless its file carries a spacing (origins
+  are then 0). With `voxelBased=True`, maps are cut with the mask as given (a corrected mask's
+  box is not used).
 - `voxelBased=True` returns maps over the region's bounding box padded by `kernelRadius`, as
   SimpleITK images with PyRadiomics' origin and spacing when SimpleITK is installed, else as
   numpy arrays (rows first) whose first pixel is pixel (x0, y0) of the image, x0, y0 being the
@@ -273,7 +280,7 @@ class RadiomicsFeatureExtractor:
         case = _Case.load(imageFilepath, maskFilepath, settings.get("label_channel", 0))
         result = collections.OrderedDict()
         if settings.get("additionalInfo", False):
-            result.update(self._diagnostics(settings, case, label))
+            result.update(self._diagnostics(settings, case, native))
         if voxelBased:
             settings["voxelBased"] = True  # the diagnostics' dict shows it, as PyRadiomics'
             pairs = self._maps(native, case, label, settings.get("kernelRadius", 1))
@@ -286,7 +293,7 @@ class RadiomicsFeatureExtractor:
         """sonorad's features of the case under PyRadiomics' names and types (`_feature`)."""
         if not self._classes_enabled():
             return []
-        pairs = native.execute_pairs(case.image, case.mask, array_spacing=case.spacing)
+        pairs = native.execute_pairs(case.image, case.mask, **case.placing())
         pairs = [(n[len("tumor_"):], _feature(n[len("tumor_"):], v)) for n, v in pairs]
         if not self.enabledImagetypes:
             pairs = [(n, v) for n, v in pairs if n.startswith("original_shape2D_")]
@@ -326,9 +333,10 @@ class RadiomicsFeatureExtractor:
 
         return sorted(pairs, key=key)
 
-    def _diagnostics(self, settings: Dict[str, Any], case: "_Case", label: int):
-        """PyRadiomics' `diagnostics_…` entries that are known here (see the module's
-        docstring), in its order and with its types."""
+    def _diagnostics(self, settings: Dict[str, Any], case: "_Case", native: Any):
+        """PyRadiomics' `diagnostics_…` entries (see the module's docstring), in its order and
+        with its types: the image and mask ones of every step (original, interpolated,
+        corrected, resegmented) from the library, with the extractor's settings."""
         info = collections.OrderedDict()
         versions = [("PyRadiomics", "sonorad " + __version__), ("Numpy", numpy.__version__)]
         if sitk is not None:
@@ -338,8 +346,7 @@ class RadiomicsFeatureExtractor:
             info["diagnostics_Versions_" + name] = version
         info["diagnostics_Configuration_Settings"] = settings
         info["diagnostics_Configuration_EnabledImageTypes"] = self.enabledImagetypes
-        pairs = _sonorad.original_diagnostics(case.image, case.mask, label,
-                                              array_spacing=case.spacing, origin=case.origin)
+        pairs = native.diagnostics(case.image, case.mask, **case.placing())
         for key, value in pairs:
             if key.endswith("CenterOfMass") and not case.identity_direction:
                 continue
@@ -375,9 +382,12 @@ class _Case:
     SimpleITK is missing) with the geometry PyRadiomics would see."""
 
     def __init__(self, image: Any, mask: Any, spacing: Optional[Tuple[float, float]],
-                 origin: Tuple[float, float], source: Any = None) -> None:
+                 origin: Tuple[float, float], source: Any = None,
+                 mask_place: Tuple[Optional[Tuple[float, float]], Optional[Tuple[float, float]]] = (None, None)) -> None:
         self.image, self.mask = image, mask
         self.spacing, self.origin = spacing, origin
+        # the mask's own spacing and origin (a SimpleITK mask), None: the image's
+        self.mask_spacing, self.mask_origin = mask_place
         # the SimpleITK image whose geometry maps take (None for arrays and plain paths)
         self.source = source
         direction = source.GetDirection() if source is not None else None
@@ -393,9 +403,17 @@ class _Case:
         image, mask = _read(image, "image"), _read(mask, "mask")
         if sitk is not None and isinstance(image, sitk.Image):
             mask = _select_channel(mask, label_channel)
+            mask_place = (None, None)
+            if isinstance(mask, sitk.Image):
+                mask_place = (tuple(mask.GetSpacing()[:2]), tuple(mask.GetOrigin()[:2]))
             return cls(_plane(image, "image"), _plane(mask, "mask"),
-                       tuple(image.GetSpacing()[:2]), tuple(image.GetOrigin()[:2]), image)
+                       tuple(image.GetSpacing()[:2]), tuple(image.GetOrigin()[:2]), image, mask_place)
         return cls(_plane(image, "image"), _plane(mask, "mask"), None, (0.0, 0.0))
+
+    def placing(self) -> Dict[str, Any]:
+        """Where image and mask lie, as the native `execute_pairs` and `diagnostics` take it."""
+        return {"array_spacing": self.spacing, "origin": self.origin,
+                "mask_spacing": self.mask_spacing, "mask_origin": self.mask_origin}
 
     def padded_box(self, label: int, radius: int) -> Tuple[int, int, int, int]:
         """The label's bounding box (the library's diagnostics') padded by `radius`, within the

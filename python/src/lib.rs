@@ -343,12 +343,22 @@ fn array_file_spacing(
     }
 }
 
+/// Where a held image and its mask lie, as SimpleITK gives it to the Python shell: the image's
+/// origin, the mask's spacing and origin (`None`: the image's), all x first, in mm.
+#[derive(Debug, Clone, Copy, Default)]
+struct Placing {
+    origin: (f64, f64),
+    mask_spacing: Option<(f64, f64)>,
+    mask_origin: Option<(f64, f64)>,
+}
+
 /// A held image and mask as the library's image file (with `spacing`, if known) and label map,
-/// borrowing their values.
+/// borrowing their values, placed by `placing`.
 fn in_memory<'a>(
     (image, pixel_type): &'a (Held<'_, f64>, PixelType),
     mask: &'a Held<'_, u32>,
     spacing: Option<PixelSpacing>,
+    placing: Placing,
 ) -> PyResult<(ImageFile<'a>, LabelMap<'a>)> {
     let ((width, height, pixels), (mask_width, mask_height, labels)) =
         (image.view()?, mask.view()?);
@@ -361,12 +371,17 @@ fn in_memory<'a>(
         },
         spacing,
         pixel_type: *pixel_type,
+        origin: [placing.origin.0, placing.origin.1],
     };
     let mask = LabelMap {
         width: mask_width,
         height: mask_height,
         labels: Cow::Borrowed(labels),
         source: PathBuf::from("<mask array>"),
+        spacing: placing
+            .mask_spacing
+            .map(|(x, y)| PixelSpacing { row: y, column: x }),
+        origin: placing.mask_origin.map(|(x, y)| [x, y]),
     };
     Ok((file, mask))
 }
@@ -436,9 +451,11 @@ impl Extractor {
     /// The features of one case, as `(name, value)` pairs in the command line's order:
     /// `image` and `mask` are both file paths, or both 2D numpy arrays (then `spacing` in mm,
     /// if known, or `array_spacing`, the arrays' own (x, y) spacing as a file's header carries
-    /// it, which may differ between the axes; `spacing` overrides it). The GIL is released
-    /// while extracting.
-    #[pyo3(signature = (image, mask, spacing=None, *, array_spacing=None))]
+    /// it, which may differ between the axes; `spacing` overrides it; `origin`, and the mask's
+    /// own `mask_spacing` and `mask_origin` where it does not lie on the image's pixels, as
+    /// SimpleITK gives them, x first, for correctMask). The GIL is released while extracting.
+    #[pyo3(signature = (image, mask, spacing=None, *, array_spacing=None, origin=(0.0, 0.0), mask_spacing=None, mask_origin=None))]
+    #[allow(clippy::too_many_arguments)]
     fn execute_pairs(
         &self,
         py: Python<'_>,
@@ -446,6 +463,9 @@ impl Extractor {
         mask: &Bound<'_, PyAny>,
         spacing: Option<f64>,
         array_spacing: Option<(f64, f64)>,
+        origin: (f64, f64),
+        mask_spacing: Option<(f64, f64)>,
+        mask_origin: Option<(f64, f64)>,
     ) -> PyResult<Vec<(String, f64)>> {
         let settings = match spacing {
             Some(s) => {
@@ -462,12 +482,62 @@ impl Extractor {
                 .map_err(input_error);
         }
         let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
-        let (file, mask) = in_memory(&image, &mask, array_file_spacing(spacing, array_spacing))?;
+        let placing = Placing {
+            origin,
+            mask_spacing,
+            mask_origin,
+        };
+        let spacing = array_file_spacing(spacing, array_spacing);
+        let (file, mask) = in_memory(&image, &mask, spacing, placing)?;
         py.detach(|| {
             let case = extract::case_from_memory(file, &mask, &settings)?;
             extract::extract_loaded(&case, &settings, backend)
         })
         .map_err(input_error)
+    }
+
+    /// PyRadiomics' image and mask diagnostics of one case (`diagnostics_Image-…` and
+    /// `diagnostics_Mask-…` of every step: original, interpolated, corrected, resegmented, in
+    /// its order), computed by the library with the extractor's settings
+    /// (`extract::case_with_diagnostics`), as `(key, value)` pairs. `image`, `mask` and the
+    /// keywords as for `execute_pairs`. An image or mask the extraction would refuse raises
+    /// `InputError`.
+    #[pyo3(signature = (image, mask, *, array_spacing=None, origin=(0.0, 0.0), mask_spacing=None, mask_origin=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn diagnostics<'py>(
+        &self,
+        py: Python<'py>,
+        image: &Bound<'py, PyAny>,
+        mask: &Bound<'py, PyAny>,
+        array_spacing: Option<(f64, f64)>,
+        origin: (f64, f64),
+        mask_spacing: Option<(f64, f64)>,
+        mask_origin: Option<(f64, f64)>,
+    ) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+        let settings = &self.settings;
+        let pairs = if let (Ok(image), Ok(mask)) =
+            (image.extract::<PathBuf>(), mask.extract::<PathBuf>())
+        {
+            py.detach(|| {
+                let (file, labels) = (read_image_file(&image, 0)?, read_mask_file(&mask, 0)?);
+                extract::case_with_diagnostics(file, &labels, settings).map(|(_, d)| d)
+            })
+        } else {
+            let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
+            let placing = Placing {
+                origin,
+                mask_spacing,
+                mask_origin,
+            };
+            let spacing = array_file_spacing(None, array_spacing);
+            let (file, labels) = in_memory(&image, &mask, spacing, placing)?;
+            py.detach(|| extract::case_with_diagnostics(file, &labels, settings).map(|(_, d)| d))
+        }
+        .map_err(input_error)?;
+        pairs
+            .iter()
+            .map(|(key, value)| Ok((key.clone(), diagnostic_object(py, value)?)))
+            .collect()
     }
 
     /// The texture maps of one case (PyRadiomics' voxel-based features), as `sonorad map`
@@ -547,8 +617,12 @@ impl Extractor {
                 }
             }
             let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
-            let (file, mask) =
-                in_memory(&image, &mask, array_file_spacing(spacing, array_spacing))?;
+            let (file, mask) = in_memory(
+                &image,
+                &mask,
+                array_file_spacing(spacing, array_spacing),
+                Placing::default(),
+            )?;
             py.detach(|| run(&extract::case_from_memory(file, &mask, &settings)?))
         }
         .map_err(library_error)?;
@@ -761,7 +835,8 @@ fn original_diagnostics<'py>(
         original_pairs(&file, &labels, label, spacing, origin)
     } else {
         let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
-        let (file, labels) = in_memory(&image, &mask, array_file_spacing(None, array_spacing))?;
+        let spacing = array_file_spacing(None, array_spacing);
+        let (file, labels) = in_memory(&image, &mask, spacing, Placing::default())?;
         original_pairs(&file, &labels, label, None, origin)
     };
     pairs

@@ -1,8 +1,10 @@
 """`from sonorad import featureextractor` against PyRadiomics 3.0.1: the notebook cells of
 tests/fixtures/pyradiomics_api (written by its make_fixtures.py with PyRadiomics) run again with
 only their import line changed, and give the same keys in the same order, the same value types,
-features within 1e-9 and the same diagnostics (those sonorad fills; see the module docstring).
-Plus the errors and the logged warning.
+features within 1e-9 and the same diagnostics (the versions aside; see the module docstring).
+Plus the settings cases of tests/fixtures/settings (resampling, resegmentation, correctMask and
+geometryTolerance on SimpleITK images: PyRadiomics' features and image and mask diagnostics of
+every step), the errors and the logged warning.
 """
 import glob
 import json
@@ -22,9 +24,7 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 CELLS = sorted(glob.glob(os.path.join(FIXTURES, "pyradiomics_api", "*.json")))
 IMAGE = os.path.join(FIXTURES, "busi", "benign", "benign (2).png")
 MASK = os.path.join(FIXTURES, "busi", "benign", "benign (2)_mask.png")
-# diagnostics the module docstring says are left out (pre-processed images and masks)
-LEFT_OUT = ("diagnostics_Image-interpolated_", "diagnostics_Mask-interpolated_",
-            "diagnostics_Mask-resegmented_", "diagnostics_Mask-corrected_")
+SETTINGS = os.path.join(FIXTURES, "settings")
 SHAPE_WARNING = "Shape features are only available 3D input (for 2D input, use shape2D). Found 2D input"
 
 
@@ -81,8 +81,7 @@ def test_notebook_cell_equals_pyradiomics(path, monkeypatch, caplog):
         fixture = json.load(f)
     with caplog.at_level(logging.WARNING, logger="radiomics"):
         result = run_cell(fixture["code"], monkeypatch)
-    expected_keys = [k for k in fixture["keys"] if not k.startswith(LEFT_OUT)]
-    assert list(result.keys()) == expected_keys
+    assert list(result.keys()) == fixture["keys"]
     for key, value in result.items():
         expected = fixture["values"][key]
         if isinstance(expected, dict):
@@ -185,3 +184,50 @@ def test_without_simpleitk_paths_use_sonorads_readers(monkeypatch):
     maps = extractor.execute(IMAGE, MASK, voxelBased=True)
     x, y, width, height = with_sitk["diagnostics_Mask-original_BoundingBox"]
     assert maps["original_glcm_Contrast"].shape == (height + 2, width + 2)
+
+
+def settings_cases():
+    """The rows of tests/fixtures/settings/cases.csv."""
+    import csv
+    with open(os.path.join(SETTINGS, "cases.csv"), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def same_str(ours, theirs):
+    """str() of a diagnostic equal to PyRadiomics', or its floats within 1e-9 relative."""
+    if str(ours) == theirs:
+        return True
+    floats = [float(v) for v in (ours if isinstance(ours, tuple) else (ours,))]
+    expected = [float(v) for v in theirs.strip("()").split(",") if v.strip()]
+    return len(floats) == len(expected) and all(close(e, a) for e, a in zip(expected, floats))
+
+
+@pytest.mark.parametrize("case", settings_cases(), ids=lambda c: c["case"])
+def test_settings_case_equals_pyradiomics(case):
+    """A settings case read with SimpleITK, as make_settings_fixtures.py gave it to PyRadiomics:
+    the same refusal, or the same features and Image-/Mask- diagnostics of every step."""
+    image = sitk.ReadImage(os.path.join(FIXTURES, case["image"]))
+    mask = sitk.ReadImage(os.path.join(FIXTURES, case["mask"]))
+    if case["spacing"]:
+        image.SetSpacing((float(case["spacing"]),) * 2)
+        mask.SetSpacing((float(case["spacing"]),) * 2)
+    extractor = featureextractor.RadiomicsFeatureExtractor(os.path.join(SETTINGS, "params", case["params"]))
+    expected = os.path.join(SETTINGS, "expected", case["case"])
+    if os.path.exists(expected + ".error.txt"):
+        with pytest.raises(ValueError):
+            extractor.execute(image, mask)
+        return
+    result = extractor.execute(image, mask)
+    with open(expected + ".diagnostics.json") as f:
+        diagnostics = [d for d in json.load(f) if d[0].startswith(("diagnostics_Image-", "diagnostics_Mask-"))]
+    ours = [(k, v) for k, v in result.items() if k.startswith(("diagnostics_Image-", "diagnostics_Mask-"))]
+    assert [k for k, _ in ours] == [k for k, _, _ in diagnostics]
+    for (key, value), (_, kind, text) in zip(ours, diagnostics):
+        assert type(value).__name__ == kind, key
+        assert same_str(value, text), (key, value, text)
+    with open(expected + ".csv") as f:
+        features = dict(line.strip().split(",") for line in f.readlines()[1:])
+    ours = {k: float(v) for k, v in result.items() if not k.startswith("diagnostics_")}
+    assert set(ours) == set(features)
+    bad = [k for k, v in features.items() if not close(float(v), ours[k])]
+    assert not bad, bad

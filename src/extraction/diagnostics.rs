@@ -11,7 +11,13 @@
 //! `VoxelNum`, `VolumeNum` (8-connected parts), `CenterOfMassIndex` (mean pixel index, x first)
 //! and `CenterOfMass` (in mm from the origin); with an image, the `Mean`, `Minimum` and
 //! `Maximum` of the region's pixels. Prefixes: `original`, `interpolated` (after resampling),
-//! `resegmented`.
+//! `corrected` (a mask resampled onto its image's pixels by `correctMask`), `resegmented`.
+//!
+//! [`crate::extract::case_with_diagnostics`] runs a case's steps and gives them all, in
+//! PyRadiomics' order (`featureextractor.loadImage` adds the original image and mask, then the
+//! interpolated ones; `execute` the corrected mask, then the resegmented one): the shells call
+//! it rather than these functions, so that the values come from the images the features are
+//! computed on.
 
 use sha1::{Digest, Sha1};
 
@@ -135,21 +141,34 @@ pub fn mask_elements(
     image: Option<&Image>,
     prefix: &str,
 ) -> Diagnostics {
+    let inside: Vec<bool> = labels.iter().map(|&l| l == label).collect();
+    let hash = (prefix == "original").then(|| mask_hash(labels));
+    region_elements(hash, (&inside, width, height), placement, image, prefix)
+}
+
+/// [`mask_elements`] for a region given by its membership (`inside`, a `width × height`
+/// map), with the mask's `hash` where PyRadiomics gives one (`original`).
+pub fn region_elements(
+    hash: Option<String>,
+    (inside, width, height): (&[bool], usize, usize),
+    placement: Placement,
+    image: Option<&Image>,
+    prefix: &str,
+) -> Diagnostics {
     let key = |name: &str| format!("diagnostics_Mask-{prefix}_{name}");
     let mut out = Vec::new();
-    if prefix == "original" {
-        out.push((key("Hash"), Value::Text(mask_hash(labels))));
+    if let Some(hash) = hash {
+        out.push((key("Hash"), Value::Text(hash)));
     }
     out.extend(geometry(&key, placement, (width, height)));
-    let inside: Vec<bool> = labels.iter().map(|&l| l == label).collect();
-    let pixels: Vec<(usize, usize)> = (0..labels.len())
+    let pixels: Vec<(usize, usize)> = (0..inside.len())
         .filter(|&p| inside[p])
         .map(|p| (p % width, p / width))
         .collect();
     out.extend(region_shape(
         &key,
         &pixels,
-        &inside,
+        inside,
         (width, height),
         placement,
     ));

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::alignment::Placed;
+use crate::diagnostics::{image_elements, mask_hash, region_elements, Diagnostics, Placement};
 use crate::discretize::{Binning, GrayLevels, StoredCrop};
 use crate::error::{Error, Result};
 use crate::features::{
@@ -19,10 +21,11 @@ use crate::features::{
 use crate::filters::device::DeviceFilters;
 use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use crate::io::image::read_image_file_rows;
-use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing};
+use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing, PixelType};
 use crate::matrix::{Backend, Matrices, Neighbourhood};
 use crate::params::FeatureClassSelection;
 use crate::preprocess::{shape_region, CropBox, Preprocessing, RoiLimits};
+use crate::resample::{Geometry, Grid};
 use crate::roi::{ring, Region, RingWidth};
 
 /// Extraction settings shared by all cases of a run, as a shell gathers them (command-line
@@ -431,9 +434,10 @@ fn tumor_region(mask: &LabelMap, label: Option<u32>) -> Result<Region> {
 /// the whole image).
 fn rows_needed(tumor: &Region, settings: &Settings) -> usize {
     // normalisation reads every pixel of the image, resampling and filters read beyond the
-    // regions
+    // regions, and a corrected mask's rows are not the image's
     let original_only = settings.preprocessing.normalize.is_none()
         && settings.preprocessing.resample.is_none()
+        && !settings.preprocessing.alignment.correct
         && settings
             .image_types
             .iter()
@@ -459,6 +463,68 @@ fn draw_regions<'a>(
     tumor: Region,
     settings: &CheckedSettings,
 ) -> Result<LoadedCase<'a>> {
+    draw_regions_noted(file, mask, tumor, settings, None)
+}
+
+/// A case from an image and a mask in memory, as [`case_from_memory`] draws it, with
+/// PyRadiomics' diagnostics of its steps (`additionalInfo`, see [`crate::diagnostics`]), in
+/// PyRadiomics' order: the original image and mask; after resampling, the `interpolated` image
+/// and mask; after a correction of the mask (`correctMask`, without `preCrop`, whose
+/// correction PyRadiomics does not report), the `corrected` mask; after resegmentation, the
+/// `resegmented` mask. The region is the tumour (the settings' label, every non-zero pixel
+/// without one). With rings, the resampled grid is wider than PyRadiomics' (it keeps room
+/// for the rings), and so are the `interpolated` sizes and statistics.
+pub fn case_with_diagnostics<'a>(
+    file: ImageFile<'a>,
+    mask: &LabelMap,
+    settings: &CheckedSettings,
+) -> Result<(LoadedCase<'a>, Diagnostics)> {
+    let tumor = tumor_region(mask, settings.label)?;
+    let mut notes = Diagnostics::new();
+    let case = draw_regions_noted(file, mask, tumor, settings, Some(&mut notes))?;
+    Ok((case, notes))
+}
+
+/// Where the image and the mask of a case lie: the image with the case's spacing (1 mm where
+/// unknown, as SimpleITK reports it) at its origin; the mask with the spacing setting where
+/// given, else its file's own spacing and origin, else its image's.
+fn case_geometries(settings: &Settings, file: &ImageFile, mask: &LabelMap) -> (Geometry, Geometry) {
+    let image_spacing = case_spacing(settings, file).unwrap_or(PixelSpacing::square(1.0));
+    let mask_spacing = settings
+        .spacing
+        .map(PixelSpacing::square)
+        .or(mask.spacing)
+        .unwrap_or(image_spacing);
+    let image = Geometry::new(file.origin, [image_spacing.column, image_spacing.row]);
+    let mask_origin = mask.origin.unwrap_or(file.origin);
+    let mask = Geometry::new(mask_origin, [mask_spacing.column, mask_spacing.row]);
+    (image, mask)
+}
+
+/// A geometry's spacing and origin, as the diagnostics give them.
+fn placement_of(geometry: &Geometry) -> Placement {
+    let [column, row] = geometry.spacing;
+    Placement {
+        spacing: PixelSpacing { row, column },
+        origin: geometry.origin,
+    }
+}
+
+/// [`draw_regions`], adding to `notes`, where given, the diagnostics of each step (see
+/// [`case_with_diagnostics`]). The steps are PyRadiomics': normalisation, then resampling
+/// (which puts image and mask on one grid), or else the mask put on the image's pixels
+/// ([`crate::alignment`]); the rings; the resegmentation.
+fn draw_regions_noted<'a>(
+    file: ImageFile<'a>,
+    mask: &LabelMap,
+    tumor: Region,
+    settings: &CheckedSettings,
+    mut notes: Option<&mut Diagnostics>,
+) -> Result<LoadedCase<'a>> {
+    let (image_at, mask_at) = case_geometries(settings, &file, mask);
+    if let Some(notes) = notes.as_deref_mut() {
+        notes.extend(original_elements(&file, mask, &tumor, (image_at, mask_at)));
+    }
     let mut spacing = case_spacing(settings, &file);
     let (mut image, mut pixel_type) = (file.image, file.pixel_type);
     if let Some(normalization) = settings.preprocessing.normalize {
@@ -467,12 +533,43 @@ fn draw_regions<'a>(
         pixel_type = crate::io::PixelType::F64;
     }
     let mask_path = mask.source.as_path();
-    crate::io::image::check_same_size(&image, mask)?;
-    let mut tumor = tumor;
-    if let Some(resampling) = settings.preprocessing.resample {
-        let resampled = resample_case((&image, pixel_type), &tumor, spacing, resampling, settings)?;
-        (image, tumor, spacing) = resampled;
-    }
+    let placed_mask = Placed {
+        path: mask_path,
+        size: [mask.width, mask.height],
+        geometry: mask_at,
+    };
+    let (tumor, grid) = if let Some(resampling) = settings.preprocessing.resample {
+        let labels = tumor_labels(&tumor, placed_mask.size);
+        let mask_grid = Grid {
+            width: mask.width,
+            height: mask.height,
+            values: &labels,
+            geometry: mask_at,
+        };
+        let resampled = resample_case(
+            (&image, pixel_type),
+            (&mask_grid, image_at),
+            resampling,
+            settings,
+        )?;
+        let geometry = resampled.geometry;
+        image = resampled.image;
+        spacing = Some(placement_of(&geometry).spacing);
+        note_region(
+            &mut notes,
+            &image,
+            &resampled.tumor,
+            &geometry,
+            "interpolated",
+        );
+        (resampled.tumor, geometry)
+    } else {
+        let tumor = align_tumor(&image, image_at, placed_mask, tumor, settings)?;
+        if tumor.1 && settings.preprocessing.pre_crop.is_none() {
+            note_region(&mut notes, &image, &tumor.0, &image_at, "corrected");
+        }
+        (tumor.0, image_at)
+    };
     let (w, h) = (image.width, image.height);
     let mut regions = Vec::with_capacity(1 + settings.rings.len());
     for width in &settings.rings {
@@ -487,6 +584,9 @@ fn draw_regions<'a>(
     }
     regions.insert(0, tumor);
     let (regions, shapes) = resegment_regions(&image, regions, &settings.preprocessing, mask_path)?;
+    if settings.preprocessing.resegment.is_some() {
+        note_region(&mut notes, &image, &regions[0], &grid, "resegmented");
+    }
     Ok(LoadedCase {
         image,
         mask_path: mask_path.to_path_buf(),
@@ -496,28 +596,119 @@ fn draw_regions<'a>(
     })
 }
 
+/// The tumour as labels (1 inside, 0 outside) on a `width × height` mask.
+fn tumor_labels(tumor: &Region, [width, height]: [usize; 2]) -> Vec<u32> {
+    let inside = tumor.to_full_mask(width, height);
+    inside.into_iter().map(u32::from).collect()
+}
+
+/// The `original` image and mask diagnostics: the file's image at `image_at`, the tumour (with
+/// the hash of the mask's labels) at `mask_at`.
+fn original_elements(
+    file: &ImageFile,
+    mask: &LabelMap,
+    tumor: &Region,
+    (image_at, mask_at): (Geometry, Geometry),
+) -> Diagnostics {
+    let image_place = placement_of(&image_at);
+    let mut out = image_elements(&file.image, file.pixel_type, image_place, "original");
+    let inside = tumor.to_full_mask(mask.width, mask.height);
+    let hash = Some(mask_hash(&mask.labels));
+    let region = (&inside[..], mask.width, mask.height);
+    out.extend(region_elements(
+        hash,
+        region,
+        placement_of(&mask_at),
+        None,
+        "original",
+    ));
+    out
+}
+
+/// Adds the mask diagnostics of `region` on `image` (lying at `geometry`) under `prefix`.
+fn note_region(
+    notes: &mut Option<&mut Diagnostics>,
+    image: &Image,
+    region: &Region,
+    geometry: &Geometry,
+    prefix: &str,
+) {
+    let Some(notes) = notes.as_deref_mut() else {
+        return;
+    };
+    let (w, h) = (image.width, image.height);
+    let inside = region.to_full_mask(w, h);
+    let place = placement_of(geometry);
+    if prefix == "interpolated" {
+        notes.extend(image_elements(image, PixelType::F64, place, prefix));
+    }
+    notes.extend(region_elements(
+        None,
+        (&inside, w, h),
+        place,
+        Some(image),
+        prefix,
+    ));
+}
+
+/// The tumour on the image's pixels ([`crate::alignment`]): as drawn when the mask lies on
+/// them, else, with `correctMask`, resampled onto them (`true`: corrected); an error naming
+/// both files otherwise. The tumour is put on a full-size mask only to be corrected.
+fn align_tumor(
+    image: &Image,
+    image_at: Geometry,
+    mask: Placed,
+    tumor: Region,
+    settings: &Settings,
+) -> Result<(Region, bool)> {
+    let placed_image = Placed {
+        path: &image.source,
+        size: [image.width, image.height],
+        geometry: image_at,
+    };
+    let alignment = settings.preprocessing.alignment;
+    if !alignment.needs_correction(placed_image, mask)? {
+        return Ok((tumor, false));
+    }
+    let labels = tumor_labels(&tumor, mask.size);
+    let corrected = crate::alignment::correct(placed_image, mask, &labels, 1)?;
+    let tumor = Region::from_pixels("tumor", &corrected, image.width, image.height, |v| v == 1)
+        .ok_or_else(|| Error::EmptyRegion {
+            path: mask.path.to_path_buf(),
+            region: "tumor".into(),
+            detail: "no pixel is left after correctMask resampled the mask onto the image".into(),
+        })?;
+    Ok((tumor, true))
+}
+
+/// A case's image and tumour on the grid resampling gave them.
+struct ResampledCase {
+    /// The image, interpolated and cast back to its file's pixel type.
+    image: Image<'static>,
+    /// The tumour, by nearest neighbour.
+    tumor: Region,
+    /// Where the new grid lies (its spacing is the new spacing).
+    geometry: Geometry,
+}
+
 /// The image and tumour of a case resampled as PyRadiomics' `resampleImage` does (the grid
-/// from the tumour's box, the image interpolated and cast back to its file's pixel type, the
-/// tumour by nearest neighbour), with the new spacing. The grid keeps `padDistance` new pixels
-/// around the tumour, or more where a ring needs them. Files carry no origin here: the grid is
-/// placed from the image's first pixel.
+/// from the tumour's box on the mask's own grid, the image interpolated there and cast back to
+/// its file's pixel type, the tumour by nearest neighbour). The grid keeps `padDistance` new
+/// pixels around the tumour, or more where a ring needs them.
 fn resample_case(
     (image, pixel_type): (&Image, crate::io::PixelType),
-    tumor: &Region,
-    spacing: Option<PixelSpacing>,
+    (mask, image_at): (&Grid<u32>, Geometry),
     resampling: crate::preprocess::Resampling,
     settings: &Settings,
-) -> Result<(Image<'static>, Region, Option<PixelSpacing>)> {
-    use crate::resample::{resample, Geometry, Grid, ResampleSettings};
-    let old = spacing.unwrap_or(PixelSpacing::square(1.0));
-    let geometry = Geometry::new([0.0, 0.0], [old.column, old.row]);
-    let (w, h) = (image.width, image.height);
-    let mask: Vec<u32> = tumor
-        .to_full_mask(w, h)
-        .into_iter()
-        .map(u32::from)
-        .collect();
-    let pad = ring_margin(resampling, old, settings, &image.source)?;
+) -> Result<ResampledCase> {
+    use crate::resample::{resample, ResampleSettings};
+    let [column, row] = mask.geometry.spacing;
+    let pad = ring_margin(
+        resampling,
+        PixelSpacing { row, column },
+        settings,
+        &image.source,
+    )?;
     let options = ResampleSettings {
         spacing: resampling.spacing,
         interpolator: resampling.interpolator,
@@ -526,23 +717,16 @@ fn resample_case(
         max_pixels: usize::try_from(crate::io::max_pixels()).unwrap_or(usize::MAX),
     };
     let image_grid = Grid {
-        width: w,
-        height: h,
+        width: image.width,
+        height: image.height,
         values: &image.pixels[..],
-        geometry,
+        geometry: image_at,
     };
-    let mask_grid = Grid {
-        width: w,
-        height: h,
-        values: &mask[..],
-        geometry,
-    };
-    let out =
-        resample(&image_grid, pixel_type, &mask_grid, &options).map_err(|e| Error::Spacing {
-            path: image.source.clone(),
-            message: format!("resampling: {e}"),
-        })?;
-    let new_tumor = Region::from_pixels("tumor", &out.mask, out.width, out.height, |v| v == 1)
+    let out = resample(&image_grid, pixel_type, mask, &options).map_err(|e| Error::Spacing {
+        path: image.source.clone(),
+        message: format!("resampling: {e}"),
+    })?;
+    let tumor = Region::from_pixels("tumor", &out.mask, out.width, out.height, |v| v == 1)
         .ok_or_else(|| Error::EmptyRegion {
             path: image.source.clone(),
             region: "tumor".into(),
@@ -554,8 +738,11 @@ fn resample_case(
         pixels: Cow::Owned(out.image),
         source: image.source.clone(),
     };
-    let [column, row] = out.geometry.spacing;
-    Ok((resampled, new_tumor, Some(PixelSpacing { row, column })))
+    Ok(ResampledCase {
+        image: resampled,
+        tumor,
+        geometry: out.geometry,
+    })
 }
 
 /// New pixels the resampled grid needs around the tumour for the widest ring (0 without

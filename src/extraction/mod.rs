@@ -8,6 +8,7 @@
 //! [`params`] adapting a PyRadiomics parameter file to its settings; [`archive`] runs a
 //! manifest chunk by chunk into a resumable table.
 
+pub mod alignment;
 pub mod archive;
 pub mod device;
 pub mod diagnostics;

@@ -26,8 +26,8 @@
 //!
 //! | Group | Settings |
 //! |---|---|
-//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize` ([`crate::preprocess`]), `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::features::FormulaOptions`]), `preCrop` with `padDistance` ([`crate::preprocess`]), `distances`, `gldm_a`, `force2D` with `force2Ddimension` ([`crate::matrix::Neighbourhood`]; on a 2D image `force2D` across axis 0 or 1 keeps the steps along the other axis, across axis 2 it changes nothing) |
-//! | accepted, no effect here | `additionalInfo`, `geometryTolerance`, `correctMask`, `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits), which PyRadiomics reads only under `setting` (a warning says so) |
+//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize` ([`crate::preprocess`]), `correctMask`, `geometryTolerance` ([`crate::alignment`]), `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::features::FormulaOptions`]), `preCrop` with `padDistance` ([`crate::preprocess`]), `distances`, `gldm_a`, `force2D` with `force2Ddimension` ([`crate::matrix::Neighbourhood`]; on a 2D image `force2D` across axis 0 or 1 keeps the steps along the other axis, across axis 2 it changes nothing) |
+//! | accepted, no effect here | `additionalInfo` (the shells read it), `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits), which PyRadiomics reads only under `setting` (a warning says so) |
 //! | only at PyRadiomics' default | `resampledPixelSpacing: null`, `label_channel: 0` |
 //!
 //! PyRadiomics' warnings about a file are kept in [`Params::warnings`]: the 3D `shape` class on a
@@ -42,6 +42,7 @@ use std::path::Path;
 
 use serde_norway::{Mapping, Value};
 
+use crate::alignment::{MaskAlignment, DEFAULT_TOLERANCE};
 use crate::discretize::Binning;
 use crate::extract::{EnabledImageType, Settings};
 use crate::features;
@@ -451,8 +452,8 @@ const SETTINGS: &[(&str, Rule)] = &[
     ("resampledPixelSpacing", Rule::Used),
     ("interpolator", Rule::Used),
     ("additionalInfo", Rule::NoEffect(Kind::Bool)),
-    ("geometryTolerance", Rule::NoEffect(Kind::Float)),
-    ("correctMask", Rule::NoEffect(Kind::Bool)),
+    ("geometryTolerance", Rule::Used),
+    ("correctMask", Rule::Used),
     ("lbp2DRadius", Rule::NoEffect(Kind::Float)),
     ("lbp2DSamples", Rule::NoEffect(Kind::Int)),
     ("lbp2DMethod", Rule::NoEffect(Kind::Str)),
@@ -482,6 +483,8 @@ const LOAD_SETTINGS: &[&str] = &[
     "padDistance",
     "resampledPixelSpacing",
     "interpolator",
+    "geometryTolerance",
+    "correctMask",
 ];
 
 /// Settings PyRadiomics lets each image type change for its own features, which sonorad takes
@@ -571,6 +574,10 @@ struct GeneralValues {
     resampled_spacing: Option<Option<[f64; 2]>>,
     /// `interpolator` (`Some(None)`: given as null, which turns resampling off).
     interpolator: Option<Option<Interpolator>>,
+    /// `correctMask`.
+    correct_mask: Option<bool>,
+    /// `geometryTolerance`.
+    geometry_tolerance: Option<f64>,
 }
 
 impl GeneralValues {
@@ -599,6 +606,10 @@ impl GeneralValues {
             // PyRadiomics' default padDistance is 5
             pre_crop: (self.pre_crop == Some(true)).then(|| self.pad_distance.unwrap_or(5)),
             resample: self.resampling(),
+            alignment: MaskAlignment {
+                correct: self.correct_mask.unwrap_or(false),
+                tolerance: self.geometry_tolerance.unwrap_or(DEFAULT_TOLERANCE),
+            },
         }
     }
 
@@ -976,6 +987,11 @@ impl Checker {
             "force2D" => self.boolean(key, value, &mut values.force_2d),
             "distances" => self.distances(values, value, key),
             "preCrop" => self.boolean(key, value, &mut values.pre_crop),
+            "correctMask" => self.boolean(key, value, &mut values.correct_mask),
+            "geometryTolerance" => match value.as_f64().filter(|t| t.is_finite()) {
+                Some(t) => values.geometry_tolerance = Some(t),
+                None => self.invalid(key, "a number", value),
+            },
             "resampledPixelSpacing" => self.resampled_spacing(values, value, key),
             "interpolator" => self.interpolator(values, value, key),
             "padDistance" => match value.as_i64().and_then(|d| usize::try_from(d).ok()) {

@@ -5,8 +5,10 @@
 //!    `f(x) = s · clamp((x − μ) / σ, −n, n)`, with `μ` and `σ` the mean and sample standard
 //!    deviation of every pixel of the image, not only the region's. It is how an archive of
 //!    several scanners puts their gray scales on one footing.
-//! 2. **ROI checks** of each region ([`RoiLimits`]: `minimumROIDimensions`, `minimumROISize`).
-//! 3. **Resegmentation** of each region by gray value ([`Resegmentation`]: `resegmentRange`,
+//! 2. **Alignment** of the mask on the image's pixels, or resampling of both
+//!    ([`crate::alignment`]: `correctMask`, `geometryTolerance`; [`crate::resample`]).
+//! 3. **ROI checks** of each region ([`RoiLimits`]: `minimumROIDimensions`, `minimumROISize`).
+//! 4. **Resegmentation** of each region by gray value ([`Resegmentation`]: `resegmentRange`,
 //!    `resegmentMode`, `resegmentShape`), then the ROI checks again.
 //!
 //! A region here is the tumour or one of sonorad's peritumoral rings: every region is checked
@@ -335,6 +337,9 @@ pub struct Preprocessing {
     pub pre_crop: Option<usize>,
     /// `resampledPixelSpacing` with its `interpolator` and `padDistance`; `None`: none.
     pub resample: Option<Resampling>,
+    /// `correctMask` and `geometryTolerance`: what a mask that does not lie on its image's
+    /// pixels does (resampling aligns them itself, as PyRadiomics' `resampleImage`).
+    pub alignment: crate::alignment::MaskAlignment,
 }
 
 /// PyRadiomics' resampling of image and mask to a new pixel spacing ([`crate::resample`]).

@@ -11,8 +11,12 @@
 //! - settings are checked by sonorad's parser ([`crate::params`]), `--setting` overrides
 //!   included (PyRadiomics passes those unchecked): a refused setting stops the run, exit 3;
 //! - `diagnostics_Versions_PyRadiomics` and `…_PyWavelet` name sonorad, `…_Numpy`,
-//!   `…_SimpleITK` and `…_Python` say `not used`; the `interpolated`, `resegmented` and
-//!   `corrected` diagnostics are not written; files' origins are taken as 0 (`CenterOfMass`);
+//!   `…_SimpleITK` and `…_Python` say `not used`; the image and mask diagnostics of every
+//!   step are written (`original`, `interpolated`, `corrected`, `resegmented`: the library's
+//!   [`crate::extract::case_with_diagnostics`]), but files' origins are taken as 0 (sonorad's
+//!   readers read none: `CenterOfMass`, and where image and mask lie for `correctMask`), and
+//!   a mask file without a spacing of its own (PNG, ...) is taken to lie on its image's pixels
+//!   (PyRadiomics would give it 1 mm, a geometry mismatch beside a DICOM or NRRD image);
 //! - with `--out-dir`, a failed case is not cached, so a rerun tries it again (PyRadiomics
 //!   caches the failure), and the per-case files are written whole or not at all;
 //! - `--mode voxel` is refused (`sonorad map` writes texture maps);
@@ -30,9 +34,9 @@ use std::path::{Path, PathBuf};
 
 use serde_norway::{Mapping, Value};
 
-use crate::diagnostics::{self, Placement};
+use crate::diagnostics;
 use crate::extract::{self, CheckedSettings, FeatureRow, Settings};
-use crate::io::{read_image_file, read_mask_file, ImageFile, LabelMap, PixelSpacing};
+use crate::io::{read_image_file, read_mask_file};
 use crate::matrix::{self, Backend, BackendChoice};
 use crate::params::{FeatureClass, Params};
 
@@ -544,12 +548,14 @@ impl Run<'_> {
             .iter()
             .find(|(k, _)| k == "additionalInfo")
             .is_some_and(|(_, v)| truthy(v));
-        let region_label = settings.label.unwrap_or(1);
-        if additional {
-            out.extend(self.diagnostics(dict, &file, &mask, region_label));
-        }
-        let loaded =
-            extract::case_from_memory(file, &mask, &settings).map_err(|e| e.to_string())?;
+        let loaded = if additional {
+            let (loaded, steps) = extract::case_with_diagnostics(file, &mask, &settings)
+                .map_err(|e| e.to_string())?;
+            out.extend(self.diagnostics(dict, steps));
+            loaded
+        } else {
+            extract::case_from_memory(file, &mask, &settings).map_err(|e| e.to_string())?
+        };
         let features =
             extract::extract_loaded(&loaded, &settings, self.backend).map_err(|e| e.to_string())?;
         let features = self.order.arrange(features);
@@ -585,15 +591,9 @@ impl Run<'_> {
         dict
     }
 
-    /// PyRadiomics' `diagnostics_…` values: versions, configuration, the original image and
-    /// mask.
-    fn diagnostics(
-        &self,
-        dict: Vec<(String, PyValue)>,
-        file: &ImageFile,
-        mask: &LabelMap,
-        label: u32,
-    ) -> Row {
+    /// PyRadiomics' `diagnostics_…` values: versions, configuration, then the image and mask
+    /// diagnostics of the case's steps (`steps`, from [`extract::case_with_diagnostics`]).
+    fn diagnostics(&self, dict: Vec<(String, PyValue)>, steps: diagnostics::Diagnostics) -> Row {
         let sonorad = PyValue::Str(format!("sonorad {}", env!("CARGO_PKG_VERSION")));
         let unused = PyValue::Str("not used".into());
         let mut out: Row = vec![
@@ -611,21 +611,11 @@ impl Run<'_> {
                 self.image_types.clone(),
             ),
         ];
-        let placement = Placement {
-            spacing: file.spacing.unwrap_or(PixelSpacing::square(1.0)),
-            origin: [0.0, 0.0],
-        };
-        let pairs =
-            diagnostics::image_elements(&file.image, file.pixel_type, placement, "original")
-                .into_iter()
-                .chain(diagnostics::mask_elements(
-                    (&mask.labels, mask.width, mask.height),
-                    label,
-                    placement,
-                    None,
-                    "original",
-                ));
-        out.extend(pairs.map(|(k, v)| (k, PyValue::from_diagnostic(&v))));
+        out.extend(
+            steps
+                .iter()
+                .map(|(k, v)| (k.clone(), PyValue::from_diagnostic(v))),
+        );
         out
     }
 }

@@ -56,6 +56,12 @@ pub struct LabelMap<'a> {
     pub labels: Cow<'a, [u32]>,
     /// Where the mask came from.
     pub source: PathBuf,
+    /// The pixel spacing the mask file carries (DICOM, NIfTI, NRRD); `None`: the mask lies on
+    /// its image's pixels (see [`crate::alignment`]).
+    pub spacing: Option<PixelSpacing>,
+    /// Position of pixel (0, 0) in mm, x first, where known (a SimpleITK mask handed to the
+    /// Python shell); `None`: its image's. sonorad's readers read no origin.
+    pub origin: Option<[f64; 2]>,
 }
 
 impl LabelMap<'_> {
@@ -258,7 +264,8 @@ impl PixelType {
     }
 }
 
-/// An image and the pixel spacing its file carries (DICOM, NIfTI, NRRD; `None` otherwise).
+/// An image with the pixel spacing its file carries (DICOM, NIfTI, NRRD; `None` otherwise) and
+/// its origin.
 #[derive(Debug, Clone)]
 pub struct ImageFile<'a> {
     /// The gray-level image.
@@ -267,6 +274,9 @@ pub struct ImageFile<'a> {
     pub spacing: Option<PixelSpacing>,
     /// How the file stores its pixels (the type a resampled image keeps).
     pub pixel_type: PixelType,
+    /// Position of pixel (0, 0) in mm, x first. sonorad's readers read no origin (0, 0); a
+    /// caller that knows it (the Python shell, from SimpleITK) sets it.
+    pub origin: [f64; 2],
 }
 
 /// Reads frame `frame` (0 for single-frame files) of an image file of any supported format,
@@ -291,6 +301,7 @@ pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<Imag
             image,
             spacing: None,
             pixel_type,
+            origin: [0.0, 0.0],
         });
     };
     let raster = read_medical(path, format, frame)?;
@@ -314,6 +325,7 @@ pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<Imag
         },
         spacing: PixelSpacing::of(raster.spacing),
         pixel_type: raster.pixel_type,
+        origin: [0.0, 0.0],
     })
 }
 
@@ -345,6 +357,8 @@ pub fn read_mask_file(path: &Path, frame: u32) -> Result<LabelMap<'static>> {
         height: raster.height,
         labels: labels.into(),
         source: path.to_path_buf(),
+        spacing: PixelSpacing::of(raster.spacing),
+        origin: None,
     })
 }
 
@@ -434,6 +448,8 @@ pub fn read_mask(path: &Path) -> Result<LabelMap<'static>> {
                 height: gray.height,
                 labels: gray.samples.into(),
                 source: path.to_path_buf(),
+                spacing: None,
+                origin: None,
             });
         }
     }
@@ -460,24 +476,11 @@ pub fn read_mask(path: &Path) -> Result<LabelMap<'static>> {
         height,
         labels: labels.into(),
         source: path.to_path_buf(),
+        spacing: None,
+        origin: None,
     })
 }
 
 fn first_channel<T: Copy + Into<u32>>(raw: &[T], channels: usize) -> Vec<u32> {
     raw.chunks_exact(channels).map(|p| p[0].into()).collect()
-}
-
-/// Checks that a mask has the size of its image.
-pub fn check_same_size(image: &Image, mask: &LabelMap) -> Result<()> {
-    if image.width != mask.width || image.height != mask.height {
-        return Err(Error::SizeMismatch {
-            mask: mask.source.clone(),
-            mask_width: mask.width as u32,
-            mask_height: mask.height as u32,
-            image: image.source.clone(),
-            image_width: image.width as u32,
-            image_height: image.height as u32,
-        });
-    }
-    Ok(())
 }
