@@ -473,10 +473,23 @@ fn main() {
     match outcome {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             std::process::exit(1);
         }
     }
+}
+
+/// The error and its causes, each written once: the library's messages already embed their
+/// direct cause (`{path}: cannot read file: {source}`), which anyhow's `{:#}` would repeat.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }
 
 fn settings(args: &ExtractArgs) -> Result<CheckedSettings> {
@@ -610,7 +623,7 @@ fn run_merge(args: MergeArgs) -> Result<i32> {
     eprintln!(
         "{} rows merged from {} shard outputs into {}",
         summary.rows,
-        args.shards.len(),
+        summary.shards,
         args.out.display()
     );
     if !summary.failed.is_empty() {

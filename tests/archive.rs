@@ -436,6 +436,48 @@ fn shards_merged_equal_one_run() {
     );
 }
 
+/// The guide's Slurm recipe merges `shards/part_*.csv`, a glob that also matches each shard's
+/// errors file (`part_1.csv.errors.csv`). With a failed case that file has rows, and read as a
+/// shard output it made the merge refuse ("has other columns"): merge leaves out the errors
+/// file of a shard it is given, and reads it with its shard.
+#[test]
+fn a_glob_that_matches_the_shards_errors_files_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = cohort(dir.path(), 6, 64);
+    let mut listed = std::fs::read_to_string(&manifest).unwrap();
+    listed.push_str("missing,images/nope.png,masks/case_000000_mask.png,0,50,no\n");
+    std::fs::write(&manifest, listed).unwrap();
+    let mut given = Vec::new();
+    for k in 1..=2 {
+        let out = dir.path().join(format!("part_{k}.csv"));
+        let shard = format!("{k}/2");
+        let run = extract(&manifest, &out, &["--shard", &shard]);
+        assert!(matches!(run.status.code(), Some(0 | 2)), "{}", stderr(&run));
+        given.push(text(&out));
+        given.push(text(&dir.path().join(format!("part_{k}.csv.errors.csv"))));
+    }
+    let merged = dir.path().join("merged.csv");
+    let mut args = vec!["merge".to_string(), "--manifest".into(), text(&manifest)];
+    args.extend(["--out".into(), text(&merged)]);
+    args.extend(given);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = sonorad(&args);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("6 rows merged from 2 shard outputs")
+            && stderr(&run).contains("1 case(s) failed in their shard (see the shards' errors files): missing"),
+        "{}",
+        stderr(&run)
+    );
+    let single = dir.path().join("single.csv");
+    assert_eq!(extract(&manifest, &single, &[]).status.code(), Some(2));
+    assert_eq!(text_of(&merged), text_of(&single));
+}
+
+fn text_of(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
+
 #[test]
 fn folders_are_paired_by_mask_suffix() {
     let dir = tempfile::tempdir().unwrap();

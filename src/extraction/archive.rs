@@ -658,10 +658,10 @@ fn recorded_shard(output: &Path) -> Option<Shard> {
 /// Which shards the missing cases belong to, from the shards' settings records: a shard whose
 /// output was not given (or never written) is named as missing, a given shard that lacks some
 /// of its cases as unfinished. Empty when the records do not say (older outputs).
-fn missing_shards(manifest: &Manifest, shards: &[PathBuf], missing: &[String]) -> String {
-    let given: Vec<(Shard, &PathBuf)> = shards
+fn missing_shards(manifest: &Manifest, shards: &[&Path], missing: &[String]) -> String {
+    let given: Vec<(Shard, &Path)> = shards
         .iter()
-        .filter_map(|p| recorded_shard(p).map(|s| (s, p)))
+        .filter_map(|&p| recorded_shard(p).map(|s| (s, p)))
         .collect();
     let Some(count) = given.first().map(|(s, _)| s.count) else {
         return String::new();
@@ -832,6 +832,8 @@ fn record_of(case: &ManifestRow, row: &FeatureRow) -> Vec<String> {
 pub struct MergeSummary {
     /// Rows written.
     pub rows: usize,
+    /// Shard outputs read (the paths given, less the shards' own errors files).
+    pub shards: usize,
     /// Manifest cases absent from every shard output but listed in a shard's errors file.
     pub failed: Vec<String>,
 }
@@ -852,23 +854,24 @@ pub fn merge(
     let mut header: Option<(PathBuf, Vec<String>)> = None;
     let mut by_id: std::collections::HashMap<String, (&Path, Vec<String>)> = Default::default();
     let mut failed_ids = HashSet::new();
-    for shard in shards {
+    let shards = shard_outputs(shards);
+    for &shard in &shards {
         let (h, rows) = read_table(shard)?;
         match &header {
             Some((first, expected)) if *expected != h && !rows.is_empty() => {
                 return Err(Error::Table {
-                    path: shard.clone(),
+                    path: shard.to_path_buf(),
                     message: format!("has other columns than {}", first.display()),
                 })
             }
-            None if !rows.is_empty() => header = Some((shard.clone(), h)),
+            None if !rows.is_empty() => header = Some((shard.to_path_buf(), h)),
             _ => {}
         }
         for row in rows {
             let id = row.first().cloned().unwrap_or_default();
             if let Some((other, _)) = by_id.get(&id) {
                 return Err(Error::Table {
-                    path: shard.clone(),
+                    path: shard.to_path_buf(),
                     message: format!("case '{id}' is also in {}", other.display()),
                 });
             }
@@ -904,7 +907,7 @@ pub fn merge(
             missing.len(),
             shown.join(", "),
             if missing.len() > 10 { ", ..." } else { "" },
-            missing_shards(manifest, shards, &missing)
+            missing_shards(manifest, &shards, &missing)
         )));
     }
     let header = header
@@ -914,6 +917,24 @@ pub fn merge(
     write_table(out, format, &header, text_columns, &rows)?;
     Ok(MergeSummary {
         rows: rows.len(),
+        shards: shards.len(),
         failed,
     })
+}
+
+/// The shard outputs among the paths given to [`merge`]: a shard's own errors file
+/// (`<shard>.errors.csv`) given beside its shard is left out, since merge reads it with the
+/// shard. A shell glob such as `shards/part_*.csv` matches both, and the errors file read as a
+/// table would make a run with any failed case refuse to merge ("has other columns").
+fn shard_outputs(paths: &[PathBuf]) -> Vec<&Path> {
+    let given: HashSet<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    paths
+        .iter()
+        .map(PathBuf::as_path)
+        .filter(|path| {
+            let name = path.as_os_str().to_string_lossy();
+            name.strip_suffix(".errors.csv")
+                .is_none_or(|shard| !given.contains(Path::new(shard)))
+        })
+        .collect()
 }
