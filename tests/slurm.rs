@@ -1,7 +1,7 @@
-//! The README's Slurm example, run for real: `tests/slurm/run.sh` starts a single-node Slurm
+//! The guide's Slurm example (docs/src/archives.md), run for real: `tests/slurm/run.sh` starts a single-node Slurm
 //! cluster (munge, slurmctld, one slurmd, no cgroup plugins), submits
 //! `examples/slurm/submit.sh` (a 4-task job array over the BUSI sample and its `afterok`
-//! merge), and compares the merged table with a single run byte for byte. The README shows
+//! merge), and compares the merged table with a single run byte for byte. The guide shows
 //! those two scripts verbatim (checked here). Without Slurm installed the test prints a loud
 //! SKIPPED line (a failure under `SONORAD_REQUIRE_SLURM=1`, set by `.ci/run`, which installs
 //! it); when the sandbox cannot start the daemons, it says so loudly with the daemons' logs.
@@ -14,14 +14,14 @@ mod script;
 use script::run_script;
 
 #[test]
-fn the_readme_shows_the_slurm_scripts_that_run() {
+fn the_guide_shows_the_slurm_scripts_that_run() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let page = std::fs::read_to_string(format!("{root}/docs/src/archives.md")).unwrap();
     for script in ["extract_array.sh", "submit.sh"] {
         let text = std::fs::read_to_string(format!("{root}/examples/slurm/{script}")).unwrap();
         assert!(
-            readme.contains(&text),
-            "README lacks examples/slurm/{script} verbatim"
+            page.contains(&text),
+            "docs/src/archives.md lacks examples/slurm/{script} verbatim"
         );
     }
 }

@@ -9,7 +9,7 @@ sonorad=target/release/sonorad
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$sonorad" demo --out "$work/demo" > /dev/null
-python3 docs/busi/lesion_area.py tests/fixtures/train/busi_features.csv "$work/busi_clinical.csv"
+python3 docs/src/busi/lesion_area.py tests/fixtures/train/busi_features.csv "$work/busi_clinical.csv"
 "$sonorad" train --features tests/fixtures/train/busi_features.csv --outcome malignant \
   --clinical "$work/busi_clinical.csv" --bootstrap 10 --out "$work/busi" > /dev/null 2>&1
 Rscript tests/oracles/r_oracles.R "$work" tests/fixtures/r

@@ -6,7 +6,7 @@ tumour-size variable: lesion_area_cm2 = tumor_original_shape2D_PixelSurface / 10
 area in mm² at the nominal 0.1 mm pixel spacing given to `sonorad extract`, in cm². It is
 computed from the same mask as the shape features and is not a clinical measurement.
 
-usage: python3 docs/busi/lesion_area.py FEATURES_CSV CLINICAL_CSV
+usage: python3 docs/src/busi/lesion_area.py FEATURES_CSV CLINICAL_CSV
 """
 import csv
 import sys
