@@ -35,11 +35,13 @@ case $(basename "$wheel") in
 esac
 
 # 2. a fresh venv with the wheel, as `pip install` gives it to a user (dependencies from the
-# index), and the test tools
+# index), and the test tools (nbclient, nbformat, ipykernel and matplotlib run
+# examples/busi_study.ipynb on this venv's python3 kernel: test_notebook.py)
 rm -rf "$venv"
 python3 -m venv "$venv" || exit 77
 "$venv/bin/pip" install "${pip_quiet[@]}" "$wheel" || exit 77
-"$venv/bin/pip" install "${pip_quiet[@]}" pytest pillow "dask[distributed,dataframe]" SimpleITK || exit 77
+"$venv/bin/pip" install "${pip_quiet[@]}" pytest pillow "dask[distributed,dataframe]" SimpleITK \
+    nbclient nbformat ipykernel matplotlib || exit 77
 
 # 3. the tests, from outside the source tree (so the installed package is imported), in an
 # environment with no Rust: PATH holds the venv and a folder of the few system tools the tests
