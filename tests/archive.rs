@@ -465,7 +465,9 @@ fn a_glob_that_matches_the_shards_errors_files_merges() {
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
     assert!(
         stderr(&run).contains("6 rows merged from 2 shard outputs")
-            && stderr(&run).contains("1 case(s) failed in their shard (see the shards' errors files): missing"),
+            && stderr(&run).contains(
+                "1 case(s) failed in their shard (see the shards' errors files): missing"
+            ),
         "{}",
         stderr(&run)
     );

@@ -30,7 +30,10 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const NOT_RUN: &[(&str, &str)] = &[
     ("synopsis", "a synopsis with placeholders"),
     ("install", "installs software"),
-    ("needs-slurm", "needs a Slurm cluster (tests/slurm.rs runs these scripts)"),
+    (
+        "needs-slurm",
+        "needs a Slurm cluster (tests/slurm.rs runs these scripts)",
+    ),
     ("needs-cluster", "needs a Dask cluster"),
     (
         "needs-busi-archive",
@@ -129,18 +132,20 @@ fn workspace() -> tempfile::TempDir {
 /// Runs one shell block in `dir`; panics with its output when it fails or lacks a shown line.
 fn run_block(page: &Path, block: &Block, dir: &Path) {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_sonorad")).parent().unwrap();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // stderr joined to stdout in the order written, as a terminal shows them
+    let script = format!("exec 2>&1\n{}", block.text);
     let run = Command::new("bash")
-        .args(["-e", "-o", "pipefail", "-c", &block.text])
+        .args(["-e", "-o", "pipefail", "-c", &script])
         .current_dir(dir)
         .env("PATH", path)
         .output()
         .unwrap();
-    let output = format!(
-        "{}{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let output = String::from_utf8_lossy(&run.stdout).into_owned();
     let place = format!("{}:{}", page.display(), block.line);
     assert!(
         run.status.success(),
@@ -169,11 +174,16 @@ fn every_shell_example_of_the_guide_runs() {
             }
             let opening = page.ends_with("README.md") && block.line == 3;
             let reason = match opening {
-                true => Some("the README's two opening commands; the second is this test run".into()),
+                true => {
+                    Some("the README's two opening commands; the second is this test run".into())
+                }
                 false => reason_not_run(&block),
             };
             match reason {
-                Some(why) => skipped.push(format!("{}:{} ({why})", page.display(), block.line)),
+                Some(why) => {
+                    let page = page.strip_prefix(ROOT).unwrap_or(&page);
+                    skipped.push(format!("{}:{} ({why})", page.display(), block.line));
+                }
                 None => {
                     run_block(&page, &block, dir.path());
                     ran += 1;
@@ -182,7 +192,7 @@ fn every_shell_example_of_the_guide_runs() {
         }
     }
     skip::announce(&format!(
-        "guide examples: {ran} shell blocks ran; {} not run here:\n  {}",
+        "{} guide examples not run here ({ran} others ran):\n  {}",
         skipped.len(),
         skipped.join("\n  ")
     ));
@@ -284,8 +294,13 @@ fn every_page_of_the_guide_is_in_its_table_of_contents() {
 fn the_readme_is_short_and_leaves_detail_to_the_guide() {
     let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
     let lines = readme.lines().count();
-    assert!(lines <= 160, "README.md has {lines} lines; detail belongs in docs/");
-    assert!(readme.starts_with("# sonorad\n\n```bash\ncargo run --release -- demo\ncargo test --release\n```"));
+    assert!(
+        lines <= 160,
+        "README.md has {lines} lines; detail belongs in docs/"
+    );
+    assert!(readme.starts_with(
+        "# sonorad\n\n```bash\ncargo run --release -- demo\ncargo test --release\n```"
+    ));
 }
 
 #[test]
@@ -311,7 +326,10 @@ fn the_guide_builds_with_mdbook() {
     for page in pages().iter().skip(1) {
         let stem = page.file_stem().unwrap().to_str().unwrap();
         if stem != "SUMMARY" {
-            assert!(out.path().join(format!("{stem}.html")).exists(), "{stem}.html not built");
+            assert!(
+                out.path().join(format!("{stem}.html")).exists(),
+                "{stem}.html not built"
+            );
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The guide's Slurm example (docs/src/archives.md), run for real: `tests/slurm/run.sh` starts a single-node Slurm
+//! The guide's Slurm example (docs/src/archives-slurm.md), run for real: `tests/slurm/run.sh` starts a single-node Slurm
 //! cluster (munge, slurmctld, one slurmd, no cgroup plugins), submits
 //! `examples/slurm/submit.sh` (a 4-task job array over the BUSI sample and its `afterok`
 //! merge), and compares the merged table with a single run byte for byte. The guide shows
@@ -16,12 +16,12 @@ use script::run_script;
 #[test]
 fn the_guide_shows_the_slurm_scripts_that_run() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let page = std::fs::read_to_string(format!("{root}/docs/src/archives.md")).unwrap();
+    let page = std::fs::read_to_string(format!("{root}/docs/src/archives-slurm.md")).unwrap();
     for script in ["extract_array.sh", "submit.sh"] {
         let text = std::fs::read_to_string(format!("{root}/examples/slurm/{script}")).unwrap();
         assert!(
             page.contains(&text),
-            "docs/src/archives.md lacks examples/slurm/{script} verbatim"
+            "docs/src/archives-slurm.md lacks examples/slurm/{script} verbatim"
         );
     }
 }

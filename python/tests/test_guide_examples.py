@@ -104,12 +104,11 @@ def test_python_examples_of_the_page_run(page, tmp_path):
     # one process per page, each block's output separated by a marker line
     marker = "----8<---- block end ----8<----"
     script = "".join(b[3] + "\nprint(%r, flush=True)\n" % marker for b in runnable)
-    run = subprocess.run([sys.executable, "-c", script], cwd=str(folder), env=env,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run([sys.executable, "-u", "-c", script], cwd=str(folder), env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
     place = os.path.relpath(page, ROOT)
     if run.returncode != 0:
-        pytest.fail("%s: the examples failed (exit %d):\n%s\n%s"
-                    % (place, run.returncode, run.stdout, run.stderr))
+        pytest.fail("%s: the examples failed (exit %d):\n%s" % (place, run.returncode, run.stdout))
     outputs = run.stdout.split(marker + "\n")
     for block, output in zip(runnable, outputs):
         if block[4] is not None:
