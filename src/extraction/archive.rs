@@ -832,7 +832,7 @@ fn record_of(case: &ManifestRow, row: &FeatureRow) -> Vec<String> {
 pub struct MergeSummary {
     /// Rows written.
     pub rows: usize,
-    /// Shard outputs read (the paths given, less the shards' own errors files).
+    /// Shard outputs read (the paths given, less errors files).
     pub shards: usize,
     /// Manifest cases absent from every shard output but listed in a shard's errors file.
     pub failed: Vec<String>,
@@ -922,19 +922,18 @@ pub fn merge(
     })
 }
 
-/// The shard outputs among the paths given to [`merge`]: a shard's own errors file
-/// (`<shard>.errors.csv`) given beside its shard is left out, since merge reads it with the
-/// shard. A shell glob such as `shards/part_*.csv` matches both, and the errors file read as a
-/// table would make a run with any failed case refuse to merge ("has other columns").
+/// The shard outputs among the paths given to [`merge`]: errors files (`*.errors.csv`) are
+/// left out, since merge reads each shard's own with the shard. A shell glob such as
+/// `shards/part_*.csv` matches both, and an errors file read as a table would make a run with
+/// any failed case refuse to merge ("has other columns"), or hide a missing shard behind it.
 fn shard_outputs(paths: &[PathBuf]) -> Vec<&Path> {
-    let given: HashSet<&Path> = paths.iter().map(PathBuf::as_path).collect();
     paths
         .iter()
         .map(PathBuf::as_path)
         .filter(|path| {
-            let name = path.as_os_str().to_string_lossy();
-            name.strip_suffix(".errors.csv")
-                .is_none_or(|shard| !given.contains(Path::new(shard)))
+            !path
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().ends_with(".errors.csv"))
         })
         .collect()
 }

@@ -111,14 +111,20 @@ ended='COMPLETED|FAILED|CANCELLED|TIMEOUT|OUT_OF_MEMORY|NODE_FAIL'
 
 # 1. The README's example, scaled: 4 shards over the BUSI sample, one core each
 cd "$work"
-manifest=$root/tests/fixtures/busi/manifest.csv
+# The sample's manifest with a case whose image does not exist (the 7th: shard 3/4): its task
+# exits 2, which the array script takes as success, and the merge lists it as failed.
+manifest=$work/busi_manifest.csv
+sed "1! s|,\([a-z]*/\)|,$root/tests/fixtures/busi/\1|g" "$root/tests/fixtures/busi/manifest.csv" > "$manifest"
+echo "broken,$work/no_such_image.png,$root/tests/fixtures/busi/benign/benign (1)_mask.png,0" >> "$manifest"
 merge=$(MANIFEST=$manifest SHARDS=4 CPUS=1 bash "$root/examples/slurm/submit.sh")
 echo "merge job $merge"
 wait_for "$merge" "$ended" 300 || fail "the merge job did not end ($(state_of "$merge"), $(reason_of "$merge"))"
 [[ $(state_of "$merge") == COMPLETED ]] || fail "merge job state: $(state_of "$merge")"
-"$bin" extract --manifest "$manifest" --ring 3mm --spacing 0.1 --out single.csv --quiet
+grep -q "1 case(s) failed in their shard (see the shards' errors files): broken" "slurm-$merge.out" \
+    || fail "the merge does not list the failed case: $(cat "slurm-$merge.out")"
+"$bin" extract --manifest "$manifest" --ring 3mm --spacing 0.1 --out single.csv --quiet || [[ $? == 2 ]]
 cmp features.csv single.csv || fail "the merged table differs from a single run"
-echo "the merged table of 4 shards equals a single run byte for byte ($(($(wc -l < single.csv) - 1)) cases)"
+echo "the merged table of 4 shards equals a single run byte for byte ($(($(wc -l < single.csv) - 1)) cases, the failed one listed)"
 
 # A shard missing: the merge job's own command, over the shards less part_3.csv, fails and
 # names shard 3/4.
