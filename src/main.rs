@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use sonorad::archive::{self, ArchiveOptions, OutputFormat, Progress, Shard};
-use sonorad::commands::{map, pyradiomics};
+use sonorad::commands::{docs, map, pyradiomics};
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, EnabledImageType, Settings};
 use sonorad::io::{pair_folders, read_manifest, read_manifest_table};
@@ -26,7 +26,11 @@ use sonorad::train::Missing;
 #[command(
     name = "sonorad",
     version,
-    about = "Radiomics for 2D ultrasound, PyRadiomics-identical features"
+    about = "Radiomics for 2D ultrasound, PyRadiomics-identical features",
+    after_help = docs::example(
+        "features of the bundled BUSI sample (6 cases), from the repository's root",
+        "sonorad extract --manifest tests/fixtures/busi/manifest.csv --ring 3mm --spacing 0.1 --out busi-features.csv"
+    )
 )]
 struct Cli {
     #[command(subcommand)]
@@ -36,40 +40,116 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Extract features of the tumour (and rings) of one image, or of every case of a manifest.
+    #[command(after_help = docs::example(
+        "tumour and 3 mm ring of the cohort that the `sonorad generate` example writes",
+        "sonorad extract --manifest cohort/manifest.csv --ring 3mm --spacing 0.1 --out features.csv"
+    ))]
     Extract(Box<ExtractArgs>),
     /// Join the outputs of `extract --shard K/N` runs, checking that no case is missing or
     /// duplicated.
+    #[command(after_help = docs::example(
+        "after `sonorad extract --manifest cohort/manifest.csv --shard K/2 --out shard-K.csv`, K = 1, 2",
+        "sonorad merge --manifest cohort/manifest.csv --out merged.csv shard-1.csv shard-2.csv"
+    ))]
     Merge(MergeArgs),
     /// Write a generated cohort (speckle images, lesion masks, outcome, clinical variables)
     /// with its manifest.
+    #[command(after_help = docs::example(
+        "80 speckle images of 128x128 pixels with lesion masks, outcome, age and lvi",
+        "sonorad generate --cases 80 --size 128 --out cohort"
+    ))]
     Generate(GenerateArgs),
     /// List the GPU adapters wgpu sees and the backend each choice would use.
+    #[command(after_help = docs::example(
+        "what `--backend auto` and `--backend gpu` would run on here",
+        "sonorad info"
+    ))]
     Info,
     /// Run the same regions through the CPU and GPU backends and compare speed and matrices.
     /// Exit code 3 when the backends' matrices differ, 2 when manifest cases failed (they are
     /// listed and left out).
+    #[command(after_help = docs::example(
+        "16 generated 256x256 images through each backend, one round",
+        "sonorad bench --synthetic 16 --size 256 --repeats 1"
+    ))]
     Bench(BenchArgs),
     /// Statistics stage: split, ICC filter, z-score, mRMR, LASSO Rad-score, six tuned
     /// classifiers and their metrics (AUC with DeLong CI, rates at the Youden cutoff); with
     /// `--clinical`, the clinical and combined models; then the HTML report.
+    #[command(after_help = docs::example(
+        "the radiomics models of features.csv, from the `sonorad extract` example",
+        "sonorad train --features features.csv --outcome outcome --out study"
+    ))]
     Train(TrainArgs),
     /// Score new cases with a trained model: Rad-score, combined probability, risk group at the
     /// training cutoff, and inputs outside the training range.
+    #[command(after_help = docs::example(
+        "the cases of features.csv scored with the models of the `sonorad train` example",
+        "sonorad predict --model study/model.json --features features.csv --out predictions.csv"
+    ))]
     Predict(PredictArgs),
     /// Run the whole chain (generated cohort → features → models → report) in under a minute.
+    #[command(after_help = docs::example(
+        "then open sonorad-demo/report.html",
+        "sonorad demo --out sonorad-demo"
+    ))]
     Demo(DemoArgs),
     /// Texture maps (PyRadiomics' voxel-based extraction): a feature value for every region
     /// pixel from the kernel around it, written as NIfTI, 32-bit float TIFF and PNG heatmaps
     /// with one HTML page per case.
+    #[command(after_help = docs::example(
+        "GLCM joint entropy of the 5x5 kernel around each pixel of a case of `sonorad generate`",
+        "sonorad map --image cohort/images/case_000000.png --mask cohort/masks/case_000000_mask.png --features glcm_JointEntropy --kernel-radius 2 --out maps"
+    ))]
     Map(Box<MapArgs>),
     /// PyRadiomics' command line (`pyradiomics image|batch [mask] [options]`) on sonorad:
     /// the same arguments, and output with PyRadiomics' columns (input columns, diagnostics,
     /// features) in its csv, json or txt format.
     #[command(
         override_usage = "sonorad pyradiomics image|batch [mask] [Options]",
-        after_help = "Example:\n  sonorad pyradiomics cases.csv -p Params.yaml -f csv -o features.csv -j 4"
+        after_help = docs::example(
+            "a bundled BUSI case (mask label 255), bundled 2D parameter file, from the repository's root",
+            "sonorad pyradiomics \"tests/fixtures/busi/benign/benign (2).png\" \"tests/fixtures/busi/benign/benign (2)_mask.png\" -p tests/fixtures/pyradiomics_cli/params.yaml -s label:255 -f csv -o benign2.csv"
+        )
     )]
     Pyradiomics(Box<PyradiomicsArgs>),
+    /// Write the completion script of a shell to standard output.
+    ///
+    /// bash: save it as ~/.local/share/bash-completion/completions/sonorad; zsh: as `_sonorad` in
+    /// a folder of $fpath; fish: as ~/.config/fish/completions/sonorad.fish; elvish, powershell:
+    /// evaluate it in the shell's startup file.
+    #[command(after_help = docs::example(
+        "bash-completion loads it in every new shell",
+        "sonorad completions bash > ~/.local/share/bash-completion/completions/sonorad"
+    ))]
+    Completions(CompletionsArgs),
+    /// Write the manual pages (roff).
+    ///
+    /// sonorad(1), or one command's sonorad-<command>(1), to standard output; with --out-dir,
+    /// sonorad.1 and every sonorad-<command>.1 into a folder (a `man1/` of the manual path, as
+    /// /usr/share/man/man1 for a package).
+    #[command(after_help = docs::example(
+        "every page into man/; `man -l man/sonorad-extract.1` reads one",
+        "sonorad man --out-dir man"
+    ))]
+    Man(ManArgs),
+}
+
+#[derive(Args)]
+struct CompletionsArgs {
+    /// The shell whose script to write.
+    #[arg(value_enum)]
+    shell: docs::Shell,
+}
+
+#[derive(Args)]
+struct ManArgs {
+    /// The command whose page to write (default: sonorad's own page).
+    #[arg(conflicts_with = "out_dir")]
+    command: Option<String>,
+    /// Folder to write every page into (created when missing).
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
 }
 
 /// PyRadiomics 3.0.1's arguments (its help texts, shortened), and sonorad's `--errors` and
@@ -469,6 +549,8 @@ fn main() {
         Command::Demo(args) => run_demo(args),
         Command::Map(args) => run_map(*args),
         Command::Pyradiomics(args) => run_pyradiomics(*args),
+        Command::Completions(args) => run_completions(args),
+        Command::Man(args) => run_man(args),
     };
     match outcome {
         Ok(code) => std::process::exit(code),
@@ -770,6 +852,35 @@ fn run_map(args: MapArgs) -> Result<i32> {
         }
     );
     Ok(if outputs.failed.is_empty() { 0 } else { 2 })
+}
+
+fn run_completions(args: CompletionsArgs) -> Result<i32> {
+    docs::completions(
+        args.shell,
+        &mut Cli::command(),
+        &mut std::io::stdout().lock(),
+    );
+    Ok(0)
+}
+
+fn run_man(args: ManArgs) -> Result<i32> {
+    match &args.out_dir {
+        Some(dir) => {
+            let pages = docs::man_pages(Cli::command(), dir)
+                .with_context(|| format!("{}: cannot write the manual pages", dir.display()))?;
+            eprintln!(
+                "{} manual pages written into {}",
+                pages.len(),
+                dir.display()
+            );
+        }
+        None => docs::man_page(
+            Cli::command(),
+            args.command.as_deref(),
+            &mut std::io::stdout().lock(),
+        )?,
+    }
+    Ok(0)
 }
 
 fn run_info() -> Result<i32> {
