@@ -32,6 +32,19 @@
 //!
 //! Above them, [`commands`]: the demo chain, `predict` and the backend benchmark. Around them:
 //! [`synth`] (generated cohorts), [`error`].
+//!
+//! # Examples
+//!
+//! Each main entry point carries an example that `cargo test --doc` compiles and runs:
+//! - [extracting a case from memory](extract#example-a-case-from-memory): an image and a mask
+//!   in buffers, their features with the default settings ([`extract::case_from_memory`],
+//!   [`extract::extract_loaded`]);
+//! - [building matrices with a backend](matrix#example-matrices-of-a-region): a region
+//!   discretized ([`discretize::GrayLevels`]) and its count matrices built by the CPU backend
+//!   through [`matrix::Backend::build`], the trait the GPU backend implements too;
+//! - [fitting a study from a feature table](train::fit_study#example): a
+//!   [`table::FeatureTable`] made in memory, split, selected and modelled as `sonorad train`
+//!   does.
 #![deny(missing_docs)]
 
 pub mod commands;

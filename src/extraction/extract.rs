@@ -3,6 +3,70 @@
 //! Cases are prepared (decoded, regions drawn, gray levels binned) on all cores, the count
 //! matrices of a whole batch of regions are built by one backend call, and the formulas then
 //! turn each region's matrices into its 102 features.
+//!
+//! Files go through [`extract_case`] (one pair) or [`extract_cases`] (many); an image and a
+//! mask already in memory through [`case_from_memory`] and [`extract_loaded`], as the Python
+//! binding hands over its numpy arrays.
+//!
+//! # Example: a case from memory
+//!
+//! A 16 × 16 image and a mask held in buffers (borrowed, not copied), extracted with the
+//! default settings (bin width 25, the original image, every feature) on the CPU backend. The
+//! region is a 4 × 3 rectangle of 1 mm pixels on a ramp of value `10 × (row + column)`, so its
+//! surface is 12 mm² and its mean `10 × (5 + 5.5) = 105`:
+//!
+//! ```
+//! use std::borrow::Cow;
+//! use std::path::PathBuf;
+//!
+//! use sonorad::extract::{self, CheckedSettings};
+//! use sonorad::io::{Image, ImageFile, LabelMap, PixelSpacing, PixelType};
+//! use sonorad::matrix::cpu::CpuBackend;
+//!
+//! let (width, height) = (16, 16);
+//! let pixels: Vec<f64> = (0..width * height)
+//!     .map(|i| 10.0 * (i / width + i % width) as f64)
+//!     .collect();
+//! // label 1 on rows 4..7 and columns 4..8, 0 elsewhere
+//! let labels: Vec<u32> = (0..width * height)
+//!     .map(|i| u32::from((4..7).contains(&(i / width)) && (4..8).contains(&(i % width))))
+//!     .collect();
+//!
+//! let file = ImageFile {
+//!     image: Image {
+//!         width,
+//!         height,
+//!         pixels: Cow::Borrowed(&pixels),
+//!         source: PathBuf::from("<image array>"), // names the image in errors
+//!     },
+//!     spacing: Some(PixelSpacing::square(1.0)), // mm; `None`: pixel units
+//!     pixel_type: PixelType::U16,
+//!     origin: [0.0, 0.0],
+//! };
+//! let mask = LabelMap {
+//!     width,
+//!     height,
+//!     labels: Cow::Borrowed(&labels),
+//!     source: PathBuf::from("<mask array>"),
+//!     spacing: None, // on the image's pixels
+//!     origin: None,
+//! };
+//!
+//! let settings = CheckedSettings::default();
+//! let case = extract::case_from_memory(file, &mask, &settings)?;
+//! let features = extract::extract_loaded(&case, &settings, &CpuBackend)?;
+//!
+//! // one region (the tumour) in one image type: 102 features, named as `extract` writes them
+//! assert_eq!(features.len(), 102);
+//! let value = |name: &str| features.iter().find(|(n, _)| n == name).map(|&(_, v)| v);
+//! assert_eq!(value("tumor_original_shape2D_PixelSurface"), Some(12.0));
+//! assert_eq!(value("tumor_original_firstorder_Mean"), Some(105.0));
+//! assert_eq!(value("tumor_original_firstorder_Minimum"), Some(80.0));
+//! # Ok::<(), sonorad::Error>(())
+//! ```
+//!
+//! Other settings are a [`Settings`] changed from its default and checked once
+//! ([`Settings::check`]); rings, filters and a parameter file all end there.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};

@@ -16,8 +16,8 @@
 //! occurs, so a driver may fold it to a number (issue #30: maps of 0 where a kernel holds its
 //! centre alone and PyRadiomics gives NaN, which the CPU and lavapipe give). A value the CPU
 //! gives as NaN (a GLCM or GLRLM mean over no angle, a robust deviation over no value, MCC
-//! before its own pass) is flagged in a bit mask beside the values, and [`mark_undefined`]
-//! writes the NaN here.
+//! before its own pass) is flagged in a bit mask beside the values, and the host writes the NaN
+//! when it reads the values back (`mark_undefined`).
 
 use std::sync::Arc;
 

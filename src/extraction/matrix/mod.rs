@@ -4,6 +4,58 @@
 //! class reads: GLCM, GLRLM, GLSZM, GLDM, NGTDM and the gray-level histogram. Backends build
 //! matrices and nothing else; the feature formulas in [`crate::features`] read them. All counts
 //! are integers, so two correct backends give bit-identical matrices.
+//!
+//! Every backend implements [`Backend`]: [`cpu::CpuBackend`] (rayon, always available),
+//! [`gpu::GpuBackend`] (wgpu compute shaders) and [`mixed::MixedBackend`] (both from one queue
+//! of regions); [`create`] makes the one a [`BackendChoice`] names.
+//!
+//! # Example: matrices of a region
+//!
+//! A 3 × 2 region discretized with bin width 25 ([`crate::discretize`]): 10 falls in the bin
+//! `[0, 25)`, gray level 1, and 30 in `[25, 50)`, gray level 2. The CPU backend builds its
+//! matrices; the GLCM holds, for each angle `(dy, dx)`, the count of pixel pairs
+//! `(p, p + (dy, dx))` by the ranks of their gray levels:
+//!
+//! ```
+//! use std::path::Path;
+//!
+//! use sonorad::discretize::{Binning, GrayLevels};
+//! use sonorad::matrix::{cpu::CpuBackend, Backend, GLCM_ANGLES};
+//!
+//! let values = [
+//!     10.0, 10.0, 30.0, //
+//!     10.0, 30.0, 30.0,
+//! ];
+//! let mask = [true; 6]; // every pixel of the 3 × 2 box is in the region
+//! let edges = Binning::Width(25.0).edges(&values, Path::new("<region>"))?;
+//! let region = GrayLevels::new(&values, &mask, 3, 2, &edges);
+//! assert_eq!(region.levels, [1, 2]);
+//!
+//! let matrices = CpuBackend.build(&[&region])?;
+//! let m = &matrices[0];
+//! assert_eq!(m.histogram, [3, 3]);
+//!
+//! let glcm = &m.glcm;
+//! assert_eq!((glcm.levels, glcm.angles.as_slice()), (2, GLCM_ANGLES.as_slice()));
+//! // the horizontal angle (0, 1): pairs 1→1, 1→2 (row 0); 1→2, 2→2 (row 1)
+//! let a = glcm.angles.iter().position(|&angle| angle == (0, 1)).unwrap();
+//! let l = glcm.levels;
+//! assert_eq!(glcm.counts[a * l * l..(a + 1) * l * l], [1, 2, 0, 1]);
+//! # Ok::<(), sonorad::Error>(())
+//! ```
+//!
+//! The GPU backend builds the same matrices through the same trait, bit for bit; it needs a
+//! wgpu adapter (a GPU, or a software driver such as lavapipe), so this part is not run here:
+//!
+//! ```no_run
+//! # use sonorad::discretize::GrayLevels;
+//! # use sonorad::matrix::{cpu::CpuBackend, gpu::GpuBackend, Backend};
+//! # fn same(region: &GrayLevels) -> sonorad::Result<()> {
+//! let gpu = GpuBackend::new()?; // an error without an adapter
+//! assert_eq!(gpu.build(&[region])?, CpuBackend.build(&[region])?);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod cpu;
 pub mod gpu;

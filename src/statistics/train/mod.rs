@@ -458,6 +458,70 @@ pub struct Study {
 
 /// Fit a study on a feature table (and optionally a second reader's table). A cohort too
 /// small for a step, or no feature left after one, is an error naming the feature table.
+///
+/// This is `sonorad train`'s fit, on a table in memory; [`run`] reads the tables from files
+/// ([`FeatureTable::read`]), fits with this function and writes the outputs.
+///
+/// # Example
+///
+/// A generated table of 60 cases, half of them positive, with four feature columns (named as
+/// `extract` writes them): two shifted in the positive cases, two pure noise. With the default
+/// [`StudyConfig`] (random split, 30 % of each class held out, seed 42):
+///
+/// ```
+/// use std::path::PathBuf;
+///
+/// use sonorad::synth::Lcg;
+/// use sonorad::table::{Column, FeatureTable};
+/// use sonorad::train::{data::Cohort, fit_study, StudyConfig};
+///
+/// let outcome: Vec<bool> = (0..60).map(|i| i % 2 == 0).collect();
+/// let mut noise = Lcg::new(7);
+/// let mut feature = |shift: f64| -> Column {
+///     Column::Feature(
+///         outcome
+///             .iter()
+///             .map(|&positive| if positive { shift } else { 0.0 } + noise.normal())
+///             .collect(),
+///     )
+/// };
+/// let table = FeatureTable {
+///     path: PathBuf::from("<generated>"), // names the table in errors
+///     header: [
+///         "case_id",
+///         "outcome",
+///         "tumor_original_firstorder_Mean",
+///         "tumor_original_glcm_Contrast",
+///         "tumor_original_glszm_ZoneEntropy",
+///         "tumor_original_shape2D_Perimeter",
+///     ]
+///     .map(String::from)
+///     .to_vec(),
+///     ids: (0..60).map(|i| format!("case{i:02}")).collect(),
+///     columns: vec![
+///         Column::Text(outcome.iter().map(|&y| u8::from(y).to_string()).collect()),
+///         feature(2.0),
+///         feature(1.5),
+///         feature(0.0),
+///         feature(0.0),
+///     ],
+/// };
+///
+/// let study = fit_study(&table, "outcome", None, None, &StudyConfig::default())?;
+///
+/// // round(0.3 × 30) = 9 cases of each class held out
+/// let validation = study.cases.iter().filter(|c| c.cohort == Cohort::Validation).count();
+/// assert_eq!((study.cases.len() - validation, validation), (42, 18));
+/// // every feature column is a candidate; the Rad-score's formula names each LASSO-kept one
+/// assert_eq!(study.candidates.len(), 4);
+/// let kept = &study.model.selected_features;
+/// assert!(kept.contains(&"tumor_original_firstorder_Mean".to_string()));
+/// assert!(kept.iter().all(|f| study.model.radscore.formula.contains(f.as_str())));
+/// // the Rad-score and the six classifiers, each with metrics on both cohorts
+/// assert_eq!(study.results.len(), 7);
+/// assert_eq!(study.results[0].model, "radscore");
+/// # Ok::<(), sonorad::train::error::TrainError>(())
+/// ```
 pub fn fit_study(
     table: &FeatureTable,
     outcome: &str,
