@@ -462,7 +462,8 @@ fn a_glob_that_matches_the_shards_errors_files_merges() {
     args.extend(given);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = sonorad(&args);
-    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    // exit status 2, as extract's: the table is written, and a case failed
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
     assert!(
         stderr(&run).contains("6 rows merged from 2 shard outputs")
             && stderr(&run).contains(

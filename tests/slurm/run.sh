@@ -112,14 +112,16 @@ ended='COMPLETED|FAILED|CANCELLED|TIMEOUT|OUT_OF_MEMORY|NODE_FAIL'
 # 1. The README's example, scaled: 4 shards over the BUSI sample, one core each
 cd "$work"
 # The sample's manifest with a case whose image does not exist (the 7th: shard 3/4): its task
-# exits 2, which the array script takes as success, and the merge lists it as failed.
+# exits 2, which the array script takes as success, so the merge runs; it writes the table,
+# lists the failed case and exits 2, as extract does (the job shows FAILED, ExitCode 2).
 manifest=$work/busi_manifest.csv
 sed "1! s|,\([a-z]*/\)|,$root/tests/fixtures/busi/\1|g" "$root/tests/fixtures/busi/manifest.csv" > "$manifest"
 echo "broken,$work/no_such_image.png,$root/tests/fixtures/busi/benign/benign (1)_mask.png,0" >> "$manifest"
 merge=$(MANIFEST=$manifest SHARDS=4 CPUS=1 bash "$root/examples/slurm/submit.sh")
 echo "merge job $merge"
 wait_for "$merge" "$ended" 300 || fail "the merge job did not end ($(state_of "$merge"), $(reason_of "$merge"))"
-[[ $(state_of "$merge") == COMPLETED ]] || fail "merge job state: $(state_of "$merge")"
+[[ $(state_of "$merge") == FAILED ]] || fail "merge job state: $(state_of "$merge")"
+scontrol show job "$merge" | grep -q 'ExitCode=2:0' || fail "the merge exited otherwise than 2"
 grep -q "1 case(s) failed in their shard (see the shards' errors files): broken" "slurm-$merge.out" \
     || fail "the merge does not list the failed case: $(cat "slurm-$merge.out")"
 "$bin" extract --manifest "$manifest" --ring 3mm --spacing 0.1 --out single.csv --quiet || [[ $? == 2 ]]
