@@ -512,27 +512,12 @@ impl Run<'_> {
     fn extract(&self, case: &Case) -> Result<Row, String> {
         let label = optional_int(case, "Label")?;
         let label_channel = optional_int(case, "Label_channel")?;
-        if label_channel.is_some_and(|c| c != 0) {
-            return Err(
-                "Label_channel: sonorad reads channel 0 of a mask only (label_channel 0)".into(),
-            );
-        }
-        let settings = match label {
-            Some(l) => {
-                let l = u32::try_from(l).map_err(|_| format!("Label {l} is not a mask label"))?;
-                Settings {
-                    label: Some(l),
-                    ..self.settings.clone().settings()
-                }
-                .check()
-                .map_err(|e| e.to_string())?
-            }
-            None => self.settings.clone(),
-        };
+        let settings = self.case_checked_settings(label, label_channel)?;
         let image_path = Path::new(case.get("Image").unwrap_or_default());
         let mask_path = Path::new(case.get("Mask").unwrap_or_default());
         let file = read_image_file(image_path, 0).map_err(|e| e.to_string())?;
-        let mask = read_mask_file(mask_path, 0).map_err(|e| e.to_string())?;
+        let mask =
+            read_mask_file(mask_path, 0, settings.label_channel).map_err(|e| e.to_string())?;
         for warning in &self.params_warnings {
             // PyRadiomics' own words for the skipped 3D class (the parser's name the key)
             let text = match warning.strip_prefix("featureClass.shape: ") {
@@ -573,6 +558,29 @@ impl Run<'_> {
         }
         out.extend(features);
         Ok(out)
+    }
+
+    /// The checked settings of one case: the run's, with the batch's `Label` and
+    /// `Label_channel` where the case has them.
+    fn case_checked_settings(
+        &self,
+        label: Option<i64>,
+        label_channel: Option<i64>,
+    ) -> Result<CheckedSettings, String> {
+        if label.is_none() && label_channel.is_none() {
+            return Ok(self.settings.clone());
+        }
+        let mut settings = self.settings.clone().settings();
+        if let Some(l) = label {
+            settings.label =
+                Some(u32::try_from(l).map_err(|_| format!("Label {l} is not a mask label"))?);
+        }
+        if let Some(c) = label_channel {
+            settings.label_channel = u32::try_from(c).map_err(|_| {
+                format!("Label_channel {c} is not a mask channel (an integer >= 0)")
+            })?;
+        }
+        settings.check().map_err(|e| e.to_string())
     }
 
     /// The settings dict of one case: the run's, with the case's label and label channel.
