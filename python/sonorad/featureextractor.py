@@ -89,8 +89,9 @@ try:
 except ImportError:  # paths are then read by sonorad, maps returned as numpy arrays
     sitk = None
 
-# PyRadiomics' feature classes and image types, in its order (getFeatureClasses, getImageTypes)
-FEATURE_CLASSES = ["firstorder", "glcm", "gldm", "glrlm", "glszm", "ngtdm", "shape", "shape2D"]
+# PyRadiomics' feature classes and image types, in its order (getFeatureClasses, getImageTypes);
+# the classes are the library's (sonorad::compat), which `sonorad pyradiomics` reads too
+FEATURE_CLASSES = list(_sonorad.pyradiomics_feature_classes())
 IMAGE_TYPES = ["Exponential", "Gradient", "LBP2D", "LBP3D", "LoG", "Logarithm", "Original",
                "Square", "SquareRoot", "Wavelet"]
 # image types sonorad does not compute (enableAllImageTypes leaves them out)
@@ -100,24 +101,9 @@ VOXEL_SETTINGS = ["kernelRadius", "maskedKernel", "initValue", "voxelBatch"]
 
 
 def _default_settings() -> Dict[str, Any]:
-    """PyRadiomics' `_getDefaultSettings`, in its order (diagnostics show the dict)."""
-    return {
-        "minimumROIDimensions": 2,
-        "minimumROISize": None,
-        "normalize": False,
-        "normalizeScale": 1,
-        "removeOutliers": None,
-        "resampledPixelSpacing": None,
-        "interpolator": "sitkBSpline",
-        "preCrop": False,
-        "padDistance": 5,
-        "distances": [1],
-        "force2D": False,
-        "force2Ddimension": 0,
-        "resegmentRange": None,
-        "label": 1,
-        "additionalInfo": True,
-    }
+    """PyRadiomics' `_getDefaultSettings`, in its order (diagnostics show the dict): the
+    library's (sonorad::compat), which `sonorad pyradiomics` starts from too; a new dict."""
+    return dict(_sonorad.pyradiomics_default_settings())
 
 
 def _json_value(value: Any) -> Any:
@@ -315,24 +301,14 @@ class RadiomicsFeatureExtractor:
         return any(c in self.enabledFeatures for c in self.featureClassNames if c != "shape")
 
     def _in_pyradiomics_order(self, pairs: list) -> list:
-        """Features in PyRadiomics' order: shape2D first, then per image (in the order sonorad
-        derives them from `enabledImagetypes`), classes in `enabledFeatures`' order; within a
-        class, the given list's order, or for all features PyRadiomics' (its feature methods
-        `get<Name>FeatureValue` sorted by name, as `dir` lists them)."""
-        rank = {c: i for i, c in enumerate(self.enabledFeatures)}
-        images = []
-        for name, _ in pairs:
-            image = name.rsplit("_", 2)[0]
-            if image not in images:
-                images.append(image)
-
-        def key(pair):
-            image, cls, feature = pair[0].rsplit("_", 2)
-            listed = self.enabledFeatures.get(cls) or []
-            within = (listed.index(feature), "") if feature in listed else (0, feature + "FeatureValue")
-            return (cls != "shape2D", images.index(image), rank.get(cls, len(rank)), within)
-
-        return sorted(pairs, key=key)
+        """Features in PyRadiomics' order, the library's rule (sonorad::compat::FeatureOrder,
+        which orders `sonorad pyradiomics`' columns too): shape2D first, then per image (in the
+        order sonorad derives them from `enabledImagetypes`), classes in `enabledFeatures`'
+        order; within a class, the given list's order, or for all features PyRadiomics' (its
+        feature methods `get<Name>FeatureValue` sorted by name, as `dir` lists them)."""
+        enabled = [(c, list(features or [])) for c, features in self.enabledFeatures.items()]
+        order = _sonorad.pyradiomics_order([name for name, _ in pairs], enabled)
+        return [pairs[k] for k in order]
 
     def _diagnostics(self, settings: Dict[str, Any], case: "_Case", native: Any):
         """PyRadiomics' `diagnostics_…` entries (see the module's docstring), in its order and

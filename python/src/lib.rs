@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use sonorad::archive::{self, ArchiveOptions, Progress, ProgressHook};
 use sonorad::clinical::ClinicalOptions;
 use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
+use sonorad::compat::{self, DefaultValue, FeatureOrder};
 use sonorad::diagnostics;
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, Settings};
@@ -836,6 +837,46 @@ fn params_as_json(text: &str, origin: &str) -> PyResult<String> {
         .map_err(|e| settings_error(format!("{origin}: cannot be read as JSON: {e}")))
 }
 
+/// PyRadiomics' default settings (`_getDefaultSettings`), in its order, as `(name, value)`
+/// pairs of Python values: the library's [`compat::DEFAULT_SETTINGS`], which `sonorad
+/// pyradiomics` starts its settings dict from too. New objects at each call, for the shell to
+/// change.
+#[pyfunction]
+fn pyradiomics_default_settings(py: Python<'_>) -> PyResult<Vec<(&'static str, Bound<'_, PyAny>)>> {
+    compat::DEFAULT_SETTINGS
+        .iter()
+        .map(|&(name, value)| {
+            let object = match value {
+                DefaultValue::None => py.None().into_bound(py),
+                DefaultValue::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+                DefaultValue::Int(i) => i.into_pyobject(py)?.into_any(),
+                DefaultValue::Str(s) => s.into_pyobject(py)?.into_any(),
+                DefaultValue::IntList(items) => pyo3::types::PyList::new(py, items)?.into_any(),
+            };
+            Ok((name, object))
+        })
+        .collect()
+}
+
+/// PyRadiomics' feature classes in its order ([`compat::FEATURE_CLASSES`]).
+#[pyfunction]
+fn pyradiomics_feature_classes() -> Vec<&'static str> {
+    compat::FEATURE_CLASSES.to_vec()
+}
+
+/// The positions of a result's feature `names` (`<image>_<class>_<feature>`) in PyRadiomics'
+/// order ([`compat::FeatureOrder`], as `sonorad pyradiomics` orders its columns):
+/// `enabled_features` is PyRadiomics' `enabledFeatures` as `(class, listed features)` pairs in
+/// order, an empty list meaning all the class's features.
+#[pyfunction]
+fn pyradiomics_order(
+    names: Vec<String>,
+    enabled_features: Vec<(String, Vec<String>)>,
+) -> Vec<usize> {
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    FeatureOrder::new(enabled_features).positions(&names)
+}
+
 /// A diagnostic value as the Python object PyRadiomics gives it (a float as Python's `float`:
 /// the shell makes it numpy's where PyRadiomics does).
 fn diagnostic_object<'py>(
@@ -941,7 +982,8 @@ fn wait_interruptibly<T>(
     Ok(())
 }
 
-/// The module: the extractor, the study and scoring functions, and the exceptions.
+/// The module: the extractor, the study and scoring functions, PyRadiomics' data for the
+/// featureextractor shell, and the exceptions.
 #[pymodule]
 fn _sonorad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Extractor>()?;
@@ -949,6 +991,9 @@ fn _sonorad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(predict_to, m)?)?;
     m.add_function(wrap_pyfunction!(original_diagnostics, m)?)?;
     m.add_function(wrap_pyfunction!(params_as_json, m)?)?;
+    m.add_function(wrap_pyfunction!(pyradiomics_default_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(pyradiomics_feature_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(pyradiomics_order, m)?)?;
     m.add("SettingsError", m.py().get_type::<SettingsError>())?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
