@@ -32,6 +32,18 @@ pub enum Error {
         /// The pixel format found.
         format: String,
     },
+    /// A mask of several channels per pixel (an RGB PNG, a vector NRRD) has no channel
+    /// `label_channel` (PyRadiomics: "Mask N requested, but segmentation object only contains M
+    /// objects").
+    #[error("{path}: label_channel {channel} requested, but the mask has only {channels} channels per pixel (0 to {last})", last = channels - 1)]
+    MaskChannel {
+        /// The mask file.
+        path: PathBuf,
+        /// The channel asked for.
+        channel: u32,
+        /// The channels the mask has (more than one).
+        channels: usize,
+    },
     /// Mask and image sizes differ (and `correctMask` is off).
     #[error("{mask}: mask is {mask_width}x{mask_height} but image {image} is {image_width}x{image_height} (PyRadiomics' correctMask resamples a mask that lies within its image onto the image's pixels)")]
     SizeMismatch {
@@ -198,6 +210,7 @@ impl Error {
             Error::Read { path, .. }
             | Error::Decode { path, .. }
             | Error::UnsupportedPixels { path, .. }
+            | Error::MaskChannel { path, .. }
             | Error::EmptyRegion { path, .. }
             | Error::DegenerateRegion { path, .. }
             | Error::PixelValue { path, .. }

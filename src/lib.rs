@@ -17,7 +17,9 @@
 //!   checked once into [`extract::CheckedSettings`], is the one configuration; [`params`]
 //!   adapts a PyRadiomics parameter file to it);
 //! - [`archive`] runs a manifest chunk by chunk into a resumable table (CSV or Parquet), with
-//!   shards and merge.
+//!   shards and merge;
+//! - [`compat`] holds PyRadiomics' own data that its shells reproduce (its default settings,
+//!   its class and feature order), once for the command line and the Python shell.
 //!
 //! The seam: [`table`] reads and writes feature tables (CSV and Parquet codecs, and the typed
 //! [`table::FeatureTable`] the statistics take).
@@ -57,8 +59,8 @@ pub mod table;
 // Every stage is also reachable by its own name (`sonorad::io`, `sonorad::train`, ...), as
 // before the two halves had folders.
 pub use extraction::{
-    alignment, archive, device, diagnostics, discretize, extract, features, filters, io, maps,
-    matrix, numpy, params, preprocess, resample, roi,
+    alignment, archive, compat, device, diagnostics, discretize, extract, features, filters, io,
+    maps, matrix, numpy, params, preprocess, resample, roi,
 };
 pub use statistics::{clinical, evaluate, model, report, select, stats, train};
 

@@ -284,7 +284,7 @@ struct MapArgs {
     image_types: FilterArgs,
     /// A PyRadiomics parameter file: imageType, featureClass, setting and voxelSetting
     /// (kernelRadius, maskedKernel, initValue); replaces the flags it sets.
-    #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label", "features"])]
+    #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label", "label_channel", "features"])]
     params: Option<PathBuf>,
     /// Where the filters and the maps run: auto, cpu, gpu or mixed, as for `extract`. On a
     /// device (gpu, mixed, auto on a hardware GPU) the map kernels compute every class, GLCM's
@@ -350,6 +350,11 @@ struct RegionArgs {
     /// Only mask pixels with this label form the tumour.
     #[arg(long)]
     label: Option<u32>,
+    /// The channel of a mask with several channels per pixel (gray+alpha, RGB, RGBA PNG, a
+    /// vector NRRD) that holds the labels, as PyRadiomics' label_channel; a one-channel mask
+    /// ignores it. A manifest's `label_channel` column wins.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    label_channel: u32,
     /// Pixel spacing in mm (square pixels).
     #[arg(long)]
     spacing: Option<f64>,
@@ -396,7 +401,8 @@ struct ExtractArgs {
     #[arg(long, requires = "image")]
     mask: Option<PathBuf>,
     /// CSV with an id column and `image`, `mask` columns (paths relative to the CSV); optional
-    /// per-case `spacing`, `label`, `frame`; other columns are copied to the output.
+    /// per-case `spacing`, `label`, `label_channel`, `frame`; other columns are copied to the
+    /// output.
     #[arg(long, conflicts_with = "images")]
     manifest: Option<PathBuf>,
     /// Folder of images, paired with masks by name (see --masks, --mask-suffix).
@@ -427,8 +433,8 @@ struct ExtractArgs {
     #[command(flatten)]
     image_types: FilterArgs,
     /// A PyRadiomics parameter file (YAML: imageType, featureClass, setting); replaces
-    /// --filters, --bin-width/--bin-count and --label.
-    #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label"])]
+    /// --filters, --bin-width/--bin-count, --label and --label-channel.
+    #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label", "label_channel"])]
     params: Option<PathBuf>,
     /// Matrix backend: auto (a hardware GPU together with the CPU threads if present, else
     /// the CPU), cpu, gpu (the GPU alone) or mixed (GPU and CPU together on any adapter,
@@ -577,6 +583,7 @@ fn error_text(e: &anyhow::Error) -> String {
 fn settings(args: &ExtractArgs) -> Result<CheckedSettings> {
     let settings = Settings {
         label: args.regions.label,
+        label_channel: args.regions.label_channel,
         spacing: args.regions.spacing,
         rings: args.regions.rings.clone(),
         case_time_budget: Some(case_time_budget(args.case_time_budget)?),
@@ -722,6 +729,7 @@ fn run_merge(args: MergeArgs) -> Result<i32> {
 fn map_settings(args: &MapArgs) -> Result<(CheckedSettings, KernelSettings)> {
     let settings = Settings {
         label: args.regions.label,
+        label_channel: args.regions.label_channel,
         spacing: args.regions.spacing,
         rings: args.regions.rings.clone(),
         case_time_budget: Some(case_time_budget(args.case_time_budget)?),

@@ -1,6 +1,7 @@
 //! Archive runs (`sonorad extract --manifest` / `--images --masks`, `sonorad merge`): per-case
 //! errors, resume after a kill, refusing to overwrite, Parquet output, shards, folder pairing,
-//! per-case manifest settings and pass-through columns.
+//! per-case manifest settings (`spacing`, `label`, `label_channel` against PyRadiomics) and
+//! pass-through columns.
 //!
 //! Cases come from `sonorad::synth::write_cohort` (seeded speckle images), so every expected
 //! table is produced by an uninterrupted run of the same binary.
@@ -9,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sonorad::archive::read_table;
+
+#[path = "common/fixtures.rs"]
+mod fixtures;
 
 fn sonorad(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sonorad"))
@@ -628,6 +632,88 @@ fn manifest_label_column_selects_the_region_per_case() {
         assert_eq!(row[at], mean, "label {label}");
     }
     assert_ne!(rows[0][at], rows[1][at]);
+}
+
+/// The `label_channel` column picks a channel of an RGB mask per case (an empty cell: the run's,
+/// a one-channel mask ignores it), each case equal to PyRadiomics' features of that channel
+/// (tests/fixtures/settings/expected); a channel the mask lacks fails that case alone, and a
+/// negative one refuses the manifest, naming the line and the column.
+#[test]
+fn manifest_label_channel_column_reads_a_channel_per_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = fixtures::fixtures();
+    let image = text(&root.join("busi/benign/benign (2).png"));
+    let rgb = text(&root.join("settings/channels/benign2_rgb_mask.png"));
+    let scalar = text(&root.join("settings/masks01/benign (2)_mask.png"));
+    let rows = [
+        ("channel0", &rgb, "", "0", "label_channel_0_rgb_benign2"),
+        ("channel1", &rgb, "", "1", "label_channel_1_rgb_benign2"),
+        (
+            "channel2",
+            &rgb,
+            "2",
+            "2",
+            "label_channel_2_label_2_rgb_benign2",
+        ),
+        ("default", &rgb, "", "", "label_channel_0_rgb_benign2"),
+        ("scalar", &scalar, "", "2", "label_channel_2_scalar_benign2"),
+        ("absent", &rgb, "", "3", ""),
+    ];
+    let mut csv = String::from("case_id,image,mask,label,label_channel\n");
+    for (id, mask, label, channel, _) in &rows {
+        csv.push_str(&format!("{id},\"{image}\",\"{mask}\",{label},{channel}\n"));
+    }
+    let manifest = dir.path().join("channels.csv");
+    std::fs::write(&manifest, &csv).unwrap();
+    let (out, errors) = (dir.path().join("f.csv"), dir.path().join("e.csv"));
+    let params = text(&root.join("settings/params/label_channel_0.yaml"));
+    let run = sonorad(&[
+        "extract",
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--params",
+        &params,
+        "--manifest",
+        &text(&manifest),
+        "--out",
+        &text(&out),
+        "--errors",
+        &text(&errors),
+    ]);
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    let failed = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        failed.contains("absent")
+            && failed.contains("label_channel 3 requested, but the mask has only 3 channels"),
+        "{failed}"
+    );
+    let (header, table) = read_table(&out).unwrap();
+    assert_eq!(table.len(), 5);
+    for (row, (id, _, _, _, expected)) in table.iter().zip(&rows) {
+        assert_eq!(&row[0], id);
+        let path = root.join(format!("settings/expected/{expected}.csv"));
+        let theirs = fixtures::read_long(&std::fs::read_to_string(path).unwrap());
+        for (name, value) in theirs {
+            let at = header
+                .iter()
+                .position(|h| *h == format!("tumor_{name}"))
+                .unwrap();
+            let ours: f64 = row[at].parse().unwrap();
+            assert!(
+                (ours - value).abs() <= 1e-9 * value.abs().max(1e-3),
+                "{id}: {name} {ours} vs PyRadiomics {value}"
+            );
+        }
+    }
+    std::fs::write(&manifest, csv.replace(",1\n", ",-1\n")).unwrap();
+    let run = extract(&manifest, &dir.path().join("g.csv"), &[]);
+    assert_ne!(run.status.code(), Some(0));
+    assert!(
+        stderr(&run).contains("line 3: label_channel '-1' is not a non-negative integer"),
+        "{}",
+        stderr(&run)
+    );
 }
 
 /// Outputs that would overwrite an input or each other are refused before anything is

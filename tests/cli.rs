@@ -98,7 +98,7 @@ fn write_masks_writes_every_region() {
         String::from_utf8_lossy(&out.stderr)
     );
     for name in ["tumor.png", "ring10px.png", "ring20px.png"] {
-        let m = sonorad::io::read_mask(&masks.join(name)).unwrap();
+        let m = sonorad::io::read_mask(&masks.join(name), 0).unwrap();
         assert!(m.labels.contains(&255), "{name} is empty");
     }
 }

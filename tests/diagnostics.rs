@@ -106,7 +106,7 @@ fn image_and_mask_diagnostics_of_every_step_equal_pyradiomics() {
             .check()
             .unwrap();
         let file = read_image_file(&case.image, 0).unwrap();
-        let mask = read_mask_file(&case.mask, 0).unwrap();
+        let mask = read_mask_file(&case.mask, 0, settings.label_channel).unwrap();
         let (_, ours) = case_with_diagnostics(file, &mask, &settings)
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let names: Vec<&String> = ours.iter().map(|(k, _)| k).collect();
@@ -139,8 +139,10 @@ fn image_and_mask_diagnostics_of_every_step_equal_pyradiomics() {
 fn original_image_and_mask_elements_equal_pyradiomics() {
     let mut compared = 0;
     for case in cases() {
+        // the parameter file's label and label channel (an RGB mask's channel)
+        let params = Params::read(&case.params).unwrap();
         let file = read_image_file(&case.image, 0).unwrap();
-        let labels = read_mask_file(&case.mask, 0).unwrap();
+        let labels = read_mask_file(&case.mask, 0, params.label_channel).unwrap();
         let placed = |own: Option<PixelSpacing>| Placement {
             spacing: case
                 .spacing
@@ -157,7 +159,7 @@ fn original_image_and_mask_elements_equal_pyradiomics() {
         );
         ours.extend(mask_elements(
             (&labels.labels, labels.width, labels.height),
-            1,
+            params.label.unwrap_or(1),
             placed(labels.spacing),
             None,
             "original",

@@ -338,7 +338,7 @@ fn nifti_images_and_masks() {
         nifti(&img, &image, [0.25, 0.25], gzip);
         nifti(&msk, &mask, [0.25, 0.25], gzip);
         assert_eq!(
-            read_mask_file(&msk, 0)
+            read_mask_file(&msk, 0, 0)
                 .unwrap()
                 .labels
                 .iter()
@@ -418,6 +418,77 @@ fn nrrd_attached_raw_and_gzip() {
     bytes.extend(encoder.finish().unwrap());
     std::fs::write(&gz, bytes).unwrap();
     assert_eq!(features(&gz, &mask_png, &[]), expected);
+}
+
+/// A mask of several channels per pixel is read at its channel `label_channel`, whatever the
+/// format (a vector NRRD, gray+alpha and RGBA PNGs, 8- and 16-bit), by the one rule
+/// (`mask_channel`): channel k holds label k + 1 here; a channel the mask lacks is an error
+/// naming the file and the channel count; a one-channel mask ignores label_channel.
+#[test]
+fn masks_of_several_channels_are_read_at_label_channel() {
+    use sonorad::io::read_mask;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mask) = pixels();
+    // pixel p of channel k: label k + 1 inside the lesion, 0 outside
+    let interleaved = |channels: usize| -> Vec<u8> {
+        mask.iter()
+            .flat_map(|&m| (0..channels).map(move |k| m * (k as u8 + 1)))
+            .collect()
+    };
+    let expected = |k: u32| -> Vec<u32> { mask.iter().map(|&m| u32::from(m) * (k + 1)).collect() };
+    let nrrd = dir.path().join("vector.nrrd");
+    let mut bytes =
+        format!("NRRD0004\ntype: uchar\ndimension: 3\nsizes: 3 {W} {H}\nencoding: raw\n\n")
+            .into_bytes();
+    bytes.extend(interleaved(3));
+    std::fs::write(&nrrd, bytes).unwrap();
+    let gray_alpha = dir.path().join("la.png");
+    image::save_buffer(
+        &gray_alpha,
+        &interleaved(2),
+        W as u32,
+        H as u32,
+        image::ExtendedColorType::La8,
+    )
+    .unwrap();
+    let rgba16 = dir.path().join("rgba16.png");
+    let wide: Vec<u8> = interleaved(4)
+        .iter()
+        .flat_map(|&v| u16::from(v).to_ne_bytes())
+        .collect();
+    image::save_buffer(
+        &rgba16,
+        &wide,
+        W as u32,
+        H as u32,
+        image::ExtendedColorType::Rgba16,
+    )
+    .unwrap();
+    for (path, channels) in [(&nrrd, 3u32), (&gray_alpha, 2), (&rgba16, 4)] {
+        for k in 0..channels {
+            let labels = read_mask_file(path, 0, k).unwrap().labels.to_vec();
+            assert_eq!(labels, expected(k), "{} channel {k}", path.display());
+        }
+        let err = read_mask_file(path, 0, channels).unwrap_err().to_string();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert!(
+            err.contains(name)
+                && err.contains(&format!(
+                    "label_channel {channels} requested, but the mask has only {channels} channels"
+                )),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        read_mask(&gray_alpha, 1).unwrap().labels.to_vec(),
+        expected(1)
+    );
+    // one channel: label_channel is ignored, as PyRadiomics ignores it for a scalar mask
+    let gray = png(dir.path(), "gray.png", &mask);
+    assert_eq!(
+        read_mask_file(&gray, 0, 5).unwrap().labels.to_vec(),
+        expected(0)
+    );
 }
 
 #[test]

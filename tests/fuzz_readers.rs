@@ -154,7 +154,7 @@ fn read_both(path: &Path) -> Vec<String> {
     for as_mask in [false, true] {
         let outcome = std::panic::catch_unwind(|| {
             if as_mask {
-                sonorad::io::read_mask_file(path, 0).map(|_| ())
+                sonorad::io::read_mask_file(path, 0, 0).map(|_| ())
             } else {
                 sonorad::io::read_image_file(path, 0).map(|_| ())
             }

@@ -134,7 +134,7 @@ fn map_writes_nifti_tiff_png_and_a_page() {
         String::from_utf8_lossy(&status.stderr)
     );
     let gray = read_image(&image).unwrap();
-    let labels = read_mask(&mask).unwrap();
+    let labels = read_mask(&mask, 0).unwrap();
     let inside: Vec<bool> = labels.labels.iter().map(|&l| l != 0).collect();
     let region = Region::from_full_mask("tumor", &inside, labels.width, labels.height).unwrap();
     let kernel = KernelSettings {

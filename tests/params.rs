@@ -220,13 +220,6 @@ fn unsupported_keys_are_named_with_the_reason() {
         assert_eq!(p.key, key, "{text}");
         assert_eq!(p.kind, ProblemKind::Unsupported, "{text}");
     }
-    let message = parse("setting:\n  label_channel: 1\n")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        message.contains("setting.label_channel") && message.contains("default 0"),
-        "{message}"
-    );
     // Defaults and settings without effect are accepted.
     parse(
         "setting:\n  normalize: false\n  distances: [1]\n  symmetricalGLCM: true\n  \
@@ -279,7 +272,7 @@ fn invalid_values_are_refused() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let all = problems(
-        "setting:\n  binwidth: 10\n  label_channel: 2\nimageType:\n  LBP3D: {}\n\
+        "setting:\n  binwidth: 10\n  label_channel: -2\nimageType:\n  LBP3D: {}\n\
          featureClass:\n  shape:\nextra: 1\n",
     );
     let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();
@@ -460,6 +453,29 @@ fn mask_alignment_settings_are_read_from_setting_only() {
     // PyRadiomics reads both in execute, from its settings: under an image type, no effect
     let p = parse("imageType:\n  Original: {correctMask: true}\n").unwrap();
     assert!(!p.preprocessing.alignment.correct);
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+}
+
+#[test]
+fn label_channel_is_read_from_setting_only() {
+    use sonorad::extract::Settings;
+    assert_eq!(
+        parse("setting:\n  binWidth: 10\n").unwrap().label_channel,
+        0
+    );
+    let p = parse("setting:\n  label_channel: 2\n").unwrap();
+    assert_eq!(p.label_channel, 2);
+    assert_eq!(p.apply(Settings::default()).label_channel, 2);
+    for bad in ["-1", "1.5", "red", "[1]"] {
+        let p = problem(&format!("setting:\n  label_channel: {bad}\n"));
+        assert_eq!(p.key, "setting.label_channel", "{bad}");
+        assert_eq!(p.kind, ProblemKind::InvalidValue, "{bad}");
+        assert!(p.reason.contains("an integer >= 0"), "{bad}: {}", p.reason);
+    }
+    // PyRadiomics reads it when it loads the mask, from its settings: under an image type, no
+    // effect (a warning says so)
+    let p = parse("imageType:\n  Original: {label_channel: 1}\n").unwrap();
+    assert_eq!(p.label_channel, 0);
     assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
 }
 

@@ -183,7 +183,7 @@ fn rings_match_pyradiomics() {
         let (image, mask) = (root.join(&source.image), root.join(&source.mask));
         let loaded = load_case(&image, &mask, &settings).unwrap();
         let drawn = loaded.regions[1].to_full_mask(loaded.image.width, loaded.image.height);
-        let committed: Vec<bool> = read_mask(&root.join(&ring.mask))
+        let committed: Vec<bool> = read_mask(&root.join(&ring.mask), 0)
             .unwrap()
             .labels
             .iter()

@@ -52,7 +52,7 @@ fn every_fixture_png_reads_as_the_image_crate_reads_it() {
         gray += 1;
         let image = read_image(path).expect("image");
         assert_eq!(image.pixels, expected, "{}", path.display());
-        let mask = read_mask(path).expect("mask");
+        let mask = read_mask(path, 0).expect("mask");
         let labels: Vec<f64> = mask.labels.iter().map(|&v| f64::from(v)).collect();
         assert_eq!(labels, expected, "{}", path.display());
     }
@@ -104,7 +104,7 @@ fn low_bit_depths_are_scaled_as_the_image_crate_scales_them() {
             expected,
             "{depth:?}"
         );
-        let mask = read_mask(&path).expect("mask");
+        let mask = read_mask(&path, 0).expect("mask");
         assert_eq!(
             mask.labels
                 .iter()

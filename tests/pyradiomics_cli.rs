@@ -9,7 +9,8 @@
 //! regions, with and without `--skip-nans` (which drops NaN float scalars only: PyRadiomics'
 //! feature values are 0-d arrays); `--out`, `--out-dir` with `--jobs 2` and its per-case
 //! files; the input errors (no Mask column, no mask argument), an invalid parameter file and
-//! `--validate`.
+//! `--validate`; the `Label_channel` column and `--setting label_channel:N` on an RGB mask whose
+//! channels hold other regions (a channel it lacks fails the case) and on a one-channel mask.
 //!
 //! Each scenario runs in a copy of the folder (the images linked beside it, as in the
 //! repository) and must give PyRadiomics' exit status; its output and per-case files equal
@@ -72,12 +73,12 @@ fn scenarios() -> Vec<Expected> {
         .collect()
 }
 
-/// A copy of the scenario folder with `busi` and `synthetic` linked beside it; returns the
-/// root (what `{FIXTURES}` stands for) and the folder to run in.
+/// A copy of the scenario folder with `busi`, `synthetic` and `settings` (its RGB mask) linked
+/// beside it; returns the root (what `{FIXTURES}` stands for) and the folder to run in.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
     let root = tempfile::tempdir().unwrap();
     let fixtures = fixtures::fixtures();
-    for linked in ["busi", "synthetic"] {
+    for linked in ["busi", "synthetic", "settings"] {
         std::os::unix::fs::symlink(fixtures.join(linked), root.path().join(linked)).unwrap();
     }
     let work = root.path().join("pyradiomics_cli");

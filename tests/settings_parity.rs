@@ -9,7 +9,9 @@
 //! `resegmentShape`, `symmetricalGLCM`, every `weightingNorm` (at 1 mm and 0.3 mm pixels),
 //! `force2D`, the 3D `shape` class on a 2D image, `minimumROIDimensions`/`minimumROISize`, and
 //! masks that do not lie on their image's pixels (another size, another spacing) with and
-//! without `correctMask` and `geometryTolerance`.
+//! without `correctMask` and `geometryTolerance`, and `label_channel` on an RGB mask whose
+//! channels hold other regions (channels 0, 1 and 2, one out of range) and on a one-channel
+//! mask (ignored).
 //!
 //! Every feature must be within 1e-9 relative (1e-12 absolute near zero), the same features on
 //! both sides; where PyRadiomics refuses a case, sonorad must refuse it too, naming the mask;
@@ -156,6 +158,8 @@ fn check_refusal(case: &Case, output: &Output, pyradiomics: &str) {
         "Image/Mask geometry mismatch"
     } else if pyradiomics.starts_with("Bounding box of ROI is larger than image space") {
         "Bounding box of ROI is larger than image space"
+    } else if pyradiomics.contains("requested, but segmentation object only contains") {
+        "requested, but the mask has only"
     } else {
         panic!(
             "{}: no sonorad reason for PyRadiomics' '{pyradiomics}'",

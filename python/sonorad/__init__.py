@@ -99,11 +99,12 @@ def train(
     return Study(folder, skipped)
 
 
-def _path_or_array(value: PathOrArray) -> Any:
+def _path_or_array(value: PathOrArray, what: str = "image") -> Any:
     """A path as a string; a numpy array as it is, but a 3-D array holding one 2D slice (what
     SimpleITK's GetArrayFromImage gives for a one-slice volume: shape (1, rows, columns), or
-    (rows, columns, 1)) as that slice. Another 3-D array (several slices, colour channels)
-    raises InputError: sonorad reads 2D images."""
+    (rows, columns, 1)) as that slice. A mask of (rows, columns, channels) is kept: the library
+    reads its channel label_channel. Another 3-D array (several slices, a colour image) raises
+    InputError: sonorad reads 2D images."""
     if isinstance(value, (str, os.PathLike)):
         return os.fspath(value)
     shape = getattr(value, "shape", None)
@@ -112,6 +113,8 @@ def _path_or_array(value: PathOrArray) -> Any:
             return value[0]
         if shape[2] == 1:
             return value[:, :, 0]
+        if what == "mask":
+            return value
         raise InputError(
             "a 3-D array of shape %s: expected a 2D numpy array, or a volume of one slice "
             "(shape (1, rows, columns)); pass one slice, or convert colour to gray"
@@ -142,7 +145,8 @@ class Extractor:
     Keyword arguments are the command line's: bin_width (default 25) or bin_count; rings
     (["3mm", "10px"]); filters (["original", "log", "wavelet", "square", "squareroot",
     "logarithm", "exponential", "gradient"]); log_sigma (mm); wavelet ("coif1", ...); label;
-    spacing (mm); backend ("auto", "cpu", "gpu", "mixed"). A PyRadiomics parameter file as
+    label_channel (the channel of a mask of several channels per pixel, an RGB PNG or a
+    rows x columns x channels array, that holds the labels; default 0); spacing (mm); backend ("auto", "cpu", "gpu", "mixed"). A PyRadiomics parameter file as
     the first argument (as RadiomicsFeatureExtractor takes it) replaces the extraction settings;
     rings, spacing and backend still apply.
     """
@@ -173,13 +177,13 @@ class Extractor:
         """The features of one case as a dict of names to floats.
 
         image and mask are file paths, or 2D numpy arrays (image: uint8, uint16, float32 or
-        float64; mask: bool or integer labels; C or Fortran order), with spacing in mm for
-        arrays. A C-ordered float64 image and uint32 mask are read in place, without a copy;
+        float64; mask: bool or integer labels, or rows x columns x channels read at
+        label_channel; C or Fortran order), with spacing in mm for arrays. A C-ordered float64 image and uint32 mask are read in place, without a copy;
         do not write to them from another thread during the call. Names are sonorad's columns (tumor_original_glcm_Contrast); with
         pyradiomics_names=True the tumour's features carry PyRadiomics' own keys
         (original_glcm_Contrast), the rings keep their prefix.
         """
-        pairs = self._inner.execute_pairs(_path_or_array(image), _path_or_array(mask), spacing)
+        pairs = self._inner.execute_pairs(_path_or_array(image), _path_or_array(mask, "mask"), spacing)
         if pyradiomics_names:
             pairs = [(n[len("tumor_"):] if n.startswith("tumor_") else n, v) for n, v in pairs]
         return dict(pairs)
@@ -207,7 +211,7 @@ class Extractor:
         """
         pairs = self._inner.execute_maps(
             _path_or_array(image),
-            _path_or_array(mask),
+            _path_or_array(mask, "mask"),
             spacing,
             kernel_radius,
             masked_kernel,

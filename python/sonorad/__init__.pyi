@@ -23,6 +23,7 @@ class Extractor:
         log_sigma: Sequence[float] = ...,
         wavelet: str = ...,
         label: Optional[int] = ...,
+        label_channel: int = ...,
         spacing: Optional[float] = ...,
         backend: str = ...,
     ) -> None: ...

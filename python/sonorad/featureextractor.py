@@ -59,8 +59,11 @@ Differences from PyRadiomics 3.0.1:
   numpy arrays (rows first) whose first pixel is pixel (x0, y0) of the image, x0, y0 being the
   padded box's corner. First-order maps are computed on 2D images, where PyRadiomics 3.0.1's
   voxel-based first-order class fails.
-- `label_channel` (setting or argument) is applied by this shell: a SimpleITK mask with vector
-  pixels gives its channel `label_channel`, as PyRadiomics' getMask; it is not checked further.
+- `label_channel` (setting or argument) is read by sonorad's library, as PyRadiomics' getMask
+  reads it: a mask of several channels per pixel (a SimpleITK vector image, or a path to an RGB,
+  RGBA or gray+alpha PNG or a vector NRRD, with or without SimpleITK) gives its channel
+  `label_channel`, a channel it lacks raises InputError naming the channel count; a mask of one
+  channel ignores it. A negative or non-integer label_channel raises SettingsError.
 - The extraction runs on sonorad's `auto` backend (the GPU where there is one).
 """
 from __future__ import annotations
@@ -86,37 +89,21 @@ try:
 except ImportError:  # paths are then read by sonorad, maps returned as numpy arrays
     sitk = None
 
-# PyRadiomics' feature classes and image types, in its order (getFeatureClasses, getImageTypes)
-FEATURE_CLASSES = ["firstorder", "glcm", "gldm", "glrlm", "glszm", "ngtdm", "shape", "shape2D"]
+# PyRadiomics' feature classes and image types, in its order (getFeatureClasses, getImageTypes);
+# the classes are the library's (sonorad::compat), which `sonorad pyradiomics` reads too
+FEATURE_CLASSES = list(_sonorad.pyradiomics_feature_classes())
 IMAGE_TYPES = ["Exponential", "Gradient", "LBP2D", "LBP3D", "LoG", "Logarithm", "Original",
                "Square", "SquareRoot", "Wavelet"]
 # image types sonorad does not compute (enableAllImageTypes leaves them out)
 NOT_COMPUTED = ["LBP2D", "LBP3D"]
 # PyRadiomics keeps voxelSetting in `settings`; the parameter text puts them back in their section
 VOXEL_SETTINGS = ["kernelRadius", "maskedKernel", "initValue", "voxelBatch"]
-# handled by this shell when it reads the mask, not by the extraction
-SHELL_SETTINGS = ["label_channel"]
 
 
 def _default_settings() -> Dict[str, Any]:
-    """PyRadiomics' `_getDefaultSettings`, in its order (diagnostics show the dict)."""
-    return {
-        "minimumROIDimensions": 2,
-        "minimumROISize": None,
-        "normalize": False,
-        "normalizeScale": 1,
-        "removeOutliers": None,
-        "resampledPixelSpacing": None,
-        "interpolator": "sitkBSpline",
-        "preCrop": False,
-        "padDistance": 5,
-        "distances": [1],
-        "force2D": False,
-        "force2Ddimension": 0,
-        "resegmentRange": None,
-        "label": 1,
-        "additionalInfo": True,
-    }
+    """PyRadiomics' `_getDefaultSettings`, in its order (diagnostics show the dict): the
+    library's (sonorad::compat), which `sonorad pyradiomics` starts from too; a new dict."""
+    return dict(_sonorad.pyradiomics_default_settings())
 
 
 def _json_value(value: Any) -> Any:
@@ -243,8 +230,7 @@ class RadiomicsFeatureExtractor:
         """The extractor's state as a parameter file's text for sonorad's parser. With no image
         type the Original stands in (shape2D is computed on it; its other features are dropped
         by `execute`); with no class at all nothing is extracted, so the text keeps all."""
-        setting = {k: v for k, v in settings.items()
-                   if k not in VOXEL_SETTINGS and k not in SHELL_SETTINGS}
+        setting = {k: v for k, v in settings.items() if k not in VOXEL_SETTINGS}
         params = {
             "imageType": self.enabledImagetypes or {"Original": {}},
             "featureClass": self.enabledFeatures,
@@ -277,13 +263,14 @@ class RadiomicsFeatureExtractor:
         native = self._extractor(settings)
         for warning in native.warnings:
             logger.warning(warning)
-        case = _Case.load(imageFilepath, maskFilepath, settings.get("label_channel", 0))
+        case = _Case.load(imageFilepath, maskFilepath)
         result = collections.OrderedDict()
         if settings.get("additionalInfo", False):
             result.update(self._diagnostics(settings, case, native))
         if voxelBased:
             settings["voxelBased"] = True  # the diagnostics' dict shows it, as PyRadiomics'
-            pairs = self._maps(native, case, label, settings.get("kernelRadius", 1))
+            pairs = self._maps(native, case, (label, settings.get("label_channel", 0)),
+                               settings.get("kernelRadius", 1))
         else:
             pairs = self._features(native, case)
         result.update(self._in_pyradiomics_order(pairs))
@@ -299,13 +286,13 @@ class RadiomicsFeatureExtractor:
             pairs = [(n, v) for n, v in pairs if n.startswith("original_shape2D_")]
         return pairs
 
-    def _maps(self, native: Any, case: "_Case", label: int, radius: int) -> list:
-        """sonorad's texture maps under PyRadiomics' names, cut to the region's bounding box
-        padded by the kernel radius (PyRadiomics' map geometry)."""
+    def _maps(self, native: Any, case: "_Case", region: Tuple[int, int], radius: int) -> list:
+        """sonorad's texture maps under PyRadiomics' names, cut to the bounding box of the region
+        (label, label_channel) padded by the kernel radius (PyRadiomics' map geometry)."""
         if not self._classes_enabled() or not self.enabledImagetypes:
             return []
         maps = native.execute_maps(case.image, case.mask, array_spacing=case.spacing)
-        x0, y0, x1, y1 = case.padded_box(label, radius)
+        x0, y0, x1, y1 = case.padded_box(region, radius)
         return [(n[len("tumor_"):], case.map_image(m[y0:y1, x0:x1], (x0, y0))) for n, m in maps]
 
     def _classes_enabled(self) -> bool:
@@ -314,24 +301,14 @@ class RadiomicsFeatureExtractor:
         return any(c in self.enabledFeatures for c in self.featureClassNames if c != "shape")
 
     def _in_pyradiomics_order(self, pairs: list) -> list:
-        """Features in PyRadiomics' order: shape2D first, then per image (in the order sonorad
-        derives them from `enabledImagetypes`), classes in `enabledFeatures`' order; within a
-        class, the given list's order, or for all features PyRadiomics' (its feature methods
-        `get<Name>FeatureValue` sorted by name, as `dir` lists them)."""
-        rank = {c: i for i, c in enumerate(self.enabledFeatures)}
-        images = []
-        for name, _ in pairs:
-            image = name.rsplit("_", 2)[0]
-            if image not in images:
-                images.append(image)
-
-        def key(pair):
-            image, cls, feature = pair[0].rsplit("_", 2)
-            listed = self.enabledFeatures.get(cls) or []
-            within = (listed.index(feature), "") if feature in listed else (0, feature + "FeatureValue")
-            return (cls != "shape2D", images.index(image), rank.get(cls, len(rank)), within)
-
-        return sorted(pairs, key=key)
+        """Features in PyRadiomics' order, the library's rule (sonorad::compat::FeatureOrder,
+        which orders `sonorad pyradiomics`' columns too): shape2D first, then per image (in the
+        order sonorad derives them from `enabledImagetypes`), classes in `enabledFeatures`'
+        order; within a class, the given list's order, or for all features PyRadiomics' (its
+        feature methods `get<Name>FeatureValue` sorted by name, as `dir` lists them)."""
+        enabled = [(c, list(features or [])) for c, features in self.enabledFeatures.items()]
+        order = _sonorad.pyradiomics_order([name for name, _ in pairs], enabled)
+        return [pairs[k] for k in order]
 
     def _diagnostics(self, settings: Dict[str, Any], case: "_Case", native: Any):
         """PyRadiomics' `diagnostics_…` entries (see the module's docstring), in its order and
@@ -354,9 +331,9 @@ class RadiomicsFeatureExtractor:
         return info
 
 
-# shape2D features PyRadiomics 3.0.1 computes as numpy scalars (numpy.squeeze keeps them
-# float64); its other features come from arrays and are 0-d arrays
-SHAPE2D_SCALARS = {"Elongation", "MajorAxisLength", "MinorAxisLength", "PixelSurface", "Sphericity"}
+# shape2D features PyRadiomics 3.0.1 returns as float64 scalars (the library's list,
+# compat::SHAPE2D_SCALARS); its other features come from arrays and are 0-d arrays
+SHAPE2D_SCALARS = set(_sonorad.pyradiomics_shape2d_scalars())
 
 
 def _feature(name: str, value: float) -> Any:
@@ -395,14 +372,14 @@ class _Case:
             numpy.reshape(direction, (source.GetDimension(),) * 2), numpy.eye(source.GetDimension()))
 
     @classmethod
-    def load(cls, image: Any, mask: Any, label_channel: int) -> "_Case":
+    def load(cls, image: Any, mask: Any) -> "_Case":
         """Reads paths with SimpleITK (as PyRadiomics) when it is installed, else leaves them to
-        sonorad's readers; converts SimpleITK images to arrays."""
+        sonorad's readers; converts SimpleITK images to arrays (a vector mask to rows x
+        columns x channels, whose label_channel the library picks)."""
         if isinstance(image, (str, os.PathLike)) and isinstance(mask, (str, os.PathLike)) and sitk is None:
             return cls(os.fspath(image), os.fspath(mask), None, (0.0, 0.0))
         image, mask = _read(image, "image"), _read(mask, "mask")
         if sitk is not None and isinstance(image, sitk.Image):
-            mask = _select_channel(mask, label_channel)
             mask_place = (None, None)
             if isinstance(mask, sitk.Image):
                 mask_place = (tuple(mask.GetSpacing()[:2]), tuple(mask.GetOrigin()[:2]))
@@ -415,10 +392,12 @@ class _Case:
         return {"array_spacing": self.spacing, "origin": self.origin,
                 "mask_spacing": self.mask_spacing, "mask_origin": self.mask_origin}
 
-    def padded_box(self, label: int, radius: int) -> Tuple[int, int, int, int]:
-        """The label's bounding box (the library's diagnostics') padded by `radius`, within the
-        image: x0, y0, x1, y1 (end excluded), as PyRadiomics' cropToTumorMask."""
-        info = dict(_sonorad.original_diagnostics(self.image, self.mask, label))
+    def padded_box(self, region: Tuple[int, int], radius: int) -> Tuple[int, int, int, int]:
+        """The bounding box of the region (label, label_channel), the library's diagnostics',
+        padded by `radius`, within the image: x0, y0, x1, y1 (end excluded), as PyRadiomics'
+        cropToTumorMask."""
+        label, label_channel = region
+        info = dict(_sonorad.original_diagnostics(self.image, self.mask, label, label_channel=label_channel))
         x, y, w, h = info["diagnostics_Mask-original_BoundingBox"]
         width, height = info["diagnostics_Mask-original_Size"]
         return (max(x - radius, 0), max(y - radius, 0),
@@ -449,28 +428,24 @@ def _read(value: Any, what: str) -> Any:
     return value
 
 
-def _select_channel(mask: Any, label_channel: int) -> Any:
-    """PyRadiomics' getMask for a segmentation object (a vector image): its channel
-    `label_channel`."""
-    if not isinstance(mask, sitk.Image) or mask.GetNumberOfComponentsPerPixel() == 1:
-        return mask
-    count = mask.GetNumberOfComponentsPerPixel()
-    if label_channel >= count:
-        raise ValueError("Mask %i requested, but segmentation object only contains %i objects"
-                         % (label_channel, count))
-    return sitk.VectorIndexSelectionCast(mask, label_channel)
-
-
 def _plane(value: Any, what: str) -> numpy.ndarray:
     """A SimpleITK image or numpy array as a 2D array (a 3D one of a single slice as that
-    slice); other shapes raise InputError."""
+    slice); a mask may have channels: a SimpleITK vector mask, or a numpy mask of rows x
+    columns x channels, is kept so (its label_channel is the library's to pick). Other shapes
+    raise InputError."""
     if sitk is not None and isinstance(value, sitk.Image):
+        one_slice = value.GetDimension() == 3 and value.GetSize()[2] == 1
+        channels = value.GetNumberOfComponentsPerPixel() > 1
         value = sitk.GetArrayFromImage(value)
-    if not isinstance(value, numpy.ndarray):
+        if one_slice:
+            value = value[0]
+    elif isinstance(value, numpy.ndarray):
+        channels = value.ndim == 3 and value.shape[0] != 1
+        if value.ndim == 3 and value.shape[0] == 1:
+            value = value[0]
+    else:
         raise InputError(f"{what}: expected a path, a SimpleITK image or a numpy array, got {type(value).__name__}")
-    if value.ndim == 3 and value.shape[0] == 1:
-        value = value[0]
-    if value.ndim != 2:
+    if value.ndim != 2 and not (what == "mask" and channels and value.ndim == 3):
         raise InputError(f"{what}: sonorad extracts 2D images (or 3D of one slice), got shape {value.shape}")
     return value
 

@@ -7,7 +7,7 @@
 //! (a `ValueError`) naming it; nothing panics across the boundary.
 
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
@@ -17,11 +17,14 @@ use pyo3::prelude::*;
 use sonorad::archive::{self, ArchiveOptions, Progress, ProgressHook};
 use sonorad::clinical::ClinicalOptions;
 use sonorad::commands::predict::{predict, write_predictions, TrainedModels};
+use sonorad::compat::{self, DefaultValue, FeatureOrder};
 use sonorad::diagnostics;
 use sonorad::discretize::Binning;
 use sonorad::extract::{self, CheckedSettings, Settings};
 use sonorad::io::image::{read_image_file, ImageFile};
-use sonorad::io::{read_manifest_table, read_mask_file, Image, LabelMap, PixelSpacing, PixelType};
+use sonorad::io::{
+    mask_channel, read_manifest_table, read_mask_file, Image, LabelMap, PixelSpacing, PixelType,
+};
 use sonorad::maps::device::DeviceMaps;
 use sonorad::maps::{self, KernelSettings, MapDevices, RegionMaps, MAX_KERNEL_RADIUS};
 use sonorad::matrix::{self, Backend, BackendChoice, BackendOptions};
@@ -113,7 +116,7 @@ fn flag_settings(
     filters: Vec<String>,
     log_sigma: Vec<f64>,
     wavelet: &str,
-    label: Option<u32>,
+    (label, label_channel): (Option<u32>, u32),
     spacing: Option<f64>,
 ) -> PyResult<CheckedSettings> {
     if bin_width.is_some() && bin_count.is_some() {
@@ -125,6 +128,7 @@ fn flag_settings(
         .map_err(settings_error)?;
     Settings {
         label,
+        label_channel,
         spacing,
         rings,
         image_types,
@@ -239,9 +243,27 @@ fn image_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<(Held<'py, f64>, P
     ))
 }
 
-/// A mask array (2D; bool or unsigned 8, 16 or 32-bit integers, or int32/int64 >= 0) as u32
+/// A mask array as u32 labels, row-major: a 2D array, or a 3-D array of (rows, columns,
+/// channels), a mask of several channels per pixel (what SimpleITK's `GetArrayFromImage` gives
+/// for a vector image), read at the channel the library's rule picks for `label_channel`
+/// ([`mask_channel`]).
+fn mask_of_array<'py>(array: &Bound<'py, PyAny>, label_channel: u32) -> PyResult<Held<'py, u32>> {
+    let shape = array
+        .cast::<numpy::PyUntypedArray>()
+        .map(|a| a.shape().to_vec())
+        .unwrap_or_default();
+    if let [_, _, channels] = shape[..] {
+        let channel = mask_channel(Path::new("<mask array>"), channels, label_channel)
+            .map_err(input_error)?;
+        let all = pyo3::types::PySlice::full(array.py());
+        return labels_of_array(&array.get_item((all.clone(), all, channel))?);
+    }
+    labels_of_array(array)
+}
+
+/// A 2D mask array (bool or unsigned 8, 16 or 32-bit integers, or int32/int64 >= 0) as u32
 /// labels, row-major: a C-ordered uint32 array is read in place.
-fn mask_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, u32>> {
+fn labels_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, u32>> {
     fn held<'py, S: numpy::Element + Copy>(
         a: PyReadonlyArray2<'py, S>,
         in_place: impl FnOnce(PyReadonlyArray2<'py, S>) -> Option<PyReadonlyArray2<'py, u32>>,
@@ -269,7 +291,7 @@ fn mask_of_array<'py>(array: &Bound<'py, PyAny>) -> PyResult<Held<'py, u32>> {
         return held(a, |_| None, |v| u32::try_from(v).ok());
     }
     Err(input_error(
-        "mask: expected a file path or a 2D numpy array of bool or integer labels",
+        "mask: expected a file path, or a numpy array of bool or integer labels (2D, or rows x columns x channels)",
     ))
 }
 
@@ -390,9 +412,10 @@ fn in_memory<'a>(
 impl Extractor {
     /// Settings as `sonorad extract`'s flags: bin_width (default 25) or bin_count, rings
     /// (["3mm", "10px"]), filters (["original", "log", "wavelet", ...]), log_sigma (mm),
-    /// wavelet, label, spacing (mm), backend (auto, cpu, gpu, mixed).
+    /// wavelet, label, label_channel (the channel of a mask of several channels per pixel that
+    /// holds the labels, default 0), spacing (mm), backend (auto, cpu, gpu, mixed).
     #[new]
-    #[pyo3(signature = (*, bin_width=None, bin_count=None, rings=Vec::new(), filters=vec!["original".to_string()], log_sigma=vec![1.0, 2.0, 3.0], wavelet="coif1".to_string(), label=None, spacing=None, backend="auto".to_string()))]
+    #[pyo3(signature = (*, bin_width=None, bin_count=None, rings=Vec::new(), filters=vec!["original".to_string()], log_sigma=vec![1.0, 2.0, 3.0], wavelet="coif1".to_string(), label=None, label_channel=0, spacing=None, backend="auto".to_string()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         bin_width: Option<f64>,
@@ -402,11 +425,24 @@ impl Extractor {
         log_sigma: Vec<f64>,
         wavelet: String,
         label: Option<u32>,
+        label_channel: i64,
         spacing: Option<f64>,
         backend: String,
     ) -> PyResult<Extractor> {
+        let label_channel = u32::try_from(label_channel).map_err(|_| {
+            settings_error(format!(
+                "label_channel must be an integer >= 0, got {label_channel}"
+            ))
+        })?;
         let settings = flag_settings(
-            bin_width, bin_count, rings, filters, log_sigma, &wavelet, label, spacing,
+            bin_width,
+            bin_count,
+            rings,
+            filters,
+            log_sigma,
+            &wavelet,
+            (label, label_channel),
+            spacing,
         )?;
         Ok(Extractor {
             settings,
@@ -481,7 +517,10 @@ impl Extractor {
                 .detach(|| extract::extract_case(&image, &mask, &settings, backend))
                 .map_err(input_error);
         }
-        let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
+        let (image, mask) = (
+            image_of_array(image)?,
+            mask_of_array(mask, settings.label_channel)?,
+        );
         let placing = Placing {
             origin,
             mask_spacing,
@@ -519,11 +558,15 @@ impl Extractor {
             (image.extract::<PathBuf>(), mask.extract::<PathBuf>())
         {
             py.detach(|| {
-                let (file, labels) = (read_image_file(&image, 0)?, read_mask_file(&mask, 0)?);
+                let labels = read_mask_file(&mask, 0, settings.label_channel)?;
+                let file = read_image_file(&image, 0)?;
                 extract::case_with_diagnostics(file, &labels, settings).map(|(_, d)| d)
             })
         } else {
-            let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
+            let (image, mask) = (
+                image_of_array(image)?,
+                mask_of_array(mask, settings.label_channel)?,
+            );
             let placing = Placing {
                 origin,
                 mask_spacing,
@@ -616,7 +659,10 @@ impl Extractor {
                         .map_err(library_error)?;
                 }
             }
-            let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
+            let (image, mask) = (
+                image_of_array(image)?,
+                mask_of_array(mask, settings.label_channel)?,
+            );
             let (file, mask) = in_memory(
                 &image,
                 &mask,
@@ -791,6 +837,52 @@ fn params_as_json(text: &str, origin: &str) -> PyResult<String> {
         .map_err(|e| settings_error(format!("{origin}: cannot be read as JSON: {e}")))
 }
 
+/// PyRadiomics' default settings (`_getDefaultSettings`), in its order, as `(name, value)`
+/// pairs of Python values: the library's [`compat::DEFAULT_SETTINGS`], which `sonorad
+/// pyradiomics` starts its settings dict from too. New objects at each call, for the shell to
+/// change.
+#[pyfunction]
+fn pyradiomics_default_settings(py: Python<'_>) -> PyResult<Vec<(&'static str, Bound<'_, PyAny>)>> {
+    compat::DEFAULT_SETTINGS
+        .iter()
+        .map(|&(name, value)| {
+            let object = match value {
+                DefaultValue::None => py.None().into_bound(py),
+                DefaultValue::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
+                DefaultValue::Int(i) => i.into_pyobject(py)?.into_any(),
+                DefaultValue::Str(s) => s.into_pyobject(py)?.into_any(),
+                DefaultValue::IntList(items) => pyo3::types::PyList::new(py, items)?.into_any(),
+            };
+            Ok((name, object))
+        })
+        .collect()
+}
+
+/// The shape2D features PyRadiomics returns as float64 scalars ([`compat::SHAPE2D_SCALARS`]).
+#[pyfunction]
+fn pyradiomics_shape2d_scalars() -> Vec<&'static str> {
+    compat::SHAPE2D_SCALARS.to_vec()
+}
+
+/// PyRadiomics' feature classes in its order ([`compat::FEATURE_CLASSES`]).
+#[pyfunction]
+fn pyradiomics_feature_classes() -> Vec<&'static str> {
+    compat::FEATURE_CLASSES.to_vec()
+}
+
+/// The positions of a result's feature `names` (`<image>_<class>_<feature>`) in PyRadiomics'
+/// order ([`compat::FeatureOrder`], as `sonorad pyradiomics` orders its columns):
+/// `enabled_features` is PyRadiomics' `enabledFeatures` as `(class, listed features)` pairs in
+/// order, an empty list meaning all the class's features.
+#[pyfunction]
+fn pyradiomics_order(
+    names: Vec<String>,
+    enabled_features: Vec<(String, Vec<String>)>,
+) -> Vec<usize> {
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    FeatureOrder::new(enabled_features).positions(&names)
+}
+
 /// A diagnostic value as the Python object PyRadiomics gives it (a float as Python's `float`:
 /// the shell makes it numpy's where PyRadiomics does).
 fn diagnostic_object<'py>(
@@ -811,34 +903,37 @@ fn diagnostic_object<'py>(
 /// `diagnostics_Mask-original_…`, as `generalinfo` adds them before any pre-processing), as
 /// `(key, value)` pairs in its order, computed by the library (`sonorad::diagnostics`).
 /// `image` and `mask` are both file paths (spacing: the file's, else 1 mm as SimpleITK
-/// reports it), or both 2D arrays with `array_spacing` (x, y; default 1 mm) and `origin`
-/// (x, y in mm, identity direction).
+/// reports it), or both arrays with `array_spacing` (x, y; default 1 mm) and `origin`
+/// (x, y in mm, identity direction); a mask of several channels is read at `label_channel`.
 #[pyfunction]
-#[pyo3(signature = (image, mask, label, *, array_spacing=None, origin=(0.0, 0.0)))]
+#[pyo3(signature = (image, mask, label, *, label_channel=0, array_spacing=None, origin=(0.0, 0.0)))]
 fn original_diagnostics<'py>(
     py: Python<'py>,
     image: &Bound<'py, PyAny>,
     mask: &Bound<'py, PyAny>,
     label: u32,
+    label_channel: u32,
     array_spacing: Option<(f64, f64)>,
     origin: (f64, f64),
 ) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
-    let pairs = if let (Ok(image), Ok(mask)) =
-        (image.extract::<PathBuf>(), mask.extract::<PathBuf>())
-    {
-        let (file, labels) = py
-            .detach(|| {
-                Ok::<_, sonorad::Error>((read_image_file(&image, 0)?, read_mask_file(&mask, 0)?))
-            })
-            .map_err(input_error)?;
-        let spacing = array_spacing.map(|(x, y)| PixelSpacing { row: y, column: x });
-        original_pairs(&file, &labels, label, spacing, origin)
-    } else {
-        let (image, mask) = (image_of_array(image)?, mask_of_array(mask)?);
-        let spacing = array_file_spacing(None, array_spacing);
-        let (file, labels) = in_memory(&image, &mask, spacing, Placing::default())?;
-        original_pairs(&file, &labels, label, None, origin)
-    };
+    let pairs =
+        if let (Ok(image), Ok(mask)) = (image.extract::<PathBuf>(), mask.extract::<PathBuf>()) {
+            let (file, labels) = py
+                .detach(|| {
+                    Ok::<_, sonorad::Error>((
+                        read_image_file(&image, 0)?,
+                        read_mask_file(&mask, 0, label_channel)?,
+                    ))
+                })
+                .map_err(input_error)?;
+            let spacing = array_spacing.map(|(x, y)| PixelSpacing { row: y, column: x });
+            original_pairs(&file, &labels, label, spacing, origin)
+        } else {
+            let (image, mask) = (image_of_array(image)?, mask_of_array(mask, label_channel)?);
+            let spacing = array_file_spacing(None, array_spacing);
+            let (file, labels) = in_memory(&image, &mask, spacing, Placing::default())?;
+            original_pairs(&file, &labels, label, None, origin)
+        };
     pairs
         .iter()
         .map(|(key, value)| Ok((key.clone(), diagnostic_object(py, value)?)))
@@ -893,7 +988,8 @@ fn wait_interruptibly<T>(
     Ok(())
 }
 
-/// The module: the extractor, the study and scoring functions, and the exceptions.
+/// The module: the extractor, the study and scoring functions, PyRadiomics' data for the
+/// featureextractor shell, and the exceptions.
 #[pymodule]
 fn _sonorad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Extractor>()?;
@@ -901,6 +997,10 @@ fn _sonorad(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(predict_to, m)?)?;
     m.add_function(wrap_pyfunction!(original_diagnostics, m)?)?;
     m.add_function(wrap_pyfunction!(params_as_json, m)?)?;
+    m.add_function(wrap_pyfunction!(pyradiomics_default_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(pyradiomics_feature_classes, m)?)?;
+    m.add_function(wrap_pyfunction!(pyradiomics_shape2d_scalars, m)?)?;
+    m.add_function(wrap_pyfunction!(pyradiomics_order, m)?)?;
     m.add("SettingsError", m.py().get_type::<SettingsError>())?;
     m.add("InputError", m.py().get_type::<InputError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -231,3 +231,52 @@ def test_settings_case_equals_pyradiomics(case):
     assert set(ours) == set(features)
     bad = [k for k, v in features.items() if not close(float(v), ours[k])]
     assert not bad, bad
+
+
+RGB_MASK = os.path.join(SETTINGS, "channels", "benign2_rgb_mask.png")
+# label_channel (and label) of the RGB mask's cases of tests/fixtures/settings, PyRadiomics' values
+CHANNEL_CASES = [(0, 1, "label_channel_0_rgb_benign2"), (1, 1, "label_channel_1_rgb_benign2"),
+                 (2, 2, "label_channel_2_label_2_rgb_benign2")]
+
+
+def expected_features(case):
+    with open(os.path.join(SETTINGS, "expected", case + ".csv")) as f:
+        return {k: float(v) for k, v in (line.strip().split(",") for line in f.readlines()[1:])}
+
+
+@pytest.mark.parametrize("simpleitk", [True, False], ids=["simpleitk", "sonorad_readers"])
+def test_label_channel_of_an_rgb_mask_equals_pyradiomics(simpleitk, monkeypatch):
+    """label_channel as setting and as execute's argument, on an RGB mask's path read with
+    SimpleITK (a vector image) or, without it, by sonorad's readers: the library picks the
+    channel either way, and the features are PyRadiomics'; a channel the mask lacks raises
+    InputError naming the channel count, a negative one SettingsError."""
+    if not simpleitk:
+        monkeypatch.setattr(featureextractor, "sitk", None)
+    params = os.path.join(SETTINGS, "params", "label_channel_0.yaml")
+    for channel, label, case in CHANNEL_CASES:
+        for result in (featureextractor.RadiomicsFeatureExtractor(params, label_channel=channel, label=label)
+                       .execute(IMAGE, RGB_MASK),
+                       featureextractor.RadiomicsFeatureExtractor(params)
+                       .execute(IMAGE, RGB_MASK, label=label, label_channel=channel)):
+            assert result["diagnostics_Configuration_Settings"]["label_channel"] == channel
+            ours = {k: float(v) for k, v in result.items() if not k.startswith("diagnostics_")}
+            theirs = expected_features(case)
+            assert set(ours) == set(theirs), case
+            bad = [k for k, v in theirs.items() if not close(v, ours[k])]
+            assert not bad, (case, bad)
+    with pytest.raises(featureextractor.InputError, match="label_channel 3 requested, but the mask has only 3"):
+        featureextractor.RadiomicsFeatureExtractor(params).execute(IMAGE, RGB_MASK, label_channel=3)
+    with pytest.raises(featureextractor.SettingsError, match="label_channel"):
+        featureextractor.RadiomicsFeatureExtractor(params).execute(IMAGE, RGB_MASK, label_channel=-1)
+
+
+def test_label_channel_maps_are_cut_to_the_channels_region(monkeypatch):
+    """voxelBased on an RGB mask without SimpleITK: the maps' box is channel 1's region."""
+    monkeypatch.setattr(featureextractor, "sitk", None)
+    extractor = featureextractor.RadiomicsFeatureExtractor(label_channel=1)
+    extractor.disableAllFeatures()
+    extractor.enableFeaturesByName(glcm=["Contrast"])
+    maps = extractor.execute(IMAGE, RGB_MASK, voxelBased=True)
+    x, y, width, height = maps["diagnostics_Mask-original_BoundingBox"]
+    assert (x, y) != (102, 225)  # not the tumour of channel 0
+    assert maps["original_glcm_Contrast"].shape == (height + 2, width + 2)

@@ -174,10 +174,38 @@ def test_from_params_reads_a_pyradiomics_file(tmp_path):
     assert swapped == {"original_glcm_Contrast": features["tumor_original_glcm_Contrast"]}
     theirs = cli("extract", "--backend", "cpu", "--params", str(params), "--image", IMAGE, "--mask", MASK)
     assert features["tumor_original_glcm_Contrast"] == float(theirs.splitlines()[1].split(",")[1])
-    with pytest.raises(sonorad.SettingsError, match="label_channel"):
+    with pytest.raises(sonorad.SettingsError, match="setting.label_channel"):
         bad = tmp_path / "bad.yaml"
-        bad.write_text("setting:\n  label_channel: 1\n")
+        bad.write_text("setting:\n  label_channel: -1\n")
         sonorad.Extractor.from_params(bad)
+
+
+RGB_MASK = os.path.join(ROOT, "tests", "fixtures", "settings", "channels", "benign2_rgb_mask.png")
+
+
+def test_label_channel_reads_a_channel_of_a_mask_of_several():
+    """An RGB mask (each channel its own regions): label_channel picks the channel for a path
+    and for a rows x columns x channels array alike, as `extract --label-channel` does; a
+    channel the mask lacks, or a negative one, is refused naming it; a one-channel mask
+    ignores it."""
+    channels = np.asarray(Image.open(RGB_MASK))
+    gray = np.asarray(Image.open(IMAGE).convert("L"))
+    for channel in range(3):
+        extractor = sonorad.Extractor(backend="cpu", label_channel=channel)
+        from_path = extractor.execute(IMAGE, RGB_MASK)
+        text = cli("extract", "--backend", "cpu", "--image", IMAGE, "--mask", RGB_MASK,
+                   "--label-channel", str(channel))
+        theirs = {name: float(value) for name, value in list(csv.reader(io.StringIO(text)))[1:]}
+        assert list(from_path) == list(theirs)
+        assert all(from_path[n] == v or (np.isnan(v) and np.isnan(from_path[n])) for n, v in theirs.items())
+        assert extractor.execute(gray, channels) == from_path
+        assert from_path == sonorad.Extractor(backend="cpu").execute(gray, channels[:, :, channel])
+    with pytest.raises(sonorad.InputError, match="label_channel 3 requested, but the mask has only 3 channels"):
+        sonorad.Extractor(backend="cpu", label_channel=3).execute(IMAGE, RGB_MASK)
+    with pytest.raises(sonorad.SettingsError, match="label_channel"):
+        sonorad.Extractor(label_channel=-1)
+    assert sonorad.Extractor(backend="cpu", label_channel=2).execute(IMAGE, MASK) == \
+        sonorad.Extractor(backend="cpu").execute(IMAGE, MASK)
 
 
 MAPS = os.path.join(ROOT, "tests", "fixtures", "maps")

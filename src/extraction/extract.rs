@@ -100,6 +100,10 @@ use crate::roi::{ring, Region, RingWidth};
 pub struct Settings {
     /// Mask label of the tumour; `None` means every non-zero mask pixel.
     pub label: Option<u32>,
+    /// Channel of a mask of several channels per pixel (an RGB PNG, a vector NRRD) that holds
+    /// the labels, as PyRadiomics' `label_channel` ([`crate::io::image::mask_channel`]); a
+    /// mask of one channel ignores it.
+    pub label_channel: u32,
     /// Pixel spacing in mm of square pixels, overriding the file's; `None`: the file's own
     /// (square or not), else unknown (features in pixel units).
     pub spacing: Option<f64>,
@@ -132,11 +136,12 @@ pub struct Settings {
 }
 
 impl Default for Settings {
-    /// Bin width 25, every non-zero mask pixel, no spacing, no rings, the original image only,
+    /// Bin width 25, every non-zero mask pixel (of channel 0), no spacing, no rings, the original image only,
     /// all features.
     fn default() -> Settings {
         Settings {
             label: None,
+            label_channel: 0,
             spacing: None,
             rings: Vec::new(),
             image_types: vec![EnabledImageType::new(
@@ -179,12 +184,13 @@ impl CheckedSettings {
         self.0
     }
 
-    /// The settings of one case: its manifest `spacing` and `label`, where given, replace the
-    /// run's (the manifest reader has checked them).
+    /// The settings of one case: its manifest `spacing`, `label` and `label_channel`, where
+    /// given, replace the run's (the manifest reader has checked them).
     pub fn for_case(&self, case: &ManifestRow) -> CheckedSettings {
         CheckedSettings(Settings {
             spacing: case.spacing.or(self.spacing),
             label: case.label.or(self.label),
+            label_channel: case.label_channel.unwrap_or(self.label_channel),
             ..self.0.clone()
         })
     }
@@ -453,9 +459,10 @@ fn read_pair(
     settings: &CheckedSettings,
     whole: bool,
 ) -> Result<(ImageFile<'static>, LabelMap<'static>, Region)> {
-    let read = |path: &Path| match read_mask_file(path, frame) {
+    let channel = settings.label_channel;
+    let read = |path: &Path| match read_mask_file(path, frame, channel) {
         Err(Error::Decode { message, .. }) if frame > 0 && message.starts_with("frame ") => {
-            read_mask_file(path, 0)
+            read_mask_file(path, 0, channel)
         }
         other => other,
     };

@@ -6,10 +6,12 @@
 //! GPU, or both); [`features`] turns them into
 //! PyRadiomics features; [`extract`] is the pipeline over a case or a chunk of cases, with
 //! [`params`] adapting a PyRadiomics parameter file to its settings; [`archive`] runs a
-//! manifest chunk by chunk into a resumable table.
+//! manifest chunk by chunk into a resumable table. Beside them, [`compat`] holds PyRadiomics'
+//! own data (default settings, class and feature order) that its shells reproduce.
 
 pub mod alignment;
 pub mod archive;
+pub mod compat;
 pub mod device;
 pub mod diagnostics;
 pub mod discretize;

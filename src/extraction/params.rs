@@ -26,9 +26,8 @@
 //!
 //! | Group | Settings |
 //! |---|---|
-//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize` ([`crate::preprocess`]), `correctMask`, `geometryTolerance` ([`crate::alignment`]), `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::features::FormulaOptions`]), `preCrop` with `padDistance` ([`crate::preprocess`]), `distances`, `gldm_a`, `force2D` with `force2Ddimension` ([`crate::matrix::Neighbourhood`]; on a 2D image `force2D` across axis 0 or 1 keeps the steps along the other axis, across axis 2 it changes nothing) |
-//! | accepted, no effect here | `additionalInfo` (the shells read it), `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits), which PyRadiomics reads only under `setting` (a warning says so) |
-//! | only at PyRadiomics' default | `resampledPixelSpacing: null`, `label_channel: 0` |
+//! | used | `binWidth`, `binCount` (wins over `binWidth`), `label`, `sigma`, `wavelet`, `level`, `start_level`, `gradientUseSpacing`; from `setting` only: `normalize`, `normalizeScale`, `removeOutliers`, `resegmentRange`, `resegmentMode`, `resegmentShape`, `minimumROIDimensions`, `minimumROISize` ([`crate::preprocess`]), `correctMask`, `geometryTolerance` ([`crate::alignment`]), `label_channel` ([`crate::io::image::mask_channel`]), `symmetricalGLCM`, `weightingNorm`, `voxelArrayShift` ([`crate::features::FormulaOptions`]), `preCrop` with `padDistance` ([`crate::preprocess`]), `distances`, `gldm_a`, `force2D` with `force2Ddimension` ([`crate::matrix::Neighbourhood`]; on a 2D image `force2D` across axis 0 or 1 keeps the steps along the other axis, across axis 2 it changes nothing) |
+//! | accepted, no effect here | `additionalInfo` (the shells read it), `interpolator` (only with resampling), `lbp2D*`, `lbp3D*` (only with the LBP image types); under an image type, the load-time settings (`normalize`, resegmentation, ROI limits, `label_channel`), which PyRadiomics reads only under `setting` (a warning says so) |
 //!
 //! PyRadiomics' warnings about a file are kept in [`Params::warnings`]: the 3D `shape` class on a
 //! 2D image is skipped with PyRadiomics' own words, and the run goes on.
@@ -66,6 +65,9 @@ pub struct Params {
     pub binning: Binning,
     /// Mask label of the region (`setting.label`); `None` when the file gives none.
     pub label: Option<u32>,
+    /// Channel of a multi-channel mask that holds the labels (`setting.label_channel`,
+    /// default 0).
+    pub label_channel: u32,
     /// The `voxelSetting` section, which texture maps (`sonorad map`) read.
     pub voxel: VoxelSetting,
     /// Pre-processing of the `setting` section (normalisation, resegmentation, ROI checks, pre-crop).
@@ -94,12 +96,13 @@ pub struct VoxelSetting {
 
 impl Params {
     /// `settings` with what the file decides: its image types (each with its binning), its
-    /// feature classes and its label.
+    /// feature classes, its label and label channel.
     pub fn apply(self, settings: Settings) -> Settings {
         Settings {
             image_types: self.image_types,
             feature_classes: Some(self.feature_classes),
             label: self.label,
+            label_channel: self.label_channel,
             preprocessing: self.preprocessing,
             formulas: self.formulas,
             neighbourhood: self.neighbourhood,
@@ -390,8 +393,6 @@ enum Rule {
     Used,
     /// Accepted with a value of this type; it changes nothing in sonorad's pipeline.
     NoEffect(Kind),
-    /// Accepted only at PyRadiomics' default value.
-    DefaultOnly(DefaultValue),
 }
 
 /// Expected YAML type of a setting without effect.
@@ -405,21 +406,6 @@ enum Kind {
     Float,
     /// A string.
     Str,
-}
-
-/// PyRadiomics' default of a setting sonorad supports only at that value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum DefaultValue {
-    /// An integer.
-    Int(i64),
-}
-
-impl std::fmt::Display for DefaultValue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DefaultValue::Int(i) => write!(f, "{i}"),
-        }
-    }
 }
 
 /// Every setting of PyRadiomics 3.0.1's schema and how sonorad treats it.
@@ -460,7 +446,7 @@ const SETTINGS: &[(&str, Rule)] = &[
     ("lbp3DLevels", Rule::NoEffect(Kind::Int)),
     ("lbp3DIcosphereRadius", Rule::NoEffect(Kind::Float)),
     ("lbp3DIcosphereSubdivision", Rule::NoEffect(Kind::Int)),
-    ("label_channel", Rule::DefaultOnly(DefaultValue::Int(0))),
+    ("label_channel", Rule::Used),
 ];
 
 /// The names of the settings of PyRadiomics 3.0.1's schema (its `setting` section).
@@ -485,6 +471,7 @@ const LOAD_SETTINGS: &[&str] = &[
     "interpolator",
     "geometryTolerance",
     "correctMask",
+    "label_channel",
 ];
 
 /// Settings PyRadiomics lets each image type change for its own features, which sonorad takes
@@ -578,6 +565,8 @@ struct GeneralValues {
     correct_mask: Option<bool>,
     /// `geometryTolerance`.
     geometry_tolerance: Option<f64>,
+    /// `label_channel`.
+    label_channel: Option<u32>,
 }
 
 impl GeneralValues {
@@ -795,6 +784,7 @@ impl Checker {
             feature_classes,
             binning: general.binning(),
             label: general.label,
+            label_channel: general.general.label_channel.unwrap_or(0),
             voxel,
             preprocessing: general.general.preprocessing(),
             formulas: general.general.formulas(),
@@ -870,18 +860,6 @@ impl Checker {
                             &key,
                             ProblemKind::InvalidValue,
                             format!("expected {}, got {}", kind.describe(), type_name(value)),
-                        );
-                    }
-                }
-                Rule::DefaultOnly(default) => {
-                    if !default.matches(value) {
-                        self.problem(
-                            &key,
-                            ProblemKind::Unsupported,
-                            format!(
-                                "only PyRadiomics' default {default} is supported, got {}",
-                                show(value)
-                            ),
                         );
                     }
                 }
@@ -994,6 +972,10 @@ impl Checker {
             },
             "resampledPixelSpacing" => self.resampled_spacing(values, value, key),
             "interpolator" => self.interpolator(values, value, key),
+            "label_channel" => match value.as_i64().and_then(|c| u32::try_from(c).ok()) {
+                Some(c) => values.label_channel = Some(c),
+                None => self.invalid(key, "an integer >= 0", value),
+            },
             "padDistance" => match value.as_i64().and_then(|d| usize::try_from(d).ok()) {
                 Some(d) => values.pad_distance = Some(d),
                 None => self.invalid(key, "an integer >= 0", value),
@@ -1290,14 +1272,6 @@ impl Kind {
             Kind::Int => "an integer",
             Kind::Float => "a number",
             Kind::Str => "a string",
-        }
-    }
-}
-
-impl DefaultValue {
-    fn matches(self, value: &Value) -> bool {
-        match self {
-            DefaultValue::Int(i) => value.as_i64() == Some(i),
         }
     }
 }

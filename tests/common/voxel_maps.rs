@@ -26,7 +26,7 @@ pub fn fixtures() -> PathBuf {
 /// A fixture case (`<name>.png`) and its region (every non-zero pixel of `<name>_mask.png`).
 pub fn fixture_case(name: &str) -> (Image<'static>, Region) {
     let image = read_image(&fixtures().join(format!("{name}.png"))).unwrap();
-    let mask = read_mask(&fixtures().join(format!("{name}_mask.png"))).unwrap();
+    let mask = read_mask(&fixtures().join(format!("{name}_mask.png")), 0).unwrap();
     let inside: Vec<bool> = mask.labels.iter().map(|&l| l != 0).collect();
     let region = Region::from_full_mask("tumor", &inside, mask.width, mask.height).unwrap();
     (image, region)

@@ -3,7 +3,7 @@
 //! inputs (one image and mask, or a batch CSV with `Image`, `Mask` and optional `Label` and
 //! `Label_channel` columns, paths relative to the CSV), the same options, and the same output:
 //! each case's input columns, then its `diagnostics_…` values, then its features under
-//! PyRadiomics' names, in PyRadiomics' order, written as its `csv`, `json` or `txt` formats
+//! PyRadiomics' names, in PyRadiomics' order ([`crate::compat::FeatureOrder`]), written as its `csv`, `json` or `txt` formats
 //! write them. A failed case is logged as PyRadiomics logs it (`Feature extraction failed!`)
 //! and keeps only its input columns in the output; sonorad also lists it in an errors file.
 //!
@@ -34,36 +34,20 @@ use std::path::{Path, PathBuf};
 
 use serde_norway::{Mapping, Value};
 
+use crate::compat::{self, FeatureOrder, FEATURE_CLASSES};
 use crate::diagnostics;
 use crate::extract::{self, CheckedSettings, FeatureRow, Settings};
 use crate::io::{read_image_file, read_mask_file};
 use crate::matrix::{self, Backend, BackendChoice};
-use crate::params::{FeatureClass, Params};
+use crate::params::Params;
 
 use log::{Level, Logger};
 use output::{Failure, Format, PathFormat, Row};
 use value::PyValue;
 
-/// PyRadiomics' feature classes in its order (`getFeatureClasses`, by module name): the
-/// order of `enabledFeatures` when a parameter file names no class.
-const CLASS_ORDER: [&str; 8] = [
-    "firstorder",
-    "glcm",
-    "gldm",
-    "glrlm",
-    "glszm",
-    "ngtdm",
-    "shape",
-    "shape2D",
-];
-
 /// PyRadiomics' warning, at each case, when the 3D `shape` class is enabled on a 2D image.
 const SHAPE_SKIPPED: &str =
     "Shape features are only available 3D input (for 2D input, use shape2D). Found 2D input";
-
-/// shape2D features PyRadiomics returns as numpy `float64` scalars (the others are 0-d
-/// arrays); a NaN of these is what `--skip-nans` drops.
-const SHAPE2D_SCALARS: [&str; 2] = ["PixelSurface", "Sphericity"];
 
 /// The options of PyRadiomics' command line (and sonorad's `--errors` and `--backend`).
 #[derive(Debug, Clone)]
@@ -329,7 +313,7 @@ fn parameter_tree(param: Option<&Path>) -> Result<Mapping, String> {
         let mut original = Mapping::new();
         original.insert(Value::from("Original"), Value::Mapping(Mapping::new()));
         root.insert(Value::from("imageType"), Value::Mapping(original));
-        let classes: Mapping = CLASS_ORDER
+        let classes: Mapping = FEATURE_CLASSES
             .iter()
             .filter(|c| **c != "shape2D")
             .map(|c| (Value::from(*c), Value::Sequence(Vec::new())))
@@ -400,7 +384,7 @@ fn extract_all(
         params_warnings,
         settings_dict: overrides::settings_dict(&root, &overrides.values),
         image_types: image_types_dict(&root),
-        order: FeatureOrder::of_tree(&root),
+        order: feature_order(&root),
         backend: backend.as_ref(),
         log,
         out_dir: options.out_dir.clone(),
@@ -512,27 +496,12 @@ impl Run<'_> {
     fn extract(&self, case: &Case) -> Result<Row, String> {
         let label = optional_int(case, "Label")?;
         let label_channel = optional_int(case, "Label_channel")?;
-        if label_channel.is_some_and(|c| c != 0) {
-            return Err(
-                "Label_channel: sonorad reads channel 0 of a mask only (label_channel 0)".into(),
-            );
-        }
-        let settings = match label {
-            Some(l) => {
-                let l = u32::try_from(l).map_err(|_| format!("Label {l} is not a mask label"))?;
-                Settings {
-                    label: Some(l),
-                    ..self.settings.clone().settings()
-                }
-                .check()
-                .map_err(|e| e.to_string())?
-            }
-            None => self.settings.clone(),
-        };
+        let settings = self.case_checked_settings(label, label_channel)?;
         let image_path = Path::new(case.get("Image").unwrap_or_default());
         let mask_path = Path::new(case.get("Mask").unwrap_or_default());
         let file = read_image_file(image_path, 0).map_err(|e| e.to_string())?;
-        let mask = read_mask_file(mask_path, 0).map_err(|e| e.to_string())?;
+        let mask =
+            read_mask_file(mask_path, 0, settings.label_channel).map_err(|e| e.to_string())?;
         for warning in &self.params_warnings {
             // PyRadiomics' own words for the skipped 3D class (the parser's name the key)
             let text = match warning.strip_prefix("featureClass.shape: ") {
@@ -558,7 +527,7 @@ impl Run<'_> {
         };
         let features =
             extract::extract_loaded(&loaded, &settings, self.backend).map_err(|e| e.to_string())?;
-        let features = self.order.arrange(features);
+        let features = arrange(&self.order, features);
         if settings.formulas.symmetrical_glcm {
             for _ in features
                 .iter()
@@ -573,6 +542,29 @@ impl Run<'_> {
         }
         out.extend(features);
         Ok(out)
+    }
+
+    /// The checked settings of one case: the run's, with the batch's `Label` and
+    /// `Label_channel` where the case has them.
+    fn case_checked_settings(
+        &self,
+        label: Option<i64>,
+        label_channel: Option<i64>,
+    ) -> Result<CheckedSettings, String> {
+        if label.is_none() && label_channel.is_none() {
+            return Ok(self.settings.clone());
+        }
+        let mut settings = self.settings.clone().settings();
+        if let Some(l) = label {
+            settings.label =
+                Some(u32::try_from(l).map_err(|_| format!("Label {l} is not a mask label"))?);
+        }
+        if let Some(c) = label_channel {
+            settings.label_channel = u32::try_from(c).map_err(|_| {
+                format!("Label_channel {c} is not a mask channel (an integer >= 0)")
+            })?;
+        }
+        settings.check().map_err(|e| e.to_string())
     }
 
     /// The settings dict of one case: the run's, with the case's label and label channel.
@@ -646,93 +638,50 @@ fn truthy(value: &PyValue) -> bool {
     }
 }
 
-/// PyRadiomics' order of a result's features: shape2D first, then image by image (in the
-/// order sonorad derives them), classes in `enabledFeatures`' order, and within a class the
-/// parameter file's list, or for a whole class its feature methods sorted by name
-/// (`get<Name>FeatureValue`, as Python's `dir` lists them).
-#[derive(Debug, Clone, Default)]
-struct FeatureOrder {
-    /// Class name and, when the file lists features, their order.
-    classes: Vec<(String, Option<Vec<String>>)>,
-}
-
-impl FeatureOrder {
-    /// The order of a parameter tree's `featureClass` (all classes when it names none).
-    fn of_tree(root: &Mapping) -> FeatureOrder {
-        let classes = match root.get("featureClass") {
-            Some(Value::Mapping(m)) if !m.is_empty() => m
-                .iter()
+/// The feature order of a parameter tree's `featureClass` (PyRadiomics' `enabledFeatures`;
+/// all classes when it names none).
+fn feature_order(root: &Mapping) -> FeatureOrder {
+    match root.get("featureClass") {
+        Some(Value::Mapping(m)) if !m.is_empty() => FeatureOrder::new(
+            m.iter()
                 .map(|(k, v)| {
                     let listed = match v {
-                        Value::Sequence(items) if !items.is_empty() => {
-                            Some(items.iter().map(|i| PyValue::from_yaml(i).str()).collect())
+                        Value::Sequence(items) => {
+                            items.iter().map(|i| PyValue::from_yaml(i).str()).collect()
                         }
-                        _ => None,
+                        _ => Vec::new(),
                     };
                     (PyValue::from_yaml(k).str(), listed)
                 })
                 .collect(),
-            _ => CLASS_ORDER.iter().map(|c| (c.to_string(), None)).collect(),
-        };
-        FeatureOrder { classes }
-    }
-
-    /// The tumour's features under PyRadiomics' names and types, in its order.
-    fn arrange(&self, features: FeatureRow) -> Row {
-        let mut images: Vec<String> = Vec::new();
-        let mut keyed: Vec<(SortKey, String, f64)> = Vec::new();
-        for (name, value) in features {
-            let Some(name) = name.strip_prefix("tumor_") else {
-                continue;
-            };
-            let mut parts = name.rsplitn(3, '_');
-            let (Some(feature), Some(class), Some(image)) =
-                (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            let image_rank = match images.iter().position(|i| i == image) {
-                Some(i) => i,
-                None => {
-                    images.push(image.to_string());
-                    images.len() - 1
-                }
-            };
-            let class_rank = self.classes.iter().position(|(c, _)| c == class);
-            let listed = class_rank.and_then(|r| self.classes[r].1.as_ref());
-            let within = listed
-                .and_then(|l| l.iter().position(|f| f == feature))
-                .unwrap_or(0);
-            let key = (
-                class != FeatureClass::Shape2D.name(),
-                image_rank,
-                class_rank.unwrap_or(self.classes.len()),
-                within,
-                format!("{feature}FeatureValue"),
-            );
-            keyed.push((key, name.to_string(), value));
-        }
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        keyed
-            .into_iter()
-            .map(|(_, name, value)| {
-                let typed = feature_value(&name, value);
-                (name, typed)
-            })
-            .collect()
+        ),
+        _ => FeatureOrder::default(),
     }
 }
 
-/// A feature's place in PyRadiomics' order: not shape2D, image, class, place in the listed
-/// features, method name.
-type SortKey = (bool, usize, usize, usize, String);
+/// The tumour's features under PyRadiomics' names and types, in its order.
+fn arrange(order: &FeatureOrder, features: FeatureRow) -> Row {
+    let tumour: Vec<(&str, f64)> = features
+        .iter()
+        .filter_map(|(name, value)| Some((name.strip_prefix("tumor_")?, *value)))
+        .collect();
+    let names: Vec<&str> = tumour.iter().map(|(name, _)| *name).collect();
+    order
+        .positions(&names)
+        .into_iter()
+        .map(|k| {
+            let (name, value) = tumour[k];
+            (name.to_string(), feature_value(name, value))
+        })
+        .collect()
+}
 
 /// A feature value with PyRadiomics' type: a `float64` scalar for the shape2D features
 /// computed as numpy scalars, else a 0-d array.
 fn feature_value(name: &str, value: f64) -> PyValue {
     let scalar = name
         .strip_prefix("original_shape2D_")
-        .is_some_and(|f| SHAPE2D_SCALARS.contains(&f));
+        .is_some_and(|f| compat::SHAPE2D_SCALARS.contains(&f));
     if scalar {
         PyValue::Float(value)
     } else {

@@ -1,4 +1,5 @@
-//! PyRadiomics' settings as its command line gathers them: the defaults, then the parameter
+//! PyRadiomics' settings as its command line gathers them: the defaults
+//! ([`crate::compat::DEFAULT_SETTINGS`]), then the parameter
 //! file's `setting` and `voxelSetting` sections, then `--setting NAME:VALUE` overrides typed by
 //! the schema (and the deprecated `--label`). The result is both the parameter tree sonorad's
 //! checked parser reads ([`crate::params::Params`]) and the settings dict the
@@ -7,31 +8,7 @@
 use serde_norway::{Mapping, Value};
 
 use super::value::PyValue;
-
-/// PyRadiomics' `_getDefaultSettings`, in its order.
-pub fn default_settings() -> Vec<(String, PyValue)> {
-    let int = PyValue::Int;
-    [
-        ("minimumROIDimensions", int(2)),
-        ("minimumROISize", PyValue::None),
-        ("normalize", PyValue::Bool(false)),
-        ("normalizeScale", int(1)),
-        ("removeOutliers", PyValue::None),
-        ("resampledPixelSpacing", PyValue::None),
-        ("interpolator", PyValue::Str("sitkBSpline".into())),
-        ("preCrop", PyValue::Bool(false)),
-        ("padDistance", int(5)),
-        ("distances", PyValue::List(vec![int(1)])),
-        ("force2D", PyValue::Bool(false)),
-        ("force2Ddimension", int(0)),
-        ("resegmentRange", PyValue::None),
-        ("label", int(1)),
-        ("additionalInfo", PyValue::Bool(true)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
+use crate::compat::DEFAULT_SETTINGS;
 
 /// The type PyRadiomics 3.0.1's schema gives a setting, which `--setting` parses its value as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,10 +176,13 @@ pub fn insert(dict: &mut Vec<(String, PyValue)>, key: &str, value: PyValue) {
     }
 }
 
-/// The settings dict PyRadiomics builds from a parameter tree and the overrides: defaults,
-/// `setting`, `voxelSetting`, overrides.
+/// The settings dict PyRadiomics builds from a parameter tree and the overrides: defaults
+/// ([`DEFAULT_SETTINGS`]), `setting`, `voxelSetting`, overrides.
 pub fn settings_dict(root: &Mapping, overrides: &[(String, PyValue)]) -> Vec<(String, PyValue)> {
-    let mut dict = default_settings();
+    let mut dict: Vec<(String, PyValue)> = DEFAULT_SETTINGS
+        .iter()
+        .map(|(name, value)| (name.to_string(), PyValue::from(*value)))
+        .collect();
     for section in ["setting", "voxelSetting"] {
         if let Some(Value::Mapping(map)) = root.get(section) {
             for (k, v) in map {

@@ -4,6 +4,7 @@
 //! encoder (arrays as lists). Writing them the way Python does, digit for digit, is what lets a
 //! lab's scripts read sonorad's output where they read PyRadiomics'.
 
+use crate::compat::DefaultValue;
 use crate::diagnostics;
 use crate::filters::log::python_float_repr;
 
@@ -29,6 +30,21 @@ pub enum PyValue {
     List(Vec<PyValue>),
     /// `dict` with string keys, in insertion order.
     Dict(Vec<(String, PyValue)>),
+}
+
+impl From<DefaultValue> for PyValue {
+    /// A PyRadiomics default setting as the value its settings dict holds.
+    fn from(value: DefaultValue) -> PyValue {
+        match value {
+            DefaultValue::None => PyValue::None,
+            DefaultValue::Bool(b) => PyValue::Bool(b),
+            DefaultValue::Int(i) => PyValue::Int(i),
+            DefaultValue::Str(s) => PyValue::Str(s.to_string()),
+            DefaultValue::IntList(items) => {
+                PyValue::List(items.iter().map(|&i| PyValue::Int(i)).collect())
+            }
+        }
+    }
 }
 
 impl PyValue {

@@ -4,8 +4,10 @@
 //!
 //! Gray images are used as stored. Colour images are reduced to luminance
 //! `0.299 R + 0.587 G + 0.114 B` in double precision, exactly as the reference extractor does.
-//! Masks keep their raw values (first channel of a colour mask) so that `--label N` can select one
-//! label; without a label every non-zero pixel belongs to the region.
+//! Masks keep their raw values so that `--label N` can select one label (without a label every
+//! non-zero pixel belongs to the region); a mask of several channels per pixel (gray+alpha, RGB,
+//! RGBA, a vector NRRD) is read at channel `label_channel`, as PyRadiomics reads a segmentation
+//! object ([`mask_channel`]).
 
 use std::borrow::Cow;
 use std::io::Cursor;
@@ -329,18 +331,38 @@ pub fn read_image_file_rows(path: &Path, frame: u32, rows: usize) -> Result<Imag
     })
 }
 
-/// Reads a mask file of any supported format (first channel; values must be non-negative
-/// integers).
-pub fn read_mask_file(path: &Path, frame: u32) -> Result<LabelMap<'static>> {
+/// PyRadiomics' rule (`imageoperations.getMask`) for which channel of a mask holds the labels:
+/// a mask of several channels per pixel is a segmentation object whose channel `label_channel`
+/// is read; a mask of one channel is read as it is, whatever `label_channel` says. An error
+/// naming the mask when it has no such channel. Every reader, and a binding handing over a
+/// mask of several channels, picks the channel by this one rule.
+pub fn mask_channel(path: &Path, channels: usize, label_channel: u32) -> Result<usize> {
+    let channel = usize::try_from(label_channel).unwrap_or(usize::MAX);
+    match channels {
+        0 | 1 => Ok(0),
+        _ if channel < channels => Ok(channel),
+        _ => Err(Error::MaskChannel {
+            path: path.to_path_buf(),
+            channel: label_channel,
+            channels,
+        }),
+    }
+}
+
+/// Reads a mask file of any supported format at channel `label_channel` ([`mask_channel`]);
+/// values must be non-negative integers.
+pub fn read_mask_file(path: &Path, frame: u32, label_channel: u32) -> Result<LabelMap<'static>> {
     super::check_regular_file(path)?;
     let Some(format) = medical_format(path) else {
-        return read_mask(path);
+        return read_mask(path, label_channel);
     };
     let raster = read_medical(path, format, frame)?;
+    let channels = raster.channels.max(1);
+    let channel = mask_channel(path, channels, label_channel)?;
     let labels = raster
         .samples
-        .chunks_exact(raster.channels.max(1))
-        .map(|p| p[0])
+        .chunks_exact(channels)
+        .map(|p| p[channel])
         .map(|v| {
             if v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX) {
                 Ok(v as u32)
@@ -437,11 +459,13 @@ fn rgb<T: Copy + Into<f64>>(raw: &[T], channels: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Reads a PNG, JPEG, BMP or TIFF mask file, keeping the raw value of its first channel;
-/// [`read_mask_file`] reads every format.
-pub fn read_mask(path: &Path) -> Result<LabelMap<'static>> {
+/// Reads a PNG, JPEG, BMP or TIFF mask file, keeping the raw values of channel
+/// `label_channel` ([`mask_channel`]; a gray file has one channel); [`read_mask_file`] reads
+/// every format.
+pub fn read_mask(path: &Path, label_channel: u32) -> Result<LabelMap<'static>> {
     let bytes = read_bytes(path)?;
     if png_gray::is_png(&bytes) {
+        // one channel: label_channel does not apply
         if let Some(gray) = png_gray::read_gray_rows::<u32>(&bytes, path, usize::MAX)? {
             return Ok(LabelMap {
                 width: gray.width,
@@ -456,14 +480,14 @@ pub fn read_mask(path: &Path) -> Result<LabelMap<'static>> {
     let img = decode(path, bytes)?;
     let (width, height) = (img.width() as usize, img.height() as usize);
     let labels: Vec<u32> = match &img {
-        DynamicImage::ImageLuma8(b) => b.as_raw().iter().map(|&v| u32::from(v)).collect(),
-        DynamicImage::ImageLuma16(b) => b.as_raw().iter().map(|&v| u32::from(v)).collect(),
-        DynamicImage::ImageLumaA8(b) => first_channel(b.as_raw(), 2),
-        DynamicImage::ImageLumaA16(b) => first_channel(b.as_raw(), 2),
-        DynamicImage::ImageRgb8(b) => first_channel(b.as_raw(), 3),
-        DynamicImage::ImageRgba8(b) => first_channel(b.as_raw(), 4),
-        DynamicImage::ImageRgb16(b) => first_channel(b.as_raw(), 3),
-        DynamicImage::ImageRgba16(b) => first_channel(b.as_raw(), 4),
+        DynamicImage::ImageLuma8(b) => channel_of(path, b.as_raw(), 1, label_channel)?,
+        DynamicImage::ImageLuma16(b) => channel_of(path, b.as_raw(), 1, label_channel)?,
+        DynamicImage::ImageLumaA8(b) => channel_of(path, b.as_raw(), 2, label_channel)?,
+        DynamicImage::ImageLumaA16(b) => channel_of(path, b.as_raw(), 2, label_channel)?,
+        DynamicImage::ImageRgb8(b) => channel_of(path, b.as_raw(), 3, label_channel)?,
+        DynamicImage::ImageRgba8(b) => channel_of(path, b.as_raw(), 4, label_channel)?,
+        DynamicImage::ImageRgb16(b) => channel_of(path, b.as_raw(), 3, label_channel)?,
+        DynamicImage::ImageRgba16(b) => channel_of(path, b.as_raw(), 4, label_channel)?,
         other => {
             return Err(Error::UnsupportedPixels {
                 path: path.to_path_buf(),
@@ -481,6 +505,17 @@ pub fn read_mask(path: &Path) -> Result<LabelMap<'static>> {
     })
 }
 
-fn first_channel<T: Copy + Into<u32>>(raw: &[T], channels: usize) -> Vec<u32> {
-    raw.chunks_exact(channels).map(|p| p[0].into()).collect()
+/// The values of channel `label_channel` ([`mask_channel`]) of interleaved `channels`-channel
+/// pixels.
+fn channel_of<T: Copy + Into<u32>>(
+    path: &Path,
+    raw: &[T],
+    channels: usize,
+    label_channel: u32,
+) -> Result<Vec<u32>> {
+    let channel = mask_channel(path, channels, label_channel)?;
+    Ok(raw
+        .chunks_exact(channels)
+        .map(|p| p[channel].into())
+        .collect())
 }

@@ -1,5 +1,5 @@
 //! Case lists: a manifest CSV (an id column, `image`, `mask`, optional per-case `spacing`,
-//! `label` and `frame`, any other columns passed through to the output untouched), or two folders
+//! `label`, `label_channel` and `frame`, any other columns passed through to the output untouched), or two folders
 //! paired by file name.
 
 use std::collections::HashSet;
@@ -8,7 +8,14 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// Columns of a manifest that sonorad reads itself; every other column is passed through.
-pub const KNOWN_COLUMNS: [&str; 5] = ["image", "mask", "spacing", "label", "frame"];
+pub const KNOWN_COLUMNS: [&str; 6] = [
+    "image",
+    "mask",
+    "spacing",
+    "label",
+    "label_channel",
+    "frame",
+];
 
 /// One case of a manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +34,9 @@ pub struct ManifestRow {
     pub spacing: Option<f64>,
     /// Mask label of the tumour for this case (manifest column `label`).
     pub label: Option<u32>,
+    /// Channel of a multi-channel mask holding the labels for this case (manifest column
+    /// `label_channel`, see [`crate::extract::Settings::label_channel`]).
+    pub label_channel: Option<u32>,
     /// Frame of a multi-frame image (manifest column `frame`, 0-based; default 0).
     pub frame: Option<u32>,
     /// Values of the pass-through columns, in [`Manifest::extra_columns`] order.
@@ -47,6 +57,7 @@ impl ManifestRow {
             extra_masks: Vec::new(),
             spacing: None,
             label: None,
+            label_channel: None,
             frame: None,
             extra: Vec::new(),
         }
@@ -94,7 +105,7 @@ pub fn read_manifest(path: &Path, id_column: &str) -> Result<Vec<ManifestRow>> {
 }
 
 /// Reads a manifest. `id_column` names the id column; `image` and `mask` columns are required;
-/// `spacing` (mm), `label` and `frame` are optional per-case settings (an empty cell means the
+/// `spacing` (mm), `label`, `label_channel` and `frame` are optional per-case settings (an empty cell means the
 /// command-line default); all other columns are passed through.
 pub fn read_manifest_table(path: &Path, id_column: &str) -> Result<Manifest> {
     let err = |message: String| Error::Manifest {
@@ -124,6 +135,7 @@ pub fn read_manifest_table(path: &Path, id_column: &str) -> Result<Manifest> {
     let (id_at, image_at, mask_at) = (column(id_column)?, column("image")?, column("mask")?);
     let (spacing_at, label_at, frame_at) =
         (position("spacing"), position("label"), position("frame"));
+    let channel_at = position("label_channel");
     let extra_at: Vec<usize> = (0..headers.len())
         .filter(|&k| k != id_at && !KNOWN_COLUMNS.contains(&&headers[k]))
         .collect();
@@ -152,24 +164,22 @@ pub fn read_manifest_table(path: &Path, id_column: &str) -> Result<Manifest> {
                 ))),
             })
             .transpose()?;
-        let label = optional(label_at)
-            .map(|v| {
-                v.parse::<u32>().map_err(|_| {
-                    err(format!(
-                        "line {line}: label '{v}' is not a non-negative integer"
-                    ))
+        let count = |at: Option<usize>, name: &str| {
+            optional(at)
+                .map(|v| {
+                    v.parse::<u32>().map_err(|_| {
+                        err(format!(
+                            "line {line}: {name} '{v}' is not a non-negative integer"
+                        ))
+                    })
                 })
-            })
-            .transpose()?;
-        let frame = optional(frame_at)
-            .map(|v| {
-                v.parse::<u32>().map_err(|_| {
-                    err(format!(
-                        "line {line}: frame '{v}' is not a non-negative integer"
-                    ))
-                })
-            })
-            .transpose()?;
+                .transpose()
+        };
+        let (label, label_channel) = (
+            count(label_at, "label")?,
+            count(channel_at, "label_channel")?,
+        );
+        let frame = count(frame_at, "frame")?;
         cases.push(ManifestRow {
             id,
             image: base.join(field(image_at, "image")?),
@@ -177,6 +187,7 @@ pub fn read_manifest_table(path: &Path, id_column: &str) -> Result<Manifest> {
             extra_masks: Vec::new(),
             spacing,
             label,
+            label_channel,
             frame,
             extra: extra_at
                 .iter()

@@ -6,8 +6,8 @@ pub mod medical;
 pub mod png_gray;
 
 pub use self::image::{
-    read_image, read_image_file, read_mask, read_mask_file, Image, ImageFile, LabelMap,
-    PixelSpacing, PixelType,
+    mask_channel, read_image, read_image_file, read_mask, read_mask_file, Image, ImageFile,
+    LabelMap, PixelSpacing, PixelType,
 };
 pub use manifest::{
     pair_folders, read_manifest, read_manifest_table, ExtraMasks, Manifest, ManifestRow,
