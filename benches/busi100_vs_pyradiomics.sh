@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Whole-process speed of sonorad against PyRadiomics 3.0.1 on 100 BUSI tumours, the README's
-# main performance table: every 6th case with a non-empty mask (the first 100 of them), tumour
+# Whole-process speed of sonorad against PyRadiomics 3.0.1 on 100 BUSI tumours, the guide's
+# main performance table (docs/src/performance.md): every 6th case with a non-empty mask (the first 100 of them), tumour
 # only, bin width 25, all 102 features (or 753 with FILTERS=original,log,wavelet).
 #
 # The commands take turns for ROUNDS rounds, so that each sees the machine in the same state,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every GPU measurement of the README in one run, for a GPU host lent for a few minutes (the
-# device tool's H200 host: 16 cores, no network, no Rust toolchain, maybe no Vulkan loader).
+# Every GPU measurement of the guide (docs/src/gpu-measurements.md) in one run, for a GPU host
+# lent for a few minutes (the device tool's H200 host: 16 cores, no network, no Rust
+# toolchain, maybe no Vulkan loader).
 #
 # Two steps:
 #
@@ -53,7 +54,7 @@ prepare() {
 import csv, os, shutil, sys
 source, target, budget = sys.argv[1], sys.argv[2], int(sys.argv[3]) << 20
 rows = [r for r in csv.DictReader(open(f"{source}/manifest.csv")) if r["mask_pixels"] != "0"]
-# every 6th case first (the README's 100-case benchmark set), then the rest, while they fit
+# every 6th case first (the guide's 100-case benchmark set), then the rest, while they fit
 order = rows[::6] + [r for k, r in enumerate(rows) if k % 6]
 kept, used = [], 0
 for r in order:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Python package against the command line on the 100 BUSI tumours of the README's main
+# The Python package against the command line on the 100 BUSI tumours of the guide's main
 # table (every 6th case with a non-empty mask), bin width 25, all 102 features: whole process,
 # the two taking turns for ROUNDS rounds, median wall time, and the two tables compared.
 #   - `sonorad extract --manifest M --out F.csv`;
