@@ -42,20 +42,34 @@ fn info_prints_no_driver_chatter() {
     assert!(stderr.is_empty(), "{stderr}");
 }
 
+/// With the default backend, and with `mixed`, which creates the GPU instance on any adapter
+/// (the default does not on a machine without a GPU device, `device::hardware_gpu_possible`).
 #[test]
 fn a_successful_extract_prints_only_sonorads_notes() {
     let busi = fixtures::fixtures().join("busi/benign");
     let image = busi.join("benign (1).png");
     let mask = busi.join("benign (1)_mask.png");
-    let (ok, stderr) = run_without_session(&[
-        "extract",
-        "--image",
-        image.to_str().unwrap(),
-        "--mask",
-        mask.to_str().unwrap(),
-    ]);
-    assert!(ok, "{stderr}");
-    assert_only_own_notes(&stderr);
+    let out = tempfile::tempdir().unwrap();
+    let mut backends = vec!["auto"];
+    if !sonorad::device::adapters().is_empty() {
+        backends.push("mixed");
+    }
+    for backend in backends {
+        let csv = out.path().join(format!("{backend}.csv"));
+        let (ok, stderr) = run_without_session(&[
+            "extract",
+            "--image",
+            image.to_str().unwrap(),
+            "--mask",
+            mask.to_str().unwrap(),
+            "--backend",
+            backend,
+            "--out",
+            csv.to_str().unwrap(),
+        ]);
+        assert!(ok, "{backend}: {stderr}");
+        assert_only_own_notes(&stderr);
+    }
 }
 
 #[test]

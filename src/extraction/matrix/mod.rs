@@ -369,7 +369,8 @@ pub fn auto_choice(adapter: Option<&gpu::AdapterSummary>) -> BackendChoice {
 }
 
 /// Creates the chosen backend. `Auto` takes the GPU together with the CPU threads when wgpu
-/// finds a hardware GPU and otherwise the CPU, telling `note` in one line what it chose and
+/// finds a hardware GPU and otherwise the CPU (without asking wgpu where the machine has no
+/// GPU device, [`crate::device::hardware_gpu_possible`]), telling `note` in one line what it chose and
 /// why; `Gpu` and `Mixed` fail without an adapter. `note` also hears, once, when a device fails
 /// during the run and the CPU takes over.
 pub fn create(
@@ -388,6 +389,10 @@ pub fn create(
         BackendChoice::Cpu => Ok(Box::new(cpu::CpuBackend)),
         BackendChoice::Gpu => Ok(Box::new(open()?)),
         BackendChoice::Mixed => Ok(mixed(open()?)),
+        BackendChoice::Auto if !crate::device::hardware_gpu_possible() => {
+            note("backend auto: using the CPU, this machine has no GPU device (no /dev/dri render node, /dev/nvidiactl or /dev/dxg)");
+            Ok(Box::new(cpu::CpuBackend))
+        }
         BackendChoice::Auto => match open() {
             Ok(backend) if auto_choice(Some(backend.adapter())) == BackendChoice::Mixed => {
                 Ok(mixed(backend))
