@@ -436,9 +436,9 @@ struct ExtractArgs {
     /// --filters, --bin-width/--bin-count, --label and --label-channel.
     #[arg(long, conflicts_with_all = ["filters", "bin_width", "bin_count", "label", "label_channel"])]
     params: Option<PathBuf>,
-    /// Matrix backend: auto (a hardware GPU together with the CPU threads if present, else
-    /// the CPU), cpu, gpu (the GPU alone) or mixed (GPU and CPU together on any adapter,
-    /// software drivers included).
+    /// Matrix backend: auto (the CPU threads at once and a hardware GPU with them once it has
+    /// started, if there is one; one case stays on the CPU), cpu, gpu (the GPU alone) or mixed
+    /// (GPU and CPU together on any adapter, software drivers included).
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
     /// Print the phase times of every GPU batch (pack, upload, device, unpack) and their totals
@@ -641,15 +641,8 @@ fn open_output(out: &Option<PathBuf>) -> Result<(Box<dyn Write>, PathBuf)> {
 fn run_extract(args: ExtractArgs) -> Result<i32> {
     let settings = settings(&args)?;
     sonorad::io::set_max_pixels(args.max_pixels);
-    let options = matrix::BackendOptions { trace: args.trace };
-    let backend = matrix::create(args.backend, options, |note| eprintln!("{note}"))?;
-    if backend.device().is_some() && !settings.neighbourhood.is_default() {
-        eprintln!(
-            "backend {}: the device builds PyRadiomics' default neighbourhood only; with these distances, force2D or gldm_a the matrices are built on the CPU threads",
-            backend.name()
-        );
-    }
     if let (Some(image), Some(mask)) = (&args.image, &args.mask) {
+        let backend = extract_backend(&args, &settings, 1)?;
         let row = extract::extract_case(image, mask, &settings, backend.as_ref())?;
         let (out, path) = open_output(&args.out)?;
         table::write_long(out, &row, &path)?;
@@ -669,6 +662,10 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
     let Some(out) = &args.out else {
         bail!("a manifest or folder run needs --out FILE");
     };
+    let cases = args
+        .shard
+        .map_or(manifest.cases.len(), |s| s.cases_of(manifest.cases.len()));
+    let backend = extract_backend(&args, &settings, cases)?;
     let mut options = ArchiveOptions::new(out);
     if let Some(format) = args.format {
         options.format = format;
@@ -688,6 +685,24 @@ fn run_extract(args: ExtractArgs) -> Result<i32> {
         eprintln!("{} backend, GPU totals: {}", backend.name(), phases.line());
     }
     Ok(if summary.failed > 0 { 2 } else { 0 })
+}
+
+/// The backend of an `extract` run of `cases` cases, with a note when the device builds only
+/// part of what these settings ask for.
+fn extract_backend(
+    args: &ExtractArgs,
+    settings: &CheckedSettings,
+    cases: usize,
+) -> Result<Box<dyn matrix::Backend>> {
+    let options = settings.backend_options(Some(cases), args.trace);
+    let backend = matrix::create(args.backend, options, |note| eprintln!("{note}"))?;
+    if !settings.neighbourhood.is_default() && backend.device().is_some() {
+        eprintln!(
+            "backend {}: the device builds PyRadiomics' default neighbourhood only; with these distances, force2D or gldm_a the matrices are built on the CPU threads",
+            backend.name()
+        );
+    }
+    Ok(backend)
 }
 
 fn run_generate(args: GenerateArgs) -> Result<i32> {
@@ -960,7 +975,10 @@ fn run_bench(args: BenchArgs) -> Result<i32> {
         );
     }
     let cpu = matrix::cpu::CpuBackend;
-    let options = matrix::BackendOptions { trace: args.trace };
+    let options = matrix::BackendOptions {
+        trace: args.trace,
+        ..Default::default()
+    };
     let note = |note: &str| eprintln!("{note}");
     let gpu = match matrix::create(BackendChoice::Gpu, options, note) {
         Ok(g) => Some(g),

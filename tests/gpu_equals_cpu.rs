@@ -581,3 +581,83 @@ fn a_lost_device_hands_the_rest_of_the_run_to_the_cpu() {
         );
     }
 }
+
+/// `auto` with its GPU start held back by a gate, as a slow driver would hold it. An archive run
+/// without filters goes through on the CPU threads while the start is held; after the start the
+/// device joins them. A filtered run waits for the start, so that every case has the same
+/// filters (the device's): it is still waiting while the gate is shut. Every table equals the
+/// mixed backend's, byte for byte.
+#[test]
+fn auto_builds_on_the_cpu_until_its_gpu_has_started() {
+    use sonorad::matrix::auto::AutoBackend;
+    use sonorad::matrix::mixed::MixedBackend;
+    use std::sync::mpsc;
+    use std::time::Duration;
+    if gpu().is_none() {
+        return;
+    }
+    let failed = |note: &str| panic!("the device failed: {note}");
+    let gated = || {
+        let (go, gate) = mpsc::channel::<()>();
+        let auto = AutoBackend::start(move || {
+            gate.recv().ok()?;
+            Some(MixedBackend::new(GpuBackend::new().ok()?, Box::new(failed)))
+        })
+        .unwrap();
+        (go, auto)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_path = sonorad::synth::write_cohort(dir.path(), 8, 96, 7).unwrap();
+    let manifest = sonorad::io::read_manifest_table(&manifest_path, "case_id").unwrap();
+    let table =
+        |settings: &sonorad::extract::CheckedSettings, backend: &dyn Backend, name: &str| {
+            let mut options =
+                sonorad::archive::ArchiveOptions::new(dir.path().join(format!("{name}.csv")));
+            options.progress = sonorad::archive::Progress::Quiet;
+            let summary = sonorad::archive::run(&manifest, settings, backend, &options).unwrap();
+            assert_eq!(summary.extracted, 8, "{name}");
+            std::fs::read_to_string(&options.out).unwrap()
+        };
+    let mixed = MixedBackend::new(GpuBackend::new().unwrap(), Box::new(failed));
+
+    let plain = sonorad::extract::Settings {
+        rings: vec!["4px".parse().unwrap()],
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
+    let (go, auto) = gated();
+    let while_starting = table(&plain, &auto, "plain-starting");
+    assert!(
+        auto.describe().ends_with("while the GPU starts"),
+        "{}",
+        auto.describe()
+    );
+    go.send(()).unwrap();
+    assert!(auto.device().is_some());
+    assert!(
+        auto.describe().starts_with("auto: mixed ("),
+        "{}",
+        auto.describe()
+    );
+    let started = table(&plain, &auto, "plain-started");
+    assert!(auto.phase_times().is_some());
+    let reference = table(&plain, &mixed, "plain-mixed");
+    assert_eq!(while_starting, reference);
+    assert_eq!(started, reference);
+
+    let filtered = ring_and_square("4px", Binning::default(), Binning::default());
+    let (go, auto) = gated();
+    let waited = std::thread::scope(|scope| {
+        let run = scope.spawn(|| table(&filtered, &auto, "filtered-auto"));
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            !run.is_finished(),
+            "a filtered run did not wait for the GPU's start"
+        );
+        go.send(()).unwrap();
+        run.join().unwrap()
+    });
+    assert!(auto.filters().is_some());
+    assert_eq!(waited, table(&filtered, &mixed, "filtered-mixed"));
+}

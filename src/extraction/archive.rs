@@ -70,6 +70,11 @@ impl Shard {
     pub fn holds(&self, position: usize) -> bool {
         position % self.count == self.index - 1
     }
+
+    /// How many of a manifest's `total` cases this shard holds.
+    pub fn cases_of(&self, total: usize) -> usize {
+        (total + self.count - self.index) / self.count
+    }
 }
 
 /// How progress is shown.
@@ -936,4 +941,22 @@ fn shard_outputs(paths: &[PathBuf]) -> Vec<&Path> {
                 .is_some_and(|name| name.to_string_lossy().ends_with(".errors.csv"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shard;
+
+    #[test]
+    fn a_shard_counts_the_cases_it_holds() {
+        for count in 1..6 {
+            for index in 1..=count {
+                let shard = Shard { index, count };
+                for total in 0..20 {
+                    let held = (0..total).filter(|&k| shard.holds(k)).count();
+                    assert_eq!(shard.cases_of(total), held, "{index}/{count} of {total}");
+                }
+            }
+        }
+    }
 }

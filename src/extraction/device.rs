@@ -64,8 +64,10 @@ fn instance() -> wgpu::Instance {
 /// presents, and picks its adapter itself ([`Device::open`]), so where there is no session the
 /// layer is switched off for this process by its own switch (`NODEVICE_SELECT=1`), set before
 /// the first instance exists. Left alone when the user steers the layer (`NODEVICE_SELECT`,
-/// `MESA_VK_DEVICE_SELECT`, `DRI_PRIME`) or runs in a session.
-fn keep_window_system_quiet() {
+/// `MESA_VK_DEVICE_SELECT`, `DRI_PRIME`) or runs in a session. Changing the environment races
+/// with other threads reading it, so a caller that opens the device on a thread of its own
+/// (`auto`) calls this first, on its own thread.
+pub(crate) fn keep_window_system_quiet() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let steered = ["NODEVICE_SELECT", "MESA_VK_DEVICE_SELECT", "DRI_PRIME"]
@@ -73,7 +75,8 @@ fn keep_window_system_quiet() {
             .any(|v| std::env::var_os(v).is_some());
         if !steered && std::env::var_os("XDG_RUNTIME_DIR").is_none() {
             // setenv races with a concurrent getenv in another thread; this runs once, when
-            // the first GPU instance is made, before sonorad starts its own threads
+            // the first GPU instance is made or `auto` is about to start one, before sonorad
+            // starts its own threads
             std::env::set_var("NODEVICE_SELECT", "1");
         }
     });

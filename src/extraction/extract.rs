@@ -86,7 +86,7 @@ use crate::filters::device::DeviceFilters;
 use crate::filters::{FilterOptions, ImageKind, ImageType, Sigma, Wavelet, WaveletSettings};
 use crate::io::image::read_image_file_rows;
 use crate::io::{read_mask_file, Image, ImageFile, LabelMap, ManifestRow, PixelSpacing, PixelType};
-use crate::matrix::{Backend, Matrices, Neighbourhood};
+use crate::matrix::{Backend, BackendOptions, Matrices, Neighbourhood};
 use crate::params::FeatureClassSelection;
 use crate::preprocess::{shape_region, CropBox, Preprocessing, RoiLimits};
 use crate::resample::{Geometry, Grid};
@@ -197,6 +197,24 @@ impl CheckedSettings {
 }
 
 impl Settings {
+    /// Whether an enabled image type is filtered (LoG, wavelet, ...) rather than the original.
+    pub fn filters_images(&self) -> bool {
+        self.image_types
+            .iter()
+            .any(|e| e.image_type != ImageType::Original)
+    }
+
+    /// What the backend of a run of these settings over `cases` cases (when known before the
+    /// run starts) is told: whether a device has work in it (the matrices of the default
+    /// neighbourhood, or filters), for `auto`'s choice, and `trace`.
+    pub fn backend_options(&self, cases: Option<usize>, trace: bool) -> BackendOptions {
+        BackendOptions {
+            trace,
+            cases,
+            device_work: self.neighbourhood.is_default() || self.filters_images(),
+        }
+    }
+
     /// Validates the settings once, before any file is read: the pipeline's
     /// [`CheckedSettings`], or an error naming the setting.
     pub fn check(self) -> Result<CheckedSettings> {
@@ -391,7 +409,7 @@ pub fn extract_loaded(
     backend: &dyn Backend,
 ) -> Result<FeatureRow> {
     let clock = CaseClock::start(&case.image.source, settings);
-    let regions = prepare_case(case, settings, backend.filters())?;
+    let regions = prepare_case(case, settings, device_filters(settings, backend))?;
     let grays: Vec<&GrayLevels> = regions.iter().map(|r| &r.gray).collect();
     let matrices = backend.build_with(&grays, &settings.neighbourhood)?;
     row(
@@ -1088,6 +1106,15 @@ pub fn prepare_case(
     discretize_case(case, &images, settings, &clock)
 }
 
+/// The backend's filters on its device, asked for only when `settings` filter images: under
+/// `auto` asking waits for the device to start ([`crate::matrix::auto`]).
+fn device_filters<'b>(settings: &Settings, backend: &'b dyn Backend) -> Option<&'b DeviceFilters> {
+    settings
+        .filters_images()
+        .then(|| backend.filters())
+        .flatten()
+}
+
 /// The images of a case's enabled image types with their binning, as the pipeline filters them,
 /// for uses that read whole images rather than discretized regions (texture maps), within the
 /// case's time budget.
@@ -1449,7 +1476,12 @@ pub fn extract_pipelined(
     let mut prepared = (!first.is_empty()).then(|| {
         (
             first.clone(),
-            prepare_chunk(&cases[first], settings, backend.filters(), times),
+            prepare_chunk(
+                &cases[first],
+                settings,
+                device_filters(settings, backend),
+                times,
+            ),
         )
     });
     let mut built: Option<(std::ops::Range<usize>, BuiltChunk)> = None;
@@ -1470,7 +1502,12 @@ pub fn extract_pipelined(
                 next.filter(|n| !n.is_empty()).map(|n| {
                     (
                         n.clone(),
-                        prepare_chunk(&cases[n], settings, backend.filters(), times),
+                        prepare_chunk(
+                            &cases[n],
+                            settings,
+                            device_filters(settings, backend),
+                            times,
+                        ),
                     )
                 })
             },
@@ -1569,7 +1606,7 @@ pub fn extract_chunk(
     backend: &dyn Backend,
     times: &StageTimes,
 ) -> Vec<Result<FeatureRow>> {
-    let prepared = prepare_chunk(chunk, settings, backend.filters(), times);
+    let prepared = prepare_chunk(chunk, settings, device_filters(settings, backend), times);
     let built = build_chunk(prepared, backend, &settings.neighbourhood, times);
     chunk_rows(built, settings, times)
 }

@@ -377,8 +377,9 @@ fn extract_all(
             eprint!("{}", log::line(Level::Info, "radiomics.script", n));
         }
     };
-    let backend = matrix::create(options.backend, matrix::BackendOptions::default(), note)
-        .map_err(|e| e.to_string())?;
+    let backend_options = settings.backend_options(Some(cases.len()), false);
+    let backend =
+        matrix::create(options.backend, backend_options, note).map_err(|e| e.to_string())?;
     let run = Run {
         settings,
         params_warnings,

@@ -6,8 +6,9 @@
 //! are integers, so two correct backends give bit-identical matrices.
 //!
 //! Every backend implements [`Backend`]: [`cpu::CpuBackend`] (rayon, always available),
-//! [`gpu::GpuBackend`] (wgpu compute shaders) and [`mixed::MixedBackend`] (both from one queue
-//! of regions); [`create`] makes the one a [`BackendChoice`] names.
+//! [`gpu::GpuBackend`] (wgpu compute shaders), [`mixed::MixedBackend`] (both from one queue
+//! of regions) and [`auto::AutoBackend`] (the CPU while a GPU starts, then both); [`create`]
+//! makes the one a [`BackendChoice`] names.
 //!
 //! # Example: matrices of a region
 //!
@@ -57,6 +58,7 @@
 //! # }
 //! ```
 
+pub mod auto;
 pub mod cpu;
 pub mod gpu;
 pub mod mixed;
@@ -191,6 +193,30 @@ impl Neighbourhood {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_starts_a_gpu_only_where_one_can_exist_and_has_enough_work() {
+        let run = |cases, device_work| BackendOptions {
+            cases,
+            device_work,
+            ..Default::default()
+        };
+        let why = |options: BackendOptions, possible| auto_stays_on_cpu(&options, possible);
+        assert_eq!(
+            why(run(Some(500), true), false).unwrap(),
+            "this machine has no GPU device (no /dev/dri render node, /dev/nvidiactl or /dev/dxg)"
+        );
+        assert!(why(run(Some(500), false), true)
+            .unwrap()
+            .starts_with("these settings give a device nothing to do"));
+        assert_eq!(
+            why(run(Some(1), true), true).unwrap(),
+            "one case is too little work to repay starting a GPU"
+        );
+        assert_eq!(why(run(Some(2), true), true), None);
+        // an extractor that does not know its cases yet (Python) starts the GPU
+        assert_eq!(why(BackendOptions::default(), true), None);
+    }
 
     #[test]
     fn steps_follow_pyradiomics_build_angles() {
@@ -352,10 +378,28 @@ pub enum BackendChoice {
 }
 
 /// What the backend a run creates is told besides its [`BackendChoice`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackendOptions {
     /// Print each GPU batch's phase times to stderr (`--trace`).
     pub trace: bool,
+    /// How many cases the run extracts, when that is known before it starts; `auto` keeps a
+    /// run of one case on the CPU.
+    pub cases: Option<usize>,
+    /// Whether the run has work a device does: matrices of PyRadiomics' default neighbourhood,
+    /// filters, texture maps. Without, `auto` does not start one.
+    pub device_work: bool,
+}
+
+impl Default for BackendOptions {
+    /// No trace, the number of cases unknown, work for a device (what a long-lived extractor
+    /// whose settings can still change must assume).
+    fn default() -> Self {
+        BackendOptions {
+            trace: false,
+            cases: None,
+            device_work: true,
+        }
+    }
 }
 
 /// `--backend auto`'s policy, in one place: the GPU together with the CPU threads (mixed) on a
@@ -368,48 +412,88 @@ pub fn auto_choice(adapter: Option<&gpu::AdapterSummary>) -> BackendChoice {
     }
 }
 
-/// Creates the chosen backend. `Auto` takes the GPU together with the CPU threads when wgpu
-/// finds a hardware GPU and otherwise the CPU (without asking wgpu where the machine has no
-/// GPU device, [`crate::device::hardware_gpu_possible`]), telling `note` in one line what it chose and
-/// why; `Gpu` and `Mixed` fail without an adapter. `note` also hears, once, when a device fails
-/// during the run and the CPU takes over.
+/// Why `auto` does not start a GPU for a run of `options`, on a machine where
+/// [`crate::device::hardware_gpu_possible`] said `possible`; `None`: it starts one.
+pub fn auto_stays_on_cpu(options: &BackendOptions, possible: bool) -> Option<String> {
+    if !possible {
+        return Some(
+            "this machine has no GPU device (no /dev/dri render node, /dev/nvidiactl or /dev/dxg)"
+                .into(),
+        );
+    }
+    if !options.device_work {
+        return Some("these settings give a device nothing to do (matrices of other distances, force2D or gldm_a; no filters)".into());
+    }
+    // Starting a device took about 0.25 s on the H100 host: more than one case takes, and a
+    // run that ends before the device joins still waits for its start to finish
+    // ([`auto::AutoBackend`] does not leave it inside the driver at exit).
+    match options.cases {
+        Some(0 | 1) => Some("one case is too little work to repay starting a GPU".into()),
+        _ => None,
+    }
+}
+
+/// Creates the chosen backend, telling `note` in one line what `auto` chose and why, and, once,
+/// when a device fails during the run and the CPU takes over. `Gpu` and `Mixed` fail without
+/// an adapter. `Auto` goes to the CPU for the reasons of [`auto_stays_on_cpu`]; otherwise it
+/// starts the GPU in the background and builds on the CPU meanwhile ([`auto::AutoBackend`]),
+/// then takes the GPU together with the CPU threads if wgpu found a hardware GPU.
 pub fn create(
     choice: BackendChoice,
     options: BackendOptions,
     note: impl Fn(&str) + Send + Sync + Clone + 'static,
 ) -> Result<Box<dyn Backend>> {
-    let open = || {
-        gpu::GpuBackend::new().map(|b| {
-            b.with_trace(options.trace)
-                .with_note(Box::new(note.clone()))
-        })
+    let open = {
+        let note = note.clone();
+        move || {
+            gpu::GpuBackend::new().map(|b| b.with_trace(options.trace).with_note(Box::new(note)))
+        }
     };
-    let mixed = |gpu| Box::new(mixed::MixedBackend::new(gpu, Box::new(note.clone())));
     match choice {
         BackendChoice::Cpu => Ok(Box::new(cpu::CpuBackend)),
         BackendChoice::Gpu => Ok(Box::new(open()?)),
-        BackendChoice::Mixed => Ok(mixed(open()?)),
-        BackendChoice::Auto if !crate::device::hardware_gpu_possible() => {
-            note("backend auto: using the CPU, this machine has no GPU device (no /dev/dri render node, /dev/nvidiactl or /dev/dxg)");
-            Ok(Box::new(cpu::CpuBackend))
+        BackendChoice::Mixed => Ok(Box::new(mixed::MixedBackend::new(open()?, Box::new(note)))),
+        BackendChoice::Auto => {
+            let possible = crate::device::hardware_gpu_possible();
+            if let Some(why) = auto_stays_on_cpu(&options, possible) {
+                note(&format!("backend auto: using the CPU, {why}"));
+                return Ok(Box::new(cpu::CpuBackend));
+            }
+            // the one environment change a GPU instance makes, here on the calling thread
+            // before the start's thread exists
+            crate::device::keep_window_system_quiet();
+            let started = auto::AutoBackend::start(move || auto_start(open(), note))?;
+            Ok(Box::new(started))
         }
-        BackendChoice::Auto => match open() {
-            Ok(backend) if auto_choice(Some(backend.adapter())) == BackendChoice::Mixed => {
-                Ok(mixed(backend))
-            }
-            Ok(backend) => {
-                note(&format!(
-                    "backend auto: using the CPU, the only GPU adapter is a software driver ({}); use --backend gpu or mixed to run the shaders on it anyway",
-                    backend.adapter().name
-                ));
-                Ok(Box::new(cpu::CpuBackend))
-            }
-            Err(e) => {
-                note(&format!(
-                    "backend auto: using the CPU, no GPU available ({e})"
-                ));
-                Ok(Box::new(cpu::CpuBackend))
-            }
-        },
+    }
+}
+
+/// What `auto` does with the device `opened`: the GPU with the CPU threads on a hardware
+/// adapter, else the CPU, told to `note`.
+fn auto_start(
+    opened: Result<gpu::GpuBackend>,
+    note: impl Fn(&str) + Send + Sync + 'static,
+) -> Option<mixed::MixedBackend> {
+    match opened {
+        Ok(backend) if auto_choice(Some(backend.adapter())) == BackendChoice::Mixed => {
+            note(&format!(
+                "backend auto: the GPU ({}) joins the CPU threads",
+                backend.adapter().name
+            ));
+            Some(mixed::MixedBackend::new(backend, Box::new(note)))
+        }
+        Ok(backend) => {
+            note(&format!(
+                "backend auto: using the CPU, the only GPU adapter is a software driver ({}); use --backend gpu or mixed to run the shaders on it anyway",
+                backend.adapter().name
+            ));
+            None
+        }
+        Err(e) => {
+            note(&format!(
+                "backend auto: using the CPU, no GPU available ({e})"
+            ));
+            None
+        }
     }
 }

@@ -1,0 +1,197 @@
+//! `--backend auto` on a machine that may have a GPU: the CPU threads start on the first case
+//! while the device starts in the background, and the device joins them once it is ready.
+//!
+//! Starting a device (the Vulkan instance, the adapter, the device, every kernel compiled) took
+//! about 0.25 s on the H100 host. Paid before the first case was read, as it was, it came on
+//! top of every run, so `auto` could be slower than `cpu` on exactly the runs where the device
+//! gains least. Here the start overlaps with reading and
+//! preparing the first cases: each call to [`Backend::build`] takes the device if it has
+//! started by then (the [`MixedBackend`], sharing one queue with the CPU threads), and builds
+//! on the CPU threads otherwise. Both give the same integers, so the table does not depend on
+//! when the device joined.
+//!
+//! Filters and texture maps are different. The device's filters differ from the CPU's by up to
+//! 2 ulps (their log and exp), so a run whose cases got one or the other as timing had it would
+//! not be reproducible; and their work is large enough that the start is soon repaid. Asking
+//! for them ([`Backend::filters`], [`Backend::device`]) therefore waits until the device has
+//! started (or failed to), and the whole run then has the same filters. Callers ask only when
+//! their settings filter images or they make maps.
+//!
+//! The start runs on a thread of its own. The backend waits for it when dropped, so that a
+//! process never exits while that thread is inside the driver: a run shorter than the start
+//! takes as long as the start, which is why [`super::create`] keeps a single case on the CPU.
+
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
+
+use super::cpu::CpuBackend;
+use super::gpu::PhaseTimes;
+use super::mixed::MixedBackend;
+use super::{Backend, Matrices};
+use crate::discretize::GrayLevels;
+use crate::error::{Error, Result};
+use crate::filters::device::DeviceFilters;
+
+/// The CPU threads now, with the GPU once its start has finished.
+pub struct AutoBackend {
+    /// What the start gave: the device with the CPU threads, or `None` (no usable GPU, the
+    /// start failed): the CPU for the rest of the run. Unset while the start runs.
+    started: OnceLock<Option<MixedBackend>>,
+    /// The thread starting the device, until its result has been taken.
+    start: Mutex<Option<JoinHandle<Option<MixedBackend>>>>,
+}
+
+impl AutoBackend {
+    /// Runs `start` on a thread of its own and builds on the CPU until it returns. `start`
+    /// gives the backend to use from then on, or `None` to stay on the CPU (it tells the user
+    /// which and why).
+    pub fn start(start: impl FnOnce() -> Option<MixedBackend> + Send + 'static) -> Result<Self> {
+        let thread = std::thread::Builder::new()
+            .name("sonorad-gpu-start".into())
+            .spawn(start)
+            .map_err(|e| Error::Backend {
+                backend: "auto".into(),
+                message: format!("cannot start the GPU's thread: {e}"),
+            })?;
+        Ok(AutoBackend {
+            started: OnceLock::new(),
+            start: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// The started device with the CPU threads, once the start has finished; `wait`: waits
+    /// for it to finish. Without `wait` this never blocks: while another caller is waiting,
+    /// the device counts as not started.
+    fn started(&self, wait: bool) -> Option<&MixedBackend> {
+        if let Some(started) = self.started.get() {
+            return started.as_ref();
+        }
+        let mut start = match wait {
+            true => self.start.lock().ok()?,
+            false => self.start.try_lock().ok()?,
+        };
+        if let Some(thread) = start.take_if(|t| wait || t.is_finished()) {
+            // a start that panicked leaves the run on the CPU, like one that failed
+            let _ = self.started.set(thread.join().ok().flatten());
+        }
+        drop(start);
+        self.started.get().and_then(Option::as_ref)
+    }
+
+    /// Whether the device is still starting.
+    fn starting(&self) -> bool {
+        self.started.get().is_none()
+    }
+}
+
+impl Backend for AutoBackend {
+    fn name(&self) -> &str {
+        "auto"
+    }
+
+    fn describe(&self) -> String {
+        match self.started(false) {
+            Some(mixed) => format!("auto: {}", mixed.describe()),
+            None if self.starting() => format!(
+                "auto: cpu ({} threads) while the GPU starts",
+                rayon::current_num_threads()
+            ),
+            None => format!("auto: cpu ({} threads)", rayon::current_num_threads()),
+        }
+    }
+
+    /// On the device and the CPU threads once the device has started, else on the CPU threads.
+    fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
+        match self.started(false) {
+            Some(mixed) => mixed.build(regions),
+            None => CpuBackend.build(regions),
+        }
+    }
+
+    fn phase_times(&self) -> Option<PhaseTimes> {
+        self.started(false).and_then(|m| m.phase_times())
+    }
+
+    /// Waits for the device to start: the device's filters for the whole run, or none.
+    fn filters(&self) -> Option<&DeviceFilters> {
+        self.started(true).and_then(|m| m.filters())
+    }
+
+    /// Waits for the device to start.
+    fn device(&self) -> Option<&std::sync::Arc<crate::device::Device>> {
+        self.started(true).and_then(|m| m.device())
+    }
+}
+
+impl Drop for AutoBackend {
+    fn drop(&mut self) {
+        if let Some(thread) = self.start.get_mut().ok().and_then(Option::take) {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::discretize::Binning;
+
+    /// A 24 × 20 region with eight gray levels.
+    fn region() -> GrayLevels {
+        let values: Vec<f64> = (0..480).map(|p| ((p * 37) % 200) as f64).collect();
+        let mask = vec![true; values.len()];
+        let path = std::path::Path::new("<region>");
+        let edges = Binning::Count(8).edges(&values, path).unwrap();
+        GrayLevels::new(&values, &mask, 24, 20, &edges)
+    }
+
+    #[test]
+    fn builds_on_the_cpu_while_the_device_starts() {
+        let (go, gate) = mpsc::channel::<()>();
+        let auto = AutoBackend::start(move || {
+            let _ = gate.recv();
+            None
+        })
+        .unwrap();
+        let g = region();
+        assert_eq!(auto.build(&[&g]).unwrap(), CpuBackend.build(&[&g]).unwrap());
+        assert!(auto.phase_times().is_none());
+        assert!(
+            auto.describe().ends_with("threads) while the GPU starts"),
+            "{}",
+            auto.describe()
+        );
+        go.send(()).unwrap();
+        // asking for the filters waits for the start, which found no GPU: the CPU's filters
+        assert!(auto.filters().is_none());
+        assert!(auto.device().is_none());
+        assert!(!auto.describe().contains("starts"), "{}", auto.describe());
+        assert_eq!(auto.build(&[&g]).unwrap(), CpuBackend.build(&[&g]).unwrap());
+    }
+
+    #[test]
+    fn a_start_that_panics_leaves_the_run_on_the_cpu() {
+        let auto = AutoBackend::start(|| panic!("driver exploded")).unwrap();
+        assert!(auto.device().is_none());
+        let g = region();
+        assert_eq!(auto.build(&[&g]).unwrap(), CpuBackend.build(&[&g]).unwrap());
+    }
+
+    #[test]
+    fn dropping_waits_for_the_start_to_finish() {
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&finished);
+        let auto = AutoBackend::start(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            flag.store(true, Ordering::SeqCst);
+            None
+        })
+        .unwrap();
+        drop(auto);
+        assert!(finished.load(Ordering::SeqCst));
+    }
+}
