@@ -661,3 +661,38 @@ fn auto_builds_on_the_cpu_until_its_gpu_has_started() {
     assert!(auto.filters().is_some());
     assert_eq!(waited, table(&filtered, &mixed, "filtered-mixed"));
 }
+
+/// A GPU that finishes starting in the middle of `auto`'s build takes part in the regions left:
+/// the CPU threads built the first regions, the device some of the rest, and the matrices are
+/// the CPU's.
+#[test]
+fn auto_hands_the_regions_left_to_a_gpu_that_starts_mid_build() {
+    use sonorad::matrix::auto::AutoBackend;
+    use sonorad::matrix::mixed::MixedBackend;
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Lcg(71);
+    // regions large enough that the CPU threads take far longer than the gate's 30 ms
+    let regions: Vec<PreparedRegion> = (0..160)
+        .map(|k| prepared(&mut rng, 180 + k % 40, 160, k % 4 == 0, Binning::Count(32)))
+        .collect();
+    let grays: Vec<_> = regions.iter().map(|r| &r.gray).collect();
+    let mixed = MixedBackend::new(gpu, Box::new(|note| panic!("the device failed: {note}")));
+    let (go, gate) = mpsc::channel::<()>();
+    let auto = AutoBackend::start(move || gate.recv().ok().map(|()| mixed)).unwrap();
+    let built = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            go.send(()).unwrap();
+        });
+        auto.build(&grays).unwrap()
+    });
+    assert!(built == CpuBackend.build(&grays).unwrap());
+    let on_device = auto.phase_times().unwrap().regions;
+    assert!(
+        on_device > 0 && on_device < grays.len(),
+        "{on_device} of {} regions on the device",
+        grays.len()
+    );
+}

@@ -21,10 +21,13 @@
 //! process never exits while that thread is inside the driver: a run shorter than the start
 //! takes as long as the start, which is why [`super::create`] keeps a single case on the CPU.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
 
-use super::cpu::CpuBackend;
+use rayon::prelude::*;
+
+use super::cpu::{self, CpuBackend};
 use super::gpu::PhaseTimes;
 use super::mixed::MixedBackend;
 use super::{Backend, Matrices};
@@ -78,6 +81,40 @@ impl AutoBackend {
         self.started.get().and_then(Option::as_ref)
     }
 
+    /// Each CPU thread takes one region at a time from the front until the device has started
+    /// (an archive's chunk can hold hundreds of cases, and the device should not sit out a
+    /// whole one for missing its start by a few milliseconds); the regions left then go to
+    /// the device and the CPU threads together.
+    fn build_until_started(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
+        let next = AtomicUsize::new(0);
+        let slots: Vec<OnceLock<Matrices>> = regions.iter().map(|_| OnceLock::new()).collect();
+        (0..rayon::current_num_threads())
+            .into_par_iter()
+            .for_each(|_| {
+                while self.started(false).is_none() {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(region) = regions.get(k) else { return };
+                    let _ = slots[k].set(cpu::build_all(region));
+                }
+            });
+        // regions 0..taken were handed out, and their threads built them before stopping
+        let taken = next.into_inner().min(regions.len());
+        let rest = match self.started(false) {
+            Some(mixed) if taken < regions.len() => mixed.build(&regions[taken..])?,
+            _ => Vec::new(),
+        };
+        let built: Option<Vec<Matrices>> = slots
+            .into_iter()
+            .take(taken)
+            .map(OnceLock::into_inner)
+            .chain(rest.into_iter().map(Some))
+            .collect();
+        built.ok_or_else(|| Error::Backend {
+            backend: "auto".into(),
+            message: "a region handed to a CPU thread was not built".into(),
+        })
+    }
+
     /// Whether the device is still starting.
     fn starting(&self) -> bool {
         self.started.get().is_none()
@@ -100,10 +137,12 @@ impl Backend for AutoBackend {
         }
     }
 
-    /// On the device and the CPU threads once the device has started, else on the CPU threads.
+    /// On the device and the CPU threads once the device has started, else on the CPU threads;
+    /// a device that starts during the call takes part in the regions left.
     fn build(&self, regions: &[&GrayLevels]) -> Result<Vec<Matrices>> {
         match self.started(false) {
             Some(mixed) => mixed.build(regions),
+            None if self.starting() => self.build_until_started(regions),
             None => CpuBackend.build(regions),
         }
     }
