@@ -18,8 +18,10 @@
 #         1. `sonorad bench` (matrix stage and end to end; cpu, gpu and mixed taking turns in
 #            each round) on generated 256² to 4096² batches and on the BUSI tumours, plain and
 #            filtered (original + LoG 1,2,3 mm + wavelet, with each stage's thread time);
-#         2. `sonorad extract` end to end on the BUSI cases with a 3 mm ring (0.1 mm spacing)
-#            and on a generated 2048² cohort, with --backend cpu, gpu and auto taking turns for
+#         2. `sonorad extract` end to end on the BUSI cases with a 3 mm ring (0.1 mm spacing),
+#            on 16 of them (a run shorter than the device's start, where `auto` must still
+#            keep up with `cpu`) and on a generated 2048² cohort, with --backend cpu, gpu and
+#            auto taking turns for
 #            ROUNDS rounds (default 3), median wall times, and the outputs compared byte for
 #            byte; then the same filtered (original + LoG + wavelet) on the BUSI cases and 16
 #            cohort images, 2 rounds;
@@ -256,6 +258,9 @@ run() {
     } >> "$table"
     local filters=(--filters original,log,wavelet --log-sigma 1,2,3)
     e2e busi "$busi/manifest.csv" "tumour + 3 mm ring" "$rounds" --ring 3mm --spacing 0.1
+    # a run shorter than the device's start, where auto must not lose to cpu either
+    head -n 17 "$busi/manifest.csv" > "$busi/manifest16.csv"
+    e2e busi-short "$busi/manifest16.csv" "tumour + 3 mm ring" "$rounds" --ring 3mm --spacing 0.1
     e2e cohort "$cohort/manifest.csv" "tumour + 3 mm ring" "$rounds" --ring 3mm --spacing 0.1
     e2e busi-filtered "$busi/manifest.csv" "tumour, original + LoG 1,2,3 mm + wavelet" 2 \
         --spacing 0.1 "${filters[@]}"
