@@ -558,11 +558,12 @@ fn main() {
         Command::Completions(args) => run_completions(args),
         Command::Man(args) => run_man(args),
     };
+    // through auto's exit: a GPU start that a short run left behind does not hold it up
     match outcome {
-        Ok(code) => std::process::exit(code),
+        Ok(code) => matrix::auto::exit(code),
         Err(e) => {
             eprintln!("error: {}", error_text(&e));
-            std::process::exit(1);
+            matrix::auto::exit(1);
         }
     }
 }
@@ -694,7 +695,10 @@ fn extract_backend(
     settings: &CheckedSettings,
     cases: usize,
 ) -> Result<Box<dyn matrix::Backend>> {
-    let options = settings.backend_options(Some(cases), args.trace);
+    let options = matrix::BackendOptions {
+        leave_start_to_exit: true,
+        ..settings.backend_options(Some(cases), args.trace)
+    };
     let backend = matrix::create(args.backend, options, |note| eprintln!("{note}"))?;
     if !settings.neighbourhood.is_default() && backend.device().is_some() {
         eprintln!(

@@ -212,6 +212,7 @@ impl Settings {
             trace,
             cases,
             device_work: self.neighbourhood.is_default() || self.filters_images(),
+            ..BackendOptions::default()
         }
     }
 

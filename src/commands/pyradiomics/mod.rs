@@ -377,7 +377,11 @@ fn extract_all(
             eprint!("{}", log::line(Level::Info, "radiomics.script", n));
         }
     };
-    let backend_options = settings.backend_options(Some(cases.len()), false);
+    // the command's process ends through matrix::auto::exit (main)
+    let backend_options = matrix::BackendOptions {
+        leave_start_to_exit: true,
+        ..settings.backend_options(Some(cases.len()), false)
+    };
     let backend =
         matrix::create(options.backend, backend_options, note).map_err(|e| e.to_string())?;
     let run = Run {

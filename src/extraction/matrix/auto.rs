@@ -17,9 +17,17 @@
 //! started (or failed to), and the whole run then has the same filters. Callers ask only when
 //! their settings filter images or they make maps.
 //!
-//! The start runs on a thread of its own. The backend waits for it when dropped, so that a
-//! process never exits while that thread is inside the driver: a run shorter than the start
-//! takes as long as the start, which is why [`super::create`] keeps a single case on the CPU.
+//! The start runs on a thread of its own, and a run can end before it does: on 16 cores sonorad
+//! extracts about a thousand BUSI cases a second, so a run of a few hundred takes about as long
+//! as the start. The process should then not end through the C library's `exit`: its handlers
+//! run the Vulkan loader's and the driver's destructors while the starting thread may still be
+//! inside them, a crash after a successful run that no test on one driver can rule out for
+//! another (lavapipe came through 20 such exits in a trial; the NVIDIA driver is untried).
+//! By default the backend waits for its start when dropped (what a library caller, such as the
+//! Python module, needs: its process goes on). A command-line shell instead ends its process
+//! through [`exit`], and makes the backend with [`super::BackendOptions::leave_start_to_exit`]:
+//! a start still running is then left behind, and [`exit`] ends the process without the exit
+//! handlers (`_exit`), as promptly as `cpu` would.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -35,6 +43,28 @@ use crate::discretize::GrayLevels;
 use crate::error::{Error, Result};
 use crate::filters::device::DeviceFilters;
 
+/// Starts left running by backends dropped before their start had finished, in a process that
+/// ends through [`exit`].
+static LEFT_RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Ends the process with `code`, for a shell that made its backends with
+/// [`super::BackendOptions::leave_start_to_exit`]. When such a backend left its device's start
+/// running, the process ends at once (`_exit`, after flushing standard output) instead of
+/// through `exit`, whose handlers could tear the driver down under that start; sonorad's own
+/// files are written and closed before a run returns. Otherwise, and on platforms other than
+/// Unix (where no start is left), it is [`std::process::exit`].
+pub fn exit(code: i32) -> ! {
+    #[cfg(unix)]
+    if LEFT_RUNNING.load(Ordering::SeqCst) > 0 {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        // SAFETY: _exit only ends the process; it runs no handler and touches no Rust state.
+        unsafe { libc::_exit(code) }
+    }
+    std::process::exit(code)
+}
+
 /// The CPU threads now, with the GPU once its start has finished.
 pub struct AutoBackend {
     /// What the start gave: the device with the CPU threads, or `None` (no usable GPU, the
@@ -42,6 +72,8 @@ pub struct AutoBackend {
     started: OnceLock<Option<MixedBackend>>,
     /// The thread starting the device, until its result has been taken.
     start: Mutex<Option<JoinHandle<Option<MixedBackend>>>>,
+    /// Whether a start still running when the backend is dropped is left to [`exit`].
+    leave_to_exit: bool,
 }
 
 impl AutoBackend {
@@ -59,7 +91,15 @@ impl AutoBackend {
         Ok(AutoBackend {
             started: OnceLock::new(),
             start: Mutex::new(Some(thread)),
+            leave_to_exit: false,
         })
+    }
+
+    /// The same backend, leaving a start that is still running when it is dropped to the
+    /// process's end through [`exit`], instead of waiting for it (on Unix; elsewhere it waits).
+    pub fn leave_start_to_exit(mut self) -> Self {
+        self.leave_to_exit = cfg!(unix);
+        self
     }
 
     /// The started device with the CPU threads, once the start has finished; `wait`: waits
@@ -163,10 +203,16 @@ impl Backend for AutoBackend {
 }
 
 impl Drop for AutoBackend {
+    /// Waits for a start still running, unless it is left to [`exit`].
     fn drop(&mut self) {
-        if let Some(thread) = self.start.get_mut().ok().and_then(Option::take) {
-            let _ = thread.join();
+        let Some(thread) = self.start.get_mut().ok().and_then(Option::take) else {
+            return;
+        };
+        if self.leave_to_exit && !thread.is_finished() {
+            LEFT_RUNNING.fetch_add(1, Ordering::SeqCst);
+            return;
         }
+        let _ = thread.join();
     }
 }
 

@@ -388,16 +388,21 @@ pub struct BackendOptions {
     /// Whether the run has work a device does: matrices of PyRadiomics' default neighbourhood,
     /// filters, texture maps. Without, `auto` does not start one.
     pub device_work: bool,
+    /// The process ends through [`auto::exit`] once the run is done (a command-line shell):
+    /// `auto` then leaves a device start that has not finished to that exit instead of waiting
+    /// for it ([`auto::AutoBackend::leave_start_to_exit`]).
+    pub leave_start_to_exit: bool,
 }
 
 impl Default for BackendOptions {
     /// No trace, the number of cases unknown, work for a device (what a long-lived extractor
-    /// whose settings can still change must assume).
+    /// whose settings can still change must assume), a process that goes on after the run.
     fn default() -> Self {
         BackendOptions {
             trace: false,
             cases: None,
             device_work: true,
+            leave_start_to_exit: false,
         }
     }
 }
@@ -424,9 +429,7 @@ pub fn auto_stays_on_cpu(options: &BackendOptions, possible: bool) -> Option<Str
     if !options.device_work {
         return Some("these settings give a device nothing to do (matrices of other distances, force2D or gldm_a; no filters)".into());
     }
-    // Starting a device took about 0.25 s on the H100 host: more than one case takes, and a
-    // run that ends before the device joins still waits for its start to finish
-    // ([`auto::AutoBackend`] does not leave it inside the driver at exit).
+    // starting a device took about 0.25 s on the H100 host, far more than one case takes
     match options.cases {
         Some(0 | 1) => Some("one case is too little work to repay starting a GPU".into()),
         _ => None,
@@ -463,7 +466,10 @@ pub fn create(
             // before the start's thread exists
             crate::device::keep_window_system_quiet();
             let started = auto::AutoBackend::start(move || auto_start(open(), note))?;
-            Ok(Box::new(started))
+            Ok(Box::new(match options.leave_start_to_exit {
+                true => started.leave_start_to_exit(),
+                false => started,
+            }))
         }
     }
 }
