@@ -4,11 +4,10 @@
 //! Starting a device (the Vulkan instance, the adapter, the device, every kernel compiled) took
 //! about 0.25 s on the H100 host. Paid before the first case was read, as it was, it came on
 //! top of every run, so `auto` could be slower than `cpu` on exactly the runs where the device
-//! gains least. Here the start overlaps with reading and
-//! preparing the first cases: each call to [`Backend::build`] takes the device if it has
-//! started by then (the [`MixedBackend`], sharing one queue with the CPU threads), and builds
-//! on the CPU threads otherwise. Both give the same integers, so the table does not depend on
-//! when the device joined.
+//! gains least. Here the start overlaps with reading and preparing the first cases, and
+//! [`Backend::build`] hands regions to the CPU threads until the device is ready; the regions
+//! left then go to the device and the CPU threads together ([`MixedBackend`]). Both sides give
+//! the same integers, so the table does not depend on when the device joined.
 //!
 //! Filters and texture maps are different. The device's filters differ from the CPU's by up to
 //! 2 ulps (their log and exp), so a run whose cases got one or the other as timing had it would
